@@ -1,0 +1,60 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { CancelTaskRequest as _codeq_v1_CancelTaskRequest, CancelTaskRequest__Output as _codeq_v1_CancelTaskRequest__Output } from './codeq/v1/CancelTaskRequest';
+import type { CancelTaskResponse as _codeq_v1_CancelTaskResponse, CancelTaskResponse__Output as _codeq_v1_CancelTaskResponse__Output } from './codeq/v1/CancelTaskResponse';
+import type { ClaimRequest as _codeq_v1_ClaimRequest, ClaimRequest__Output as _codeq_v1_ClaimRequest__Output } from './codeq/v1/ClaimRequest';
+import type { ClaimResponse as _codeq_v1_ClaimResponse, ClaimResponse__Output as _codeq_v1_ClaimResponse__Output } from './codeq/v1/ClaimResponse';
+import type { CompleteRequest as _codeq_v1_CompleteRequest, CompleteRequest__Output as _codeq_v1_CompleteRequest__Output } from './codeq/v1/CompleteRequest';
+import type { CompleteResponse as _codeq_v1_CompleteResponse, CompleteResponse__Output as _codeq_v1_CompleteResponse__Output } from './codeq/v1/CompleteResponse';
+import type { EnqueueBatchRequest as _codeq_v1_EnqueueBatchRequest, EnqueueBatchRequest__Output as _codeq_v1_EnqueueBatchRequest__Output } from './codeq/v1/EnqueueBatchRequest';
+import type { EnqueueBatchResponse as _codeq_v1_EnqueueBatchResponse, EnqueueBatchResponse__Output as _codeq_v1_EnqueueBatchResponse__Output } from './codeq/v1/EnqueueBatchResponse';
+import type { EnqueueRequest as _codeq_v1_EnqueueRequest, EnqueueRequest__Output as _codeq_v1_EnqueueRequest__Output } from './codeq/v1/EnqueueRequest';
+import type { EnqueueResponse as _codeq_v1_EnqueueResponse, EnqueueResponse__Output as _codeq_v1_EnqueueResponse__Output } from './codeq/v1/EnqueueResponse';
+import type { GetTaskRequest as _codeq_v1_GetTaskRequest, GetTaskRequest__Output as _codeq_v1_GetTaskRequest__Output } from './codeq/v1/GetTaskRequest';
+import type { RetryPolicy as _codeq_v1_RetryPolicy, RetryPolicy__Output as _codeq_v1_RetryPolicy__Output } from './codeq/v1/RetryPolicy';
+import type { Task as _codeq_v1_Task, Task__Output as _codeq_v1_Task__Output } from './codeq/v1/Task';
+import type { TaskServiceClient as _codeq_v1_TaskServiceClient, TaskServiceDefinition as _codeq_v1_TaskServiceDefinition } from './codeq/v1/TaskService';
+import type { WorkerServiceClient as _codeq_v1_WorkerServiceClient, WorkerServiceDefinition as _codeq_v1_WorkerServiceDefinition } from './codeq/v1/WorkerService';
+import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from './google/protobuf/Duration';
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  codeq: {
+    v1: {
+      CancelTaskRequest: MessageTypeDefinition<_codeq_v1_CancelTaskRequest, _codeq_v1_CancelTaskRequest__Output>
+      CancelTaskResponse: MessageTypeDefinition<_codeq_v1_CancelTaskResponse, _codeq_v1_CancelTaskResponse__Output>
+      ClaimRequest: MessageTypeDefinition<_codeq_v1_ClaimRequest, _codeq_v1_ClaimRequest__Output>
+      ClaimResponse: MessageTypeDefinition<_codeq_v1_ClaimResponse, _codeq_v1_ClaimResponse__Output>
+      CompleteRequest: MessageTypeDefinition<_codeq_v1_CompleteRequest, _codeq_v1_CompleteRequest__Output>
+      CompleteResponse: MessageTypeDefinition<_codeq_v1_CompleteResponse, _codeq_v1_CompleteResponse__Output>
+      EnqueueBatchRequest: MessageTypeDefinition<_codeq_v1_EnqueueBatchRequest, _codeq_v1_EnqueueBatchRequest__Output>
+      EnqueueBatchResponse: MessageTypeDefinition<_codeq_v1_EnqueueBatchResponse, _codeq_v1_EnqueueBatchResponse__Output>
+      EnqueueRequest: MessageTypeDefinition<_codeq_v1_EnqueueRequest, _codeq_v1_EnqueueRequest__Output>
+      EnqueueResponse: MessageTypeDefinition<_codeq_v1_EnqueueResponse, _codeq_v1_EnqueueResponse__Output>
+      GetTaskRequest: MessageTypeDefinition<_codeq_v1_GetTaskRequest, _codeq_v1_GetTaskRequest__Output>
+      RetryPolicy: MessageTypeDefinition<_codeq_v1_RetryPolicy, _codeq_v1_RetryPolicy__Output>
+      Task: MessageTypeDefinition<_codeq_v1_Task, _codeq_v1_Task__Output>
+      /**
+       * TaskService is the producer's API.
+       */
+      TaskService: SubtypeConstructor<typeof grpc.Client, _codeq_v1_TaskServiceClient> & { service: _codeq_v1_TaskServiceDefinition }
+      TaskState: EnumTypeDefinition
+      /**
+       * WorkerService is the worker's API.
+       */
+      WorkerService: SubtypeConstructor<typeof grpc.Client, _codeq_v1_WorkerServiceClient> & { service: _codeq_v1_WorkerServiceDefinition }
+    }
+  }
+  google: {
+    protobuf: {
+      Duration: MessageTypeDefinition<_google_protobuf_Duration, _google_protobuf_Duration__Output>
+      Timestamp: MessageTypeDefinition<_google_protobuf_Timestamp, _google_protobuf_Timestamp__Output>
+    }
+  }
+}
+

@@ -1,0 +1,109 @@
+// Original file: proto/codeq/v1/codeq.proto
+
+import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration';
+import type { Task as _codeq_v1_Task, Task__Output as _codeq_v1_Task__Output } from '../../codeq/v1/Task';
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp';
+
+// Original file: proto/codeq/v1/codeq.proto
+
+export const _codeq_v1_ClaimResponse_Outcome_Kind = {
+  KIND_UNSPECIFIED: 'KIND_UNSPECIFIED',
+  COMPLETE: 'COMPLETE',
+  FAIL: 'FAIL',
+  EXTEND: 'EXTEND',
+  RELEASE: 'RELEASE',
+} as const;
+
+export type _codeq_v1_ClaimResponse_Outcome_Kind =
+  | 'KIND_UNSPECIFIED'
+  | 0
+  | 'COMPLETE'
+  | 1
+  | 'FAIL'
+  | 2
+  | 'EXTEND'
+  | 3
+  | 'RELEASE'
+  | 4
+
+export type _codeq_v1_ClaimResponse_Outcome_Kind__Output = typeof _codeq_v1_ClaimResponse_Outcome_Kind[keyof typeof _codeq_v1_ClaimResponse_Outcome_Kind]
+
+export interface _codeq_v1_ClaimResponse_Lease {
+  'task'?: (_codeq_v1_Task | null);
+  /**
+   * Opaque fencing token naming exactly this lease of this task.
+   */
+  'leaseId'?: (string);
+  'deadline'?: (_google_protobuf_Timestamp | null);
+}
+
+export interface _codeq_v1_ClaimResponse_Lease__Output {
+  'task'?: (_codeq_v1_Task__Output);
+  /**
+   * Opaque fencing token naming exactly this lease of this task.
+   */
+  'leaseId'?: (string);
+  'deadline'?: (_google_protobuf_Timestamp__Output);
+}
+
+export interface _codeq_v1_ClaimResponse_Opened {
+  'sessionId'?: (string);
+  'leaseDuration'?: (_google_protobuf_Duration | null);
+}
+
+export interface _codeq_v1_ClaimResponse_Opened__Output {
+  'sessionId'?: (string);
+  'leaseDuration'?: (_google_protobuf_Duration__Output);
+}
+
+export interface _codeq_v1_ClaimResponse_Outcome {
+  'leaseId'?: (string);
+  'kind'?: (_codeq_v1_ClaimResponse_Outcome_Kind);
+  /**
+   * A gRPC status number: 0 OK, 3 INVALID_ARGUMENT, 5 NOT_FOUND,
+   * 9 FAILED_PRECONDITION (the lease expired or the task was re-leased).
+   */
+  'code'?: (number);
+  'message'?: (string);
+  /**
+   * For a successful extend: the new deadline.
+   */
+  'deadline'?: (_google_protobuf_Timestamp | null);
+}
+
+export interface _codeq_v1_ClaimResponse_Outcome__Output {
+  'leaseId'?: (string);
+  'kind'?: (_codeq_v1_ClaimResponse_Outcome_Kind__Output);
+  /**
+   * A gRPC status number: 0 OK, 3 INVALID_ARGUMENT, 5 NOT_FOUND,
+   * 9 FAILED_PRECONDITION (the lease expired or the task was re-leased).
+   */
+  'code'?: (number);
+  'message'?: (string);
+  /**
+   * For a successful extend: the new deadline.
+   */
+  'deadline'?: (_google_protobuf_Timestamp__Output);
+}
+
+export interface ClaimResponse {
+  'opened'?: (_codeq_v1_ClaimResponse_Opened | null);
+  'leases'?: (_codeq_v1_ClaimResponse_Lease)[];
+  'outcomes'?: (_codeq_v1_ClaimResponse_Outcome)[];
+  /**
+   * The server is shutting down and sends no more leases: settle in-flight work
+   * on this stream, then reconnect elsewhere.
+   */
+  'draining'?: (boolean);
+}
+
+export interface ClaimResponse__Output {
+  'opened'?: (_codeq_v1_ClaimResponse_Opened__Output);
+  'leases': (_codeq_v1_ClaimResponse_Lease__Output)[];
+  'outcomes': (_codeq_v1_ClaimResponse_Outcome__Output)[];
+  /**
+   * The server is shutting down and sends no more leases: settle in-flight work
+   * on this stream, then reconnect elsewhere.
+   */
+  'draining'?: (boolean);
+}

@@ -1,0 +1,44 @@
+// Original file: proto/codeq/v1/codeq.proto
+
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp';
+import type { TaskState as _codeq_v1_TaskState, TaskState__Output as _codeq_v1_TaskState__Output } from '../../codeq/v1/TaskState';
+
+export interface Task {
+  'id'?: (string);
+  'queue'?: (string);
+  'payload'?: (Buffer | Uint8Array | string);
+  'priority'?: (number);
+  /**
+   * 1 on first delivery; a released lease does not count.
+   */
+  'attempt'?: (number);
+  'maxAttempts'?: (number);
+  'headers'?: ({[key: string]: string});
+  'enqueueTime'?: (_google_protobuf_Timestamp | null);
+  'state'?: (_codeq_v1_TaskState);
+  'lastError'?: (string);
+  /**
+   * The result given by the completing worker.
+   */
+  'result'?: (Buffer | Uint8Array | string);
+}
+
+export interface Task__Output {
+  'id'?: (string);
+  'queue'?: (string);
+  'payload'?: (Buffer);
+  'priority'?: (number);
+  /**
+   * 1 on first delivery; a released lease does not count.
+   */
+  'attempt'?: (number);
+  'maxAttempts'?: (number);
+  'headers'?: ({[key: string]: string});
+  'enqueueTime'?: (_google_protobuf_Timestamp__Output);
+  'state'?: (_codeq_v1_TaskState__Output);
+  'lastError'?: (string);
+  /**
+   * The result given by the completing worker.
+   */
+  'result'?: (Buffer);
+}

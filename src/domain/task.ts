@@ -1,0 +1,91 @@
+/** The task model shared by the lease stores, the dispatcher and the server. */
+
+/** Lifecycle of a task. PENDING ⇄ LEASED → COMPLETED | DEAD | CANCELLED; SCHEDULED → PENDING. */
+export type TaskState = 'PENDING' | 'SCHEDULED' | 'LEASED' | 'COMPLETED' | 'DEAD' | 'CANCELLED';
+
+/** Backoff between attempts: the n-th retry waits a uniform random time in [0, min(max, initial × multiplier^(n-1))]. */
+export interface RetryPolicy {
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  multiplier: number;
+}
+
+/** A validated task to add to a queue. */
+export interface NewTask {
+  queue: string;
+  payload: Buffer;
+  /** 0–9, higher is claimed first. */
+  priority: number;
+  /** Not claimable before now + delayMs. */
+  delayMs: number;
+  /** Deliveries before the task becomes DEAD. */
+  maxAttempts: number;
+  retry: RetryPolicy;
+  /** Empty for none. */
+  idempotencyKey: string;
+  headers: Record<string, string>;
+}
+
+/** The answer to adding one task. */
+export interface EnqueueResult {
+  taskId: string;
+  /** True when the idempotency key matched an earlier task, whose id is returned. */
+  duplicate: boolean;
+}
+
+/** A stored task as readers see it. Times are milliseconds since the epoch. */
+export interface TaskRecord {
+  id: string;
+  queue: string;
+  payload: Buffer;
+  priority: number;
+  /** Counted deliveries so far: 1 on the first delivery; a released lease does not count. */
+  attempt: number;
+  maxAttempts: number;
+  headers: Record<string, string>;
+  enqueueTime: number;
+  state: TaskState;
+  lastError: string;
+  result: Buffer;
+}
+
+/** One lease of one task. `token` is the fencing token: it grows with every lease of the task. */
+export interface Lease {
+  task: TaskRecord;
+  token: number;
+  /** When the lease runs out, in milliseconds since the epoch. */
+  deadline: number;
+}
+
+/** Names one lease of one task: what a lease id carries. */
+export interface LeaseRef {
+  queue: string;
+  taskId: string;
+  token: number;
+}
+
+/** The ways a worker can settle or renew a lease. */
+export type SettleOp =
+  | { kind: 'complete'; taskId: string; token: number; result: Buffer }
+  | {
+      kind: 'fail';
+      taskId: string;
+      token: number;
+      error: string;
+      /** Delay before the retry; undefined uses the task's backoff. */
+      retryDelayMs: number | undefined;
+      permanent: boolean;
+    }
+  | { kind: 'extend'; taskId: string; token: number; extensionMs: number }
+  | { kind: 'release'; taskId: string; token: number };
+
+export type SettleKind = SettleOp['kind'];
+
+/**
+ * The answer to one settle op. `ok` also answers a repeat of a settle that already
+ * succeeded with the same lease (nothing changes). `stale`: the lease expired or the task
+ * was re-leased or settled otherwise. `not_found`: no such task.
+ */
+export type SettleResult =
+  | { status: 'ok'; /** For extend: the new deadline. */ deadline?: number }
+  | { status: 'stale' | 'not_found'; message: string };

@@ -1,0 +1,78 @@
+import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../domain/task.js';
+
+/** What a claim returns: the leases taken, and when something next falls due. */
+export interface ClaimResult {
+  /** Up to `max` leases, highest priority first, FIFO within a priority. */
+  leases: Lease[];
+  /**
+   * Milliseconds from now until the queue's next timed event (a scheduled task falls due
+   * or a lease runs out), or null when nothing is scheduled or leased.
+   */
+  nextDueInMs: number | null;
+}
+
+/**
+ * Hears about queues that have work. `ready` fires when tasks became claimable now (on
+ * this replica, and for the Redis store on any replica); `due` fires when an operation of
+ * this replica scheduled something `inMs` from now (a delayed task, a retry backoff, a
+ * lease deadline), so the dispatcher can set one timer per queue instead of polling.
+ */
+export interface StoreListener {
+  ready(queue: string): void;
+  due(queue: string, inMs: number): void;
+}
+
+/**
+ * Holds every task and lease. Two implementations share these semantics and one
+ * conformance suite: `MemoryStore` (embedded, nothing survives a restart) and
+ * `RedisStore` (one Lua script per state change, one Cluster hash tag per queue).
+ *
+ * Time: the store owns the clock. Before a claim takes tasks it makes due scheduled
+ * tasks ready and expires overdue leases (a retry with the task's backoff, or DEAD when
+ * attempts are used up, or CANCELLED when a cancel was requested), so `claim(queue, 0)`
+ * is the reaper. Every operation is idempotent towards replicas running it concurrently.
+ *
+ * Fencing: a settle names a lease by task id and token. It applies only while that lease
+ * is held and unexpired; a repeat of a settle that succeeded is answered `ok` and changes
+ * nothing; anything else is `stale`.
+ */
+export interface LeaseStore {
+  /** Stores validated tasks; results in request order. Tasks may span queues. */
+  enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]>;
+
+  /**
+   * Leases up to `max` ready tasks of `queue` for `leaseMs`, counting an attempt for each.
+   * Cost does not grow with queue depth. `max = 0` only reaps.
+   */
+  claim(queue: string, max: number, leaseMs: number): Promise<ClaimResult>;
+
+  /** Applies settle ops to leases of one queue; one result per op, in order. */
+  settle(queue: string, ops: readonly SettleOp[]): Promise<SettleResult[]>;
+
+  /**
+   * A stream ended holding these leases: each one still held runs out at
+   * min(its deadline, now + graceMs) unless settled meanwhile; its attempt counts.
+   */
+  abandon(
+    queue: string,
+    leases: readonly { taskId: string; token: number }[],
+    graceMs: number,
+  ): Promise<void>;
+
+  /** The task as it stands, or null when unknown. */
+  getTask(queue: string, taskId: string): Promise<TaskRecord | null>;
+
+  /**
+   * Cancels a task. PENDING or SCHEDULED: it becomes CANCELLED at once. LEASED: extends
+   * are refused and it becomes CANCELLED when the lease ends without completion.
+   * Returns true when the task will not run again, false when it had already completed
+   * or died, null when unknown.
+   */
+  cancel(queue: string, taskId: string): Promise<boolean | null>;
+
+  /** Registers the listener for ready and due events. One listener per store. */
+  listen(listener: StoreListener): void;
+
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,53 @@
+/** Options shared by every lease store. */
+export interface StoreOptions {
+  /**
+   * Milliseconds since the epoch. Default: `Date.now` for the memory store; for the Redis
+   * store, Redis's own clock (`TIME` inside the scripts), so every replica agrees. Tests
+   * pass a fake clock to drive expiry and due times.
+   */
+  clock?: () => number;
+  /** Uniform random number in [0, 1) for backoff jitter. Default `Math.random`. */
+  random?: () => number;
+  /** How long an idempotency key keeps answering with the first task's id. Default 24 h. */
+  idempotencyWindowMs?: number;
+  /** How long COMPLETED and CANCELLED tasks stay readable. Default 24 h. */
+  finishedRetentionMs?: number;
+  /** How long DEAD tasks stay readable. Default 7 days. */
+  deadRetentionMs?: number;
+}
+
+/** StoreOptions with every default filled in. */
+export interface ResolvedStoreOptions {
+  clock: (() => number) | undefined;
+  random: () => number;
+  idempotencyWindowMs: number;
+  finishedRetentionMs: number;
+  deadRetentionMs: number;
+}
+
+const HOUR = 3_600_000;
+
+/** Fills in defaults; `clock` stays undefined when not given, so each store picks its own. */
+export function resolveStoreOptions(options: StoreOptions = {}): ResolvedStoreOptions {
+  return {
+    clock: options.clock,
+    random: options.random ?? Math.random,
+    idempotencyWindowMs: options.idempotencyWindowMs ?? 24 * HOUR,
+    finishedRetentionMs: options.finishedRetentionMs ?? 24 * HOUR,
+    deadRetentionMs: options.deadRetentionMs ?? 7 * 24 * HOUR,
+  };
+}
+
+/**
+ * The delay before retry number `attempt` (1 = the retry after the first attempt failed):
+ * full jitter over min(max, initial × multiplier^(attempt-1)). The Redis scripts compute
+ * the same formula in Lua.
+ */
+export function backoffMs(
+  retry: { initialBackoffMs: number; maxBackoffMs: number; multiplier: number },
+  attempt: number,
+  random: number,
+): number {
+  const cap = Math.min(retry.maxBackoffMs, retry.initialBackoffMs * Math.pow(retry.multiplier, attempt - 1));
+  return Math.floor(random * cap);
+}
