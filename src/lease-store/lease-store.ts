@@ -23,7 +23,7 @@ export interface StoreListener {
 }
 
 /**
- * Holds every task and lease. Two implementations share these semantics and one
+ * Holds every task and lease (the rules in full: docs/lease-store-semantics.md). Two implementations share these semantics and one
  * conformance suite: `MemoryStore` (embedded, nothing survives a restart) and
  * `RedisStore` (one Lua script per state change, one Cluster hash tag per queue).
  *
