@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType } from './generated/codeq.js';
+import loaderOptions from './loader-options.json' with { type: 'json' };
+
+/** Finds `proto/` by walking up from this module: the same from `src/` under vitest and from `dist/src/`. */
+function protoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'proto');
+    if (existsSync(join(candidate, 'codeq/v1/codeq.proto'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir)
+      throw new Error('codeq: proto/codeq/v1/codeq.proto not found above ' + import.meta.url);
+    dir = parent;
+  }
+}
+
+/** The JSON names the conversion types (as the generator's flags do); the loader takes the constructors. */
+const CONVERSIONS: Record<string, typeof Number | typeof String | typeof Buffer> = { Number, String, Buffer };
+
+let cached: ProtoGrpcType | undefined;
+
+/**
+ * The codeq.v1 package, loaded once with the options the committed types were generated
+ * with (src/api/loader-options.json), so the runtime objects match the generated types.
+ */
+export function codeqProto(): ProtoGrpcType {
+  if (!cached) {
+    const definition = protoLoader.loadSync('codeq/v1/codeq.proto', {
+      ...loaderOptions,
+      longs: CONVERSIONS[loaderOptions.longs],
+      enums: CONVERSIONS[loaderOptions.enums],
+      bytes: CONVERSIONS[loaderOptions.bytes],
+      includeDirs: [protoRoot()],
+    });
+    cached = grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
+  }
+  return cached;
+}
