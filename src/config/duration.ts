@@ -1,0 +1,23 @@
+/** Parses a duration flag value: a number of milliseconds ("1500") or a number with a unit ("1.5s", "250ms", "2m", "1h", "7d"). */
+export function parseDurationMs(text: string, field: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!m)
+    throw new Error(
+      `${field}: expected milliseconds or a duration like 500ms, 5s, 2m, 1h, 7d; got ${JSON.stringify(text)}`,
+    );
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] ?? 1;
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** Renders milliseconds in the largest unit that keeps it whole, for --help and logs. */
+export function formatDurationMs(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}

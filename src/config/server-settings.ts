@@ -1,0 +1,123 @@
+import type { Setting } from './settings.js';
+
+const SECOND = 1_000;
+const HOUR = 3_600_000;
+
+/** Every setting of `codeq serve`: flag, environment variable, default. */
+export const SERVER_SETTINGS = {
+  listen: {
+    flag: 'listen',
+    env: 'CODEQ_LISTEN',
+    kind: 'string',
+    default: '127.0.0.1:7070',
+    help: 'Address to serve gRPC on, HOST:PORT (port 0 picks a free port)',
+  },
+  redisUrl: {
+    flag: 'redis',
+    env: 'CODEQ_REDIS_URL',
+    kind: 'string',
+    default: undefined,
+    help: 'Redis URL (redis://host:port/db, rediss:// for TLS). Unset: the in-memory store, which keeps nothing across restarts',
+  },
+  redisCluster: {
+    flag: 'redis-cluster',
+    env: 'CODEQ_REDIS_CLUSTER',
+    kind: 'bool',
+    default: false,
+    help: 'Treat --redis as a comma-separated list of Redis Cluster nodes',
+  },
+  redisKeyPrefix: {
+    flag: 'redis-prefix',
+    env: 'CODEQ_REDIS_PREFIX',
+    kind: 'string',
+    default: 'codeq',
+    help: 'Prefix of every Redis key and channel',
+  },
+  leaseReconnectGraceMs: {
+    flag: 'lease-reconnect-grace',
+    env: 'CODEQ_LEASE_RECONNECT_GRACE',
+    kind: 'duration',
+    default: 5 * SECOND,
+    min: 0,
+    help: 'How long the leases of an ended stream wait for their worker to reconnect and settle them',
+  },
+  defaultLeaseDurationMs: {
+    flag: 'default-lease-duration',
+    env: 'CODEQ_DEFAULT_LEASE_DURATION',
+    kind: 'duration',
+    default: 30 * SECOND,
+    min: SECOND,
+    help: 'Lease duration of streams that open without one',
+  },
+  maxPayloadBytes: {
+    flag: 'max-payload-bytes',
+    env: 'CODEQ_MAX_PAYLOAD_BYTES',
+    kind: 'int',
+    default: 1024 * 1024,
+    min: 1,
+    help: 'Largest task payload (and result) accepted, in bytes',
+  },
+  idempotencyWindowMs: {
+    flag: 'idempotency-window',
+    env: 'CODEQ_IDEMPOTENCY_WINDOW',
+    kind: 'duration',
+    default: 24 * HOUR,
+    min: 1,
+    help: 'How long an idempotency key answers with the first task it named',
+  },
+  finishedRetentionMs: {
+    flag: 'finished-retention',
+    env: 'CODEQ_FINISHED_RETENTION',
+    kind: 'duration',
+    default: 24 * HOUR,
+    min: 1,
+    help: 'How long COMPLETED and CANCELLED tasks stay readable by GetTask',
+  },
+  deadRetentionMs: {
+    flag: 'dead-retention',
+    env: 'CODEQ_DEAD_RETENTION',
+    kind: 'duration',
+    default: 7 * 24 * HOUR,
+    min: 1,
+    help: 'How long DEAD tasks stay readable by GetTask',
+  },
+  drainGraceMs: {
+    flag: 'drain-grace',
+    env: 'CODEQ_DRAIN_GRACE',
+    kind: 'duration',
+    default: 30 * SECOND,
+    min: 0,
+    help: 'On shutdown, how long workers get to settle in-flight leases before their streams end',
+  },
+  claimBatch: {
+    flag: 'claim-batch',
+    env: 'CODEQ_CLAIM_BATCH',
+    kind: 'int',
+    default: 256,
+    min: 1,
+    help: 'Most tasks one claim round trip to the store takes',
+  },
+  maxStreamCredit: {
+    flag: 'max-stream-credit',
+    env: 'CODEQ_MAX_STREAM_CREDIT',
+    kind: 'int',
+    default: 100_000,
+    min: 1,
+    help: 'Most unused credit one stream may hold; a grant beyond it ends the stream with INVALID_ARGUMENT',
+  },
+  sweepIntervalMs: {
+    flag: 'sweep-interval',
+    env: 'CODEQ_SWEEP_INTERVAL',
+    kind: 'duration',
+    default: 5 * SECOND,
+    min: 100,
+    help: 'Safety sweep of due tasks and expired leases, for work another replica scheduled before it stopped',
+  },
+  logLevel: {
+    flag: 'log-level',
+    env: 'CODEQ_LOG_LEVEL',
+    kind: 'string',
+    default: 'info',
+    help: 'One of error, warn, info, debug',
+  },
+} satisfies Record<string, Setting>;

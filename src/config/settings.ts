@@ -1,0 +1,93 @@
+import { formatDurationMs, parseDurationMs } from './duration.js';
+
+/** The kinds of value a setting holds, and how its text is parsed. */
+export type SettingKind = 'string' | 'duration' | 'int' | 'bool';
+
+type ValueOf<K extends SettingKind> = K extends 'string' ? string : K extends 'bool' ? boolean : number;
+
+/** One setting: a CLI flag, an environment variable, a default and a line of help. */
+export interface Setting<K extends SettingKind = SettingKind> {
+  flag: string;
+  env: string;
+  kind: K;
+  /** Undefined: no default (the setting is optional). */
+  default: ValueOf<K> | undefined;
+  help: string;
+  /** Lower bound for int and duration settings. */
+  min?: number;
+}
+
+export type SettingValues<T extends Record<string, Setting>> = {
+  [P in keyof T]: T[P]['default'] extends undefined
+    ? ValueOf<T[P]['kind']> | undefined
+    : ValueOf<T[P]['kind']>;
+};
+
+function parseValue(setting: Setting, text: string, source: string): string | number | boolean {
+  switch (setting.kind) {
+    case 'string':
+      return text;
+    case 'bool':
+      if (/^(1|true|yes|on)$/i.test(text)) return true;
+      if (/^(0|false|no|off)$/i.test(text)) return false;
+      throw new Error(`${source}: expected true or false, got ${JSON.stringify(text)}`);
+    case 'duration':
+    case 'int': {
+      const n = setting.kind === 'duration' ? parseDurationMs(text, source) : Number(text);
+      if (!Number.isSafeInteger(n))
+        throw new Error(`${source}: expected a whole number, got ${JSON.stringify(text)}`);
+      if (setting.min !== undefined && n < setting.min) {
+        const bound = setting.kind === 'duration' ? formatDurationMs(setting.min) : String(setting.min);
+        throw new Error(`${source}: must be at least ${bound}, got ${JSON.stringify(text)}`);
+      }
+      return n;
+    }
+  }
+}
+
+/**
+ * Resolves settings: a flag wins over its environment variable, which wins over the
+ * default. Errors name the flag or variable that held the bad value.
+ */
+export function resolveSettings<T extends Record<string, Setting>>(
+  settings: T,
+  flags: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv,
+): SettingValues<T> {
+  const out: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(settings)) {
+    const flag = flags[setting.flag];
+    const envText = env[setting.env];
+    if (flag !== undefined) {
+      out[key] = typeof flag === 'boolean' ? flag : parseValue(setting, flag, `--${setting.flag}`);
+    } else if (envText !== undefined && envText !== '') {
+      out[key] = parseValue(setting, envText, setting.env);
+    } else {
+      out[key] = setting.default;
+    }
+  }
+  return out as SettingValues<T>;
+}
+
+/** The options block of `--help`: flag, variable, default and meaning of every setting. */
+export function settingsHelp(settings: Record<string, Setting>): string {
+  const rows = Object.values(settings).map((s) => {
+    const arg =
+      s.kind === 'bool' ? '' : s.kind === 'duration' ? ' DURATION' : s.kind === 'int' ? ' N' : ' VALUE';
+    const def =
+      s.default === undefined
+        ? ''
+        : ` (default ${s.kind === 'duration' ? formatDurationMs(s.default as number) : String(s.default)})`;
+    return [`  --${s.flag}${arg}`, `      ${s.help}${def}. Env: ${s.env}`];
+  });
+  return rows.flat().join('\n');
+}
+
+/** The `node:util` parseArgs option table for a settings table. */
+export function settingsParseArgs(
+  settings: Record<string, Setting>,
+): Record<string, { type: 'string' | 'boolean' }> {
+  const out: Record<string, { type: 'string' | 'boolean' }> = {};
+  for (const s of Object.values(settings)) out[s.flag] = { type: s.kind === 'bool' ? 'boolean' : 'string' };
+  return out;
+}

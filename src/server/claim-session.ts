@@ -1,0 +1,335 @@
+import { randomUUID } from 'node:crypto';
+import { status, type ServerDuplexStream } from '@grpc/grpc-js';
+import type { ClaimRequest__Output } from '../api/generated/codeq/v1/ClaimRequest.js';
+import type {
+  ClaimResponse,
+  _codeq_v1_ClaimResponse_Lease as LeaseMessage,
+  _codeq_v1_ClaimResponse_Outcome as Outcome,
+  _codeq_v1_ClaimResponse_Outcome_Kind as OutcomeKind,
+} from '../api/generated/codeq/v1/ClaimResponse.js';
+import { msToDuration, msToTimestamp } from '../api/time.js';
+import { CodeqError, InvalidArgumentError, TooLargeError } from '../domain/errors.js';
+import { parseLeaseId } from '../domain/lease-id.js';
+import type { Lease, LeaseRef, SettleOp, SettleResult } from '../domain/task.js';
+import type { Consumer } from '../dispatcher/dispatcher.js';
+import { grpcCode } from './grpc-status.js';
+import { leaseMessage } from './messages.js';
+import { extensionMs, MAX_ERROR_CHARS, retryDelayMs, toOpenParams } from './validation.js';
+import type { ServerContext } from './server-context.js';
+
+type ClaimCall = ServerDuplexStream<ClaimRequest__Output, ClaimResponse>;
+
+const MESSAGE_BUDGET = 2 * 1024 * 1024;
+
+/**
+ * Life of one Claim stream:
+ * - AWAITING_OPEN: the first message must carry `open`;
+ * - OPEN: leases flow while credit lasts; settles are answered with outcomes;
+ * - DRAINING: the server is shutting down; no more leases, settles still answered, and
+ *   the stream ends with UNAVAILABLE once nothing is outstanding (or the drain grace ends);
+ * - CLOSED: the stream ended; leases it still held wait out the reconnect grace.
+ */
+export type SessionState = 'AWAITING_OPEN' | 'OPEN' | 'DRAINING' | 'CLOSED';
+
+/** One worker's Claim stream: a dispatcher consumer with credit, fencing-token settles and backpressure. */
+export class ClaimSession implements Consumer {
+  readonly id = randomUUID();
+  state: SessionState = 'AWAITING_OPEN';
+  queues: readonly string[] = [];
+  leaseMs = 0;
+  workerId = '';
+  /** Credit granted and not yet used by a lease. */
+  private permits = 0;
+  /** False from a write the transport could not take at once until its 'drain'. */
+  private writable = true;
+  /** Leases sent on this stream and not settled here, by lease id. */
+  private readonly outstanding = new Map<string, LeaseRef>();
+  /** Settles received and not yet answered. */
+  private settling = 0;
+  private outcomes: Outcome[] = [];
+  private outcomesQueued = false;
+
+  constructor(
+    private readonly call: ClaimCall,
+    private readonly ctx: ServerContext,
+    private readonly onClosed: (session: ClaimSession) => void,
+  ) {
+    call.on('data', (msg: ClaimRequest__Output) => this.receive(msg));
+    call.on('end', () => this.clientEnded());
+    call.on('cancelled', () => this.close());
+    call.on('error', () => this.close());
+    call.on('close', () => this.close());
+    call.on('drain', () => {
+      this.writable = true;
+      call.resume();
+      this.ctx.dispatcher.poke();
+    });
+  }
+
+  capacity(): number {
+    return this.state === 'OPEN' && this.writable ? this.permits : 0;
+  }
+
+  deliver(_queue: string, leases: Lease[]): void {
+    this.permits -= leases.length;
+    // Split large batches so every message stays well under a client's default 4 MiB limit.
+    let batch: LeaseMessage[] = [];
+    let bytes = 0;
+    for (const lease of leases) {
+      const message = leaseMessage(lease);
+      this.outstanding.set(message.leaseId!, {
+        queue: lease.task.queue,
+        taskId: lease.task.id,
+        token: lease.token,
+      });
+      const size = lease.task.payload.length + 256;
+      if (batch.length > 0 && bytes + size > MESSAGE_BUDGET) {
+        this.send({ leases: batch });
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(message);
+      bytes += size;
+    }
+    if (batch.length > 0) this.send({ leases: batch });
+  }
+
+  /** Server shutdown: tell the worker, stop leasing, and end once nothing is outstanding. */
+  drain(): void {
+    if (this.state !== 'OPEN' && this.state !== 'AWAITING_OPEN') return;
+    this.state = 'DRAINING';
+    this.send({ draining: true });
+    this.endIfDrained();
+  }
+
+  /** Ends the stream now with UNAVAILABLE (the drain grace ran out). */
+  terminate(): void {
+    this.fail(status.UNAVAILABLE, 'server is shutting down; reconnect to another replica');
+  }
+
+  private receive(msg: ClaimRequest__Output): void {
+    if (this.state === 'CLOSED') return;
+    try {
+      if (this.state === 'AWAITING_OPEN') {
+        if (!msg.open)
+          throw new InvalidArgumentError('open', 'the first message of a Claim stream must carry open');
+        this.open(msg.open);
+      } else if (msg.open) {
+        throw new InvalidArgumentError('open', 'only the first message of a Claim stream may carry open');
+      }
+      if (msg.credit) this.grant(msg.credit);
+    } catch (err) {
+      // A protocol error ends this stream only; its leases wait out the reconnect grace.
+      if (err instanceof CodeqError) this.fail(grpcCode(err.kind), err.message);
+      else throw err;
+      return;
+    }
+    for (const c of msg.completes ?? [])
+      this.settle('COMPLETE', c.leaseId, (ref) => {
+        const result = c.result ?? Buffer.alloc(0);
+        if (result.length > this.ctx.config.maxPayloadBytes) {
+          throw new TooLargeError('result', result.length, this.ctx.config.maxPayloadBytes);
+        }
+        return { kind: 'complete', taskId: ref.taskId, token: ref.token, result };
+      });
+    for (const f of msg.fails ?? [])
+      this.settle('FAIL', f.leaseId, (ref) => ({
+        kind: 'fail',
+        taskId: ref.taskId,
+        token: ref.token,
+        error: (f.error ?? '').slice(0, MAX_ERROR_CHARS),
+        retryDelayMs: retryDelayMs(f.retryDelay),
+        permanent: f.permanent ?? false,
+      }));
+    for (const e of msg.extends ?? [])
+      this.settle('EXTEND', e.leaseId, (ref) => ({
+        kind: 'extend',
+        taskId: ref.taskId,
+        token: ref.token,
+        extensionMs: extensionMs(e.extension, this.leaseMs),
+      }));
+    for (const r of msg.releases ?? [])
+      this.settle('RELEASE', r.leaseId, (ref) => ({
+        kind: 'release',
+        taskId: ref.taskId,
+        token: ref.token,
+      }));
+  }
+
+  private open(open: NonNullable<ClaimRequest__Output['open']>): void {
+    if (this.ctx.isDraining())
+      throw new CodeqError('UNAVAILABLE', 'server is shutting down; reconnect to another replica');
+    const params = toOpenParams(open, this.ctx.config);
+    this.queues = params.queues;
+    this.leaseMs = params.leaseMs;
+    this.workerId = params.workerId;
+    this.state = 'OPEN';
+    this.send({ opened: { sessionId: this.id, leaseDuration: msToDuration(this.leaseMs) } });
+    this.ctx.dispatcher.add(this);
+  }
+
+  private grant(credit: number): void {
+    const limit = this.ctx.config.maxStreamCredit;
+    if (this.permits + credit > limit) {
+      throw new InvalidArgumentError(
+        'credit',
+        `granting ${credit} would raise the stream's unused credit to ${this.permits + credit}, over the limit of ${limit}`,
+      );
+    }
+    this.permits += credit;
+    this.ctx.dispatcher.poke();
+  }
+
+  /** Answers every settle with exactly one outcome: refused at once when malformed, else after the store. */
+  private settle(
+    kind: OutcomeKind & string,
+    leaseId: string | undefined,
+    toOp: (ref: LeaseRef) => SettleOp,
+  ): void {
+    const id = leaseId ?? '';
+    let ref: LeaseRef;
+    let op: SettleOp;
+    try {
+      ref = parseLeaseId(id);
+      if (!this.queues.includes(ref.queue)) {
+        throw new InvalidArgumentError(
+          'lease_id',
+          `names queue ${JSON.stringify(ref.queue)}, which this stream did not open`,
+        );
+      }
+      op = toOp(ref);
+    } catch (err) {
+      if (!(err instanceof CodeqError)) throw err;
+      this.answer({ leaseId: id, kind, code: grpcCode(err.kind), message: err.message });
+      return;
+    }
+    this.settling++;
+    this.ctx.settler.settle(ref.queue, op).then(
+      (result) => this.settled(id, kind, result),
+      (err: unknown) => {
+        const e = err instanceof CodeqError ? err : undefined;
+        if (!e) this.ctx.logger.error('settle failed', { error: err });
+        this.settled(
+          id,
+          kind,
+          undefined,
+          e ? grpcCode(e.kind) : status.INTERNAL,
+          e?.message ?? 'internal error',
+        );
+      },
+    );
+  }
+
+  private settled(
+    leaseId: string,
+    kind: OutcomeKind & string,
+    result?: SettleResult,
+    code?: status,
+    message?: string,
+  ): void {
+    this.settling--;
+    if (result?.status === 'ok') {
+      if (kind !== 'EXTEND') this.outstanding.delete(leaseId);
+      this.answer({
+        leaseId,
+        kind,
+        code: status.OK,
+        ...(result.deadline !== undefined && { deadline: msToTimestamp(result.deadline) }),
+      });
+    } else if (result) {
+      this.answer({
+        leaseId,
+        kind,
+        code: result.status === 'stale' ? status.FAILED_PRECONDITION : status.NOT_FOUND,
+        message: result.message,
+      });
+    } else {
+      this.answer({ leaseId, kind, code, message });
+    }
+    this.endIfDrained();
+  }
+
+  /** Outcomes answered in one turn of the event loop travel in one message. */
+  private answer(outcome: Outcome): void {
+    this.outcomes.push(outcome);
+    if (this.outcomesQueued) return;
+    this.outcomesQueued = true;
+    queueMicrotask(() => {
+      this.outcomesQueued = false;
+      const outcomes = this.outcomes;
+      this.outcomes = [];
+      this.send({ outcomes });
+    });
+  }
+
+  private send(message: ClaimResponse): void {
+    if (this.state === 'CLOSED') return;
+    if (!this.call.write(message)) {
+      // Stop leasing to this stream and stop reading its requests until the transport drains.
+      this.writable = false;
+      this.call.pause();
+    }
+  }
+
+  private endIfDrained(): void {
+    if (this.state === 'DRAINING' && this.outstanding.size === 0 && this.settling === 0) {
+      // Let queued outcomes go out first.
+      queueMicrotask(() => queueMicrotask(() => this.terminate()));
+    }
+  }
+
+  private clientEnded(): void {
+    if (this.state === 'CLOSED') return;
+    // The worker half-closed: answer what is in flight, then end our side.
+    const finish = (): void => {
+      if (this.settling > 0) {
+        setImmediate(finish);
+        return;
+      }
+      queueMicrotask(() => {
+        if (this.state !== 'CLOSED') this.call.end();
+        this.close();
+      });
+    };
+    this.ctx.dispatcher.remove(this);
+    this.permits = 0;
+    finish();
+  }
+
+  private fail(code: status, details: string): void {
+    if (this.state === 'CLOSED') return;
+    this.call.emit('error', { code, details });
+    this.close();
+  }
+
+  private close(): void {
+    if (this.state === 'CLOSED') return;
+    this.state = 'CLOSED';
+    this.ctx.dispatcher.remove(this);
+    this.abandonOutstanding();
+    this.onClosed(this);
+  }
+
+  /** Leases still out on an ended stream wait out the reconnect grace, then go back to their queue. */
+  private abandonOutstanding(): void {
+    if (this.outstanding.size === 0) return;
+    const byQueue = new Map<string, { taskId: string; token: number }[]>();
+    for (const ref of this.outstanding.values()) {
+      let list = byQueue.get(ref.queue);
+      if (!list) byQueue.set(ref.queue, (list = []));
+      list.push({ taskId: ref.taskId, token: ref.token });
+    }
+    this.outstanding.clear();
+    for (const [queue, leases] of byQueue) {
+      this.ctx.store.abandon(queue, leases, this.ctx.config.leaseReconnectGraceMs).catch((err: unknown) => {
+        this.ctx.logger.warn(
+          'could not shorten the leases of a closed stream; they come back at their deadline',
+          {
+            queue,
+            error: err,
+          },
+        );
+      });
+    }
+  }
+}

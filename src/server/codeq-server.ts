@@ -1,0 +1,130 @@
+import * as grpc from '@grpc/grpc-js';
+import { codeqProto } from '../api/proto.js';
+import type { ServerConfig } from '../config/server-config.js';
+import { Dispatcher } from '../dispatcher/dispatcher.js';
+import type { LeaseStore } from '../lease-store/lease-store.js';
+import { silentLogger, type Logger } from '../telemetry/logger.js';
+import type { ClaimSession } from './claim-session.js';
+import type { ServerContext } from './server-context.js';
+import { SettleBatcher } from './settle-batcher.js';
+import { taskServiceHandlers } from './task-service.js';
+import { workerServiceHandlers } from './worker-service.js';
+
+/**
+ * Lifecycle of a server:
+ * - INITIALIZED: built, not listening;
+ * - RUNNING: serving both services;
+ * - DRAINING: `stop()` was called: streams were told to drain and get no more leases,
+ *   new streams are refused with UNAVAILABLE, unary calls are still served;
+ * - STOPPED: the listener is closed and the store released (when the server owns it).
+ */
+export type ServerState = 'INITIALIZED' | 'RUNNING' | 'DRAINING' | 'STOPPED';
+
+export interface CodeqServerDeps {
+  store: LeaseStore;
+  /** Close the store on stop. Default true. */
+  ownsStore?: boolean;
+  logger?: Logger;
+}
+
+const MiB = 1024 * 1024;
+
+/** One codeQ replica: TaskService and WorkerService over one lease store, with a dispatcher pushing leases. */
+export class CodeqServer {
+  private stateValue: ServerState = 'INITIALIZED';
+  private readonly grpcServer: grpc.Server;
+  private readonly sessions = new Set<ClaimSession>();
+  private readonly ctx: ServerContext;
+  private boundPort = 0;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly config: ServerConfig,
+    private readonly deps: CodeqServerDeps,
+  ) {
+    const logger = deps.logger ?? silentLogger;
+    const dispatcher = new Dispatcher(deps.store, {
+      claimBatch: config.claimBatch,
+      sweepIntervalMs: config.sweepIntervalMs,
+      logger,
+    });
+    this.ctx = {
+      config,
+      store: deps.store,
+      dispatcher,
+      settler: new SettleBatcher(deps.store),
+      logger,
+      isDraining: () => this.stateValue !== 'RUNNING',
+    };
+    this.grpcServer = new grpc.Server({
+      // A payload at the limit must fit in one message, with room for the rest of the request.
+      'grpc.max_receive_message_length': Math.max(4 * MiB, config.maxPayloadBytes + MiB),
+      'grpc.max_send_message_length': -1,
+      // Find workers whose host vanished without closing the connection, so their leases
+      // start the reconnect grace instead of waiting for their deadline.
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    });
+    const proto = codeqProto().codeq.v1;
+    this.grpcServer.addService(proto.TaskService.service, taskServiceHandlers(this.ctx));
+    this.grpcServer.addService(proto.WorkerService.service, workerServiceHandlers(this.ctx, this.sessions));
+  }
+
+  get state(): ServerState {
+    return this.stateValue;
+  }
+
+  /** The port bound by `start()`: the real one when `listen` asked for port 0. */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Binds `config.listen` and starts serving. */
+  async start(): Promise<void> {
+    if (this.stateValue !== 'INITIALIZED')
+      throw new Error(`cannot start a server in state ${this.stateValue}`);
+    this.boundPort = await new Promise<number>((resolve, reject) => {
+      this.grpcServer.bindAsync(this.config.listen, grpc.ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(err) : resolve(port),
+      );
+    });
+    this.stateValue = 'RUNNING';
+  }
+
+  /**
+   * Drains, then stops: streams are told to drain and end once their leases are settled,
+   * or with UNAVAILABLE when `config.drainGraceMs` runs out; then the listener closes.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.drainAndStop();
+    return this.stopping;
+  }
+
+  private async drainAndStop(): Promise<void> {
+    if (this.stateValue === 'INITIALIZED') {
+      this.ctx.dispatcher.stop();
+      if (this.deps.ownsStore ?? true) await this.deps.store.close();
+      this.stateValue = 'STOPPED';
+      return;
+    }
+    this.stateValue = 'DRAINING';
+    for (const session of this.sessions) session.drain();
+    const deadline = Date.now() + this.config.drainGraceMs;
+    while (this.sessions.size > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now()))));
+    }
+    for (const session of this.sessions) session.terminate();
+    this.ctx.dispatcher.stop();
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => this.grpcServer.forceShutdown(), 2_000);
+      this.grpcServer.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    if (this.deps.ownsStore ?? true) await this.deps.store.close();
+    this.stateValue = 'STOPPED';
+  }
+}

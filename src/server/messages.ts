@@ -1,0 +1,31 @@
+import type { Task } from '../api/generated/codeq/v1/Task.js';
+import type { _codeq_v1_ClaimResponse_Lease as LeaseMessage } from '../api/generated/codeq/v1/ClaimResponse.js';
+import { msToTimestamp } from '../api/time.js';
+import { formatLeaseId } from '../domain/lease-id.js';
+import type { Lease, TaskRecord } from '../domain/task.js';
+
+/** A stored task as the API's Task message. */
+export function taskMessage(task: TaskRecord): Task {
+  return {
+    id: task.id,
+    queue: task.queue,
+    payload: task.payload,
+    priority: task.priority,
+    attempt: task.attempt,
+    maxAttempts: task.maxAttempts,
+    headers: task.headers,
+    enqueueTime: msToTimestamp(task.enqueueTime),
+    state: task.state,
+    lastError: task.lastError,
+    result: task.result,
+  };
+}
+
+/** A lease as the API's Lease message; the lease id encodes queue, task and fencing token. */
+export function leaseMessage(lease: Lease): LeaseMessage {
+  return {
+    task: taskMessage(lease.task),
+    leaseId: formatLeaseId({ queue: lease.task.queue, taskId: lease.task.id, token: lease.token }),
+    deadline: msToTimestamp(lease.deadline),
+  };
+}

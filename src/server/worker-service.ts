@@ -1,0 +1,35 @@
+import type { WorkerServiceHandlers } from '../api/generated/codeq/v1/WorkerService.js';
+import { StaleLeaseError, TaskNotFoundError, TooLargeError } from '../domain/errors.js';
+import { parseLeaseId } from '../domain/lease-id.js';
+import { ClaimSession } from './claim-session.js';
+import type { ServerContext } from './server-context.js';
+import { unary } from './task-service.js';
+
+/** The worker's API: one ClaimSession per stream, and unary Complete through the same settle batches. */
+export function workerServiceHandlers(
+  ctx: ServerContext,
+  sessions: Set<ClaimSession>,
+): WorkerServiceHandlers {
+  return {
+    Claim: (call) => {
+      const session = new ClaimSession(call, ctx, (s) => sessions.delete(s));
+      sessions.add(session);
+    },
+    Complete: unary(ctx, async (req) => {
+      const ref = parseLeaseId(req.leaseId ?? '');
+      const result = req.result ?? Buffer.alloc(0);
+      if (result.length > ctx.config.maxPayloadBytes) {
+        throw new TooLargeError('result', result.length, ctx.config.maxPayloadBytes);
+      }
+      const outcome = await ctx.settler.settle(ref.queue, {
+        kind: 'complete',
+        taskId: ref.taskId,
+        token: ref.token,
+        result,
+      });
+      if (outcome.status === 'stale') throw new StaleLeaseError(outcome.message);
+      if (outcome.status === 'not_found') throw new TaskNotFoundError(ref.queue, ref.taskId);
+      return {};
+    }),
+  };
+}

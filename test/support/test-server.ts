@@ -1,0 +1,175 @@
+import * as grpc from '@grpc/grpc-js';
+import type { ClaimRequest } from '../../src/api/generated/codeq/v1/ClaimRequest.js';
+import type { ClaimResponse__Output } from '../../src/api/generated/codeq/v1/ClaimResponse.js';
+import type { TaskServiceClient } from '../../src/api/generated/codeq/v1/TaskService.js';
+import type { WorkerServiceClient } from '../../src/api/generated/codeq/v1/WorkerService.js';
+import { codeqProto } from '../../src/api/proto.js';
+import { serverConfig, type ServerConfig } from '../../src/config/server-config.js';
+import type { LeaseStore } from '../../src/lease-store/lease-store.js';
+import { CodeqServer } from '../../src/server/codeq-server.js';
+
+/** A real server on a free port of 127.0.0.1. */
+export interface TestServer {
+  server: CodeqServer;
+  address: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(
+  store: LeaseStore,
+  overrides: Partial<ServerConfig> = {},
+): Promise<TestServer> {
+  const config = serverConfig({ listen: '127.0.0.1:0', drainGraceMs: 2_000, ...overrides });
+  const server = new CodeqServer(config, { store, ownsStore: false });
+  await server.start();
+  return { server, address: `127.0.0.1:${server.port}`, stop: () => server.stop() };
+}
+
+/** Raw generated clients of both services, for tests of the wire contract itself. */
+export function rawClients(address: string): {
+  tasks: TaskServiceClient;
+  workers: WorkerServiceClient;
+  close(): void;
+} {
+  const v1 = codeqProto().codeq.v1;
+  const tasks = new v1.TaskService(address, grpc.credentials.createInsecure());
+  const workers = new v1.WorkerService(address, grpc.credentials.createInsecure());
+  return {
+    tasks,
+    workers,
+    close() {
+      tasks.close();
+      workers.close();
+    },
+  };
+}
+
+/** Calls a unary method of a generated client as a promise; rejects with the ServiceError. */
+export function call<Req, Res>(
+  client: grpc.Client,
+  method: (req: Req, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
+  req: Req,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method.call(client, req, (err, res) => (err ? reject(err) : resolve(res!)));
+  });
+}
+
+/** Waits for a unary call to fail and returns its status. */
+export async function callError<Req, Res>(
+  client: grpc.Client,
+  method: (req: Req, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
+  req: Req,
+): Promise<grpc.ServiceError> {
+  try {
+    await call(client, method, req);
+  } catch (err) {
+    return err as grpc.ServiceError;
+  }
+  throw new Error('the call succeeded; expected an error');
+}
+
+/**
+ * A raw Claim stream that records every response and how it ended, with a way to wait
+ * for the next response matching a predicate.
+ */
+export class RawStream {
+  readonly responses: ClaimResponse__Output[] = [];
+  readonly stream: grpc.ClientDuplexStream<ClaimRequest, ClaimResponse__Output>;
+  status: grpc.StatusObject | undefined;
+  private waiters: (() => void)[] = [];
+
+  constructor(workers: WorkerServiceClient) {
+    this.stream = workers.Claim();
+    this.stream.on('data', (msg: ClaimResponse__Output) => {
+      this.responses.push(msg);
+      this.wake();
+    });
+    this.stream.on('status', (s: grpc.StatusObject) => {
+      this.status = s;
+      this.wake();
+    });
+    this.stream.on('error', () => this.wake());
+  }
+
+  send(msg: ClaimRequest): void {
+    this.stream.write(msg);
+  }
+
+  /** Resolves with the first recorded response (from `from` on) that matches; fails after `timeoutMs`. */
+  async next(
+    match: (r: ClaimResponse__Output) => boolean,
+    from = 0,
+    timeoutMs = 5_000,
+  ): Promise<ClaimResponse__Output> {
+    return this.until(() => this.responses.slice(from).find(match), timeoutMs, 'a matching response');
+  }
+
+  /** Resolves with the status the stream ended with. */
+  async ended(timeoutMs = 5_000): Promise<grpc.StatusObject> {
+    return this.until(() => this.status, timeoutMs, 'the stream to end');
+  }
+
+  /** Every lease received so far, in order. */
+  leases(): NonNullable<ClaimResponse__Output['leases']> {
+    return this.responses.flatMap((r) => r.leases ?? []);
+  }
+
+  /** Every outcome received so far, in order. */
+  outcomes(): NonNullable<ClaimResponse__Output['outcomes']> {
+    return this.responses.flatMap((r) => r.outcomes ?? []);
+  }
+
+  async waitForLeases(
+    count: number,
+    timeoutMs = 5_000,
+  ): Promise<NonNullable<ClaimResponse__Output['leases']>> {
+    return this.until(
+      () => (this.leases().length >= count ? this.leases() : undefined),
+      timeoutMs,
+      `${count} leases`,
+    );
+  }
+
+  async waitForOutcomes(
+    count: number,
+    timeoutMs = 5_000,
+  ): Promise<NonNullable<ClaimResponse__Output['outcomes']>> {
+    return this.until(
+      () => (this.outcomes().length >= count ? this.outcomes() : undefined),
+      timeoutMs,
+      `${count} outcomes`,
+    );
+  }
+
+  close(): void {
+    this.stream.cancel();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  private async until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = probe();
+      if (value !== undefined) return value;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(this.responses)} status ${JSON.stringify(this.status)}`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 100));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}
