@@ -1,0 +1,359 @@
+import { InvalidArgumentError, UnavailableError } from '../../domain/errors.js';
+import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
+import { newTaskId } from '../../domain/task-id.js';
+import type { ClaimResult, LeaseStore, StoreListener } from '../lease-store.js';
+import {
+  backoffMs,
+  resolveStoreOptions,
+  type ResolvedStoreOptions,
+  type StoreOptions,
+} from '../store-options.js';
+import { QueueState, type StoredTask } from './queue-state.js';
+import { Retention } from './retention.js';
+
+/**
+ * How many expired leases, due tasks and retention entries one call handles at most, so a
+ * claim after a long pause stays cheap; what is left waits for the next call.
+ */
+const MAINTENANCE_BATCH = 1000;
+
+/**
+ * The embedded lease store: all state in this process, nothing survives a restart. It is
+ * also the reference the Redis store is held to, so it follows
+ * docs/lease-store-semantics.md to the letter.
+ *
+ * Every operation reads the clock once and runs to completion before it returns, so
+ * operations never interleave. Claim cost is O(log n) per lease and per maintenance step,
+ * whatever the queue depth. There are no timers: time only moves inside operations, and
+ * the listener tells the dispatcher when to come back.
+ *
+ * Buffers and records are copied on the way in and out: a caller cannot change stored
+ * state by mutating what it passed or got back.
+ */
+export class MemoryStore implements LeaseStore {
+  readonly #options: ResolvedStoreOptions;
+  readonly #clock: () => number;
+  readonly #queues = new Map<string, QueueState>();
+  readonly #retention = new Retention();
+  #listener: StoreListener | undefined;
+  #closed = false;
+
+  constructor(options?: StoreOptions) {
+    this.#options = resolveStoreOptions(options);
+    this.#clock = this.#options.clock ?? Date.now;
+  }
+
+  enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]> {
+    return this.#run((now, signals) => tasks.map((task) => this.#enqueueOne(task, now, signals)));
+  }
+
+  claim(queue: string, max: number, leaseMs: number): Promise<ClaimResult> {
+    return this.#run((now, signals) => {
+      if (!Number.isInteger(max) || max < 0) throw new InvalidArgumentError('max', 'must be an integer >= 0');
+      const q = this.#queues.get(queue);
+      if (q === undefined) return { leases: [], nextDueInMs: null };
+
+      for (let i = 0; i < MAINTENANCE_BATCH; i++) {
+        const task = q.takeExpired(now);
+        if (task === undefined) break;
+        task.lastError = 'lease expired';
+        // Even a zero backoff goes through SCHEDULED, so the task takes its place among
+        // the other due tasks in due order, as the next loop hands out places.
+        if (!this.#endIfOver(task, now, false)) q.schedule(task, now + this.#backoff(task));
+      }
+
+      let promoted = false;
+      for (let i = 0; i < MAINTENANCE_BATCH; i++) {
+        const task = q.takeDue(now);
+        if (task === undefined) break;
+        q.makeReady(task);
+        promoted = true;
+      }
+
+      const leases: Lease[] = [];
+      while (leases.length < max) {
+        const task = q.takeReady();
+        if (task === undefined) break;
+        task.attempt += 1;
+        task.token += 1;
+        q.lease(task, now + leaseMs);
+        leases.push({ task: toRecord(task), token: task.token, deadline: task.deadline });
+      }
+
+      // Tasks that were already ready were announced when they became so; only the ones
+      // this maintenance woke, and that this claim did not take, need a new announcement.
+      if (promoted && q.hasReady()) signals.ready(queue);
+      const next = q.nextEventAt();
+      return { leases, nextDueInMs: next === undefined ? null : Math.max(0, next - now) };
+    });
+  }
+
+  settle(queue: string, ops: readonly SettleOp[]): Promise<SettleResult[]> {
+    return this.#run((now, signals) => {
+      const q = this.#queues.get(queue);
+      return ops.map((op) => this.#settleOne(queue, q, op, now, signals));
+    });
+  }
+
+  abandon(
+    queue: string,
+    leases: readonly { taskId: string; token: number }[],
+    graceMs: number,
+  ): Promise<void> {
+    return this.#run((now, signals) => {
+      const q = this.#queues.get(queue);
+      if (q === undefined) return;
+      let changed = false;
+      for (const ref of leases) {
+        const task = q.tasks.get(ref.taskId);
+        if (task === undefined || !isHeld(task, ref.token, now)) continue;
+        const deadline = Math.min(task.deadline, now + graceMs);
+        if (deadline < task.deadline) {
+          q.lease(task, deadline);
+          changed = true;
+        }
+      }
+      if (changed) signals.due(queue, graceMs);
+    });
+  }
+
+  getTask(queue: string, taskId: string): Promise<TaskRecord | null> {
+    return this.#run(() => {
+      const task = this.#queues.get(queue)?.tasks.get(taskId);
+      return task === undefined ? null : toRecord(task);
+    });
+  }
+
+  cancel(queue: string, taskId: string): Promise<boolean | null> {
+    return this.#run((now) => {
+      const q = this.#queues.get(queue);
+      const task = q?.tasks.get(taskId);
+      if (q === undefined || task === undefined) return null;
+      switch (task.state) {
+        case 'PENDING':
+        case 'SCHEDULED':
+          q.unindex(task);
+          this.#finish(task, 'CANCELLED', now);
+          return true;
+        case 'LEASED':
+          // The worker may still complete it; every other end of the lease cancels it.
+          task.cancelRequested = true;
+          return true;
+        case 'CANCELLED':
+          return true;
+        case 'COMPLETED':
+        case 'DEAD':
+          return false;
+      }
+    });
+  }
+
+  /** Replaces the listener. Events are delivered synchronously once the operation's changes are complete. */
+  listen(listener: StoreListener): void {
+    this.#listener = listener;
+  }
+
+  /** Drops all state; later calls reject with UnavailableError. */
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#queues.clear();
+    this.#retention.clear();
+    this.#listener = undefined;
+    return Promise.resolve();
+  }
+
+  /**
+   * Runs one operation at one instant, purging what retention let go first, then tells the
+   * listener. A listener that throws neither fails nor undoes the operation; its error is
+   * rethrown on its own so it is not swallowed.
+   */
+  #run<T>(op: (now: number, signals: Signals) => T): Promise<T> {
+    let value: T;
+    const signals = new Signals();
+    try {
+      if (this.#closed) throw new UnavailableError('memory store is closed');
+      const now = this.#clock();
+      this.#retention.purge(now, this.#queues, MAINTENANCE_BATCH);
+      value = op(now, signals);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    if (this.#listener !== undefined) {
+      try {
+        signals.deliver(this.#listener);
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+    return Promise.resolve(value);
+  }
+
+  #enqueueOne(t: NewTask, now: number, signals: Signals): EnqueueResult {
+    let q = this.#queues.get(t.queue);
+    if (q === undefined) this.#queues.set(t.queue, (q = new QueueState()));
+    const key = t.idempotencyKey;
+    const windowMs = this.#options.idempotencyWindowMs;
+    const first = key === '' ? undefined : q.idempotency.get(key);
+    if (first !== undefined && now - first.firstUsed < windowMs) {
+      return { taskId: first.taskId, duplicate: true };
+    }
+
+    const task: StoredTask = {
+      id: newTaskId(),
+      queue: t.queue,
+      payload: Buffer.from(t.payload),
+      priority: t.priority,
+      maxAttempts: t.maxAttempts,
+      retry: { ...t.retry },
+      headers: { ...t.headers },
+      enqueueTime: now,
+      state: 'PENDING',
+      attempt: 0,
+      lastError: '',
+      result: Buffer.alloc(0),
+      token: 0,
+      seq: 0,
+      scheduleId: 0,
+      due: 0,
+      deadline: 0,
+      cancelRequested: false,
+      settled: undefined,
+    };
+    q.tasks.set(task.id, task);
+    if (key !== '' && windowMs > 0) {
+      q.idempotency.set(key, { taskId: task.id, firstUsed: now });
+      this.#retention.expireKey(t.queue, key, now, now + windowMs);
+    }
+    if (t.delayMs > 0) {
+      q.schedule(task, now + t.delayMs);
+      signals.due(t.queue, t.delayMs);
+    } else {
+      q.makeReady(task);
+      signals.ready(t.queue);
+    }
+    return { taskId: task.id, duplicate: false };
+  }
+
+  #settleOne(
+    queue: string,
+    q: QueueState | undefined,
+    op: SettleOp,
+    now: number,
+    signals: Signals,
+  ): SettleResult {
+    const task = q?.tasks.get(op.taskId);
+    if (q === undefined || task === undefined) {
+      return { status: 'not_found', message: `task ${op.taskId} not found in queue ${queue}` };
+    }
+    if (!isHeld(task, op.token, now)) {
+      if (task.settled?.token === op.token && task.settled.kind === op.kind) return { status: 'ok' };
+      return { status: 'stale', message: staleReason(task, op.token) };
+    }
+    switch (op.kind) {
+      case 'extend':
+        if (task.cancelRequested) return { status: 'stale', message: `task ${task.id} was cancelled` };
+        q.lease(task, now + op.extensionMs);
+        // Not remembered: a late repeat of a heartbeat must not pass for a live lease.
+        return { status: 'ok', deadline: task.deadline };
+      case 'complete':
+        q.unindex(task);
+        task.result = Buffer.from(op.result);
+        this.#finish(task, 'COMPLETED', now);
+        break;
+      case 'fail': {
+        q.unindex(task);
+        task.lastError = op.error;
+        if (this.#endIfOver(task, now, op.permanent)) break;
+        const delay = op.retryDelayMs ?? this.#backoff(task);
+        if (delay > 0) {
+          q.schedule(task, now + delay);
+          signals.due(queue, delay);
+        } else {
+          q.makeReady(task);
+          signals.ready(queue);
+        }
+        break;
+      }
+      case 'release':
+        q.unindex(task);
+        task.attempt -= 1;
+        if (task.cancelRequested) {
+          this.#finish(task, 'CANCELLED', now);
+        } else {
+          q.makeReady(task, true);
+          signals.ready(queue);
+        }
+        break;
+    }
+    task.settled = { token: op.token, kind: op.kind };
+    return { status: 'ok' };
+  }
+
+  /** Ends a lease that did not complete: CANCELLED or DEAD when it must not run again (true), else false. */
+  #endIfOver(task: StoredTask, now: number, permanent: boolean): boolean {
+    if (task.cancelRequested) this.#finish(task, 'CANCELLED', now);
+    else if (permanent || task.attempt >= task.maxAttempts) this.#finish(task, 'DEAD', now);
+    else return false;
+    return true;
+  }
+
+  #finish(task: StoredTask, state: 'COMPLETED' | 'CANCELLED' | 'DEAD', now: number): void {
+    task.state = state;
+    const keepMs = state === 'DEAD' ? this.#options.deadRetentionMs : this.#options.finishedRetentionMs;
+    this.#retention.expireTask(task.queue, task.id, now + keepMs);
+  }
+
+  #backoff(task: StoredTask): number {
+    return backoffMs(task.retry, task.attempt, this.#options.random());
+  }
+}
+
+/** The lease named by `token` is the task's current one and has not run out. */
+function isHeld(task: StoredTask, token: number, now: number): boolean {
+  return task.state === 'LEASED' && task.token === token && task.deadline > now;
+}
+
+function staleReason(task: StoredTask, token: number): string {
+  if (token > task.token || token < 1) return `lease ${token} was never issued for task ${task.id}`;
+  if (token < task.token) return `task ${task.id} was leased again (lease ${task.token} is current)`;
+  if (task.state === 'LEASED') return `lease ${token} of task ${task.id} expired`;
+  return `lease ${token} of task ${task.id} has ended: the task is ${task.state}`;
+}
+
+function toRecord(task: StoredTask): TaskRecord {
+  return {
+    id: task.id,
+    queue: task.queue,
+    payload: Buffer.from(task.payload),
+    priority: task.priority,
+    attempt: task.attempt,
+    maxAttempts: task.maxAttempts,
+    headers: { ...task.headers },
+    enqueueTime: task.enqueueTime,
+    state: task.state,
+    lastError: task.lastError,
+    result: Buffer.from(task.result),
+  };
+}
+
+/** Events one operation raised, merged per queue: one `ready`, and `due` with the smallest delay. */
+class Signals {
+  readonly #ready = new Set<string>();
+  readonly #due = new Map<string, number>();
+
+  ready(queue: string): void {
+    this.#ready.add(queue);
+  }
+
+  due(queue: string, inMs: number): void {
+    const prev = this.#due.get(queue);
+    if (prev === undefined || inMs < prev) this.#due.set(queue, inMs);
+  }
+
+  deliver(listener: StoreListener): void {
+    for (const queue of this.#ready) listener.ready(queue);
+    for (const [queue, inMs] of this.#due) listener.due(queue, inMs);
+  }
+}

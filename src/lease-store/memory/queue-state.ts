@@ -1,0 +1,168 @@
+import type { RetryPolicy, SettleKind, TaskState } from '../../domain/task.js';
+import { LazyHeap } from './min-heap.js';
+
+/** A task as the memory store holds it: the record plus the bookkeeping of its place and lease. */
+export interface StoredTask {
+  readonly id: string;
+  readonly queue: string;
+  readonly payload: Buffer;
+  readonly priority: number;
+  readonly maxAttempts: number;
+  readonly retry: RetryPolicy;
+  readonly headers: Record<string, string>;
+  readonly enqueueTime: number;
+  state: TaskState;
+  attempt: number;
+  lastError: string;
+  result: Buffer;
+  /** Fencing token of the latest lease; 0 before the first. */
+  token: number;
+  /** Place in the ready order; kept across a release. */
+  seq: number;
+  /** Names the task's current entry in the scheduled heap. */
+  scheduleId: number;
+  /** When SCHEDULED: when it falls due. */
+  due: number;
+  /** When LEASED: when the lease runs out. */
+  deadline: number;
+  cancelRequested: boolean;
+  /** The last settle that succeeded, so a repeat of it is answered `ok`. */
+  settled: { token: number; kind: SettleKind } | undefined;
+}
+
+/** The first task an idempotency key named, and when. */
+export interface IdempotencyEntry {
+  taskId: string;
+  firstUsed: number;
+}
+
+interface ReadyEntry {
+  id: string;
+  priority: number;
+  seq: number;
+}
+
+interface ScheduledEntry {
+  id: string;
+  due: number;
+  scheduleId: number;
+}
+
+interface LeaseEntry {
+  id: string;
+  deadline: number;
+  token: number;
+}
+
+/**
+ * One queue's tasks and the three indexes a claim walks: ready (priority desc, seq asc),
+ * scheduled (due asc) and leases (deadline asc). An index entry is live only while the
+ * task still matches it, so a cancel or an extend never has to search a heap.
+ */
+export class QueueState {
+  readonly tasks = new Map<string, StoredTask>();
+  readonly idempotency = new Map<string, IdempotencyEntry>();
+  #nextSeq = 1;
+  #nextScheduleId = 1;
+
+  readonly #ready = new LazyHeap<ReadyEntry>(
+    (a, b) => a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq),
+    (e) => {
+      const t = this.tasks.get(e.id);
+      return t !== undefined && t.state === 'PENDING' && t.seq === e.seq;
+    },
+  );
+
+  readonly #scheduled = new LazyHeap<ScheduledEntry>(
+    // scheduleId breaks ties so tasks due at the same time leave in the order they were scheduled.
+    (a, b) => a.due < b.due || (a.due === b.due && a.scheduleId < b.scheduleId),
+    (e) => {
+      const t = this.tasks.get(e.id);
+      return t !== undefined && t.state === 'SCHEDULED' && t.scheduleId === e.scheduleId;
+    },
+  );
+
+  readonly #leases = new LazyHeap<LeaseEntry>(
+    (a, b) => a.deadline < b.deadline,
+    (e) => {
+      const t = this.tasks.get(e.id);
+      return t !== undefined && t.state === 'LEASED' && t.token === e.token && t.deadline === e.deadline;
+    },
+  );
+
+  /** True when nothing is left that a later call could find. */
+  get isEmpty(): boolean {
+    return this.tasks.size === 0 && this.idempotency.size === 0;
+  }
+
+  /** Makes the task PENDING: at the back of its priority, or at its old place when `keepPlace`. */
+  makeReady(task: StoredTask, keepPlace = false): void {
+    if (!keepPlace) task.seq = this.#nextSeq++;
+    task.state = 'PENDING';
+    this.#ready.push({ id: task.id, priority: task.priority, seq: task.seq });
+  }
+
+  /** Removes and returns the first ready task; it stays PENDING until the caller leases it. */
+  takeReady(): StoredTask | undefined {
+    const e = this.#ready.pop();
+    return e && this.tasks.get(e.id);
+  }
+
+  hasReady(): boolean {
+    return this.#ready.peek() !== undefined;
+  }
+
+  /** Makes the task SCHEDULED, due at `due`. */
+  schedule(task: StoredTask, due: number): void {
+    task.state = 'SCHEDULED';
+    task.due = due;
+    task.scheduleId = this.#nextScheduleId++;
+    this.#scheduled.push({ id: task.id, due, scheduleId: task.scheduleId });
+  }
+
+  /** Removes and returns the earliest scheduled task due at or before `now`. */
+  takeDue(now: number): StoredTask | undefined {
+    const e = this.#scheduled.peek();
+    if (e === undefined || e.due > now) return undefined;
+    this.#scheduled.pop();
+    return this.tasks.get(e.id);
+  }
+
+  /** Makes the task LEASED until `deadline`; a lease already held just moves its deadline. */
+  lease(task: StoredTask, deadline: number): void {
+    if (task.state === 'LEASED') {
+      if (task.deadline === deadline) return;
+      this.#leases.invalidate();
+    }
+    task.state = 'LEASED';
+    task.deadline = deadline;
+    this.#leases.push({ id: task.id, deadline, token: task.token });
+  }
+
+  /** Removes and returns the task whose lease ran out first, if it ran out at or before `now`. */
+  takeExpired(now: number): StoredTask | undefined {
+    const e = this.#leases.peek();
+    if (e === undefined || e.deadline > now) return undefined;
+    this.#leases.pop();
+    return this.tasks.get(e.id);
+  }
+
+  /**
+   * Call before a task leaves PENDING, SCHEDULED or LEASED other than through a `take…`:
+   * its index entry goes stale, and the heap learns it so it can compact.
+   */
+  unindex(task: StoredTask): void {
+    if (task.state === 'PENDING') this.#ready.invalidate();
+    else if (task.state === 'SCHEDULED') this.#scheduled.invalidate();
+    else if (task.state === 'LEASED') this.#leases.invalidate();
+  }
+
+  /** The earliest scheduled due time or lease deadline, or undefined when there is none. */
+  nextEventAt(): number | undefined {
+    const due = this.#scheduled.peek()?.due;
+    const deadline = this.#leases.peek()?.deadline;
+    if (due === undefined) return deadline;
+    if (deadline === undefined) return due;
+    return Math.min(due, deadline);
+  }
+}
