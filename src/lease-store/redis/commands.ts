@@ -1,0 +1,76 @@
+import { Cluster } from 'ioredis';
+import type { RedisClient } from './connection.js';
+import { loadScripts, type LoadedScript } from './script-loader.js';
+
+/** An argument of a script call: ioredis sends Buffers as they are (binary-safe). */
+export type ScriptArg = string | Buffer | number;
+
+type CommandFn = (...args: ScriptArg[]) => Promise<unknown>;
+
+/** The scripts of scripts/, one typed call each (keys first, then ARGV, as in the headers). */
+export interface Scripts {
+  enqueue(keys: readonly [string, string, string], args: readonly ScriptArg[]): Promise<(string | number)[]>;
+  /** Buffer reply: task hashes carry binary payloads. */
+  claim(keys: readonly [string, string, string, string], args: readonly ScriptArg[]): Promise<unknown[]>;
+  settle(
+    keys: readonly [string, string, string, string],
+    args: readonly ScriptArg[],
+  ): Promise<(string | number)[]>;
+  abandon(keys: readonly [string], args: readonly ScriptArg[]): Promise<number>;
+  cancel(keys: readonly [string, string, string], args: readonly ScriptArg[]): Promise<number>;
+  /** Buffer reply: the task hash, or null. */
+  get(keys: readonly [string], args: readonly ScriptArg[]): Promise<Buffer[] | null>;
+}
+
+const EXPECTED: Record<keyof Scripts, number> = {
+  enqueue: 3,
+  claim: 4,
+  settle: 4,
+  abandon: 1,
+  cancel: 3,
+  get: 1,
+};
+
+let cached: Promise<LoadedScript[]> | undefined;
+
+/** The scripts with includes expanded, read from disk once per process. */
+export function scriptSources(): Promise<LoadedScript[]> {
+  cached ??= loadScripts().catch((err: unknown) => {
+    cached = undefined;
+    throw err;
+  });
+  return cached;
+}
+
+/**
+ * Registers every script with ioredis `defineCommand` (EVALSHA, falling back to EVAL on
+ * NOSCRIPT) and loads it into Redis now (every master of a Cluster), so a script that
+ * does not compile fails the start instead of the first request.
+ */
+export async function defineScripts(client: RedisClient): Promise<Scripts> {
+  const sources = await scriptSources();
+  const byName = new Map(sources.map((s) => [s.name, s]));
+  for (const [name, keys] of Object.entries(EXPECTED)) {
+    const script = byName.get(name);
+    if (!script) throw new Error(`Lua script ${name}-${keys}.lua is missing`);
+    if (script.numberOfKeys !== keys)
+      throw new Error(`Lua script ${name} takes ${script.numberOfKeys} keys, expected ${keys}`);
+    client.defineCommand(`codeq_${name}`, { lua: script.lua, numberOfKeys: keys });
+  }
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  await Promise.all(nodes.flatMap((node) => sources.map((s) => node.script('LOAD', s.lua))));
+
+  const commands = client as unknown as Record<string, CommandFn>;
+  const call = (name: string, buffer: boolean) => {
+    const fn = commands[`codeq_${name}${buffer ? 'Buffer' : ''}`]!.bind(client);
+    return (keys: readonly string[], args: readonly ScriptArg[]) => fn(...keys, ...args);
+  };
+  return {
+    enqueue: call('enqueue', false) as Scripts['enqueue'],
+    claim: call('claim', true) as Scripts['claim'],
+    settle: call('settle', false) as Scripts['settle'],
+    abandon: call('abandon', false) as Scripts['abandon'],
+    cancel: call('cancel', false) as Scripts['cancel'],
+    get: call('get', true) as Scripts['get'],
+  };
+}

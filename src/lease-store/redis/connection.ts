@@ -1,0 +1,112 @@
+import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { CodeqError, UnavailableError } from '../../domain/errors.js';
+
+/** A standalone connection or a Cluster: both run the scripts and pub/sub the same way. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * Client options, chosen for a server that must answer UNAVAILABLE quickly and never
+ * apply a script twice:
+ * - `maxRetriesPerRequest: 0`: when the connection drops, commands in flight and in the
+ *   offline queue fail at once instead of being re-sent after the reconnect. A script
+ *   in flight may or may not have run; re-sending an enqueue or a claim could apply it
+ *   twice, so the caller gets UNAVAILABLE and decides (workers and producers retry).
+ * - `autoResendUnfulfilledCommands: false`: the same reason, stated explicitly.
+ * - `enableOfflineQueue: true`: commands issued while reconnecting wait for that one
+ *   attempt (at most RECONNECT_MAX_DELAY_MS plus the connect timeout), so a blip does
+ *   not fail requests, while an outage fails them within about a second.
+ * - `retryStrategy`: reconnect forever, 50 ms doubling to at most 1 s apart, so the
+ *   store recovers by itself when Redis comes back.
+ * - `commandTimeout`: a reply that never comes (a hung server, a lost packet) fails the
+ *   call instead of holding a claim or a stream forever.
+ * - `lazyConnect`: `connect()` resolves when the server is ready (ready check on), so
+ *   the store starts only against a usable Redis.
+ */
+export const RECONNECT_MAX_DELAY_MS = 1000;
+const CONNECT_TIMEOUT_MS = 5000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+
+function retryStrategy(times: number): number {
+  return Math.min(50 * 2 ** Math.min(times - 1, 10), RECONNECT_MAX_DELAY_MS);
+}
+
+function baseOptions(commandTimeoutMs: number): RedisOptions {
+  return {
+    lazyConnect: true,
+    enableReadyCheck: true,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    commandTimeout: commandTimeoutMs,
+    connectionName: 'codeq',
+  };
+}
+
+/** Parses `redis://[user:pass@]host:port[,redis://host:port...]` (or bare `host:port`) into nodes. */
+export function parseNodes(url: string): {
+  nodes: ClusterNode[];
+  auth: Pick<RedisOptions, 'username' | 'password'>;
+} {
+  const nodes: { host: string; port: number }[] = [];
+  let auth: Pick<RedisOptions, 'username' | 'password'> = {};
+  for (const part of url.split(',')) {
+    const text = part.trim();
+    if (!text) continue;
+    const parsed = new URL(text.includes('://') ? text : `redis://${text}`);
+    nodes.push({ host: parsed.hostname, port: parsed.port ? Number(parsed.port) : 6379 });
+    if (parsed.password) {
+      auth = {
+        username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+        password: decodeURIComponent(parsed.password),
+      };
+    }
+  }
+  if (nodes.length === 0) throw new Error(`no Redis node in url ${JSON.stringify(url)}`);
+  return { nodes, auth };
+}
+
+/** Creates an unconnected client; call `connect()` on it. */
+export function createClient(
+  url: string,
+  cluster: boolean,
+  commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
+): RedisClient {
+  if (!cluster) return new Redis(url, baseOptions(commandTimeoutMs));
+  const { nodes, auth } = parseNodes(url);
+  // Node connections do not reconnect by themselves in a Cluster (it refreshes the slots
+  // and reconnects instead), so lazyConnect and retryStrategy stay the Cluster's.
+  const { lazyConnect: _lazy, retryStrategy: _retry, ...nodeOptions } = baseOptions(commandTimeoutMs);
+  const clusterOptions: ClusterOptions = {
+    lazyConnect: true,
+    enableReadyCheck: true,
+    enableOfflineQueue: true,
+    // A command that failed with "Connection is closed" may have run: do not re-send it.
+    retryDelayOnFailover: 0,
+    clusterRetryStrategy: retryStrategy,
+    redisOptions: { ...nodeOptions, ...auth },
+  };
+  return new Cluster(nodes, clusterOptions);
+}
+
+/** A second connection with the same options (for pub/sub); call `connect()` on it. */
+export function duplicateClient(client: RedisClient): RedisClient {
+  return client instanceof Cluster ? client.duplicate() : client.duplicate();
+}
+
+/** Errors Redis answers while it cannot serve (loading, failing over, out of memory). */
+const UNAVAILABLE_REPLY =
+  /^(LOADING|BUSY|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|OOM|NOREPLICAS|MOVED|ASK)\b/;
+
+/**
+ * Maps a client error to the store's errors: connection loss, timeouts, a closed client
+ * and Redis's "cannot serve now" replies become UnavailableError (the server answers
+ * UNAVAILABLE and callers retry); other Redis replies (a script bug) stay as they are.
+ */
+export function toStoreError(err: unknown): Error {
+  if (err instanceof CodeqError) return err;
+  if (!(err instanceof Error)) return new UnavailableError(`Redis failed: ${String(err)}`);
+  if (err.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(err.message)) return err;
+  return new UnavailableError(`Redis unavailable: ${err.message}`, { cause: err });
+}

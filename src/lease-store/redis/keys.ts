@@ -1,0 +1,56 @@
+/**
+ * The one module that names Redis keys and channels. Every key of queue `q` carries the
+ * Cluster hash tag `{q}`, so each script touches exactly one slot and queues spread over
+ * the shards. Scripts receive the fixed keys as KEYS and two prefixes as ARGV, to which
+ * they append a task id or an idempotency key (task hashes and idempotency keys are too
+ * many to list as KEYS; the shared tag keeps them in the same slot).
+ */
+
+/** The Redis names of one queue. */
+export interface QueueKeys {
+  /** ZSET of PENDING task ids, scored by priority band and sequence number. */
+  readonly ready: string;
+  /** ZSET of SCHEDULED tasks, scored by due time (ms); member `<ordinal><taskId>`. */
+  readonly scheduled: string;
+  /** ZSET of LEASED tasks, scored by lease deadline (ms); member `<ordinal><taskId>`. */
+  readonly leased: string;
+  /** Counter for sequence numbers and set ordinals (INCRBY, never expires). */
+  readonly seq: string;
+  /** Prefix of task hashes: `<taskPrefix><taskId>`. */
+  readonly taskPrefix: string;
+  /** Prefix of idempotency keys: `<idempotencyPrefix><key>`. */
+  readonly idempotencyPrefix: string;
+}
+
+/** Names keys and the wake-up channel under one prefix (default `codeq`). */
+export class KeySpace {
+  /** Pub/sub channel on which scripts announce that a queue has ready tasks. */
+  readonly wakeChannel: string;
+
+  constructor(readonly prefix = 'codeq') {
+    this.wakeChannel = `${prefix}:wake`;
+  }
+
+  /** Every key of `queue`; all share the hash tag `{queue}`. */
+  queue(queue: string): QueueKeys {
+    const base = `${this.prefix}:{${queue}}:`;
+    return {
+      ready: `${base}ready`,
+      scheduled: `${base}sched`,
+      leased: `${base}leased`,
+      seq: `${base}seq`,
+      taskPrefix: `${base}t:`,
+      idempotencyPrefix: `${base}idem:`,
+    };
+  }
+
+  /** The hash of one task. */
+  task(queue: string, taskId: string): string {
+    return `${this.queue(queue).taskPrefix}${taskId}`;
+  }
+
+  /** The key that remembers an idempotency key of a queue. */
+  idempotency(queue: string, key: string): string {
+    return `${this.queue(queue).idempotencyPrefix}${key}`;
+  }
+}

@@ -1,0 +1,316 @@
+import { randomBytes } from 'node:crypto';
+import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
+import { newTaskId } from '../../domain/task-id.js';
+import type { ClaimResult, LeaseStore, StoreListener } from '../lease-store.js';
+import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from '../store-options.js';
+import { defineScripts, type ScriptArg, type Scripts } from './commands.js';
+import { createClient, duplicateClient, toStoreError, type RedisClient } from './connection.js';
+import { KeySpace } from './keys.js';
+import { settleResultFromCode } from './script-codes.js';
+import { collectFields, decodeTask, encodeHeaders, encodeMaxAttempts, encodeRetry } from './task-codec.js';
+
+/** Options of the Redis lease store. */
+export type RedisStoreOptions = StoreOptions & {
+  /** `redis://host:port`; with `cluster`, several comma-separated nodes. */
+  url: string;
+  /** Prefix of every key and of the wake-up channel. Default `codeq`. */
+  keyPrefix?: string;
+  /** Connect to a Redis Cluster (ioredis Cluster) instead of one server. Default false. */
+  cluster?: boolean;
+  /** How long a command may wait for its reply before the call fails UNAVAILABLE. Default 5000 ms. */
+  commandTimeoutMs?: number;
+};
+
+/** Expired leases and due tasks handled per claim call, at most, of each kind. */
+export const MAINTENANCE_LIMIT = 1000;
+
+/** Random numbers passed to each claim for the backoff of leases it expires (later draws extend them in Lua). */
+const CLAIM_RANDOMS = 4;
+
+/**
+ * Extra Redis TTL over each logical window (idempotency, retention). The store clock
+ * decides; the TTL only collects garbage and must never end a window early, even when
+ * a test's fake clock runs behind real time.
+ */
+const GC_SLACK_MS = 60_000;
+
+const noop = (): void => {};
+
+/**
+ * The lease store on Redis or Redis Cluster: one Lua script per state change (see
+ * scripts/), one round trip per batch, one Cluster hash tag per queue. Replicas sharing
+ * a Redis hear each other's `ready` events through one pub/sub channel.
+ */
+export class RedisStore implements LeaseStore {
+  /** Random id of this store: the publisher of a wake-up skips its own echo. */
+  readonly instanceId = randomBytes(9).toString('base64url');
+  private listener: StoreListener | undefined;
+  /** Queues this store claimed from: told `ready` after the subscriber reconnects, in case a wake-up was missed. */
+  private readonly claimedQueues = new Set<string>();
+  private readonly finishedTtlMs: number;
+  private readonly deadTtlMs: number;
+  private readonly idempotencyTtlMs: number;
+
+  private constructor(
+    private readonly client: RedisClient,
+    private readonly subscriber: RedisClient,
+    private readonly scripts: Scripts,
+    private readonly keys: KeySpace,
+    private readonly options: ResolvedStoreOptions,
+  ) {
+    this.finishedTtlMs = options.finishedRetentionMs + GC_SLACK_MS;
+    this.deadTtlMs = options.deadRetentionMs + GC_SLACK_MS;
+    this.idempotencyTtlMs = options.idempotencyWindowMs + GC_SLACK_MS;
+  }
+
+  /**
+   * Connects (resolving once Redis is ready), loads the scripts and opens a second
+   * connection for the wake-up channel. Fails with UnavailableError when Redis cannot
+   * be reached.
+   */
+  static async connect(options: RedisStoreOptions): Promise<RedisStore> {
+    const keys = new KeySpace(options.keyPrefix ?? 'codeq');
+    const client = createClient(options.url, options.cluster ?? false, options.commandTimeoutMs);
+    // Connection errors repeat while Redis is down; operations report them as
+    // UnavailableError, so the events need a listener but nothing more.
+    client.on('error', noop);
+    let subscriber: RedisClient | undefined;
+    try {
+      await client.connect();
+      const scripts = await defineScripts(client);
+      subscriber = duplicateClient(client);
+      subscriber.on('error', noop);
+      await subscriber.connect();
+      const store = new RedisStore(client, subscriber, scripts, keys, resolveStoreOptions(options));
+      await store.subscribe();
+      return store;
+    } catch (err) {
+      client.disconnect();
+      subscriber?.disconnect();
+      throw toStoreError(err);
+    }
+  }
+
+  private async subscribe(): Promise<void> {
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== this.keys.wakeChannel) return;
+      const sep = message.indexOf(':');
+      if (sep < 0 || message.slice(0, sep) === this.instanceId) return;
+      this.emitReady(message.slice(sep + 1));
+    });
+    // Wake-ups published while the subscriber was reconnecting are lost: re-check the
+    // queues this store serves once it is back.
+    this.subscriber.on('ready', () => {
+      for (const queue of this.claimedQueues) this.emitReady(queue);
+    });
+    await this.subscriber.subscribe(this.keys.wakeChannel);
+  }
+
+  listen(listener: StoreListener): void {
+    this.listener = listener;
+  }
+
+  async enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]> {
+    const byQueue = new Map<string, number[]>();
+    tasks.forEach((task, i) => {
+      const list = byQueue.get(task.queue);
+      if (list) list.push(i);
+      else byQueue.set(task.queue, [i]);
+    });
+    const results: EnqueueResult[] = new Array<EnqueueResult>(tasks.length);
+    const now = this.nowArg();
+    await Promise.all(
+      [...byQueue].map(async ([queue, indexes]) => {
+        const k = this.keys.queue(queue);
+        const args: ScriptArg[] = [
+          k.taskPrefix,
+          k.idempotencyPrefix,
+          this.keys.wakeChannel,
+          this.instanceId,
+          queue,
+          now,
+          this.options.idempotencyWindowMs,
+          this.idempotencyTtlMs,
+          indexes.length,
+        ];
+        let minDelay = Infinity;
+        for (const i of indexes) {
+          const t = tasks[i]!;
+          args.push(
+            newTaskId(),
+            t.payload,
+            t.priority,
+            t.delayMs,
+            encodeMaxAttempts(t.maxAttempts),
+            encodeRetry(t.retry),
+            t.idempotencyKey,
+            encodeHeaders(t.headers),
+          );
+        }
+        const reply = await this.run(() => this.scripts.enqueue([k.ready, k.scheduled, k.seq], args));
+        indexes.forEach((taskIndex, j) => {
+          const status = Number(reply[1 + 2 * j]);
+          results[taskIndex] = { taskId: String(reply[2 + 2 * j]), duplicate: status === 2 };
+          if (status === 1) minDelay = Math.min(minDelay, tasks[taskIndex]!.delayMs);
+        });
+        if (Number(reply[0]) > 0) this.emitReady(queue);
+        if (minDelay !== Infinity) this.emitDue(queue, minDelay);
+      }),
+    );
+    return results;
+  }
+
+  async claim(queue: string, max: number, leaseMs: number): Promise<ClaimResult> {
+    this.claimedQueues.add(queue);
+    const k = this.keys.queue(queue);
+    const args: ScriptArg[] = [
+      k.taskPrefix,
+      this.keys.wakeChannel,
+      this.instanceId,
+      queue,
+      this.nowArg(),
+      max,
+      leaseMs,
+      MAINTENANCE_LIMIT,
+      this.finishedTtlMs,
+      this.deadTtlMs,
+    ];
+    for (let i = 0; i < CLAIM_RANDOMS; i++) args.push(this.options.random());
+    const reply = await this.run(() => this.scripts.claim([k.ready, k.scheduled, k.leased, k.seq], args));
+    const deadline = Number(reply[2]);
+    const leases: Lease[] = [];
+    for (let i = 3; i < reply.length; i++) {
+      const entry = reply[i] as Buffer[];
+      const fields = collectFields(entry, 1);
+      const task = decodeTask(queue, entry[0]!.toString('latin1'), fields);
+      leases.push({ task, token: Number(fields.get('t')!.toString('latin1')), deadline });
+    }
+    if (Number(reply[0]) === 1) this.emitReady(queue);
+    const nextDue = Number(reply[1]);
+    return { leases, nextDueInMs: nextDue < 0 ? null : nextDue };
+  }
+
+  async settle(queue: string, ops: readonly SettleOp[]): Promise<SettleResult[]> {
+    if (ops.length === 0) return [];
+    const k = this.keys.queue(queue);
+    const randoms: number[] = [];
+    const opArgs: ScriptArg[] = [];
+    for (const op of ops) {
+      switch (op.kind) {
+        case 'complete':
+          opArgs.push('c', op.taskId, op.token, op.result);
+          break;
+        case 'fail':
+          opArgs.push('f', op.taskId, op.token, op.error, op.permanent ? '1' : '0', op.retryDelayMs ?? '');
+          if (op.retryDelayMs === undefined && !op.permanent) randoms.push(this.options.random());
+          break;
+        case 'extend':
+          opArgs.push('e', op.taskId, op.token, op.extensionMs);
+          break;
+        case 'release':
+          opArgs.push('r', op.taskId, op.token);
+          break;
+      }
+    }
+    const args: ScriptArg[] = [
+      k.taskPrefix,
+      this.keys.wakeChannel,
+      this.instanceId,
+      queue,
+      this.nowArg(),
+      this.finishedTtlMs,
+      this.deadTtlMs,
+      randoms.length,
+      ...randoms,
+      ...opArgs,
+    ];
+    const reply = await this.run(() => this.scripts.settle([k.ready, k.scheduled, k.leased, k.seq], args));
+    const results = ops.map((op, i) => {
+      const code = Number(reply[1 + 2 * i]);
+      const value = reply[2 + 2 * i];
+      if (op.kind === 'fail' && code === 0 && Number(value) > 0) this.emitDue(queue, Number(value));
+      return settleResultFromCode(code, value, op);
+    });
+    if (Number(reply[0]) === 1) this.emitReady(queue);
+    return results;
+  }
+
+  async abandon(
+    queue: string,
+    leases: readonly { taskId: string; token: number }[],
+    graceMs: number,
+  ): Promise<void> {
+    if (leases.length === 0) return;
+    const k = this.keys.queue(queue);
+    const args: ScriptArg[] = [k.taskPrefix, this.nowArg(), graceMs];
+    for (const lease of leases) args.push(lease.taskId, lease.token);
+    const changed = await this.run(() => this.scripts.abandon([k.leased], args));
+    if (Number(changed) > 0) this.emitDue(queue, graceMs);
+  }
+
+  async getTask(queue: string, taskId: string): Promise<TaskRecord | null> {
+    const reply = await this.run(() =>
+      this.scripts.get(
+        [this.keys.task(queue, taskId)],
+        [this.nowArg(), this.options.finishedRetentionMs, this.options.deadRetentionMs],
+      ),
+    );
+    return reply ? decodeTask(queue, taskId, collectFields(reply)) : null;
+  }
+
+  async cancel(queue: string, taskId: string): Promise<boolean | null> {
+    const k = this.keys.queue(queue);
+    const code = await this.run(() =>
+      this.scripts.cancel(
+        [k.ready, k.scheduled, this.keys.task(queue, taskId)],
+        [
+          taskId,
+          this.nowArg(),
+          this.finishedTtlMs,
+          this.options.finishedRetentionMs,
+          this.options.deadRetentionMs,
+        ],
+      ),
+    );
+    return code < 0 ? null : code === 1;
+  }
+
+  async close(): Promise<void> {
+    this.listener = undefined;
+    await Promise.allSettled([this.subscriber.quit(), this.client.quit()]);
+    this.subscriber.disconnect();
+    this.client.disconnect();
+  }
+
+  /** "now" for the scripts: the clock option's value, or '' to use Redis TIME. */
+  private nowArg(): string {
+    const clock = this.options.clock;
+    return clock ? String(clock()) : '';
+  }
+
+  private async run<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+
+  // The operation has already happened in Redis when the listener hears of it: a
+  // listener that throws must not turn that success into an error the caller retries.
+  private emitReady(queue: string): void {
+    try {
+      this.listener?.ready(queue);
+    } catch (err) {
+      process.emitWarning(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private emitDue(queue: string, inMs: number): void {
+    try {
+      this.listener?.due(queue, inMs);
+    } catch (err) {
+      process.emitWarning(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}

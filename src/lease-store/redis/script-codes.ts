@@ -1,0 +1,63 @@
+import type { SettleResult } from '../../domain/task.js';
+
+/**
+ * Result codes of the settle script, one per op (BullMQ `error-code.ts` style): 0 is
+ * success, a small negative number a refusal. settle-4.lua defines the same numbers.
+ */
+export enum ScriptCode {
+  Ok = 0,
+  /** No such task (never existed, or its retention ran out). */
+  NotFound = -1,
+  /** The lease is still the task's latest, but its deadline has passed. */
+  LeaseExpired = -2,
+  /** The task was leased again since; the value is the current token. */
+  ReLeased = -3,
+  /** The lease ended (settled, expired and reaped, or cancelled); the value is the task's state. */
+  LeaseEnded = -4,
+  /** Extend refused: a cancel was requested. */
+  CancelRequested = -5,
+  /** The token names a lease that was never handed out. */
+  NeverLeased = -6,
+}
+
+/** Task states as the scripts store them (field `s`). */
+export const STATE_BY_CODE = {
+  P: 'PENDING',
+  S: 'SCHEDULED',
+  L: 'LEASED',
+  C: 'COMPLETED',
+  D: 'DEAD',
+  X: 'CANCELLED',
+} as const;
+
+/** Turns one (code, value) pair of the settle script into the op's result. */
+export function settleResultFromCode(
+  code: number,
+  value: unknown,
+  op: { kind: string; taskId: string; token: number },
+): SettleResult {
+  const lease = `lease ${op.token} of task ${op.taskId}`;
+  switch (code as ScriptCode) {
+    case ScriptCode.Ok:
+      return op.kind === 'extend' ? { status: 'ok', deadline: Number(value) } : { status: 'ok' };
+    case ScriptCode.NotFound:
+      return { status: 'not_found', message: `task ${op.taskId} not found` };
+    case ScriptCode.LeaseExpired:
+      return { status: 'stale', message: `${lease} expired` };
+    case ScriptCode.ReLeased:
+      return {
+        status: 'stale',
+        message: `${lease} is stale: the task was re-leased (lease ${String(value)})`,
+      };
+    case ScriptCode.LeaseEnded: {
+      const state = STATE_BY_CODE[String(value) as keyof typeof STATE_BY_CODE] ?? String(value);
+      return { status: 'stale', message: `${lease} is no longer held: task is ${state}` };
+    }
+    case ScriptCode.CancelRequested:
+      return { status: 'stale', message: `${lease} cannot be extended: task was cancelled` };
+    case ScriptCode.NeverLeased:
+      return { status: 'stale', message: `${lease} was never handed out` };
+    default:
+      throw new Error(`settle script returned unknown code ${code}`);
+  }
+}

@@ -1,0 +1,63 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+/** A Lua script ready for ioredis `defineCommand`. */
+export interface LoadedScript {
+  /** The file name without `-N.lua`, e.g. `claim`. */
+  name: string;
+  /** N in `verb-N.lua`: how many KEYS the script takes. */
+  numberOfKeys: number;
+  /** The source with every `--@include` expanded. */
+  lua: string;
+}
+
+/** Where the scripts live: next to this module, in src/ and (copied by scripts/copy-assets.mjs) in dist/. */
+export const SCRIPTS_DIR = fileURLToPath(new URL('./scripts/', import.meta.url));
+
+const SCRIPT_FILE = /^([a-z][a-z-]*)-(\d+)\.lua$/;
+const INCLUDE = /^--@include "([^"]+)"\s*$/;
+
+/**
+ * Expands `--@include "snippets/x.lua"` lines (paths relative to `dir`) in place. Each
+ * file is included at most once per script, at its first include, so snippets may
+ * include what they depend on without pasting anything twice.
+ */
+export async function expandIncludes(
+  source: string,
+  dir: string,
+  included: Set<string> = new Set(),
+): Promise<string> {
+  const lines = source.split('\n');
+  const out: string[] = [];
+  for (const line of lines) {
+    const m = INCLUDE.exec(line);
+    if (!m) {
+      out.push(line);
+      continue;
+    }
+    const path = m[1]!;
+    if (included.has(path)) continue;
+    included.add(path);
+    let text: string;
+    try {
+      text = await readFile(join(dir, path), 'utf8');
+    } catch (err) {
+      throw new Error(`Lua include ${JSON.stringify(path)} not found in ${dir}`, { cause: err });
+    }
+    out.push(`-- begin ${path}`, await expandIncludes(text, dir, included), `-- end ${path}`);
+  }
+  return out.join('\n');
+}
+
+/** Reads every `verb-N.lua` in `dir` with its includes expanded. */
+export async function loadScripts(dir: string = SCRIPTS_DIR): Promise<LoadedScript[]> {
+  const files = (await readdir(dir)).filter((f) => SCRIPT_FILE.test(f)).sort();
+  return Promise.all(
+    files.map(async (file) => {
+      const m = SCRIPT_FILE.exec(file)!;
+      const source = await readFile(join(dir, file), 'utf8');
+      return { name: m[1]!, numberOfKeys: Number(m[2]), lua: await expandIncludes(source, dir) };
+    }),
+  );
+}

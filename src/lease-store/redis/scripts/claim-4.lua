@@ -1,0 +1,82 @@
+--[[
+  claim: maintenance of one queue, then leases up to `max` ready tasks. With max = 0 it
+  is the reaper. Cost is bounded by `limit` and `max`, never by the queue's depth.
+
+  KEYS[1] ready ZSET     KEYS[2] scheduled ZSET     KEYS[3] leased ZSET
+  KEYS[4] sequence counter
+  ARGV[1] task hash prefix
+  ARGV[2] wake channel   ARGV[3] store instance id   ARGV[4] queue name
+  ARGV[5] now (ms) or '' for Redis TIME
+  ARGV[6] max leases     ARGV[7] lease duration (ms)  ARGV[8] maintenance limit per kind
+  ARGV[9] TTL of finished (CANCELLED) hashes (ms)     ARGV[10] TTL of DEAD hashes (ms)
+  ARGV[11..] random numbers in [0, 1) for backoff jitter
+
+  Returns { woke, nextDueInMs (-1 = none), deadline, lease1, lease2, ... } where each
+  lease is { taskId, field1, value1, ... } (the task hash after leasing) and woke is 1
+  when maintenance made tasks PENDING and some are left after the leases (then a
+  wake-up was published).
+]]
+--@include "snippets/now.lua"
+--@include "snippets/layout.lua"
+--@include "snippets/random.lua"
+--@include "snippets/maintenance.lua"
+--@include "snippets/wake.lua"
+
+local Q = {
+  ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4],
+  taskPrefix = ARGV[1], finishedTtlMs = tonumber(ARGV[9]), deadTtlMs = tonumber(ARGV[10]),
+}
+local now = resolveNow(ARGV[5])
+local max, leaseMs, limit = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local randoms = {}
+for i = 11, #ARGV do
+  randoms[#randoms + 1] = tonumber(ARGV[i])
+end
+setRandoms(randoms)
+
+expireLeases(Q, now, limit)
+local promoted = promoteDue(Q, now, limit)
+
+local deadline = now + leaseMs
+local out = { 0, -1, deadline }
+if max > 0 then
+  local popped = redis.call('ZPOPMIN', Q.ready, max)
+  local count = #popped / 2
+  if count > 0 then
+    local ordinal = redis.call('INCRBY', Q.seq, count) - count
+    for i = 1, count do
+      local id = popped[2 * i - 1]
+      local taskKey = Q.taskPrefix .. id
+      local v = redis.call('HMGET', taskKey, 's', 't')
+      if v[1] == 'P' then
+        ordinal = ordinal + 1
+        local token = tonumber(v[2] or '0') + 1
+        redis.call('HINCRBY', taskKey, 'a', 1)
+        redis.call('HSET', taskKey, 's', 'L', 't', token, 'o', ordinal)
+        redis.call('ZADD', Q.leased, deadline, setMember(ordinal, id))
+        local lease = redis.call('HGETALL', taskKey)
+        table.insert(lease, 1, id)
+        out[#out + 1] = lease
+      end
+    end
+  end
+end
+
+if promoted > 0 and redis.call('ZCARD', Q.ready) > 0 then
+  out[1] = 1
+  wake(ARGV[2], ARGV[3], ARGV[4])
+end
+
+local nextDue = nil
+local first = redis.call('ZRANGE', Q.sched, 0, 0, 'WITHSCORES')
+if first[2] then
+  nextDue = tonumber(first[2])
+end
+first = redis.call('ZRANGE', Q.leased, 0, 0, 'WITHSCORES')
+if first[2] and (nextDue == nil or tonumber(first[2]) < nextDue) then
+  nextDue = tonumber(first[2])
+end
+if nextDue ~= nil then
+  out[2] = math.max(0, nextDue - now)
+end
+return out

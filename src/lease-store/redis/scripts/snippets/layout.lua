@@ -1,0 +1,37 @@
+--[[
+  Data layout shared by every script (mirrored by task-codec.ts and keys.ts).
+
+  Queue keys (Q table built by each script): Q.ready, Q.sched, Q.leased, Q.seq,
+  Q.taskPrefix (task hash = Q.taskPrefix .. taskId).
+
+  Task hash fields; optional ones are absent when they hold the default:
+    p  payload (chunked, see chunks.lua)     h  headers, compact encoding (chunked)
+    s  state: P S L C D X                     e  enqueue time (ms)
+    y  priority (absent = 0)                  m  max attempts (absent = 5)
+    b  backoff 'initial,max,multiplier' (absent = the default in backoff.lua)
+    a  attempt (absent = 0)                   t  token of the last lease (absent = 0)
+    n  ready sequence number (kept while leased, so a release goes back to its place)
+    o  ordinal of the task's member in Q.sched or Q.leased
+    l  last error (chunked)                   r  result (chunked)
+    c  '1' when a cancel was requested while leased
+    k  last successful settle: '<token><kind>' with kind c, f or r
+    f  when the task reached COMPLETED, DEAD or CANCELLED (ms)
+
+  Q.ready members are task ids scored by readyScore (priority 9 first, then sequence);
+  Q.sched and Q.leased members are setMember(ordinal, id), so equal scores keep the
+  order in which tasks entered the set.
+]]
+local PRIORITY_BAND = 562949953421312 -- 2^49 sequence numbers per priority band
+local ORDINAL_WIDTH = 13
+
+local function readyScore(priority, seq)
+  return (9 - priority) * PRIORITY_BAND + seq
+end
+
+local function setMember(ordinal, id)
+  return string.format('%013x', ordinal) .. id
+end
+
+local function memberId(member)
+  return string.sub(member, ORDINAL_WIDTH + 1)
+end

@@ -1,0 +1,49 @@
+--@include "snippets/layout.lua"
+--@include "snippets/chunks.lua"
+--@include "snippets/end-attempt.lua"
+--[[
+  Claim maintenance, at most `limit` tasks of each kind per call so one call stays cheap.
+  expireLeases: leases with deadline <= now end ("lease expired"): CANCELLED, DEAD, or
+  SCHEDULED after the task's backoff. promoteDue: SCHEDULED tasks with due <= now become
+  PENDING with fresh sequence numbers, in due order. Each returns how many it moved.
+]]
+local function expireLeases(Q, now, limit)
+  local expired = redis.call('ZRANGEBYSCORE', Q.leased, '-inf', now, 'LIMIT', 0, limit)
+  if #expired == 0 then
+    return 0
+  end
+  redis.call('ZREM', Q.leased, unpack(expired))
+  for _, member in ipairs(expired) do
+    local id = memberId(member)
+    local taskKey = Q.taskPrefix .. id
+    local task = readTask(taskKey)
+    -- A member left behind by an older lease of the task must not end the current one.
+    if task and task.s == 'L' and setMember(tonumber(task.o), id) == member then
+      replaceChunked(taskKey, 'l', 'lease expired')
+      endAttempt(Q, id, task, now, false, nil, false)
+    end
+  end
+  return #expired
+end
+
+local function promoteDue(Q, now, limit)
+  local due = redis.call('ZRANGEBYSCORE', Q.sched, '-inf', now, 'LIMIT', 0, limit)
+  if #due == 0 then
+    return 0
+  end
+  redis.call('ZREM', Q.sched, unpack(due))
+  local seq = redis.call('INCRBY', Q.seq, #due) - #due
+  local promoted = 0
+  for _, member in ipairs(due) do
+    local id = memberId(member)
+    local taskKey = Q.taskPrefix .. id
+    local v = redis.call('HMGET', taskKey, 's', 'y')
+    if v[1] == 'S' then
+      seq = seq + 1
+      redis.call('ZADD', Q.ready, readyScore(tonumber(v[2] or '0'), seq), id)
+      redis.call('HSET', taskKey, 's', 'P', 'n', seq)
+      promoted = promoted + 1
+    end
+  end
+  return promoted
+end
