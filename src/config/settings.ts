@@ -51,12 +51,13 @@ function parseValue(setting: Setting, text: string, source: string): string | nu
  */
 export function resolveSettings<T extends Record<string, Setting>>(
   settings: T,
-  flags: Record<string, string | boolean | undefined>,
+  flags: Readonly<Record<string, string | boolean | string[] | undefined>>,
   env: NodeJS.ProcessEnv,
 ): SettingValues<T> {
   const out: Record<string, unknown> = {};
   for (const [key, setting] of Object.entries(settings)) {
-    const flag = flags[setting.flag];
+    const raw = flags[setting.flag];
+    const flag = Array.isArray(raw) ? raw[raw.length - 1] : raw;
     const envText = env[setting.env];
     if (flag !== undefined) {
       out[key] = typeof flag === 'boolean' ? flag : parseValue(setting, flag, `--${setting.flag}`);

@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+import { serverConfig } from '../config/server-config.js';
+import { SERVER_SETTINGS } from '../config/server-settings.js';
+import { resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
+import { CodeqServer } from '../server/codeq-server.js';
+import { openStore } from '../server/open-store.js';
+import { createLogger, isLogLevel } from '../telemetry/logger.js';
+
+export const SERVE_HELP = `Usage: codeq serve [options]
+
+Runs a codeQ server. Without --redis it keeps tasks in memory (nothing survives a
+restart); with --redis any number of servers share one Redis or Redis Cluster.
+
+Options:
+${settingsHelp(SERVER_SETTINGS)}
+  -h, --help
+      Show this help`;
+
+/** `codeq serve`: runs until SIGINT or SIGTERM, then drains (a second signal stops at once). */
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...settingsParseArgs(SERVER_SETTINGS), help: { type: 'boolean', short: 'h' } },
+    allowPositionals: false,
+  });
+  if (values.help) {
+    console.log(SERVE_HELP);
+    return 0;
+  }
+  const config = serverConfig(resolveSettings(SERVER_SETTINGS, values, process.env));
+  if (!isLogLevel(config.logLevel)) {
+    throw new Error(
+      `--log-level: expected error, warn, info or debug, got ${JSON.stringify(config.logLevel)}`,
+    );
+  }
+  const logger = createLogger(config.logLevel);
+  const { store, description } = await openStore(config);
+  const server = new CodeqServer(config, { store, logger });
+  await server.start();
+  const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
+  console.log(`codeq: serving on ${host}:${server.port} with the ${description} store`);
+  if (!config.redisUrl) {
+    console.log(
+      'codeq: warning: the memory store keeps nothing across restarts; pass --redis URL to keep tasks',
+    );
+  }
+  await new Promise<void>((resolve) => {
+    let draining = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (draining) process.exit(signal === 'SIGINT' ? 130 : 143);
+      draining = true;
+      console.log(
+        `codeq: ${signal}: draining (up to ${config.drainGraceMs} ms); send it again to stop at once`,
+      );
+      server.stop().then(resolve, (err: unknown) => {
+        logger.error('stop failed', { error: err });
+        resolve();
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  console.log('codeq: stopped');
+  return 0;
+}

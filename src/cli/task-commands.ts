@@ -1,0 +1,193 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Producer, type TaskInfo } from '../../clients/index.js';
+import { parseDurationMs } from '../config/duration.js';
+import { resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
+import { CLIENT_SETTINGS } from './client-settings.js';
+
+export const ENQUEUE_HELP = `Usage: codeq enqueue QUEUE [options]
+
+Adds a task to QUEUE and prints its id. The payload comes from --payload, --payload-file,
+or standard input when neither is given and stdin is not a terminal.
+
+Options:
+  --payload TEXT          Payload as UTF-8 text
+  --payload-file PATH     Payload read from a file ('-' for standard input)
+  --priority N            0-9, higher is claimed first (default 0)
+  --delay DURATION        Not claimable before now + DURATION (e.g. 500ms, 10s, 5m)
+  --max-attempts N        Deliveries before the task becomes DEAD (default 5)
+  --idempotency-key KEY   Within the server's window, the same key returns the first task's id
+  --header KEY=VALUE      A header; repeat for more
+  --count N               Enqueue N copies in batches (default 1)
+${settingsHelp(CLIENT_SETTINGS)}
+  -h, --help              Show this help`;
+
+export const GET_HELP = `Usage: codeq get QUEUE TASK_ID
+
+Prints a task as JSON: state, attempt, last error, result, payload (text when it is UTF-8,
+else base64).
+
+Options:
+${settingsHelp(CLIENT_SETTINGS)}
+  -h, --help              Show this help`;
+
+export const CANCEL_HELP = `Usage: codeq cancel QUEUE TASK_ID
+
+Cancels a task: a pending or scheduled one never runs, a leased one is not renewed or
+retried. Prints whether the task will not run (again).
+
+Options:
+${settingsHelp(CLIENT_SETTINGS)}
+  -h, --help              Show this help`;
+
+function readStdin(): Buffer {
+  return readFileSync(0);
+}
+
+function positiveInt(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new Error(`--${flag}: expected a whole number, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** `codeq enqueue`: one task, or --count copies in batches of 500. */
+export async function enqueueCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...settingsParseArgs(CLIENT_SETTINGS),
+      payload: { type: 'string' },
+      'payload-file': { type: 'string' },
+      priority: { type: 'string' },
+      delay: { type: 'string' },
+      'max-attempts': { type: 'string' },
+      'idempotency-key': { type: 'string' },
+      header: { type: 'string', multiple: true },
+      count: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(ENQUEUE_HELP);
+    return 0;
+  }
+  const [queue, ...extra] = positionals;
+  if (!queue || extra.length > 0) throw new Error('expected exactly one QUEUE; see codeq enqueue --help');
+  if (values.payload !== undefined && values['payload-file'] !== undefined) {
+    throw new Error('--payload and --payload-file: give one, not both');
+  }
+  const file = values['payload-file'];
+  const payload =
+    values.payload !== undefined
+      ? Buffer.from(values.payload)
+      : file !== undefined
+        ? file === '-'
+          ? readStdin()
+          : readFileSync(file)
+        : process.stdin.isTTY
+          ? Buffer.alloc(0)
+          : readStdin();
+  const headers: Record<string, string> = {};
+  for (const h of values.header ?? []) {
+    const eq = h.indexOf('=');
+    if (eq <= 0) throw new Error(`--header: expected KEY=VALUE, got ${JSON.stringify(h)}`);
+    headers[h.slice(0, eq)] = h.slice(eq + 1);
+  }
+  const options = {
+    ...(values.priority !== undefined && { priority: positiveInt(values.priority, 'priority', 0) }),
+    ...(values.delay !== undefined && { delayMs: parseDurationMs(values.delay, '--delay') }),
+    ...(values['max-attempts'] !== undefined && {
+      maxAttempts: positiveInt(values['max-attempts'], 'max-attempts', 5),
+    }),
+    ...(values['idempotency-key'] !== undefined && { idempotencyKey: values['idempotency-key'] }),
+    headers,
+  };
+  const count = positiveInt(values.count, 'count', 1);
+  const { server } = resolveSettings(CLIENT_SETTINGS, values, process.env);
+  const producer = new Producer({ address: server });
+  try {
+    if (count === 1) {
+      const { taskId, duplicate } = await producer.enqueue(queue, payload, options);
+      console.log(duplicate ? `${taskId} (duplicate of an earlier task with this idempotency key)` : taskId);
+      return 0;
+    }
+    let done = 0;
+    while (done < count) {
+      const n = Math.min(500, count - done);
+      const results = await producer.enqueueBatch(
+        Array.from({ length: n }, () => ({ queue, payload, ...options })),
+      );
+      for (const r of results) console.log(r.taskId);
+      done += n;
+      if (count >= 5_000) process.stderr.write(`\rcodeq enqueue: ${done}/${count}`);
+    }
+    if (count >= 5_000) process.stderr.write('\n');
+    return 0;
+  } finally {
+    producer.close();
+  }
+}
+
+function printable(bytes: Buffer): string | { base64: string } {
+  const text = bytes.toString('utf8');
+  // Text is shown as is; anything that is not clean UTF-8 text (bytes that do not round-trip, control characters) as base64.
+  const control = [...text].some((ch) => ch.charCodeAt(0) < 0x20 && !'\t\n\r'.includes(ch));
+  return Buffer.from(text, 'utf8').equals(bytes) && !control ? text : { base64: bytes.toString('base64') };
+}
+
+function taskJson(task: TaskInfo): Record<string, unknown> {
+  return {
+    ...task,
+    enqueueTime: task.enqueueTime.toISOString(),
+    payload: printable(task.payload),
+    result: printable(task.result),
+  };
+}
+
+function twoPositionals(
+  argv: string[],
+  help: string,
+): { queue: string; taskId: string; server: string } | undefined {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...settingsParseArgs(CLIENT_SETTINGS), help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    console.log(help);
+    return undefined;
+  }
+  if (positionals.length !== 2) throw new Error(`expected QUEUE and TASK_ID\n\n${help}`);
+  const { server } = resolveSettings(CLIENT_SETTINGS, values, process.env);
+  return { queue: positionals[0]!, taskId: positionals[1]!, server };
+}
+
+/** `codeq get QUEUE TASK_ID`. */
+export async function getCommand(argv: string[]): Promise<number> {
+  const args = twoPositionals(argv, GET_HELP);
+  if (!args) return 0;
+  const producer = new Producer({ address: args.server });
+  try {
+    console.log(JSON.stringify(taskJson(await producer.getTask(args.queue, args.taskId)), null, 2));
+    return 0;
+  } finally {
+    producer.close();
+  }
+}
+
+/** `codeq cancel QUEUE TASK_ID`. */
+export async function cancelCommand(argv: string[]): Promise<number> {
+  const args = twoPositionals(argv, CANCEL_HELP);
+  if (!args) return 0;
+  const producer = new Producer({ address: args.server });
+  try {
+    const cancelled = await producer.cancel(args.queue, args.taskId);
+    console.log(cancelled ? 'cancelled' : 'not cancelled: the task already completed or died');
+    return cancelled ? 0 : 1;
+  } finally {
+    producer.close();
+  }
+}
