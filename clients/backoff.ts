@@ -1,0 +1,32 @@
+/**
+ * Exponential backoff with full jitter: the n-th delay (from 0) is uniform in
+ * [0, min(max, initial × 2ⁿ)]. Full jitter spreads the workers of a restarted replica over
+ * the whole window instead of bringing them back in synchronized waves.
+ */
+export class Backoff {
+  #attempt = 0;
+
+  constructor(
+    private readonly initialMs: number,
+    private readonly maxMs: number,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Failed attempts since the last reset. */
+  get attempt(): number {
+    return this.#attempt;
+  }
+
+  /** The delay before the next attempt, in ms; each call widens the window of the next. */
+  next(): number {
+    // The exponent is capped so the bound stays finite however long the outage lasts.
+    const bound = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.#attempt, 30));
+    this.#attempt++;
+    return Math.floor(this.random() * bound);
+  }
+
+  /** Starts over from the initial window, after a connection succeeded. */
+  reset(): void {
+    this.#attempt = 0;
+  }
+}

@@ -1,0 +1,129 @@
+import { EventEmitter } from 'node:events';
+import type * as grpc from '@grpc/grpc-js';
+import type { ClaimRequest } from '../src/api/generated/codeq/v1/ClaimRequest.js';
+import type { ClaimResponse__Output } from '../src/api/generated/codeq/v1/ClaimResponse.js';
+import { durationToMs } from '../src/api/time.js';
+
+/** The Claim call as the session uses it; grpc-js's ClientDuplexStream is one. */
+export type ClaimCall = grpc.ClientDuplexStream<ClaimRequest, ClaimResponse__Output>;
+
+/** Events of one {@link ClaimSession}. */
+export interface ClaimSessionEvents {
+  /** Every message the server sent, in order, including the one carrying `opened`. */
+  response: [ClaimResponse__Output];
+  /** The stream accepts writes again after a write returned false. */
+  drain: [];
+  /** The stream is over, for whatever reason; emitted exactly once. `error` is set for non-OK statuses. */
+  closed: [grpc.StatusObject, grpc.ServiceError | undefined];
+}
+
+/**
+ * One Claim stream: writes with backpressure, the open handshake, the stream's credit
+ * window, and one `closed` event however the stream ends. Knows nothing of handlers or
+ * settles; the worker decides what to write and when.
+ */
+export class ClaimSession extends EventEmitter<ClaimSessionEvents> {
+  readonly #call: ClaimCall;
+  #sessionId: string | undefined;
+  #leaseDurationMs: number;
+  #writable = true;
+  #ending = false;
+  #closed = false;
+  #error: grpc.ServiceError | undefined;
+
+  /** Credit granted on this stream minus leases received on it; never below zero. */
+  window = 0;
+  /** The server announced it is shutting down: no more leases will come on this stream. */
+  draining = false;
+
+  /**
+   * Takes over a freshly started call and writes `first` (open + credit) at once.
+   * `requestedLeaseMs` stands in for the lease duration until the server confirms its own.
+   */
+  constructor(call: ClaimCall, first: ClaimRequest, requestedLeaseMs: number) {
+    super();
+    this.#call = call;
+    this.#leaseDurationMs = requestedLeaseMs;
+    call.on('data', (message: ClaimResponse__Output) => {
+      if (message.opened && this.#sessionId === undefined) {
+        this.#sessionId = message.opened.sessionId ?? '';
+        this.#leaseDurationMs = durationToMs(message.opened.leaseDuration) || requestedLeaseMs;
+      }
+      this.emit('response', message);
+    });
+    // grpc-js reports a non-OK end as 'error' and then always as 'status'; 'status' is the one signal.
+    call.on('error', (err: grpc.ServiceError) => {
+      this.#error = err;
+    });
+    call.on('status', (status: grpc.StatusObject) => {
+      if (this.#closed) return;
+      this.#closed = true;
+      this.#writable = false;
+      this.emit('closed', status, this.#error);
+    });
+    call.on('drain', () => {
+      if (this.#closed || this.#ending) return;
+      this.#writable = true;
+      this.emit('drain');
+    });
+    this.window = first.credit ?? 0;
+    this.write(first);
+  }
+
+  /** True once the server answered the open. */
+  get opened(): boolean {
+    return this.#sessionId !== undefined;
+  }
+
+  get sessionId(): string | undefined {
+    return this.#sessionId;
+  }
+
+  /** The lease length the server confirmed, or the requested one before it did. */
+  get leaseDurationMs(): number {
+    return this.#leaseDurationMs;
+  }
+
+  /** False while grpc-js buffers more than it wants (wait for 'drain'), and after the stream ended. */
+  get writable(): boolean {
+    return this.#writable && !this.#ending && !this.#closed;
+  }
+
+  /** True once end() was called: nothing more is written. */
+  get ending(): boolean {
+    return this.#ending;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Writes one message. The caller checks {@link writable} first and waits for 'drain' when it turns false. */
+  write(message: ClaimRequest): void {
+    if (this.#closed || this.#ending) throw new Error('codeq: write on a finished Claim stream');
+    if (!this.#call.write(message)) this.#writable = false;
+  }
+
+  /**
+   * Half-closes the stream and waits for the server to end it; cancels it when that takes
+   * longer than `timeoutMs`. Resolves once the stream is closed.
+   */
+  end(timeoutMs: number): Promise<void> {
+    if (!this.#ending && !this.#closed) this.#call.end();
+    this.#ending = true;
+    if (this.#closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.#call.cancel(), timeoutMs);
+      this.once('closed', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Drops the stream at once; 'closed' follows with CANCELLED. */
+  cancel(): void {
+    this.#ending = true;
+    if (!this.#closed) this.#call.cancel();
+  }
+}

@@ -1,0 +1,113 @@
+import { hostname } from 'node:os';
+import * as grpc from '@grpc/grpc-js';
+import type { TaskHandler } from './worker-task.js';
+
+/** Where the worker reports what it cannot report through an exception or an event. */
+export interface WorkerLogger {
+  /** Real problems: a lease lost, work abandoned at shutdown, a server that breaks the protocol. */
+  warn(message: string, meta?: Record<string, unknown>): void;
+  /** Routine events (reconnects, draining). Dropped when absent. */
+  debug?(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** Options of {@link Worker}. Durations are milliseconds. */
+export interface WorkerOptions {
+  /** `host:port` of a codeQ server (or a load balancer in front of several replicas). */
+  address: string;
+  /** Channel credentials. Default: insecure (plaintext). */
+  credentials?: grpc.ChannelCredentials;
+  /** Extra grpc-js channel options, e.g. keepalive settings the server permits. Default: none. */
+  channelOptions?: grpc.ChannelOptions;
+  /** Queues to take tasks from, at least one. */
+  queues: string[];
+  /** The handler: runs once per leased task. */
+  handler: TaskHandler;
+  /** Handlers that may run at the same time; also the most leases the worker holds. Default 1. */
+  concurrency?: number;
+  /** Lease length to ask for, in ms. The server may clamp it (1 s – 12 h). Default 30 000 (30 s). */
+  leaseDurationMs?: number;
+  /** Free-form worker name for the server's logs and traces. Default `${hostname}-${pid}`. */
+  workerId?: string;
+  /** First reconnect delay bound, in ms; the bound doubles per failed attempt. Default 100. */
+  reconnectInitialBackoffMs?: number;
+  /** Largest reconnect delay bound, in ms. Default 10 000 (10 s). */
+  reconnectMaxBackoffMs?: number;
+  /** How long stop() lets running handlers finish before it aborts them, in ms. Default 30 000 (30 s). */
+  shutdownGraceMs?: number;
+  /**
+   * How long stop() waits for the server to acknowledge the final settles, and for the
+   * stream to close, in ms. Default 5 000 (5 s).
+   */
+  settleTimeoutMs?: number;
+  /** Default: `console.warn` for real problems, nothing for routine events. */
+  logger?: WorkerLogger;
+}
+
+/** {@link WorkerOptions} with every default filled in and checked. */
+export interface ResolvedWorkerOptions {
+  address: string;
+  credentials: grpc.ChannelCredentials;
+  channelOptions: grpc.ChannelOptions;
+  queues: string[];
+  handler: TaskHandler;
+  concurrency: number;
+  leaseDurationMs: number;
+  workerId: string;
+  reconnectInitialBackoffMs: number;
+  reconnectMaxBackoffMs: number;
+  shutdownGraceMs: number;
+  settleTimeoutMs: number;
+  logger: WorkerLogger;
+}
+
+const consoleLogger: WorkerLogger = {
+  warn: (message, meta) => {
+    if (meta) console.warn(`codeq worker: ${message}`, meta);
+    else console.warn(`codeq worker: ${message}`);
+  },
+};
+
+/**
+ * Fills in defaults and rejects options that cannot work locally (a TypeError naming the
+ * option). Limits the server owns, such as the lease-duration range or queue-name rules,
+ * are left to the server, which names the field in its INVALID_ARGUMENT.
+ */
+export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
+  if (typeof options.address !== 'string' || options.address === '')
+    throw new TypeError('address: must be a non-empty host:port');
+  if (!Array.isArray(options.queues) || options.queues.length === 0)
+    throw new TypeError('queues: must name at least one queue');
+  if (typeof options.handler !== 'function') throw new TypeError('handler: must be a function');
+  const resolved: ResolvedWorkerOptions = {
+    address: options.address,
+    credentials: options.credentials ?? grpc.credentials.createInsecure(),
+    channelOptions: options.channelOptions ?? {},
+    queues: [...options.queues],
+    handler: options.handler,
+    concurrency: options.concurrency ?? 1,
+    leaseDurationMs: options.leaseDurationMs ?? 30_000,
+    workerId: options.workerId ?? `${hostname()}-${process.pid}`,
+    reconnectInitialBackoffMs: options.reconnectInitialBackoffMs ?? 100,
+    reconnectMaxBackoffMs: options.reconnectMaxBackoffMs ?? 10_000,
+    shutdownGraceMs: options.shutdownGraceMs ?? 30_000,
+    settleTimeoutMs: options.settleTimeoutMs ?? 5_000,
+    logger: options.logger ?? consoleLogger,
+  };
+  // Credit is a uint32 on the wire; a fractional or huge concurrency cannot be granted.
+  if (!Number.isInteger(resolved.concurrency) || resolved.concurrency < 1 || resolved.concurrency > 0xffff)
+    throw new TypeError('concurrency: must be an integer from 1 to 65535');
+  for (const key of [
+    'leaseDurationMs',
+    'reconnectInitialBackoffMs',
+    'reconnectMaxBackoffMs',
+    'shutdownGraceMs',
+    'settleTimeoutMs',
+  ] as const) {
+    const value = resolved[key];
+    if (!Number.isFinite(value) || value < 0) throw new TypeError(`${key}: must be a finite number >= 0`);
+  }
+  if (resolved.leaseDurationMs <= 0) throw new TypeError('leaseDurationMs: must be > 0');
+  if (resolved.reconnectMaxBackoffMs < resolved.reconnectInitialBackoffMs)
+    throw new TypeError('reconnectMaxBackoffMs: must be >= reconnectInitialBackoffMs');
+  return resolved;
+}

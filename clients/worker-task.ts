@@ -1,0 +1,109 @@
+import type { _codeq_v1_ClaimResponse_Lease__Output as Lease } from '../src/api/generated/codeq/v1/ClaimResponse.js';
+import { timestampToMs } from '../src/api/time.js';
+import { toBytes, type Bytes } from './bytes.js';
+
+/** One leased task as the handler sees it. */
+export interface WorkerTask {
+  readonly id: string;
+  readonly queue: string;
+  readonly payload: Buffer;
+  /** 0–9, higher was claimed first. */
+  readonly priority: number;
+  /** 1 on the first delivery; a released lease does not count. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** Producer metadata, including W3C `traceparent`/`tracestate` when the producer traced. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly enqueueTime: Date;
+  /** Opaque fencing token of this lease; settles it on any stream, or by unary Complete. */
+  readonly leaseId: string;
+  /** When the lease runs out by the server's clock; moved forward when an extension is acknowledged. */
+  deadline: Date;
+}
+
+/** What a handler gets besides its task. */
+export interface HandlerContext {
+  /**
+   * Aborted when the work is no longer wanted: the lease was lost (the reason is a
+   * {@link LeaseLostError}; a result would be refused) or stop() ran out of grace time.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * Pushes the lease deadline to now + `ms` (default: the stream's lease duration).
+   * Not needed for ordinary long work: the worker extends running tasks on its own.
+   */
+  readonly extend: (ms?: number) => void;
+}
+
+/**
+ * Processes one task. The value it resolves to becomes the task's result (a string is
+ * sent as UTF-8). Throwing fails the attempt with the error's message; throw a
+ * {@link TaskError} to choose the retry delay or to stop retrying.
+ */
+export type TaskHandler = (task: WorkerTask, context: HandlerContext) => Promise<Bytes | void>;
+
+/** Thrown by a handler to control how its failure is retried. */
+export class TaskError extends Error {
+  /** When true the task becomes DEAD now, whatever attempts remain. */
+  readonly permanent: boolean;
+  /** Delay before the retry, in ms; unset uses the task's own backoff. */
+  readonly retryDelayMs: number | undefined;
+
+  constructor(message: string, options?: ErrorOptions & { permanent?: boolean; retryDelayMs?: number }) {
+    super(message, options);
+    this.name = 'TaskError';
+    this.permanent = options?.permanent ?? false;
+    this.retryDelayMs = options?.retryDelayMs;
+  }
+}
+
+/** The abort reason of a handler whose lease the server no longer honours. */
+export class LeaseLostError extends Error {
+  constructor(
+    readonly leaseId: string,
+    /** The gRPC status number of the refused settle or extension (9 expired or re-leased, 5 task gone). */
+    readonly code: number,
+    message: string,
+  ) {
+    super(`lease ${leaseId} lost (code ${code}): ${message}`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** Builds the handler's view of a lease. Proto3 leaves zero values out, hence the defaults. */
+export function toWorkerTask(lease: Lease & { leaseId: string }): WorkerTask {
+  const task = lease.task ?? {};
+  return {
+    id: task.id ?? '',
+    queue: task.queue ?? '',
+    payload: task.payload ?? Buffer.alloc(0),
+    priority: task.priority ?? 0,
+    attempt: task.attempt ?? 0,
+    maxAttempts: task.maxAttempts ?? 0,
+    headers: task.headers ?? {},
+    enqueueTime: new Date(timestampToMs(task.enqueueTime) ?? 0),
+    leaseId: lease.leaseId,
+    deadline: new Date(timestampToMs(lease.deadline) ?? 0),
+  };
+}
+
+/** The result bytes of a handler's return value; undefined for none. */
+export function resultBytes(value: Bytes | void | null): Buffer | undefined {
+  if (value === undefined || value === null) return undefined;
+  return toBytes(value);
+}
+
+/** Longest error text sent to the server: a huge message must not break the stream for every settle behind it. */
+const MAX_ERROR_CHARS = 16 * 1024;
+
+/** How a handler's exception is reported: message, retry delay and whether to give up. */
+export function describeFailure(err: unknown): { error: string; permanent: boolean; retryDelayMs?: number } {
+  let error = err instanceof Error ? err.message || err.name : String(err);
+  if (error.length > MAX_ERROR_CHARS) error = error.slice(0, MAX_ERROR_CHARS) + '…';
+  if (err instanceof TaskError) {
+    return err.retryDelayMs === undefined
+      ? { error, permanent: err.permanent }
+      : { error, permanent: err.permanent, retryDelayMs: err.retryDelayMs };
+  }
+  return { error, permanent: false };
+}

@@ -1,0 +1,526 @@
+import { EventEmitter } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import type { ClaimRequest } from '../src/api/generated/codeq/v1/ClaimRequest.js';
+import type {
+  ClaimResponse__Output,
+  _codeq_v1_ClaimResponse_Lease__Output as Lease,
+  _codeq_v1_ClaimResponse_Outcome__Output as Outcome,
+} from '../src/api/generated/codeq/v1/ClaimResponse.js';
+import type { WorkerServiceClient } from '../src/api/generated/codeq/v1/WorkerService.js';
+import { codeqProto } from '../src/api/proto.js';
+import { msToDuration, timestampToMs } from '../src/api/time.js';
+import { Backoff } from './backoff.js';
+import { ClaimSession } from './claim-session.js';
+import { SettleOutbox } from './settle-outbox.js';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
+import {
+  LeaseLostError,
+  describeFailure,
+  resultBytes,
+  toWorkerTask,
+  type HandlerContext,
+  type WorkerTask,
+} from './worker-task.js';
+
+/**
+ * Lifecycle of a {@link Worker}.
+ * - `INITIALIZED`: constructed; no connection yet.
+ * - `RUNNING`: start() was called. The worker holds (or is re-establishing) a Claim stream,
+ *   grants credit as it has room and runs handlers.
+ * - `DRAINING`: stop() was called. No more credit; leases that still arrive are released;
+ *   running handlers finish (or are aborted after the grace time) and their settles are sent.
+ * - `STOPPED`: the stream and the channel are closed. Final.
+ */
+export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'DRAINING' | 'STOPPED';
+
+/** Why a lease stopped being this worker's: the server refused a settle or an extension. */
+export interface LeaseLostEvent {
+  leaseId: string;
+  /** The task's id when the worker still knew it. */
+  taskId: string | undefined;
+  kind: 'COMPLETE' | 'FAIL' | 'EXTEND' | 'RELEASE' | 'KIND_UNSPECIFIED';
+  /** gRPC status number: 9 expired or re-leased, 5 task gone, 3 malformed lease id. */
+  code: number;
+  message: string;
+}
+
+/** A stream ended and the worker will open another after `delayMs`. */
+export interface ReconnectEvent {
+  /** Failed attempts in a row, 1 for the first retry after a stream that had opened. */
+  attempt: number;
+  delayMs: number;
+  /** Status the previous stream ended with (0 when the worker ended it after a server drain). */
+  code: grpc.status;
+  details: string;
+}
+
+/** Events of a {@link Worker}. */
+export interface WorkerEvents {
+  state: [WorkerState];
+  /** A Claim stream was accepted. */
+  opened: [{ sessionId: string; leaseDurationMs: number }];
+  /** The server on the current stream is shutting down. */
+  draining: [];
+  reconnect: [ReconnectEvent];
+  'lease-lost': [LeaseLostEvent];
+  /** Real problems with no caller to throw to. Without a listener they go to the logger instead. */
+  error: [Error];
+}
+
+/** A handler the worker is running. */
+interface Running {
+  readonly task: WorkerTask;
+  readonly controller: AbortController;
+  /** Lease duration of the stream the lease came on: what each automatic extension asks for. */
+  readonly leaseMs: number;
+  /** When the next automatic extension is due (local clock, ms). */
+  nextExtendAt: number;
+  /** The server refused an extension: results would be refused too, so none is sent. */
+  lost: boolean;
+}
+
+/** Failed reconnects in a row before the logger hears of it (then every 30 more). */
+const WARN_AFTER_ATTEMPTS = 8;
+
+/** Statuses that will not go away by trying again: a configuration or permission problem. */
+const NON_RETRYABLE = new Set<grpc.status>([
+  grpc.status.INVALID_ARGUMENT,
+  grpc.status.NOT_FOUND,
+  grpc.status.ALREADY_EXISTS,
+  grpc.status.PERMISSION_DENIED,
+  grpc.status.FAILED_PRECONDITION,
+  grpc.status.OUT_OF_RANGE,
+  grpc.status.UNIMPLEMENTED,
+  grpc.status.UNAUTHENTICATED,
+]);
+
+/**
+ * A codeQ worker: holds one Claim stream, runs `handler` for every leased task with at
+ * most `concurrency` at a time, and settles each lease with its result or error.
+ *
+ * Guarantees: never more than `concurrency` handlers run; credit granted but unused plus
+ * running handlers never exceed `concurrency`; running handlers are extended before their
+ * lease runs out; a settle is sent (again, on a new stream if need be) until the server
+ * acknowledges it or stop() gives up; stream failures reconnect with jittered backoff
+ * without disturbing running handlers.
+ */
+export class Worker extends EventEmitter<WorkerEvents> {
+  readonly #options: ResolvedWorkerOptions;
+  readonly #backoff: Backoff;
+  readonly #outbox = new SettleOutbox();
+  readonly #running = new Map<string, Running>();
+  readonly #waiters = new Set<() => void>();
+  #state: WorkerState = 'INITIALIZED';
+  #client: WorkerServiceClient | undefined;
+  #session: ClaimSession | undefined;
+  #everOpened = false;
+  #starting: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  #stopping: Promise<void> | undefined;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #extendTimer: NodeJS.Timeout | undefined;
+  #extendTimerAt = Infinity;
+  #flushScheduled = false;
+
+  constructor(options: WorkerOptions) {
+    super();
+    this.#options = resolveWorkerOptions(options);
+    this.#backoff = new Backoff(this.#options.reconnectInitialBackoffMs, this.#options.reconnectMaxBackoffMs);
+  }
+
+  get state(): WorkerState {
+    return this.#state;
+  }
+
+  /** Handlers running now. */
+  get inFlight(): number {
+    return this.#running.size;
+  }
+
+  /**
+   * Connects and starts taking tasks. Resolves once the first stream is opened; retries
+   * while the server is unreachable. Rejects with the server's ServiceError when it refuses
+   * the open for good (INVALID_ARGUMENT, UNAUTHENTICATED, …; the worker is then STOPPED),
+   * or when stop() is called first.
+   */
+  start(): Promise<void> {
+    if (this.#state !== 'INITIALIZED')
+      return Promise.reject(new Error(`codeq worker: start() in state ${this.#state}`));
+    this.#setState('RUNNING');
+    const { WorkerService } = codeqProto().codeq.v1;
+    const { address, credentials, channelOptions } = this.#options;
+    this.#client = new WorkerService(address, credentials, channelOptions);
+    const started = new Promise<void>((resolve, reject) => {
+      this.#starting = { resolve, reject };
+    });
+    this.#connect();
+    return started;
+  }
+
+  /**
+   * Stops gracefully; safe to call more than once. Grants no more credit and releases
+   * leases that still arrive; waits up to `shutdownGraceMs` for running handlers, then
+   * aborts the rest through their signal and releases their leases; waits up to
+   * `settleTimeoutMs` for every settle to be acknowledged; ends the stream and closes the
+   * channel. Resolves in state STOPPED.
+   */
+  stop(): Promise<void> {
+    if (this.#stopping) return this.#stopping;
+    if (this.#state === 'INITIALIZED' || this.#state === 'STOPPED') {
+      this.#setState('STOPPED');
+      return Promise.resolve();
+    }
+    this.#stopping = this.#shutdown();
+    return this.#stopping;
+  }
+
+  async #shutdown(): Promise<void> {
+    const { shutdownGraceMs, settleTimeoutMs, logger } = this.#options;
+    this.#setState('DRAINING');
+    this.#starting?.reject(new Error('codeq worker: stopped before the first stream opened'));
+    this.#starting = undefined;
+
+    if (!(await this.#waitUntil(() => this.#running.size === 0, shutdownGraceMs))) {
+      logger.warn(`aborting ${this.#running.size} handler(s) still running after the shutdown grace`, {
+        shutdownGraceMs,
+        leaseIds: [...this.#running.keys()],
+      });
+      for (const entry of this.#running.values()) {
+        entry.controller.abort(new Error('codeq worker: shutdown grace ran out'));
+        // A released lease goes back to the queue now and its attempt is not counted.
+        if (!entry.lost) this.#outbox.release(entry.task.leaseId, entry.task.id);
+      }
+      this.#running.clear();
+      this.#scheduleFlush();
+    }
+
+    const deadline = Date.now() + settleTimeoutMs;
+    if (!(await this.#waitUntil(() => this.#outbox.settled, settleTimeoutMs))) {
+      logger.warn(
+        `${this.#outbox.unsettledCount} settle(s) unacknowledged at shutdown; ` +
+          'those leases run out on the server and their tasks are retried',
+        { settleTimeoutMs },
+      );
+    }
+    clearTimeout(this.#reconnectTimer);
+    this.#clearExtendTimer();
+    const session = this.#session;
+    // Detached first, so its closing is not mistaken for a failure to recover from.
+    this.#session = undefined;
+    if (session) await session.end(Math.max(0, deadline - Date.now()));
+    this.#client?.close();
+    this.#setState('STOPPED');
+  }
+
+  #connect(): void {
+    const { workerId, queues, leaseDurationMs } = this.#options;
+    // After a reconnect, handlers from the old stream still hold slots: grant only the rest.
+    const first: ClaimRequest = {
+      open: { workerId, queues, leaseDuration: msToDuration(leaseDurationMs) },
+      credit: this.#state === 'RUNNING' ? this.#options.concurrency - this.#running.size : 0,
+    };
+    const session = new ClaimSession(this.#client!.Claim(), first, leaseDurationMs);
+    this.#session = session;
+    session.on('response', (message) => this.#onResponse(session, message));
+    session.on('drain', () => this.#scheduleFlush());
+    session.on('closed', (status, error) => this.#onClosed(session, status, error));
+  }
+
+  #onResponse(session: ClaimSession, message: ClaimResponse__Output): void {
+    if (session !== this.#session) return;
+    if (message.opened) this.#onOpened(session);
+    for (const lease of message.leases) this.#onLease(session, lease);
+    for (const outcome of message.outcomes) this.#onOutcome(outcome);
+    if (message.draining && !session.draining) {
+      session.draining = true;
+      this.#options.logger.debug?.('server is draining; settling in-flight work before reconnecting', {
+        sessionId: session.sessionId,
+        inFlight: this.#running.size,
+      });
+      this.emit('draining');
+    }
+    this.#scheduleFlush();
+    this.#notify();
+  }
+
+  #onOpened(session: ClaimSession): void {
+    this.#everOpened = true;
+    this.#backoff.reset();
+    this.emit('opened', { sessionId: session.sessionId ?? '', leaseDurationMs: session.leaseDurationMs });
+    this.#starting?.resolve();
+    this.#starting = undefined;
+  }
+
+  #onLease(session: ClaimSession, lease: Lease): void {
+    session.window = Math.max(0, session.window - 1);
+    const { leaseId } = lease;
+    if (!leaseId) {
+      this.#reportError(new Error('codeq worker: server sent a lease without lease_id; ignored'));
+      return;
+    }
+    if (this.#running.has(leaseId)) return;
+    if (this.#state !== 'RUNNING') {
+      this.#outbox.release(leaseId, lease.task?.id);
+      return;
+    }
+    if (this.#running.size >= this.#options.concurrency || !lease.task) {
+      // Running it would break the concurrency promise; releasing costs the task no attempt.
+      this.#reportError(
+        new Error(`codeq worker: server sent lease ${leaseId} beyond the credit granted (or without a task)`),
+      );
+      this.#outbox.release(leaseId, lease.task?.id);
+      return;
+    }
+    this.#run(toWorkerTask({ ...lease, leaseId }), session.leaseDurationMs);
+  }
+
+  #run(task: WorkerTask, leaseMs: number): void {
+    const entry: Running = {
+      task,
+      controller: new AbortController(),
+      leaseMs,
+      nextExtendAt: Date.now() + leaseMs / 2,
+      lost: false,
+    };
+    this.#running.set(task.leaseId, entry);
+    if (entry.nextExtendAt < this.#extendTimerAt) this.#armExtendTimer();
+    const context: HandlerContext = {
+      signal: entry.controller.signal,
+      extend: (ms?: number) => this.#extendNow(entry, ms),
+    };
+    const { handler } = this.#options;
+    const invoke = async (): Promise<{ value: unknown } | { error: unknown }> => {
+      try {
+        return { value: await handler(task, context) };
+      } catch (error) {
+        return { error };
+      }
+    };
+    invoke()
+      .then((outcome) => this.#finish(entry, outcome))
+      .catch((err: unknown) => this.#reportError(asError(err)));
+  }
+
+  #finish(entry: Running, outcome: { value: unknown } | { error: unknown }): void {
+    const { leaseId, id: taskId } = entry.task;
+    // Not ours any more: stop() gave up on it and released the lease.
+    if (this.#running.get(leaseId) !== entry) return;
+    this.#running.delete(leaseId);
+    if (!entry.lost) {
+      let failure = 'error' in outcome ? outcome.error : undefined;
+      let result: Buffer | undefined;
+      if (!('error' in outcome)) {
+        if (isBytesOrVoid(outcome.value)) result = resultBytes(outcome.value);
+        else failure = new TypeError('handler result must be a Buffer, Uint8Array, string or undefined');
+      }
+      if (failure === undefined) this.#outbox.complete(leaseId, result, taskId);
+      else {
+        const { error, permanent, retryDelayMs } = describeFailure(failure);
+        this.#outbox.fail(leaseId, error, permanent, retryDelayMs, taskId);
+      }
+    }
+    if (this.#running.size === 0) this.#clearExtendTimer();
+    this.#scheduleFlush();
+    this.#notify();
+  }
+
+  #onOutcome(outcome: Outcome): void {
+    const leaseId = outcome.leaseId ?? '';
+    const code = outcome.code ?? 0;
+    const kind = outcome.kind ?? 'KIND_UNSPECIFIED';
+    const entry = this.#running.get(leaseId);
+    if (kind === 'EXTEND') {
+      if (!entry) return;
+      if (code === 0) {
+        const deadlineMs = timestampToMs(outcome.deadline);
+        if (deadlineMs !== undefined) entry.task.deadline = new Date(deadlineMs);
+      } else if (!entry.lost) {
+        entry.lost = true;
+        this.#outbox.dropExtend(leaseId);
+        const message = outcome.message ?? '';
+        entry.controller.abort(new LeaseLostError(leaseId, code, message));
+        this.#leaseLost({ leaseId, taskId: entry.task.id, kind, code, message });
+      }
+      return;
+    }
+    const settle = this.#outbox.ack(leaseId);
+    if (code !== 0) {
+      const taskId = settle?.taskId ?? entry?.task.id;
+      this.#leaseLost({ leaseId, taskId, kind, code, message: outcome.message ?? '' });
+    }
+  }
+
+  #leaseLost(event: LeaseLostEvent): void {
+    this.#options.logger.warn(`lease ${event.leaseId} lost: ${event.kind} refused with code ${event.code}`, {
+      taskId: event.taskId,
+      message: event.message,
+    });
+    this.emit('lease-lost', event);
+  }
+
+  #onClosed(session: ClaimSession, status: grpc.StatusObject, error: grpc.ServiceError | undefined): void {
+    if (session !== this.#session) return;
+    this.#session = undefined;
+    this.#outbox.requeueUnacked();
+    const retryable = !NON_RETRYABLE.has(status.code);
+    if (this.#starting && !this.#everOpened && !retryable) {
+      this.#starting.reject(error ?? new Error(`codeq worker: Claim refused: ${status.details}`));
+      this.#starting = undefined;
+      this.#client?.close();
+      this.#setState('STOPPED');
+      return;
+    }
+    if (!retryable) {
+      this.#reportError(
+        error ?? new Error(`codeq worker: Claim stream ended with code ${status.code}: ${status.details}`),
+      );
+    }
+    if (this.#needsStream()) this.#scheduleReconnect(status);
+    this.#notify();
+  }
+
+  #scheduleReconnect(status: grpc.StatusObject): void {
+    const delayMs = this.#backoff.next();
+    const event: ReconnectEvent = {
+      attempt: this.#backoff.attempt,
+      delayMs,
+      code: status.code,
+      details: status.details,
+    };
+    // A few failures in a row are a deploy or a blip; more mean nobody is serving this address.
+    const persistent =
+      event.attempt >= WARN_AFTER_ATTEMPTS && event.attempt % 30 === WARN_AFTER_ATTEMPTS % 30;
+    if (persistent)
+      this.#options.logger.warn(`still no Claim stream after ${event.attempt} attempts`, { ...event });
+    else this.#options.logger.debug?.('Claim stream ended; reconnecting', { ...event });
+    this.emit('reconnect', event);
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      if (this.#needsStream()) this.#connect();
+    }, delayMs);
+  }
+
+  /** A stream is needed to take work, or, once stopping, to deliver the settles still owed. */
+  #needsStream(): boolean {
+    if (this.#state === 'RUNNING') return true;
+    return this.#state === 'DRAINING' && (this.#running.size > 0 || !this.#outbox.settled);
+  }
+
+  /** Writes what is queued at the end of this event-loop turn, so one turn's settles share one message. */
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    const session = this.#session;
+    // Before `opened` the server may still refuse the open; queued settles wait for a stream that took.
+    if (!session?.opened) return;
+    while (session.writable) {
+      const credit =
+        this.#state === 'RUNNING' && !session.draining
+          ? Math.max(0, this.#options.concurrency - this.#running.size - session.window)
+          : 0;
+      const message = this.#outbox.take(credit);
+      if (!message) return;
+      session.window += message.credit ?? 0;
+      session.write(message);
+    }
+  }
+
+  /** Extends by hand from the handler's context. */
+  #extendNow(entry: Running, ms?: number): void {
+    const extensionMs = ms ?? entry.leaseMs;
+    if (!Number.isFinite(extensionMs) || extensionMs <= 0)
+      throw new RangeError('extend(ms): ms must be a positive number');
+    if (this.#running.get(entry.task.leaseId) !== entry || entry.lost) return;
+    this.#outbox.extend(entry.task.leaseId, extensionMs);
+    entry.nextExtendAt = Date.now() + extensionMs / 2;
+    this.#armExtendTimer();
+    this.#scheduleFlush();
+  }
+
+  /** One timer for all running handlers, due when the earliest of them needs extending. */
+  #armExtendTimer(): void {
+    this.#clearExtendTimer();
+    let next = Infinity;
+    for (const entry of this.#running.values()) if (!entry.lost) next = Math.min(next, entry.nextExtendAt);
+    if (next === Infinity) return;
+    this.#extendTimerAt = next;
+    this.#extendTimer = setTimeout(() => this.#extendDue(), Math.max(0, next - Date.now()));
+  }
+
+  #clearExtendTimer(): void {
+    clearTimeout(this.#extendTimer);
+    this.#extendTimer = undefined;
+    this.#extendTimerAt = Infinity;
+  }
+
+  #extendDue(): void {
+    const now = Date.now();
+    for (const entry of this.#running.values()) {
+      if (entry.lost || entry.nextExtendAt > now) continue;
+      // Each extension asks for a full lease and comes again after half of one: one lost
+      // message or a slow round trip never lets the lease run out under a running handler.
+      this.#outbox.extend(entry.task.leaseId, entry.leaseMs);
+      entry.nextExtendAt = now + entry.leaseMs / 2;
+    }
+    this.#scheduleFlush();
+    this.#armExtendTimer();
+  }
+
+  /** Resolves true once `predicate` holds, false after `timeoutMs`; re-checked on every change. */
+  #waitUntil(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (predicate()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (value: boolean): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve(value);
+      };
+      const check = (): void => {
+        if (predicate()) done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.#waiters.add(check);
+    });
+  }
+
+  /** Something changed: finish a drained stream, wake waiters. */
+  #notify(): void {
+    const session = this.#session;
+    if (
+      session?.draining &&
+      !session.ending &&
+      this.#running.size === 0 &&
+      this.#outbox.settled &&
+      this.#state !== 'STOPPED'
+    ) {
+      // Everything is settled on the draining stream: end it; its close triggers the reconnect.
+      void session.end(this.#options.settleTimeoutMs);
+    }
+    for (const check of [...this.#waiters]) check();
+  }
+
+  #reportError(err: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else this.#options.logger.warn(err.message);
+  }
+
+  #setState(state: WorkerState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('state', state);
+  }
+}
+
+function isBytesOrVoid(value: unknown): value is Buffer | Uint8Array | string | undefined | null {
+  return value === undefined || value === null || typeof value === 'string' || value instanceof Uint8Array;
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
