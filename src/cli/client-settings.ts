@@ -7,6 +7,7 @@ export const CLIENT_SETTINGS = {
     env: 'CODEQ_SERVER',
     kind: 'string',
     default: '127.0.0.1:7070',
+    arg: 'HOST:PORT',
     help: 'Address of the codeQ server, HOST:PORT',
   },
 } satisfies Record<string, Setting>;

@@ -13,6 +13,8 @@ export interface Setting<K extends SettingKind = SettingKind> {
   /** Undefined: no default (the setting is optional). */
   default: ValueOf<K> | undefined;
   help: string;
+  /** Name of the value in --help (default by kind: VALUE, N, DURATION). */
+  arg?: string;
   /** Lower bound for int and duration settings. */
   min?: number;
 }
