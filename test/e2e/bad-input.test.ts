@@ -3,9 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task__Output } from '../../src/api/generated/codeq/v1/Task.js';
 import { storeKinds } from '../support/stores.js';
 import {
-  call,
-  callError,
   rawClients,
+  rejection,
   RawStream,
   startTestServer,
   type TestServer,
@@ -28,7 +27,7 @@ describe.each(storeKinds())('bad input over gRPC ($name store)', ({ open }) => {
     clients = rawClients(server.address);
     // A healthy stream holding a lease on a sentinel task: every bad input below must
     // leave both alone.
-    await call(clients.tasks, clients.tasks.Enqueue, { queue, payload: Buffer.from('sentinel') });
+    await clients.enqueue({ queue, payload: Buffer.from('sentinel') });
     healthy = new RawStream(clients.workers);
     healthy.send({ open: { workerId: 'healthy', queues: [queue] }, credit: 1 });
     const [lease] = await healthy.waitForLeases(1);
@@ -44,12 +43,12 @@ describe.each(storeKinds())('bad input over gRPC ($name store)', ({ open }) => {
 
   /** The sentinel task is as it was, and a new task still reaches the healthy stream. */
   async function stillServing(): Promise<void> {
-    const task = await call(clients.tasks, clients.tasks.GetTask, { queue, taskId: sentinel.id });
+    const task = await clients.getTask({ queue, taskId: sentinel.id });
     expect(task.state).toBe('LEASED');
     expect(task.attempt).toBe(1);
     expect(task.payload?.toString()).toBe('sentinel');
     const before = healthy.leases().length;
-    const { taskId } = await call(clients.tasks, clients.tasks.Enqueue, {
+    const { taskId } = await clients.enqueue({
       queue,
       payload: Buffer.from('probe'),
     });
@@ -59,7 +58,7 @@ describe.each(storeKinds())('bad input over gRPC ($name store)', ({ open }) => {
   }
 
   async function enqueueFails(req: object, code: status, field: string): Promise<void> {
-    const err = await callError(clients.tasks, clients.tasks.Enqueue, { queue, ...req });
+    const err = await rejection(clients.enqueue({ queue, ...req }));
     expect(err.code).toBe(code);
     expect(err.details).toContain(field);
     await stillServing();
@@ -84,17 +83,19 @@ describe.each(storeKinds())('bad input over gRPC ($name store)', ({ open }) => {
 
   it('stores nothing of a batch with one bad task', async () => {
     const batchQueue = `${queue}-batch`;
-    const err = await callError(clients.tasks, clients.tasks.EnqueueBatch, {
-      tasks: [
-        { queue: batchQueue, payload: Buffer.from('a') },
-        { queue: batchQueue, payload: Buffer.from('b'), priority: 12 },
-        { queue: batchQueue, payload: Buffer.from('c') },
-      ],
-    });
+    const err = await rejection(
+      clients.enqueueBatch({
+        tasks: [
+          { queue: batchQueue, payload: Buffer.from('a') },
+          { queue: batchQueue, payload: Buffer.from('b'), priority: 12 },
+          { queue: batchQueue, payload: Buffer.from('c') },
+        ],
+      }),
+    );
     expect(err.code).toBe(status.INVALID_ARGUMENT);
     expect(err.details).toContain('tasks[1].priority:');
     // Had any task of the batch been stored, it would be leased before this marker.
-    const { taskId } = await call(clients.tasks, clients.tasks.Enqueue, { queue: batchQueue });
+    const { taskId } = await clients.enqueue({ queue: batchQueue });
     const probe = new RawStream(clients.workers);
     probe.send({ open: { queues: [batchQueue] }, credit: 10 });
     const [first] = await probe.waitForLeases(1);
@@ -134,7 +135,7 @@ describe.each(storeKinds())('bad input over gRPC ($name store)', ({ open }) => {
 
   it('answers a malformed lease id and a lease of another queue with INVALID_ARGUMENT, and the stream goes on', async () => {
     const otherQueue = `${queue}-other`;
-    await call(clients.tasks, clients.tasks.Enqueue, { queue: otherQueue, payload: Buffer.from('x') });
+    await clients.enqueue({ queue: otherQueue, payload: Buffer.from('x') });
     const other = new RawStream(clients.workers);
     other.send({ open: { queues: [otherQueue] }, credit: 1 });
     const [otherLease] = await other.waitForLeases(1);
@@ -172,13 +173,15 @@ describe.each(storeKinds())('bad input over gRPC ($name store)', ({ open }) => {
   });
 
   it('refuses GetTask with a malformed task id and answers NOT_FOUND for an unknown one', async () => {
-    const bad = await callError(clients.tasks, clients.tasks.GetTask, { queue, taskId: 'no/slashes' });
+    const bad = await rejection(clients.getTask({ queue, taskId: 'no/slashes' }));
     expect(bad.code).toBe(status.INVALID_ARGUMENT);
     expect(bad.details).toContain('task_id:');
-    const unknown = await callError(clients.tasks, clients.tasks.GetTask, {
-      queue,
-      taskId: 'AAAAAAAAAAAAAAAA',
-    });
+    const unknown = await rejection(
+      clients.getTask({
+        queue,
+        taskId: 'AAAAAAAAAAAAAAAA',
+      }),
+    );
     expect(unknown.code).toBe(status.NOT_FOUND);
     await stillServing();
   });

@@ -7,7 +7,7 @@ import type { StoreOptions } from '../../src/lease-store/store-options.js';
 /** A way to open one kind of store for a test, and close it after. */
 export interface StoreKind {
   name: 'memory' | 'redis';
-  open(options?: StoreOptions): Promise<{ store: LeaseStore; close(): Promise<void> }>;
+  open: (options?: StoreOptions) => Promise<{ store: LeaseStore; close: () => Promise<void> }>;
 }
 
 let prefixes = 0;

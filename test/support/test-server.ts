@@ -1,6 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ClaimRequest } from '../../src/api/generated/codeq/v1/ClaimRequest.js';
 import type { ClaimResponse__Output } from '../../src/api/generated/codeq/v1/ClaimResponse.js';
+import type { CancelTaskRequest } from '../../src/api/generated/codeq/v1/CancelTaskRequest.js';
+import type { CancelTaskResponse__Output } from '../../src/api/generated/codeq/v1/CancelTaskResponse.js';
+import type { CompleteRequest } from '../../src/api/generated/codeq/v1/CompleteRequest.js';
+import type { CompleteResponse__Output } from '../../src/api/generated/codeq/v1/CompleteResponse.js';
+import type { EnqueueBatchRequest } from '../../src/api/generated/codeq/v1/EnqueueBatchRequest.js';
+import type { EnqueueBatchResponse__Output } from '../../src/api/generated/codeq/v1/EnqueueBatchResponse.js';
+import type { EnqueueRequest } from '../../src/api/generated/codeq/v1/EnqueueRequest.js';
+import type { EnqueueResponse__Output } from '../../src/api/generated/codeq/v1/EnqueueResponse.js';
+import type { GetTaskRequest } from '../../src/api/generated/codeq/v1/GetTaskRequest.js';
+import type { Task__Output } from '../../src/api/generated/codeq/v1/Task.js';
 import type { TaskServiceClient } from '../../src/api/generated/codeq/v1/TaskService.js';
 import type { WorkerServiceClient } from '../../src/api/generated/codeq/v1/WorkerService.js';
 import { codeqProto } from '../../src/api/proto.js';
@@ -25,18 +35,37 @@ export async function startTestServer(
   return { server, address: `127.0.0.1:${server.port}`, stop: () => server.stop() };
 }
 
-/** Raw generated clients of both services, for tests of the wire contract itself. */
+type Callback<Res> = (err: grpc.ServiceError | null, res?: Res) => void;
+
+function promised<Res>(start: (cb: Callback<Res>) => unknown): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    start((err, res) => (err ? reject(err) : resolve(res!)));
+  });
+}
+
+/**
+ * The generated clients of both services, for tests of the wire contract itself, with
+ * their unary methods as promises.
+ */
 export function rawClients(address: string): {
-  tasks: TaskServiceClient;
   workers: WorkerServiceClient;
+  enqueue(req: EnqueueRequest): Promise<EnqueueResponse__Output>;
+  enqueueBatch(req: EnqueueBatchRequest): Promise<EnqueueBatchResponse__Output>;
+  getTask(req: GetTaskRequest): Promise<Task__Output>;
+  cancelTask(req: CancelTaskRequest): Promise<CancelTaskResponse__Output>;
+  complete(req: CompleteRequest): Promise<CompleteResponse__Output>;
   close(): void;
 } {
   const v1 = codeqProto().codeq.v1;
-  const tasks = new v1.TaskService(address, grpc.credentials.createInsecure());
-  const workers = new v1.WorkerService(address, grpc.credentials.createInsecure());
+  const tasks: TaskServiceClient = new v1.TaskService(address, grpc.credentials.createInsecure());
+  const workers: WorkerServiceClient = new v1.WorkerService(address, grpc.credentials.createInsecure());
   return {
-    tasks,
     workers,
+    enqueue: (req) => promised((cb) => tasks.Enqueue(req, cb)),
+    enqueueBatch: (req) => promised((cb) => tasks.EnqueueBatch(req, cb)),
+    getTask: (req) => promised((cb) => tasks.GetTask(req, cb)),
+    cancelTask: (req) => promised((cb) => tasks.CancelTask(req, cb)),
+    complete: (req) => promised((cb) => workers.Complete(req, cb)),
     close() {
       tasks.close();
       workers.close();
@@ -44,25 +73,10 @@ export function rawClients(address: string): {
   };
 }
 
-/** Calls a unary method of a generated client as a promise; rejects with the ServiceError. */
-export function call<Req, Res>(
-  client: grpc.Client,
-  method: (req: Req, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
-  req: Req,
-): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    method.call(client, req, (err, res) => (err ? reject(err) : resolve(res!)));
-  });
-}
-
-/** Waits for a unary call to fail and returns its status. */
-export async function callError<Req, Res>(
-  client: grpc.Client,
-  method: (req: Req, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
-  req: Req,
-): Promise<grpc.ServiceError> {
+/** Waits for a call to fail and returns its status; fails the test if it succeeds. */
+export async function rejection(call: Promise<unknown>): Promise<grpc.ServiceError> {
   try {
-    await call(client, method, req);
+    await call;
   } catch (err) {
     return err as grpc.ServiceError;
   }
