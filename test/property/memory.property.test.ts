@@ -1,0 +1,9 @@
+import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
+import { runLeaseStoreProperty } from './lease-store-model.js';
+
+runLeaseStoreProperty(
+  'MemoryStore against the reference model',
+  (options) => Promise.resolve(new MemoryStore(options)),
+  (store) => store.close(),
+  { numRuns: 200 },
+);
