@@ -213,11 +213,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   #connect(): void {
     const { workerId, queues, leaseDurationMs } = this.#options;
+    const first: ClaimRequest = { open: { workerId, queues, leaseDuration: msToDuration(leaseDurationMs) } };
     // After a reconnect, handlers from the old stream still hold slots: grant only the rest.
-    const first: ClaimRequest = {
-      open: { workerId, queues, leaseDuration: msToDuration(leaseDurationMs) },
-      credit: this.#state === 'RUNNING' ? this.#options.concurrency - this.#running.size : 0,
-    };
+    const credit = this.#state === 'RUNNING' ? this.#options.concurrency - this.#running.size : 0;
+    if (credit > 0) first.credit = credit;
     const session = new ClaimSession(this.#client!.Claim(), first, leaseDurationMs);
     this.#session = session;
     session.on('response', (message) => this.#onResponse(session, message));
