@@ -3,7 +3,7 @@
  * runs a handler for each; {@link Producer} enqueues, inspects and cancels tasks.
  */
 export { Worker } from './worker.js';
-export type { LeaseLostEvent, ReconnectEvent, WorkerEvents, WorkerState } from './worker.js';
+export type { LeaseLostEvent, ReconnectEvent, WorkerEvents, WorkerState } from './worker-events.js';
 export { resolveWorkerOptions } from './worker-options.js';
 export type { ResolvedWorkerOptions, WorkerLogger, WorkerOptions } from './worker-options.js';
 export { LeaseLostError, TaskError } from './worker-task.js';

@@ -32,6 +32,8 @@ export class SettleOutbox {
   readonly #extends = new Map<string, Extend>();
   /** Terminal settles written on the current stream whose outcome has not arrived. */
   readonly #unacked = new Map<string, TerminalSettle>();
+  /** Terminal settles the server could not apply for a passing reason; sent again by {@link resumeDeferred}. */
+  readonly #deferred = new Map<string, TerminalSettle>();
 
   complete(leaseId: string, result: Buffer | undefined, taskId?: string): void {
     this.#queue({ kind: 'COMPLETE', taskId, request: result ? { leaseId, result } : { leaseId } });
@@ -59,12 +61,12 @@ export class SettleOutbox {
 
   /** True when every terminal settle has been written and acknowledged. Extensions do not count. */
   get settled(): boolean {
-    return this.#queued.size === 0 && this.#unacked.size === 0;
+    return this.unsettledCount === 0;
   }
 
-  /** Terminal settles queued or awaiting their outcome. */
+  /** Terminal settles queued, awaiting their outcome, or deferred. */
   get unsettledCount(): number {
-    return this.#queued.size + this.#unacked.size;
+    return this.#queued.size + this.#unacked.size + this.#deferred.size;
   }
 
   /**
@@ -110,6 +112,25 @@ export class SettleOutbox {
     const settle = this.#unacked.get(leaseId);
     this.#unacked.delete(leaseId);
     return settle;
+  }
+
+  /**
+   * The outcome said "not now" (the store was unavailable): keeps the settle to send again
+   * at {@link resumeDeferred}. The lease still stands, so a later attempt can succeed.
+   */
+  defer(leaseId: string): boolean {
+    const settle = this.#unacked.get(leaseId);
+    if (!settle) return false;
+    this.#unacked.delete(leaseId);
+    this.#deferred.set(leaseId, settle);
+    return true;
+  }
+
+  /** Queues every deferred settle again. */
+  resumeDeferred(): void {
+    for (const [leaseId, settle] of this.#deferred)
+      if (!this.#queued.has(leaseId)) this.#queued.set(leaseId, settle);
+    this.#deferred.clear();
   }
 
   /** The stream died: settles whose outcome never came go out again, ahead of newer ones. */

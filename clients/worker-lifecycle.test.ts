@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { codeqProto } from '../src/api/proto.js';
 import { eventually } from './testing/fake-codeq-server.js';
 import { cleanup, gate, startWorker } from './testing/worker-harness.js';
-import type { ReconnectEvent, WorkerState } from './worker.js';
+import type { ReconnectEvent, WorkerState } from './worker-events.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -87,23 +87,40 @@ export function toWorkerTask(lease: Lease & { leaseId: string }): WorkerTask {
   };
 }
 
-/** The result bytes of a handler's return value; undefined for none. */
-export function resultBytes(value: Bytes | void | null): Buffer | undefined {
-  if (value === undefined || value === null) return undefined;
-  return toBytes(value);
+/** How the lease of a finished handler is to be settled. */
+export type HandlerSettle =
+  | { kind: 'COMPLETE'; result: Buffer | undefined }
+  | { kind: 'FAIL'; error: string; permanent: boolean; retryDelayMs?: number };
+
+/**
+ * Runs `handler` and says how to settle its lease. Never rejects: a throw (sync or async)
+ * or a return value that is not bytes becomes a FAIL.
+ */
+export async function runHandler(
+  handler: TaskHandler,
+  task: WorkerTask,
+  context: HandlerContext,
+): Promise<HandlerSettle> {
+  let value: unknown;
+  try {
+    value = await handler(task, context);
+  } catch (err) {
+    return failureOf(err);
+  }
+  if (value === undefined || value === null) return { kind: 'COMPLETE', result: undefined };
+  if (typeof value === 'string' || value instanceof Uint8Array)
+    return { kind: 'COMPLETE', result: toBytes(value) };
+  return failureOf(new TypeError('handler result must be a Buffer, Uint8Array, string or undefined'));
 }
 
 /** Longest error text sent to the server: a huge message must not break the stream for every settle behind it. */
 const MAX_ERROR_CHARS = 16 * 1024;
 
-/** How a handler's exception is reported: message, retry delay and whether to give up. */
-export function describeFailure(err: unknown): { error: string; permanent: boolean; retryDelayMs?: number } {
+function failureOf(err: unknown): HandlerSettle {
   let error = err instanceof Error ? err.message || err.name : String(err);
   if (error.length > MAX_ERROR_CHARS) error = error.slice(0, MAX_ERROR_CHARS) + '…';
-  if (err instanceof TaskError) {
-    return err.retryDelayMs === undefined
-      ? { error, permanent: err.permanent }
-      : { error, permanent: err.permanent, retryDelayMs: err.retryDelayMs };
-  }
-  return { error, permanent: false };
+  if (!(err instanceof TaskError)) return { kind: 'FAIL', error, permanent: false };
+  return err.retryDelayMs === undefined
+    ? { kind: 'FAIL', error, permanent: err.permanent }
+    : { kind: 'FAIL', error, permanent: err.permanent, retryDelayMs: err.retryDelayMs };
 }

@@ -5,7 +5,7 @@ import { eventually, startFakeServer } from './testing/fake-codeq-server.js';
 import { cleanup, gate, RecordingLogger, startWorker } from './testing/worker-harness.js';
 import { Worker } from './worker.js';
 import { LeaseLostError, TaskError, type WorkerTask } from './worker-task.js';
-import type { LeaseLostEvent } from './worker.js';
+import type { LeaseLostEvent } from './worker-events.js';
 
 afterEach(cleanup);
 
@@ -253,6 +253,73 @@ describe('Worker: the Claim stream', () => {
       message: 're-leased',
     });
     expect(logger.warnings.some((w) => w.includes(leaseId!))).toBe(true);
+  });
+});
+
+describe('Worker: refusals that only mean "not now"', () => {
+  it('retries an extension the server could not apply, without aborting the handler', async () => {
+    const finish = gate();
+    let signal: AbortSignal | undefined;
+    const lost: LeaseLostEvent[] = [];
+    const { stream, worker } = await startWorker(
+      {
+        handler: async (_task, context) => {
+          signal = context.signal;
+          context.extend();
+          await finish.promise;
+        },
+      },
+      { autoAck: false },
+    );
+    worker.on('lease-lost', (e) => lost.push(e));
+    const [leaseId] = stream.lease();
+    await stream.next((r) => r.extends.length > 0, 'the first extend');
+    stream.outcome(leaseId!, 'EXTEND', grpc.status.UNAVAILABLE, 'store unavailable');
+    // The default lease is 30 s: a second extend this soon is the retry, not the half-lease timer.
+    const retry = await stream.next((r) => r.extends.length > 0, 'the retried extend', 5_000);
+    expect(retry.extends[0]!.leaseId).toBe(leaseId);
+    expect(signal!.aborted).toBe(false);
+    expect(lost).toEqual([]);
+    stream.outcome(leaseId!, 'EXTEND');
+    finish.open();
+    await stream.next((r) => r.completes.length > 0, 'the complete');
+    stream.outcome(leaseId!, 'COMPLETE');
+  });
+
+  it('sends a completion again when the server could not apply it', async () => {
+    const { stream, worker } = await startWorker({ handler: () => Promise.resolve('r') }, { autoAck: false });
+    const lost: LeaseLostEvent[] = [];
+    worker.on('lease-lost', (e) => lost.push(e));
+    const [leaseId] = stream.lease();
+    await stream.next((r) => r.completes.length > 0, 'the complete');
+    stream.outcome(leaseId!, 'COMPLETE', grpc.status.UNAVAILABLE, 'store unavailable');
+    const again = await stream.next((r) => r.completes.length > 0, 'the repeated complete');
+    expect(again.completes).toEqual([{ leaseId, result: Buffer.from('r') }]);
+    stream.outcome(leaseId!, 'COMPLETE');
+    await worker.stop();
+    expect(stream.all('completes')).toHaveLength(2);
+    expect(lost).toEqual([]);
+  });
+
+  it('fails the attempt with the server reason when a result is too large', async () => {
+    const { stream, logger } = await startWorker(
+      { handler: () => Promise.resolve(Buffer.alloc(10)) },
+      { autoAck: false },
+    );
+    const [leaseId] = stream.lease();
+    await stream.next((r) => r.completes.length > 0, 'the complete');
+    stream.outcome(
+      leaseId!,
+      'COMPLETE',
+      grpc.status.RESOURCE_EXHAUSTED,
+      'result: 10 bytes is over the limit of 5 bytes',
+    );
+    const fail = await stream.next((r) => r.fails.length > 0, 'the fail');
+    expect(fail.fails).toEqual([
+      { leaseId, error: 'result refused by the server: result: 10 bytes is over the limit of 5 bytes' },
+    ]);
+    stream.outcome(leaseId!, 'FAIL');
+    expect(logger.warnings.join('\n')).toContain('over the limit');
   });
 });
 

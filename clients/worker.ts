@@ -11,88 +11,33 @@ import { codeqProto } from '../src/api/proto.js';
 import { msToDuration, timestampToMs } from '../src/api/time.js';
 import { Backoff } from './backoff.js';
 import { ClaimSession } from './claim-session.js';
+import { LeaseExtender, type ExtendableLease } from './lease-extender.js';
 import { SettleOutbox } from './settle-outbox.js';
+import { NON_RETRYABLE_STREAM, TRANSIENT_OUTCOMES } from './status-codes.js';
+import type { LeaseLostEvent, ReconnectEvent, WorkerEvents, WorkerState } from './worker-events.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
+import { Waiters } from './waiters.js';
 import {
   LeaseLostError,
-  describeFailure,
-  resultBytes,
+  runHandler,
   toWorkerTask,
-  type HandlerContext,
+  type HandlerSettle,
   type WorkerTask,
 } from './worker-task.js';
 
-/**
- * Lifecycle of a {@link Worker}.
- * - `INITIALIZED`: constructed; no connection yet.
- * - `RUNNING`: start() was called. The worker holds (or is re-establishing) a Claim stream,
- *   grants credit as it has room and runs handlers.
- * - `DRAINING`: stop() was called. No more credit; leases that still arrive are released;
- *   running handlers finish (or are aborted after the grace time) and their settles are sent.
- * - `STOPPED`: the stream and the channel are closed. Final.
- */
-export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'DRAINING' | 'STOPPED';
-
-/** Why a lease stopped being this worker's: the server refused a settle or an extension. */
-export interface LeaseLostEvent {
-  leaseId: string;
-  /** The task's id when the worker still knew it. */
-  taskId: string | undefined;
-  kind: 'COMPLETE' | 'FAIL' | 'EXTEND' | 'RELEASE' | 'KIND_UNSPECIFIED';
-  /** gRPC status number: 9 expired or re-leased, 5 task gone, 3 malformed lease id. */
-  code: number;
-  message: string;
-}
-
-/** A stream ended and the worker will open another after `delayMs`. */
-export interface ReconnectEvent {
-  /** Failed attempts in a row, 1 for the first retry after a stream that had opened. */
-  attempt: number;
-  delayMs: number;
-  /** Status the previous stream ended with (0 when the worker ended it after a server drain). */
-  code: grpc.status;
-  details: string;
-}
-
-/** Events of a {@link Worker}. */
-export interface WorkerEvents {
-  state: [WorkerState];
-  /** A Claim stream was accepted. */
-  opened: [{ sessionId: string; leaseDurationMs: number }];
-  /** The server on the current stream is shutting down. */
-  draining: [];
-  reconnect: [ReconnectEvent];
-  'lease-lost': [LeaseLostEvent];
-  /** Real problems with no caller to throw to. Without a listener they go to the logger instead. */
-  error: [Error];
-}
-
 /** A handler the worker is running. */
-interface Running {
+interface Running extends ExtendableLease {
   readonly task: WorkerTask;
   readonly controller: AbortController;
-  /** Lease duration of the stream the lease came on: what each automatic extension asks for. */
-  readonly leaseMs: number;
-  /** When the next automatic extension is due (local clock, ms). */
-  nextExtendAt: number;
   /** The server refused an extension: results would be refused too, so none is sent. */
   lost: boolean;
 }
 
+/** Pause before a settle or extension the server could not apply is sent again, in ms. */
+const RETRY_SETTLE_MS = 500;
+
 /** Failed reconnects in a row before the logger hears of it (then every 30 more). */
 const WARN_AFTER_ATTEMPTS = 8;
-
-/** Statuses that will not go away by trying again: a configuration or permission problem. */
-const NON_RETRYABLE = new Set<grpc.status>([
-  grpc.status.INVALID_ARGUMENT,
-  grpc.status.NOT_FOUND,
-  grpc.status.ALREADY_EXISTS,
-  grpc.status.PERMISSION_DENIED,
-  grpc.status.FAILED_PRECONDITION,
-  grpc.status.OUT_OF_RANGE,
-  grpc.status.UNIMPLEMENTED,
-  grpc.status.UNAUTHENTICATED,
-]);
 
 /**
  * A codeQ worker: holds one Claim stream, runs `handler` for every leased task with at
@@ -109,7 +54,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #backoff: Backoff;
   readonly #outbox = new SettleOutbox();
   readonly #running = new Map<string, Running>();
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new Waiters();
+  readonly #extender = new LeaseExtender(
+    () => this.#running.values(),
+    (lease, extensionMs) => {
+      this.#outbox.extend(lease.leaseId, extensionMs);
+      this.#scheduleFlush();
+    },
+  );
   #state: WorkerState = 'INITIALIZED';
   #client: WorkerServiceClient | undefined;
   #session: ClaimSession | undefined;
@@ -117,8 +69,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #starting: { resolve: () => void; reject: (err: Error) => void } | undefined;
   #stopping: Promise<void> | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
-  #extendTimer: NodeJS.Timeout | undefined;
-  #extendTimerAt = Infinity;
+  #retryTimer: NodeJS.Timeout | undefined;
   #flushScheduled = false;
 
   constructor(options: WorkerOptions) {
@@ -179,7 +130,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#starting?.reject(new Error('codeq worker: stopped before the first stream opened'));
     this.#starting = undefined;
 
-    if (!(await this.#waitUntil(() => this.#running.size === 0, shutdownGraceMs))) {
+    if (!(await this.#waiters.until(() => this.#running.size === 0, shutdownGraceMs))) {
       logger.warn(`aborting ${this.#running.size} handler(s) still running after the shutdown grace`, {
         shutdownGraceMs,
         leaseIds: [...this.#running.keys()],
@@ -194,7 +145,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
 
     const deadline = Date.now() + settleTimeoutMs;
-    if (!(await this.#waitUntil(() => this.#outbox.settled, settleTimeoutMs))) {
+    if (!(await this.#waiters.until(() => this.#outbox.settled, settleTimeoutMs))) {
       logger.warn(
         `${this.#outbox.unsettledCount} settle(s) unacknowledged at shutdown; ` +
           'those leases run out on the server and their tasks are retried',
@@ -202,7 +153,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       );
     }
     clearTimeout(this.#reconnectTimer);
-    this.#clearExtendTimer();
+    clearTimeout(this.#retryTimer);
+    this.#extender.stop();
     const session = this.#session;
     // Detached first, so its closing is not mistaken for a failure to recover from.
     this.#session = undefined;
@@ -274,6 +226,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   #run(task: WorkerTask, leaseMs: number): void {
     const entry: Running = {
+      leaseId: task.leaseId,
       task,
       controller: new AbortController(),
       leaseMs,
@@ -281,71 +234,72 @@ export class Worker extends EventEmitter<WorkerEvents> {
       lost: false,
     };
     this.#running.set(task.leaseId, entry);
-    if (entry.nextExtendAt < this.#extendTimerAt) this.#armExtendTimer();
-    const context: HandlerContext = {
-      signal: entry.controller.signal,
-      extend: (ms?: number) => this.#extendNow(entry, ms),
-    };
-    const { handler } = this.#options;
-    const invoke = async (): Promise<{ value: unknown } | { error: unknown }> => {
-      try {
-        return { value: await handler(task, context) };
-      } catch (error) {
-        return { error };
-      }
-    };
-    invoke()
-      .then((outcome) => this.#finish(entry, outcome))
-      .catch((err: unknown) => this.#reportError(asError(err)));
+    this.#extender.scheduled(entry);
+    const context = { signal: entry.controller.signal, extend: (ms?: number) => this.#extendNow(entry, ms) };
+    runHandler(this.#options.handler, task, context)
+      .then((settle) => this.#finish(entry, settle))
+      .catch((err: unknown) => this.#reportError(err instanceof Error ? err : new Error(String(err))));
   }
 
-  #finish(entry: Running, outcome: { value: unknown } | { error: unknown }): void {
+  #finish(entry: Running, settle: HandlerSettle): void {
     const { leaseId, id: taskId } = entry.task;
     // Not ours any more: stop() gave up on it and released the lease.
     if (this.#running.get(leaseId) !== entry) return;
     this.#running.delete(leaseId);
     if (!entry.lost) {
-      let failure = 'error' in outcome ? outcome.error : undefined;
-      let result: Buffer | undefined;
-      if (!('error' in outcome)) {
-        if (isBytesOrVoid(outcome.value)) result = resultBytes(outcome.value);
-        else failure = new TypeError('handler result must be a Buffer, Uint8Array, string or undefined');
-      }
-      if (failure === undefined) this.#outbox.complete(leaseId, result, taskId);
-      else {
-        const { error, permanent, retryDelayMs } = describeFailure(failure);
-        this.#outbox.fail(leaseId, error, permanent, retryDelayMs, taskId);
-      }
+      if (settle.kind === 'COMPLETE') this.#outbox.complete(leaseId, settle.result, taskId);
+      else this.#outbox.fail(leaseId, settle.error, settle.permanent, settle.retryDelayMs, taskId);
     }
-    if (this.#running.size === 0) this.#clearExtendTimer();
+    if (this.#running.size === 0) this.#extender.stop();
     this.#scheduleFlush();
     this.#notify();
   }
 
   #onOutcome(outcome: Outcome): void {
     const leaseId = outcome.leaseId ?? '';
-    const code = outcome.code ?? 0;
+    const code: grpc.status = outcome.code ?? grpc.status.OK;
     const kind = outcome.kind ?? 'KIND_UNSPECIFIED';
+    const message = outcome.message ?? '';
     const entry = this.#running.get(leaseId);
     if (kind === 'EXTEND') {
-      if (!entry) return;
-      if (code === 0) {
+      if (!entry || entry.lost) return;
+      if (code === grpc.status.OK) {
         const deadlineMs = timestampToMs(outcome.deadline);
         if (deadlineMs !== undefined) entry.task.deadline = new Date(deadlineMs);
-      } else if (!entry.lost) {
+      } else if (TRANSIENT_OUTCOMES.has(code)) {
+        // The lease still stands; try again well before it runs out rather than at the next half-lease.
+        entry.nextExtendAt = Date.now() + Math.min(RETRY_SETTLE_MS, entry.leaseMs / 8);
+        this.#extender.scheduled(entry);
+      } else {
         entry.lost = true;
         this.#outbox.dropExtend(leaseId);
-        const message = outcome.message ?? '';
         entry.controller.abort(new LeaseLostError(leaseId, code, message));
         this.#leaseLost({ leaseId, taskId: entry.task.id, kind, code, message });
       }
       return;
     }
-    const settle = this.#outbox.ack(leaseId);
-    if (code !== 0) {
-      const taskId = settle?.taskId ?? entry?.task.id;
-      this.#leaseLost({ leaseId, taskId, kind, code, message: outcome.message ?? '' });
+    if (code !== grpc.status.OK && TRANSIENT_OUTCOMES.has(code) && this.#outbox.defer(leaseId)) {
+      this.#options.logger.debug?.(`${kind} of lease ${leaseId} not applied (code ${code}); retrying`, {
+        message,
+      });
+      this.#retryTimer ??= setTimeout(() => {
+        this.#retryTimer = undefined;
+        this.#outbox.resumeDeferred();
+        this.#scheduleFlush();
+      }, RETRY_SETTLE_MS);
+      return;
     }
+    const settle = this.#outbox.ack(leaseId);
+    if (code === grpc.status.OK) return;
+    const taskId = settle?.taskId ?? entry?.task.id;
+    if (settle?.kind === 'COMPLETE' && code === grpc.status.RESOURCE_EXHAUSTED) {
+      // The lease is still held, but this result will never fit: fail the attempt with the
+      // server's reason, so the task's last_error says why instead of the lease timing out.
+      this.#options.logger.warn(`result of task ${taskId} refused: ${message}`, { leaseId });
+      this.#outbox.fail(leaseId, `result refused by the server: ${message}`, false, undefined, taskId);
+      return;
+    }
+    this.#leaseLost({ leaseId, taskId, kind, code, message });
   }
 
   #leaseLost(event: LeaseLostEvent): void {
@@ -360,7 +314,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (session !== this.#session) return;
     this.#session = undefined;
     this.#outbox.requeueUnacked();
-    const retryable = !NON_RETRYABLE.has(status.code);
+    const retryable = !NON_RETRYABLE_STREAM.has(status.code);
     if (this.#starting && !this.#everOpened && !retryable) {
       this.#starting.reject(error ?? new Error(`codeq worker: Claim refused: ${status.details}`));
       this.#starting = undefined;
@@ -438,54 +392,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.#running.get(entry.task.leaseId) !== entry || entry.lost) return;
     this.#outbox.extend(entry.task.leaseId, extensionMs);
     entry.nextExtendAt = Date.now() + extensionMs / 2;
-    this.#armExtendTimer();
+    this.#extender.rearm();
     this.#scheduleFlush();
-  }
-
-  /** One timer for all running handlers, due when the earliest of them needs extending. */
-  #armExtendTimer(): void {
-    this.#clearExtendTimer();
-    let next = Infinity;
-    for (const entry of this.#running.values()) if (!entry.lost) next = Math.min(next, entry.nextExtendAt);
-    if (next === Infinity) return;
-    this.#extendTimerAt = next;
-    this.#extendTimer = setTimeout(() => this.#extendDue(), Math.max(0, next - Date.now()));
-  }
-
-  #clearExtendTimer(): void {
-    clearTimeout(this.#extendTimer);
-    this.#extendTimer = undefined;
-    this.#extendTimerAt = Infinity;
-  }
-
-  #extendDue(): void {
-    const now = Date.now();
-    for (const entry of this.#running.values()) {
-      if (entry.lost || entry.nextExtendAt > now) continue;
-      // Each extension asks for a full lease and comes again after half of one: one lost
-      // message or a slow round trip never lets the lease run out under a running handler.
-      this.#outbox.extend(entry.task.leaseId, entry.leaseMs);
-      entry.nextExtendAt = now + entry.leaseMs / 2;
-    }
-    this.#scheduleFlush();
-    this.#armExtendTimer();
-  }
-
-  /** Resolves true once `predicate` holds, false after `timeoutMs`; re-checked on every change. */
-  #waitUntil(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (predicate()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (value: boolean): void => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-        resolve(value);
-      };
-      const check = (): void => {
-        if (predicate()) done(true);
-      };
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.#waiters.add(check);
-    });
   }
 
   /** Something changed: finish a drained stream, wake waiters. */
@@ -501,7 +409,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // Everything is settled on the draining stream: end it; its close triggers the reconnect.
       void session.end(this.#options.settleTimeoutMs);
     }
-    for (const check of [...this.#waiters]) check();
+    this.#waiters.changed();
   }
 
   #reportError(err: Error): void {
@@ -514,12 +422,4 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#state = state;
     this.emit('state', state);
   }
-}
-
-function isBytesOrVoid(value: unknown): value is Buffer | Uint8Array | string | undefined | null {
-  return value === undefined || value === null || typeof value === 'string' || value instanceof Uint8Array;
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }

@@ -1,0 +1,60 @@
+/** What the extender needs to know of one running handler's lease. */
+export interface ExtendableLease {
+  readonly leaseId: string;
+  /** What each automatic extension asks for, in ms: the lease duration of its stream. */
+  readonly leaseMs: number;
+  /** When the next automatic extension is due (local clock, ms since the epoch). */
+  nextExtendAt: number;
+  /** Lost leases are never extended again. */
+  readonly lost: boolean;
+}
+
+/**
+ * Keeps the leases of running handlers alive with one timer for all of them, due when the
+ * earliest needs extending. Each extension asks for a full lease and comes again after
+ * half of one, so one lost message or a slow round trip never lets a lease run out under
+ * a running handler. Local receive time, not the server's deadline, sets the pace: it errs
+ * early, and needs no agreement between the clocks.
+ */
+export class LeaseExtender {
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = Infinity;
+
+  constructor(
+    private readonly leases: () => Iterable<ExtendableLease>,
+    private readonly extend: (lease: ExtendableLease, extensionMs: number) => void,
+  ) {}
+
+  /** A lease was added or its next extension moved; re-arms only if it is now the earliest. */
+  scheduled(lease: ExtendableLease): void {
+    if (lease.nextExtendAt < this.#timerAt) this.rearm();
+  }
+
+  /** Re-arms for the earliest due lease; with none, leaves no timer behind. */
+  rearm(): void {
+    this.stop();
+    let next = Infinity;
+    for (const lease of this.leases()) if (!lease.lost) next = Math.min(next, lease.nextExtendAt);
+    if (next === Infinity) return;
+    this.#timerAt = next;
+    this.#timer = setTimeout(() => this.#due(), Math.max(0, next - Date.now()));
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+  }
+
+  #due(): void {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const now = Date.now();
+    for (const lease of this.leases()) {
+      if (lease.lost || lease.nextExtendAt > now) continue;
+      lease.nextExtendAt = now + lease.leaseMs / 2;
+      this.extend(lease, lease.leaseMs);
+    }
+    this.rearm();
+  }
+}

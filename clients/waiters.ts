@@ -1,0 +1,30 @@
+/**
+ * Promises that wait for a condition on state that changes in callbacks. The owner calls
+ * {@link changed} after every change that could matter; each waiter re-checks its own
+ * condition then, so no waiter needs to know which change it waits for.
+ */
+export class Waiters {
+  readonly #checks = new Set<() => void>();
+
+  /** Resolves true once `predicate` holds, false after `timeoutMs`. */
+  until(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (predicate()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (value: boolean): void => {
+        clearTimeout(timer);
+        this.#checks.delete(check);
+        resolve(value);
+      };
+      const check = (): void => {
+        if (predicate()) done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.#checks.add(check);
+    });
+  }
+
+  /** Re-checks every waiter. */
+  changed(): void {
+    for (const check of [...this.#checks]) check();
+  }
+}

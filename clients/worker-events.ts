@@ -1,0 +1,49 @@
+import type * as grpc from '@grpc/grpc-js';
+
+/**
+ * Lifecycle of a {@link Worker}.
+ * - `INITIALIZED`: constructed; no connection yet.
+ * - `RUNNING`: start() was called. The worker holds (or is re-establishing) a Claim stream,
+ *   grants credit as it has room and runs handlers.
+ * - `DRAINING`: stop() was called. No more credit; leases that still arrive are released;
+ *   running handlers finish (or are aborted after the grace time) and their settles are sent.
+ * - `STOPPED`: the stream and the channel are closed. Final.
+ */
+export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'DRAINING' | 'STOPPED';
+
+/**
+ * A lease stopped being this worker's: the server refused a settle or an extension for
+ * good. Refusals that only mean "not now" (the store was unavailable) are retried instead.
+ */
+export interface LeaseLostEvent {
+  leaseId: string;
+  /** The task's id when the worker still knew it. */
+  taskId: string | undefined;
+  kind: 'COMPLETE' | 'FAIL' | 'EXTEND' | 'RELEASE' | 'KIND_UNSPECIFIED';
+  /** gRPC status number: 9 expired or re-leased, 5 task gone, 3 malformed lease id. */
+  code: number;
+  message: string;
+}
+
+/** A stream ended and the worker will open another after `delayMs`. */
+export interface ReconnectEvent {
+  /** Failed attempts in a row, 1 for the first retry after a stream that had opened. */
+  attempt: number;
+  delayMs: number;
+  /** Status the previous stream ended with (0 when the worker ended it after a server drain). */
+  code: grpc.status;
+  details: string;
+}
+
+/** Events of a {@link Worker}. */
+export interface WorkerEvents {
+  state: [WorkerState];
+  /** A Claim stream was accepted. */
+  opened: [{ sessionId: string; leaseDurationMs: number }];
+  /** The server on the current stream is shutting down. */
+  draining: [];
+  reconnect: [ReconnectEvent];
+  'lease-lost': [LeaseLostEvent];
+  /** Real problems with no caller to throw to. Without a listener they go to the logger instead. */
+  error: [Error];
+}
