@@ -33,6 +33,9 @@ describe('Worker: reconnecting', () => {
     expect(first.credit).toBe(1);
     expect(reconnects).toMatchObject([{ code: grpc.status.UNAVAILABLE, details: 'replica restarting' }]);
     expect(worker.state).toBe('RUNNING');
+    // The running task's lease is extended at once, before the server's reconnect grace ends it.
+    const extend = await next.next((r) => r.extends.length > 0, 'the extend of the running lease');
+    expect(extend.extends.map((e) => e.leaseId)).toEqual([leaseId]);
 
     release.open();
     const settle = await next.next((r) => r.completes.length > 0, 'the complete');

@@ -78,6 +78,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#backoff = new Backoff(this.#options.reconnectInitialBackoffMs, this.#options.reconnectMaxBackoffMs);
   }
 
+  /** Where the worker is in its lifecycle; see {@link WorkerState}. */
   get state(): WorkerState {
     return this.#state;
   }
@@ -196,6 +197,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #onOpened(session: ClaimSession): void {
     this.#everOpened = true;
     this.#backoff.reset();
+    // Leases of handlers that outlived the old stream run out after the server's reconnect
+    // grace (5 s by default), long before their next half-lease extension: claim them now.
+    const now = Date.now();
+    for (const entry of this.#running.values()) {
+      if (entry.lost) continue;
+      this.#outbox.extend(entry.leaseId, entry.leaseMs);
+      entry.nextExtendAt = now + entry.leaseMs / 2;
+    }
+    if (this.#running.size > 0) this.#extender.rearm();
     this.emit('opened', { sessionId: session.sessionId ?? '', leaseDurationMs: session.leaseDurationMs });
     this.#starting?.resolve();
     this.#starting = undefined;
