@@ -35,14 +35,16 @@ describe('ClaimSession', () => {
     expect(s.opened).toBe(false);
   });
 
-  it('takes the session id and lease duration from opened', () => {
+  it('takes the session id and lease duration from the first opened, announced once', () => {
     const call = new FakeCall();
     const s = session(call);
-    call.emit('data', {
-      opened: { sessionId: 's-1', leaseDuration: { seconds: 10 } },
-      leases: [],
-      outcomes: [],
-    });
+    const events: string[] = [];
+    s.on('opened', () => events.push('opened'));
+    s.on('response', () => events.push('response'));
+    const opened = { opened: { sessionId: 's-1', leaseDuration: { seconds: 10 } }, leases: [], outcomes: [] };
+    call.emit('data', opened);
+    call.emit('data', { ...opened, opened: { sessionId: 's-2' } });
+    expect(events).toEqual(['opened', 'response', 'response']);
     expect(s.opened).toBe(true);
     expect(s.sessionId).toBe('s-1');
     expect(s.leaseDurationMs).toBe(10_000);

@@ -9,6 +9,8 @@ export type ClaimCall = grpc.ClientDuplexStream<ClaimRequest, ClaimResponse__Out
 
 /** Events of one {@link ClaimSession}. */
 export interface ClaimSessionEvents {
+  /** The server accepted the open; emitted once, before the 'response' of the message carrying it. */
+  opened: [];
   /** Every message the server sent, in order, including the one carrying `opened`. */
   response: [ClaimResponse__Output];
   /** The stream accepts writes again after a write returned false. */
@@ -48,6 +50,7 @@ export class ClaimSession extends EventEmitter<ClaimSessionEvents> {
       if (message.opened && this.#sessionId === undefined) {
         this.#sessionId = message.opened.sessionId ?? '';
         this.#leaseDurationMs = durationToMs(message.opened.leaseDuration) || requestedLeaseMs;
+        this.emit('opened');
       }
       this.emit('response', message);
     });

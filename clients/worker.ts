@@ -172,6 +172,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (credit > 0) first.credit = credit;
     const session = new ClaimSession(this.#client!.Claim(), first, leaseDurationMs);
     this.#session = session;
+    session.on('opened', () => this.#onOpened(session));
     session.on('response', (message) => this.#onResponse(session, message));
     session.on('drain', () => this.#scheduleFlush());
     session.on('closed', (status, error) => this.#onClosed(session, status, error));
@@ -179,7 +180,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   #onResponse(session: ClaimSession, message: ClaimResponse__Output): void {
     if (session !== this.#session) return;
-    if (message.opened) this.#onOpened(session);
     for (const lease of message.leases) this.#onLease(session, lease);
     for (const outcome of message.outcomes) this.#onOutcome(outcome);
     if (message.draining && !session.draining) {
@@ -195,6 +195,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   #onOpened(session: ClaimSession): void {
+    if (session !== this.#session) return;
     this.#everOpened = true;
     this.#backoff.reset();
     // Leases of handlers that outlived the old stream run out after the server's reconnect
