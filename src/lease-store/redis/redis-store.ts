@@ -6,7 +6,7 @@ import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } fro
 import { defineScripts, type ScriptArg, type Scripts } from './commands.js';
 import { createClient, duplicateClient, toStoreError, type RedisClient } from './connection.js';
 import { KeySpace } from './keys.js';
-import { settleResultFromCode } from './script-codes.js';
+import { ScriptCode, settleResultFromCode } from './script-codes.js';
 import { collectFields, decodeTask, encodeHeaders, encodeMaxAttempts, encodeRetry } from './task-codec.js';
 
 /** Options of the Redis lease store. */
@@ -24,7 +24,10 @@ export type RedisStoreOptions = StoreOptions & {
 /** Expired leases and due tasks handled per claim call, at most, of each kind. */
 export const MAINTENANCE_LIMIT = 1000;
 
-/** Random numbers passed to each claim for the backoff of leases it expires (later draws extend them in Lua). */
+/**
+ * Random numbers each claim brings for the backoff of leases it expires; when more leases
+ * ran out, the script asks for as many as it needs (one more round trip).
+ */
 const CLAIM_RANDOMS = 4;
 
 /**
@@ -175,8 +178,14 @@ export class RedisStore implements LeaseStore {
       this.finishedTtlMs,
       this.deadTtlMs,
     ];
-    for (let i = 0; i < CLAIM_RANDOMS; i++) args.push(this.options.random());
-    const reply = await this.run(() => this.scripts.claim([k.ready, k.scheduled, k.leased, k.seq], args));
+    const keys = [k.ready, k.scheduled, k.leased, k.seq] as const;
+    let reply = await this.run(() => this.scripts.claim(keys, this.withRandoms(args, CLAIM_RANDOMS)));
+    // More leases ran out than the call brought random numbers for: the script changed
+    // nothing and said how many it needs. Bounded: it never needs more than the limit.
+    for (let attempt = 0; (Number(reply[0]) as ScriptCode) === ScriptCode.NeedRandoms; attempt++) {
+      const needed = attempt < 2 ? Number(reply[1]) : MAINTENANCE_LIMIT;
+      reply = await this.run(() => this.scripts.claim(keys, this.withRandoms(args, needed)));
+    }
     const deadline = Number(reply[2]);
     const leases: Lease[] = [];
     for (let i = 3; i < reply.length; i++) {
@@ -280,6 +289,13 @@ export class RedisStore implements LeaseStore {
     await Promise.allSettled([this.subscriber.quit(), this.client.quit()]);
     this.subscriber.disconnect();
     this.client.disconnect();
+  }
+
+  /** `args` followed by `count` numbers of the random option, for backoff jitter. */
+  private withRandoms(args: readonly ScriptArg[], count: number): ScriptArg[] {
+    const out = args.slice();
+    for (let i = 0; i < count; i++) out.push(this.options.random());
+    return out;
   }
 
   /** "now" for the scripts: the clock option's value, or '' to use Redis TIME. */

@@ -1,8 +1,9 @@
 import type { SettleResult } from '../../domain/task.js';
 
 /**
- * Result codes of the settle script, one per op (BullMQ `error-code.ts` style): 0 is
- * success, a small negative number a refusal. settle-4.lua defines the same numbers.
+ * Result codes of the scripts (BullMQ `error-code.ts` style): 0 is success, a small
+ * negative number a refusal. settle-4.lua returns one per op (-1 to -6); claim-4.lua
+ * returns -7 in place of its result.
  */
 export enum ScriptCode {
   Ok = 0,
@@ -18,6 +19,8 @@ export enum ScriptCode {
   CancelRequested = -5,
   /** The token names a lease that was never handed out. */
   NeverLeased = -6,
+  /** Claim only: it may expire more leases than it got random numbers for; call again with the number returned. */
+  NeedRandoms = -7,
 }
 
 /** Task states as the scripts store them (field `s`). */

@@ -9,12 +9,13 @@
   ARGV[5] now (ms) or '' for Redis TIME
   ARGV[6] max leases     ARGV[7] lease duration (ms)  ARGV[8] maintenance limit per kind
   ARGV[9] TTL of finished (CANCELLED) hashes (ms)     ARGV[10] TTL of DEAD hashes (ms)
-  ARGV[11..] random numbers in [0, 1) for backoff jitter
+  ARGV[11..] random numbers in [0, 1) for backoff jitter, one per lease it may expire
 
   Returns { woke, nextDueInMs (-1 = none), deadline, lease1, lease2, ... } where each
   lease is { taskId, field1, value1, ... } (the task hash after leasing) and woke is 1
   when maintenance made tasks PENDING and some are left after the leases (then a
-  wake-up was published).
+  wake-up was published). Returns { -7, n } and changes nothing when more than the given
+  random numbers could be needed: the caller calls again with n of them.
 ]]
 --@include "snippets/now.lua"
 --@include "snippets/layout.lua"
@@ -33,6 +34,11 @@ for i = 11, #ARGV do
   randoms[#randoms + 1] = tonumber(ARGV[i])
 end
 setRandoms(randoms)
+
+local expiring = math.min(limit, redis.call('ZCOUNT', Q.leased, '-inf', now))
+if expiring > randomsLeft() then
+  return { -7, expiring }
+end
 
 expireLeases(Q, now, limit)
 local promoted = promoteDue(Q, now, limit)

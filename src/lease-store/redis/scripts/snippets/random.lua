@@ -1,7 +1,8 @@
 --[[
-  Backoff jitter. The store passes uniform numbers in [0, 1) from its `random` option;
-  draws past those continue as a Weyl sequence over them, so results never depend on
-  the seeding of Lua's math.random. Call setRandoms once before the first draw.
+  Backoff jitter. The store passes uniform numbers in [0, 1) drawn from its `random`
+  option, one per backoff the script may compute, so results never depend on the seeding
+  of Lua's math.random and a test's fixed `random` fully decides them. Running out is a
+  bug of the caller: the script fails rather than invent numbers.
 ]]
 local givenRandoms = {}
 local randomDraws = 0
@@ -10,16 +11,15 @@ local function setRandoms(list)
   givenRandoms = list
 end
 
+local function randomsLeft()
+  return #givenRandoms - randomDraws
+end
+
 local function nextRandom()
   randomDraws = randomDraws + 1
-  local given = #givenRandoms
-  if randomDraws <= given then
-    return givenRandoms[randomDraws]
+  local r = givenRandoms[randomDraws]
+  if r == nil then
+    error('codeq: script ran out of random numbers for backoff jitter')
   end
-  local base = 0.5
-  if given > 0 then
-    base = givenRandoms[((randomDraws - 1) % given) + 1]
-  end
-  local x = base + randomDraws * 0.6180339887498949
-  return x - math.floor(x)
+  return r
 end

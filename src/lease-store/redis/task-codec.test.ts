@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import {
+  collectFields,
+  decodeHeaders,
+  decodeTask,
+  DEFAULT_RETRY,
+  encodeHeaders,
+  encodeMaxAttempts,
+  encodeRetry,
+} from './task-codec.js';
+
+describe('headers encoding', () => {
+  it.each<Record<string, string>>([
+    {},
+    { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'a=1' },
+    { '': '', '3:x': '12:y', ключ: '値 🎉', colons: ':::', digits: '1234' },
+  ])('round-trips %j', (headers) => {
+    expect(decodeHeaders(Buffer.from(encodeHeaders(headers)))).toEqual(headers);
+  });
+
+  it('encodes no headers as the empty string, so the field is not stored', () => {
+    expect(encodeHeaders({})).toBe('');
+  });
+
+  it('rejects a truncated encoding', () => {
+    expect(() => decodeHeaders(Buffer.from('5:ab'))).toThrow(/malformed/);
+  });
+});
+
+describe('defaults are not stored', () => {
+  it('omits the default max attempts and retry policy', () => {
+    expect(encodeMaxAttempts(5)).toBe('');
+    expect(encodeMaxAttempts(3)).toBe('3');
+    expect(encodeRetry(DEFAULT_RETRY)).toBe('');
+    expect(encodeRetry({ initialBackoffMs: 10, maxBackoffMs: 20, multiplier: 1.5 })).toBe('10,20,1.5');
+  });
+});
+
+describe('collectFields', () => {
+  it('joins chunks in index order whatever order the hash returns them', () => {
+    const reply = ['p2', 'C', 'e', '7', 'p', 'A', 'p1', 'B'].map((s) => Buffer.from(s));
+    const fields = collectFields(reply);
+    expect(fields.get('p')?.toString()).toBe('ABC');
+    expect(fields.get('e')?.toString()).toBe('7');
+  });
+
+  it('decodes a hash with only the required fields to the defaults', () => {
+    const reply = ['p', 'x', 's', 'P', 'e', '1700000000000', 'n', '1'].map((s) => Buffer.from(s));
+    expect(decodeTask('q', 'id', collectFields(reply))).toEqual({
+      id: 'id',
+      queue: 'q',
+      payload: Buffer.from('x'),
+      priority: 0,
+      attempt: 0,
+      maxAttempts: 5,
+      headers: {},
+      enqueueTime: 1700000000000,
+      state: 'PENDING',
+      lastError: '',
+      result: Buffer.alloc(0),
+    });
+  });
+
+  it('refuses an unknown state', () => {
+    const reply = ['s', '?'].map((s) => Buffer.from(s));
+    expect(() => decodeTask('q', 'id', collectFields(reply))).toThrow(/unknown state/);
+  });
+});
