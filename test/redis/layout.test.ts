@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { NewTask } from '../../src/domain/task.js';
+import {
+  MAINTENANCE_LIMIT,
+  RedisStore,
+  type RedisStoreOptions,
+} from '../../src/lease-store/redis/redis-store.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { startRedisServer } from '../setup/redis-server.js';
+
+function task(queue: string, overrides: Partial<NewTask> = {}): NewTask {
+  return {
+    queue,
+    payload: Buffer.from('p'),
+    priority: 0,
+    delayMs: 0,
+    maxAttempts: 5,
+    retry: { initialBackoffMs: 0, maxBackoffMs: 0, multiplier: 1 },
+    idempotencyKey: '',
+    headers: {},
+    ...overrides,
+  };
+}
+
+/** What the Redis store keeps in Redis, and how: checked with a second, plain connection. */
+describe('RedisStore data in Redis', () => {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+
+  async function open(options: Partial<RedisStoreOptions> = {}) {
+    const keyPrefix = `lay-${randomBytes(6).toString('hex')}`;
+    const clock = new FakeClock();
+    const store = await RedisStore.connect({
+      url: inject('redisUrl'),
+      keyPrefix,
+      clock: clock.now,
+      ...options,
+    });
+    const admin = new Redis(inject('redisUrl'));
+    cleanup.push(
+      () => store.close(),
+      () => Promise.resolve(admin.disconnect()),
+    );
+    return { store, admin, clock, keyPrefix };
+  }
+
+  it('round-trips binary payloads and results of every size around the chunk boundaries', async () => {
+    const { store } = await open();
+    const sizes = [0, 1, 63, 64, 65, 128, 129, 1023, 1024, 1025, 5000];
+    const payloads = sizes.map((n) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + n) % 256)));
+    const results = await store.enqueue(payloads.map((payload) => task('bin', { payload })));
+    const { leases } = await store.claim('bin', sizes.length, 10_000);
+    expect(leases.map((l) => l.task.payload)).toEqual(payloads);
+    const settled = await store.settle(
+      'bin',
+      leases.map((l, i) => ({
+        kind: 'complete' as const,
+        taskId: l.task.id,
+        token: l.token,
+        result: payloads[i]!,
+      })),
+    );
+    expect(settled.every((r) => r.status === 'ok')).toBe(true);
+    for (const [i, r] of results.entries()) {
+      const t = await store.getTask('bin', r.taskId);
+      expect(t?.payload).toEqual(payloads[i]);
+      expect(t?.result).toEqual(payloads[i]);
+    }
+  });
+
+  it('replaces a long last error with a shorter one, leaving no chunk of the old one', async () => {
+    const { store } = await open();
+    const { taskId } = (await store.enqueue([task('err')]))[0]!;
+    const long = 'é'.repeat(300);
+    let lease = (await store.claim('err', 1, 10_000)).leases[0]!;
+    await store.settle('err', [
+      { kind: 'fail', taskId, token: lease.token, error: long, retryDelayMs: 0, permanent: false },
+    ]);
+    expect((await store.getTask('err', taskId))?.lastError).toBe(long);
+    lease = (await store.claim('err', 1, 10_000)).leases[0]!;
+    expect(lease.task.lastError).toBe(long);
+    await store.settle('err', [
+      { kind: 'fail', taskId, token: lease.token, error: 'short', retryDelayMs: 0, permanent: false },
+    ]);
+    expect((await store.getTask('err', taskId))?.lastError).toBe('short');
+  });
+
+  it('keeps every key of a queue under its hash tag and the store prefix', async () => {
+    const { store, admin, keyPrefix, clock } = await open();
+    await store.enqueue([
+      task('alpha'),
+      task('alpha', { delayMs: 100, idempotencyKey: 'once' }),
+      task('beta', { headers: { a: 'b' } }),
+    ]);
+    const { leases } = await store.claim('alpha', 1, 50);
+    await store.settle('alpha', [
+      { kind: 'extend', taskId: leases[0]!.task.id, token: leases[0]!.token, extensionMs: 10 },
+    ]);
+    clock.advance(20);
+    await store.claim('beta', 1, 1000);
+    const keys = await admin.keys(`${keyPrefix}:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys)
+      expect(key).toMatch(
+        new RegExp(
+          `^${keyPrefix}:\\{(alpha|beta)\\}:(ready|sched|leased|seq|t:[A-Za-z0-9_-]{16}|idem:once)$`,
+        ),
+      );
+  });
+
+  it('lets the store clock, not Redis TTLs, decide idempotency windows and retention', async () => {
+    const { store, admin, clock, keyPrefix } = await open({
+      idempotencyWindowMs: 1000,
+      finishedRetentionMs: 1000,
+    });
+    const [first] = await store.enqueue([task('win', { idempotencyKey: 'k' })]);
+    expect(await admin.pttl(`${keyPrefix}:{win}:idem:k`)).toBeGreaterThanOrEqual(1000);
+    clock.advance(999);
+    expect(await store.enqueue([task('win', { idempotencyKey: 'k' })])).toEqual([
+      { taskId: first!.taskId, duplicate: true },
+    ]);
+    clock.advance(1);
+    const [second] = await store.enqueue([task('win', { idempotencyKey: 'k' })]);
+    expect(second).toMatchObject({ duplicate: false });
+    expect(second!.taskId).not.toBe(first!.taskId);
+
+    const lease = (await store.claim('win', 1, 10_000)).leases[0]!;
+    await store.settle('win', [
+      { kind: 'complete', taskId: lease.task.id, token: lease.token, result: Buffer.alloc(0) },
+    ]);
+    const taskKey = `${keyPrefix}:{win}:t:${lease.task.id}`;
+    expect(await admin.pttl(taskKey)).toBeGreaterThanOrEqual(1000);
+    expect(await admin.pttl(`${keyPrefix}:{win}:t:${second!.taskId}`)).toBe(-1);
+    clock.advance(999);
+    expect(await store.getTask('win', lease.task.id)).toMatchObject({ state: 'COMPLETED' });
+    clock.advance(1);
+    expect(await admin.exists(taskKey)).toBe(1);
+    expect(await store.getTask('win', lease.task.id)).toBeNull();
+    expect(await store.cancel('win', lease.task.id)).toBeNull();
+  });
+
+  it('draws every backoff of a claim from the random option, however many leases expire', async () => {
+    let draw = 0;
+    const values = [0.1, 0.25, 0.5, 0.75, 0.9];
+    const { store, admin, clock, keyPrefix } = await open({ random: () => values[draw++ % values.length]! });
+    const retry = { initialBackoffMs: 1000, maxBackoffMs: 1000, multiplier: 1 };
+    await store.enqueue(Array.from({ length: 25 }, () => task('jitter', { retry })));
+    expect((await store.claim('jitter', 25, 100)).leases).toHaveLength(25);
+    clock.advance(100);
+    await store.claim('jitter', 0, 100);
+    expect(await admin.zcard(`${keyPrefix}:{jitter}:leased`)).toBe(0);
+    const sched = `${keyPrefix}:{jitter}:sched`;
+    const scores = await admin.zmscore(sched, ...(await admin.zrange(sched, '0', '-1')));
+    const delays = scores.map((d) => Number(d) - clock.now());
+    expect(delays).toHaveLength(25);
+    for (const d of delays) expect(values.map((v) => Math.floor(v * 1000))).toContain(d);
+    expect(new Set(delays).size).toBe(values.length);
+  });
+
+  it(`bounds maintenance to ${MAINTENANCE_LIMIT} expired leases per claim`, async () => {
+    const { store, admin, clock, keyPrefix } = await open();
+    const total = MAINTENANCE_LIMIT + 200;
+    for (let i = 0; i < total; i += 500)
+      await store.enqueue(Array.from({ length: Math.min(500, total - i) }, () => task('bulk')));
+    expect((await store.claim('bulk', total, 100)).leases).toHaveLength(total);
+    clock.advance(100);
+    const leased = `${keyPrefix}:{bulk}:leased`;
+    await store.claim('bulk', 0, 100);
+    expect(await admin.zcard(leased)).toBe(200);
+    expect(await admin.zcard(`${keyPrefix}:{bulk}:ready`)).toBe(MAINTENANCE_LIMIT);
+    await store.claim('bulk', 0, 100);
+    expect(await admin.zcard(leased)).toBe(0);
+  });
+});
+
+describe('RedisStore script calls', () => {
+  it('send each script whole once per connection, then by its SHA (EVALSHA)', async () => {
+    const server = await startRedisServer();
+    const store = await RedisStore.connect({ url: server.url });
+    const admin = new Redis(server.url);
+    try {
+      for (let i = 0; i < 20; i++) await store.claim('sha', 1, 1000);
+      const stats = await admin.info('commandstats');
+      const calls = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+      expect(calls('evalsha')).toBeGreaterThanOrEqual(19);
+      expect(calls('eval')).toBeLessThanOrEqual(1);
+    } finally {
+      await store.close();
+      admin.disconnect();
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,93 @@
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { UnavailableError } from '../../src/domain/errors.js';
+import type { NewTask } from '../../src/domain/task.js';
+import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
+import { EventLog } from '../conformance/harness.js';
+import { startRedisServer } from '../setup/redis-server.js';
+import { startRedisOnPort, waitForPing } from './redis-helpers.js';
+
+function task(queue: string): NewTask {
+  return {
+    queue,
+    payload: Buffer.from('p'),
+    priority: 0,
+    delayMs: 0,
+    maxAttempts: 5,
+    retry: { initialBackoffMs: 0, maxBackoffMs: 0, multiplier: 1 },
+    idempotencyKey: '',
+    headers: {},
+  };
+}
+
+/** Each test runs its own redis-server: these stop, restart and pause it. */
+describe('RedisStore when Redis goes away', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+
+  it('fails with UnavailableError while Redis is down and works again once it is back', async () => {
+    const first = await startRedisServer();
+    let stopServer = () => first.stop();
+    cleanup.push(() => stopServer());
+    const store = await RedisStore.connect({ url: first.url });
+    cleanup.push(() => store.close());
+    const events = new EventLog();
+    store.listen(events);
+    await store.enqueue([task('q')]);
+    await store.claim('q', 0, 1000);
+
+    await first.stop();
+    await expect(store.enqueue([task('q')])).rejects.toBeInstanceOf(UnavailableError);
+    await expect(store.claim('q', 1, 1000)).rejects.toBeInstanceOf(UnavailableError);
+    await expect(store.getTask('q', 'AAAAAAAAAAAAAAAA')).rejects.toThrow(/Redis unavailable/);
+
+    const second = await startRedisOnPort(first.port);
+    stopServer = () => second.stop();
+    events.clear();
+    await vi.waitFor(
+      async () => {
+        await store.enqueue([task('q')]);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    const { leases } = await store.claim('q', 5, 1000);
+    expect(leases.length).toBeGreaterThanOrEqual(1);
+    // The subscriber reconnected and re-subscribed: it re-announced the queue this store
+    // claims from (a wake-up may have been lost), and hears other replicas again.
+    await events.waitFor({ kind: 'ready', queue: 'q' });
+    const other = await RedisStore.connect({ url: first.url });
+    cleanup.push(() => other.close());
+    await other.enqueue([task('from-other')]);
+    await events.waitFor({ kind: 'ready', queue: 'from-other' });
+  });
+
+  it('refuses to start against a Redis that is not there', async () => {
+    const server = await startRedisServer();
+    await server.stop();
+    await expect(RedisStore.connect({ url: server.url })).rejects.toBeInstanceOf(UnavailableError);
+  });
+
+  it('fails a call whose reply does not come within the command timeout', async () => {
+    const server = await startRedisServer();
+    cleanup.push(() => server.stop());
+    const store = await RedisStore.connect({ url: server.url, commandTimeoutMs: 200 });
+    cleanup.push(() => store.close());
+    const admin = new Redis(server.url);
+    cleanup.push(async () => {
+      admin.disconnect();
+      return Promise.resolve();
+    });
+    await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
+    await expect(store.enqueue([task('paused')])).rejects.toBeInstanceOf(UnavailableError);
+    await admin.call('CLIENT', 'UNPAUSE');
+    await waitForPing(admin);
+    await vi.waitFor(
+      async () => {
+        expect(await store.claim('paused', 5, 1000)).toBeDefined();
+      },
+      { timeout: 5000, interval: 50 },
+    );
+  });
+});

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import type { Lease, NewTask } from '../../src/domain/task.js';
+import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
+
+/** Milliseconds on Redis's clock (TIME), the clock the store uses without a `clock` option. */
+async function redisNow(redis: Redis): Promise<number> {
+  const [s, us] = await redis.time();
+  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+}
+
+function task(queue: string, overrides: Partial<NewTask> = {}): NewTask {
+  return {
+    queue,
+    payload: Buffer.from('p'),
+    priority: 0,
+    delayMs: 0,
+    maxAttempts: 5,
+    retry: { initialBackoffMs: 0, maxBackoffMs: 0, multiplier: 1 },
+    idempotencyKey: '',
+    headers: {},
+    ...overrides,
+  };
+}
+
+describe('RedisStore without a clock option uses Redis TIME', () => {
+  let store: RedisStore;
+  let admin: Redis;
+  beforeAll(async () => {
+    store = await RedisStore.connect({
+      url: inject('redisUrl'),
+      keyPrefix: `clk-${randomBytes(6).toString('hex')}`,
+    });
+    admin = new Redis(inject('redisUrl'));
+  });
+  afterAll(async () => {
+    await store.close();
+    admin.disconnect();
+  });
+
+  it('stamps enqueue times and lease deadlines with Redis time', async () => {
+    const before = await redisNow(admin);
+    const { taskId } = (await store.enqueue([task('stamp')]))[0]!;
+    const { leases } = await store.claim('stamp', 1, 60_000);
+    const after = await redisNow(admin);
+    const lease = leases[0]!;
+    expect(lease.task.id).toBe(taskId);
+    expect(lease.task.enqueueTime).toBeGreaterThanOrEqual(before);
+    expect(lease.task.enqueueTime).toBeLessThanOrEqual(after);
+    expect(lease.deadline).toBeGreaterThanOrEqual(before + 60_000);
+    expect(lease.deadline).toBeLessThanOrEqual(after + 60_000);
+  });
+
+  it('holds a delayed task back until Redis time reaches its due time', async () => {
+    await store.enqueue([task('delayed', { delayMs: 300 })]);
+    let lease: Lease | undefined;
+    await vi.waitFor(
+      async () => {
+        const { leases, nextDueInMs } = await store.claim('delayed', 1, 60_000);
+        if (leases.length === 0) expect(nextDueInMs).toBeLessThanOrEqual(300);
+        expect(leases).toHaveLength(1);
+        lease = leases[0];
+      },
+      { timeout: 5000, interval: 50 },
+    );
+    // The claim's "now" is its deadline minus the lease: at or after the due time.
+    expect(lease!.deadline - 60_000).toBeGreaterThanOrEqual(lease!.task.enqueueTime + 300);
+  });
+
+  it('expires a lease when Redis time passes its deadline', async () => {
+    await store.enqueue([task('expiring')]);
+    const { leases } = await store.claim('expiring', 1, 200);
+    const lease = leases[0]!;
+    await vi.waitFor(
+      async () => {
+        const again = await store.claim('expiring', 1, 60_000);
+        expect(again.leases.map((l) => [l.task.id, l.token])).toEqual([[lease.task.id, lease.token + 1]]);
+      },
+      { timeout: 5000, interval: 50 },
+    );
+    expect(await redisNow(admin)).toBeGreaterThanOrEqual(lease.deadline);
+    const stale = await store.settle('expiring', [
+      { kind: 'complete', taskId: lease.task.id, token: lease.token, result: Buffer.alloc(0) },
+    ]);
+    expect(stale[0]!.status).toBe('stale');
+  });
+});

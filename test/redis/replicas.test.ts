@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { NewTask } from '../../src/domain/task.js';
+import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
+import { EventLog } from '../conformance/harness.js';
+import { FakeClock } from '../support/fake-clock.js';
+
+const NO_BACKOFF = { initialBackoffMs: 0, maxBackoffMs: 0, multiplier: 1 };
+
+function task(queue: string, overrides: Partial<NewTask> = {}): NewTask {
+  return {
+    queue,
+    payload: Buffer.from('p'),
+    priority: 0,
+    delayMs: 0,
+    maxAttempts: 5,
+    retry: NO_BACKOFF,
+    idempotencyKey: '',
+    headers: {},
+    ...overrides,
+  };
+}
+
+/** Two replicas: RedisStores with their own connections and instance ids on one Redis and key prefix. */
+describe('RedisStore replicas on one Redis', () => {
+  const open: RedisStore[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+
+  async function replicas(
+    clock?: FakeClock,
+  ): Promise<{ a: RedisStore; b: RedisStore; aLog: EventLog; bLog: EventLog }> {
+    const keyPrefix = `rep-${randomBytes(6).toString('hex')}`;
+    const options = { url: inject('redisUrl'), keyPrefix, random: () => 0.5, clock: clock?.now };
+    const a = await RedisStore.connect(options);
+    const b = await RedisStore.connect(options);
+    open.push(a, b);
+    expect(a.instanceId).not.toBe(b.instanceId);
+    const aLog = new EventLog();
+    const bLog = new EventLog();
+    a.listen(aLog);
+    b.listen(bLog);
+    return { a, b, aLog, bLog };
+  }
+
+  it("hears an enqueue on one replica as ready on the other's listener", async () => {
+    const { a, bLog } = await replicas();
+    await a.enqueue([task('mail')]);
+    await bLog.waitFor({ kind: 'ready', queue: 'mail' });
+  });
+
+  it('tells the enqueuing replica once, ignoring the echo of its own publish', async () => {
+    const { a, b, aLog, bLog } = await replicas();
+    await a.enqueue([task('mail')]);
+    expect(aLog.events).toEqual([{ kind: 'ready', queue: 'mail' }]);
+    await bLog.waitFor({ kind: 'ready', queue: 'mail' });
+    // A publish of b goes through the channel after a's echo: once a hears it, its
+    // own echo has been delivered (or dropped) too.
+    await b.enqueue([task('after')]);
+    await aLog.waitFor({ kind: 'ready', queue: 'after' });
+    expect(aLog.events.filter((e) => e.kind === 'ready' && e.queue === 'mail')).toHaveLength(1);
+  });
+
+  it('announces a scheduled task only locally, as due', async () => {
+    const { a, b, aLog, bLog } = await replicas();
+    await a.enqueue([task('later', { delayMs: 5000 })]);
+    expect(aLog.events).toEqual([{ kind: 'due', queue: 'later', inMs: 5000 }]);
+    await b.enqueue([task('marker')]);
+    await aLog.waitFor({ kind: 'ready', queue: 'marker' });
+    expect(bLog.events).toEqual([{ kind: 'ready', queue: 'marker' }]);
+  });
+
+  it('wakes the other replica when a release or a zero-delay fail makes a task ready', async () => {
+    const { a, bLog } = await replicas();
+    await a.enqueue([task('w'), task('w')]);
+    const { leases } = await a.claim('w', 2, 10_000);
+    expect(leases).toHaveLength(2);
+    bLog.clear();
+    await a.settle('w', [{ kind: 'release', taskId: leases[0]!.task.id, token: leases[0]!.token }]);
+    await bLog.waitFor({ kind: 'ready', queue: 'w' });
+    bLog.clear();
+    await a.settle('w', [
+      {
+        kind: 'fail',
+        taskId: leases[1]!.task.id,
+        token: leases[1]!.token,
+        error: 'x',
+        retryDelayMs: 0,
+        permanent: false,
+      },
+    ]);
+    await bLog.waitFor({ kind: 'ready', queue: 'w' });
+  });
+
+  it('wakes the other replica when a claim readies more tasks than it takes', async () => {
+    const clock = new FakeClock();
+    const { a, b, bLog } = await replicas(clock);
+    await a.enqueue([task('m', { delayMs: 100 }), task('m', { delayMs: 100 })]);
+    clock.advance(100);
+    bLog.clear();
+    const { leases } = await a.claim('m', 1, 10_000);
+    expect(leases).toHaveLength(1);
+    await bLog.waitFor({ kind: 'ready', queue: 'm' });
+    // The other replica sees the same tasks: it takes the one left.
+    const rest = await b.claim('m', 5, 10_000);
+    expect(rest.leases.map((l) => l.task.id)).not.toContain(leases[0]!.task.id);
+    expect(rest.leases).toHaveLength(1);
+  });
+
+  it('settles a lease taken on one replica through the other', async () => {
+    const { a, b } = await replicas();
+    const { taskId } = (await a.enqueue([task('x')]))[0]!;
+    const { leases } = await a.claim('x', 1, 10_000);
+    expect(
+      await b.settle('x', [{ kind: 'complete', taskId, token: leases[0]!.token, result: Buffer.from('r') }]),
+    ).toEqual([{ status: 'ok' }]);
+    expect(await a.getTask('x', taskId)).toMatchObject({ state: 'COMPLETED', result: Buffer.from('r') });
+  });
+});
