@@ -1,6 +1,25 @@
 /**
  * The codeQ client library: {@link Worker} takes leased tasks over one Claim stream and
  * runs a handler for each; {@link Producer} enqueues, inspects and cancels tasks.
+ *
+ * ```ts
+ * const producer = new Producer({ address: 'localhost:50051' });
+ * await producer.enqueue('emails', JSON.stringify({ to: 'a@example.com' }), { maxAttempts: 3 });
+ *
+ * const worker = new Worker({
+ *   address: 'localhost:50051',
+ *   queues: ['emails'],
+ *   concurrency: 8,
+ *   handler: async (task, { signal }) => {
+ *     const mail = JSON.parse(task.payload.toString());
+ *     if (!mail.to) throw new TaskError('no recipient', { permanent: true });
+ *     await send(mail, { signal });
+ *     return 'sent';
+ *   },
+ * });
+ * await worker.start();
+ * process.once('SIGTERM', () => void worker.stop());
+ * ```
  */
 export { Worker } from './worker.js';
 export type { LeaseLostEvent, ReconnectEvent, WorkerEvents, WorkerState } from './worker-events.js';
