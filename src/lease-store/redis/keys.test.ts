@@ -41,4 +41,9 @@ describe('KeySpace', () => {
     expect(other.wakeChannel).toBe('tenant-7:wake');
     expect(new KeySpace().queue('q').ready).toBe('codeq:{q}:ready');
   });
+
+  it('refuses a prefix that would become the hash tag of every key', () => {
+    expect(() => new KeySpace('app{1}')).toThrow(/prefix/);
+    expect(() => new KeySpace('')).toThrow(/prefix/);
+  });
 });

@@ -22,19 +22,28 @@ export interface QueueKeys {
   readonly idempotencyPrefix: string;
 }
 
+/** Queues whose key names a KeySpace keeps built (the hot path names the same few queues). */
+const CACHED_QUEUES = 4096;
+
 /** Names keys and the wake-up channel under one prefix (default `codeq`). */
 export class KeySpace {
   /** Pub/sub channel on which scripts announce that a queue has ready tasks. */
   readonly wakeChannel: string;
+  readonly #cache = new Map<string, QueueKeys>();
 
   constructor(readonly prefix = 'codeq') {
+    // A brace in the prefix would become the hash tag of every key: all queues in one slot.
+    if (!/^[^{}]+$/.test(prefix))
+      throw new Error(`Redis key prefix must be non-empty and without { or }: ${JSON.stringify(prefix)}`);
     this.wakeChannel = `${prefix}:wake`;
   }
 
-  /** Every key of `queue`; all share the hash tag `{queue}`. */
+  /** Every key of `queue`; all share the hash tag `{queue}`. Queue names never contain braces. */
   queue(queue: string): QueueKeys {
+    let keys = this.#cache.get(queue);
+    if (keys) return keys;
     const base = `${this.prefix}:{${queue}}:`;
-    return {
+    keys = {
       ready: `${base}ready`,
       scheduled: `${base}sched`,
       leased: `${base}leased`,
@@ -42,6 +51,9 @@ export class KeySpace {
       taskPrefix: `${base}t:`,
       idempotencyPrefix: `${base}idem:`,
     };
+    if (this.#cache.size >= CACHED_QUEUES) this.#cache.clear();
+    this.#cache.set(queue, keys);
+    return keys;
   }
 
   /** The hash of one task. */
