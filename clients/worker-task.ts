@@ -108,10 +108,26 @@ export async function runHandler(
     return failureOf(err);
   }
   if (value === undefined || value === null) return { kind: 'COMPLETE', result: undefined };
-  if (typeof value === 'string' || value instanceof Uint8Array)
-    return { kind: 'COMPLETE', result: toBytes(value) };
-  return failureOf(new TypeError('handler result must be a Buffer, Uint8Array, string or undefined'));
+  if (typeof value !== 'string' && !(value instanceof Uint8Array))
+    return failureOf(new TypeError('handler result must be a Buffer, Uint8Array, string or undefined'));
+  const result = toBytes(value);
+  if (result.length > MAX_RESULT_BYTES) {
+    return failureOf(
+      new Error(
+        `handler result of ${result.length} bytes is over the ${MAX_RESULT_BYTES}-byte message limit`,
+      ),
+    );
+  }
+  return { kind: 'COMPLETE', result };
 }
+
+/**
+ * Largest result sent: gRPC's default 4 MiB receive limit less room for the envelope. A
+ * larger message would end the stream it is written on, and every stream after it, since
+ * unacknowledged settles are sent again on reconnect. (The server's own limit, 1 MiB by
+ * default, is lower; it refuses such a result with an outcome instead, which is handled.)
+ */
+export const MAX_RESULT_BYTES = 4 * 1024 * 1024 - 64 * 1024;
 
 /** Longest error text sent to the server: a huge message must not break the stream for every settle behind it. */
 const MAX_ERROR_CHARS = 16 * 1024;

@@ -4,7 +4,7 @@ import { durationToMs } from '../src/api/time.js';
 import { eventually, startFakeServer } from './testing/fake-codeq-server.js';
 import { cleanup, gate, RecordingLogger, startWorker } from './testing/worker-harness.js';
 import { Worker } from './worker.js';
-import { LeaseLostError, TaskError, type WorkerTask } from './worker-task.js';
+import { LeaseLostError, MAX_RESULT_BYTES, TaskError, type WorkerTask } from './worker-task.js';
 import type { LeaseLostEvent } from './worker-events.js';
 
 afterEach(cleanup);
@@ -60,6 +60,17 @@ describe('Worker: the Claim stream', () => {
     const settle = await stream.next((r) => r.fails.length > 0, 'a fail');
     expect(settle.fails).toEqual([{ leaseId, error: 'smtp timeout' }]);
     expect(settle.credit).toBe(1);
+  });
+
+  it('fails the attempt instead of sending a result too large for one gRPC message', async () => {
+    const { stream } = await startWorker({
+      handler: () => Promise.resolve(Buffer.alloc(MAX_RESULT_BYTES + 1)),
+    });
+    const [leaseId] = stream.lease();
+    const settle = await stream.next((r) => r.fails.length > 0, 'a fail');
+    expect(settle.fails[0]!.leaseId).toBe(leaseId);
+    expect(settle.fails[0]!.error).toMatch(/over the \d+-byte message limit/);
+    expect(stream.all('completes')).toEqual([]);
   });
 
   it('lets a TaskError choose permanent failure or the retry delay', async () => {
