@@ -4,6 +4,7 @@ import { Producer, TaskError, Worker } from '../../clients/index.js';
 import type { ServerConfig } from '../../src/config/server-config.js';
 import type { LeaseStore } from '../../src/lease-store/lease-store.js';
 import { redisKind, storeKinds, type StoreKind } from '../support/stores.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import {
   rawClients,
   rejection,
@@ -255,6 +256,52 @@ describe.each(storeKinds())('worker and producer against the server ($name store
 });
 
 describe('leases across replicas (redis store)', () => {
+  it("keeps a running handler's lease through a dropped connection: no redelivery, one attempt", async () => {
+    const kind = redisKind();
+    const { store, close } = await kind.open();
+    const s = await startTestServer(store, { leaseReconnectGraceMs: 1_000 });
+    const proxy = new TcpProxy({ host: '127.0.0.1', port: s.server.port });
+    const address = await proxy.start();
+    const producer = new Producer({ address: s.address });
+    const queue = uniqueQueue('dropped');
+    const deliveries: number[] = [];
+    let reconnects = 0;
+    const w = new Worker({
+      address,
+      queues: [queue],
+      // Long lease: only the reconnect grace (1 s) could take the task away mid-run.
+      leaseDurationMs: 60_000,
+      reconnectInitialBackoffMs: 50,
+      logger: { warn() {} },
+      handler: async (task) => {
+        deliveries.push(task.attempt);
+        await new Promise((r) => setTimeout(r, 2_500));
+        return 'survived';
+      },
+    });
+    w.on('reconnect', () => reconnects++);
+    try {
+      await w.start();
+      const { taskId } = await producer.enqueue(queue, 'x');
+      await expect.poll(() => deliveries.length, { timeout: 5_000 }).toBe(1);
+      proxy.cut();
+      await expect.poll(() => reconnects, { timeout: 5_000 }).toBeGreaterThan(0);
+      await expect
+        .poll(async () => (await producer.getTask(queue, taskId)).state, { timeout: 10_000 })
+        .toBe('COMPLETED');
+      const task = await producer.getTask(queue, taskId);
+      expect(task.attempt).toBe(1);
+      expect(task.result.toString()).toBe('survived');
+      expect(deliveries).toEqual([1]);
+    } finally {
+      await w.stop();
+      producer.close();
+      await proxy.stop();
+      await s.stop();
+      await close();
+    }
+  });
+
   it('settles a lease of a dropped stream on another replica within the reconnect grace', async () => {
     const kind = redisKind();
     const a = await kind.open();
