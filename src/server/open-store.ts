@@ -17,7 +17,10 @@ export async function openStore(config: ServerConfig): Promise<{ store: LeaseSto
       keyPrefix: config.redisKeyPrefix,
       cluster: config.redisCluster,
     });
-    return { store, description: `redis (${redactUrl(config.redisUrl)}${config.redisCluster ? ', cluster' : ''})` };
+    return {
+      store,
+      description: `redis (${redactUrl(config.redisUrl)}${config.redisCluster ? ', cluster' : ''})`,
+    };
   }
   return { store: new MemoryStore(common), description: 'memory' };
 }
