@@ -36,16 +36,19 @@ describe('RedisStore when Redis goes away', () => {
     const events = new EventLog();
     store.listen(events);
     await store.enqueue([task('q')]);
-    await store.claim('q', 0, 1000);
+    // A queue this store serves but nobody enqueues to: only the re-check after the
+    // subscriber reconnects can announce it.
+    await store.claim('served', 0, 1000);
 
     await first.stop();
     await expect(store.enqueue([task('q')])).rejects.toBeInstanceOf(UnavailableError);
     await expect(store.claim('q', 1, 1000)).rejects.toBeInstanceOf(UnavailableError);
     await expect(store.getTask('q', 'AAAAAAAAAAAAAAAA')).rejects.toThrow(/Redis unavailable/);
 
+    expect(events.events).not.toContainEqual({ kind: 'ready', queue: 'served' });
+
     const second = await startRedisOnPort(first.port);
     stopServer = () => second.stop();
-    events.clear();
     await vi.waitFor(
       async () => {
         await store.enqueue([task('q')]);
@@ -54,13 +57,21 @@ describe('RedisStore when Redis goes away', () => {
     );
     const { leases } = await store.claim('q', 5, 1000);
     expect(leases.length).toBeGreaterThanOrEqual(1);
-    // The subscriber reconnected and re-subscribed: it re-announced the queue this store
-    // claims from (a wake-up may have been lost), and hears other replicas again.
-    await events.waitFor({ kind: 'ready', queue: 'q' });
+    // The subscriber reconnected: it re-announced the queues this store claims from (a
+    // wake-up may have been lost meanwhile), and it hears other replicas again.
+    await vi.waitFor(() => expect(events.events).toContainEqual({ kind: 'ready', queue: 'served' }), {
+      timeout: 10_000,
+      interval: 20,
+    });
     const other = await RedisStore.connect({ url: first.url });
     cleanup.push(() => other.close());
-    await other.enqueue([task('from-other')]);
-    await events.waitFor({ kind: 'ready', queue: 'from-other' });
+    await vi.waitFor(
+      async () => {
+        await other.enqueue([task('from-other')]);
+        expect(events.events).toContainEqual({ kind: 'ready', queue: 'from-other' });
+      },
+      { timeout: 10_000, interval: 100 },
+    );
   });
 
   it('refuses to start against a Redis that is not there', async () => {
