@@ -101,12 +101,15 @@ export class RedisStore implements LeaseStore {
       if (sep < 0 || message.slice(0, sep) === this.instanceId) return;
       this.emitReady(message.slice(sep + 1));
     });
-    // Wake-ups published while the subscriber was reconnecting are lost: re-check the
-    // queues this store serves once it is back.
-    this.subscriber.on('ready', () => {
-      for (const queue of this.claimedQueues) this.emitReady(queue);
-    });
     await this.subscriber.subscribe(this.keys.wakeChannel);
+    // Wake-ups published while the subscriber was reconnecting are lost: once it is
+    // subscribed again (ioredis re-subscribes; subscribing twice is harmless and tells us
+    // when), re-check the queues this store serves.
+    this.subscriber.on('ready', () => {
+      this.subscriber.subscribe(this.keys.wakeChannel).then(() => {
+        for (const queue of this.claimedQueues) this.emitReady(queue);
+      }, noop);
+    });
   }
 
   listen(listener: StoreListener): void {
