@@ -284,7 +284,7 @@ export class RedisStore implements LeaseStore {
         ],
       ),
     );
-    return code < 0 ? null : code === 1;
+    return (code as ScriptCode) === ScriptCode.NotFound ? null : code === 1;
   }
 
   async close(): Promise<void> {

@@ -2,8 +2,8 @@ import type { SettleResult } from '../../domain/task.js';
 
 /**
  * Result codes of the scripts (BullMQ `error-code.ts` style): 0 is success, a small
- * negative number a refusal. settle-4.lua returns one per op (-1 to -6); claim-4.lua
- * returns -7 in place of its result.
+ * negative number a refusal. settle-4.lua returns one per op (-1 to -6), cancel-3.lua
+ * -1 for an unknown task, and claim-4.lua -7 in place of its result.
  */
 export enum ScriptCode {
   Ok = 0,
