@@ -87,5 +87,11 @@ export type SettleKind = SettleOp['kind'];
  * was re-leased or settled otherwise. `not_found`: no such task.
  */
 export type SettleResult =
-  | { status: 'ok'; /** For extend: the new deadline. */ deadline?: number }
+  | {
+      status: 'ok';
+      /** For extend: the new deadline. */
+      deadline?: number;
+      /** For fail: true when this fail made the task DEAD (permanent, or its last attempt). */
+      dead?: true;
+    }
   | { status: 'stale' | 'not_found'; message: string };

@@ -9,6 +9,28 @@ export interface ClaimResult {
    * or a lease runs out), or null when nothing is scheduled or leased.
    */
   nextDueInMs: number | null;
+  /** Leases this call's maintenance found run out and ended (absent: none). */
+  expired?: number;
+  /** How many of those made their task DEAD (absent: none). */
+  dead?: number;
+}
+
+/** A queue's tasks by state, for metrics: a snapshot, cheap whatever the queue's depth. */
+export interface QueueStats {
+  /** PENDING tasks. */
+  ready: number;
+  /** SCHEDULED tasks (delayed, or waiting out a retry backoff). */
+  scheduled: number;
+  /** LEASED tasks. */
+  leased: number;
+  /** DEAD tasks still within their retention. */
+  dead: number;
+  /**
+   * Enqueue time (ms since the epoch, store clock) of the ready task waiting longest, or
+   * null when none is ready. The Redis store looks at the first task of each priority,
+   * which is exact unless a retried task waits behind newer tasks of its priority.
+   */
+  oldestReadyEnqueueTime: number | null;
 }
 
 /**
@@ -58,6 +80,9 @@ export interface LeaseStore {
     leases: readonly { taskId: string; token: number }[],
     graceMs: number,
   ): Promise<void>;
+
+  /** Counts `queue`'s tasks by state; read-only. An unknown queue has all zeros. */
+  stats(queue: string): Promise<QueueStats>;
 
   /** The task as it stands, or null when unknown. */
   getTask(queue: string, taskId: string): Promise<TaskRecord | null>;

@@ -5,6 +5,7 @@ import { claimCases } from './cases/claim.js';
 import { enqueueCases } from './cases/enqueue.js';
 import { lifecycleCases } from './cases/lifecycle.js';
 import { settleCases } from './cases/settle.js';
+import { statsCases } from './cases/stats.js';
 import { harnessFactory } from './harness.js';
 
 /**
@@ -29,5 +30,6 @@ export function runLeaseStoreConformance(
     claimCases(make);
     settleCases(make);
     lifecycleCases(make);
+    statsCases(make);
   });
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, UnavailableError } from '../../domain/errors.js';
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
 import { newTaskId } from '../../domain/task-id.js';
-import type { ClaimResult, LeaseStore, StoreListener } from '../lease-store.js';
+import type { ClaimResult, LeaseStore, QueueStats, StoreListener } from '../lease-store.js';
 import {
   backoffMs,
   resolveStoreOptions,
@@ -53,13 +53,17 @@ export class MemoryStore implements LeaseStore {
       const q = this.#queues.get(queue);
       if (q === undefined) return { leases: [], nextDueInMs: null };
 
+      let expired = 0;
+      let dead = 0;
       for (let i = 0; i < MAINTENANCE_BATCH; i++) {
         const task = q.takeExpired(now);
         if (task === undefined) break;
+        expired++;
         task.lastError = 'lease expired';
         // Even a zero backoff goes through SCHEDULED, so the task takes its place among
         // the other due tasks in due order, as the next loop hands out places.
         if (!this.#endIfOver(task, now, false)) q.schedule(task, now + this.#backoff(task));
+        else if (task.state === 'DEAD') dead++;
       }
 
       let promoted = false;
@@ -84,7 +88,13 @@ export class MemoryStore implements LeaseStore {
       // this maintenance woke, and that this claim did not take, need a new announcement.
       if (promoted && q.hasReady()) signals.ready(queue);
       const next = q.nextEventAt();
-      return { leases, nextDueInMs: next === undefined ? null : Math.max(0, next - now) };
+      const result: ClaimResult = {
+        leases,
+        nextDueInMs: next === undefined ? null : Math.max(0, next - now),
+      };
+      if (expired > 0) result.expired = expired;
+      if (dead > 0) result.dead = dead;
+      return result;
     });
   }
 
@@ -114,6 +124,34 @@ export class MemoryStore implements LeaseStore {
         }
       }
       if (changed) signals.due(queue, graceMs);
+    });
+  }
+
+  /** Walks the queue's tasks: O(tasks), which is fine for the embedded store's sizes and a scrape every few seconds. */
+  stats(queue: string): Promise<QueueStats> {
+    return this.#run(() => {
+      const stats: QueueStats = { ready: 0, scheduled: 0, leased: 0, dead: 0, oldestReadyEnqueueTime: null };
+      for (const task of this.#queues.get(queue)?.tasks.values() ?? []) {
+        switch (task.state) {
+          case 'PENDING':
+            stats.ready++;
+            if (stats.oldestReadyEnqueueTime === null || task.enqueueTime < stats.oldestReadyEnqueueTime)
+              stats.oldestReadyEnqueueTime = task.enqueueTime;
+            break;
+          case 'SCHEDULED':
+            stats.scheduled++;
+            break;
+          case 'LEASED':
+            stats.leased++;
+            break;
+          case 'DEAD':
+            stats.dead++;
+            break;
+          default:
+            break;
+        }
+      }
+      return stats;
     });
   }
 
@@ -265,7 +303,13 @@ export class MemoryStore implements LeaseStore {
       case 'fail': {
         q.unindex(task);
         task.lastError = op.error;
-        if (this.#endIfOver(task, now, op.permanent)) break;
+        if (this.#endIfOver(task, now, op.permanent)) {
+          if (task.state === 'DEAD') {
+            task.settled = { token: op.token, kind: op.kind };
+            return { status: 'ok', dead: true };
+          }
+          break;
+        }
         const delay = op.retryDelayMs ?? this.#backoff(task);
         if (delay > 0) {
           q.schedule(task, now + delay);

@@ -11,11 +11,15 @@ type CommandFn = (...args: ScriptArg[]) => Promise<unknown>;
 export interface Scripts {
   enqueue(keys: readonly [string, string, string], args: readonly ScriptArg[]): Promise<(string | number)[]>;
   /** Buffer reply: task hashes carry binary payloads. */
-  claim(keys: readonly [string, string, string, string], args: readonly ScriptArg[]): Promise<unknown[]>;
+  claim(
+    keys: readonly [string, string, string, string, string],
+    args: readonly ScriptArg[],
+  ): Promise<unknown[]>;
   settle(
-    keys: readonly [string, string, string, string],
+    keys: readonly [string, string, string, string, string],
     args: readonly ScriptArg[],
   ): Promise<(string | number)[]>;
+  stats(keys: readonly [string, string, string, string], args: readonly ScriptArg[]): Promise<number[]>;
   abandon(keys: readonly [string], args: readonly ScriptArg[]): Promise<number>;
   cancel(keys: readonly [string, string, string], args: readonly ScriptArg[]): Promise<number>;
   /** Buffer reply: the task hash, or null. */
@@ -24,8 +28,9 @@ export interface Scripts {
 
 const EXPECTED: Record<keyof Scripts, number> = {
   enqueue: 3,
-  claim: 4,
-  settle: 4,
+  claim: 5,
+  settle: 5,
+  stats: 4,
   abandon: 1,
   cancel: 3,
   get: 1,
@@ -72,5 +77,6 @@ export async function defineScripts(client: RedisClient): Promise<Scripts> {
     abandon: call('abandon', false) as Scripts['abandon'],
     cancel: call('cancel', false) as Scripts['cancel'],
     get: call('get', true) as Scripts['get'],
+    stats: call('stats', false) as Scripts['stats'],
   };
 }

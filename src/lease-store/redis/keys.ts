@@ -16,6 +16,8 @@ export interface QueueKeys {
   readonly leased: string;
   /** Counter for sequence numbers and set ordinals (INCRBY, never expires). */
   readonly seq: string;
+  /** ZSET of DEAD task ids, scored by when they died (ms); trimmed as their hashes expire. */
+  readonly dead: string;
   /** Prefix of task hashes: `<taskPrefix><taskId>`. */
   readonly taskPrefix: string;
   /** Prefix of idempotency keys: `<idempotencyPrefix><key>`. */
@@ -48,6 +50,7 @@ export class KeySpace {
       scheduled: `${base}sched`,
       leased: `${base}leased`,
       seq: `${base}seq`,
+      dead: `${base}dead`,
       taskPrefix: `${base}t:`,
       idempotencyPrefix: `${base}idem:`,
     };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
 import { newTaskId } from '../../domain/task-id.js';
-import type { ClaimResult, LeaseStore, StoreListener } from '../lease-store.js';
+import type { ClaimResult, LeaseStore, QueueStats, StoreListener } from '../lease-store.js';
 import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from '../store-options.js';
 import { defineScripts, type ScriptArg, type Scripts } from './commands.js';
 import { createClient, duplicateClient, toStoreError, type RedisClient } from './connection.js';
@@ -181,7 +181,7 @@ export class RedisStore implements LeaseStore {
       this.finishedTtlMs,
       this.deadTtlMs,
     ];
-    const keys = [k.ready, k.scheduled, k.leased, k.seq] as const;
+    const keys = [k.ready, k.scheduled, k.leased, k.seq, k.dead] as const;
     let reply = await this.run(() => this.scripts.claim(keys, this.withRandoms(args, CLAIM_RANDOMS)));
     // More leases ran out than the call brought random numbers for: the script changed
     // nothing and said how many it needs. Bounded: it never needs more than the limit.
@@ -190,8 +190,10 @@ export class RedisStore implements LeaseStore {
       reply = await this.run(() => this.scripts.claim(keys, this.withRandoms(args, needed)));
     }
     const deadline = Number(reply[2]);
+    const expired = Number(reply[3]);
+    const dead = Number(reply[4]);
     const leases: Lease[] = [];
-    for (let i = 3; i < reply.length; i++) {
+    for (let i = 5; i < reply.length; i++) {
       const entry = reply[i] as Buffer[];
       const fields = collectFields(entry, 1);
       const task = decodeTask(queue, entry[0]!.toString('latin1'), fields);
@@ -199,7 +201,10 @@ export class RedisStore implements LeaseStore {
     }
     if (Number(reply[0]) === 1) this.emitReady(queue);
     const nextDue = Number(reply[1]);
-    return { leases, nextDueInMs: nextDue < 0 ? null : nextDue };
+    const result: ClaimResult = { leases, nextDueInMs: nextDue < 0 ? null : nextDue };
+    if (expired > 0) result.expired = expired;
+    if (dead > 0) result.dead = dead;
+    return result;
   }
 
   async settle(queue: string, ops: readonly SettleOp[]): Promise<SettleResult[]> {
@@ -236,7 +241,9 @@ export class RedisStore implements LeaseStore {
       ...randoms,
       ...opArgs,
     ];
-    const reply = await this.run(() => this.scripts.settle([k.ready, k.scheduled, k.leased, k.seq], args));
+    const reply = await this.run(() =>
+      this.scripts.settle([k.ready, k.scheduled, k.leased, k.seq, k.dead], args),
+    );
     const results = ops.map((op, i) => {
       const code = Number(reply[1 + 2 * i]);
       const value = reply[2 + 2 * i];
@@ -258,6 +265,24 @@ export class RedisStore implements LeaseStore {
     for (const lease of leases) args.push(lease.taskId, lease.token);
     const changed = await this.run(() => this.scripts.abandon([k.leased], args));
     if (Number(changed) > 0) this.emitDue(queue, graceMs);
+  }
+
+  async stats(queue: string): Promise<QueueStats> {
+    const k = this.keys.queue(queue);
+    const reply = await this.run(() =>
+      this.scripts.stats(
+        [k.ready, k.scheduled, k.leased, k.dead],
+        [k.taskPrefix, this.nowArg(), this.options.deadRetentionMs],
+      ),
+    );
+    const [ready, scheduled, leased, dead, oldest] = reply.map(Number);
+    return {
+      ready: ready!,
+      scheduled: scheduled!,
+      leased: leased!,
+      dead: dead!,
+      oldestReadyEnqueueTime: oldest! < 0 ? null : oldest!,
+    };
   }
 
   async getTask(queue: string, taskId: string): Promise<TaskRecord | null> {

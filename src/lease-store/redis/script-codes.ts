@@ -2,8 +2,8 @@ import type { SettleResult } from '../../domain/task.js';
 
 /**
  * Result codes of the scripts (BullMQ `error-code.ts` style): 0 is success, a small
- * negative number a refusal. settle-4.lua returns one per op (-1 to -6), cancel-3.lua
- * -1 for an unknown task, and claim-4.lua -7 in place of its result.
+ * negative number a refusal. settle-5.lua returns one per op (-1 to -6), cancel-3.lua
+ * -1 for an unknown task, and claim-5.lua -7 in place of its result.
  */
 export enum ScriptCode {
   Ok = 0,
@@ -42,7 +42,9 @@ export function settleResultFromCode(
   const lease = `lease ${op.token} of task ${op.taskId}`;
   switch (code as ScriptCode) {
     case ScriptCode.Ok:
-      return op.kind === 'extend' ? { status: 'ok', deadline: Number(value) } : { status: 'ok' };
+      if (op.kind === 'extend') return { status: 'ok', deadline: Number(value) };
+      // A fail that used the last attempt (or was permanent) answers -1.
+      return op.kind === 'fail' && Number(value) < 0 ? { status: 'ok', dead: true } : { status: 'ok' };
     case ScriptCode.NotFound:
       return { status: 'not_found', message: `task ${op.taskId} not found` };
     case ScriptCode.LeaseExpired:

@@ -47,10 +47,11 @@ describe('the store scripts', () => {
     expect(scripts.map((s) => `${s.name}-${s.numberOfKeys}`).sort()).toEqual([
       'abandon-1',
       'cancel-3',
-      'claim-4',
+      'claim-5',
       'enqueue-3',
       'get-1',
-      'settle-4',
+      'settle-5',
+      'stats-4',
     ]);
     for (const s of scripts) expect(s.lua, s.name).not.toContain('--@include');
   });

@@ -8,7 +8,8 @@
   was requested, DEAD when `permanent` or its attempts are used up, else it retries after
   `delayMs` (nil: the task's backoff). A retry due now becomes PENDING at once when
   `readyWhenDue` (fail), else SCHEDULED at now so that promoteDue orders it by due time
-  (expiry). `task` holds the fields s t a m b c y of the hash.
+  (expiry). A DEAD task joins Q.dead, scored by when it died. `task` holds the fields
+  s t a m b c y of the hash.
   Returns the new state ('P', 'S', 'D' or 'X') and the retry delay.
 ]]
 local function endAttempt(Q, id, task, now, permanent, delayMs, readyWhenDue)
@@ -21,6 +22,7 @@ local function endAttempt(Q, id, task, now, permanent, delayMs, readyWhenDue)
   local maxAttempts = tonumber(task.m or '5')
   if permanent or attempt >= maxAttempts then
     finishTask(taskKey, 'D', now, Q.deadTtlMs)
+    redis.call('ZADD', Q.dead, now, id)
     return 'D', 0
   end
   local delay = delayMs

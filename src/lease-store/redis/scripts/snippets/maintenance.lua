@@ -5,14 +5,17 @@
   Claim maintenance, at most `limit` tasks of each kind per call so one call stays cheap.
   expireLeases: leases with deadline <= now end ("lease expired"): CANCELLED, DEAD, or
   SCHEDULED after the task's backoff. promoteDue: SCHEDULED tasks with due <= now become
-  PENDING with fresh sequence numbers, in due order. Each returns how many it moved.
+  PENDING with fresh sequence numbers, in due order. expireLeases returns how many leases
+  it ended and how many of those tasks became DEAD; promoteDue how many tasks it moved.
+  forgetDead drops Q.dead members older than the DEAD hashes' TTL (their hashes are gone).
 ]]
 local function expireLeases(Q, now, limit)
   local expired = redis.call('ZRANGEBYSCORE', Q.leased, '-inf', now, 'LIMIT', 0, limit)
   if #expired == 0 then
-    return 0
+    return 0, 0
   end
   redis.call('ZREM', Q.leased, unpack(expired))
+  local ended, dead = 0, 0
   for _, member in ipairs(expired) do
     local id = memberId(member)
     local taskKey = Q.taskPrefix .. id
@@ -20,10 +23,13 @@ local function expireLeases(Q, now, limit)
     -- A member left behind by an older lease of the task must not end the current one.
     if task and task.s == 'L' and setMember(tonumber(task.o), id) == member then
       replaceChunked(taskKey, 'l', 'lease expired')
-      endAttempt(Q, id, task, now, false, nil, false)
+      ended = ended + 1
+      if endAttempt(Q, id, task, now, false, nil, false) == 'D' then
+        dead = dead + 1
+      end
     end
   end
-  return #expired
+  return ended, dead
 end
 
 local function promoteDue(Q, now, limit)
@@ -46,4 +52,8 @@ local function promoteDue(Q, now, limit)
     end
   end
   return promoted
+end
+
+local function forgetDead(Q, now)
+  redis.call('ZREMRANGEBYSCORE', Q.dead, '-inf', string.format('(%d', now - Q.deadTtlMs))
 end

@@ -3,7 +3,7 @@
   its own and in order (docs/lease-store-semantics.md, "settle").
 
   KEYS[1] ready ZSET     KEYS[2] scheduled ZSET     KEYS[3] leased ZSET
-  KEYS[4] sequence counter
+  KEYS[4] sequence counter                          KEYS[5] dead ZSET
   ARGV[1] task hash prefix
   ARGV[2] wake channel   ARGV[3] store instance id   ARGV[4] queue name
   ARGV[5] now (ms) or '' for Redis TIME
@@ -14,7 +14,8 @@
     'e' extension (ms) | 'r' nothing
 
   Returns { woke, code1, value1, code2, value2, ... }: code 0 = ok, with value the new
-  deadline (extend), the retry delay when the task was SCHEDULED (fail), else 0; a
+  deadline (extend), for fail the retry delay when the task was SCHEDULED or -1 when it
+  became DEAD, else 0; a
   negative code is a refusal (ScriptCode in script-codes.ts) with value the task's
   token (-3) or state (-4). woke is 1 when a task became PENDING (then a wake-up was
   published).
@@ -31,7 +32,7 @@ local OK, NOT_FOUND, LEASE_EXPIRED, RE_LEASED, LEASE_ENDED, CANCEL_REQUESTED, NE
   0, -1, -2, -3, -4, -5, -6
 
 local Q = {
-  ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4],
+  ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5],
   taskPrefix = ARGV[1], finishedTtlMs = tonumber(ARGV[6]), deadTtlMs = tonumber(ARGV[7]),
 }
 local now = resolveNow(ARGV[5])
@@ -98,6 +99,8 @@ while at <= #ARGV do
           woke = true
         elseif state == 'S' then
           value = retryIn
+        elseif state == 'D' then
+          value = -1
         end
       else -- release: the attempt does not count
         redis.call('HINCRBY', taskKey, 'a', -1)

@@ -3,18 +3,20 @@
   is the reaper. Cost is bounded by `limit` and `max`, never by the queue's depth.
 
   KEYS[1] ready ZSET     KEYS[2] scheduled ZSET     KEYS[3] leased ZSET
-  KEYS[4] sequence counter
+  KEYS[4] sequence counter                          KEYS[5] dead ZSET
   ARGV[1] task hash prefix
   ARGV[2] wake channel   ARGV[3] store instance id   ARGV[4] queue name
   ARGV[5] now (ms) or '' for Redis TIME
   ARGV[6] max leases     ARGV[7] lease duration (ms)  ARGV[8] maintenance limit per kind
-  ARGV[9] TTL of finished (CANCELLED) hashes (ms)     ARGV[10] TTL of DEAD hashes (ms)
+  ARGV[9] TTL of finished (CANCELLED) hashes (ms)     ARGV[10] TTL of DEAD hashes (ms),
+          also how long the dead ZSET keeps its members
   ARGV[11..] random numbers in [0, 1) for backoff jitter, one per lease it may expire
 
-  Returns { woke, nextDueInMs (-1 = none), deadline, lease1, lease2, ... } where each
-  lease is { taskId, field1, value1, ... } (the task hash after leasing) and woke is 1
-  when maintenance made tasks PENDING and some are left after the leases (then a
-  wake-up was published). Returns { -7, n } and changes nothing when more than the given
+  Returns { woke, nextDueInMs (-1 = none), deadline, expired, dead, lease1, lease2, ... }
+  where each lease is { taskId, field1, value1, ... } (the task hash after leasing), woke
+  is 1 when maintenance made tasks PENDING and some are left after the leases (then a
+  wake-up was published), expired counts the leases maintenance ended and dead how many
+  of those made their task DEAD. Returns { -7, n } and changes nothing when more than the given
   random numbers could be needed: the caller calls again with n of them.
 ]]
 --@include "snippets/now.lua"
@@ -24,7 +26,7 @@
 --@include "snippets/wake.lua"
 
 local Q = {
-  ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4],
+  ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5],
   taskPrefix = ARGV[1], finishedTtlMs = tonumber(ARGV[9]), deadTtlMs = tonumber(ARGV[10]),
 }
 local now = resolveNow(ARGV[5])
@@ -40,11 +42,12 @@ if expiring > randomsLeft() then
   return { -7, expiring }
 end
 
-expireLeases(Q, now, limit)
+local expired, dead = expireLeases(Q, now, limit)
 local promoted = promoteDue(Q, now, limit)
+forgetDead(Q, now)
 
 local deadline = now + leaseMs
-local out = { 0, -1, deadline }
+local out = { 0, -1, deadline, expired, dead }
 if max > 0 then
   local popped = redis.call('ZPOPMIN', Q.ready, max)
   local count = #popped / 2

@@ -1,0 +1,42 @@
+--[[
+  stats: counts one queue's tasks by state, for metrics. Read-only; its cost is bounded
+  by the number of priorities, never by the queue's depth.
+
+  KEYS[1] ready ZSET     KEYS[2] scheduled ZSET     KEYS[3] leased ZSET
+  KEYS[4] dead ZSET
+  ARGV[1] task hash prefix
+  ARGV[2] now (ms) or '' for Redis TIME
+  ARGV[3] retention of DEAD tasks (ms)
+
+  Returns { ready, scheduled, leased, dead, oldestReadyEnqueueTime (-1 = none) }: dead
+  counts the DEAD tasks still within their retention; the oldest ready enqueue time is
+  the earliest among the first task of each priority (exact unless a retried task waits
+  behind newer ones of its priority).
+]]
+--@include "snippets/now.lua"
+--@include "snippets/layout.lua"
+
+local ready, sched, leased, dead = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local taskPrefix = ARGV[1]
+local now = resolveNow(ARGV[2])
+local deadRetentionMs = tonumber(ARGV[3])
+
+local oldest = -1
+for priority = 9, 0, -1 do
+  local from = readyScore(priority, 0)
+  local first = redis.call('ZRANGEBYSCORE', ready, from, string.format('(%d', from + PRIORITY_BAND), 'LIMIT', 0, 1)
+  if first[1] then
+    local enqueued = tonumber(redis.call('HGET', taskPrefix .. first[1], 'e'))
+    if enqueued and (oldest < 0 or enqueued < oldest) then
+      oldest = enqueued
+    end
+  end
+end
+
+return {
+  redis.call('ZCARD', ready),
+  redis.call('ZCARD', sched),
+  redis.call('ZCARD', leased),
+  redis.call('ZCOUNT', dead, string.format('(%d', now - deadRetentionMs), '+inf'),
+  oldest,
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { NO_BACKOFF, type MakeHarness } from '../harness.js';
+
+/** stats(), and the counts of what claim maintenance and fail settles ended. */
+export function statsCases(setup: MakeHarness): void {
+  describe('stats', () => {
+    it('answers an unknown queue with zeros and no oldest ready task', async () => {
+      const h = await setup();
+      expect(await h.store.stats(h.other)).toEqual({
+        ready: 0,
+        scheduled: 0,
+        leased: 0,
+        dead: 0,
+        oldestReadyEnqueueTime: null,
+      });
+    });
+
+    it('counts tasks by state and names the enqueue time of the longest-waiting ready task', async () => {
+      const h = await setup();
+      const t0 = h.clock.now();
+      await h.add({ priority: 1 });
+      h.clock.advance(10);
+      await h.add({ priority: 7 });
+      h.clock.advance(10);
+      await h.add({ priority: 7 });
+      await h.add({ delayMs: 60_000 });
+      const doomed = await h.add({ priority: 9, maxAttempts: 1 });
+      const lease = await h.claimOne();
+      expect(lease.task.id).toBe(doomed);
+      expect(await h.store.stats(h.queue)).toEqual({
+        ready: 3,
+        scheduled: 1,
+        leased: 1,
+        dead: 0,
+        // The priority 1 task is claimed last, but it has waited longest.
+        oldestReadyEnqueueTime: t0,
+      });
+      const [failed] = await h.store.settle(h.queue, [
+        { kind: 'fail', taskId: doomed, token: lease.token, error: 'x', retryDelayMs: 0, permanent: false },
+      ]);
+      expect(failed).toEqual({ status: 'ok', dead: true });
+      expect(await h.store.stats(h.queue)).toMatchObject({ ready: 3, leased: 0, dead: 1 });
+      // Stats read; they change nothing.
+      expect(await h.claim(10)).toHaveLength(3);
+      expect(await h.store.stats(h.queue)).toEqual({
+        ready: 0,
+        scheduled: 1,
+        leased: 3,
+        dead: 1,
+        oldestReadyEnqueueTime: null,
+      });
+    });
+
+    it('stops counting a DEAD task once its retention has passed', async () => {
+      const h = await setup({ deadRetentionMs: 5_000 });
+      const id = await h.add({ maxAttempts: 1 });
+      const lease = await h.claimOne();
+      await h.store.settle(h.queue, [
+        { kind: 'fail', taskId: id, token: lease.token, error: 'x', retryDelayMs: 0, permanent: true },
+      ]);
+      h.clock.advance(4_999);
+      expect((await h.store.stats(h.queue)).dead).toBe(1);
+      h.clock.advance(1);
+      expect((await h.store.stats(h.queue)).dead).toBe(0);
+    });
+
+    it('does not mark a fail that leaves attempts, or a repeat of a fail, as dead', async () => {
+      const h = await setup();
+      const id = await h.add({ maxAttempts: 2, retry: NO_BACKOFF });
+      const lease = await h.claimOne();
+      const fail = {
+        kind: 'fail' as const,
+        taskId: id,
+        token: lease.token,
+        error: 'x',
+        retryDelayMs: 0,
+        permanent: false,
+      };
+      expect(await h.store.settle(h.queue, [fail])).toEqual([{ status: 'ok' }]);
+      const second = await h.claimOne();
+      const last = { ...fail, token: second.token };
+      expect(await h.store.settle(h.queue, [last])).toEqual([{ status: 'ok', dead: true }]);
+      expect(await h.store.settle(h.queue, [last])).toEqual([{ status: 'ok' }]);
+    });
+  });
+
+  describe('claim reports what its maintenance ended', () => {
+    it('counts expired leases, and those that made their task DEAD', async () => {
+      const h = await setup();
+      await h.add({ maxAttempts: 1 });
+      await h.add({ maxAttempts: 3 });
+      await h.claim(2, 1_000);
+      h.clock.advance(1_000);
+      const reaped = await h.store.claim(h.queue, 0, 1_000);
+      expect(reaped).toMatchObject({ expired: 2, dead: 1 });
+      expect((await h.store.stats(h.queue)).dead).toBe(1);
+      const quiet = await h.store.claim(h.queue, 0, 1_000);
+      expect(quiet.expired ?? 0).toBe(0);
+      expect(quiet.dead ?? 0).toBe(0);
+    });
+  });
+}
