@@ -5,7 +5,7 @@ import type { NewTask } from '../../src/domain/task.js';
 import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { EventLog } from '../conformance/harness.js';
 import { startRedisServer } from '../setup/redis-server.js';
-import { startRedisOnPort, waitForPing } from './redis-helpers.js';
+import { waitForPing } from './redis-helpers.js';
 
 function task(queue: string): NewTask {
   return {
@@ -47,7 +47,7 @@ describe('RedisStore when Redis goes away', () => {
 
     expect(events.events).not.toContainEqual({ kind: 'ready', queue: 'served' });
 
-    const second = await startRedisOnPort(first.port);
+    const second = await startRedisServer([], first.port);
     stopServer = () => second.stop();
     await vi.waitFor(
       async () => {

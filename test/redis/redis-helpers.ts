@@ -1,7 +1,3 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { vi } from 'vitest';
 import { startRedisServer, type TestRedis } from '../setup/redis-server.js';
@@ -14,37 +10,6 @@ export async function waitForPing(redis: Redis, timeoutMs = 10_000): Promise<voi
     },
     { timeout: timeoutMs, interval: 20 },
   );
-}
-
-/**
- * Starts a redis-server on a given port (a restart of a server the test stopped): the
- * shared startRedisServer picks a free port itself. Nothing is persisted.
- */
-export async function startRedisOnPort(port: number): Promise<{ stop(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'codeq-redis-restart-'));
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 20 });
-  probe.on('error', () => {});
-  try {
-    await probe.connect().catch(() => {});
-    await waitForPing(probe);
-  } finally {
-    probe.disconnect();
-  }
-  return {
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** Redis's own slot of a key, from a server with cluster support on (CLUSTER KEYSLOT). */

@@ -55,11 +55,14 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   }
 }
 
-/** Starts a private redis-server on a free port; nothing is persisted outside its temporary directory. */
-export async function startRedisServer(extraArgs: string[] = []): Promise<TestRedis> {
+/**
+ * Starts a private redis-server on a free port, or on `port` (to restart a server a test
+ * stopped); nothing is persisted outside its temporary directory.
+ */
+export async function startRedisServer(extraArgs: string[] = [], port?: number): Promise<TestRedis> {
   requireRedisServer();
   const dir = mkdtempSync(join(tmpdir(), 'codeq-redis-'));
-  const port = await freePort();
+  port ??= await freePort();
   const child = spawn(
     'redis-server',
     [
