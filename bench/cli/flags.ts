@@ -1,0 +1,161 @@
+import { BASE_OPTIONS, type BenchOptions } from './options.js';
+
+type Kind = 'number' | 'string' | 'bool' | 'numbers' | 'strings';
+
+interface Flag {
+  key: keyof BenchOptions;
+  kind: Kind;
+  arg?: string;
+  help: string;
+}
+
+/** The command-line flags, `--kebab-case` of each option. */
+const FLAGS: Record<string, Flag> = {
+  scenario: { key: 'scenario', kind: 'string', arg: 'NAME', help: 'Scenario to run (list below)' },
+  duration: { key: 'duration', kind: 'number', arg: 'S', help: 'Measured duration, seconds' },
+  rate: { key: 'rate', kind: 'number', arg: 'R', help: 'Offered load, tasks/s' },
+  streams: { key: 'streams', kind: 'number', arg: 'N', help: 'Worker streams (BullMQ: Worker instances)' },
+  concurrency: { key: 'concurrency', kind: 'number', arg: 'N', help: 'Tasks per stream at once' },
+  'work-ms': { key: 'workMs', kind: 'number', arg: 'MS', help: 'Simulated work per task, ms' },
+  'payload-bytes': { key: 'payloadBytes', kind: 'number', arg: 'B', help: 'Payload size, bytes' },
+  warmup: { key: 'warmup', kind: 'number', arg: 'S', help: 'Unmeasured warm-up, seconds' },
+  compare: { key: 'compare', kind: 'string', arg: 'bullmq', help: 'Also run BullMQ on the same Redis' },
+  json: { key: 'json', kind: 'bool', help: 'Print the result as JSON' },
+  markdown: { key: 'markdown', kind: 'bool', help: 'Print tables as Markdown' },
+  quiet: { key: 'quiet', kind: 'bool', help: 'No progress line on stderr' },
+  profile: { key: 'profile', kind: 'bool', help: 'CPU-profile the codeQ server (--cpu-prof) into --out' },
+  producers: { key: 'producers', kind: 'number', arg: 'N', help: 'Producer processes' },
+  'worker-procs': { key: 'workerProcs', kind: 'number', arg: 'N', help: 'Worker processes' },
+  client: {
+    key: 'client',
+    kind: 'string',
+    arg: 'raw|lib',
+    help: 'codeQ worker side: raw streams or clients/Worker',
+  },
+  tasks: { key: 'tasks', kind: 'number', arg: 'N', help: 'Tasks (burst, throughput, footprint)' },
+  depths: { key: 'depths', kind: 'numbers', arg: 'N,N,..', help: 'Queue depths (prefill)' },
+  rates: { key: 'rates', kind: 'numbers', arg: 'R,R,..', help: 'Rate steps (knee)' },
+  'step-duration': { key: 'stepDuration', kind: 'number', arg: 'S', help: 'Length of one knee step, s' },
+  concurrencies: {
+    key: 'concurrencies',
+    kind: 'numbers',
+    arg: 'C,C,..',
+    help: 'Worker concurrencies (throughput)',
+  },
+  ops: { key: 'ops', kind: 'number', arg: 'N', help: 'Operations per micro case' },
+  stores: { key: 'stores', kind: 'strings', arg: 'memory,redis', help: 'Stores of the micro scenario' },
+  parallel: {
+    key: 'parallel',
+    kind: 'numbers',
+    arg: 'N,N',
+    help: 'Concurrency levels of the micro scenario',
+  },
+  out: { key: 'out', kind: 'string', arg: 'DIR', help: 'Results directory (JSON, charts, profiles)' },
+  'server-node-flags': {
+    key: 'serverNodeFlags',
+    kind: 'strings',
+    arg: 'F,F',
+    help: 'Node flags of the server process',
+  },
+  'claim-batch': { key: 'claimBatch', kind: 'number', arg: 'N', help: 'Server claimBatch setting' },
+  'bullmq-instances': {
+    key: 'bullmqInstances',
+    kind: 'number',
+    arg: 'N',
+    help: 'BullMQ Worker instances (default: one per stream)',
+  },
+  'max-inflight': {
+    key: 'maxInflight',
+    kind: 'number',
+    arg: 'N',
+    help: 'Enqueues in flight per producer process',
+  },
+  seed: { key: 'seed', kind: 'number', arg: 'N', help: 'Seed of the priority/delay mix' },
+  'drain-timeout': {
+    key: 'drainTimeout',
+    kind: 'number',
+    arg: 'S',
+    help: 'Wait for stragglers after sending, s',
+  },
+  'lease-ms': { key: 'leaseMs', kind: 'number', arg: 'MS', help: 'Lease duration workers ask for, ms' },
+};
+
+/** What the command line asked for: only the options it set, plus `help`. */
+export interface ParsedArgs {
+  help: boolean;
+  set: Partial<BenchOptions>;
+}
+
+/** Parses `--flag value` / `--flag=value` / `--bool`; throws on unknown flags and bad values. */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const set: Record<string, unknown> = {};
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${JSON.stringify(arg)}`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const flag = FLAGS[name];
+    if (!flag) throw new Error(`unknown flag --${name} (see --help)`);
+    if (flag.kind === 'bool') {
+      set[flag.key] = eq < 0 ? true : arg.slice(eq + 1) !== 'false';
+      continue;
+    }
+    const text = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+    if (text === undefined) throw new Error(`--${name} needs a value`);
+    set[flag.key] = convert(name, flag.kind, text);
+  }
+  if (set.compare !== undefined && set.compare !== 'bullmq')
+    throw new Error('--compare: only bullmq is supported');
+  if (set.client !== undefined && set.client !== 'raw' && set.client !== 'lib')
+    throw new Error('--client: raw or lib');
+  return { help, set };
+}
+
+function convert(name: string, kind: Kind, text: string): unknown {
+  const number = (t: string): number => {
+    const n = Number(t.replace(/_/g, ''));
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name}: not a number >= 0: ${JSON.stringify(t)}`);
+    return n;
+  };
+  switch (kind) {
+    case 'number':
+      return number(text);
+    case 'numbers':
+      return text.split(',').filter(Boolean).map(number);
+    case 'strings':
+      return text.split(',').filter(Boolean);
+    default:
+      return text;
+  }
+}
+
+/** The scenario's defaults under what the command line set. */
+export function resolveOptions(defaults: Partial<BenchOptions>, set: Partial<BenchOptions>): BenchOptions {
+  return { ...BASE_OPTIONS, ...defaults, ...set };
+}
+
+/** `--help`: usage, the scenarios, the flags. */
+export function helpText(scenarios: readonly { name: string; summary: string }[]): string {
+  const lines = [
+    'Usage: npm run bench -- --scenario NAME [flags]',
+    '',
+    'Runs one load scenario against codeQ (server in its own process, producers and workers in',
+    'processes of their own) on a private redis-server, and prints a table (--json for machines).',
+    'Results, charts and profiles go to bench/results/ (git-ignored).',
+    '',
+    'Scenarios:',
+    ...scenarios.map((s) => `  ${s.name.padEnd(14)}${s.summary}`),
+    '',
+    'Flags (each scenario has its own defaults; a flag overrides them):',
+  ];
+  for (const [name, flag] of Object.entries(FLAGS)) {
+    const left = `  --${name}${flag.arg ? ` ${flag.arg}` : ''}`;
+    lines.push(`${left.padEnd(34)}${flag.help}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,102 @@
+/** Every knob of a bench run; scenarios fill in their own defaults for what is left unset. */
+export interface BenchOptions {
+  scenario: string;
+  /** Measured duration, s. */
+  duration: number;
+  /** Offered load, tasks/s. */
+  rate: number;
+  /** Worker streams (BullMQ: Worker instances). */
+  streams: number;
+  /** Tasks each stream works on at once. */
+  concurrency: number;
+  /** Simulated work per task, ms. */
+  workMs: number;
+  /** Payload bytes per task. */
+  payloadBytes: number;
+  /** Warm-up before measuring, s (not measured). */
+  warmup: number;
+  /** Also run BullMQ on the same Redis and print the ratio. */
+  compare: 'bullmq' | undefined;
+  /** Print the result as JSON instead of tables. */
+  json: boolean;
+  /** Print tables as Markdown (for BENCHMARKS.md). */
+  markdown: boolean;
+  /** No progress line. */
+  quiet: boolean;
+  /** Write a CPU profile of the codeQ server (`--cpu-prof`) into the results directory. */
+  profile: boolean;
+  /** Producer processes; the rate is split among them. */
+  producers: number;
+  /** Worker processes; the streams are split among them. */
+  workerProcs: number;
+  /** codeQ worker side: raw Claim streams (`raw`) or the client library's Worker (`lib`). */
+  client: 'raw' | 'lib';
+  /** Task count (burst, throughput prefill, footprint). */
+  tasks: number;
+  /** Queue depths of the prefill scenario. */
+  depths: number[];
+  /** Rate steps of the knee scenario, tasks/s. */
+  rates: number[];
+  /** Length of one knee step, s. */
+  stepDuration: number;
+  /** Worker concurrencies of the throughput scenario. */
+  concurrencies: number[];
+  /** Operations per micro-benchmark case. */
+  ops: number;
+  /** Stores of the micro scenario: memory, redis. */
+  stores: string[];
+  /** Concurrency levels of the micro scenario. */
+  parallel: number[];
+  /** Directory for JSON results, charts and profiles. */
+  out: string;
+  /** Node flags for the codeQ server process. */
+  serverNodeFlags: string[];
+  /** Server `claimBatch` (most tasks one claim takes). */
+  claimBatch: number | undefined;
+  /** BullMQ Worker instances; unset: one per stream. */
+  bullmqInstances: number | undefined;
+  /** Enqueues in flight per producer process, at most. */
+  maxInflight: number;
+  /** Seed of the task mix. */
+  seed: number;
+  /** How long to wait for the workers to receive every task after sending stops, s. */
+  drainTimeout: number;
+  /** Lease duration workers ask for, ms. */
+  leaseMs: number;
+}
+
+/** Defaults every scenario starts from. */
+export const BASE_OPTIONS: BenchOptions = {
+  scenario: '',
+  duration: 60,
+  rate: 1_000,
+  streams: 100,
+  concurrency: 1,
+  workMs: 0,
+  payloadBytes: 100,
+  warmup: 3,
+  compare: undefined,
+  json: false,
+  markdown: false,
+  quiet: false,
+  profile: false,
+  producers: 1,
+  workerProcs: 1,
+  client: 'raw',
+  tasks: 10_000,
+  depths: [0, 10_000, 1_000_000],
+  rates: [1_000, 2_500, 5_000, 7_500, 10_000, 12_500, 15_000, 20_000, 25_000, 30_000],
+  stepDuration: 5,
+  concurrencies: [1, 50, 200],
+  ops: 20_000,
+  stores: ['memory', 'redis'],
+  parallel: [1, 64],
+  out: 'bench/results',
+  serverNodeFlags: [],
+  claimBatch: undefined,
+  bullmqInstances: undefined,
+  maxInflight: 2_000,
+  seed: 1,
+  drainTimeout: 30,
+  leaseMs: 60_000,
+};

@@ -1,0 +1,143 @@
+import * as grpc from '@grpc/grpc-js';
+import type { ClaimRequest } from '../../src/api/generated/codeq/v1/ClaimRequest.js';
+import type {
+  ClaimResponse__Output,
+  _codeq_v1_ClaimResponse_Lease__Output as LeaseMessage,
+} from '../../src/api/generated/codeq/v1/ClaimResponse.js';
+import type { WorkerServiceClient } from '../../src/api/generated/codeq/v1/WorkerService.js';
+import { codeqProto } from '../../src/api/proto.js';
+import { msToDuration } from '../../src/api/time.js';
+import { decodeStamp, type Stamp } from '../core/stamp.js';
+import type { LeaseRecorder } from './lease-recorder.js';
+import type { LoadWorkers, WorkerSpec } from './load-workers.js';
+
+type ClaimCall = grpc.ClientDuplexStream<ClaimRequest, ClaimResponse__Output>;
+
+/**
+ * One Claim stream spoken directly over grpc-js, the way ghz drives a gRPC service: open
+ * with credit, record each lease, complete it (after the simulated work) and grant one
+ * credit back in the same message, batched per event-loop turn. It hears every outcome,
+ * so it can time the full cycle, and costs the shared CPU less than the full client.
+ */
+class BenchStream {
+  readonly #call: ClaimCall;
+  /** Stamps of leases not yet acknowledged as completed, by lease id. */
+  readonly #open = new Map<string, Stamp | undefined>();
+  #completes: { leaseId: string }[] = [];
+  #flushQueued = false;
+  #writable = true;
+  readonly opened: Promise<void>;
+  readonly closed: Promise<void>;
+
+  constructor(
+    client: WorkerServiceClient,
+    private readonly index: number,
+    private readonly spec: WorkerSpec,
+    private readonly recorder: LeaseRecorder,
+  ) {
+    this.#call = client.Claim();
+    let opened!: () => void;
+    let failed!: (err: Error) => void;
+    this.opened = new Promise((resolve, reject) => {
+      opened = resolve;
+      failed = reject;
+    });
+    this.closed = new Promise((resolve) => this.#call.on('status', () => resolve()));
+    this.#call.on('error', (err: grpc.ServiceError) => failed(err));
+    this.#call.on('drain', () => {
+      this.#writable = true;
+      this.#flush();
+    });
+    this.#call.on('data', (message: ClaimResponse__Output) => {
+      if (message.opened) opened();
+      for (const lease of message.leases) this.#lease(lease);
+      for (const outcome of message.outcomes) {
+        if (outcome.kind !== 'COMPLETE' || !outcome.leaseId) continue;
+        const stamp = this.#open.get(outcome.leaseId);
+        this.#open.delete(outcome.leaseId);
+        if ((outcome.code ?? 0) === 0) this.recorder.completed(stamp);
+      }
+    });
+    this.#call.write({
+      open: {
+        workerId: `bench-${process.pid}-${index}`,
+        queues: [spec.queue],
+        leaseDuration: msToDuration(spec.leaseMs),
+      },
+      credit: spec.concurrency,
+    });
+  }
+
+  get held(): number {
+    return this.#open.size;
+  }
+
+  end(): void {
+    this.#call.end();
+  }
+
+  cancel(): void {
+    this.#call.cancel();
+  }
+
+  #lease(lease: LeaseMessage): void {
+    const leaseId = lease.leaseId ?? '';
+    const stamp = decodeStamp(lease.task?.payload);
+    this.recorder.lease(this.index, stamp);
+    this.#open.set(leaseId, stamp);
+    if (this.spec.hold) return;
+    if (this.spec.workMs > 0) setTimeout(() => this.#done(leaseId), this.spec.workMs);
+    else this.#done(leaseId);
+  }
+
+  #done(leaseId: string): void {
+    this.recorder.slotFreed(this.index);
+    this.#completes.push({ leaseId });
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    setImmediate(() => {
+      this.#flushQueued = false;
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    if (!this.#writable || this.#completes.length === 0) return;
+    const completes = this.#completes;
+    this.#completes = [];
+    this.#writable = this.#call.write({ completes, credit: completes.length });
+  }
+}
+
+/** `spec.streams` raw Claim streams on one channel, as many worker instances of one host would hold. */
+export class CodeqStreamWorkers implements LoadWorkers {
+  readonly #client: WorkerServiceClient;
+  readonly #streams: BenchStream[] = [];
+
+  constructor(
+    address: string,
+    private readonly spec: WorkerSpec,
+    private readonly recorder: LeaseRecorder,
+  ) {
+    const { WorkerService } = codeqProto().codeq.v1;
+    this.#client = new WorkerService(address, grpc.credentials.createInsecure());
+  }
+
+  async start(): Promise<void> {
+    for (let i = 0; i < this.spec.streams; i++)
+      this.#streams.push(new BenchStream(this.#client, i, this.spec, this.recorder));
+    await Promise.all(this.#streams.map((s) => s.opened));
+  }
+
+  held(): number {
+    return this.#streams.reduce((sum, s) => sum + s.held, 0);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.#streams) s.end();
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 3_000).unref());
+    await Promise.race([Promise.all(this.#streams.map((s) => s.closed)), timeout]);
+    for (const s of this.#streams) s.cancel();
+    this.#client.close();
+  }
+}

@@ -1,0 +1,19 @@
+import type { Stamp } from '../core/stamp.js';
+
+/** The producer side of one system, running in a producer process. */
+export interface LoadProducer {
+  /** Adds one task carrying `stamp`; resolves once the system has stored it. */
+  send(stamp: Stamp): Promise<void>;
+  /** Adds many tasks in one call (prefill). */
+  sendBatch(stamps: readonly Stamp[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What every task of a producer looks like. */
+export interface ProducerSpec {
+  queue: string;
+  /** Payload size, bytes (the JSON size of the job data for BullMQ). */
+  payloadBytes: number;
+  /** Pass priorities to the system (BullMQ takes a slower path for prioritized jobs). */
+  usePriorities: boolean;
+}

@@ -1,0 +1,23 @@
+/** How the worker side of a run behaves, whatever the system under test. */
+export interface WorkerSpec {
+  queue: string;
+  /** Claim streams (codeQ) or Worker instances (BullMQ). */
+  streams: number;
+  /** Tasks each stream or instance works on at once. */
+  concurrency: number;
+  /** Simulated work per task, ms (0 = complete at once). */
+  workMs: number;
+  /** Lease length asked for, ms. */
+  leaseMs: number;
+  /** Keep every task leased and never complete it (footprint of outstanding leases). */
+  hold: boolean;
+}
+
+/** The worker side of one system, running in a worker process. */
+export interface LoadWorkers {
+  /** Resolves once every stream is open and has its credit. */
+  start(): Promise<void>;
+  /** Leases held now (hold mode). */
+  held(): number;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,214 @@
+import {
+  decodeHistogram,
+  mergeEncoded,
+  summarize,
+  summarizeEncoded,
+  type LatencySummary,
+} from '../core/histogram.js';
+import type { ProcessStats } from '../core/process-stats.js';
+import type { Progress } from '../core/progress.js';
+import type { BenchRedis } from '../infra/redis.js';
+import type { LeaseInterval } from '../load/lease-recorder.js';
+import type { ProduceArgs } from '../load/producer-process.js';
+import type { Fleet } from './fleet.js';
+import type { SystemUnderTest } from './system.js';
+
+/** One point of the latency-over-time chart. */
+export interface TimelinePoint {
+  /** Seconds since the phase started. */
+  t: number;
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** Everything measured in one phase of one system. */
+export interface PhaseResult {
+  system: string;
+  label: string;
+  /** Offered rate, tasks/s (0 = as fast as possible). */
+  targetRate: number;
+  sent: number;
+  failed: number;
+  firstError: string | undefined;
+  received: number;
+  completed: number;
+  /** Every sent task reached a worker before the drain timeout. */
+  drained: boolean;
+  /** Tasks sent per second of sending. */
+  sendRate: number;
+  /** Tasks received per second, first send to last lease. */
+  deliveredRate: number;
+  /** Furthest the producers fell behind their schedule, ms. */
+  producerLagMs: number;
+  /** First send to last lease, ms. */
+  spanMs: number;
+  claim: LatencySummary;
+  dispatch: LatencySummary;
+  enqueue: LatencySummary;
+  e2e: LatencySummary;
+  late: LatencySummary;
+  early: number;
+  byPriority: Record<string, LatencySummary>;
+  /** Tasks per stream: fairness. */
+  perStream: { streams: number; min: number; max: number; mean: number };
+  server: ProcessStats | undefined;
+  /** CPU time per received task, µs: server, Redis, producers, workers. */
+  cpuPerTaskUs: { server: number; redis: number; producers: number; workers: number };
+  redisCpuMs: number;
+  /** Redis commands per received task, by command (scripts count as evalsha/evalsha_ro/eval). */
+  redisCallsPerTask: Record<string, number>;
+  timeline: TimelinePoint[];
+}
+
+/** How one phase is driven. */
+export interface PhaseSpec {
+  label: string;
+  /** Prefix of the progress line, e.g. the scenario name. */
+  title: string;
+  epoch: number;
+  produce: Omit<ProduceArgs, 'epoch'>;
+  /** Wait for completions (not only leases) before closing the phase. */
+  waitForCompletions: boolean;
+  drainTimeoutMs: number;
+}
+
+/**
+ * Runs one measured phase: opens the measurement windows (server, Redis CPU, load
+ * processes), sends the load, waits until the workers hold every task sent (or the drain
+ * timeout), then collects and merges every report.
+ */
+export async function runPhase(
+  sut: SystemUnderTest,
+  redis: BenchRedis,
+  fleet: Fleet,
+  spec: PhaseSpec,
+  progress: Progress,
+): Promise<PhaseResult> {
+  const startedAt = Date.now();
+  await fleet.measure(spec.epoch, startedAt);
+  await sut.server?.statsReset();
+  const redisCpuBefore = await redis.cpuMs();
+  const callsBefore = await redis.commandCalls();
+
+  let received = 0;
+  let intervalP99 = 0;
+  const onInterval = (interval: LeaseInterval): void => {
+    received += interval.received;
+    intervalP99 = decodeHistogram(interval.claim).getValueAtPercentile(99) / 1000;
+  };
+  const stopListening = fleet.onLeaseInterval(onInterval);
+  const ticker = setInterval(() => {
+    const s = ((Date.now() - startedAt) / 1000).toFixed(0);
+    progress.update(
+      `[${spec.title} ${sut.name}${spec.label ? ` ${spec.label}` : ''}] ${s} s  received ${received}  claim p99 (last s) ${intervalP99.toFixed(2)} ms`,
+    );
+  }, 500);
+
+  const produced = await fleet.produce({ ...spec.produce, epoch: spec.epoch });
+  const sent = produced.reduce((sum, p) => sum + p.sent, 0);
+  const failed = produced.reduce((sum, p) => sum + p.failed, 0);
+  const expected = sent - failed;
+  const deadline = Date.now() + spec.drainTimeoutMs;
+  let drained = false;
+  for (;;) {
+    const counts = await fleet.counts();
+    const done = spec.waitForCompletions ? counts.completed : counts.received;
+    if (done >= expected) {
+      drained = true;
+      break;
+    }
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  clearInterval(ticker);
+  stopListening();
+  progress.clear();
+
+  const [snapshot, serverStats, redisCpuAfter, producerStats, callsAfter] = await Promise.all([
+    fleet.snapshot(),
+    sut.server?.stats(),
+    redis.cpuMs(),
+    fleet.producerStats(),
+    redis.commandCalls(),
+  ]);
+  const leases = snapshot.leases;
+  const totalReceived = leases.reduce((sum, l) => sum + l.received, 0);
+  const perStream = leases.flatMap((l) => l.perStream);
+  const lastLease = Math.max(...leases.map((l) => l.lastLeaseAt));
+  const spanMs = lastLease > 0 ? lastLease - startedAt : 0;
+  const sendMs = Math.max(...produced.map((p) => p.elapsedMs));
+  const perTask = (ms: number): number => (totalReceived > 0 ? Math.round((ms * 1000) / totalReceived) : 0);
+  const redisCpuMs = redisCpuAfter - redisCpuBefore;
+  const priorities = new Set(leases.flatMap((l) => Object.keys(l.byPriority)));
+  const byPriority: Record<string, LatencySummary> = {};
+  for (const p of [...priorities].sort((a, b) => Number(b) - Number(a)))
+    byPriority[p] = summarizeEncoded(leases.map((l) => l.byPriority[Number(p)]));
+
+  return {
+    system: sut.name,
+    label: spec.label,
+    targetRate: spec.produce.rate,
+    sent,
+    failed,
+    firstError: produced.find((p) => p.firstError)?.firstError,
+    received: totalReceived,
+    completed: leases.reduce((sum, l) => sum + l.completed, 0),
+    drained,
+    sendRate: sendMs > 0 ? Math.round((sent * 1000) / sendMs) : 0,
+    deliveredRate: spanMs > 0 ? Math.round((totalReceived * 1000) / spanMs) : 0,
+    producerLagMs: Math.max(...produced.map((p) => p.maxLagMs)),
+    spanMs,
+    claim: summarizeEncoded(leases.map((l) => l.claim)),
+    dispatch: summarizeEncoded(leases.map((l) => l.dispatch)),
+    enqueue: summarizeEncoded(produced.map((p) => p.enqueue)),
+    e2e: summarizeEncoded(leases.map((l) => l.e2e)),
+    late: summarizeEncoded(leases.map((l) => l.late)),
+    early: leases.reduce((sum, l) => sum + l.early, 0),
+    byPriority,
+    perStream: {
+      streams: perStream.length,
+      min: perStream.length ? Math.min(...perStream) : 0,
+      max: perStream.length ? Math.max(...perStream) : 0,
+      mean: perStream.length ? Math.round((totalReceived / perStream.length) * 10) / 10 : 0,
+    },
+    server: serverStats,
+    cpuPerTaskUs: {
+      server: perTask(serverStats?.cpuMs ?? 0),
+      redis: perTask(redisCpuMs),
+      producers: perTask(producerStats.reduce((sum, s) => sum + s.cpuMs, 0)),
+      workers: perTask(snapshot.workers.reduce((sum, s) => sum + s.cpuMs, 0)),
+    },
+    redisCpuMs,
+    redisCallsPerTask: callsPerTask(callsBefore, callsAfter, totalReceived),
+    timeline: mergeTimeline(leases.map((l) => l.timeline)),
+  };
+}
+
+/** Per-second claim latency, merged over the worker processes. */
+function mergeTimeline(series: readonly string[][]): TimelinePoint[] {
+  const seconds = Math.max(0, ...series.map((s) => s.length));
+  const points: TimelinePoint[] = [];
+  for (let t = 0; t < seconds; t++) {
+    const h = mergeEncoded(series.map((s) => s[t]));
+    const summary = summarize(h);
+    points.push({ t, count: summary.count, p50: summary.p50, p99: summary.p99, max: summary.max });
+  }
+  return points;
+}
+
+/** Commands per task between two `commandCalls()` readings; the bench's own INFO calls left out. */
+function callsPerTask(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  tasks: number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [cmd, n] of Object.entries(after)) {
+    if (cmd === 'info' || tasks === 0) continue;
+    const delta = n - (before[cmd] ?? 0);
+    if (delta > 0) out[cmd] = Math.round((delta / tasks) * 100) / 100;
+  }
+  return out;
+}

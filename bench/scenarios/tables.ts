@@ -1,0 +1,123 @@
+import type { LatencySummary } from '../core/histogram.js';
+import type { Table } from '../core/report.js';
+import type { PhaseResult } from '../run/phase.js';
+
+/** Columns of a latency row. */
+export const LATENCY_COLUMNS = ['count', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms'];
+
+export function latencyCells(s: LatencySummary): (string | number)[] {
+  return [s.count, s.p50, s.p90, s.p99, s.p999, s.max];
+}
+
+/** BullMQ ÷ codeQ of each latency figure: above 1 means codeQ is faster. */
+export function ratioCells(codeq: LatencySummary, other: LatencySummary): (string | number)[] {
+  const r = (a: number, b: number): string => (a > 0 ? `${(b / a).toFixed(2)}x` : '-');
+  return [
+    '',
+    r(codeq.p50, other.p50),
+    r(codeq.p90, other.p90),
+    r(codeq.p99, other.p99),
+    r(codeq.p999, other.p999),
+    r(codeq.max, other.max),
+  ];
+}
+
+/** One latency figure of every phase, with the BullMQ ÷ codeQ ratio when both ran. */
+export function latencyTable(
+  title: string,
+  phases: readonly PhaseResult[],
+  pick: (p: PhaseResult) => LatencySummary,
+): Table {
+  const rows = phases.map((p) => [rowName(p), ...latencyCells(pick(p))]);
+  const codeq = phases.find((p) => p.system === 'codeq');
+  const bullmq = phases.find((p) => p.system === 'bullmq');
+  if (codeq && bullmq) rows.push(['BullMQ ÷ codeQ', ...ratioCells(pick(codeq), pick(bullmq))]);
+  return { title, columns: ['system', ...LATENCY_COLUMNS], rows };
+}
+
+/** Rates and counts of every phase. */
+export function flowTable(phases: readonly PhaseResult[]): Table {
+  return {
+    title: 'Flow',
+    columns: [
+      'system',
+      'target /s',
+      'sent /s',
+      'delivered /s',
+      'sent',
+      'received',
+      'completed',
+      'failed',
+      'producer lag ms',
+      'drained',
+    ],
+    rows: phases.map((p) => [
+      rowName(p),
+      p.targetRate || 'max',
+      p.sendRate,
+      p.deliveredRate,
+      p.sent,
+      p.received,
+      p.completed,
+      p.failed,
+      p.producerLagMs,
+      p.drained ? 'yes' : 'NO',
+    ]),
+  };
+}
+
+/** What the server process and Redis spent, per phase. */
+export function processTable(phases: readonly PhaseResult[]): Table {
+  return {
+    title: 'Server process and CPU per task (server, Redis, producers, workers)',
+    columns: [
+      'system',
+      'GC max ms',
+      'GC total ms',
+      'GCs',
+      'loop p99 ms',
+      'loop max ms',
+      'RSS peak MB',
+      'server µs/task',
+      'Redis µs/task',
+      'producers µs/task',
+      'workers µs/task',
+    ],
+    rows: phases.map((p) => [
+      rowName(p),
+      p.server ? p.server.gcMaxMs : '-',
+      p.server ? p.server.gcTotalMs : '-',
+      p.server ? p.server.gcCount : '-',
+      p.server ? p.server.eventLoopP99Ms : '-',
+      p.server ? p.server.eventLoopMaxMs : '-',
+      p.server ? Math.round(p.server.rssPeakBytes / 2 ** 20) : '-',
+      p.server ? p.cpuPerTaskUs.server : '-',
+      p.cpuPerTaskUs.redis,
+      p.cpuPerTaskUs.producers,
+      p.cpuPerTaskUs.workers,
+    ]),
+  };
+}
+
+/** Redis commands per task: the round trips each system pays. */
+export function redisCallsTable(phases: readonly PhaseResult[]): Table {
+  const commands = [...new Set(phases.flatMap((p) => Object.keys(p.redisCallsPerTask)))].sort();
+  return {
+    title: 'Redis commands per task',
+    columns: ['system', 'total', ...commands],
+    rows: phases.map((p) => [
+      rowName(p),
+      Math.round(Object.values(p.redisCallsPerTask).reduce((a, b) => a + b, 0) * 100) / 100,
+      ...commands.map((c) => p.redisCallsPerTask[c] ?? 0),
+    ]),
+  };
+}
+
+function rowName(p: PhaseResult): string {
+  return p.label ? `${p.system} ${p.label}`.trim() : p.system;
+}
+
+/** Drops the per-second timeline from phases for compact JSON tables. */
+export function withoutTimeline(phases: readonly PhaseResult[]): Omit<PhaseResult, 'timeline'>[] {
+  return phases.map(({ timeline: _timeline, ...rest }) => rest);
+}

@@ -1,0 +1,44 @@
+/**
+ * Child process running one codeQ server (CodeqServer from src/, in-process) for the
+ * bench, apart from the load generator, and reporting what it spent: GC, event-loop
+ * delay, CPU, RSS and, on request, its heap after a full collection.
+ */
+import { serverConfig, type ServerConfig } from '../../src/config/server-config.js';
+import type { LeaseStore } from '../../src/lease-store/lease-store.js';
+import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
+import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
+import { CodeqServer } from '../../src/server/codeq-server.js';
+import { serveParent } from '../core/child-process.js';
+import { ProcessWatch, settledHeapBytes } from '../core/process-stats.js';
+
+/** Arguments of the `start` command. */
+export interface ServerStartArgs {
+  /** Redis to use; unset runs the in-memory store. */
+  redisUrl?: string;
+  keyPrefix?: string;
+  config?: Partial<ServerConfig>;
+}
+
+const watch = new ProcessWatch();
+let server: CodeqServer | undefined;
+
+serveParent({
+  start: async (args: ServerStartArgs) => {
+    const store: LeaseStore = args.redisUrl
+      ? await RedisStore.connect({ url: args.redisUrl, keyPrefix: args.keyPrefix ?? 'codeq' })
+      : new MemoryStore();
+    // Workers are stopped before the server, so a short drain grace only bounds a failed run.
+    server = new CodeqServer(serverConfig({ listen: '127.0.0.1:0', drainGraceMs: 1_000, ...args.config }), {
+      store,
+    });
+    await server.start();
+    return { port: server.port };
+  },
+  statsReset: () => watch.reset(),
+  stats: () => watch.read(),
+  heap: () => settledHeapBytes(),
+  shutdown: async () => {
+    watch.stop();
+    await server?.stop();
+  },
+});
