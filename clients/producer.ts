@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import type { CancelTaskResponse__Output } from '../src/api/generated/codeq/v1/CancelTaskResponse.js';
 import type { CompleteResponse__Output } from '../src/api/generated/codeq/v1/CompleteResponse.js';
 import type { EnqueueBatchResponse__Output } from '../src/api/generated/codeq/v1/EnqueueBatchResponse.js';
@@ -10,6 +11,7 @@ import type { WorkerServiceClient } from '../src/api/generated/codeq/v1/WorkerSe
 import { codeqProto } from '../src/api/proto.js';
 import { msToDuration, timestampToMs } from '../src/api/time.js';
 import type { TaskState } from '../src/domain/task.js';
+import { headersOf } from '../src/telemetry/trace-context.js';
 import { toBytes, type Bytes } from './bytes.js';
 
 /** Options of {@link Producer}. */
@@ -47,7 +49,11 @@ export interface TaskOptions {
   };
   /** Within the server's window, the same key on the same queue returns the first task's id. */
   idempotencyKey?: string;
-  /** Free-form metadata delivered with the task. */
+  /**
+   * Free-form metadata delivered with the task. Unless it already holds a `traceparent`,
+   * the producer adds the W3C `traceparent`/`tracestate` of the active span (if any), so
+   * the task's trace continues on the server and the worker.
+   */
   headers?: Record<string, string>;
 }
 
@@ -181,6 +187,15 @@ export function toEnqueueRequest(queue: string, payload: Bytes, options: TaskOpt
   }
   if (options.idempotencyKey !== undefined) request.idempotencyKey = options.idempotencyKey;
   if (options.headers !== undefined) request.headers = { ...options.headers };
+  return withTraceContext(request);
+}
+
+/** Adds the active span's W3C trace context to the task's headers, unless they carry one. */
+function withTraceContext(request: EnqueueRequest): EnqueueRequest {
+  if (request.headers?.traceparent !== undefined) return request;
+  const sc = trace.getSpanContext(context.active());
+  if (!sc || !isSpanContextValid(sc)) return request;
+  request.headers = { ...request.headers, ...headersOf(sc) };
   return request;
 }
 

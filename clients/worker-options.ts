@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
+import { trace, type TracerProvider } from '@opentelemetry/api';
 import type { TaskHandler } from './worker-task.js';
 
 /** Where the worker reports what it cannot report through an exception or an event. */
@@ -41,6 +42,11 @@ export interface WorkerOptions {
   settleTimeoutMs?: number;
   /** Default: `console.warn` for real problems, nothing for routine events. */
   logger?: WorkerLogger;
+  /**
+   * Where the `codeq.process` and `codeq.settle` spans go. Default: the global provider
+   * (`trace.getTracerProvider()`), which makes no-op spans until an SDK registers one.
+   */
+  tracerProvider?: TracerProvider;
 }
 
 /** {@link WorkerOptions} with every default filled in and checked. */
@@ -58,6 +64,7 @@ export interface ResolvedWorkerOptions {
   shutdownGraceMs: number;
   settleTimeoutMs: number;
   logger: WorkerLogger;
+  tracerProvider: TracerProvider;
 }
 
 const consoleLogger: WorkerLogger = {
@@ -92,6 +99,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     shutdownGraceMs: options.shutdownGraceMs ?? 30_000,
     settleTimeoutMs: options.settleTimeoutMs ?? 5_000,
     logger: options.logger ?? consoleLogger,
+    tracerProvider: options.tracerProvider ?? trace.getTracerProvider(),
   };
   // Credit is a uint32 on the wire; a fractional or huge concurrency cannot be granted.
   if (!Number.isInteger(resolved.concurrency) || resolved.concurrency < 1 || resolved.concurrency > 0xffff)

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
+import type { Span } from '@opentelemetry/api';
 import type { ClaimRequest } from '../src/api/generated/codeq/v1/ClaimRequest.js';
 import type {
   ClaimResponse__Output,
@@ -9,6 +10,7 @@ import type {
 import type { WorkerServiceClient } from '../src/api/generated/codeq/v1/WorkerService.js';
 import { codeqProto } from '../src/api/proto.js';
 import { msToDuration, timestampToMs } from '../src/api/time.js';
+import { WorkerTracer, type TaskSpans } from '../src/telemetry/worker-tracer.js';
 import { Backoff } from './backoff.js';
 import { ClaimSession } from './claim-session.js';
 import { LeaseExtender, type ExtendableLease } from './lease-extender.js';
@@ -31,6 +33,7 @@ interface Running extends ExtendableLease {
   readonly controller: AbortController;
   /** The server refused an extension: results would be refused too, so none is sent. */
   lost: boolean;
+  readonly spans: TaskSpans;
 }
 
 /** Pause before a settle or extension the server could not apply is sent again, in ms. */
@@ -62,6 +65,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#scheduleFlush();
     },
   );
+  readonly #tracer: WorkerTracer;
+  /** `codeq.settle` spans awaiting the server's outcome, by lease id. */
+  readonly #settleSpans = new Map<string, Span>();
   #state: WorkerState = 'INITIALIZED';
   #client: WorkerServiceClient | undefined;
   #session: ClaimSession | undefined;
@@ -75,6 +81,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   constructor(options: WorkerOptions) {
     super();
     this.#options = resolveWorkerOptions(options);
+    this.#tracer = new WorkerTracer(this.#options.tracerProvider, this.#options.workerId);
     this.#backoff = new Backoff(this.#options.reconnectInitialBackoffMs, this.#options.reconnectMaxBackoffMs);
   }
 
@@ -160,6 +167,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // Detached first, so its closing is not mistaken for a failure to recover from.
     this.#session = undefined;
     if (session) await session.end(Math.max(0, deadline - Date.now()));
+    for (const span of this.#settleSpans.values())
+      WorkerTracer.abandoned(span, 'settle unacknowledged when the worker stopped');
+    this.#settleSpans.clear();
     this.#client?.close();
     this.#setState('STOPPED');
   }
@@ -243,11 +253,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       leaseMs,
       nextExtendAt: Date.now() + leaseMs / 2,
       lost: false,
+      spans: this.#tracer.startProcess(task),
     };
     this.#running.set(task.leaseId, entry);
     this.#extender.scheduled(entry);
     const context = { signal: entry.controller.signal, extend: (ms?: number) => this.#extendNow(entry, ms) };
-    runHandler(this.#options.handler, task, context)
+    this.#tracer
+      .run(entry.spans, () => runHandler(this.#options.handler, task, context))
       .then((settle) => this.#finish(entry, settle))
       .catch((err: unknown) => this.#reportError(err instanceof Error ? err : new Error(String(err))));
   }
@@ -255,9 +267,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #finish(entry: Running, settle: HandlerSettle): void {
     const { leaseId, id: taskId } = entry.task;
     // Not ours any more: stop() gave up on it and released the lease.
-    if (this.#running.get(leaseId) !== entry) return;
+    if (this.#running.get(leaseId) !== entry) {
+      entry.spans.process.end();
+      return;
+    }
     this.#running.delete(leaseId);
-    if (!entry.lost) {
+    const error = settle.kind === 'FAIL' ? settle.error : undefined;
+    if (entry.lost) {
+      this.#tracer.finishProcess(entry.spans, entry.task, settle.kind, error ?? 'lease lost')?.end();
+    } else {
+      const span = this.#tracer.finishProcess(entry.spans, entry.task, settle.kind, error);
+      if (span) this.#settleSpans.set(leaseId, span);
       if (settle.kind === 'COMPLETE') this.#outbox.complete(leaseId, settle.result, taskId);
       else this.#outbox.fail(leaseId, settle.error, settle.permanent, settle.retryDelayMs, taskId);
     }
@@ -301,6 +321,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return;
     }
     const settle = this.#outbox.ack(leaseId);
+    const span = this.#settleSpans.get(leaseId);
+    if (span) {
+      this.#settleSpans.delete(leaseId);
+      WorkerTracer.settled(span, code, message);
+    }
     if (code === grpc.status.OK) return;
     const taskId = settle?.taskId ?? entry?.task.id;
     if (settle?.kind === 'COMPLETE' && code === grpc.status.RESOURCE_EXHAUSTED) {

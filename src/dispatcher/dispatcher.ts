@@ -1,6 +1,9 @@
 import type { Lease } from '../domain/task.js';
-import type { LeaseStore } from '../lease-store/lease-store.js';
+import type { ClaimResult, LeaseStore } from '../lease-store/lease-store.js';
+import type { ClaimPathTracer, DispatchTrace } from '../telemetry/claim-path-tracer.js';
+import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
+import { nowMs } from '../telemetry/span-helpers.js';
 
 /**
  * Something that takes leases: in the server, one Claim stream. The dispatcher never
@@ -13,8 +16,11 @@ export interface Consumer {
   readonly leaseMs: number;
   /** How many more leases it can take now: its unused credit, or 0 while it cannot write. */
   capacity(): number;
-  /** Takes leases claimed for it; never more than it had capacity for. */
-  deliver(queue: string, leases: Lease[]): void;
+  /**
+   * Takes leases claimed for it; never more than it had capacity for. `dispatch` is the
+   * claim's trace when tracing is on: the consumer adds its delivery's spans to it.
+   */
+  deliver(queue: string, leases: Lease[], dispatch?: DispatchTrace): void;
 }
 
 export interface DispatcherOptions {
@@ -25,6 +31,10 @@ export interface DispatcherOptions {
   /** Delay before retrying a queue after the store failed, in ms. Default 250. */
   retryDelayMs?: number;
   logger?: Logger;
+  /** The claim-path spans (`codeq.dispatch`, `codeq.redis.claim`). Default: none. */
+  tracer?: ClaimPathTracer | undefined;
+  /** Counts leases, claim latency, expired leases and deaths. Default: none. */
+  metrics?: CodeqMetrics | undefined;
 }
 
 interface Slot {
@@ -66,8 +76,12 @@ export class Dispatcher {
   private readonly claimBatch: number;
   private readonly retryDelayMs: number;
   private readonly logger: Logger;
+  private readonly tracer: ClaimPathTracer | undefined;
+  private readonly metrics: CodeqMetrics | undefined;
   private readonly sweep: NodeJS.Timeout;
   private passScheduled = false;
+  /** When the wake-up or credit that scheduled the coming pass arrived (ms), the start of its dispatch spans. */
+  private passRequestedAt = 0;
   private rotation = 0;
   private stopped = false;
 
@@ -78,6 +92,8 @@ export class Dispatcher {
     this.claimBatch = options.claimBatch ?? 256;
     this.retryDelayMs = options.retryDelayMs ?? 250;
     this.logger = options.logger ?? silentLogger;
+    this.tracer = options.tracer;
+    this.metrics = options.metrics?.enabled ? options.metrics : undefined;
     store.listen({
       ready: (queue) => this.signalReady(queue),
       due: (queue, inMs) => this.armTimer(this.queue(queue), inMs),
@@ -189,6 +205,7 @@ export class Dispatcher {
   private schedulePass(): void {
     if (this.passScheduled || this.stopped) return;
     this.passScheduled = true;
+    if (this.tracer) this.passRequestedAt = nowMs();
     setImmediate(() => this.pass());
   }
 
@@ -247,35 +264,57 @@ export class Dispatcher {
       }
     }
     for (const [state, byLease] of plans) {
-      for (const [leaseMs, reservations] of byLease) void this.claim(state, leaseMs, reservations);
+      for (const [leaseMs, reservations] of byLease)
+        void this.claim(state, leaseMs, reservations, this.passRequestedAt);
     }
   }
 
-  private async claim(state: QueueState, leaseMs: number, reservations: Reservation[]): Promise<void> {
+  private async claim(
+    state: QueueState,
+    leaseMs: number,
+    reservations: Reservation[],
+    requestedAt = 0,
+  ): Promise<void> {
     const want = reservations.reduce((sum, r) => sum + r.count, 0);
     const gen = state.wakeGen;
     state.inflight++;
-    let leases: Lease[];
-    let nextDueInMs: number | null;
+    // A reap (want 0) serves no one: only claims for streams get a dispatch span.
+    const dispatch =
+      this.tracer && want > 0
+        ? this.tracer.startDispatch(state.name, want, requestedAt || nowMs())
+        : undefined;
+    let result: ClaimResult;
     try {
-      ({ leases, nextDueInMs } = await this.store.claim(state.name, want, leaseMs));
+      result = dispatch
+        ? await dispatch.claim(() => this.store.claim(state.name, want, leaseMs))
+        : await this.store.claim(state.name, want, leaseMs);
     } catch (err) {
+      dispatch?.fail(err);
       state.inflight--;
       for (const r of reservations) this.unreserve(r.consumer, r.count);
       this.logger.warn('claim failed; retrying', { queue: state.name, error: err });
       this.armTimer(state, this.retryDelayMs);
       return;
     }
+    const { leases, nextDueInMs } = result;
     state.inflight--;
+    if (result.expired) this.metrics?.reaped(state.name, result.expired, result.dead ?? 0);
     if (leases.length < want && state.wakeGen === gen) state.maybeReady = false;
     if (nextDueInMs !== null) this.armTimer(state, nextDueInMs);
-    this.deal(state.name, leases, reservations);
+    this.deal(state.name, leases, reservations, leaseMs, dispatch);
+    dispatch?.end(leases.length);
     this.forgetIfIdle(state);
     this.schedulePass();
   }
 
   /** Deals leases round-robin over the reservations, one each in turn. */
-  private deal(queue: string, leases: Lease[], reservations: Reservation[]): void {
+  private deal(
+    queue: string,
+    leases: Lease[],
+    reservations: Reservation[],
+    leaseMs: number,
+    dispatch: DispatchTrace | undefined,
+  ): void {
     const shares: Lease[][] = reservations.map(() => []);
     let next = 0;
     for (const lease of leases) {
@@ -288,8 +327,12 @@ export class Dispatcher {
       const live = this.unreserve(r.consumer, r.count);
       const share = shares[i]!;
       if (share.length === 0) return;
-      if (live) r.consumer.deliver(queue, share);
-      else orphans.push(...share);
+      if (live) {
+        r.consumer.deliver(queue, share, dispatch);
+        this.metrics?.leased(queue, share, leaseMs);
+      } else {
+        orphans.push(...share);
+      }
     });
     if (orphans.length > 0) void this.giveBack(queue, orphans);
   }

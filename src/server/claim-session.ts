@@ -12,6 +12,7 @@ import { CodeqError, InvalidArgumentError, TooLargeError } from '../domain/error
 import { parseLeaseId } from '../domain/lease-id.js';
 import type { Lease, LeaseRef, SettleOp, SettleResult } from '../domain/task.js';
 import type { Consumer } from '../dispatcher/dispatcher.js';
+import type { DeliveryTrace, DispatchTrace } from '../telemetry/claim-path-tracer.js';
 import { grpcCode } from './grpc-status.js';
 import { leaseMessage } from './messages.js';
 import { extensionMs, MAX_ERROR_CHARS, retryDelayMs, toOpenParams } from './validation.js';
@@ -48,6 +49,8 @@ export class ClaimSession implements Consumer {
   private settling = 0;
   private outcomes: Outcome[] = [];
   private outcomesQueued = false;
+  /** Traced lease messages the transport took only after pushing back: their write spans end at 'drain'. */
+  private backpressured: DeliveryTrace[] = [];
 
   constructor(
     private readonly call: ClaimCall,
@@ -60,6 +63,7 @@ export class ClaimSession implements Consumer {
     call.on('error', () => this.close());
     call.on('close', () => this.close());
     call.on('drain', () => {
+      for (const delivery of this.backpressured.splice(0)) delivery.written(true);
       this.writable = true;
       call.resume();
       this.ctx.dispatcher.poke();
@@ -70,28 +74,56 @@ export class ClaimSession implements Consumer {
     return this.state === 'OPEN' && this.writable ? this.permits : 0;
   }
 
-  deliver(_queue: string, leases: Lease[]): void {
+  /** Credit granted and not used by a lease yet (0 once the stream stopped taking leases). */
+  get unusedCredit(): number {
+    return this.state === 'OPEN' ? this.permits : 0;
+  }
+
+  deliver(_queue: string, leases: Lease[], dispatch?: DispatchTrace): void {
     this.permits -= leases.length;
     // Split large batches so every message stays well under a client's default 4 MiB limit.
-    let batch: LeaseMessage[] = [];
+    let from = 0;
     let bytes = 0;
-    for (const lease of leases) {
-      const message = leaseMessage(lease);
-      this.outstanding.set(message.leaseId!, {
-        queue: lease.task.queue,
-        taskId: lease.task.id,
-        token: lease.token,
-      });
-      const size = lease.task.payload.length + 256;
-      if (batch.length > 0 && bytes + size > MESSAGE_BUDGET) {
-        this.send({ leases: batch });
-        batch = [];
+    for (let i = 0; i < leases.length; i++) {
+      const size = leases[i]!.task.payload.length + 256;
+      if (i > from && bytes + size > MESSAGE_BUDGET) {
+        this.sendLeases(leases, from, i, dispatch);
+        from = i;
         bytes = 0;
       }
-      batch.push(message);
       bytes += size;
     }
-    if (batch.length > 0) this.send({ leases: batch });
+    if (from < leases.length) this.sendLeases(leases, from, leases.length, dispatch);
+  }
+
+  /**
+   * Sends `leases[from, to)` in one Leases message, encoded here so that a traced delivery
+   * times `codeq.serialize` (building and encoding) apart from `codeq.stream.write`.
+   */
+  private sendLeases(leases: Lease[], from: number, to: number, dispatch: DispatchTrace | undefined): void {
+    const delivery = dispatch?.delivery(this.id, this.workerId);
+    const messages: LeaseMessage[] = [];
+    for (let i = from; i < to; i++) {
+      const lease = leases[i]!;
+      const message = leaseMessage(lease);
+      const leaseId = message.leaseId!;
+      this.outstanding.set(leaseId, { queue: lease.task.queue, taskId: lease.task.id, token: lease.token });
+      // The worker's spans continue the trace of this delivery's queue_wait span.
+      if (delivery)
+        message.task!.headers = delivery.lease(lease.task, leaseId, lease.deadline - this.leaseMs);
+      messages.push(message);
+    }
+    if (this.state === 'CLOSED') {
+      delivery?.serialized(0);
+      delivery?.abandoned();
+      return;
+    }
+    const encoded = this.ctx.encodeClaimResponse({ leases: messages });
+    delivery?.serialized(encoded.length);
+    const accepted = this.write(encoded);
+    if (!delivery) return;
+    if (accepted) delivery.written();
+    else this.backpressured.push(delivery);
   }
 
   /** Server shutdown: tell the worker, stop leasing, and end once nothing is outstanding. */
@@ -164,6 +196,7 @@ export class ClaimSession implements Consumer {
     this.leaseMs = params.leaseMs;
     this.workerId = params.workerId;
     this.state = 'OPEN';
+    for (const queue of this.queues) this.ctx.metrics.queueSeen(queue);
     this.send({ opened: { sessionId: this.id, leaseDuration: msToDuration(this.leaseMs) } });
     this.ctx.dispatcher.add(this);
   }
@@ -263,12 +296,17 @@ export class ClaimSession implements Consumer {
   }
 
   private send(message: ClaimResponse): void {
-    if (this.state === 'CLOSED') return;
-    if (!this.call.write(message)) {
-      // Stop leasing to this stream and stop reading its requests until the transport drains.
-      this.writable = false;
-      this.call.pause();
-    }
+    if (this.state !== 'CLOSED') this.write(message);
+  }
+
+  /** Writes a message (or one already encoded); false when the transport pushed back. */
+  private write(message: ClaimResponse | Buffer): boolean {
+    // The Claim method's serializer passes an encoded Buffer through (codeq-server.ts).
+    if (this.call.write(message as ClaimResponse)) return true;
+    // Stop leasing to this stream and stop reading its requests until the transport drains.
+    this.writable = false;
+    this.call.pause();
+    return false;
   }
 
   private endIfDrained(): void {
@@ -305,6 +343,7 @@ export class ClaimSession implements Consumer {
   private close(): void {
     if (this.state === 'CLOSED') return;
     this.state = 'CLOSED';
+    for (const delivery of this.backpressured.splice(0)) delivery.abandoned();
     this.ctx.dispatcher.remove(this);
     this.abandonOutstanding();
     this.onClosed(this);

@@ -1,9 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import type { ClaimResponse } from '../api/generated/codeq/v1/ClaimResponse.js';
 import { codeqProto } from '../api/proto.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { Dispatcher } from '../dispatcher/dispatcher.js';
 import type { LeaseStore } from '../lease-store/lease-store.js';
+import { ClaimPathTracer } from '../telemetry/claim-path-tracer.js';
+import { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
+import { INSTRUMENTATION_SCOPE } from '../telemetry/semconv.js';
 import type { ClaimSession } from './claim-session.js';
 import type { ServerContext } from './server-context.js';
 import { SettleBatcher } from './settle-batcher.js';
@@ -25,6 +30,13 @@ export interface CodeqServerDeps {
   /** Close the store on stop. Default true. */
   ownsStore?: boolean;
   logger?: Logger;
+  /**
+   * Traces the claim path (DESIGN.md, "Claim path stages") with this provider. Default:
+   * no tracing at all, not even no-op spans; pass `trace.getTracerProvider()` for the global one.
+   */
+  tracerProvider?: TracerProvider | undefined;
+  /** Reports codeQ's metrics (codeq-metrics.ts) through this provider. Default: none. */
+  meterProvider?: MeterProvider | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -43,17 +55,36 @@ export class CodeqServer {
     private readonly deps: CodeqServerDeps,
   ) {
     const logger = deps.logger ?? silentLogger;
+    const storeName = deps.store.constructor.name.replace(/Store$/, '').toLowerCase() || 'store';
+    const tracer = deps.tracerProvider ? new ClaimPathTracer(deps.tracerProvider, storeName) : undefined;
+    const metrics = new CodeqMetrics(deps.meterProvider?.getMeter(INSTRUMENTATION_SCOPE), {
+      stats: (queue) => deps.store.stats(queue),
+      streams: () => {
+        let credit = 0;
+        for (const session of this.sessions) credit += session.unusedCredit;
+        return { open: this.sessions.size, credit };
+      },
+    });
     const dispatcher = new Dispatcher(deps.store, {
       claimBatch: config.claimBatch,
       sweepIntervalMs: config.sweepIntervalMs,
       logger,
+      tracer,
+      metrics,
     });
+    const proto = codeqProto().codeq.v1;
+    const workerService = proto.WorkerService.service;
+    const claim = workerService.Claim;
+    const encode = claim.responseSerialize as (message: ClaimResponse) => Buffer;
     this.ctx = {
       config,
       store: deps.store,
       dispatcher,
-      settler: new SettleBatcher(deps.store),
+      settler: new SettleBatcher(deps.store, undefined, { tracer, metrics }),
       logger,
+      tracer,
+      metrics,
+      encodeClaimResponse: encode,
       isDraining: () => this.stateValue !== 'RUNNING',
     };
     this.grpcServer = new grpc.Server({
@@ -67,9 +98,18 @@ export class CodeqServer {
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 5_000,
     });
-    const proto = codeqProto().codeq.v1;
     this.grpcServer.addService(proto.TaskService.service, taskServiceHandlers(this.ctx));
-    this.grpcServer.addService(proto.WorkerService.service, workerServiceHandlers(this.ctx, this.sessions));
+    // Claim streams write leases they encoded themselves (ClaimSession.sendLeases): pass
+    // a Buffer through, encode anything else as usual.
+    const passThrough = {
+      ...workerService,
+      Claim: {
+        ...claim,
+        responseSerialize: (value: ClaimResponse | Buffer) =>
+          Buffer.isBuffer(value) ? value : encode(value),
+      },
+    };
+    this.grpcServer.addService(passThrough, workerServiceHandlers(this.ctx, this.sessions));
   }
 
   get state(): ServerState {

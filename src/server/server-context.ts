@@ -1,7 +1,10 @@
 import type { ServerConfig } from '../config/server-config.js';
 import type { Dispatcher } from '../dispatcher/dispatcher.js';
 import type { LeaseStore } from '../lease-store/lease-store.js';
+import type { ClaimPathTracer } from '../telemetry/claim-path-tracer.js';
+import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { ClaimResponse } from '../api/generated/codeq/v1/ClaimResponse.js';
 import type { SettleBatcher } from './settle-batcher.js';
 
 /** What the RPC handlers of one server share. */
@@ -11,5 +14,14 @@ export interface ServerContext {
   readonly dispatcher: Dispatcher;
   readonly settler: SettleBatcher;
   readonly logger: Logger;
+  /** The claim-path spans; undefined when tracing is off, so call sites skip all span work. */
+  readonly tracer: ClaimPathTracer | undefined;
+  readonly metrics: CodeqMetrics;
+  /**
+   * Encodes a ClaimResponse with the Claim method's own serializer. A stream may write the
+   * Buffer it returns: the service passes Buffers through, so leases are encoded once,
+   * and the encoding is timed apart from the write.
+   */
+  encodeClaimResponse(message: ClaimResponse): Buffer;
   isDraining(): boolean;
 }

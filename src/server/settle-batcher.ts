@@ -1,10 +1,21 @@
 import type { SettleOp, SettleResult } from '../domain/task.js';
 import type { LeaseStore } from '../lease-store/lease-store.js';
+import type { ClaimPathTracer } from '../telemetry/claim-path-tracer.js';
+import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
+import { nowMs } from '../telemetry/span-helpers.js';
 
 interface Pending {
   op: SettleOp;
+  /** When the settle reached the server (wall clock, ms), for the settle latency. */
+  queuedAt: number;
   resolve: (result: SettleResult) => void;
   reject: (err: unknown) => void;
+}
+
+/** What a SettleBatcher reports to, besides its callers. */
+export interface SettleTelemetry {
+  tracer?: ClaimPathTracer | undefined;
+  metrics?: CodeqMetrics | undefined;
 }
 
 /**
@@ -18,6 +29,7 @@ export class SettleBatcher {
   constructor(
     private readonly store: LeaseStore,
     private readonly maxBatch = 512,
+    private readonly telemetry: SettleTelemetry = {},
   ) {}
 
   /** Settles one op with the next batch of its queue. */
@@ -25,7 +37,12 @@ export class SettleBatcher {
     return new Promise((resolve, reject) => {
       let list = this.pending.get(queue);
       if (!list) this.pending.set(queue, (list = []));
-      list.push({ op, resolve, reject });
+      list.push({
+        op,
+        queuedAt: this.telemetry.metrics?.enabled || this.telemetry.tracer ? nowMs() : 0,
+        resolve,
+        reject,
+      });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -44,11 +61,16 @@ export class SettleBatcher {
   }
 
   private async run(queue: string, list: Pending[]): Promise<void> {
+    const { tracer, metrics } = this.telemetry;
+    const ops = list.map((p) => p.op);
     try {
-      const results = await this.store.settle(
-        queue,
-        list.map((p) => p.op),
-      );
+      const results = tracer
+        ? await tracer.settleBatch(queue, ops.length, list[0]!.queuedAt, () => this.store.settle(queue, ops))
+        : await this.store.settle(queue, ops);
+      if (metrics?.enabled) {
+        const now = nowMs();
+        list.forEach((p, i) => metrics.settled(queue, p.op, results[i]!, now - p.queuedAt));
+      }
       list.forEach((p, i) => p.resolve(results[i]!));
     } catch (err) {
       for (const p of list) p.reject(err);

@@ -1,6 +1,7 @@
-import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import type { TaskServiceHandlers } from '../api/generated/codeq/v1/TaskService.js';
 import { TaskNotFoundError } from '../domain/errors.js';
+import type { EnqueueResult, NewTask } from '../domain/task.js';
 import { toGrpcStatus } from './grpc-status.js';
 import { taskMessage } from './messages.js';
 import type { ServerContext } from './server-context.js';
@@ -9,26 +10,48 @@ import { toNewTask, toNewTasks, validateQueue, validateTaskId } from './validati
 /** Runs a unary handler body, turning any thrown error into the call's status. */
 export function unary<Req, Res>(
   ctx: ServerContext,
-  body: (request: Req) => Promise<Res>,
+  body: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
 ): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
   return (call, callback) => {
-    body(call.request).then(
+    body(call.request, call).then(
       (response) => callback(null, response),
       (err: unknown) => callback(toGrpcStatus(err, ctx.logger)),
     );
   };
 }
 
+/** The W3C trace context a producer sent as call metadata, if any. */
+function traceMetadata(metadata: Metadata): Record<string, string> | undefined {
+  const [traceparent] = metadata.get('traceparent');
+  if (traceparent === undefined) return undefined;
+  const [tracestate] = metadata.get('tracestate');
+  return tracestate === undefined
+    ? { traceparent: String(traceparent) }
+    : { traceparent: String(traceparent), tracestate: String(tracestate) };
+}
+
+/** Stores tasks, under the `codeq.enqueue` span when tracing, and counts them. */
+async function store(ctx: ServerContext, tasks: NewTask[], metadata: Metadata): Promise<EnqueueResult[]> {
+  const run = () => ctx.store.enqueue(tasks);
+  const results = ctx.tracer ? await ctx.tracer.enqueue(traceMetadata(metadata), tasks, run) : await run();
+  if (ctx.metrics.enabled) {
+    results.forEach((r, i) => {
+      if (!r.duplicate) ctx.metrics.enqueued(tasks[i]!.queue, 1);
+    });
+  }
+  return results;
+}
+
 /** The producer's API: every task is validated whole before anything is stored. */
 export function taskServiceHandlers(ctx: ServerContext): TaskServiceHandlers {
   const limits = ctx.config;
   return {
-    Enqueue: unary(ctx, async (req) => {
-      const [result] = await ctx.store.enqueue([toNewTask(req, limits)]);
+    Enqueue: unary(ctx, async (req, call) => {
+      const [result] = await store(ctx, [toNewTask(req, limits)], call.metadata);
       return result!;
     }),
-    EnqueueBatch: unary(ctx, async (req) => {
-      const results = await ctx.store.enqueue(toNewTasks(req.tasks ?? [], limits));
+    EnqueueBatch: unary(ctx, async (req, call) => {
+      const results = await store(ctx, toNewTasks(req.tasks ?? [], limits), call.metadata);
       return { results };
     }),
     GetTask: unary(ctx, async (req) => {

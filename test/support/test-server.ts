@@ -16,7 +16,7 @@ import type { WorkerServiceClient } from '../../src/api/generated/codeq/v1/Worke
 import { codeqProto } from '../../src/api/proto.js';
 import { serverConfig, type ServerConfig } from '../../src/config/server-config.js';
 import type { LeaseStore } from '../../src/lease-store/lease-store.js';
-import { CodeqServer } from '../../src/server/codeq-server.js';
+import { CodeqServer, type CodeqServerDeps } from '../../src/server/codeq-server.js';
 
 /** A real server on a free port of 127.0.0.1. */
 export interface TestServer {
@@ -28,9 +28,10 @@ export interface TestServer {
 export async function startTestServer(
   store: LeaseStore,
   overrides: Partial<ServerConfig> = {},
+  deps: Omit<CodeqServerDeps, 'store'> = {},
 ): Promise<TestServer> {
   const config = serverConfig({ listen: '127.0.0.1:0', drainGraceMs: 2_000, ...overrides });
-  const server = new CodeqServer(config, { store, ownsStore: false });
+  const server = new CodeqServer(config, { ownsStore: false, ...deps, store });
   await server.start();
   return { server, address: `127.0.0.1:${server.port}`, stop: () => server.stop() };
 }

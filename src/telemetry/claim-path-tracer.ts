@@ -1,0 +1,297 @@
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  trace,
+  type Context,
+  type Link,
+  type Span,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import { ATTR, INSTRUMENTATION_SCOPE, PRODUCER_TRACEPARENT_HEADER, SPAN } from './semconv.js';
+import { failSpan, queueAttributes } from './span-helpers.js';
+import { headersOf, spanContextFromHeaders } from './trace-context.js';
+
+/** The parts of a task the claim-path spans read. */
+export interface TracedTask {
+  readonly id: string;
+  readonly queue: string;
+  readonly attempt: number;
+  readonly enqueueTime: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Links a batch span keeps to the traces of its tasks, at most. */
+const MAX_BATCH_LINKS = 128;
+
+/**
+ * The server's spans of the claim path (DESIGN.md, "Claim path stages"). Built only when
+ * tracing is on: the server holds `undefined` otherwise and skips every call, so tracing
+ * off costs one branch per call site and no allocation per task.
+ *
+ * Each span reads as one stage of a task's waterfall: `codeq.enqueue` → `codeq.redis.enqueue`
+ * under the producer's span; per claim round trip `codeq.dispatch` with `codeq.redis.claim`
+ * and, per stream written, `codeq.serialize` and `codeq.stream.write`; per delivered task
+ * `codeq.queue_wait` in the task's own trace, linked to the shared dispatch spans, so that a
+ * batch claim serving many traces never draws one task's wait inside another's trace.
+ */
+export class ClaimPathTracer {
+  readonly tracer: Tracer;
+
+  /** `store` names the lease store (`memory` or `redis`) on the store spans. */
+  constructor(
+    provider: TracerProvider,
+    private readonly store: string,
+  ) {
+    this.tracer = provider.getTracer(INSTRUMENTATION_SCOPE);
+  }
+
+  /**
+   * Traces one Enqueue (or EnqueueBatch) call around `run`, which stores the tasks. The
+   * parent is the producer's span: the task's `traceparent` header for a single task, else
+   * the call's own `traceparent` metadata; a batch links every task's producer span.
+   */
+  async enqueue<R extends { taskId: string; duplicate: boolean }>(
+    metadata: Readonly<Record<string, string>> | undefined,
+    tasks: readonly { queue: string; headers: Readonly<Record<string, string>> }[],
+    run: () => Promise<R[]>,
+  ): Promise<R[]> {
+    const single = tasks.length === 1 ? tasks[0] : undefined;
+    const producer = spanContextFromHeaders(single?.headers) ?? spanContextFromHeaders(metadata);
+    const parent = producer ? trace.setSpanContext(ROOT_CONTEXT, producer) : ROOT_CONTEXT;
+    const span = this.tracer.startSpan(
+      SPAN.enqueue,
+      { kind: SpanKind.SERVER, ...(single ? {} : { links: batchLinks(tasks) }) },
+      parent,
+    );
+    const recording = span.isRecording();
+    if (recording) {
+      const queue = tasks[0]?.queue ?? '';
+      span.setAttributes(queueAttributes(queue, 'send', 'enqueue'));
+      if (!single) span.setAttribute(ATTR.batchCount, tasks.length);
+    }
+    const storeSpan = this.tracer.startSpan(
+      SPAN.storeEnqueue,
+      { kind: SpanKind.CLIENT },
+      trace.setSpan(parent, span),
+    );
+    if (storeSpan.isRecording()) storeSpan.setAttribute(ATTR.store, this.store);
+    try {
+      const results = await run();
+      storeSpan.end();
+      if (recording && single && results[0]) {
+        span.setAttribute(ATTR.messageId, results[0].taskId);
+        if (results[0].duplicate) span.setAttribute(ATTR.duplicate, true);
+      }
+      span.end();
+      return results;
+    } catch (err) {
+      failSpan(storeSpan, err);
+      storeSpan.end();
+      failSpan(span, err);
+      span.end();
+      throw err;
+    }
+  }
+
+  /** Starts the `codeq.dispatch` span of one claim of `wanted` tasks, begun at `startTime` (ms) by a wake-up or credit. */
+  startDispatch(queue: string, wanted: number, startTime: number): DispatchTrace {
+    return new DispatchTrace(this.tracer, this.store, queue, wanted, startTime);
+  }
+
+  /** Traces one store call settling `count` ops of `queue`, gathered since `queuedAt` (ms). */
+  async settleBatch<R>(queue: string, count: number, queuedAt: number, run: () => Promise<R>): Promise<R> {
+    const span = this.tracer.startSpan(SPAN.settleBatch, { root: true, startTime: queuedAt });
+    if (span.isRecording()) {
+      span.setAttributes(queueAttributes(queue, 'settle', 'settle'));
+      span.setAttribute(ATTR.batchCount, count);
+    }
+    const storeSpan = this.tracer.startSpan(
+      SPAN.storeSettle,
+      { kind: SpanKind.CLIENT },
+      trace.setSpan(ROOT_CONTEXT, span),
+    );
+    if (storeSpan.isRecording()) storeSpan.setAttribute(ATTR.store, this.store);
+    try {
+      const result = await run();
+      storeSpan.end();
+      span.end();
+      return result;
+    } catch (err) {
+      failSpan(storeSpan, err);
+      storeSpan.end();
+      failSpan(span, err);
+      span.end();
+      throw err;
+    }
+  }
+}
+
+function batchLinks(tasks: readonly { headers: Readonly<Record<string, string>> }[]): Link[] {
+  const links: Link[] = [];
+  const seen = new Set<string>();
+  for (const task of tasks) {
+    const sc = spanContextFromHeaders(task.headers);
+    if (!sc || seen.has(sc.spanId)) continue;
+    seen.add(sc.spanId);
+    links.push({ context: sc });
+    if (links.length >= MAX_BATCH_LINKS) break;
+  }
+  return links;
+}
+
+/** One claim round trip: the `codeq.dispatch` span and what happens under it. */
+export class DispatchTrace {
+  readonly span: Span;
+  readonly context: Context;
+
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly store: string,
+    readonly queue: string,
+    wanted: number,
+    startTime: number,
+  ) {
+    this.span = tracer.startSpan(SPAN.dispatch, { root: true, startTime });
+    if (this.span.isRecording()) {
+      this.span.setAttributes(queueAttributes(queue, 'receive', 'dispatch'));
+      this.span.setAttribute(ATTR.claimWanted, wanted);
+    }
+    this.context = trace.setSpan(ROOT_CONTEXT, this.span);
+  }
+
+  /** Runs the claim script round trip under `codeq.redis.claim`. */
+  async claim<R extends { leases: readonly unknown[] }>(run: () => Promise<R>): Promise<R> {
+    const span = this.tracer.startSpan(SPAN.storeClaim, { kind: SpanKind.CLIENT }, this.context);
+    try {
+      const result = await run();
+      if (span.isRecording()) {
+        span.setAttribute(ATTR.store, this.store);
+        span.setAttribute(ATTR.batchCount, result.leases.length);
+      }
+      span.end();
+      return result;
+    } catch (err) {
+      failSpan(span, err);
+      span.end();
+      throw err;
+    }
+  }
+
+  /** Starts the delivery of some of the claimed leases to one stream: its `codeq.serialize` span opens now. */
+  delivery(sessionId: string, workerId: string): DeliveryTrace {
+    return new DeliveryTrace(this, this.tracer, sessionId, workerId);
+  }
+
+  /** The claim is dealt out: `leased` leases went to streams. */
+  end(leased: number): void {
+    if (this.span.isRecording()) this.span.setAttribute(ATTR.batchCount, leased);
+    this.span.end();
+  }
+
+  /** The claim failed. */
+  fail(err: unknown): void {
+    failSpan(this.span, err);
+    this.span.end();
+  }
+}
+
+interface Wait {
+  span: Span;
+  leasedAt: number;
+}
+
+/**
+ * One Leases message to one stream: `codeq.serialize` while it is built and encoded, then
+ * `codeq.stream.write` until grpc-js took it, and a `codeq.queue_wait` span per task in the
+ * task's own trace, linked to the dispatch, serialize and write spans that carried it.
+ */
+export class DeliveryTrace {
+  readonly #dispatch: DispatchTrace;
+  readonly #tracer: Tracer;
+  readonly #serialize: Span;
+  #write: Span | undefined;
+  readonly #waits: Wait[] = [];
+
+  constructor(dispatch: DispatchTrace, tracer: Tracer, sessionId: string, workerId: string) {
+    this.#dispatch = dispatch;
+    this.#tracer = tracer;
+    this.#serialize = tracer.startSpan(SPAN.serialize, {}, dispatch.context);
+    if (this.#serialize.isRecording()) {
+      this.#serialize.setAttribute(ATTR.sessionId, sessionId);
+      this.#serialize.setAttribute(ATTR.workerId, workerId);
+    }
+  }
+
+  /**
+   * Opens the `codeq.queue_wait` span of one leased task: from its enqueue time to
+   * `leasedAt` (both on the store clock), a child of the producer's span on the first
+   * attempt, a new trace linked to the producer's span on a retry. Returns the headers
+   * to deliver: `traceparent` names this span, so the worker's spans continue its trace,
+   * and the producer's own `traceparent` moves to {@link PRODUCER_TRACEPARENT_HEADER}.
+   */
+  lease(task: TracedTask, leaseId: string, leasedAt: number): Record<string, string> {
+    const producer = spanContextFromHeaders(task.headers);
+    const links: Link[] = [{ context: this.#dispatch.span.spanContext() }];
+    let parent: Context = ROOT_CONTEXT;
+    if (producer && task.attempt <= 1) parent = trace.setSpanContext(ROOT_CONTEXT, producer);
+    else if (producer) links.push({ context: producer });
+    const span = this.#tracer.startSpan(
+      SPAN.queueWait,
+      { startTime: task.enqueueTime, links, root: parent === ROOT_CONTEXT },
+      parent,
+    );
+    if (span.isRecording()) {
+      span.setAttributes(queueAttributes(task.queue, 'receive', 'lease'));
+      span.setAttribute(ATTR.messageId, task.id);
+      span.setAttribute(ATTR.attempt, task.attempt);
+      span.setAttribute(ATTR.leaseId, leaseId);
+    }
+    this.#waits.push({ span, leasedAt });
+    const headers: Record<string, string> = { ...task.headers };
+    delete headers.tracestate;
+    headers[PRODUCER_TRACEPARENT_HEADER] = task.headers.traceparent ?? '';
+    Object.assign(headers, headersOf(span.spanContext()));
+    return headers;
+  }
+
+  /** The message is encoded (`bytes` long): serialize ends, the write begins. */
+  serialized(bytes: number): void {
+    const count = this.#waits.length;
+    if (this.#serialize.isRecording()) {
+      this.#serialize.setAttribute(ATTR.batchCount, count);
+      this.#serialize.setAttribute(ATTR.bytes, bytes);
+    }
+    this.#serialize.end();
+    const write = this.#tracer.startSpan(SPAN.streamWrite, {}, this.#dispatch.context);
+    if (write.isRecording()) {
+      write.setAttribute(ATTR.batchCount, count);
+      write.setAttribute(ATTR.bytes, bytes);
+    }
+    this.#write = write;
+    const carried: Link[] = [{ context: this.#serialize.spanContext() }, { context: write.spanContext() }];
+    for (const wait of this.#waits) {
+      if (wait.span.isRecording()) wait.span.addLinks(carried);
+      wait.span.end(wait.leasedAt);
+    }
+    this.#waits.length = 0;
+  }
+
+  /** grpc-js took the message; `backpressure` when it only did at 'drain'. */
+  written(backpressure = false): void {
+    const write = this.#write;
+    if (!write) return;
+    this.#write = undefined;
+    if (backpressure && write.isRecording()) write.setAttribute(ATTR.backpressure, true);
+    write.end();
+  }
+
+  /** The stream ended before the write was taken. */
+  abandoned(): void {
+    const write = this.#write;
+    if (!write) return;
+    this.#write = undefined;
+    failSpan(write, new Error('stream closed before the write drained'));
+    write.end();
+  }
+}

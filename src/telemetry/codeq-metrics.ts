@@ -1,0 +1,200 @@
+import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
+import type { Lease, SettleOp, SettleResult } from '../domain/task.js';
+import type { QueueStats } from '../lease-store/lease-store.js';
+import { ATTR } from './semconv.js';
+
+/** What the gauges read when a reader collects. */
+export interface MetricSources {
+  /** The store's counts for one queue. */
+  stats(queue: string): Promise<QueueStats>;
+  /** Open Claim streams, and the credit they were granted and have not used. */
+  streams(): { open: number; credit: number };
+}
+
+/** Queues with their own series, at most; later ones share the series of `OTHER_QUEUE`. */
+export const MAX_QUEUES = 1000;
+const OTHER_QUEUE = '_other';
+
+/** Buckets of the latency histograms, in seconds: 0.5 ms to 5 min. */
+const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
+];
+
+/** Per-queue counts since start, read by the observable counters at collection. */
+interface QueueSeries {
+  readonly attributes: Attributes;
+  enqueued: number;
+  leased: number;
+  completed: number;
+  failed: number;
+  retried: number;
+  expired: number;
+  dead: number;
+}
+
+const COUNTERS = [
+  ['enqueued', 'Tasks stored by Enqueue and EnqueueBatch (duplicates of an idempotency key not counted)'],
+  ['leased', 'Leases delivered to workers'],
+  ['completed', 'Leases completed'],
+  ['failed', 'Leases failed by their worker'],
+  ['retried', 'Deliveries of a second or later attempt'],
+  ['expired', 'Leases that ran out and were reaped'],
+  ['dead', 'Tasks that became DEAD: failed permanently, or out of attempts'],
+] as const;
+
+type CounterName = (typeof COUNTERS)[number][0];
+
+/**
+ * codeQ's OpenTelemetry metrics, per queue: claim latency (enqueue → lease, first
+ * attempts) and settle latency histograms; enqueued, leased, completed, failed, retried,
+ * expired and dead counters; gauges of ready, scheduled, leased and dead depth, the age of
+ * the oldest ready task, open streams and unused credit.
+ *
+ * The hot path only adds to plain numbers (counters are observed at collection, so no
+ * attribute set is hashed per task) and records histograms with one attribute object per
+ * queue. Without a meter nothing is recorded at all.
+ */
+export class CodeqMetrics {
+  readonly enabled: boolean;
+  readonly #series = new Map<string, QueueSeries>();
+  readonly #claimLatency: Histogram | undefined;
+  readonly #settleLatency: Histogram | undefined;
+
+  constructor(meter: Meter | undefined, sources: MetricSources) {
+    this.enabled = meter !== undefined;
+    if (!meter) return;
+    this.#claimLatency = meter.createHistogram('codeq.claim.latency', {
+      description: "Time from a task's enqueue to its first lease",
+      unit: 's',
+      advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
+    });
+    this.#settleLatency = meter.createHistogram('codeq.settle.latency', {
+      description: 'Time from a settle reaching the server to the store applying it',
+      unit: 's',
+      advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
+    });
+    const counters = COUNTERS.map(
+      ([name, description]) =>
+        [name, meter.createObservableCounter(`codeq.tasks.${name}`, { description })] as const,
+    );
+    meter.addBatchObservableCallback(
+      (result) => {
+        for (const series of this.#series.values())
+          for (const [name, counter] of counters) result.observe(counter, series[name], series.attributes);
+      },
+      counters.map(([, c]) => c),
+    );
+
+    const depth = meter.createObservableGauge('codeq.queue.depth', {
+      description: 'Tasks of a queue by state: ready, scheduled, leased, dead',
+    });
+    const oldest = meter.createObservableGauge('codeq.queue.oldest_ready_age', {
+      description: 'How long the ready task that has waited longest has waited',
+      unit: 's',
+    });
+    meter.addBatchObservableCallback(
+      async (result) => {
+        const now = Date.now();
+        await Promise.all(
+          [...this.#series].map(async ([queue, series]) => {
+            if (queue === OTHER_QUEUE) return;
+            let stats: QueueStats;
+            try {
+              stats = await sources.stats(queue);
+            } catch {
+              return; // store unreachable: no sample beats a wrong one
+            }
+            for (const state of ['ready', 'scheduled', 'leased', 'dead'] as const)
+              result.observe(depth, stats[state], { ...series.attributes, state });
+            const age =
+              stats.oldestReadyEnqueueTime === null ? 0 : (now - stats.oldestReadyEnqueueTime) / 1000;
+            result.observe(oldest, Math.max(0, age), series.attributes);
+          }),
+        );
+      },
+      [depth, oldest],
+    );
+
+    const open = meter.createObservableGauge('codeq.streams.open', { description: 'Open Claim streams' });
+    const credit = meter.createObservableGauge('codeq.streams.credit', {
+      description: 'Credit workers granted and no lease has used yet',
+    });
+    meter.addBatchObservableCallback(
+      (result) => {
+        const s = sources.streams();
+        result.observe(open, s.open);
+        result.observe(credit, s.credit);
+      },
+      [open, credit],
+    );
+  }
+
+  /** A queue the server serves (a stream named it, or a task was enqueued to it): its gauges are reported from now on. */
+  queueSeen(queue: string): void {
+    if (this.enabled) this.#seriesOf(queue);
+  }
+
+  enqueued(queue: string, count: number): void {
+    if (this.enabled && count > 0) this.#seriesOf(queue).enqueued += count;
+  }
+
+  /** Leases delivered: counts them, and the claim latency of first attempts (`leaseMs` recovers the lease time from the deadline). */
+  leased(queue: string, leases: readonly Lease[], leaseMs: number): void {
+    if (!this.enabled) return;
+    const series = this.#seriesOf(queue);
+    series.leased += leases.length;
+    for (const lease of leases) {
+      const task = lease.task;
+      if (task.attempt > 1) {
+        series.retried++;
+      } else {
+        const waited = lease.deadline - leaseMs - task.enqueueTime;
+        this.#claimLatency!.record(Math.max(0, waited) / 1000, series.attributes);
+      }
+    }
+  }
+
+  /** A claim's maintenance reaped `expired` leases, `dead` of which killed their task. */
+  reaped(queue: string, expired: number, dead: number): void {
+    if (!this.enabled || (expired === 0 && dead === 0)) return;
+    const series = this.#seriesOf(queue);
+    series.expired += expired;
+    series.dead += dead;
+  }
+
+  /** One settle applied (or refused) by the store, `latencyMs` after it reached the server. */
+  settled(queue: string, op: SettleOp, result: SettleResult, latencyMs: number): void {
+    if (!this.enabled || op.kind === 'extend') return;
+    const series = this.#seriesOf(queue);
+    this.#settleLatency!.record(latencyMs / 1000, series.attributes);
+    if (result.status !== 'ok') return;
+    if (op.kind === 'complete') series.completed++;
+    else if (op.kind === 'fail') {
+      series.failed++;
+      if (result.dead) series.dead++;
+    }
+  }
+
+  /** How many of `name` this replica counted for `queue` (tests and tools). */
+  count(queue: string, name: CounterName): number {
+    return this.#series.get(queue)?.[name] ?? 0;
+  }
+
+  #seriesOf(queue: string): QueueSeries {
+    let series = this.#series.get(queue);
+    if (series) return series;
+    if (this.#series.size >= MAX_QUEUES && queue !== OTHER_QUEUE) return this.#seriesOf(OTHER_QUEUE);
+    series = {
+      attributes: { [ATTR.destination]: queue },
+      enqueued: 0,
+      leased: 0,
+      completed: 0,
+      failed: 0,
+      retried: 0,
+      expired: 0,
+      dead: 0,
+    };
+    this.#series.set(queue, series);
+    return series;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Names of codeQ's spans, span attributes and metric instruments: the claim-path stages
+ * of DESIGN.md, with attributes from the OpenTelemetry messaging semantic conventions.
+ */
+
+/** Span names, one per stage of a task's life. */
+export const SPAN = {
+  /** Server: one Enqueue or EnqueueBatch call. */
+  enqueue: 'codeq.enqueue',
+  /** Server: the store round trip that stores the tasks. */
+  storeEnqueue: 'codeq.redis.enqueue',
+  /** Server: one claim round trip, from the wake-up or credit that started it to the leases dealt. */
+  dispatch: 'codeq.dispatch',
+  /** Server: the claim script round trip (pop and lease). */
+  storeClaim: 'codeq.redis.claim',
+  /** Server: encoding one Leases message for one stream. */
+  serialize: 'codeq.serialize',
+  /** Server: writing it until grpc-js accepted it (its 'drain' when the stream pushed back). */
+  streamWrite: 'codeq.stream.write',
+  /** Server: one task's wait, from its enqueue time to its lease time, in the task's trace. */
+  queueWait: 'codeq.queue_wait',
+  /** Server: the settles of one queue gathered in one event-loop turn. */
+  settleBatch: 'codeq.settle.batch',
+  /** Server: the settle script round trip. */
+  storeSettle: 'codeq.redis.settle',
+  /** Worker client: the handler running one task. */
+  process: 'codeq.process',
+  /** Worker client: from the handler's end to the server's acknowledgement of its settle. */
+  settle: 'codeq.settle',
+} as const;
+
+/** Span attribute keys. */
+export const ATTR = {
+  messagingSystem: 'messaging.system',
+  destination: 'messaging.destination.name',
+  messageId: 'messaging.message.id',
+  operationType: 'messaging.operation.type',
+  operationName: 'messaging.operation.name',
+  batchCount: 'messaging.batch.message_count',
+  bodySize: 'messaging.message.body.size',
+  consumerGroup: 'messaging.consumer.group.name',
+  attempt: 'codeq.attempt',
+  leaseId: 'codeq.lease.id',
+  sessionId: 'codeq.session.id',
+  workerId: 'codeq.worker.id',
+  store: 'codeq.store',
+  settleKind: 'codeq.settle.kind',
+  settleCode: 'codeq.settle.code',
+  claimWanted: 'codeq.claim.wanted',
+  bytes: 'codeq.message.bytes',
+  backpressure: 'codeq.stream.backpressure',
+  duplicate: 'codeq.duplicate',
+  dead: 'codeq.dead',
+} as const;
+
+/** `messaging.system` of every codeQ span. */
+export const MESSAGING_SYSTEM = 'codeq';
+
+/**
+ * Header that a tracing server adds to a delivered task: the producer's `traceparent`
+ * (empty when it had none), kept while `traceparent` is set to the delivery's
+ * `codeq.queue_wait` span. Its presence tells the worker the server already applied the
+ * retry rule (a new trace linked to the producer's), so it parents on `traceparent` as is.
+ */
+export const PRODUCER_TRACEPARENT_HEADER = 'codeq-producer-traceparent';
+
+/** Name and version under which codeQ's tracer and meter report. */
+export const INSTRUMENTATION_SCOPE = 'codeq';

@@ -1,0 +1,273 @@
+import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Producer, TaskError, Worker } from '../../clients/index.js';
+import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
+import { PRODUCER_TRACEPARENT_HEADER } from '../../src/telemetry/semconv.js';
+import { startTestServer } from '../support/test-server.js';
+
+const exporter = new InMemorySpanExporter();
+const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+const app: Tracer = provider.getTracer('test-app');
+const contextManager = new AsyncLocalStorageContextManager();
+
+beforeAll(() => {
+  context.setGlobalContextManager(contextManager.enable());
+});
+afterAll(async () => {
+  context.disable();
+  await provider.shutdown();
+});
+
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.reverse()) await step();
+  cleanup.length = 0;
+  exporter.reset();
+});
+
+let queues = 0;
+function uniqueQueue(): string {
+  return `traced-${process.pid}-${++queues}`;
+}
+
+async function setup(
+  options: { serverTraced?: boolean } = {},
+): Promise<{ address: string; producer: Producer }> {
+  const store = new MemoryStore();
+  const server = await startTestServer(
+    store,
+    {},
+    options.serverTraced === false ? {} : { tracerProvider: provider },
+  );
+  const producer = new Producer({ address: server.address });
+  cleanup.push(
+    () => store.close(),
+    () => server.stop(),
+    () => producer.close(),
+  );
+  return { address: server.address, producer };
+}
+
+async function startWorker(
+  address: string,
+  options: Omit<ConstructorParameters<typeof Worker>[0], 'address'>,
+): Promise<Worker> {
+  const worker = new Worker({ address, logger: { warn() {} }, tracerProvider: provider, ...options });
+  cleanup.push(() => worker.stop());
+  await worker.start();
+  return worker;
+}
+
+const spans = (): ReadableSpan[] => exporter.getFinishedSpans();
+const named = (name: string): ReadableSpan[] => spans().filter((s) => s.name === name);
+const ofTask = (name: string, taskId: string): ReadableSpan[] =>
+  named(name).filter((s) => s.attributes['messaging.message.id'] === taskId);
+const byId = (spanId: string): ReadableSpan | undefined =>
+  spans().find((s) => s.spanContext().spanId === spanId);
+
+/** Waits until `count` settle spans have ended (the last span of a task's life). */
+async function settled(count: number): Promise<void> {
+  await vi.waitFor(() => expect(named('codeq.settle')).toHaveLength(count), { timeout: 5_000, interval: 10 });
+}
+
+/** Enqueues one task inside a root span of the application: the producer's span. */
+async function enqueueTraced(
+  producer: Producer,
+  queue: string,
+  payload: string,
+): Promise<{ taskId: string; producerSpan: ReadableSpan }> {
+  const span = app.startSpan(`produce ${payload}`, { root: true, kind: SpanKind.PRODUCER });
+  const { taskId } = await context.with(trace.setSpan(context.active(), span), () =>
+    producer.enqueue(queue, payload),
+  );
+  span.end();
+  const producerSpan = spans().find((s) => s.spanContext().spanId === span.spanContext().spanId)!;
+  return { taskId, producerSpan };
+}
+
+describe('spans of the claim path', () => {
+  it('follow one task from the producer through enqueue, queue wait, dispatch, process and settle', async () => {
+    const { address, producer } = await setup();
+    const queue = uniqueQueue();
+    const { taskId, producerSpan } = await enqueueTraced(producer, queue, 'one');
+    const traceId = producerSpan.spanContext().traceId;
+    await startWorker(address, {
+      queues: [queue],
+      handler: async (task) => {
+        // The handler runs in the context of codeq.process: its own spans nest under it.
+        app.startSpan('handler work').end();
+        expect(task.headers[PRODUCER_TRACEPARENT_HEADER]).toMatch(/^00-/);
+        return 'done';
+      },
+    });
+    await settled(1);
+
+    const [enqueue] = named('codeq.enqueue');
+    expect(enqueue).toBeDefined();
+    expect(enqueue!.kind).toBe(SpanKind.SERVER);
+    expect(enqueue!.spanContext().traceId).toBe(traceId);
+    expect(enqueue!.parentSpanContext?.spanId).toBe(producerSpan.spanContext().spanId);
+    expect(enqueue!.attributes).toMatchObject({
+      'messaging.system': 'codeq',
+      'messaging.destination.name': queue,
+      'messaging.message.id': taskId,
+      'messaging.operation.type': 'send',
+    });
+    const [storeEnqueue] = named('codeq.redis.enqueue');
+    expect(storeEnqueue!.parentSpanContext?.spanId).toBe(enqueue!.spanContext().spanId);
+    expect(storeEnqueue!.attributes['codeq.store']).toBe('memory');
+
+    const [wait] = ofTask('codeq.queue_wait', taskId);
+    expect(wait!.spanContext().traceId).toBe(traceId);
+    expect(wait!.parentSpanContext?.spanId).toBe(producerSpan.spanContext().spanId);
+    expect(wait!.attributes).toMatchObject({
+      'messaging.system': 'codeq',
+      'messaging.destination.name': queue,
+      'codeq.attempt': 1,
+    });
+    expect(wait!.attributes['codeq.lease.id']).toEqual(expect.any(String));
+    // Enqueue time to lease time: it cannot start before the enqueue call began.
+    const startMs = (s: ReadableSpan) => s.startTime[0] * 1000 + s.startTime[1] / 1e6;
+    const endMs = (s: ReadableSpan) => s.endTime[0] * 1000 + s.endTime[1] / 1e6;
+    expect(startMs(wait!)).toBeGreaterThanOrEqual(Math.floor(startMs(enqueue!)) - 1);
+    expect(endMs(wait!)).toBeGreaterThanOrEqual(startMs(wait!));
+
+    // The shared claim spans live in their own trace, and the wait links to each of them.
+    const linked = wait!.links.map((l) => byId(l.context.spanId)?.name).sort();
+    expect(linked).toEqual(['codeq.dispatch', 'codeq.serialize', 'codeq.stream.write']);
+    const dispatch = byId(
+      wait!.links.find((l) => byId(l.context.spanId)?.name === 'codeq.dispatch')!.context.spanId,
+    )!;
+    expect(dispatch.parentSpanContext).toBeUndefined();
+    expect(dispatch.spanContext().traceId).not.toBe(traceId);
+    expect(dispatch.attributes['messaging.destination.name']).toBe(queue);
+    const children = spans()
+      .filter((s) => s.parentSpanContext?.spanId === dispatch.spanContext().spanId)
+      .map((s) => s.name)
+      .sort();
+    expect(children).toEqual(['codeq.redis.claim', 'codeq.serialize', 'codeq.stream.write']);
+
+    const [processSpan] = ofTask('codeq.process', taskId);
+    expect(processSpan!.kind).toBe(SpanKind.CONSUMER);
+    expect(processSpan!.spanContext().traceId).toBe(traceId);
+    expect(processSpan!.parentSpanContext?.spanId).toBe(wait!.spanContext().spanId);
+    expect(processSpan!.attributes).toMatchObject({
+      'messaging.operation.type': 'process',
+      'codeq.attempt': 1,
+      'codeq.lease.id': wait!.attributes['codeq.lease.id'],
+    });
+    const [work] = named('handler work');
+    expect(work!.parentSpanContext?.spanId).toBe(processSpan!.spanContext().spanId);
+
+    const [settle] = ofTask('codeq.settle', taskId);
+    expect(settle!.spanContext().traceId).toBe(traceId);
+    expect(settle!.parentSpanContext?.spanId).toBe(wait!.spanContext().spanId);
+    expect(settle!.attributes).toMatchObject({ 'codeq.settle.kind': 'COMPLETE', 'codeq.settle.code': 0 });
+
+    await vi.waitFor(() => expect(named('codeq.settle.batch')).toHaveLength(1));
+    const [batch] = named('codeq.settle.batch');
+    expect(batch!.attributes['messaging.batch.message_count']).toBe(1);
+    const storeSettle = named('codeq.redis.settle')[0]!;
+    expect(storeSettle.parentSpanContext?.spanId).toBe(batch!.spanContext().spanId);
+  });
+
+  it('starts a new trace linked to the producer span when a task is retried', async () => {
+    const { address, producer } = await setup();
+    const queue = uniqueQueue();
+    const { taskId, producerSpan } = await enqueueTraced(producer, queue, 'flaky');
+    await startWorker(address, {
+      queues: [queue],
+      handler: async (task) => {
+        if (task.attempt === 1) throw new TaskError('first attempt fails', { retryDelayMs: 0 });
+        return 'ok';
+      },
+    });
+    await settled(2);
+    const waits = ofTask('codeq.queue_wait', taskId).sort(
+      (a, b) => Number(a.attributes['codeq.attempt']) - Number(b.attributes['codeq.attempt']),
+    );
+    expect(waits.map((w) => w.attributes['codeq.attempt'])).toEqual([1, 2]);
+    const [first, retry] = waits as [ReadableSpan, ReadableSpan];
+    const producerTrace = producerSpan.spanContext().traceId;
+    expect(first.spanContext().traceId).toBe(producerTrace);
+    expect(retry.spanContext().traceId).not.toBe(producerTrace);
+    expect(retry.parentSpanContext).toBeUndefined();
+    expect(retry.links.map((l) => l.context.spanId)).toContain(producerSpan.spanContext().spanId);
+
+    const processes = ofTask('codeq.process', taskId);
+    const failed = processes.find((p) => p.attributes['codeq.attempt'] === 1)!;
+    const retried = processes.find((p) => p.attributes['codeq.attempt'] === 2)!;
+    expect(failed.status).toMatchObject({ code: SpanStatusCode.ERROR, message: 'first attempt fails' });
+    expect(failed.parentSpanContext?.spanId).toBe(first.spanContext().spanId);
+    expect(retried.spanContext().traceId).toBe(retry.spanContext().traceId);
+    expect(retried.parentSpanContext?.spanId).toBe(retry.spanContext().spanId);
+    expect(
+      ofTask('codeq.settle', taskId)
+        .map((s) => s.attributes['codeq.settle.kind'])
+        .sort(),
+    ).toEqual(['COMPLETE', 'FAIL']);
+  });
+
+  it('gives every task of a batched claim its own trace, linked to the one dispatch span', async () => {
+    const { address, producer } = await setup();
+    const queue = uniqueQueue();
+    const tasks = [];
+    for (let i = 0; i < 5; i++) tasks.push(await enqueueTraced(producer, queue, `batch-${i}`));
+    await startWorker(address, { queues: [queue], concurrency: 5, handler: async () => 'ok' });
+    await settled(5);
+
+    const dispatches = new Set<string>();
+    for (const { taskId, producerSpan } of tasks) {
+      const [wait] = ofTask('codeq.queue_wait', taskId);
+      expect(wait!.spanContext().traceId).toBe(producerSpan.spanContext().traceId);
+      const dispatch = wait!.links
+        .map((l) => byId(l.context.spanId))
+        .find((s) => s?.name === 'codeq.dispatch');
+      dispatches.add(dispatch!.spanContext().spanId);
+      const [processSpan] = ofTask('codeq.process', taskId);
+      expect(processSpan!.spanContext().traceId).toBe(producerSpan.spanContext().traceId);
+    }
+    expect(new Set(tasks.map((t) => t.producerSpan.spanContext().traceId)).size).toBe(5);
+    // One claim round trip served all five traces.
+    expect(dispatches.size).toBe(1);
+    const dispatch = byId([...dispatches][0]!)!;
+    expect(dispatch.attributes['messaging.batch.message_count']).toBe(5);
+    const write = named('codeq.stream.write').find(
+      (s) => s.parentSpanContext?.spanId === dispatch.spanContext().spanId,
+    );
+    expect(write!.attributes['messaging.batch.message_count']).toBe(5);
+  });
+
+  it('lets the worker apply the retry rule itself when the server does not trace', async () => {
+    const { address, producer } = await setup({ serverTraced: false });
+    const queue = uniqueQueue();
+    const { taskId, producerSpan } = await enqueueTraced(producer, queue, 'untraced-server');
+    const seen: Record<string, string>[] = [];
+    await startWorker(address, {
+      queues: [queue],
+      handler: async (task) => {
+        seen.push({ ...task.headers });
+        if (task.attempt === 1) throw new TaskError('again', { retryDelayMs: 0 });
+      },
+    });
+    await settled(2);
+    expect(named('codeq.queue_wait')).toEqual([]);
+    // The producer's context arrives untouched.
+    expect(seen[0]!.traceparent).toBe(seen[1]!.traceparent);
+    expect(seen[0]![PRODUCER_TRACEPARENT_HEADER]).toBeUndefined();
+    const processes = ofTask('codeq.process', taskId);
+    const first = processes.find((p) => p.attributes['codeq.attempt'] === 1)!;
+    const second = processes.find((p) => p.attributes['codeq.attempt'] === 2)!;
+    expect(first.parentSpanContext?.spanId).toBe(producerSpan.spanContext().spanId);
+    expect(second.parentSpanContext).toBeUndefined();
+    expect(second.spanContext().traceId).not.toBe(producerSpan.spanContext().traceId);
+    expect(second.links.map((l) => l.context.spanId)).toEqual([producerSpan.spanContext().spanId]);
+  });
+});
