@@ -5,6 +5,7 @@ import { resolveSettings, settingsHelp, settingsParseArgs } from '../config/sett
 import { CodeqServer } from '../server/codeq-server.js';
 import { openStore } from '../server/open-store.js';
 import { createLogger, isLogLevel } from '../telemetry/logger.js';
+import { startTelemetry } from '../telemetry/telemetry.js';
 
 export const SERVE_HELP = `Usage: codeq serve [options]
 
@@ -14,7 +15,16 @@ restart); with --redis any number of servers share one Redis or Redis Cluster.
 Options:
 ${settingsHelp(SERVER_SETTINGS)}
   -h, --help
-      Show this help`;
+      Show this help
+
+Tracing is off unless the standard OpenTelemetry variables ask for it:
+  OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+      e.g. http://localhost:4318: traces go there over OTLP/HTTP protobuf
+  OTEL_TRACES_EXPORTER          otlp, console, zipkin or none
+  OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG
+      e.g. parentbased_traceidratio and 0.01 to keep 1 % of traces
+  OTEL_SERVICE_NAME             default codeq
+  OTEL_METRICS_EXPORTER=otlp    also push metrics over OTLP`;
 
 /** `codeq serve`: runs until SIGINT or SIGTERM, then drains (a second signal stops at once). */
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -34,11 +44,22 @@ export async function serveCommand(argv: string[]): Promise<number> {
     );
   }
   const logger = createLogger(config.logLevel);
+  const telemetry = await startTelemetry({
+    serviceName: 'codeq',
+    metricsListen: config.metricsListen,
+    traceFile: config.traceFile,
+  });
   const { store, description } = await openStore(config);
-  const server = new CodeqServer(config, { store, logger });
+  const server = new CodeqServer(config, {
+    store,
+    logger,
+    tracerProvider: telemetry.tracerProvider,
+    meterProvider: telemetry.meterProvider,
+  });
   await server.start();
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   console.log(`codeq: serving on ${host}:${server.port} with the ${description} store`);
+  for (const line of telemetry.summary) console.log(`codeq: ${line}`);
   if (!config.redisUrl) {
     console.log(
       'codeq: warning: the memory store keeps nothing across restarts; pass --redis URL to keep tasks',
@@ -60,6 +81,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  await telemetry
+    .shutdown()
+    .catch((err: unknown) => logger.warn('telemetry shutdown failed', { error: err }));
   console.log('codeq: stopped');
   return 0;
 }

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from '../../clients/index.js';
 import { parseDurationMs } from '../config/duration.js';
 import { resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
+import { startTelemetry } from '../telemetry/telemetry.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { EXIT_PERMANENT, execHandler } from './exec-handler.js';
 
@@ -20,8 +21,12 @@ Options:
   --lease-duration DURATION Lease length asked for (default 30s)
   --worker-id ID            Name of this worker in server logs (default HOST-PID)
   --shutdown-grace DURATION How long a stop waits for running tasks (default 30s)
+  --trace-file PATH         Append the worker's spans to PATH as OTLP/JSON lines
 ${settingsHelp(CLIENT_SETTINGS)}
-  -h, --help                Show this help`;
+  -h, --help                Show this help
+
+Spans (codeq.process, codeq.settle) are exported when the standard OTEL_* variables ask
+for it (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER, OTEL_TRACES_SAMPLER...).`;
 
 /** `codeq work`: a worker with no code of its own. */
 export async function workCommand(argv: string[]): Promise<number> {
@@ -35,6 +40,7 @@ export async function workCommand(argv: string[]): Promise<number> {
       'lease-duration': { type: 'string' },
       'worker-id': { type: 'string' },
       'shutdown-grace': { type: 'string' },
+      'trace-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -53,7 +59,9 @@ export async function workCommand(argv: string[]): Promise<number> {
   }
   const { server } = resolveSettings(CLIENT_SETTINGS, values, process.env);
   const run = execHandler(values.exec);
+  const telemetry = await startTelemetry({ serviceName: 'codeq-worker', traceFile: values['trace-file'] });
   const worker = new Worker({
+    ...(telemetry.tracerProvider && { tracerProvider: telemetry.tracerProvider }),
     address: server,
     queues,
     concurrency,
@@ -93,5 +101,6 @@ export async function workCommand(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  await telemetry.shutdown().catch(() => undefined);
   return 0;
 }

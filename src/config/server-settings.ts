@@ -116,6 +116,22 @@ export const SERVER_SETTINGS = {
     min: 100,
     help: 'Safety sweep of due tasks and expired leases, for work another replica scheduled before it stopped',
   },
+  metricsListen: {
+    flag: 'metrics-listen',
+    env: 'CODEQ_METRICS_LISTEN',
+    kind: 'string',
+    arg: 'HOST:PORT',
+    default: undefined,
+    help: 'Serve Prometheus metrics on http://HOST:PORT/metrics (port 0 picks a free port). Unset: no endpoint; OTLP metric export follows OTEL_METRICS_EXPORTER',
+  },
+  traceFile: {
+    flag: 'trace-file',
+    env: 'CODEQ_TRACE_FILE',
+    kind: 'string',
+    arg: 'PATH',
+    default: undefined,
+    help: "Trace every claim and append the spans to PATH as OTLP/JSON lines, for 'codeq trace'. Tracing to a backend is set with the standard OTEL_* variables instead",
+  },
   logLevel: {
     flag: 'log-level',
     env: 'CODEQ_LOG_LEVEL',

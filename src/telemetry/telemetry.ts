@@ -1,0 +1,149 @@
+import { metrics, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { startMetricsServer, type MetricsServer } from './metrics-server.js';
+import { OtlpJsonFileExporter } from './otlp-json-file-exporter.js';
+import { startRuntimeMetrics } from './runtime-metrics.js';
+import { INSTRUMENTATION_SCOPE } from './semconv.js';
+
+/** What {@link startTelemetry} sets up. */
+export interface TelemetryOptions {
+  /** `service.name` when OTEL_SERVICE_NAME does not set one. */
+  serviceName: string;
+  /** HOST:PORT of the Prometheus `/metrics` endpoint. Unset: none. */
+  metricsListen?: string | undefined;
+  /** Also write every span to this file as OTLP/JSON lines (turns tracing on). */
+  traceFile?: string | undefined;
+  /** Node runtime metrics (event-loop delay, GC) when metrics are on. Default true. */
+  runtimeMetrics?: boolean;
+  /** The environment to read OTEL_* from. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The running SDK: providers to hand to the server or worker, and a shutdown that flushes. */
+export interface Telemetry {
+  /** Set when tracing is on; undefined means spans are not even built. */
+  readonly tracerProvider: TracerProvider | undefined;
+  /** Set when some metric reader is configured. */
+  readonly meterProvider: MeterProvider | undefined;
+  /** The `/metrics` endpoint, when `metricsListen` was given. */
+  readonly metricsServer: MetricsServer | undefined;
+  /** One line per thing configured, for the start-up banner. */
+  readonly summary: string[];
+  /** Flushes spans and metrics and stops the endpoint. */
+  shutdown(): Promise<void>;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+}
+
+/**
+ * Whether the OTEL_* environment asks for traces. Unlike the SDK's default (OTLP to
+ * localhost:4318 whatever happens), codeQ traces only when told to, so a bare
+ * `codeq serve` neither pays for spans nor logs export errors: OTEL_TRACES_EXPORTER set to
+ * something other than `none`, or an OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT or
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT). OTEL_SDK_DISABLED=true turns everything off.
+ */
+export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
+  if (/^true$/i.test(env.OTEL_SDK_DISABLED ?? '')) return false;
+  const exporters = list(env.OTEL_TRACES_EXPORTER);
+  if (exporters.length > 0) return !exporters.includes('none');
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+/**
+ * Whether metrics go out over OTLP: OTEL_METRICS_EXPORTER names `otlp`, or it is unset
+ * and an OTLP endpoint (general or for metrics) is set.
+ */
+export function otlpMetricsRequested(env: NodeJS.ProcessEnv): boolean {
+  if (/^true$/i.test(env.OTEL_SDK_DISABLED ?? '')) return false;
+  const exporters = list(env.OTEL_METRICS_EXPORTER);
+  if (exporters.length > 0) return exporters.includes('otlp');
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT);
+}
+
+/**
+ * Starts the OpenTelemetry Node SDK from the standard OTEL_* variables (exporter,
+ * endpoint, protocol — OTLP over HTTP/protobuf by default —, sampler and its ratio,
+ * service name, resource attributes) and registers the global providers. codeQ adds the
+ * Prometheus `/metrics` endpoint, `--trace-file`, and the rule that tracing is off unless
+ * asked for ({@link tracingRequested}).
+ */
+export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
+  const env = options.env ?? process.env;
+  const summary: string[] = [];
+  const tracing = tracingRequested(env) || options.traceFile !== undefined;
+  const readers: IMetricReader[] = [];
+  let prometheus: PrometheusExporter | undefined;
+  if (options.metricsListen) {
+    prometheus = new PrometheusExporter({ preventServerStart: true });
+    readers.push(prometheus);
+  }
+  if (otlpMetricsRequested(env)) {
+    const interval = Number(env.OTEL_METRIC_EXPORT_INTERVAL);
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter(),
+        ...(interval > 0 && { exportIntervalMillis: interval }),
+      }),
+    );
+    summary.push('metrics: exported over OTLP (OTEL_METRICS_EXPORTER / OTEL_EXPORTER_OTLP_* endpoint)');
+  }
+
+  let spanProcessors: SpanProcessor[] | undefined;
+  if (!tracing) spanProcessors = [];
+  else if (options.traceFile !== undefined) {
+    // An explicit processor list replaces the SDK's from-env exporters (said in the summary).
+    spanProcessors = [new BatchSpanProcessor({ exporter: new OtlpJsonFileExporter(options.traceFile) })];
+    summary.push(`traces: written to ${options.traceFile} as OTLP/JSON lines`);
+  }
+  const sdk = new NodeSDK({
+    ...(!env.OTEL_SERVICE_NAME && { serviceName: options.serviceName }),
+    ...(spanProcessors && { spanProcessors }),
+    metricReaders: readers,
+    logRecordProcessors: [],
+    instrumentations: [],
+  });
+  sdk.start();
+  if (tracing && options.traceFile !== undefined && tracingRequested(env)) {
+    summary.push('traces: OTEL_TRACES_EXPORTER is ignored while --trace-file is set');
+  } else if (tracing && options.traceFile === undefined) {
+    summary.push(
+      `traces: exported by the OTEL_* settings (exporter ${env.OTEL_TRACES_EXPORTER ?? 'otlp'}, sampler ${env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on'}${env.OTEL_TRACES_SAMPLER_ARG ? ` ${env.OTEL_TRACES_SAMPLER_ARG}` : ''})`,
+    );
+  }
+
+  const meterProvider = readers.length > 0 ? metrics.getMeterProvider() : undefined;
+  const stopRuntime =
+    meterProvider && (options.runtimeMetrics ?? true)
+      ? startRuntimeMetrics(meterProvider.getMeter(INSTRUMENTATION_SCOPE))
+      : undefined;
+  let metricsServer: MetricsServer | undefined;
+  if (prometheus && options.metricsListen) {
+    try {
+      metricsServer = await startMetricsServer(options.metricsListen, prometheus);
+    } catch (err) {
+      await sdk.shutdown();
+      throw err;
+    }
+    summary.push(`metrics: Prometheus on ${metricsServer.url}`);
+  }
+  return {
+    tracerProvider: tracing ? trace.getTracerProvider() : undefined,
+    meterProvider,
+    metricsServer,
+    summary,
+    async shutdown() {
+      stopRuntime?.();
+      await metricsServer?.close();
+      await sdk.shutdown();
+    },
+  };
+}
