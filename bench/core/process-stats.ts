@@ -22,6 +22,8 @@ export interface ProcessStats {
   eventLoopMaxMs: number;
   /** Highest RSS seen during the window (sampled every 100 ms), bytes. */
   rssPeakBytes: number;
+  /** RSS now, bytes. */
+  rssBytes: number;
   heapUsedBytes: number;
 }
 
@@ -86,6 +88,7 @@ export class ProcessWatch {
       eventLoopP99Ms: sampled ? delay(this.#loop.percentile(99)) : 0,
       eventLoopMaxMs: sampled ? delay(this.#loop.max) : 0,
       rssPeakBytes: this.#rssPeak,
+      rssBytes: process.memoryUsage.rss(),
       heapUsedBytes: process.memoryUsage().heapUsed,
     };
   }

@@ -24,6 +24,8 @@ export interface LeaseSnapshot {
   byPriority: Record<number, string>;
   /** Delayed tasks: lease received − (send time + delay). */
   late: string;
+  /** `claim` of the tasks sent without a delay. */
+  immediate: string;
   /** Delayed tasks leased before their due time (never expected). */
   early: number;
   /** Leases of the measured epoch per stream (worker instance for BullMQ). */
@@ -61,6 +63,7 @@ export class LeaseRecorder {
   #dispatch = newHistogram();
   #e2e = newHistogram();
   #late = newHistogram();
+  #immediate = newHistogram();
   #early = 0;
   #byPriority = new Map<number, Histogram>();
   #perStream: number[];
@@ -92,6 +95,7 @@ export class LeaseRecorder {
     this.#dispatch = newHistogram();
     this.#e2e = newHistogram();
     this.#late = newHistogram();
+    this.#immediate = newHistogram();
     this.#early = 0;
     this.#byPriority = new Map();
     this.#perStream.fill(0);
@@ -133,6 +137,8 @@ export class LeaseRecorder {
       const lateUs = (now - stamp.sendNs) / 1000 - stamp.delayMs * 1000;
       if (lateUs < 0) this.#early++;
       recordUs(this.#late, lateUs);
+    } else {
+      recordUs(this.#immediate, claimUs);
     }
   }
 
@@ -177,6 +183,7 @@ export class LeaseRecorder {
       e2e: encodeHistogram(this.#e2e),
       byPriority,
       late: encodeHistogram(this.#late),
+      immediate: encodeHistogram(this.#immediate),
       early: this.#early,
       perStream: [...this.#perStream],
       firstLeaseAt: this.#firstLeaseAt,

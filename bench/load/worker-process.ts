@@ -22,6 +22,8 @@ export interface WorkerInitArgs {
   /** codeQ only: `raw` Claim streams (default) or the `lib` client Worker. */
   client: 'raw' | 'lib';
   spec: WorkerSpec;
+  /** Record this epoch from the start (a prefilled queue is taken the moment streams open). */
+  measureFrom?: { epoch: number; startedAt: number } | undefined;
 }
 
 const watch = new ProcessWatch();
@@ -33,6 +35,7 @@ const link = serveParent({
   init: async (args: WorkerInitArgs) => {
     const { spec } = args;
     recorder = new LeaseRecorder(spec.streams, spec.concurrency);
+    if (args.measureFrom) recorder.measure(args.measureFrom.epoch, args.measureFrom.startedAt);
     if (args.system === 'bullmq') workers = new BullmqWorkers(args.redisUrl!, spec, recorder);
     else if (args.client === 'lib') workers = new CodeqLibWorkers(args.address!, spec, recorder);
     else workers = new CodeqStreamWorkers(args.address!, spec, recorder);

@@ -20,6 +20,10 @@ export interface FleetOptions {
   /** Worker side; `streams: 0` starts no worker process. */
   workers: Omit<WorkerSpec, 'queue'>;
   usePriorities?: boolean;
+  /** Producer processes; default `options.producers` (0 for a worker-only fleet). */
+  producers?: number;
+  /** Measure this epoch from the moment the workers start (they take a prefilled queue at once). */
+  measureFrom?: { epoch: number; startedAt: number };
 }
 
 /**
@@ -50,10 +54,11 @@ export class Fleet {
           redisUrl: sut.redisUrl,
           client: options.client,
           spec: { ...fleet.workers, queue: fleet.queue, streams: share },
+          measureFrom: fleet.measureFrom,
         };
         await child.call('init', args);
       });
-      const spawnProducers = Array.from({ length: Math.max(1, options.producers) }, async (_, i) => {
+      const spawnProducers = Array.from({ length: fleet.producers ?? options.producers }, async (_, i) => {
         const child = await ChildHandle.start({ name: `producer-${i}`, module: 'load/producer-process' });
         producers.push(child);
         const args: ProducerInitArgs = {
@@ -93,9 +98,21 @@ export class Fleet {
     );
   }
 
-  /** Fills the queue through the first producer. */
-  prefill(args: PrefillArgs): Promise<{ count: number; elapsedMs: number }> {
-    return this.producers[0]!.call('prefill', args);
+  /** Fills the queue, split over the producers. */
+  async prefill(args: PrefillArgs): Promise<{ count: number; elapsedMs: number }> {
+    const n = this.producers.length;
+    const parts = await Promise.all(
+      this.producers.map((p, i) =>
+        p.call<{ count: number; elapsedMs: number }>('prefill', {
+          ...args,
+          count: Math.floor(args.count / n) + (i < args.count % n ? 1 : 0),
+        } satisfies PrefillArgs),
+      ),
+    );
+    return {
+      count: parts.reduce((sum, p) => sum + p.count, 0),
+      elapsedMs: Math.max(...parts.map((p) => p.elapsedMs)),
+    };
   }
 
   /** Starts measuring `epoch` on every worker process. */

@@ -5,11 +5,12 @@ import {
   summarizeEncoded,
   type LatencySummary,
 } from '../core/histogram.js';
+import { machineBusyMs } from '../core/machine-load.js';
 import type { ProcessStats } from '../core/process-stats.js';
 import type { Progress } from '../core/progress.js';
 import type { BenchRedis } from '../infra/redis.js';
 import type { LeaseInterval } from '../load/lease-recorder.js';
-import type { ProduceArgs } from '../load/producer-process.js';
+import type { ProduceArgs, ProduceResult } from '../load/producer-process.js';
 import type { Fleet } from './fleet.js';
 import type { SystemUnderTest } from './system.js';
 
@@ -40,6 +41,8 @@ export interface PhaseResult {
   sendRate: number;
   /** Tasks received per second, first send to last lease. */
   deliveredRate: number;
+  /** Tasks completed per second, first lease to last acknowledged completion (full cycle). */
+  completedRate: number;
   /** Furthest the producers fell behind their schedule, ms. */
   producerLagMs: number;
   /** First send to last lease, ms. */
@@ -49,6 +52,8 @@ export interface PhaseResult {
   enqueue: LatencySummary;
   e2e: LatencySummary;
   late: LatencySummary;
+  /** Claim latency of the tasks sent without a delay. */
+  immediate: LatencySummary;
   early: number;
   byPriority: Record<string, LatencySummary>;
   /** Tasks per stream: fairness. */
@@ -57,6 +62,11 @@ export interface PhaseResult {
   /** CPU time per received task, µs: server, Redis, producers, workers. */
   cpuPerTaskUs: { server: number; redis: number; producers: number; workers: number };
   redisCpuMs: number;
+  /**
+   * CPU the rest of the machine used meanwhile, in cores: machine busy time minus what the
+   * server, Redis and load processes used. Above ~0.2 the figures are disturbed by others.
+   */
+  otherCores: number;
   /** Redis commands per received task, by command (scripts count as evalsha/evalsha_ro/eval). */
   redisCallsPerTask: Record<string, number>;
   timeline: TimelinePoint[];
@@ -74,6 +84,44 @@ export interface PhaseSpec {
   drainTimeoutMs: number;
 }
 
+/** Where a measurement window started: what the collect step subtracts. */
+export interface PhaseWindow {
+  startedAt: number;
+  machineBusyMs: number;
+  redisCpuMs: number;
+  redisCalls: Record<string, number>;
+}
+
+/** Opens the measurement windows of the server process and Redis. */
+export async function openWindow(sut: SystemUnderTest, redis: BenchRedis): Promise<PhaseWindow> {
+  await sut.server?.statsReset();
+  return {
+    startedAt: Date.now(),
+    machineBusyMs: machineBusyMs(),
+    redisCpuMs: await redis.cpuMs(),
+    redisCalls: await redis.commandCalls(),
+  };
+}
+
+/** Polls the workers until `count` tasks were received (or completed), or the timeout. */
+export async function waitFor(
+  fleet: Fleet,
+  what: 'received' | 'completed',
+  count: number,
+  timeoutMs: number,
+  onPoll?: (done: number) => void,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = await fleet.counts();
+    const done = what === 'completed' ? counts.completed : counts.received;
+    onPoll?.(done);
+    if (done >= count) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /**
  * Runs one measured phase: opens the measurement windows (server, Redis CPU, load
  * processes), sends the load, waits until the workers hold every task sent (or the drain
@@ -86,19 +134,16 @@ export async function runPhase(
   spec: PhaseSpec,
   progress: Progress,
 ): Promise<PhaseResult> {
-  const startedAt = Date.now();
+  const window = await openWindow(sut, redis);
+  const startedAt = window.startedAt;
   await fleet.measure(spec.epoch, startedAt);
-  await sut.server?.statsReset();
-  const redisCpuBefore = await redis.cpuMs();
-  const callsBefore = await redis.commandCalls();
 
   let received = 0;
   let intervalP99 = 0;
-  const onInterval = (interval: LeaseInterval): void => {
+  const stopListening = fleet.onLeaseInterval((interval: LeaseInterval) => {
     received += interval.received;
     intervalP99 = decodeHistogram(interval.claim).getValueAtPercentile(99) / 1000;
-  };
-  const stopListening = fleet.onLeaseInterval(onInterval);
+  });
   const ticker = setInterval(() => {
     const s = ((Date.now() - startedAt) / 1000).toFixed(0);
     progress.update(
@@ -109,23 +154,43 @@ export async function runPhase(
   const produced = await fleet.produce({ ...spec.produce, epoch: spec.epoch });
   const sent = produced.reduce((sum, p) => sum + p.sent, 0);
   const failed = produced.reduce((sum, p) => sum + p.failed, 0);
-  const expected = sent - failed;
-  const deadline = Date.now() + spec.drainTimeoutMs;
-  let drained = false;
-  for (;;) {
-    const counts = await fleet.counts();
-    const done = spec.waitForCompletions ? counts.completed : counts.received;
-    if (done >= expected) {
-      drained = true;
-      break;
-    }
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const drained = await waitFor(
+    fleet,
+    spec.waitForCompletions ? 'completed' : 'received',
+    sent - failed,
+    spec.drainTimeoutMs,
+  );
   clearInterval(ticker);
   stopListening();
   progress.clear();
+  return collectPhase(sut, redis, fleet, window, {
+    label: spec.label,
+    targetRate: spec.produce.rate,
+    produced,
+    drained,
+  });
+}
 
+/** What the collect step needs besides the reports. */
+export interface PhaseMeta {
+  label: string;
+  targetRate: number;
+  /** Producer results; empty when the phase took a prefilled queue. */
+  produced: ProduceResult[];
+  /** Tasks expected when nothing was produced in the phase (prefilled). */
+  expected?: number;
+  drained: boolean;
+}
+
+/** Collects and merges the reports of every process at the end of a phase. */
+export async function collectPhase(
+  sut: SystemUnderTest,
+  redis: BenchRedis,
+  fleet: Fleet,
+  window: PhaseWindow,
+  meta: PhaseMeta,
+): Promise<PhaseResult> {
+  const { produced } = meta;
   const [snapshot, serverStats, redisCpuAfter, producerStats, callsAfter] = await Promise.all([
     fleet.snapshot(),
     sut.server?.stats(),
@@ -133,38 +198,53 @@ export async function runPhase(
     fleet.producerStats(),
     redis.commandCalls(),
   ]);
+  const sent = produced.length > 0 ? produced.reduce((sum, p) => sum + p.sent, 0) : (meta.expected ?? 0);
   const leases = snapshot.leases;
   const totalReceived = leases.reduce((sum, l) => sum + l.received, 0);
+  const totalCompleted = leases.reduce((sum, l) => sum + l.completed, 0);
   const perStream = leases.flatMap((l) => l.perStream);
-  const lastLease = Math.max(...leases.map((l) => l.lastLeaseAt));
-  const spanMs = lastLease > 0 ? lastLease - startedAt : 0;
-  const sendMs = Math.max(...produced.map((p) => p.elapsedMs));
+  const lastLease = Math.max(0, ...leases.map((l) => l.lastLeaseAt));
+  const firstLease = Math.min(...leases.map((l) => l.firstLeaseAt || Infinity));
+  const lastCompleted = Math.max(0, ...leases.map((l) => l.lastCompletedAt));
+  const spanMs = lastLease > 0 ? lastLease - window.startedAt : 0;
+  const sendMs = Math.max(0, ...produced.map((p) => p.elapsedMs));
   const perTask = (ms: number): number => (totalReceived > 0 ? Math.round((ms * 1000) / totalReceived) : 0);
-  const redisCpuMs = redisCpuAfter - redisCpuBefore;
+  const redisCpuMs = redisCpuAfter - window.redisCpuMs;
   const priorities = new Set(leases.flatMap((l) => Object.keys(l.byPriority)));
   const byPriority: Record<string, LatencySummary> = {};
   for (const p of [...priorities].sort((a, b) => Number(b) - Number(a)))
     byPriority[p] = summarizeEncoded(leases.map((l) => l.byPriority[Number(p)]));
+  const cycleMs = lastCompleted - firstLease;
+  const windowMs = Date.now() - window.startedAt;
+  const ours =
+    (serverStats?.cpuMs ?? 0) +
+    redisCpuMs +
+    producerStats.reduce((sum, s) => sum + s.cpuMs, 0) +
+    snapshot.workers.reduce((sum, s) => sum + s.cpuMs, 0);
+  const otherCores = Math.max(0, (machineBusyMs() - window.machineBusyMs - ours) / windowMs);
 
   return {
     system: sut.name,
-    label: spec.label,
-    targetRate: spec.produce.rate,
+    label: meta.label,
+    targetRate: meta.targetRate,
     sent,
-    failed,
+    failed: produced.reduce((sum, p) => sum + p.failed, 0),
     firstError: produced.find((p) => p.firstError)?.firstError,
     received: totalReceived,
-    completed: leases.reduce((sum, l) => sum + l.completed, 0),
-    drained,
+    completed: totalCompleted,
+    drained: meta.drained,
     sendRate: sendMs > 0 ? Math.round((sent * 1000) / sendMs) : 0,
     deliveredRate: spanMs > 0 ? Math.round((totalReceived * 1000) / spanMs) : 0,
-    producerLagMs: Math.max(...produced.map((p) => p.maxLagMs)),
+    completedRate:
+      cycleMs > 0 && Number.isFinite(cycleMs) ? Math.round((totalCompleted * 1000) / cycleMs) : 0,
+    producerLagMs: Math.max(0, ...produced.map((p) => p.maxLagMs)),
     spanMs,
     claim: summarizeEncoded(leases.map((l) => l.claim)),
     dispatch: summarizeEncoded(leases.map((l) => l.dispatch)),
     enqueue: summarizeEncoded(produced.map((p) => p.enqueue)),
     e2e: summarizeEncoded(leases.map((l) => l.e2e)),
     late: summarizeEncoded(leases.map((l) => l.late)),
+    immediate: summarizeEncoded(leases.map((l) => l.immediate)),
     early: leases.reduce((sum, l) => sum + l.early, 0),
     byPriority,
     perStream: {
@@ -181,7 +261,8 @@ export async function runPhase(
       workers: perTask(snapshot.workers.reduce((sum, s) => sum + s.cpuMs, 0)),
     },
     redisCpuMs,
-    redisCallsPerTask: callsPerTask(callsBefore, callsAfter, totalReceived),
+    otherCores: Math.round(otherCores * 100) / 100,
+    redisCallsPerTask: callsPerTask(window.redisCalls, callsAfter, totalReceived),
     timeline: mergeTimeline(leases.map((l) => l.timeline)),
   };
 }

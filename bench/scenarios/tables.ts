@@ -82,6 +82,7 @@ export function processTable(phases: readonly PhaseResult[]): Table {
       'Redis µs/task',
       'producers µs/task',
       'workers µs/task',
+      'others cores',
     ],
     rows: phases.map((p) => [
       rowName(p),
@@ -95,22 +96,42 @@ export function processTable(phases: readonly PhaseResult[]): Table {
       p.cpuPerTaskUs.redis,
       p.cpuPerTaskUs.producers,
       p.cpuPerTaskUs.workers,
+      p.otherCores,
     ]),
   };
 }
 
-/** Redis commands per task: the round trips each system pays. */
-export function redisCallsTable(phases: readonly PhaseResult[]): Table {
-  const commands = [...new Set(phases.flatMap((p) => Object.keys(p.redisCallsPerTask)))].sort();
+/**
+ * Redis commands per task, scripts' own `redis.call`s included (INFO commandstats counts
+ * them): the work each system asks of Redis. `scripts` are the round trips that run Lua.
+ */
+export function redisCallsTable(phases: readonly PhaseResult[], columns = 10): Table {
+  const totals = new Map<string, number>();
+  for (const p of phases)
+    for (const [cmd, n] of Object.entries(p.redisCallsPerTask)) totals.set(cmd, (totals.get(cmd) ?? 0) + n);
+  const top = [...totals.entries()]
+    .filter(([cmd]) => !SCRIPT_COMMANDS.has(cmd))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, columns)
+    .map(([cmd]) => cmd);
+  const scripts = (p: PhaseResult): number =>
+    [...SCRIPT_COMMANDS].reduce((sum, cmd) => sum + (p.redisCallsPerTask[cmd] ?? 0), 0);
   return {
-    title: 'Redis commands per task',
-    columns: ['system', 'total', ...commands],
+    title: 'Redis commands per task (inside scripts included; top commands)',
+    columns: ['system', 'all', 'script calls', ...top],
     rows: phases.map((p) => [
       rowName(p),
-      Math.round(Object.values(p.redisCallsPerTask).reduce((a, b) => a + b, 0) * 100) / 100,
-      ...commands.map((c) => p.redisCallsPerTask[c] ?? 0),
+      round2(Object.values(p.redisCallsPerTask).reduce((a, b) => a + b, 0)),
+      round2(scripts(p)),
+      ...top.map((c) => p.redisCallsPerTask[c] ?? 0),
     ]),
   };
+}
+
+const SCRIPT_COMMANDS = new Set(['evalsha', 'eval', 'evalsha_ro', 'eval_ro', 'fcall']);
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
 }
 
 function rowName(p: PhaseResult): string {
