@@ -268,7 +268,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const { leaseId, id: taskId } = entry.task;
     // Not ours any more: stop() gave up on it and released the lease.
     if (this.#running.get(leaseId) !== entry) {
-      entry.spans.process.end();
+      WorkerTracer.abandoned(entry.spans.process, 'handler outlived the shutdown grace');
       return;
     }
     this.#running.delete(leaseId);

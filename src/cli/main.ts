@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { cancelCommand, enqueueCommand, getCommand } from './task-commands.js';
 import { serveCommand } from './serve-command.js';
+import { traceCommand } from './trace-command.js';
 import { workCommand } from './work-command.js';
 
 const HELP = `Usage: codeq COMMAND [options]
@@ -14,6 +15,7 @@ Commands:
   work      Run a shell command for every task of a queue
   get       Show a task's state, attempts, last error and result
   cancel    Cancel a task
+  trace     Draw the waterfall of one task's spans (terminal and SVG)
 
 Run 'codeq COMMAND --help' for the options of a command. Every option also reads an
 environment variable (CODEQ_...), shown in that help.`;
@@ -24,6 +26,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   work: workCommand,
   get: getCommand,
   cancel: cancelCommand,
+  trace: traceCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

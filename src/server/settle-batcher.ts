@@ -6,7 +6,7 @@ import { nowMs } from '../telemetry/span-helpers.js';
 
 interface Pending {
   op: SettleOp;
-  /** When the settle reached the server (wall clock, ms), for the settle latency. */
+  /** When the settle reached the server (`nowMs()`), for its latency and span. */
   queuedAt: number;
   resolve: (result: SettleResult) => void;
   reject: (err: unknown) => void;

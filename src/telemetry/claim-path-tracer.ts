@@ -9,7 +9,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import { ATTR, INSTRUMENTATION_SCOPE, PRODUCER_TRACEPARENT_HEADER, SPAN } from './semconv.js';
-import { failSpan, queueAttributes } from './span-helpers.js';
+import { failSpan, nowMs, queueAttributes } from './span-helpers.js';
 import { headersOf, spanContextFromHeaders } from './trace-context.js';
 
 /** The parts of a task the claim-path spans read. */
@@ -61,7 +61,7 @@ export class ClaimPathTracer {
     const parent = producer ? trace.setSpanContext(ROOT_CONTEXT, producer) : ROOT_CONTEXT;
     const span = this.tracer.startSpan(
       SPAN.enqueue,
-      { kind: SpanKind.SERVER, ...(single ? {} : { links: batchLinks(tasks) }) },
+      { kind: SpanKind.SERVER, startTime: nowMs(), ...(single ? {} : { links: batchLinks(tasks) }) },
       parent,
     );
     const recording = span.isRecording();
@@ -72,34 +72,34 @@ export class ClaimPathTracer {
     }
     const storeSpan = this.tracer.startSpan(
       SPAN.storeEnqueue,
-      { kind: SpanKind.CLIENT },
+      { kind: SpanKind.CLIENT, startTime: nowMs() },
       trace.setSpan(parent, span),
     );
     if (storeSpan.isRecording()) storeSpan.setAttribute(ATTR.store, this.store);
     try {
       const results = await run();
-      storeSpan.end();
+      storeSpan.end(nowMs());
       if (recording && single && results[0]) {
         span.setAttribute(ATTR.messageId, results[0].taskId);
         if (results[0].duplicate) span.setAttribute(ATTR.duplicate, true);
       }
-      span.end();
+      span.end(nowMs());
       return results;
     } catch (err) {
       failSpan(storeSpan, err);
-      storeSpan.end();
+      storeSpan.end(nowMs());
       failSpan(span, err);
-      span.end();
+      span.end(nowMs());
       throw err;
     }
   }
 
-  /** Starts the `codeq.dispatch` span of one claim of `wanted` tasks, begun at `startTime` (ms) by a wake-up or credit. */
+  /** Starts the `codeq.dispatch` span of one claim of `wanted` tasks, begun at `startTime` ({@link nowMs}) by a wake-up or credit. */
   startDispatch(queue: string, wanted: number, startTime: number): DispatchTrace {
     return new DispatchTrace(this.tracer, this.store, queue, wanted, startTime);
   }
 
-  /** Traces one store call settling `count` ops of `queue`, gathered since `queuedAt` (ms). */
+  /** Traces one store call settling `count` ops of `queue`, gathered since `queuedAt` ({@link nowMs}). */
   async settleBatch<R>(queue: string, count: number, queuedAt: number, run: () => Promise<R>): Promise<R> {
     const span = this.tracer.startSpan(SPAN.settleBatch, { root: true, startTime: queuedAt });
     if (span.isRecording()) {
@@ -108,20 +108,21 @@ export class ClaimPathTracer {
     }
     const storeSpan = this.tracer.startSpan(
       SPAN.storeSettle,
-      { kind: SpanKind.CLIENT },
+      { kind: SpanKind.CLIENT, startTime: nowMs() },
       trace.setSpan(ROOT_CONTEXT, span),
     );
     if (storeSpan.isRecording()) storeSpan.setAttribute(ATTR.store, this.store);
     try {
       const result = await run();
-      storeSpan.end();
-      span.end();
+      storeSpan.end(nowMs());
+      // A span given its start time ends at Date.now() unless told: keep the finer clock.
+      span.end(nowMs());
       return result;
     } catch (err) {
       failSpan(storeSpan, err);
-      storeSpan.end();
+      storeSpan.end(nowMs());
       failSpan(span, err);
-      span.end();
+      span.end(nowMs());
       throw err;
     }
   }
@@ -162,18 +163,22 @@ export class DispatchTrace {
 
   /** Runs the claim script round trip under `codeq.redis.claim`. */
   async claim<R extends { leases: readonly unknown[] }>(run: () => Promise<R>): Promise<R> {
-    const span = this.tracer.startSpan(SPAN.storeClaim, { kind: SpanKind.CLIENT }, this.context);
+    const span = this.tracer.startSpan(
+      SPAN.storeClaim,
+      { kind: SpanKind.CLIENT, startTime: nowMs() },
+      this.context,
+    );
     try {
       const result = await run();
       if (span.isRecording()) {
         span.setAttribute(ATTR.store, this.store);
         span.setAttribute(ATTR.batchCount, result.leases.length);
       }
-      span.end();
+      span.end(nowMs());
       return result;
     } catch (err) {
       failSpan(span, err);
-      span.end();
+      span.end(nowMs());
       throw err;
     }
   }
@@ -186,13 +191,13 @@ export class DispatchTrace {
   /** The claim is dealt out: `leased` leases went to streams. */
   end(leased: number): void {
     if (this.span.isRecording()) this.span.setAttribute(ATTR.batchCount, leased);
-    this.span.end();
+    this.span.end(nowMs());
   }
 
   /** The claim failed. */
   fail(err: unknown): void {
     failSpan(this.span, err);
-    this.span.end();
+    this.span.end(nowMs());
   }
 }
 
@@ -216,7 +221,7 @@ export class DeliveryTrace {
   constructor(dispatch: DispatchTrace, tracer: Tracer, sessionId: string, workerId: string) {
     this.#dispatch = dispatch;
     this.#tracer = tracer;
-    this.#serialize = tracer.startSpan(SPAN.serialize, {}, dispatch.context);
+    this.#serialize = tracer.startSpan(SPAN.serialize, { startTime: nowMs() }, dispatch.context);
     if (this.#serialize.isRecording()) {
       this.#serialize.setAttribute(ATTR.sessionId, sessionId);
       this.#serialize.setAttribute(ATTR.workerId, workerId);
@@ -262,8 +267,9 @@ export class DeliveryTrace {
       this.#serialize.setAttribute(ATTR.batchCount, count);
       this.#serialize.setAttribute(ATTR.bytes, bytes);
     }
-    this.#serialize.end();
-    const write = this.#tracer.startSpan(SPAN.streamWrite, {}, this.#dispatch.context);
+    const now = nowMs();
+    this.#serialize.end(now);
+    const write = this.#tracer.startSpan(SPAN.streamWrite, { startTime: now }, this.#dispatch.context);
     if (write.isRecording()) {
       write.setAttribute(ATTR.batchCount, count);
       write.setAttribute(ATTR.bytes, bytes);
@@ -283,7 +289,7 @@ export class DeliveryTrace {
     if (!write) return;
     this.#write = undefined;
     if (backpressure && write.isRecording()) write.setAttribute(ATTR.backpressure, true);
-    write.end();
+    write.end(nowMs());
   }
 
   /** The stream ended before the write was taken. */
@@ -292,6 +298,6 @@ export class DeliveryTrace {
     if (!write) return;
     this.#write = undefined;
     failSpan(write, new Error('stream closed before the write drained'));
-    write.end();
+    write.end(nowMs());
   }
 }

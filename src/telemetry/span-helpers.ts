@@ -1,9 +1,25 @@
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import { ATTR, MESSAGING_SYSTEM } from './semconv.js';
 
-/** Wall-clock milliseconds since the epoch with sub-millisecond resolution, as spans want them. */
+/** How often {@link nowMs} re-reads the wall clock, in ms. */
+const ANCHOR_MS = 10_000;
+let anchor = Date.now() - performance.now();
+let anchoredAt = performance.now();
+
+/**
+ * Wall-clock milliseconds since the epoch with microsecond resolution, for span times.
+ * The SDK stamps each span from `Date.now()` (whole milliseconds) plus a monotonic delta,
+ * so spans started a few hundred microseconds apart can be drawn out of order. codeQ
+ * gives its spans explicit times from this one clock: monotonic, and re-anchored to the
+ * wall clock every 10 s so it never drifts far from it.
+ */
 export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
+  const mono = performance.now();
+  if (mono - anchoredAt > ANCHOR_MS) {
+    anchor = Date.now() - mono;
+    anchoredAt = mono;
+  }
+  return anchor + mono;
 }
 
 /** Marks a span failed with `err`: status ERROR with its message, and the exception event (with its stack). */

@@ -11,7 +11,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import { ATTR, INSTRUMENTATION_SCOPE, PRODUCER_TRACEPARENT_HEADER, SPAN } from './semconv.js';
-import { failSpan, queueAttributes } from './span-helpers.js';
+import { failSpan, nowMs, queueAttributes } from './span-helpers.js';
 import { spanContextFromHeaders } from './trace-context.js';
 
 /** The parts of a delivered task the worker's spans read. */
@@ -65,7 +65,7 @@ export class WorkerTracer {
     }
     const process = this.#tracer.startSpan(
       SPAN.process,
-      { kind: SpanKind.CONSUMER, root: parent === ROOT_CONTEXT, ...(links && { links }) },
+      { kind: SpanKind.CONSUMER, startTime: nowMs(), root: parent === ROOT_CONTEXT, ...(links && { links }) },
       parent,
     );
     if (process.isRecording()) {
@@ -92,9 +92,14 @@ export class WorkerTracer {
     const { process } = spans;
     const recording = process.isRecording();
     if (error !== undefined && recording) process.setStatus({ code: SpanStatusCode.ERROR, message: error });
-    process.end();
+    const now = nowMs();
+    process.end(now);
     if (!recording) return undefined;
-    const settle = this.#tracer.startSpan(SPAN.settle, { kind: SpanKind.CLIENT }, spans.parent);
+    const settle = this.#tracer.startSpan(
+      SPAN.settle,
+      { kind: SpanKind.CLIENT, startTime: now },
+      spans.parent,
+    );
     if (!settle.isRecording()) return undefined;
     settle.setAttributes(queueAttributes(task.queue, 'settle', kind.toLowerCase()));
     settle.setAttribute(ATTR.messageId, task.id);
@@ -107,12 +112,12 @@ export class WorkerTracer {
   static settled(span: Span, code: number, message: string): void {
     span.setAttribute(ATTR.settleCode, code);
     if (code !== 0) span.setStatus({ code: SpanStatusCode.ERROR, message: message || `code ${code}` });
-    span.end();
+    span.end(nowMs());
   }
 
   /** The settle was never acknowledged. */
   static abandoned(span: Span, reason: string): void {
     failSpan(span, new Error(reason));
-    span.end();
+    span.end(nowMs());
   }
 }
