@@ -1,6 +1,19 @@
-import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
+import {
+  constants,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+  type IntervalHistogram,
+} from 'node:perf_hooks';
 
 const LOOP_RESOLUTION_MS = 1;
+
+/** `detail.kind` of a 'gc' performance entry (perf_hooks `constants.NODE_PERFORMANCE_GC_*`). */
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
 
 /** What one process spent over a measurement window. */
 export interface ProcessStats {
@@ -13,6 +26,8 @@ export interface ProcessStats {
   gcTotalMs: number;
   /** Longest single GC pause, ms. */
   gcMaxMs: number;
+  /** Count, total and longest pause by kind (minor = scavenge, major = mark-compact, …), ms. */
+  gcByKind: Record<string, { count: number; totalMs: number; maxMs: number }>;
   /**
    * Event-loop delay percentiles over the window, ms: how much later than due a 1 ms
    * repeating timer ran (Node's histogram holds the whole interval; the 1 ms is taken off).
@@ -42,6 +57,7 @@ export class ProcessWatch {
   #gcCount = 0;
   #gcTotal = 0;
   #gcMax = 0;
+  #gcByKind = new Map<string, { count: number; totalMs: number; maxMs: number }>();
   #rssPeak = 0;
 
   constructor() {
@@ -50,6 +66,13 @@ export class ProcessWatch {
         this.#gcCount++;
         this.#gcTotal += entry.duration;
         if (entry.duration > this.#gcMax) this.#gcMax = entry.duration;
+        const { detail } = entry as { detail?: { kind?: number } };
+        const kind = GC_KINDS[detail?.kind ?? 0] ?? 'other';
+        let k = this.#gcByKind.get(kind);
+        if (!k) this.#gcByKind.set(kind, (k = { count: 0, totalMs: 0, maxMs: 0 }));
+        k.count++;
+        k.totalMs += entry.duration;
+        k.maxMs = Math.max(k.maxMs, entry.duration);
       }
     });
     this.#gc.observe({ entryTypes: ['gc'] });
@@ -66,6 +89,7 @@ export class ProcessWatch {
     this.#gcCount = 0;
     this.#gcTotal = 0;
     this.#gcMax = 0;
+    this.#gcByKind = new Map();
     this.#rssPeak = 0;
     this.#loop.reset();
     this.#sampleRss();
@@ -84,6 +108,16 @@ export class ProcessWatch {
       gcCount: this.#gcCount,
       gcTotalMs: Math.round(this.#gcTotal * 1000) / 1000,
       gcMaxMs: Math.round(this.#gcMax * 1000) / 1000,
+      gcByKind: Object.fromEntries(
+        [...this.#gcByKind].map(([kind, k]) => [
+          kind,
+          {
+            count: k.count,
+            totalMs: Math.round(k.totalMs * 10) / 10,
+            maxMs: Math.round(k.maxMs * 100) / 100,
+          },
+        ]),
+      ),
       eventLoopP50Ms: sampled ? delay(this.#loop.percentile(50)) : 0,
       eventLoopP99Ms: sampled ? delay(this.#loop.percentile(99)) : 0,
       eventLoopMaxMs: sampled ? delay(this.#loop.max) : 0,

@@ -1,4 +1,5 @@
 import type { LatencySummary } from '../core/histogram.js';
+import type { ProcessStats } from '../core/process-stats.js';
 import type { Table } from '../core/report.js';
 import type { PhaseResult } from '../run/phase.js';
 
@@ -75,6 +76,7 @@ export function processTable(phases: readonly PhaseResult[]): Table {
       'GC max ms',
       'GC total ms',
       'GCs',
+      'max minor/major ms',
       'loop p99 ms',
       'loop max ms',
       'RSS peak MB',
@@ -89,6 +91,7 @@ export function processTable(phases: readonly PhaseResult[]): Table {
       p.server ? p.server.gcMaxMs : '-',
       p.server ? p.server.gcTotalMs : '-',
       p.server ? p.server.gcCount : '-',
+      p.server ? gcKinds(p.server) : '-',
       p.server ? p.server.eventLoopP99Ms : '-',
       p.server ? p.server.eventLoopMaxMs : '-',
       p.server ? Math.round(p.server.rssPeakBytes / 2 ** 20) : '-',
@@ -132,6 +135,13 @@ const SCRIPT_COMMANDS = new Set(['evalsha', 'eval', 'evalsha_ro', 'eval_ro', 'fc
 
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
+}
+
+/** Longest scavenge / longest mark-compact pause (incremental marking steps count as major). */
+function gcKinds(stats: ProcessStats): string {
+  const k = stats.gcByKind;
+  const major = Math.max(k.major?.maxMs ?? 0, k.incremental?.maxMs ?? 0);
+  return `${k.minor?.maxMs ?? 0}/${major}`;
 }
 
 function rowName(p: PhaseResult): string {
