@@ -7,6 +7,8 @@ interface Flag {
   kind: Kind;
   arg?: string;
   help: string;
+  /** The only values a string flag takes. */
+  choices?: string[];
 }
 
 /** The command-line flags, `--kebab-case` of each option. */
@@ -19,7 +21,13 @@ const FLAGS: Record<string, Flag> = {
   'work-ms': { key: 'workMs', kind: 'number', arg: 'MS', help: 'Simulated work per task, ms' },
   'payload-bytes': { key: 'payloadBytes', kind: 'number', arg: 'B', help: 'Payload size, bytes' },
   warmup: { key: 'warmup', kind: 'number', arg: 'S', help: 'Unmeasured warm-up, seconds' },
-  compare: { key: 'compare', kind: 'string', arg: 'bullmq', help: 'Also run BullMQ on the same Redis' },
+  compare: {
+    key: 'compare',
+    kind: 'string',
+    arg: 'bullmq',
+    help: 'Also run BullMQ on the same Redis',
+    choices: ['bullmq'],
+  },
   json: { key: 'json', kind: 'bool', help: 'Print the result as JSON' },
   markdown: { key: 'markdown', kind: 'bool', help: 'Print tables as Markdown' },
   quiet: { key: 'quiet', kind: 'bool', help: 'No progress line on stderr' },
@@ -31,6 +39,7 @@ const FLAGS: Record<string, Flag> = {
     kind: 'string',
     arg: 'raw|lib',
     help: 'codeQ worker side: raw streams or clients/Worker',
+    choices: ['raw', 'lib'],
   },
   tasks: { key: 'tasks', kind: 'number', arg: 'N', help: 'Tasks (burst, throughput, footprint)' },
   depths: { key: 'depths', kind: 'numbers', arg: 'N,N,..', help: 'Queue depths (prefill)' },
@@ -57,12 +66,19 @@ const FLAGS: Record<string, Flag> = {
     arg: 'F,F',
     help: 'Node flags of the server process',
   },
+  'server-telemetry': {
+    key: 'serverTelemetry',
+    kind: 'string',
+    arg: 'off|traces|metrics|all',
+    help: 'Server tracing (always sampled) and metrics',
+    choices: ['off', 'traces', 'metrics', 'all'],
+  },
   'claim-batch': { key: 'claimBatch', kind: 'number', arg: 'N', help: 'Server claimBatch setting' },
   'bullmq-instances': {
     key: 'bullmqInstances',
     kind: 'number',
     arg: 'N',
-    help: 'BullMQ Worker instances (default: one per stream)',
+    help: 'BullMQ Worker instances sharing the slots (default: one per worker process)',
   },
   'max-inflight': {
     key: 'maxInflight',
@@ -107,12 +123,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     const text = eq < 0 ? argv[++i] : arg.slice(eq + 1);
     if (text === undefined) throw new Error(`--${name} needs a value`);
+    if (flag.choices && !flag.choices.includes(text))
+      throw new Error(`--${name}: one of ${flag.choices.join(', ')}, got ${JSON.stringify(text)}`);
     set[flag.key] = convert(name, flag.kind, text);
   }
-  if (set.compare !== undefined && set.compare !== 'bullmq')
-    throw new Error('--compare: only bullmq is supported');
-  if (set.client !== undefined && set.client !== 'raw' && set.client !== 'lib')
-    throw new Error('--client: raw or lib');
   return { help, set };
 }
 

@@ -51,9 +51,11 @@ export interface BenchOptions {
   out: string;
   /** Node flags for the codeQ server process. */
   serverNodeFlags: string[];
+  /** Tracing and metrics of the codeQ server: off (as a bare `codeq serve`), traces, metrics, all. */
+  serverTelemetry: 'off' | 'traces' | 'metrics' | 'all';
   /** Server `claimBatch` (most tasks one claim takes). */
   claimBatch: number | undefined;
-  /** BullMQ Worker instances; unset: one per stream. */
+  /** BullMQ Worker instances sharing the slots; unset: one per worker process. */
   bullmqInstances: number | undefined;
   /** Enqueues in flight per producer process, at most. */
   maxInflight: number;
@@ -93,6 +95,7 @@ export const BASE_OPTIONS: BenchOptions = {
   parallel: [1, 64],
   out: 'bench/results',
   serverNodeFlags: [],
+  serverTelemetry: 'off',
   claimBatch: undefined,
   bullmqInstances: undefined,
   maxInflight: 2_000,

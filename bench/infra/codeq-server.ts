@@ -3,6 +3,7 @@ import type { ServerConfig } from '../../src/config/server-config.js';
 import { ChildHandle } from '../core/child-handle.js';
 import type { ProcessStats } from '../core/process-stats.js';
 import type { ServerStartArgs } from '../server/server-process.js';
+import type { ServerTelemetry } from '../server/server-telemetry.js';
 
 /** Options of {@link CodeqServerProcess.start}. */
 export interface CodeqServerOptions {
@@ -14,6 +15,7 @@ export interface CodeqServerOptions {
   profileName?: string;
   /** Extra Node flags for the server process, e.g. `--max-semi-space-size=64`. */
   nodeFlags?: string[];
+  telemetry?: ServerTelemetry;
 }
 
 /** The parent's handle on the codeQ server child (bench/server/server-process.ts). */
@@ -33,7 +35,11 @@ export class CodeqServerProcess {
     }
     const child = await ChildHandle.start({ name: 'server', module: 'server/server-process', execArgv });
     try {
-      const args: ServerStartArgs = { redisUrl: options.redisUrl, config: options.config };
+      const args: ServerStartArgs = {
+        redisUrl: options.redisUrl,
+        config: options.config,
+        telemetry: options.telemetry ?? 'off',
+      };
       const { port } = await child.call<{ port: number }>('start', args);
       return new CodeqServerProcess(child, `127.0.0.1:${port}`);
     } catch (err) {

@@ -59,12 +59,14 @@ export function workerSide(
 }
 
 /**
- * BullMQ's worker side for the same slots: one Worker instance per stream, unless
- * --bullmq-instances packs the same total concurrency into fewer instances.
+ * BullMQ's worker side for the same slots (streams × concurrency): by default one Worker
+ * instance per worker process holding all its slots as concurrency, BullMQ's cheapest
+ * setup (300 instances of concurrency 1 cost it about half again as much CPU per job);
+ * --bullmq-instances sets another count.
  */
 export function bullmqWorkerSide(ctx: RunContext, side: FleetOptions['workers']): FleetOptions['workers'] {
-  const instances = ctx.options.bullmqInstances;
-  if (!instances || instances >= side.streams) return side;
+  const instances = ctx.options.bullmqInstances ?? Math.max(1, ctx.options.workerProcs);
+  if (instances >= side.streams) return side;
   const slots = side.streams * side.concurrency;
   return { ...side, streams: instances, concurrency: Math.ceil(slots / instances) };
 }

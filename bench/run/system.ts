@@ -42,6 +42,7 @@ export async function startSystem(
     redisUrl: redis.url,
     config: options.claimBatch ? { claimBatch: options.claimBatch, ...config } : config,
     nodeFlags: options.serverNodeFlags,
+    telemetry: options.serverTelemetry,
     ...(options.profile && { profileDir: `${options.out}/profiles`, profileName: `${tag}.cpuprofile` }),
   });
   return { name, redisUrl: redis.url, server, address: server.address, stop: () => server.stop() };

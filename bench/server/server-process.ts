@@ -10,6 +10,7 @@ import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { CodeqServer } from '../../src/server/codeq-server.js';
 import { serveParent } from '../core/child-process.js';
 import { ProcessWatch, settledHeapBytes } from '../core/process-stats.js';
+import { benchTelemetry, type ServerTelemetry } from './server-telemetry.js';
 
 /** Arguments of the `start` command. */
 export interface ServerStartArgs {
@@ -17,19 +18,25 @@ export interface ServerStartArgs {
   redisUrl?: string;
   keyPrefix?: string;
   config?: Partial<ServerConfig>;
+  /** Tracing and metrics the server runs with. Default off, as a bare `codeq serve`. */
+  telemetry?: ServerTelemetry;
 }
 
 const watch = new ProcessWatch();
 let server: CodeqServer | undefined;
+let telemetry: ReturnType<typeof benchTelemetry> | undefined;
 
 serveParent({
   start: async (args: ServerStartArgs) => {
     const store: LeaseStore = args.redisUrl
       ? await RedisStore.connect({ url: args.redisUrl, keyPrefix: args.keyPrefix ?? 'codeq' })
       : new MemoryStore();
+    telemetry = benchTelemetry(args.telemetry ?? 'off');
     // Workers are stopped before the server, so a short drain grace only bounds a failed run.
     server = new CodeqServer(serverConfig({ listen: '127.0.0.1:0', drainGraceMs: 1_000, ...args.config }), {
       store,
+      tracerProvider: telemetry.tracerProvider,
+      meterProvider: telemetry.meterProvider,
     });
     await server.start();
     return { port: server.port };
@@ -40,5 +47,6 @@ serveParent({
   shutdown: async () => {
     watch.stop();
     await server?.stop();
+    await telemetry?.shutdown();
   },
 });
