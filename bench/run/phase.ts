@@ -88,6 +88,8 @@ export interface PhaseSpec {
 export interface PhaseWindow {
   startedAt: number;
   machineBusyMs: number;
+  /** CPU of this (the parent) process, µs. */
+  parentCpuUs: number;
   redisCpuMs: number;
   redisCalls: Record<string, number>;
 }
@@ -98,6 +100,7 @@ export async function openWindow(sut: SystemUnderTest, redis: BenchRedis): Promi
   return {
     startedAt: Date.now(),
     machineBusyMs: machineBusyMs(),
+    parentCpuUs: cpuUs(),
     redisCpuMs: await redis.cpuMs(),
     redisCalls: await redis.commandCalls(),
   };
@@ -217,6 +220,7 @@ export async function collectPhase(
   const cycleMs = lastCompleted - firstLease;
   const windowMs = Date.now() - window.startedAt;
   const ours =
+    (cpuUs() - window.parentCpuUs) / 1000 +
     (serverStats?.cpuMs ?? 0) +
     redisCpuMs +
     producerStats.reduce((sum, s) => sum + s.cpuMs, 0) +
@@ -292,4 +296,9 @@ function callsPerTask(
     if (delta > 0) out[cmd] = Math.round((delta / tasks) * 100) / 100;
   }
   return out;
+}
+
+function cpuUs(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
 }
