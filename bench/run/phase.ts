@@ -59,6 +59,8 @@ export interface PhaseResult {
   /** Tasks per stream: fairness. */
   perStream: { streams: number; min: number; max: number; mean: number };
   server: ProcessStats | undefined;
+  /** Worst GC pause and event-loop delay of the producer and of the worker processes, ms. */
+  load: { producers: LoadStalls; workers: LoadStalls };
   /** CPU time per received task, µs: server, Redis, producers, workers. */
   cpuPerTaskUs: { server: number; redis: number; producers: number; workers: number };
   redisCpuMs: number;
@@ -174,6 +176,21 @@ export async function runPhase(
   });
 }
 
+/** The worst stalls among some load processes, ms. */
+export interface LoadStalls {
+  gcMaxMs: number;
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
+}
+
+function stalls(stats: readonly ProcessStats[]): LoadStalls {
+  return {
+    gcMaxMs: Math.max(0, ...stats.map((s) => s.gcMaxMs)),
+    eventLoopP99Ms: Math.max(0, ...stats.map((s) => s.eventLoopP99Ms)),
+    eventLoopMaxMs: Math.max(0, ...stats.map((s) => s.eventLoopMaxMs)),
+  };
+}
+
 /** What the collect step needs besides the reports. */
 export interface PhaseMeta {
   label: string;
@@ -258,6 +275,7 @@ export async function collectPhase(
       mean: perStream.length ? Math.round((totalReceived / perStream.length) * 10) / 10 : 0,
     },
     server: serverStats,
+    load: { producers: stalls(producerStats), workers: stalls(snapshot.workers) },
     cpuPerTaskUs: {
       server: perTask(serverStats?.cpuMs ?? 0),
       redis: perTask(redisCpuMs),

@@ -84,6 +84,8 @@ export function processTable(phases: readonly PhaseResult[]): Table {
       'Redis µs/task',
       'producers µs/task',
       'workers µs/task',
+      'producers GC max / loop max ms',
+      'workers GC max / loop max ms',
       'others cores',
     ],
     rows: phases.map((p) => [
@@ -99,6 +101,8 @@ export function processTable(phases: readonly PhaseResult[]): Table {
       p.cpuPerTaskUs.redis,
       p.cpuPerTaskUs.producers,
       p.cpuPerTaskUs.workers,
+      `${p.load.producers.gcMaxMs}/${p.load.producers.eventLoopMaxMs}`,
+      `${p.load.workers.gcMaxMs}/${p.load.workers.eventLoopMaxMs}`,
       p.otherCores,
     ]),
   };
