@@ -128,7 +128,11 @@ describe('bench scenarios (quick mode)', { timeout: 60_000 }, () => {
   it('micro', async () => {
     const result = await quick('micro');
     expectWellFormed(result, 'micro');
-    const cases = result.data as { store: string; usPerOp: number }[];
+    const { cases, stages } = result.data as {
+      cases: { store: string; usPerOp: number }[];
+      stages: { claim: number }[];
+    };
+    expect(stages.length).toBe(2);
     expect(cases.map((c) => c.store)).toEqual(['memory', 'memory', 'memory', 'redis', 'redis', 'redis']);
     for (const c of cases) expect(c.usPerOp).toBeGreaterThan(0);
   });

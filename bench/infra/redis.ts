@@ -47,10 +47,25 @@ export class BenchRedis {
 
   /** Calls per command since start (`INFO commandstats`), e.g. `{ evalsha: 1200, publish: 10 }`. */
   async commandCalls(): Promise<Record<string, number>> {
+    return (await this.commandStats()).calls;
+  }
+
+  /** Calls and execution µs per command since start (`INFO commandstats`). */
+  async commandStats(): Promise<{ calls: Record<string, number>; usec: Record<string, number> }> {
     const info = await this.admin.info('commandstats');
     const calls: Record<string, number> = {};
-    for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[m[1]!] = Number(m[2]);
-    return calls;
+    const usec: Record<string, number> = {};
+    for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+      calls[m[1]!] = Number(m[2]);
+      usec[m[1]!] = Number(m[3]);
+    }
+    return { calls, usec };
+  }
+
+  /** µs Redis spent executing scripts (EVAL/EVALSHA bodies, not I/O) since start. */
+  async scriptExecUs(): Promise<number> {
+    const { usec } = await this.commandStats();
+    return (usec.evalsha ?? 0) + (usec.eval ?? 0);
   }
 
   async stop(): Promise<void> {

@@ -105,3 +105,66 @@ export async function claimAtDepth(
   }
   return { claim, complete };
 }
+
+/** Redis cost per task of each script, µs: all of Redis's CPU, and the script's execution alone. */
+export interface StageCosts {
+  enqueue: number;
+  claim: number;
+  complete: number;
+  /** Script execution only (INFO commandstats), without Redis's I/O and pub/sub fan-out. */
+  exec: { enqueue: number; claim: number; complete: number };
+}
+
+/** Reads Redis's CPU and script execution time, ms and µs. */
+export interface RedisMeters {
+  cpuMs(): Promise<number>;
+  scriptExecUs(): Promise<number>;
+}
+
+/**
+ * Redis's own CPU per task of each script, moving `batch` tasks per call: enqueues all
+ * `ops` tasks, then claims them all, then completes them all, reading Redis's CPU time
+ * between the stages.
+ */
+export async function stagedRedisCost(
+  store: LeaseStore,
+  queue: string,
+  ops: number,
+  batch: number,
+  payloadBytes: number,
+  redis: RedisMeters,
+): Promise<StageCosts> {
+  const tasks = Array.from({ length: batch }, () => newTask(queue, payloadBytes));
+  const calls = Math.ceil(ops / batch);
+  const perTask = (us: number): number => Math.round((us * 10) / (calls * batch)) / 10;
+  const read = async (): Promise<[number, number]> => [
+    (await redis.cpuMs()) * 1000,
+    await redis.scriptExecUs(),
+  ];
+  const stage = async (body: () => Promise<void>): Promise<[number, number]> => {
+    const [cpu0, exec0] = await read();
+    await body();
+    const [cpu1, exec1] = await read();
+    return [perTask(cpu1 - cpu0), perTask(exec1 - exec0)];
+  };
+  const leased: Awaited<ReturnType<LeaseStore['claim']>>['leases'][] = [];
+  const [enqueue, enqueueExec] = await stage(async () => {
+    for (let i = 0; i < calls; i++) await store.enqueue(tasks);
+  });
+  const [claim, claimExec] = await stage(async () => {
+    for (let i = 0; i < calls; i++) leased.push((await store.claim(queue, batch, 60_000)).leases);
+  });
+  const [complete, completeExec] = await stage(async () => {
+    for (const leases of leased)
+      await store.settle(
+        queue,
+        leases.map((l) => ({ kind: 'complete' as const, taskId: l.task.id, token: l.token, result: EMPTY })),
+      );
+  });
+  return {
+    enqueue,
+    claim,
+    complete,
+    exec: { enqueue: enqueueExec, claim: claimExec, complete: completeExec },
+  };
+}

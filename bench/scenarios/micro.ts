@@ -4,7 +4,7 @@ import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { summarize } from '../core/histogram.js';
 import { target, type Table, type TargetCheck } from '../core/report.js';
 import type { RunContext } from '../run/context.js';
-import { createClaimComplete } from '../run/store-loop.js';
+import { createClaimComplete, stagedRedisCost, type StageCosts } from '../run/store-loop.js';
 import type { Scenario } from './scenario.js';
 
 /** Tasks per call of the batched case. */
@@ -48,9 +48,44 @@ export const micro: Scenario = {
       // What a store that coalesced the 64 loops' calls into one script call each would cost.
       cases.push(await runCase(ctx, name, 1, BATCH));
     }
-    return { tables: [microTable(cases)], targets: microTargets(cases), data: cases, charts: [] };
+    const tables = [microTable(cases)];
+    let stages: StageCosts[] = [];
+    if (ctx.options.stores.includes('redis')) {
+      stages = await redisStages(ctx);
+      const sum = (a: number, b: number, c: number): number => Math.round((a + b + c) * 10) / 10;
+      tables.push({
+        title: 'Redis per task by script (µs): all Redis CPU / script execution alone (INFO commandstats)',
+        columns: ['tasks/call', 'enqueue', 'claim', 'complete', 'sum'],
+        rows: stages.map((st, i) => [
+          i === 0 ? 1 : BATCH,
+          `${st.enqueue} / ${st.exec.enqueue}`,
+          `${st.claim} / ${st.exec.claim}`,
+          `${st.complete} / ${st.exec.complete}`,
+          `${sum(st.enqueue, st.claim, st.complete)} / ${sum(st.exec.enqueue, st.exec.claim, st.exec.complete)}`,
+        ]),
+      });
+    }
+    return { tables, targets: microTargets(cases), data: { cases, stages }, charts: [] };
   },
 };
+
+/** Redis CPU of each script per task, one task per call and then {@link BATCH} per call. */
+async function redisStages(ctx: RunContext): Promise<StageCosts[]> {
+  const out: StageCosts[] = [];
+  for (const batch of [1, BATCH]) {
+    const store = await openStore(ctx, 'redis');
+    try {
+      ctx.progress.update(`[micro redis] Redis CPU by script, ${batch} per call`);
+      out.push(
+        await stagedRedisCost(store, 'micro', ctx.options.ops, batch, ctx.options.payloadBytes, ctx.redis),
+      );
+    } finally {
+      await store.close();
+    }
+  }
+  ctx.progress.clear();
+  return out;
+}
 
 async function openStore(ctx: RunContext, name: string): Promise<LeaseStore> {
   if (name === 'memory') return new MemoryStore();
