@@ -81,7 +81,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   constructor(options: WorkerOptions) {
     super();
     this.#options = resolveWorkerOptions(options);
-    this.#tracer = new WorkerTracer(this.#options.tracerProvider, this.#options.workerId);
+    this.#tracer = new WorkerTracer(this.#options.tracerProvider);
     this.#backoff = new Backoff(this.#options.reconnectInitialBackoffMs, this.#options.reconnectMaxBackoffMs);
   }
 

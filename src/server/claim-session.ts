@@ -109,8 +109,8 @@ export class ClaimSession implements Consumer {
       const leaseId = message.leaseId!;
       this.outstanding.set(leaseId, { queue: lease.task.queue, taskId: lease.task.id, token: lease.token });
       // The worker's spans continue the trace of this delivery's queue_wait span.
-      if (delivery)
-        message.task!.headers = delivery.lease(lease.task, leaseId, lease.deadline - this.leaseMs);
+      const headers = delivery?.lease(lease.task, leaseId, lease.deadline - this.leaseMs);
+      if (headers) message.task!.headers = headers;
       messages.push(message);
     }
     if (this.state === 'CLOSED') {

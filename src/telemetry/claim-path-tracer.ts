@@ -209,7 +209,7 @@ interface Wait {
 /**
  * One Leases message to one stream: `codeq.serialize` while it is built and encoded, then
  * `codeq.stream.write` until grpc-js took it, and a `codeq.queue_wait` span per task in the
- * task's own trace, linked to the dispatch, serialize and write spans that carried it.
+ * task's own trace, linked to the dispatch span and to the write span that carried it.
  */
 export class DeliveryTrace {
   readonly #dispatch: DispatchTrace;
@@ -234,8 +234,11 @@ export class DeliveryTrace {
    * attempt, a new trace linked to the producer's span on a retry. Returns the headers
    * to deliver: `traceparent` names this span, so the worker's spans continue its trace,
    * and the producer's own `traceparent` moves to {@link PRODUCER_TRACEPARENT_HEADER}.
+   * Returns undefined when the span is not sampled: the task then goes out with its
+   * headers as they are, and the worker follows the producer's context (and its sampling
+   * decision) itself, so an unsampled task costs no header rewrite and no bigger message.
    */
-  lease(task: TracedTask, leaseId: string, leasedAt: number): Record<string, string> {
+  lease(task: TracedTask, leaseId: string, leasedAt: number): Record<string, string> | undefined {
     const producer = spanContextFromHeaders(task.headers);
     const links: Link[] = [{ context: this.#dispatch.span.spanContext() }];
     let parent: Context = ROOT_CONTEXT;
@@ -246,12 +249,11 @@ export class DeliveryTrace {
       { startTime: task.enqueueTime, links, root: parent === ROOT_CONTEXT },
       parent,
     );
-    if (span.isRecording()) {
-      span.setAttributes(queueAttributes(task.queue, 'receive', 'lease'));
-      span.setAttribute(ATTR.messageId, task.id);
-      span.setAttribute(ATTR.attempt, task.attempt);
-      span.setAttribute(ATTR.leaseId, leaseId);
-    }
+    if (!span.isRecording()) return undefined;
+    span.setAttributes(queueAttributes(task.queue, 'receive'));
+    span.setAttribute(ATTR.messageId, task.id);
+    span.setAttribute(ATTR.attempt, task.attempt);
+    span.setAttribute(ATTR.leaseId, leaseId);
     this.#waits.push({ span, leasedAt });
     const headers: Record<string, string> = { ...task.headers };
     delete headers.tracestate;
@@ -275,9 +277,11 @@ export class DeliveryTrace {
       write.setAttribute(ATTR.bytes, bytes);
     }
     this.#write = write;
-    const carried: Link[] = [{ context: this.#serialize.spanContext() }, { context: write.spanContext() }];
+    // The write span names the message that carried the task; its serialize span is the
+    // sibling that ended as it began (task-spans.ts finds it), so one link is enough.
+    const carried: Link = { context: write.spanContext() };
     for (const wait of this.#waits) {
-      if (wait.span.isRecording()) wait.span.addLinks(carried);
+      wait.span.addLink(carried);
       wait.span.end(wait.leasedAt);
     }
     this.#waits.length = 0;

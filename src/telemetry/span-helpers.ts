@@ -30,12 +30,16 @@ export function failSpan(span: Span, err: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
 }
 
-/** The messaging attributes every codeQ span about one queue carries. */
-export function queueAttributes(queue: string, operationType: string, operationName: string): Attributes {
-  return {
+/**
+ * The messaging attributes every codeQ span about one queue carries. Spans made once per
+ * task leave `operationName` out: every attribute is encoded again for every task.
+ */
+export function queueAttributes(queue: string, operationType: string, operationName?: string): Attributes {
+  const attributes: Attributes = {
     [ATTR.messagingSystem]: MESSAGING_SYSTEM,
     [ATTR.destination]: queue,
     [ATTR.operationType]: operationType,
-    [ATTR.operationName]: operationName,
   };
+  if (operationName !== undefined) attributes[ATTR.operationName] = operationName;
+  return attributes;
 }

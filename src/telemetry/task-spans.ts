@@ -78,6 +78,13 @@ export function taskWaterfall(spans: readonly SpanRecord[], taskId: string): Wat
     addAncestors(wait);
     addTree(wait);
     const linked = wait.links.map((l) => byId.get(l.spanId)).filter((s): s is SpanRecord => s !== undefined);
+    // The serialize span of the message that carried the task ended as its write began.
+    for (const write of linked.filter((s) => s.name === SPAN.streamWrite)) {
+      const serialize = (children.get(write.parentSpanId ?? '') ?? []).find(
+        (s) => s.name === SPAN.serialize && Math.abs(s.endMs - write.startMs) < 0.001,
+      );
+      if (serialize) linked.push(serialize);
+    }
     const carried = new Set(linked.map((s) => s.spanId));
     const roots = linked.filter((s) => !s.parentSpanId || !carried.has(s.parentSpanId));
     for (const root of roots) {

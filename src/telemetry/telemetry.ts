@@ -3,8 +3,9 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, StackContextManager, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
+import { OffThreadSpanExporter } from './off-thread-exporter.js';
 import { OtlpJsonFileExporter } from './otlp-json-file-exporter.js';
 import { startRuntimeMetrics } from './runtime-metrics.js';
 import { INSTRUMENTATION_SCOPE } from './semconv.js';
@@ -70,6 +71,44 @@ export function otlpMetricsRequested(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
+ * Whether the traces go out by OTLP over HTTP/protobuf (the default exporter and
+ * protocol), which codeQ exports from a worker thread ({@link OffThreadSpanExporter});
+ * any other choice is left to the SDK as the variables say.
+ */
+export function otlpProtobufTraces(env: NodeJS.ProcessEnv): boolean {
+  const exporters = list(env.OTEL_TRACES_EXPORTER);
+  if (exporters.length > 0 && (exporters.length > 1 || exporters[0] !== 'otlp')) return false;
+  const protocol =
+    env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf';
+  return protocol.trim().toLowerCase() === 'http/protobuf';
+}
+
+/** The OTEL_BSP_* settings of a batch span processor. */
+function batchOptions(env: NodeJS.ProcessEnv): {
+  scheduledDelayMillis?: number;
+  maxQueueSize?: number;
+  maxExportBatchSize?: number;
+  exportTimeoutMillis?: number;
+} {
+  const num = (name: string): number | undefined => {
+    const n = Number(env[name]);
+    return env[name] && Number.isFinite(n) && n > 0 ? n : undefined;
+  };
+  const out: Record<string, number> = {};
+  const pairs = [
+    ['scheduledDelayMillis', 'OTEL_BSP_SCHEDULE_DELAY'],
+    ['maxQueueSize', 'OTEL_BSP_MAX_QUEUE_SIZE'],
+    ['maxExportBatchSize', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'],
+    ['exportTimeoutMillis', 'OTEL_BSP_EXPORT_TIMEOUT'],
+  ] as const;
+  for (const [key, name] of pairs) {
+    const value = num(name);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/**
  * Starts the OpenTelemetry Node SDK from the standard OTEL_* variables (exporter,
  * endpoint, protocol — OTLP over HTTP/protobuf by default —, sampler and its ratio,
  * service name, resource attributes) and registers the global providers. codeQ adds the
@@ -97,24 +136,45 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     summary.push('metrics: exported over OTLP (OTEL_METRICS_EXPORTER / OTEL_EXPORTER_OTLP_* endpoint)');
   }
 
+  // Undefined: the SDK sets the exporters up from the variables.
   let spanProcessors: SpanProcessor[] | undefined;
-  if (!tracing) spanProcessors = [];
-  else if (options.traceFile !== undefined) {
-    // An explicit processor list replaces the SDK's from-env exporters (said in the summary).
-    spanProcessors = [new BatchSpanProcessor({ exporter: new OtlpJsonFileExporter(options.traceFile) })];
-    summary.push(`traces: written to ${options.traceFile} as OTLP/JSON lines`);
+  const fromEnv = tracingRequested(env);
+  const offThread = fromEnv && otlpProtobufTraces(env);
+  if (!tracing) {
+    spanProcessors = [];
+  } else if (offThread || options.traceFile !== undefined) {
+    spanProcessors = [];
+    if (offThread) {
+      spanProcessors.push(
+        new BatchSpanProcessor({ exporter: new OffThreadSpanExporter(), ...batchOptions(env) }),
+      );
+    }
+    if (options.traceFile !== undefined) {
+      spanProcessors.push(
+        new BatchSpanProcessor({
+          exporter: new OtlpJsonFileExporter(options.traceFile),
+          maxQueueSize: 65_536,
+        }),
+      );
+      summary.push(`traces: written to ${options.traceFile} as OTLP/JSON lines`);
+    }
   }
   const sdk = new NodeSDK({
     ...(!env.OTEL_SERVICE_NAME && { serviceName: options.serviceName }),
+    // codeQ hands every span its parent explicitly, so it needs no async context: the
+    // AsyncLocalStorage manager the SDK installs by default would tax every promise.
+    contextManager: new StackContextManager(),
     ...(spanProcessors && { spanProcessors }),
     metricReaders: readers,
     logRecordProcessors: [],
     instrumentations: [],
   });
   sdk.start();
-  if (tracing && options.traceFile !== undefined && tracingRequested(env)) {
-    summary.push('traces: OTEL_TRACES_EXPORTER is ignored while --trace-file is set');
-  } else if (tracing && options.traceFile === undefined) {
+  if (fromEnv && !offThread && options.traceFile !== undefined) {
+    summary.push(
+      'traces: only OTLP over HTTP/protobuf goes with --trace-file; OTEL_TRACES_EXPORTER is ignored',
+    );
+  } else if (fromEnv) {
     summary.push(
       `traces: exported by the OTEL_* settings (exporter ${env.OTEL_TRACES_EXPORTER ?? 'otlp'}, sampler ${env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on'}${env.OTEL_TRACES_SAMPLER_ARG ? ` ${env.OTEL_TRACES_SAMPLER_ARG}` : ''})`,
     );

@@ -46,10 +46,7 @@ export interface TaskSpans {
 export class WorkerTracer {
   readonly #tracer: Tracer;
 
-  constructor(
-    provider: TracerProvider,
-    private readonly workerId: string,
-  ) {
+  constructor(provider: TracerProvider) {
     this.#tracer = provider.getTracer(INSTRUMENTATION_SCOPE);
   }
 
@@ -69,11 +66,10 @@ export class WorkerTracer {
       parent,
     );
     if (process.isRecording()) {
-      process.setAttributes(queueAttributes(task.queue, 'process', 'process'));
+      process.setAttributes(queueAttributes(task.queue, 'process'));
       process.setAttribute(ATTR.messageId, task.id);
       process.setAttribute(ATTR.attempt, task.attempt);
       process.setAttribute(ATTR.leaseId, task.leaseId);
-      process.setAttribute(ATTR.workerId, this.workerId);
     }
     return { process, parent };
   }
@@ -101,9 +97,8 @@ export class WorkerTracer {
       spans.parent,
     );
     if (!settle.isRecording()) return undefined;
-    settle.setAttributes(queueAttributes(task.queue, 'settle', kind.toLowerCase()));
-    settle.setAttribute(ATTR.messageId, task.id);
-    settle.setAttribute(ATTR.leaseId, task.leaseId);
+    // The task's id and lease are on its process span, the parent's other child.
+    settle.setAttributes(queueAttributes(task.queue, 'settle'));
     settle.setAttribute(ATTR.settleKind, kind);
     return settle;
   }
