@@ -61,13 +61,15 @@ export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
 
 /**
  * Whether metrics go out over OTLP: OTEL_METRICS_EXPORTER names `otlp`, or it is unset
- * and an OTLP endpoint (general or for metrics) is set.
+ * and OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is. The general OTLP endpoint alone does not
+ * turn them on: trace backends such as Jaeger take no metrics, and every export would
+ * fail; Prometheus scrapes `--metrics-listen` instead.
  */
 export function otlpMetricsRequested(env: NodeJS.ProcessEnv): boolean {
   if (/^true$/i.test(env.OTEL_SDK_DISABLED ?? '')) return false;
   const exporters = list(env.OTEL_METRICS_EXPORTER);
   if (exporters.length > 0) return exporters.includes('otlp');
-  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT);
+  return Boolean(env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT);
 }
 
 /**

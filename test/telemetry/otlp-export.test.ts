@@ -4,7 +4,12 @@ import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Producer, Worker } from '../../clients/index.js';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
-import { startTelemetry, tracingRequested } from '../../src/telemetry/telemetry.js';
+import {
+  otlpMetricsRequested,
+  otlpProtobufTraces,
+  startTelemetry,
+  tracingRequested,
+} from '../../src/telemetry/telemetry.js';
 import { startTestServer } from '../support/test-server.js';
 
 /** The parts of the OTLP protobuf schema (opentelemetry-proto, v1) this test reads. */
@@ -121,7 +126,7 @@ afterAll(async () => {
 });
 
 describe('OTLP/HTTP export', () => {
-  it('turns tracing on only when the OTEL_* variables ask for it', () => {
+  it('turns tracing and OTLP metrics on only when the OTEL_* variables ask for them', () => {
     expect(tracingRequested({})).toBe(false);
     expect(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x:4318' })).toBe(true);
     expect(tracingRequested({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://x:4318/v1/traces' })).toBe(true);
@@ -130,6 +135,14 @@ describe('OTLP/HTTP export', () => {
       false,
     );
     expect(tracingRequested({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' })).toBe(false);
+    expect(otlpMetricsRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x:4318' })).toBe(false);
+    expect(otlpMetricsRequested({ OTEL_METRICS_EXPORTER: 'otlp' })).toBe(true);
+    expect(otlpMetricsRequested({ OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://x:4318/v1/metrics' })).toBe(
+      true,
+    );
+    expect(otlpProtobufTraces({})).toBe(true);
+    expect(otlpProtobufTraces({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toBe(false);
+    expect(otlpProtobufTraces({ OTEL_TRACES_EXPORTER: 'console' })).toBe(false);
   });
 
   it('sends the spans of a task and codeQ metrics to an OTLP endpoint set by OTEL_* variables', async () => {
@@ -137,6 +150,7 @@ describe('OTLP/HTTP export', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
       OTEL_SERVICE_NAME: 'codeq-under-test',
       OTEL_BSP_SCHEDULE_DELAY: '50',
+      OTEL_METRICS_EXPORTER: 'otlp',
       OTEL_METRIC_EXPORT_INTERVAL: '100',
     });
     const telemetry = await startTelemetry({ serviceName: 'codeq' });

@@ -1,0 +1,339 @@
+// Measures what tracing costs codeQ, in one run: end-to-end throughput (enqueue to
+// completion) with tracing off, with 100 % sampling and with 1 % sampling, modes
+// interleaved over several rounds; then records one fully traced run and draws the
+// waterfalls of its median and p99 claims.
+//
+//   npm run build && node scripts/tracing-cost.mjs [--store memory|redis] [--tasks N]
+//       [--rounds N] [--concurrency N] [--batch N] [--work-us N] [--out DIR]
+//
+// --work-us makes each handler spin for that many microseconds of CPU (default 0: an
+// empty handler, where tracing's share of the cost is the largest).
+//
+// The server runs in a child process, configured like production by OTEL_* variables
+// (OTLP over HTTP/protobuf to a sink in this process that discards what it gets); the
+// producer and the worker run here, the worker traced with the same sampler.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { context, trace, SpanKind } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..');
+const dist = (path) => join(root, 'dist', path);
+const { Producer, Worker } = await import(dist('clients/index.js'));
+const { OtlpJsonFileExporter } = await import(dist('src/telemetry/otlp-json-file-exporter.js'));
+const { OffThreadSpanExporter } = await import(dist('src/telemetry/off-thread-exporter.js'));
+const { spansFromOtlpJson } = await import(dist('src/telemetry/otlp-json.js'));
+const { formatStageTable, stageStatistics, taskAtClaimPercentile } = await import(
+  dist('src/telemetry/stage-stats.js')
+);
+const { renderTaskWaterfall } = await import(dist('src/telemetry/waterfall.js'));
+const { nowMs } = await import(dist('src/telemetry/span-helpers.js'));
+
+const { values } = parseArgs({
+  options: {
+    store: { type: 'string', default: 'memory' },
+    tasks: { type: 'string', default: '20000' },
+    rounds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '256' },
+    batch: { type: 'string', default: '50' },
+    'work-us': { type: 'string', default: '0' },
+    out: { type: 'string', default: join(root, 'docs', 'tracing') },
+  },
+});
+const TASKS = Number(values.tasks);
+const ROUNDS = Number(values.rounds);
+const CONCURRENCY = Number(values.concurrency);
+const BATCH = Number(values.batch);
+const WORK_US = Number(values['work-us']);
+
+/** The handler's work: spins the CPU for WORK_US microseconds. */
+function work() {
+  if (WORK_US <= 0) return;
+  const until = performance.now() + WORK_US / 1000;
+  while (performance.now() < until);
+}
+const OUT = values.out;
+mkdirSync(OUT, { recursive: true });
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createNetServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+/** A stand-in OTLP/HTTP collector: counts what it receives and throws it away. */
+const sinkStats = { requests: 0, bytes: 0 };
+const sink = createServer((req, res) => {
+  req.on('data', (c) => (sinkStats.bytes += c.length));
+  req.on('end', () => {
+    sinkStats.requests++;
+    res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+    res.end();
+  });
+});
+await new Promise((resolve) => sink.listen(0, '127.0.0.1', resolve));
+const SINK = `http://127.0.0.1:${sink.address().port}`;
+
+let redis;
+if (values.store === 'redis') {
+  const port = await freePort();
+  const dir = join(OUT, `.redis-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
+    {
+      stdio: 'ignore',
+    },
+  );
+  await sleep(300);
+  redis = { url: `redis://127.0.0.1:${port}`, child, dir };
+}
+
+const MODES = {
+  off: { label: 'tracing off', env: {} },
+  all: { label: '100 % sampling', ratio: 1 },
+  one: { label: '1 % sampling', ratio: 0.01 },
+};
+
+function cleanEnv() {
+  const env = { ...process.env };
+  for (const key of Object.keys(env))
+    if (key.startsWith('OTEL_') || key.startsWith('CODEQ_')) delete env[key];
+  return env;
+}
+
+/** Starts `codeq serve` in a child process; resolves with its address once it listens. */
+async function startServer(extraEnv, extraArgs = []) {
+  const args = [dist('src/cli/main.js'), 'serve', '--listen', '127.0.0.1:0', ...extraArgs];
+  if (redis)
+    args.push(
+      '--redis',
+      redis.url,
+      '--redis-prefix',
+      `cost${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+    );
+  const child = spawn(process.execPath, args, {
+    env: { ...cleanEnv(), ...extraEnv },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const address = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /serving on (\S+) /.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`codeq serve exited with ${code}: ${out}`)));
+  });
+  return {
+    address,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function tracingEnv(ratio) {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: SINK,
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: String(ratio),
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_SERVICE_NAME: 'codeq',
+  };
+}
+
+/** Enqueues `tasks` in batches (a few in flight) while a worker completes them; tasks per second end to end. */
+async function runLoad(address, workerProvider, tasks) {
+  const producer = new Producer({ address });
+  let done = 0;
+  let finished;
+  const allDone = new Promise((resolve) => (finished = resolve));
+  const worker = new Worker({
+    address,
+    queues: ['cost'],
+    concurrency: CONCURRENCY,
+    logger: { warn() {} },
+    ...(workerProvider && { tracerProvider: workerProvider }),
+    handler: async () => {
+      work();
+      if (++done === tasks) finished();
+    },
+  });
+  await worker.start();
+  const started = performance.now();
+  let next = 0;
+  const lane = async () => {
+    while (next < tasks) {
+      const n = Math.min(BATCH, tasks - next);
+      next += n;
+      await producer.enqueueBatch(
+        Array.from({ length: n }, () => ({ queue: 'cost', payload: 'x'.repeat(64) })),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, lane));
+  await allDone;
+  const seconds = (performance.now() - started) / 1000;
+  await worker.stop();
+  producer.close();
+  return tasks / seconds;
+}
+
+function workerProviderFor(ratio) {
+  return new TracerProvider({
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
+    spanProcessors: [
+      // As `codeq work` exports: OTLP/HTTP protobuf from a worker thread.
+      new BatchSpanProcessor({
+        exporter: new OffThreadSpanExporter({ config: { url: `${SINK}/v1/traces` } }),
+      }),
+    ],
+  });
+}
+
+async function measure(mode) {
+  const { ratio } = MODES[mode];
+  const server = await startServer(ratio === undefined ? {} : tracingEnv(ratio));
+  const provider = ratio === undefined ? undefined : workerProviderFor(ratio);
+  try {
+    // A short warm-up on the same server, so each mode's measure starts from a warm JIT.
+    await runLoad(server.address, provider, Math.min(2000, TASKS));
+    return await runLoad(server.address, provider, TASKS);
+  } finally {
+    await provider?.shutdown();
+    await server.stop();
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = { off: [], all: [], one: [] };
+const order = ['off', 'all', 'one'];
+console.log(
+  `codeQ tracing cost: ${values.store} store, ${TASKS} tasks per measure, batches of ${BATCH}, worker concurrency ${CONCURRENCY}, handler work ${WORK_US} µs, ${ROUNDS} rounds`,
+);
+for (let round = 0; round < ROUNDS; round++) {
+  // Rotate the order so no mode always runs first (or on the warmest machine).
+  for (let i = 0; i < order.length; i++) {
+    const mode = order[(i + round) % order.length];
+    const rate = await measure(mode);
+    results[mode].push(rate);
+    console.log(
+      `  round ${round + 1}: ${MODES[mode].label.padEnd(15)} ${rate.toFixed(0).padStart(7)} tasks/s`,
+    );
+  }
+}
+const base = median(results.off);
+const lines = [
+  `| mode | tasks/s (median of ${ROUNDS}) | runs | cost vs off |`,
+  '|---|---:|---|---:|',
+  ...order.map((mode) => {
+    const m = median(results[mode]);
+    const cost = mode === 'off' ? '—' : `${(((base - m) / base) * 100).toFixed(1)} %`;
+    return `| ${MODES[mode].label} | ${m.toFixed(0)} | ${results[mode].map((r) => r.toFixed(0)).join(', ')} | ${cost} |`;
+  }),
+];
+console.log(`\n${lines.join('\n')}\n`);
+console.log(`OTLP sink received ${sinkStats.requests} requests, ${(sinkStats.bytes / 1e6).toFixed(1)} MB`);
+
+// A fully traced run written to OTLP/JSON files, for stage statistics and waterfalls.
+const serverFile = join(OUT, 'run-server.jsonl');
+const workerFile = join(OUT, 'run-worker.jsonl');
+rmSync(serverFile, { force: true });
+rmSync(workerFile, { force: true });
+const server = await startServer({ OTEL_SERVICE_NAME: 'codeq' }, ['--trace-file', serverFile]);
+const recorderProvider = new TracerProvider({
+  spanProcessors: [
+    new BatchSpanProcessor({ exporter: new OtlpJsonFileExporter(workerFile), maxQueueSize: 100_000 }),
+  ],
+});
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+{
+  const TRACED = Math.min(5000, TASKS);
+  const producer = new Producer({ address: server.address });
+  let done = 0;
+  let finished;
+  const allDone = new Promise((resolve) => (finished = resolve));
+  const worker = new Worker({
+    address: server.address,
+    queues: ['traced'],
+    concurrency: CONCURRENCY,
+    tracerProvider: recorderProvider,
+    logger: { warn() {} },
+    handler: async () => {
+      if (++done === TRACED) finished();
+    },
+  });
+  await worker.start();
+  const app = recorderProvider.getTracer('producer-app');
+  let next = 0;
+  // One task per Enqueue call, each inside a producer span, so a waterfall starts at the producer.
+  const lane = async () => {
+    while (next++ < TRACED) {
+      const span = app.startSpan('producer', { root: true, kind: SpanKind.PRODUCER, startTime: nowMs() });
+      await context.with(trace.setSpan(context.active(), span), () =>
+        producer.enqueue('traced', 'x'.repeat(64)),
+      );
+      span.end(nowMs());
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, lane));
+  await allDone;
+  await sleep(200);
+  await worker.stop();
+  producer.close();
+  await recorderProvider.shutdown();
+  await server.stop();
+}
+const spans = [
+  ...spansFromOtlpJson(readFileSync(serverFile, 'utf8')),
+  ...spansFromOtlpJson(readFileSync(workerFile, 'utf8')),
+];
+const table = formatStageTable(stageStatistics(spans));
+console.log(`\nPer stage over a fully traced run (${spans.length} spans):\n${table}\n`);
+const drawn = [];
+for (const p of [50, 99]) {
+  const pick = taskAtClaimPercentile(spans, p);
+  if (!pick) continue;
+  const wf = renderTaskWaterfall(spans, pick.taskId, {
+    title: `p${p} claim: task ${pick.taskId}, claim ${pick.claimMs.toFixed(1)} ms (${values.store} store, ${CONCURRENCY} in flight)`,
+    columns: 110,
+  });
+  if (!wf) continue;
+  const path = join(OUT, `waterfall-p${p}-${values.store}.svg`);
+  writeFileSync(path, wf.svg);
+  drawn.push(path);
+  console.log(wf.text);
+}
+const heading = `codeQ tracing cost: ${values.store} store, ${TASKS} tasks per measure, batches of ${BATCH}, worker concurrency ${CONCURRENCY}, handler work ${WORK_US} µs, ${ROUNDS} rounds`;
+writeFileSync(
+  join(OUT, `cost-${values.store}${WORK_US ? `-work${WORK_US}us` : ''}.md`),
+  `${heading}\n\n${lines.join('\n')}\n\nPer stage over a fully traced run of ${Math.min(5000, TASKS)} tasks, one Enqueue each:\n\n\`\`\`\n${table}\n\`\`\`\n`,
+);
+console.log(`wrote ${drawn.join(', ')}`);
+rmSync(serverFile, { force: true });
+rmSync(workerFile, { force: true });
+sink.close();
+if (redis) {
+  redis.child.kill();
+  rmSync(redis.dir, { recursive: true, force: true });
+}
