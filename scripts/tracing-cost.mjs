@@ -6,6 +6,10 @@
 //   npm run build && node scripts/tracing-cost.mjs [--store memory|redis] [--tasks N]
 //       [--rounds N] [--concurrency N] [--batch N] [--work-us N] [--out DIR]
 //
+// It writes docs/tracing/cost-<store>.md and the waterfall SVGs (run `npx prettier --write
+// docs/tracing` after, to align the tables). Throughput moves with whatever else runs on
+// the machine; CPU per task (server and load process together) much less.
+//
 // --work-us makes each handler spin for that many microseconds of CPU (default 0: an
 // empty handler, where tracing's share of the cost is the largest).
 //
@@ -144,12 +148,25 @@ async function startServer(extraEnv, extraArgs = []) {
   });
   return {
     address,
+    /** CPU time (user + system, all threads) the server process used so far, in µs (Linux /proc). */
+    cpuUs: () => {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+    },
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', resolve);
         child.kill('SIGTERM');
       }),
   };
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** CPU time (user + system, all threads) this process used so far, in µs. */
+function ownCpuUs() {
+  const { user, system } = process.cpuUsage();
+  return user + system;
 }
 
 function tracingEnv(ratio) {
@@ -218,7 +235,12 @@ async function measure(mode) {
   try {
     // A short warm-up on the same server, so each mode's measure starts from a warm JIT.
     await runLoad(server.address, provider, Math.min(2000, TASKS));
-    return await runLoad(server.address, provider, TASKS);
+    const cpu0 = server.cpuUs() + ownCpuUs();
+    const rate = await runLoad(server.address, provider, TASKS);
+    // CPU per task, server and load together: unlike throughput, other load on the
+    // machine barely moves it, so it shows tracing's cost even on a busy box.
+    const cpuPerTask = (server.cpuUs() + ownCpuUs() - cpu0) / TASKS;
+    return { rate, cpuPerTask };
   } finally {
     await provider?.shutdown();
     await server.stop();
@@ -227,6 +249,7 @@ async function measure(mode) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = { off: [], all: [], one: [] };
+const cpu = { off: [], all: [], one: [] };
 const order = ['off', 'all', 'one'];
 console.log(
   `codeQ tracing cost: ${values.store} store, ${TASKS} tasks per measure, batches of ${BATCH}, worker concurrency ${CONCURRENCY}, handler work ${WORK_US} µs, ${ROUNDS} rounds`,
@@ -235,21 +258,25 @@ for (let round = 0; round < ROUNDS; round++) {
   // Rotate the order so no mode always runs first (or on the warmest machine).
   for (let i = 0; i < order.length; i++) {
     const mode = order[(i + round) % order.length];
-    const rate = await measure(mode);
+    const { rate, cpuPerTask } = await measure(mode);
     results[mode].push(rate);
+    cpu[mode].push(cpuPerTask);
     console.log(
-      `  round ${round + 1}: ${MODES[mode].label.padEnd(15)} ${rate.toFixed(0).padStart(7)} tasks/s`,
+      `  round ${round + 1}: ${MODES[mode].label.padEnd(15)} ${rate.toFixed(0).padStart(7)} tasks/s  ${cpuPerTask.toFixed(0).padStart(4)} µs CPU/task`,
     );
   }
 }
 const base = median(results.off);
+const baseCpu = median(cpu.off);
 const lines = [
-  `| mode | tasks/s (median of ${ROUNDS}) | runs | cost vs off |`,
-  '|---|---:|---|---:|',
+  `| mode | tasks/s (median of ${ROUNDS}) | runs | throughput cost | CPU µs/task (median) | CPU cost |`,
+  '|---|---:|---|---:|---:|---:|',
   ...order.map((mode) => {
     const m = median(results[mode]);
+    const c = median(cpu[mode]);
     const cost = mode === 'off' ? '—' : `${(((base - m) / base) * 100).toFixed(1)} %`;
-    return `| ${MODES[mode].label} | ${m.toFixed(0)} | ${results[mode].map((r) => r.toFixed(0)).join(', ')} | ${cost} |`;
+    const cpuCost = mode === 'off' ? '—' : `+${(((c - baseCpu) / baseCpu) * 100).toFixed(1)} %`;
+    return `| ${MODES[mode].label} | ${m.toFixed(0)} | ${results[mode].map((r) => r.toFixed(0)).join(', ')} | ${cost} | ${c.toFixed(0)} | ${cpuCost} |`;
   }),
 ];
 console.log(`\n${lines.join('\n')}\n`);
