@@ -26,8 +26,12 @@ export interface LeaseSnapshot {
   late: string;
   /** `claim` of the tasks sent without a delay. */
   immediate: string;
-  /** Delayed tasks leased before their due time (never expected). */
+  /**
+   * Delayed tasks leased more than {@link CLOCK_SLACK_MS} before their due time by the
+   * producer's clock (never expected), and the most any task was early, ms.
+   */
   early: number;
+  earliestMs: number;
   /** Leases of the measured epoch per stream (worker instance for BullMQ). */
   perStream: number[];
   /** Wall-clock ms of the first and last measured lease and last completion (0 = none). */
@@ -37,6 +41,12 @@ export interface LeaseSnapshot {
   /** `claim` of the leases received in each second since the epoch started. */
   timeline: string[];
 }
+
+/**
+ * How early a delayed task may be leased by the producer's clock without being early: the
+ * store computes due times from Redis's clock truncated to whole milliseconds.
+ */
+export const CLOCK_SLACK_MS = 1;
 
 /** Seconds of timeline a recorder keeps at most. */
 const MAX_TIMELINE_SECONDS = 3_600;
@@ -65,6 +75,7 @@ export class LeaseRecorder {
   #late = newHistogram();
   #immediate = newHistogram();
   #early = 0;
+  #earliestMs = 0;
   #byPriority = new Map<number, Histogram>();
   #perStream: number[];
   #firstLeaseAt = 0;
@@ -74,19 +85,23 @@ export class LeaseRecorder {
   #intervalReceived = 0;
   #intervalCompleted = 0;
   #measureStart = 0;
+  /** Monotonic ns at which measuring started. */
+  #measureStartNs = 0;
   #timeline: Histogram[] = [];
   /** Per stream: monotonic ns at which each free slot became free, oldest first. */
   readonly #freeSince: number[][];
 
   constructor(streams: number, concurrency: number) {
     this.#perStream = new Array<number>(streams).fill(0);
-    this.#freeSince = Array.from({ length: streams }, () => new Array<number>(concurrency).fill(0));
+    // NaN: free since before anyone measured (the slots a stream opened with).
+    this.#freeSince = Array.from({ length: streams }, () => new Array<number>(concurrency).fill(NaN));
   }
 
   /** Starts measuring `epoch` (its timeline from wall-clock `startedAt`), forgetting what was recorded before. */
   measure(epoch: number, startedAt = Date.now()): void {
     this.#epoch = epoch;
     this.#measureStart = startedAt;
+    this.#measureStartNs = monoNs() - (Date.now() - startedAt) * 1e6;
     this.#timeline = [];
     this.#received = 0;
     this.#completed = 0;
@@ -97,6 +112,7 @@ export class LeaseRecorder {
     this.#late = newHistogram();
     this.#immediate = newHistogram();
     this.#early = 0;
+    this.#earliestMs = 0;
     this.#byPriority = new Map();
     this.#perStream.fill(0);
     this.#firstLeaseAt = 0;
@@ -110,7 +126,7 @@ export class LeaseRecorder {
   /** A lease reached stream `stream`; it occupies one of the stream's slots. */
   lease(stream: number, stamp: Stamp | undefined): void {
     const now = monoNs();
-    const freed = this.#freeSince[stream]!.shift() ?? 0;
+    const freed = this.#freeSince[stream]!.shift() ?? NaN;
     if (!stamp || stamp.epoch !== this.#epoch) {
       this.#receivedOther++;
       return;
@@ -129,13 +145,20 @@ export class LeaseRecorder {
       while (this.#timeline.length <= second) this.#timeline.push(newHistogram());
       recordUs(this.#timeline[second]!, claimUs);
     }
-    recordUs(this.#dispatch, (now - Math.max(stamp.sendNs, freed)) / 1000);
+    // A task that waited in a prefilled queue for a slot the stream opened with has no
+    // moment at which both were ready: it starts no measured wait.
+    if (!Number.isNaN(freed) || stamp.sendNs >= this.#measureStartNs)
+      recordUs(
+        this.#dispatch,
+        (now - (Number.isNaN(freed) ? stamp.sendNs : Math.max(stamp.sendNs, freed))) / 1000,
+      );
     let h = this.#byPriority.get(stamp.priority);
     if (!h) this.#byPriority.set(stamp.priority, (h = newHistogram()));
     recordUs(h, claimUs);
     if (stamp.delayMs > 0) {
       const lateUs = (now - stamp.sendNs) / 1000 - stamp.delayMs * 1000;
-      if (lateUs < 0) this.#early++;
+      if (lateUs < -CLOCK_SLACK_MS * 1000) this.#early++;
+      if (lateUs < 0) this.#earliestMs = Math.max(this.#earliestMs, -lateUs / 1000);
       recordUs(this.#late, lateUs);
     } else {
       recordUs(this.#immediate, claimUs);
@@ -185,6 +208,7 @@ export class LeaseRecorder {
       late: encodeHistogram(this.#late),
       immediate: encodeHistogram(this.#immediate),
       early: this.#early,
+      earliestMs: Math.round(this.#earliestMs * 1000) / 1000,
       perStream: [...this.#perStream],
       firstLeaseAt: this.#firstLeaseAt,
       lastLeaseAt: this.#lastLeaseAt,

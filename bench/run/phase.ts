@@ -55,6 +55,8 @@ export interface PhaseResult {
   /** Claim latency of the tasks sent without a delay. */
   immediate: LatencySummary;
   early: number;
+  /** The most a delayed task was leased before its due time by the producer's clock, ms. */
+  earliestMs: number;
   byPriority: Record<string, LatencySummary>;
   /** Tasks per stream: fairness. */
   perStream: { streams: number; min: number; max: number; mean: number };
@@ -267,6 +269,7 @@ export async function collectPhase(
     late: summarizeEncoded(leases.map((l) => l.late)),
     immediate: summarizeEncoded(leases.map((l) => l.immediate)),
     early: leases.reduce((sum, l) => sum + l.early, 0),
+    earliestMs: Math.max(0, ...leases.map((l) => l.earliestMs)),
     byPriority,
     perStream: {
       streams: perStream.length,

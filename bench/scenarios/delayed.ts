@@ -1,4 +1,5 @@
 import { target, type TargetCheck } from '../core/report.js';
+import { CLOCK_SLACK_MS } from '../load/lease-recorder.js';
 import type { TaskMix } from '../load/task-mix.js';
 import { steadyPhase, warmUp, withFleet, withSystem, workerSide, BENCH_QUEUE } from '../run/load-run.js';
 import type { PhaseResult } from '../run/phase.js';
@@ -62,7 +63,8 @@ export const delayed: Scenario = {
 
 function delayedTargets(phase: PhaseResult): TargetCheck[] {
   return [
-    target('delayed tasks leased before due', phase.early, '<=', 0, 'tasks'),
+    target(`delayed tasks leased over ${CLOCK_SLACK_MS} ms before due`, phase.early, '<=', 0, 'tasks'),
+    target('earliest lease before due', phase.earliestMs, '<=', CLOCK_SLACK_MS, 'ms'),
     target('every task delivered', phase.received, '>=', phase.sent - phase.failed, 'tasks'),
   ];
 }
