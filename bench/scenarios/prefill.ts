@@ -2,8 +2,9 @@ import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { summarize, type LatencySummary } from '../core/histogram.js';
 import { target, type Table, type TargetCheck } from '../core/report.js';
 import type { RunContext } from '../run/context.js';
-import { BENCH_QUEUE, steadyPhase, withFleet, withSystem, workerSide } from '../run/load-run.js';
-import { collectPhase, openWindow, waitFor, type PhaseResult } from '../run/phase.js';
+import { PLAIN_MIX } from '../load/task-mix.js';
+import { BENCH_QUEUE, withFleet, withSystem, workerSide } from '../run/load-run.js';
+import { collectPhase, openWindow, type PhaseResult } from '../run/phase.js';
 import { prefillQueue, type PrefillResult } from '../run/prefill.js';
 import { claimAtDepth } from '../run/store-loop.js';
 import type { Scenario } from './scenario.js';
@@ -23,10 +24,10 @@ interface DepthCase {
  * `prefill`: does claiming get slower as the queue gets deeper? At each depth (0, 10,000,
  * 1,000,000 tasks queued) it times, first, `claim(1)` on the Redis store itself (one
  * enqueue per claim keeps the depth); then, through the server, the latency of the next
- * task: workers with 20 ms of work per task take the backlog, and each lease is timed from
- * the moment its stream freed the slot (the complete and the credit travel in one
- * message). At depth 0 a producer offers 5 % more than the workers take, so a backlog of
- * a few dozen tasks keeps every lease on that same path.
+ * task under the same load at every depth: workers with 20 ms of work per task and a
+ * producer offering 5 % more than they take, so even at depth 0 a few dozen tasks wait.
+ * Each lease is timed from the moment its stream freed the slot (the complete and the
+ * credit travel in one message) or the task was sent, whichever came later.
  */
 export const prefill: Scenario = {
   name: 'prefill',
@@ -66,39 +67,37 @@ async function runDepth(ctx: RunContext, depth: number): Promise<DepthCase> {
     } finally {
       await store.close();
     }
-    let phase: PhaseResult;
-    if (depth === 0) {
-      const capacity = (options.streams * options.concurrency * 1000) / Math.max(1, options.workMs);
-      phase = await withFleet(ctx, sut, { queue: BENCH_QUEUE, workers: workerSide(ctx) }, (fleet) =>
-        steadyPhase(ctx, sut, fleet, {
-          label: 'depth 0',
-          rate: Math.round(capacity * 1.05),
-          seconds: options.duration,
-        }),
-      );
-    } else {
-      const window = await openWindow(sut, ctx.redis);
-      phase = await withFleet(
-        ctx,
-        sut,
-        {
-          queue: BENCH_QUEUE,
-          producers: 0,
-          workers: workerSide(ctx),
-          measureFrom: { epoch: 1, startedAt: window.startedAt },
-        },
-        async (fleet) => {
-          await waitFor(fleet, 'received', Infinity, options.duration * 1000);
-          return collectPhase(sut, ctx.redis, fleet, window, {
-            label: `depth ${depth}`,
-            targetRate: 0,
-            produced: [],
-            expected: depth,
-            drained: true,
-          });
-        },
-      );
-    }
+    // The same load at every depth: a producer offering 5 % more than the workers take (so
+    // even at depth 0 a few dozen tasks wait and every lease is timed slot free → lease).
+    const capacity = (options.streams * options.concurrency * 1000) / Math.max(1, options.workMs);
+    const rate = Math.round(capacity * 1.05);
+    const window = await openWindow(sut, ctx.redis);
+    const phase = await withFleet(
+      ctx,
+      sut,
+      {
+        queue: BENCH_QUEUE,
+        workers: workerSide(ctx),
+        measureFrom: { epoch: 1, startedAt: window.startedAt },
+      },
+      async (fleet) => {
+        const produced = await fleet.produce({
+          epoch: 1,
+          rate,
+          count: Infinity,
+          durationMs: options.duration * 1000,
+          mix: PLAIN_MIX,
+          maxInflight: options.maxInflight,
+          seed: options.seed,
+        });
+        return collectPhase(sut, ctx.redis, fleet, window, {
+          label: `depth ${depth}`,
+          targetRate: rate,
+          produced,
+          drained: true,
+        });
+      },
+    );
     ctx.progress.note(
       `[prefill ${depth}] store claim p99 ${summarize(storeTimes.claim).p99} ms, next-task p99 ${phase.dispatch.p99} ms`,
     );
@@ -133,7 +132,7 @@ function depthTable(cases: readonly DepthCase[]): Table {
       c.storeClaim.p50,
       c.storeClaim.p99,
       c.storeComplete.p99,
-      c.depth === 0 ? 'slot free → lease (+5 % load)' : 'slot free → lease',
+      'slot free → lease',
       c.phase.dispatch.count,
       c.phase.dispatch.p50,
       c.phase.dispatch.p99,
