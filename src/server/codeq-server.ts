@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { INSTRUMENTATION_SCOPE } from '../telemetry/semconv.js';
 import type { ClaimSession } from './claim-session.js';
 import type { ServerContext } from './server-context.js';
+import { EnqueueBatcher } from './enqueue-batcher.js';
 import { SettleBatcher } from './settle-batcher.js';
 import { taskServiceHandlers } from './task-service.js';
 import { workerServiceHandlers } from './worker-service.js';
@@ -81,6 +82,7 @@ export class CodeqServer {
       store: deps.store,
       dispatcher,
       settler: new SettleBatcher(deps.store, undefined, { tracer, metrics }),
+      enqueuer: new EnqueueBatcher(deps.store),
       logger,
       tracer,
       metrics,

@@ -5,6 +5,7 @@ import type { ClaimPathTracer } from '../telemetry/claim-path-tracer.js';
 import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ClaimResponse } from '../api/generated/codeq/v1/ClaimResponse.js';
+import type { EnqueueBatcher } from './enqueue-batcher.js';
 import type { SettleBatcher } from './settle-batcher.js';
 
 /** What the RPC handlers of one server share. */
@@ -13,6 +14,8 @@ export interface ServerContext {
   readonly store: LeaseStore;
   readonly dispatcher: Dispatcher;
   readonly settler: SettleBatcher;
+  /** Stores enqueues, gathered per queue and event-loop turn. */
+  readonly enqueuer: EnqueueBatcher;
   readonly logger: Logger;
   /** The claim-path spans; undefined when tracing is off, so call sites skip all span work. */
   readonly tracer: ClaimPathTracer | undefined;

@@ -32,7 +32,7 @@ function traceMetadata(metadata: Metadata): Record<string, string> | undefined {
 
 /** Stores tasks, under the `codeq.enqueue` span when tracing, and counts them. */
 async function store(ctx: ServerContext, tasks: NewTask[], metadata: Metadata): Promise<EnqueueResult[]> {
-  const run = () => ctx.store.enqueue(tasks);
+  const run = () => ctx.enqueuer.enqueue(tasks);
   const results = ctx.tracer ? await ctx.tracer.enqueue(traceMetadata(metadata), tasks, run) : await run();
   if (ctx.metrics.enabled) {
     results.forEach((r, i) => {

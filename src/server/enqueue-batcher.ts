@@ -1,0 +1,56 @@
+import type { EnqueueResult, NewTask } from '../domain/task.js';
+import type { LeaseStore } from '../lease-store/lease-store.js';
+import { KeyedBatcher } from './keyed-batcher.js';
+
+/**
+ * Stores the enqueues of one event-loop turn with one store call per queue, so a
+ * thousand producers each sending one task cost the store a handful of script runs.
+ * A failure stays within its queue: calls whose tasks went to other queues still succeed.
+ */
+export class EnqueueBatcher {
+  private readonly batcher: KeyedBatcher<NewTask[], EnqueueResult[]>;
+
+  constructor(
+    private readonly store: LeaseStore,
+    maxCallsPerBatch = 256,
+  ) {
+    this.batcher = new KeyedBatcher((_queue, groups) => this.run(groups), maxCallsPerBatch);
+  }
+
+  /** Stores validated tasks; results in the order of `tasks`. */
+  async enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]> {
+    const first = tasks[0];
+    if (first && tasks.every((t) => t.queue === first.queue))
+      return this.batcher.add(first.queue, [...tasks]);
+    // Tasks of several queues: one share per queue, put back in request order.
+    const byQueue = new Map<string, number[]>();
+    tasks.forEach((t, i) => {
+      let list = byQueue.get(t.queue);
+      if (!list) byQueue.set(t.queue, (list = []));
+      list.push(i);
+    });
+    const results: EnqueueResult[] = new Array<EnqueueResult>(tasks.length);
+    await Promise.all(
+      [...byQueue].map(async ([queue, indexes]) => {
+        const part = await this.batcher.add(
+          queue,
+          indexes.map((i) => tasks[i]!),
+        );
+        indexes.forEach((i, j) => (results[i] = part[j]!));
+      }),
+    );
+    return results;
+  }
+
+  private async run(groups: NewTask[][]): Promise<EnqueueResult[][]> {
+    const flat = groups.length === 1 ? groups[0]! : groups.flat();
+    const results = await this.store.enqueue(flat);
+    const out: EnqueueResult[][] = [];
+    let at = 0;
+    for (const g of groups) {
+      out.push(results.slice(at, at + g.length));
+      at += g.length;
+    }
+    return out;
+  }
+}
