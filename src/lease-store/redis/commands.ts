@@ -1,11 +1,10 @@
+import { createHash } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import type { RedisClient } from './connection.js';
 import { loadScripts, type LoadedScript } from './script-loader.js';
 
 /** An argument of a script call: ioredis sends Buffers as they are (binary-safe). */
 export type ScriptArg = string | Buffer | number;
-
-type CommandFn = (...args: ScriptArg[]) => Promise<unknown>;
 
 /** The scripts of scripts/, one typed call each (keys first, then ARGV, as in the headers). */
 export interface Scripts {
@@ -47,10 +46,21 @@ export function scriptSources(): Promise<LoadedScript[]> {
   return cached;
 }
 
+/** Loads every script into Redis (every master of a Cluster). */
+async function loadAll(client: RedisClient, sources: readonly LoadedScript[]): Promise<void> {
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  await Promise.all(nodes.flatMap((node) => sources.map((s) => node.script('LOAD', s.lua))));
+}
+
 /**
- * Registers every script with ioredis `defineCommand` (EVALSHA, falling back to EVAL on
- * NOSCRIPT) and loads it into Redis now (every master of a Cluster), so a script that
- * does not compile fails the start instead of the first request.
+ * Binds every script to an EVALSHA call and loads it into Redis now (every master of a
+ * Cluster), so a script that does not compile fails the start instead of the first
+ * request. A NOSCRIPT reply (Redis restarted or flushed its script cache) loads the
+ * scripts again and retries once.
+ *
+ * EVALSHA is sent as a plain command rather than through ioredis `defineCommand`: with
+ * auto-pipelining on, a defined command inside a pipeline is sent as EVAL with the whole
+ * script text every time; a plain EVALSHA is a few dozen bytes.
  */
 export async function defineScripts(client: RedisClient): Promise<Scripts> {
   const sources = await scriptSources();
@@ -60,15 +70,29 @@ export async function defineScripts(client: RedisClient): Promise<Scripts> {
     if (!script) throw new Error(`Lua script ${name}-${keys}.lua is missing`);
     if (script.numberOfKeys !== keys)
       throw new Error(`Lua script ${name} takes ${script.numberOfKeys} keys, expected ${keys}`);
-    client.defineCommand(`codeq_${name}`, { lua: script.lua, numberOfKeys: keys });
   }
-  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
-  await Promise.all(nodes.flatMap((node) => sources.map((s) => node.script('LOAD', s.lua))));
+  await loadAll(client, sources);
 
-  const commands = client as unknown as Record<string, CommandFn>;
   const call = (name: string, buffer: boolean) => {
-    const fn = commands[`codeq_${name}${buffer ? 'Buffer' : ''}`]!.bind(client);
-    return (keys: readonly string[], args: readonly ScriptArg[]) => fn(...keys, ...args);
+    const script = byName.get(name)!;
+    const sha = createHash('sha1').update(script.lua).digest('hex');
+    // The generated `evalsha`/`evalshaBuffer` go through auto-pipelining like any
+    // built-in command (`call('evalsha', ...)` loses its command name in a pipeline).
+    const commands = client as unknown as Record<
+      'evalsha' | 'evalshaBuffer',
+      (...args: ScriptArg[]) => Promise<unknown>
+    >;
+    const evalsha = (...args: ScriptArg[]): Promise<unknown> =>
+      buffer ? commands.evalshaBuffer(...args) : commands.evalsha(...args);
+    return async (keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> => {
+      try {
+        return await evalsha(sha, keys.length, ...keys, ...args);
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
+        await loadAll(client, sources);
+        return evalsha(sha, keys.length, ...keys, ...args);
+      }
+    };
   };
   return {
     enqueue: call('enqueue', false) as Scripts['enqueue'],
