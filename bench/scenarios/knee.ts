@@ -43,7 +43,7 @@ interface KneeRun {
 export const knee: Scenario = {
   name: 'knee',
   summary: 'raise the rate step by step: highest rate held with claim p99 under 10 ms',
-  defaults: { streams: 200, concurrency: 1, stepDuration: 5, warmup: 2 },
+  defaults: { streams: 200, concurrency: 1, stepDuration: 5, warmup: 5 },
   quick: { rates: [200, 400], stepDuration: 1, streams: 20, warmup: 0.5 },
   compares: true,
   async run(ctx) {
