@@ -49,7 +49,9 @@ export const knee: Scenario = {
   async run(ctx) {
     const runs: KneeRun[] = [];
     for (const system of systemsOf(ctx.options)) runs.push(await runKnee(ctx, system));
-    const markers: Marker[] = (runs[0]?.steps ?? []).map((s) => ({
+    // Label the steps of the run that got furthest (every run starts its steps at about the same times).
+    const longest = [...runs].sort((a, b) => b.steps.length - a.steps.length)[0];
+    const markers: Marker[] = (longest?.steps ?? []).map((s) => ({
       t: s.startS,
       label: `${s.phase.targetRate}/s`,
     }));
