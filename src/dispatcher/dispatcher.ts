@@ -299,7 +299,8 @@ export class Dispatcher {
     const { leases, nextDueInMs } = result;
     state.inflight--;
     if (result.expired) this.metrics?.reaped(state.name, result.expired, result.dead ?? 0);
-    if (leases.length < want && state.wakeGen === gen) state.maybeReady = false;
+    // Nothing left to take, and no ready signal since the claim started: wait for one.
+    if (!result.more && state.wakeGen === gen) state.maybeReady = false;
     if (nextDueInMs !== null) this.armTimer(state, nextDueInMs);
     this.deal(state.name, leases, reservations, leaseMs, dispatch);
     dispatch?.end(leases.length);

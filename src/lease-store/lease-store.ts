@@ -9,6 +9,8 @@ export interface ClaimResult {
    * or a lease runs out), or null when nothing is scheduled or leased.
    */
   nextDueInMs: number | null;
+  /** Whether ready tasks are left after this claim's leases were taken. */
+  more: boolean;
   /** Leases this call's maintenance found run out and ended (absent: none). */
   expired?: number;
   /** How many of those made their task DEAD (absent: none). */

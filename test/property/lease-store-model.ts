@@ -198,7 +198,7 @@ class Run {
 
       case 'claim': {
         const queue = this.#queues[op.q]!;
-        const { leases, nextDueInMs } = await this.store.claim(queue, op.credit, op.leaseMs);
+        const { leases, nextDueInMs, more } = await this.store.claim(queue, op.credit, op.leaseMs);
         // Maintenance may change any unfinished task of the queue.
         for (const t of model.tasks) if (t.queue === queue && !FINISHED.has(t.state)) this.#touched.add(t);
         model.maintain(queue, now);
@@ -226,6 +226,7 @@ class Run {
           });
         }
         expect(nextDueInMs, 'nextDueInMs').toBe(model.nextDueInMs(queue, now));
+        expect(more, 'more: ready tasks left after the claim').toBe(ready.length > 0);
         return;
       }
 

@@ -51,7 +51,7 @@ export class MemoryStore implements LeaseStore {
     return this.#run((now, signals) => {
       if (!Number.isInteger(max) || max < 0) throw new InvalidArgumentError('max', 'must be an integer >= 0');
       const q = this.#queues.get(queue);
-      if (q === undefined) return { leases: [], nextDueInMs: null };
+      if (q === undefined) return { leases: [], nextDueInMs: null, more: false };
 
       let expired = 0;
       let dead = 0;
@@ -91,6 +91,7 @@ export class MemoryStore implements LeaseStore {
       const result: ClaimResult = {
         leases,
         nextDueInMs: next === undefined ? null : Math.max(0, next - now),
+        more: q.hasReady(),
       };
       if (expired > 0) result.expired = expired;
       if (dead > 0) result.dead = dead;

@@ -192,8 +192,9 @@ export class RedisStore implements LeaseStore {
     const deadline = Number(reply[2]);
     const expired = Number(reply[3]);
     const dead = Number(reply[4]);
+    const more = Number(reply[5]) === 1;
     const leases: Lease[] = [];
-    for (let i = 5; i < reply.length; i++) {
+    for (let i = 6; i < reply.length; i++) {
       const entry = reply[i] as Buffer[];
       const fields = collectFields(entry, 1);
       const task = decodeTask(queue, entry[0]!.toString('latin1'), fields);
@@ -201,7 +202,7 @@ export class RedisStore implements LeaseStore {
     }
     if (Number(reply[0]) === 1) this.emitReady(queue);
     const nextDue = Number(reply[1]);
-    const result: ClaimResult = { leases, nextDueInMs: nextDue < 0 ? null : nextDue };
+    const result: ClaimResult = { leases, nextDueInMs: nextDue < 0 ? null : nextDue, more };
     if (expired > 0) result.expired = expired;
     if (dead > 0) result.dead = dead;
     return result;

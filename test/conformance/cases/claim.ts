@@ -96,7 +96,24 @@ export function claimCases(setup: MakeHarness): void {
 
     it('answers an unknown or empty queue with no leases and nextDueInMs null', async () => {
       const h = await setup();
-      expect(await h.store.claim(h.other, 5, LEASE_MS)).toEqual({ leases: [], nextDueInMs: null });
+      expect(await h.store.claim(h.other, 5, LEASE_MS)).toEqual({
+        leases: [],
+        nextDueInMs: null,
+        more: false,
+      });
+    });
+
+    it('says whether ready tasks are left after the leases it took', async () => {
+      const h = await setup();
+      await h.add();
+      await h.add();
+      expect((await h.store.claim(h.queue, 1, LEASE_MS)).more).toBe(true);
+      expect((await h.store.claim(h.queue, 1, LEASE_MS)).more).toBe(false);
+      expect((await h.store.claim(h.queue, 1, LEASE_MS)).more).toBe(false);
+      await h.add({ delayMs: 100 });
+      h.clock.advance(100);
+      // The task that fell due is ready after maintenance, and a claim of 0 leaves it.
+      expect((await h.store.claim(h.queue, 0, LEASE_MS)).more).toBe(true);
     });
 
     it('reports nextDueInMs as the nearer of the first due time and the first lease deadline', async () => {

@@ -12,11 +12,11 @@
           also how long the dead ZSET keeps its members
   ARGV[11..] random numbers in [0, 1) for backoff jitter, one per lease it may expire
 
-  Returns { woke, nextDueInMs (-1 = none), deadline, expired, dead, lease1, lease2, ... }
+  Returns { woke, nextDueInMs (-1 = none), deadline, expired, dead, more, lease1, lease2, ... }
   where each lease is { taskId, field1, value1, ... } (the task hash after leasing), woke
   is 1 when maintenance made tasks PENDING and some are left after the leases (then a
   wake-up was published), expired counts the leases maintenance ended and dead how many
-  of those made their task DEAD. Returns { -7, n } and changes nothing when more than the given
+  of those made their task DEAD, and more is 1 when ready tasks are left after the leases. Returns { -7, n } and changes nothing when more than the given
   random numbers could be needed: the caller calls again with n of them.
 ]]
 --@include "snippets/now.lua"
@@ -47,7 +47,7 @@ local promoted = promoteDue(Q, now, limit)
 forgetDead(Q, now)
 
 local deadline = now + leaseMs
-local out = { 0, -1, deadline, expired, dead }
+local out = { 0, -1, deadline, expired, dead, 0 }
 if max > 0 then
   local popped = redis.call('ZPOPMIN', Q.ready, max)
   local count = #popped / 2
@@ -71,9 +71,12 @@ if max > 0 then
   end
 end
 
-if promoted > 0 and redis.call('ZCARD', Q.ready) > 0 then
-  out[1] = 1
-  wake(ARGV[2], ARGV[3], ARGV[4])
+if redis.call('ZCARD', Q.ready) > 0 then
+  out[6] = 1
+  if promoted > 0 then
+    out[1] = 1
+    wake(ARGV[2], ARGV[3], ARGV[4])
+  end
 end
 
 local nextDue = nil
