@@ -132,6 +132,33 @@ describe('Dispatcher', () => {
     expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
   });
 
+  it('claims right behind an enqueue it reserved room for, with one claim and no announcement', async () => {
+    const { store: counted, claims } = counting(store);
+    dispatcher = new Dispatcher(counted, { sweepIntervalMs: 3_600_000 });
+    const consumer = new TestConsumer(['q'], 2);
+    dispatcher.add(consumer);
+    await settle();
+    const before = claims();
+    const claim = dispatcher.reserveForEnqueue('q', 1);
+    expect(claim).toBeDefined();
+    const [result] = await Promise.all([
+      store.enqueue([task('q')], { announce: false }),
+      Promise.resolve(claim!()),
+    ]);
+    await settle();
+    expect(consumer.received.map((r) => r.lease.task.id)).toEqual([result[0]!.taskId]);
+    expect(claims() - before).toBe(1);
+  });
+
+  it('reserves nothing for an enqueue when no stream has room', async () => {
+    dispatcher = new Dispatcher(store);
+    const consumer = new TestConsumer(['q'], 0);
+    dispatcher.add(consumer);
+    await settle();
+    expect(dispatcher.reserveForEnqueue('q', 1)).toBeUndefined();
+    expect(dispatcher.reserveForEnqueue('other', 1)).toBeUndefined();
+  });
+
   it('sets a timer for a delayed task instead of polling', async () => {
     const { store: counted, claims } = counting(store);
     dispatcher = new Dispatcher(counted, { sweepIntervalMs: 3_600_000 });

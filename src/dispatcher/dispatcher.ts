@@ -124,6 +124,42 @@ export class Dispatcher {
     this.schedulePass();
   }
 
+  /**
+   * Reserves room on streams here for `count` tasks about to be enqueued on `queue`, if
+   * some stream has room and no claim of the queue is in flight. The caller enqueues and
+   * then, in the same turn, calls the returned function: the claim then follows the
+   * enqueue in one round trip to the store and sees the new tasks. Undefined when nothing
+   * was reserved: then the enqueue must announce its tasks as usual.
+   */
+  reserveForEnqueue(queue: string, count: number): (() => void) | undefined {
+    const state = this.queues.get(queue);
+    if (this.stopped || !state || state.inflight > 0 || count <= 0 || state.consumers.size === 0)
+      return undefined;
+    const reservations: Reservation[] = [];
+    let leaseMs = 0;
+    let wanted = Math.min(count, this.claimBatch);
+    const consumers = [...state.consumers];
+    this.rotation = (this.rotation + 1) % consumers.length;
+    for (let k = 0; k < consumers.length && wanted > 0; k++) {
+      const consumer = consumers[(this.rotation + k) % consumers.length]!;
+      const slot = this.slots.get(consumer)!;
+      if (consumer.capacity() - slot.reserved <= 0 || (leaseMs !== 0 && consumer.leaseMs !== leaseMs))
+        continue;
+      leaseMs = consumer.leaseMs;
+      // One each keeps a burst fair across streams; what is left goes to the next pass.
+      slot.reserved++;
+      wanted--;
+      reservations.push({ consumer, count: 1 });
+    }
+    if (reservations.length === 0) return undefined;
+    // Counted as in flight from now, so no pass claims the queue before this claim leaves.
+    state.inflight++;
+    return () => {
+      state.inflight--;
+      void this.claim(state, leaseMs, reservations, this.tracer ? nowMs() : 0);
+    };
+  }
+
   /** Stops timers; claims in flight still deliver or return their leases. */
   stop(): void {
     this.stopped = true;
@@ -213,14 +249,26 @@ export class Dispatcher {
   private pass(): void {
     this.passScheduled = false;
     if (this.stopped) return;
+    // Only queues that may hold ready tasks and have no claim in flight take part, and
+    // only their consumers are looked at: most passes (after a claim, after a credit
+    // grant) find no such queue and end here.
+    const openQueues: QueueState[] = [];
+    for (const state of this.queues.values()) {
+      if (state.maybeReady && state.inflight === 0 && state.consumers.size > 0) openQueues.push(state);
+    }
+    if (openQueues.length === 0) return;
+    const consumers =
+      openQueues.length === 1
+        ? [...openQueues[0]!.consumers]
+        : [...new Set(openQueues.flatMap((state) => [...state.consumers]))];
     const plans = new Map<QueueState, Map<number, Reservation[]>>();
     const planned = new Map<QueueState, number>();
-    const consumers = [...this.slots];
     const n = consumers.length;
     // Rotate the starting consumer so no stream is always first in line.
-    this.rotation = n === 0 ? 0 : (this.rotation + 1) % n;
+    this.rotation = (this.rotation + 1) % n;
     for (let k = 0; k < n; k++) {
-      const [consumer, slot] = consumers[(this.rotation + k) % n]!;
+      const consumer = consumers[(this.rotation + k) % n]!;
+      const slot = this.slots.get(consumer)!;
       let free = consumer.capacity() - slot.reserved;
       if (free <= 0) continue;
       const open: QueueState[] = [];
@@ -299,8 +347,10 @@ export class Dispatcher {
     const { leases, nextDueInMs } = result;
     state.inflight--;
     if (result.expired) this.metrics?.reaped(state.name, result.expired, result.dead ?? 0);
-    // Nothing left to take, and no ready signal since the claim started: wait for one.
-    if (!result.more && state.wakeGen === gen) state.maybeReady = false;
+    // Tasks left: keep claiming. Nothing left, and no ready signal since the claim
+    // started: wait for one.
+    if (result.more) state.maybeReady = true;
+    else if (state.wakeGen === gen) state.maybeReady = false;
     if (nextDueInMs !== null) this.armTimer(state, nextDueInMs);
     this.deal(state.name, leases, reservations, leaseMs, dispatch);
     dispatch?.end(leases.length);

@@ -1,5 +1,11 @@
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../domain/task.js';
 
+/** How an enqueue is announced. */
+export interface EnqueueOptions {
+  /** Tell this replica's listener that tasks became ready. Default true. */
+  announce?: boolean;
+}
+
 /** What a claim returns: the leases taken, and when something next falls due. */
 export interface ClaimResult {
   /** Up to `max` leases, highest priority first, FIFO within a priority. */
@@ -61,8 +67,12 @@ export interface StoreListener {
  * nothing; anything else is `stale`.
  */
 export interface LeaseStore {
-  /** Stores validated tasks; results in request order. Tasks may span queues. */
-  enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]>;
+  /**
+   * Stores validated tasks; results in request order. Tasks may span queues. With
+   * `announce: false` the listener does not hear `ready` for them on this replica (other
+   * replicas still do): the caller claims right after, in the same round trip.
+   */
+  enqueue(tasks: readonly NewTask[], options?: EnqueueOptions): Promise<EnqueueResult[]>;
 
   /**
    * Leases up to `max` ready tasks of `queue` for `leaseMs`, counting an attempt for each.

@@ -82,7 +82,7 @@ export class CodeqServer {
       store: deps.store,
       dispatcher,
       settler: new SettleBatcher(deps.store, undefined, { tracer, metrics }),
-      enqueuer: new EnqueueBatcher(deps.store),
+      enqueuer: new EnqueueBatcher(deps.store, dispatcher),
       logger,
       tracer,
       metrics,

@@ -1,4 +1,5 @@
 import type { EnqueueResult, NewTask } from '../domain/task.js';
+import type { Dispatcher } from '../dispatcher/dispatcher.js';
 import type { LeaseStore } from '../lease-store/lease-store.js';
 import { KeyedBatcher } from './keyed-batcher.js';
 
@@ -6,15 +7,20 @@ import { KeyedBatcher } from './keyed-batcher.js';
  * Stores the enqueues of one event-loop turn with one store call per queue, so a
  * thousand producers each sending one task cost the store a handful of script runs.
  * A failure stays within its queue: calls whose tasks went to other queues still succeed.
+ *
+ * When streams on this replica wait for the queue, the dispatcher claims in the same
+ * turn: the claim follows the enqueue in one round trip to the store (sync match), and
+ * the new tasks are not announced here, which would only start a second, empty claim.
  */
 export class EnqueueBatcher {
   private readonly batcher: KeyedBatcher<NewTask[], EnqueueResult[]>;
 
   constructor(
     private readonly store: LeaseStore,
+    private readonly dispatcher: Pick<Dispatcher, 'reserveForEnqueue'> | undefined,
     maxCallsPerBatch = 256,
   ) {
-    this.batcher = new KeyedBatcher((_queue, groups) => this.run(groups), maxCallsPerBatch);
+    this.batcher = new KeyedBatcher((queue, groups) => this.run(queue, groups), maxCallsPerBatch);
   }
 
   /** Stores validated tasks; results in the order of `tasks`. */
@@ -42,9 +48,15 @@ export class EnqueueBatcher {
     return results;
   }
 
-  private async run(groups: NewTask[][]): Promise<EnqueueResult[][]> {
+  private async run(queue: string, groups: NewTask[][]): Promise<EnqueueResult[][]> {
     const flat = groups.length === 1 ? groups[0]! : groups.flat();
-    const results = await this.store.enqueue(flat);
+    let ready = 0;
+    for (const t of flat) if (t.delayMs === 0) ready++;
+    const claim = this.dispatcher?.reserveForEnqueue(queue, ready);
+    const stored = this.store.enqueue(flat, { announce: claim === undefined });
+    // Same turn, after the enqueue: both reach the store in one round trip, in this order.
+    claim?.();
+    const results = await stored;
     const out: EnqueueResult[][] = [];
     let at = 0;
     for (const g of groups) {

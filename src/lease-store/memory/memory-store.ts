@@ -1,7 +1,7 @@
 import { InvalidArgumentError, UnavailableError } from '../../domain/errors.js';
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
 import { newTaskId } from '../../domain/task-id.js';
-import type { ClaimResult, LeaseStore, QueueStats, StoreListener } from '../lease-store.js';
+import type { ClaimResult, EnqueueOptions, LeaseStore, QueueStats, StoreListener } from '../lease-store.js';
 import {
   backoffMs,
   resolveStoreOptions,
@@ -43,8 +43,13 @@ export class MemoryStore implements LeaseStore {
     this.#clock = this.#options.clock ?? Date.now;
   }
 
-  enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]> {
-    return this.#run((now, signals) => tasks.map((task) => this.#enqueueOne(task, now, signals)));
+  enqueue(tasks: readonly NewTask[], options: EnqueueOptions = {}): Promise<EnqueueResult[]> {
+    return this.#run((now, signals) => {
+      const results = tasks.map((task) => this.#enqueueOne(task, now, signals));
+      // The caller claims next and announces what it leaves; `due` still stands.
+      if (options.announce === false) signals.clearReady();
+      return results;
+    });
   }
 
   claim(queue: string, max: number, leaseMs: number): Promise<ClaimResult> {
@@ -390,6 +395,11 @@ class Signals {
 
   ready(queue: string): void {
     this.#ready.add(queue);
+  }
+
+  /** Drops the ready announcements gathered so far. */
+  clearReady(): void {
+    this.#ready.clear();
   }
 
   due(queue: string, inMs: number): void {

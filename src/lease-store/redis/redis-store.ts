@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
 import { newTaskId } from '../../domain/task-id.js';
-import type { ClaimResult, LeaseStore, QueueStats, StoreListener } from '../lease-store.js';
+import type { ClaimResult, EnqueueOptions, LeaseStore, QueueStats, StoreListener } from '../lease-store.js';
 import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from '../store-options.js';
 import { defineScripts, type ScriptArg, type Scripts } from './commands.js';
 import { createClient, duplicateClient, toStoreError, type RedisClient } from './connection.js';
@@ -116,7 +116,7 @@ export class RedisStore implements LeaseStore {
     this.listener = listener;
   }
 
-  async enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]> {
+  async enqueue(tasks: readonly NewTask[], options: EnqueueOptions = {}): Promise<EnqueueResult[]> {
     const byQueue = new Map<string, number[]>();
     tasks.forEach((task, i) => {
       const list = byQueue.get(task.queue);
@@ -159,7 +159,7 @@ export class RedisStore implements LeaseStore {
           results[taskIndex] = { taskId: String(reply[2 + 2 * j]), duplicate: status === 2 };
           if (status === 1) minDelay = Math.min(minDelay, tasks[taskIndex]!.delayMs);
         });
-        if (Number(reply[0]) > 0) this.emitReady(queue);
+        if (Number(reply[0]) > 0 && options.announce !== false) this.emitReady(queue);
         if (minDelay !== Infinity) this.emitDue(queue, minDelay);
       }),
     );
