@@ -58,9 +58,8 @@ async function loadAll(client: RedisClient, sources: readonly LoadedScript[]): P
  * request. A NOSCRIPT reply (Redis restarted or flushed its script cache) loads the
  * scripts again and retries once.
  *
- * EVALSHA is sent as a plain command rather than through ioredis `defineCommand`: with
- * auto-pipelining on, a defined command inside a pipeline is sent as EVAL with the whole
- * script text every time; a plain EVALSHA is a few dozen bytes.
+ * EVALSHA is sent as a plain command: ioredis `defineCommand` would send the whole
+ * script text as EVAL the first time on each connection, and every time inside a pipeline.
  */
 export async function defineScripts(client: RedisClient): Promise<Scripts> {
   const sources = await scriptSources();
@@ -76,8 +75,6 @@ export async function defineScripts(client: RedisClient): Promise<Scripts> {
   const call = (name: string, buffer: boolean) => {
     const script = byName.get(name)!;
     const sha = createHash('sha1').update(script.lua).digest('hex');
-    // The generated `evalsha`/`evalshaBuffer` go through auto-pipelining like any
-    // built-in command (`call('evalsha', ...)` loses its command name in a pipeline).
     const commands = client as unknown as Record<
       'evalsha' | 'evalshaBuffer',
       (...args: ScriptArg[]) => Promise<unknown>

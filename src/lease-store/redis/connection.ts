@@ -21,9 +21,9 @@ export type RedisClient = Redis | Cluster;
  *   call instead of holding a claim or a stream forever.
  * - `lazyConnect`: `connect()` resolves when the server is ready (ready check on), so
  *   the store starts only against a usable Redis.
- * - `enableAutoPipelining`: the commands of one event-loop turn leave in one socket
- *   write. Under load this replaces a write syscall per script call with one per turn,
- *   which was the largest single cost of the server's claim path.
+ * - Auto-pipelining stays off: it lets one pipeline per connection be in flight, so the
+ *   server and Redis take turns instead of working side by side (measured: 20-25 % less
+ *   throughput at concurrency 50-200, and no better latency at 1,000 tasks/s).
  */
 export const RECONNECT_MAX_DELAY_MS = 1000;
 const CONNECT_TIMEOUT_MS = 5000;
@@ -44,7 +44,6 @@ function baseOptions(commandTimeoutMs: number): RedisOptions {
     connectTimeout: CONNECT_TIMEOUT_MS,
     commandTimeout: commandTimeoutMs,
     connectionName: 'codeq',
-    enableAutoPipelining: true,
   };
 }
 
@@ -89,7 +88,6 @@ export function createClient(
     // A command that failed with "Connection is closed" may have run: do not re-send it.
     retryDelayOnFailover: 0,
     clusterRetryStrategy: retryStrategy,
-    enableAutoPipelining: true,
     redisOptions: { ...nodeOptions, ...auth },
   };
   return new Cluster(nodes, clusterOptions);
