@@ -56,14 +56,28 @@ if max > 0 then
     for i = 1, count do
       local id = popped[2 * i - 1]
       local taskKey = Q.taskPrefix .. id
-      local v = redis.call('HMGET', taskKey, 's', 't')
-      if v[1] == 'P' then
+      -- One read and one write per task: the reply is the hash as read, followed by the
+      -- fields this lease changed (a later field overrides an earlier one when decoded).
+      local lease = redis.call('HGETALL', taskKey)
+      local state, token, attempt = nil, 0, 0
+      for j = 1, #lease, 2 do
+        local field = lease[j]
+        if field == 's' then
+          state = lease[j + 1]
+        elseif field == 't' then
+          token = tonumber(lease[j + 1])
+        elseif field == 'a' then
+          attempt = tonumber(lease[j + 1])
+        end
+      end
+      if state == 'P' then
         ordinal = ordinal + 1
-        local token = tonumber(v[2] or '0') + 1
-        redis.call('HINCRBY', taskKey, 'a', 1)
-        redis.call('HSET', taskKey, 's', 'L', 't', token, 'o', ordinal)
+        token, attempt = token + 1, attempt + 1
+        redis.call('HSET', taskKey, 's', 'L', 't', token, 'a', attempt, 'o', ordinal)
         redis.call('ZADD', Q.leased, deadline, setMember(ordinal, id))
-        local lease = redis.call('HGETALL', taskKey)
+        local n = #lease
+        lease[n + 1], lease[n + 2], lease[n + 3], lease[n + 4] = 's', 'L', 't', token
+        lease[n + 5], lease[n + 6], lease[n + 7], lease[n + 8] = 'a', attempt, 'o', ordinal
         table.insert(lease, 1, id)
         out[#out + 1] = lease
       end
