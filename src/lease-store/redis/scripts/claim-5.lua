@@ -37,14 +37,32 @@ for i = 11, #ARGV do
 end
 setRandoms(randoms)
 
-local expiring = math.min(limit, redis.call('ZCOUNT', Q.leased, '-inf', now))
-if expiring > randomsLeft() then
-  return { -7, expiring }
+-- The first member of each timed set says whether maintenance has anything to do, so a
+-- claim with nothing due costs two reads instead of a range scan per kind.
+local function firstScore(key)
+  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  return first[2] and tonumber(first[2]) or nil
 end
+local firstLease, firstDue = firstScore(Q.leased), firstScore(Q.sched)
 
-local expired, dead = expireLeases(Q, now, limit)
-local promoted = promoteDue(Q, now, limit)
-forgetDead(Q, now)
+local expired, dead, promoted = 0, 0, 0
+if firstLease ~= nil and firstLease <= now then
+  local expiring = math.min(limit, redis.call('ZCOUNT', Q.leased, '-inf', now))
+  if expiring > randomsLeft() then
+    return { -7, expiring }
+  end
+  expired, dead = expireLeases(Q, now, limit)
+  -- Expired leases moved tasks into the scheduled set and out of the leased one.
+  firstLease, firstDue = firstScore(Q.leased), firstScore(Q.sched)
+end
+if firstDue ~= nil and firstDue <= now then
+  promoted = promoteDue(Q, now, limit)
+  firstDue = firstScore(Q.sched)
+end
+if max == 0 then
+  -- Only the reaper trims the dead set: it is for counting, and claims stay lean.
+  forgetDead(Q, now)
+end
 
 local deadline = now + leaseMs
 local out = { 0, -1, deadline, expired, dead, 0 }
@@ -93,14 +111,14 @@ if redis.call('ZCARD', Q.ready) > 0 then
   end
 end
 
-local nextDue = nil
-local first = redis.call('ZRANGE', Q.sched, 0, 0, 'WITHSCORES')
-if first[2] then
-  nextDue = tonumber(first[2])
+-- Leases taken now end at `deadline`, after any lease already held (all deadlines
+-- before now were expired above, or remain beyond the maintenance limit).
+if #out > 6 and (firstLease == nil or deadline < firstLease) then
+  firstLease = deadline
 end
-first = redis.call('ZRANGE', Q.leased, 0, 0, 'WITHSCORES')
-if first[2] and (nextDue == nil or tonumber(first[2]) < nextDue) then
-  nextDue = tonumber(first[2])
+local nextDue = firstDue
+if firstLease ~= nil and (nextDue == nil or firstLease < nextDue) then
+  nextDue = firstLease
 end
 if nextDue ~= nil then
   out[2] = math.max(0, nextDue - now)
