@@ -1,6 +1,6 @@
 import type { NewTask } from '../../src/domain/task.js';
 import type { LeaseStore } from '../../src/lease-store/lease-store.js';
-import { DEFAULT_RETRY } from '../../src/lease-store/redis/task-codec.js';
+import { DEFAULT_RETRY } from '../../src/domain/task.js';
 import { newHistogram, recordUs, type Histogram } from '../core/histogram.js';
 
 /** A task as the server would store it after validation: defaults everywhere, `payloadBytes` of payload. */

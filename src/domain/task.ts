@@ -10,6 +10,19 @@ export interface RetryPolicy {
   multiplier: number;
 }
 
+/** Deliveries before a task becomes DEAD when the producer does not say. */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/**
+ * The backoff of a task whose producer gave none: 1 s, doubling, at most 5 min. The Redis
+ * scripts store it by omission and repeat the numbers in scripts/snippets/backoff.lua.
+ */
+export const DEFAULT_RETRY: Readonly<RetryPolicy> = {
+  initialBackoffMs: 1000,
+  maxBackoffMs: 300_000,
+  multiplier: 2,
+};
+
 /** A validated task to add to a queue. */
 export interface NewTask {
   queue: string;

@@ -3,7 +3,7 @@ import type { EnqueueRequest__Output } from '../api/generated/codeq/v1/EnqueueRe
 import type { _codeq_v1_ClaimRequest_Open__Output as OpenOutput } from '../api/generated/codeq/v1/ClaimRequest.js';
 import { InvalidArgumentError, TooLargeError } from '../domain/errors.js';
 import { TASK_ID_PATTERN } from '../domain/task-id.js';
-import type { NewTask, RetryPolicy } from '../domain/task.js';
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY, type NewTask, type RetryPolicy } from '../domain/task.js';
 
 /** Limits that bound what one request may ask for. */
 export interface RequestLimits {
@@ -21,8 +21,6 @@ export const MIN_LEASE_MS = SECOND;
 export const MAX_LEASE_MS = 12 * HOUR;
 const MAX_DELAY_MS = 365 * DAY;
 const MAX_ATTEMPTS = 1000;
-const DEFAULT_MAX_ATTEMPTS = 5;
-const DEFAULT_RETRY: RetryPolicy = { initialBackoffMs: SECOND, maxBackoffMs: 5 * 60 * SECOND, multiplier: 2 };
 const MAX_IDEMPOTENCY_KEY = 256;
 const MAX_HEADERS = 64;
 const MAX_HEADER_BYTES = 16 * 1024;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_RETRY } from '../../domain/task.js';
 import {
   collectFields,
   decodeHeaders,
   decodeTask,
-  DEFAULT_RETRY,
   encodeHeaders,
   encodeMaxAttempts,
   encodeRetry,

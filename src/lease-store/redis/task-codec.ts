@@ -1,21 +1,17 @@
-import type { RetryPolicy, TaskRecord, TaskState } from '../../domain/task.js';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_RETRY,
+  type RetryPolicy,
+  type TaskRecord,
+  type TaskState,
+} from '../../domain/task.js';
 import { STATE_BY_CODE } from './script-codes.js';
 
 /**
  * Encodes tasks for the scripts and decodes task hashes (field names in
  * scripts/snippets/layout.lua). Optional fields are stored only when they differ from
- * the defaults below, which the scripts share.
+ * the domain defaults (DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY), which the scripts share.
  */
-
-/** Max attempts a hash without field `m` has. */
-export const DEFAULT_MAX_ATTEMPTS = 5;
-
-/** The backoff of a hash without field `b` (scripts/snippets/backoff.lua uses the same numbers). */
-export const DEFAULT_RETRY: Readonly<RetryPolicy> = {
-  initialBackoffMs: 1000,
-  maxBackoffMs: 300_000,
-  multiplier: 2,
-};
 
 /** Field `m` for a task: '' when it is the default. */
 export function encodeMaxAttempts(maxAttempts: number): string {

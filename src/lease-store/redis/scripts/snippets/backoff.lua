@@ -1,7 +1,7 @@
 --[[
   backoffMs: full jitter over min(max, initial * multiplier^(attempt - 1)), the formula
   of backoffMs in store-options.ts. `spec` is the task's field b, or nil for the default
-  policy (DEFAULT_RETRY in task-codec.ts: 1 s initial, 5 min max, multiplier 2).
+  policy (DEFAULT_RETRY in src/domain/task.ts: 1 s initial, 5 min max, multiplier 2).
 ]]
 local function backoffMs(spec, attempt, r)
   local initial, max, multiplier = 1000, 300000, 2
