@@ -2,23 +2,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EnqueueResult, Lease, NewTask } from '../domain/task.js';
 import type { LeaseStore } from '../lease-store/lease-store.js';
 import { MemoryStore } from '../lease-store/memory/memory-store.js';
+import { newTask } from '../../test/support/new-task.js';
 import { Dispatcher, type Consumer } from './dispatcher.js';
 
 const RETRY = { initialBackoffMs: 1000, maxBackoffMs: 1000, multiplier: 1 };
 
-function task(queue: string, overrides: Partial<NewTask> = {}): NewTask {
-  return {
-    queue,
-    payload: Buffer.from('x'),
-    priority: 0,
-    delayMs: 0,
-    maxAttempts: 5,
-    retry: RETRY,
-    idempotencyKey: '',
-    headers: {},
-    ...overrides,
-  };
-}
+const task = (queue: string, overrides: Partial<NewTask> = {}): NewTask =>
+  newTask(queue, { retry: RETRY, ...overrides });
 
 /** A consumer with a credit counter, recording what it received per queue. */
 class TestConsumer implements Consumer {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NewTask } from '../../src/domain/task.js';
 import { KeySpace } from '../../src/lease-store/redis/keys.js';
 import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { EventLog } from '../conformance/harness.js';
 import { runLeaseStoreConformance } from '../conformance/lease-store-suite.js';
 import { keySlot, startCluster, type TestCluster } from './redis-helpers.js';
+import { newTask } from '../support/new-task.js';
 
 /** A Redis Cluster of three masters on this machine, for the whole file. */
 let cluster: TestCluster;
@@ -16,19 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
 });
-
-function task(queue: string): NewTask {
-  return {
-    queue,
-    payload: Buffer.from('p'),
-    priority: 0,
-    delayMs: 0,
-    maxAttempts: 5,
-    retry: { initialBackoffMs: 0, maxBackoffMs: 0, multiplier: 1 },
-    idempotencyKey: '',
-    headers: {},
-  };
-}
 
 describe('key slots (CLUSTER KEYSLOT of a real cluster node)', () => {
   it('puts every key of a queue in one slot', async () => {
@@ -82,7 +69,7 @@ describe('RedisStore on a three-master Redis Cluster', () => {
       b.listen(log);
       // Queues whose slots live on each of the three masters.
       const queues = Array.from({ length: 12 }, (_, i) => `spread-${i}`);
-      await a.enqueue(queues.map(task));
+      await a.enqueue(queues.map((q) => newTask(q)));
       for (const queue of queues) await log.waitFor({ kind: 'ready', queue });
       for (const queue of queues) expect((await b.claim(queue, 5, 1000)).leases).toHaveLength(1);
     } finally {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { NewTask } from '../../src/domain/task.js';
 import {
   MAINTENANCE_LIMIT,
   RedisStore,
@@ -9,20 +8,7 @@ import {
 } from '../../src/lease-store/redis/redis-store.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { startRedisServer } from '../setup/redis-server.js';
-
-function task(queue: string, overrides: Partial<NewTask> = {}): NewTask {
-  return {
-    queue,
-    payload: Buffer.from('p'),
-    priority: 0,
-    delayMs: 0,
-    maxAttempts: 5,
-    retry: { initialBackoffMs: 0, maxBackoffMs: 0, multiplier: 1 },
-    idempotencyKey: '',
-    headers: {},
-    ...overrides,
-  };
-}
+import { newTask } from '../support/new-task.js';
 
 /** What the Redis store keeps in Redis, and how: checked with a second, plain connection. */
 describe('RedisStore data in Redis', () => {
@@ -52,7 +38,7 @@ describe('RedisStore data in Redis', () => {
     const { store } = await open();
     const sizes = [0, 1, 63, 64, 65, 128, 129, 1023, 1024, 1025, 5000];
     const payloads = sizes.map((n) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + n) % 256)));
-    const results = await store.enqueue(payloads.map((payload) => task('bin', { payload })));
+    const results = await store.enqueue(payloads.map((payload) => newTask('bin', { payload })));
     const { leases } = await store.claim('bin', sizes.length, 10_000);
     expect(leases.map((l) => l.task.payload)).toEqual(payloads);
     const settled = await store.settle(
@@ -74,7 +60,7 @@ describe('RedisStore data in Redis', () => {
 
   it('replaces a long last error with a shorter one, leaving no chunk of the old one', async () => {
     const { store } = await open();
-    const { taskId } = (await store.enqueue([task('err')]))[0]!;
+    const { taskId } = (await store.enqueue([newTask('err')]))[0]!;
     const long = 'é'.repeat(300);
     let lease = (await store.claim('err', 1, 10_000)).leases[0]!;
     await store.settle('err', [
@@ -92,9 +78,9 @@ describe('RedisStore data in Redis', () => {
   it('keeps every key of a queue under its hash tag and the store prefix', async () => {
     const { store, admin, keyPrefix, clock } = await open();
     await store.enqueue([
-      task('alpha'),
-      task('alpha', { delayMs: 100, idempotencyKey: 'once' }),
-      task('beta', { headers: { a: 'b' } }),
+      newTask('alpha'),
+      newTask('alpha', { delayMs: 100, idempotencyKey: 'once' }),
+      newTask('beta', { headers: { a: 'b' } }),
     ]);
     const { leases } = await store.claim('alpha', 1, 50);
     await store.settle('alpha', [
@@ -117,14 +103,14 @@ describe('RedisStore data in Redis', () => {
       idempotencyWindowMs: 1000,
       finishedRetentionMs: 1000,
     });
-    const [first] = await store.enqueue([task('win', { idempotencyKey: 'k' })]);
+    const [first] = await store.enqueue([newTask('win', { idempotencyKey: 'k' })]);
     expect(await admin.pttl(`${keyPrefix}:{win}:idem:k`)).toBeGreaterThanOrEqual(1000);
     clock.advance(999);
-    expect(await store.enqueue([task('win', { idempotencyKey: 'k' })])).toEqual([
+    expect(await store.enqueue([newTask('win', { idempotencyKey: 'k' })])).toEqual([
       { taskId: first!.taskId, duplicate: true },
     ]);
     clock.advance(1);
-    const [second] = await store.enqueue([task('win', { idempotencyKey: 'k' })]);
+    const [second] = await store.enqueue([newTask('win', { idempotencyKey: 'k' })]);
     expect(second).toMatchObject({ duplicate: false });
     expect(second!.taskId).not.toBe(first!.taskId);
 
@@ -148,7 +134,7 @@ describe('RedisStore data in Redis', () => {
     const values = [0.1, 0.25, 0.5, 0.75, 0.9];
     const { store, admin, clock, keyPrefix } = await open({ random: () => values[draw++ % values.length]! });
     const retry = { initialBackoffMs: 1000, maxBackoffMs: 1000, multiplier: 1 };
-    await store.enqueue(Array.from({ length: 25 }, () => task('jitter', { retry })));
+    await store.enqueue(Array.from({ length: 25 }, () => newTask('jitter', { retry })));
     expect((await store.claim('jitter', 25, 100)).leases).toHaveLength(25);
     clock.advance(100);
     await store.claim('jitter', 0, 100);
@@ -165,7 +151,7 @@ describe('RedisStore data in Redis', () => {
     const { store, admin, clock, keyPrefix } = await open();
     const total = MAINTENANCE_LIMIT + 200;
     for (let i = 0; i < total; i += 500)
-      await store.enqueue(Array.from({ length: Math.min(500, total - i) }, () => task('bulk')));
+      await store.enqueue(Array.from({ length: Math.min(500, total - i) }, () => newTask('bulk')));
     expect((await store.claim('bulk', total, 100)).leases).toHaveLength(total);
     clock.advance(100);
     const leased = `${keyPrefix}:{bulk}:leased`;

@@ -1,24 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UnavailableError } from '../../src/domain/errors.js';
-import type { NewTask } from '../../src/domain/task.js';
 import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { EventLog } from '../conformance/harness.js';
 import { startRedisServer } from '../setup/redis-server.js';
 import { waitForPing } from './redis-helpers.js';
-
-function task(queue: string): NewTask {
-  return {
-    queue,
-    payload: Buffer.from('p'),
-    priority: 0,
-    delayMs: 0,
-    maxAttempts: 5,
-    retry: { initialBackoffMs: 0, maxBackoffMs: 0, multiplier: 1 },
-    idempotencyKey: '',
-    headers: {},
-  };
-}
+import { newTask } from '../support/new-task.js';
 
 /** Each test runs its own redis-server: these stop, restart and pause it. */
 describe('RedisStore when Redis goes away', () => {
@@ -35,13 +22,13 @@ describe('RedisStore when Redis goes away', () => {
     cleanup.push(() => store.close());
     const events = new EventLog();
     store.listen(events);
-    await store.enqueue([task('q')]);
+    await store.enqueue([newTask('q')]);
     // A queue this store serves but nobody enqueues to: only the re-check after the
     // subscriber reconnects can announce it.
     await store.claim('served', 0, 1000);
 
     await first.stop();
-    await expect(store.enqueue([task('q')])).rejects.toBeInstanceOf(UnavailableError);
+    await expect(store.enqueue([newTask('q')])).rejects.toBeInstanceOf(UnavailableError);
     await expect(store.claim('q', 1, 1000)).rejects.toBeInstanceOf(UnavailableError);
     await expect(store.getTask('q', 'AAAAAAAAAAAAAAAA')).rejects.toThrow(/Redis unavailable/);
 
@@ -51,7 +38,7 @@ describe('RedisStore when Redis goes away', () => {
     stopServer = () => second.stop();
     await vi.waitFor(
       async () => {
-        await store.enqueue([task('q')]);
+        await store.enqueue([newTask('q')]);
       },
       { timeout: 10_000, interval: 50 },
     );
@@ -67,7 +54,7 @@ describe('RedisStore when Redis goes away', () => {
     cleanup.push(() => other.close());
     await vi.waitFor(
       async () => {
-        await other.enqueue([task('from-other')]);
+        await other.enqueue([newTask('from-other')]);
         expect(events.events).toContainEqual({ kind: 'ready', queue: 'from-other' });
       },
       { timeout: 10_000, interval: 100 },
@@ -91,7 +78,7 @@ describe('RedisStore when Redis goes away', () => {
       return Promise.resolve();
     });
     await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
-    await expect(store.enqueue([task('paused')])).rejects.toBeInstanceOf(UnavailableError);
+    await expect(store.enqueue([newTask('paused')])).rejects.toBeInstanceOf(UnavailableError);
     await admin.call('CLIENT', 'UNPAUSE');
     await waitForPing(admin);
     await vi.waitFor(

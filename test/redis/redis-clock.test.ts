@@ -1,27 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import type { Lease, NewTask } from '../../src/domain/task.js';
+import type { Lease } from '../../src/domain/task.js';
 import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
+import { newTask } from '../support/new-task.js';
 
 /** Milliseconds on Redis's clock (TIME), the clock the store uses without a `clock` option. */
 async function redisNow(redis: Redis): Promise<number> {
   const [s, us] = await redis.time();
   return Number(s) * 1000 + Math.floor(Number(us) / 1000);
-}
-
-function task(queue: string, overrides: Partial<NewTask> = {}): NewTask {
-  return {
-    queue,
-    payload: Buffer.from('p'),
-    priority: 0,
-    delayMs: 0,
-    maxAttempts: 5,
-    retry: { initialBackoffMs: 0, maxBackoffMs: 0, multiplier: 1 },
-    idempotencyKey: '',
-    headers: {},
-    ...overrides,
-  };
 }
 
 describe('RedisStore without a clock option uses Redis TIME', () => {
@@ -41,7 +28,7 @@ describe('RedisStore without a clock option uses Redis TIME', () => {
 
   it('stamps enqueue times and lease deadlines with Redis time', async () => {
     const before = await redisNow(admin);
-    const { taskId } = (await store.enqueue([task('stamp')]))[0]!;
+    const { taskId } = (await store.enqueue([newTask('stamp')]))[0]!;
     const { leases } = await store.claim('stamp', 1, 60_000);
     const after = await redisNow(admin);
     const lease = leases[0]!;
@@ -53,7 +40,7 @@ describe('RedisStore without a clock option uses Redis TIME', () => {
   });
 
   it('holds a delayed task back until Redis time reaches its due time', async () => {
-    await store.enqueue([task('delayed', { delayMs: 300 })]);
+    await store.enqueue([newTask('delayed', { delayMs: 300 })]);
     let lease: Lease | undefined;
     await vi.waitFor(
       async () => {
@@ -69,7 +56,7 @@ describe('RedisStore without a clock option uses Redis TIME', () => {
   });
 
   it('expires a lease when Redis time passes its deadline', async () => {
-    await store.enqueue([task('expiring')]);
+    await store.enqueue([newTask('expiring')]);
     const { leases } = await store.claim('expiring', 1, 200);
     const lease = leases[0]!;
     await vi.waitFor(

@@ -1,25 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { NewTask } from '../../src/domain/task.js';
 import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { EventLog } from '../conformance/harness.js';
 import { FakeClock } from '../support/fake-clock.js';
-
-const NO_BACKOFF = { initialBackoffMs: 0, maxBackoffMs: 0, multiplier: 1 };
-
-function task(queue: string, overrides: Partial<NewTask> = {}): NewTask {
-  return {
-    queue,
-    payload: Buffer.from('p'),
-    priority: 0,
-    delayMs: 0,
-    maxAttempts: 5,
-    retry: NO_BACKOFF,
-    idempotencyKey: '',
-    headers: {},
-    ...overrides,
-  };
-}
+import { newTask } from '../support/new-task.js';
 
 /** Two replicas: RedisStores with their own connections and instance ids on one Redis and key prefix. */
 describe('RedisStore replicas on one Redis', () => {
@@ -46,34 +30,34 @@ describe('RedisStore replicas on one Redis', () => {
 
   it("hears an enqueue on one replica as ready on the other's listener", async () => {
     const { a, bLog } = await replicas();
-    await a.enqueue([task('mail')]);
+    await a.enqueue([newTask('mail')]);
     await bLog.waitFor({ kind: 'ready', queue: 'mail' });
   });
 
   it('tells the enqueuing replica once, ignoring the echo of its own publish', async () => {
     const { a, b, aLog, bLog } = await replicas();
-    await a.enqueue([task('mail')]);
+    await a.enqueue([newTask('mail')]);
     expect(aLog.events).toEqual([{ kind: 'ready', queue: 'mail' }]);
     await bLog.waitFor({ kind: 'ready', queue: 'mail' });
     // A publish of b goes through the channel after a's echo: once a hears it, its
     // own echo has been delivered (or dropped) too.
-    await b.enqueue([task('after')]);
+    await b.enqueue([newTask('after')]);
     await aLog.waitFor({ kind: 'ready', queue: 'after' });
     expect(aLog.events.filter((e) => e.kind === 'ready' && e.queue === 'mail')).toHaveLength(1);
   });
 
   it('announces a scheduled task only locally, as due', async () => {
     const { a, b, aLog, bLog } = await replicas();
-    await a.enqueue([task('later', { delayMs: 5000 })]);
+    await a.enqueue([newTask('later', { delayMs: 5000 })]);
     expect(aLog.events).toEqual([{ kind: 'due', queue: 'later', inMs: 5000 }]);
-    await b.enqueue([task('marker')]);
+    await b.enqueue([newTask('marker')]);
     await aLog.waitFor({ kind: 'ready', queue: 'marker' });
     expect(bLog.events).toEqual([{ kind: 'ready', queue: 'marker' }]);
   });
 
   it('wakes the other replica when a release or a zero-delay fail makes a task ready', async () => {
     const { a, bLog } = await replicas();
-    await a.enqueue([task('w'), task('w')]);
+    await a.enqueue([newTask('w'), newTask('w')]);
     const { leases } = await a.claim('w', 2, 10_000);
     expect(leases).toHaveLength(2);
     bLog.clear();
@@ -96,7 +80,7 @@ describe('RedisStore replicas on one Redis', () => {
   it('wakes the other replica when a claim readies more tasks than it takes', async () => {
     const clock = new FakeClock();
     const { a, b, bLog } = await replicas(clock);
-    await a.enqueue([task('m', { delayMs: 100 }), task('m', { delayMs: 100 })]);
+    await a.enqueue([newTask('m', { delayMs: 100 }), newTask('m', { delayMs: 100 })]);
     clock.advance(100);
     bLog.clear();
     const { leases } = await a.claim('m', 1, 10_000);
@@ -110,7 +94,7 @@ describe('RedisStore replicas on one Redis', () => {
 
   it('settles a lease taken on one replica through the other', async () => {
     const { a, b } = await replicas();
-    const { taskId } = (await a.enqueue([task('x')]))[0]!;
+    const { taskId } = (await a.enqueue([newTask('x')]))[0]!;
     const { leases } = await a.claim('x', 1, 10_000);
     expect(
       await b.settle('x', [{ kind: 'complete', taskId, token: leases[0]!.token, result: Buffer.from('r') }]),
