@@ -9,10 +9,11 @@ import type { Task__Output } from '../src/api/generated/codeq/v1/Task.js';
 import type { TaskServiceClient } from '../src/api/generated/codeq/v1/TaskService.js';
 import type { WorkerServiceClient } from '../src/api/generated/codeq/v1/WorkerService.js';
 import { codeqProto } from '../src/api/proto.js';
-import { msToDuration, timestampToMs } from '../src/api/time.js';
+import { msToDuration } from '../src/api/time.js';
 import type { TaskState } from '../src/domain/task.js';
 import { headersOf } from '../src/telemetry/trace-context.js';
 import { toBytes, type Bytes } from './bytes.js';
+import { taskFields } from './task-fields.js';
 
 /** Options of {@link Producer}. */
 export interface ProducerOptions {
@@ -202,14 +203,7 @@ function withTraceContext(request: EnqueueRequest): EnqueueRequest {
 function toTaskInfo(task: Task__Output): TaskInfo {
   const state = task.state;
   return {
-    id: task.id ?? '',
-    queue: task.queue ?? '',
-    payload: task.payload ?? Buffer.alloc(0),
-    priority: task.priority ?? 0,
-    attempt: task.attempt ?? 0,
-    maxAttempts: task.maxAttempts ?? 0,
-    headers: task.headers ?? {},
-    enqueueTime: new Date(timestampToMs(task.enqueueTime) ?? 0),
+    ...taskFields(task),
     state: state === undefined || state === 'TASK_STATE_UNSPECIFIED' ? 'UNSPECIFIED' : state,
     lastError: task.lastError ?? '',
     result: task.result ?? Buffer.alloc(0),

@@ -1,6 +1,7 @@
 import type { _codeq_v1_ClaimResponse_Lease__Output as Lease } from '../src/api/generated/codeq/v1/ClaimResponse.js';
 import { timestampToMs } from '../src/api/time.js';
 import { toBytes, type Bytes } from './bytes.js';
+import { taskFields } from './task-fields.js';
 
 /** One leased task as the handler sees it. */
 export interface WorkerTask {
@@ -70,18 +71,10 @@ export class LeaseLostError extends Error {
   }
 }
 
-/** Builds the handler's view of a lease. Proto3 leaves zero values out, hence the defaults. */
+/** Builds the handler's view of a lease. */
 export function toWorkerTask(lease: Lease & { leaseId: string }): WorkerTask {
-  const task = lease.task ?? {};
   return {
-    id: task.id ?? '',
-    queue: task.queue ?? '',
-    payload: task.payload ?? Buffer.alloc(0),
-    priority: task.priority ?? 0,
-    attempt: task.attempt ?? 0,
-    maxAttempts: task.maxAttempts ?? 0,
-    headers: task.headers ?? {},
-    enqueueTime: new Date(timestampToMs(task.enqueueTime) ?? 0),
+    ...taskFields(lease.task ?? {}),
     leaseId: lease.leaseId,
     deadline: new Date(timestampToMs(lease.deadline) ?? 0),
   };
