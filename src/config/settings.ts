@@ -76,7 +76,9 @@ export function resolveSettings<T extends Record<string, Setting>>(
 export function settingsHelp(settings: Record<string, Setting>): string {
   const rows = Object.values(settings).map((s) => {
     const arg =
-      s.kind === 'bool' ? '' : s.kind === 'duration' ? ' DURATION' : s.kind === 'int' ? ' N' : ' VALUE';
+      s.kind === 'bool'
+        ? ''
+        : ` ${s.arg ?? (s.kind === 'duration' ? 'DURATION' : s.kind === 'int' ? 'N' : 'VALUE')}`;
     const def =
       s.default === undefined
         ? ''

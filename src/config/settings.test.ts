@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { resolveSettings, settingsHelp, type Setting } from './settings.js';
+
+const SETTINGS = {
+  listen: {
+    flag: 'listen',
+    env: 'T_LISTEN',
+    kind: 'string',
+    arg: 'HOST:PORT',
+    default: '127.0.0.1:1',
+    help: 'Where',
+  },
+  grace: { flag: 'grace', env: 'T_GRACE', kind: 'duration', default: 5_000, min: 0, help: 'How long' },
+  count: { flag: 'count', env: 'T_COUNT', kind: 'int', default: 3, min: 1, help: 'How many' },
+  on: { flag: 'on', env: 'T_ON', kind: 'bool', default: false, help: 'Whether' },
+} satisfies Record<string, Setting>;
+
+describe('settings', () => {
+  it('takes a flag over its variable over the default', () => {
+    expect(resolveSettings(SETTINGS, { grace: '2s' }, { T_GRACE: '9s', T_COUNT: '7' })).toEqual({
+      listen: '127.0.0.1:1',
+      grace: 2_000,
+      count: 7,
+      on: false,
+    });
+  });
+
+  it('names the flag or variable that holds a bad value', () => {
+    expect(() => resolveSettings(SETTINGS, { count: 'x' }, {})).toThrow('--count: expected a whole number');
+    expect(() => resolveSettings(SETTINGS, {}, { T_COUNT: '0' })).toThrow('T_COUNT: must be at least 1');
+    expect(() => resolveSettings(SETTINGS, {}, { T_GRACE: 'soon' })).toThrow(
+      'T_GRACE: expected milliseconds',
+    );
+    expect(() => resolveSettings(SETTINGS, {}, { T_ON: 'maybe' })).toThrow('T_ON: expected true or false');
+  });
+
+  it('shows each flag with its value name, default and variable', () => {
+    const help = settingsHelp(SETTINGS);
+    expect(help).toContain('--listen HOST:PORT');
+    expect(help).toContain('(default 5s). Env: T_GRACE');
+    expect(help).toContain('--count N');
+    expect(help).toMatch(/--on\n/);
+  });
+});
