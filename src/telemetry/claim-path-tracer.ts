@@ -21,6 +21,32 @@ export interface TracedTask {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/**
+ * Runs one store round trip under a CLIENT span `name` in `context` (the `codeq.redis.*`
+ * stages), ending it when the call settles and marking it failed when the call throws.
+ */
+async function storeCall<R>(
+  tracer: Tracer,
+  store: string,
+  name: string,
+  context: Context,
+  run: () => Promise<R>,
+  annotate?: (span: Span, result: R) => void,
+): Promise<R> {
+  const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, startTime: nowMs() }, context);
+  if (span.isRecording()) span.setAttribute(ATTR.store, store);
+  try {
+    const result = await run();
+    if (annotate && span.isRecording()) annotate(span, result);
+    span.end(nowMs());
+    return result;
+  } catch (err) {
+    failSpan(span, err);
+    span.end(nowMs());
+    throw err;
+  }
+}
+
 /** Links a batch span keeps to the traces of its tasks, at most. */
 const MAX_BATCH_LINKS = 128;
 
@@ -70,15 +96,14 @@ export class ClaimPathTracer {
       span.setAttributes(queueAttributes(queue, 'send', 'enqueue'));
       if (!single) span.setAttribute(ATTR.batchCount, tasks.length);
     }
-    const storeSpan = this.tracer.startSpan(
-      SPAN.storeEnqueue,
-      { kind: SpanKind.CLIENT, startTime: nowMs() },
-      trace.setSpan(parent, span),
-    );
-    if (storeSpan.isRecording()) storeSpan.setAttribute(ATTR.store, this.store);
     try {
-      const results = await run();
-      storeSpan.end(nowMs());
+      const results = await storeCall(
+        this.tracer,
+        this.store,
+        SPAN.storeEnqueue,
+        trace.setSpan(parent, span),
+        run,
+      );
       if (recording && single && results[0]) {
         span.setAttribute(ATTR.messageId, results[0].taskId);
         if (results[0].duplicate) span.setAttribute(ATTR.duplicate, true);
@@ -86,8 +111,6 @@ export class ClaimPathTracer {
       span.end(nowMs());
       return results;
     } catch (err) {
-      failSpan(storeSpan, err);
-      storeSpan.end(nowMs());
       failSpan(span, err);
       span.end(nowMs());
       throw err;
@@ -106,21 +129,18 @@ export class ClaimPathTracer {
       span.setAttributes(queueAttributes(queue, 'settle', 'settle'));
       span.setAttribute(ATTR.batchCount, count);
     }
-    const storeSpan = this.tracer.startSpan(
-      SPAN.storeSettle,
-      { kind: SpanKind.CLIENT, startTime: nowMs() },
-      trace.setSpan(ROOT_CONTEXT, span),
-    );
-    if (storeSpan.isRecording()) storeSpan.setAttribute(ATTR.store, this.store);
     try {
-      const result = await run();
-      storeSpan.end(nowMs());
+      const result = await storeCall(
+        this.tracer,
+        this.store,
+        SPAN.storeSettle,
+        trace.setSpan(ROOT_CONTEXT, span),
+        run,
+      );
       // A span given its start time ends at Date.now() unless told: keep the finer clock.
       span.end(nowMs());
       return result;
     } catch (err) {
-      failSpan(storeSpan, err);
-      storeSpan.end(nowMs());
       failSpan(span, err);
       span.end(nowMs());
       throw err;
@@ -162,25 +182,10 @@ export class DispatchTrace {
   }
 
   /** Runs the claim script round trip under `codeq.redis.claim`. */
-  async claim<R extends { leases: readonly unknown[] }>(run: () => Promise<R>): Promise<R> {
-    const span = this.tracer.startSpan(
-      SPAN.storeClaim,
-      { kind: SpanKind.CLIENT, startTime: nowMs() },
-      this.context,
+  claim<R extends { leases: readonly unknown[] }>(run: () => Promise<R>): Promise<R> {
+    return storeCall(this.tracer, this.store, SPAN.storeClaim, this.context, run, (span, result) =>
+      span.setAttribute(ATTR.batchCount, result.leases.length),
     );
-    try {
-      const result = await run();
-      if (span.isRecording()) {
-        span.setAttribute(ATTR.store, this.store);
-        span.setAttribute(ATTR.batchCount, result.leases.length);
-      }
-      span.end(nowMs());
-      return result;
-    } catch (err) {
-      failSpan(span, err);
-      span.end(nowMs());
-      throw err;
-    }
   }
 
   /** Starts the delivery of some of the claimed leases to one stream: its `codeq.serialize` span opens now. */

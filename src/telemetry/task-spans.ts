@@ -1,5 +1,6 @@
 import { ATTR, SPAN } from './semconv.js';
 import type { SpanRecord } from './span-record.js';
+import { STAGES } from './stage-stats.js';
 
 /** One row of a task's waterfall: a span, how deep it sits, and whether it was reached by a link. */
 export interface WaterfallRow {
@@ -11,19 +12,7 @@ export interface WaterfallRow {
 }
 
 /** The order of codeQ's stages, for siblings: store timestamps are whole milliseconds, span times finer. */
-const STAGE_ORDER = new Map<string, number>(
-  [
-    SPAN.enqueue,
-    SPAN.storeEnqueue,
-    SPAN.queueWait,
-    SPAN.dispatch,
-    SPAN.storeClaim,
-    SPAN.serialize,
-    SPAN.streamWrite,
-    SPAN.process,
-    SPAN.settle,
-  ].map((name, i) => [name, i]),
-);
+const STAGE_ORDER = new Map<string, number>(STAGES.map((name, i) => [name, i]));
 
 /** Spans of other streams' deliveries: under a linked dispatch, only the ones that carried this task belong. */
 const PER_DELIVERY: ReadonlySet<string> = new Set([SPAN.serialize, SPAN.streamWrite]);
