@@ -13,7 +13,7 @@ import { msToDuration } from '../src/api/time.js';
 import type { TaskState } from '../src/domain/task.js';
 import { headersOf } from '../src/telemetry/trace-context.js';
 import { toBytes, type Bytes } from './bytes.js';
-import { taskFields } from './task-fields.js';
+import { taskFields, type TaskFields } from './task-fields.js';
 
 /** Options of {@link Producer}. */
 export interface ProducerOptions {
@@ -75,16 +75,7 @@ export interface EnqueueResult {
 }
 
 /** A task as {@link Producer.getTask} reports it. */
-export interface TaskInfo {
-  id: string;
-  queue: string;
-  payload: Buffer;
-  priority: number;
-  /** Deliveries so far; a released lease does not count. */
-  attempt: number;
-  maxAttempts: number;
-  headers: Record<string, string>;
-  enqueueTime: Date;
+export interface TaskInfo extends TaskFields {
   /** `UNSPECIFIED` only if the server left the state out. */
   state: TaskState | 'UNSPECIFIED';
   /** The error of the last failed attempt; empty if none. */

@@ -7,6 +7,7 @@ export interface TaskFields {
   queue: string;
   payload: Buffer;
   priority: number;
+  /** Deliveries so far; a released lease does not count. */
   attempt: number;
   maxAttempts: number;
   headers: Record<string, string>;
