@@ -1,6 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EnqueueRequest__Output } from '../src/api/generated/codeq/v1/EnqueueRequest.js';
+import type { EnqueueStreamRequest__Output } from '../src/api/generated/codeq/v1/EnqueueStreamRequest.js';
+import type { EnqueueStreamResponse } from '../src/api/generated/codeq/v1/EnqueueStreamResponse.js';
+import type { TaskServiceHandlers } from '../src/api/generated/codeq/v1/TaskService.js';
 import { msToTimestamp } from '../src/api/time.js';
 import { Producer } from './producer.js';
 import { startFakeServer, type FakeServer } from './testing/fake-codeq-server.js';
@@ -177,5 +180,109 @@ describe('Producer', () => {
       code: grpc.status.FAILED_PRECONDITION,
       details: 'lease q/t/1 expired',
     });
+  });
+});
+
+describe('Producer over EnqueueStream', () => {
+  /** A scripted EnqueueStream: answers each request with `answer`, optionally holding answers back. */
+  function streamServer(
+    answer: (request: EnqueueStreamRequest__Output, index: number) => EnqueueStreamResponse,
+    seen: EnqueueStreamRequest__Output[] = [],
+  ): Partial<TaskServiceHandlers> {
+    return {
+      EnqueueStream: (call) => {
+        call.on('data', (request: EnqueueStreamRequest__Output) => {
+          seen.push(request);
+          call.write(answer(request, seen.length - 1));
+        });
+        call.on('end', () => call.end());
+      },
+      Enqueue: (_call, callback) =>
+        callback(fail(grpc.status.INTERNAL, 'unary used although the stream works')),
+    };
+  }
+
+  it('sends each enqueue as one message on one stream and matches answers in order', async () => {
+    const seen: EnqueueStreamRequest__Output[] = [];
+    const p = await start({
+      tasks: streamServer(
+        (request, i) => ({ results: [{ taskId: `${request.tasks[0]!.queue}-${i}` }] }),
+        seen,
+      ),
+    });
+    const results = await Promise.all(['a', 'b', 'c'].map((q) => p.enqueue(q, q, { priority: 3 })));
+    expect(results.map((r) => r.taskId)).toEqual(['a-0', 'b-1', 'c-2']);
+    expect(seen.map((r) => r.tasks.length)).toEqual([1, 1, 1]);
+    expect(seen[0]!.tasks[0]).toEqual({ queue: 'a', payload: Buffer.from('a'), priority: 3 });
+    // A later enqueue rides the same stream.
+    expect((await p.enqueue('d', 'd')).taskId).toBe('d-3');
+  });
+
+  it('rejects only the refused request, with its code and message', async () => {
+    const p = await start({
+      tasks: streamServer((request) =>
+        request.tasks[0]!.queue === 'bad!'
+          ? { code: grpc.status.INVALID_ARGUMENT, message: 'queue: must match [A-Za-z0-9._:-]{1,128}' }
+          : { results: [{ taskId: 'ok', duplicate: true }] },
+      ),
+    });
+    const [bad, good] = await Promise.allSettled([p.enqueue('bad!', 'x'), p.enqueue('q', 'y')]);
+    expect(bad).toMatchObject({
+      status: 'rejected',
+      reason: { code: grpc.status.INVALID_ARGUMENT, details: 'queue: must match [A-Za-z0-9._:-]{1,128}' },
+    });
+    expect(good).toEqual({ status: 'fulfilled', value: { taskId: 'ok', duplicate: true } });
+  });
+
+  it('rejects the enqueues a broken stream owed with its status, then opens a new stream', async () => {
+    let streams = 0;
+    const p = await start({
+      tasks: {
+        EnqueueStream: (call) => {
+          const n = streams++;
+          call.on('data', () => {
+            if (n === 0) call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'going away' });
+            else call.write({ results: [{ taskId: 'second' }] });
+          });
+        },
+      },
+    });
+    await expect(p.enqueue('q', 'x')).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+    expect((await p.enqueue('q', 'y')).taskId).toBe('second');
+    expect(streams).toBe(2);
+  });
+
+  it('falls back to unary Enqueue on a server without EnqueueStream', async () => {
+    const unaryCalls: string[] = [];
+    const p = await start({
+      tasks: {
+        Enqueue: (call, callback) => {
+          unaryCalls.push(call.request.queue ?? '');
+          callback(null, { taskId: `u-${unaryCalls.length}` });
+        },
+      },
+    });
+    const results = await Promise.all([p.enqueue('q1', 'x'), p.enqueue('q2', 'y')]);
+    expect(results.map((r) => r.taskId).sort()).toEqual(['u-1', 'u-2']);
+    expect(await p.enqueue('q3', 'z')).toEqual({ taskId: 'u-3', duplicate: false });
+    expect(unaryCalls.sort()).toEqual(['q1', 'q2', 'q3']);
+  });
+
+  it('gives up on a streamed enqueue after deadlineMs', async () => {
+    const p = await start({ tasks: { EnqueueStream: () => {} } });
+    await expect(p.enqueue('q', 'x', { deadlineMs: 50 })).rejects.toMatchObject({
+      code: grpc.status.DEADLINE_EXCEEDED,
+    });
+  });
+
+  it('uses unary calls only, when asked to', async () => {
+    server = await startFakeServer({
+      tasks: {
+        ...streamServer(() => ({ results: [{ taskId: 'streamed' }] })),
+        Enqueue: (_call, callback) => callback(null, { taskId: 'unary' }),
+      },
+    });
+    producer = new Producer({ address: server.address, transport: 'unary' });
+    expect((await producer.enqueue('q', 'x')).taskId).toBe('unary');
   });
 });

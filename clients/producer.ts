@@ -13,6 +13,7 @@ import { msToDuration } from '../src/api/time.js';
 import type { TaskState } from '../src/domain/task.js';
 import { headersOf } from '../src/telemetry/trace-context.js';
 import { toBytes, type Bytes } from './bytes.js';
+import { EnqueueStreamClient } from './enqueue-stream.js';
 import { taskFields, type TaskFields } from './task-fields.js';
 
 /** Options of {@link Producer}. */
@@ -23,6 +24,12 @@ export interface ProducerOptions {
   credentials?: grpc.ChannelCredentials;
   /** Extra grpc-js channel options. Default: none. */
   channelOptions?: grpc.ChannelOptions;
+  /**
+   * How `enqueue` reaches the server. `stream` (default): every enqueue is one message on
+   * a long-lived EnqueueStream, the cheapest way to send many tasks; a server without
+   * that method is detected and served with unary calls. `unary`: one Enqueue call each.
+   */
+  transport?: 'stream' | 'unary';
 }
 
 /** Per-call options. */
@@ -92,6 +99,7 @@ export interface TaskInfo extends TaskFields {
 export class Producer {
   readonly #tasks: TaskServiceClient;
   readonly #workers: WorkerServiceClient;
+  readonly #stream: EnqueueStreamClient | undefined;
 
   constructor(options: ProducerOptions) {
     const { TaskService, WorkerService } = codeqProto().codeq.v1;
@@ -102,16 +110,27 @@ export class Producer {
       ...options.channelOptions,
       channelOverride: this.#tasks.getChannel(),
     });
+    if ((options.transport ?? 'stream') === 'stream') {
+      this.#stream = new EnqueueStreamClient(this.#tasks, (request, deadlineMs) =>
+        this.#enqueueUnary(request, deadlineMs),
+      );
+    }
   }
 
   /** Adds one task. Resolves once the server has stored it. */
   async enqueue(queue: string, payload: Bytes, options: EnqueueOptions = {}): Promise<EnqueueResult> {
-    const response = await unary<EnqueueResponse__Output>(
-      (callOptions, callback) =>
-        this.#tasks.enqueue(toEnqueueRequest(queue, payload, options), callOptions, callback),
-      options,
-    );
+    const request = toEnqueueRequest(queue, payload, options);
+    const response = this.#stream
+      ? await this.#stream.enqueue(request, options.deadlineMs)
+      : await this.#enqueueUnary(request, options.deadlineMs);
     return { taskId: response.taskId ?? '', duplicate: response.duplicate ?? false };
+  }
+
+  #enqueueUnary(request: EnqueueRequest, deadlineMs: number | undefined): Promise<EnqueueResponse__Output> {
+    return unary<EnqueueResponse__Output>(
+      (callOptions, callback) => this.#tasks.enqueue(request, callOptions, callback),
+      deadlineMs === undefined ? {} : { deadlineMs },
+    );
   }
 
   /** Adds many tasks in one round trip; if any is invalid, none is stored. Results are in order. */
@@ -159,6 +178,7 @@ export class Producer {
 
   /** Closes the channel. Calls already started finish; new ones fail. */
   close(): void {
+    this.#stream?.end();
     // One shared channel: closing it through either client closes both.
     this.#tasks.close();
   }

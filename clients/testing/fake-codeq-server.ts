@@ -165,6 +165,11 @@ function unimplemented<Req, Res>(): grpc.handleUnaryCall<Req, Res> {
   return (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED, details: 'not scripted' });
 }
 
+/** A bidi method the fake does not offer: the call ends UNIMPLEMENTED at once, as on a server without it. */
+function unimplementedStream<Req, Res>(): grpc.handleBidiStreamingCall<Req, Res> {
+  return (call) => call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'not scripted' });
+}
+
 /** What a started fake server offers the test. */
 export interface FakeServer {
   address: string;
@@ -209,6 +214,7 @@ export async function startFakeServer(
   const tasks: TaskServiceHandlers = {
     Enqueue: unimplemented(),
     EnqueueBatch: unimplemented(),
+    EnqueueStream: unimplementedStream(),
     GetTask: unimplemented(),
     CancelTask: unimplemented(),
     ...options.tasks,

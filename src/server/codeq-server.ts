@@ -12,6 +12,7 @@ import { INSTRUMENTATION_SCOPE } from '../telemetry/semconv.js';
 import type { ClaimSession } from './claim-session.js';
 import type { ServerContext } from './server-context.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
+import type { EnqueueStream } from './enqueue-stream.js';
 import { SettleBatcher } from './settle-batcher.js';
 import { taskServiceHandlers } from './task-service.js';
 import { workerServiceHandlers } from './worker-service.js';
@@ -47,6 +48,7 @@ export class CodeqServer {
   private stateValue: ServerState = 'INITIALIZED';
   private readonly grpcServer: grpc.Server;
   private readonly sessions = new Set<ClaimSession>();
+  private readonly enqueueStreams = new Set<EnqueueStream>();
   private readonly ctx: ServerContext;
   private boundPort = 0;
   private stopping: Promise<void> | undefined;
@@ -100,7 +102,7 @@ export class CodeqServer {
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 5_000,
     });
-    this.grpcServer.addService(proto.TaskService.service, taskServiceHandlers(this.ctx));
+    this.grpcServer.addService(proto.TaskService.service, taskServiceHandlers(this.ctx, this.enqueueStreams));
     // Claim streams write leases they encoded themselves (ClaimSession.sendLeases): pass
     // a Buffer through, encode anything else as usual.
     const passThrough = {
@@ -158,6 +160,9 @@ export class CodeqServer {
       await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now()))));
     }
     for (const session of this.sessions) session.terminate();
+    // Enqueue streams were served through the drain like unary calls; they end (OK) once
+    // what they read is answered, and producers open their next stream elsewhere.
+    for (const stream of this.enqueueStreams) stream.finish();
     this.ctx.dispatcher.stop();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => this.grpcServer.forceShutdown(), 2_000);

@@ -1,10 +1,11 @@
-import type { Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import type { TaskServiceHandlers } from '../api/generated/codeq/v1/TaskService.js';
 import { TaskNotFoundError } from '../domain/errors.js';
-import type { EnqueueResult, NewTask } from '../domain/task.js';
+import { EnqueueStream } from './enqueue-stream.js';
 import { toGrpcStatus } from './grpc-status.js';
 import { taskMessage } from './messages.js';
 import type { ServerContext } from './server-context.js';
+import { storeTasks } from './store-tasks.js';
 import { toNewTask, toNewTasks, validateQueue, validateTaskId } from './validation.js';
 
 /** Runs a unary handler body, turning any thrown error into the call's status. */
@@ -20,40 +21,25 @@ export function unary<Req, Res>(
   };
 }
 
-/** The W3C trace context a producer sent as call metadata, if any. */
-function traceMetadata(metadata: Metadata): Record<string, string> | undefined {
-  const [traceparent] = metadata.get('traceparent');
-  if (traceparent === undefined) return undefined;
-  const [tracestate] = metadata.get('tracestate');
-  return tracestate === undefined
-    ? { traceparent: String(traceparent) }
-    : { traceparent: String(traceparent), tracestate: String(tracestate) };
-}
-
-/** Stores tasks, under the `codeq.enqueue` span when tracing, and counts them. */
-async function store(ctx: ServerContext, tasks: NewTask[], metadata: Metadata): Promise<EnqueueResult[]> {
-  const run = () => ctx.enqueuer.enqueue(tasks);
-  const results = ctx.tracer ? await ctx.tracer.enqueue(traceMetadata(metadata), tasks, run) : await run();
-  if (ctx.metrics.enabled) {
-    results.forEach((r, i) => {
-      if (!r.duplicate) ctx.metrics.enqueued(tasks[i]!.queue, 1);
-    });
-  }
-  return results;
-}
-
 /** The producer's API: every task is validated whole before anything is stored. */
-export function taskServiceHandlers(ctx: ServerContext): TaskServiceHandlers {
+export function taskServiceHandlers(
+  ctx: ServerContext,
+  enqueueStreams: Set<EnqueueStream>,
+): TaskServiceHandlers {
   const limits = ctx.config;
   return {
     Enqueue: unary(ctx, async (req, call) => {
-      const [result] = await store(ctx, [toNewTask(req, limits)], call.metadata);
+      const [result] = await storeTasks(ctx, [toNewTask(req, limits)], call.metadata);
       return result!;
     }),
     EnqueueBatch: unary(ctx, async (req, call) => {
-      const results = await store(ctx, toNewTasks(req.tasks ?? [], limits), call.metadata);
+      const results = await storeTasks(ctx, toNewTasks(req.tasks ?? [], limits), call.metadata);
       return { results };
     }),
+    EnqueueStream: (call) => {
+      const stream = new EnqueueStream(call, ctx, (s) => enqueueStreams.delete(s));
+      enqueueStreams.add(stream);
+    },
     GetTask: unary(ctx, async (req) => {
       const queue = validateQueue(req.queue);
       const taskId = validateTaskId(req.taskId);

@@ -11,6 +11,8 @@ import type { EnqueueBatchRequest as _codeq_v1_EnqueueBatchRequest, EnqueueBatch
 import type { EnqueueBatchResponse as _codeq_v1_EnqueueBatchResponse, EnqueueBatchResponse__Output as _codeq_v1_EnqueueBatchResponse__Output } from './codeq/v1/EnqueueBatchResponse';
 import type { EnqueueRequest as _codeq_v1_EnqueueRequest, EnqueueRequest__Output as _codeq_v1_EnqueueRequest__Output } from './codeq/v1/EnqueueRequest';
 import type { EnqueueResponse as _codeq_v1_EnqueueResponse, EnqueueResponse__Output as _codeq_v1_EnqueueResponse__Output } from './codeq/v1/EnqueueResponse';
+import type { EnqueueStreamRequest as _codeq_v1_EnqueueStreamRequest, EnqueueStreamRequest__Output as _codeq_v1_EnqueueStreamRequest__Output } from './codeq/v1/EnqueueStreamRequest';
+import type { EnqueueStreamResponse as _codeq_v1_EnqueueStreamResponse, EnqueueStreamResponse__Output as _codeq_v1_EnqueueStreamResponse__Output } from './codeq/v1/EnqueueStreamResponse';
 import type { GetTaskRequest as _codeq_v1_GetTaskRequest, GetTaskRequest__Output as _codeq_v1_GetTaskRequest__Output } from './codeq/v1/GetTaskRequest';
 import type { RetryPolicy as _codeq_v1_RetryPolicy, RetryPolicy__Output as _codeq_v1_RetryPolicy__Output } from './codeq/v1/RetryPolicy';
 import type { Task as _codeq_v1_Task, Task__Output as _codeq_v1_Task__Output } from './codeq/v1/Task';
@@ -36,6 +38,8 @@ export interface ProtoGrpcType {
       EnqueueBatchResponse: MessageTypeDefinition<_codeq_v1_EnqueueBatchResponse, _codeq_v1_EnqueueBatchResponse__Output>
       EnqueueRequest: MessageTypeDefinition<_codeq_v1_EnqueueRequest, _codeq_v1_EnqueueRequest__Output>
       EnqueueResponse: MessageTypeDefinition<_codeq_v1_EnqueueResponse, _codeq_v1_EnqueueResponse__Output>
+      EnqueueStreamRequest: MessageTypeDefinition<_codeq_v1_EnqueueStreamRequest, _codeq_v1_EnqueueStreamRequest__Output>
+      EnqueueStreamResponse: MessageTypeDefinition<_codeq_v1_EnqueueStreamResponse, _codeq_v1_EnqueueStreamResponse__Output>
       GetTaskRequest: MessageTypeDefinition<_codeq_v1_GetTaskRequest, _codeq_v1_GetTaskRequest__Output>
       RetryPolicy: MessageTypeDefinition<_codeq_v1_RetryPolicy, _codeq_v1_RetryPolicy__Output>
       Task: MessageTypeDefinition<_codeq_v1_Task, _codeq_v1_Task__Output>

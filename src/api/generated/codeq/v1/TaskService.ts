@@ -8,6 +8,8 @@ import type { EnqueueBatchRequest as _codeq_v1_EnqueueBatchRequest, EnqueueBatch
 import type { EnqueueBatchResponse as _codeq_v1_EnqueueBatchResponse, EnqueueBatchResponse__Output as _codeq_v1_EnqueueBatchResponse__Output } from '../../codeq/v1/EnqueueBatchResponse';
 import type { EnqueueRequest as _codeq_v1_EnqueueRequest, EnqueueRequest__Output as _codeq_v1_EnqueueRequest__Output } from '../../codeq/v1/EnqueueRequest';
 import type { EnqueueResponse as _codeq_v1_EnqueueResponse, EnqueueResponse__Output as _codeq_v1_EnqueueResponse__Output } from '../../codeq/v1/EnqueueResponse';
+import type { EnqueueStreamRequest as _codeq_v1_EnqueueStreamRequest, EnqueueStreamRequest__Output as _codeq_v1_EnqueueStreamRequest__Output } from '../../codeq/v1/EnqueueStreamRequest';
+import type { EnqueueStreamResponse as _codeq_v1_EnqueueStreamResponse, EnqueueStreamResponse__Output as _codeq_v1_EnqueueStreamResponse__Output } from '../../codeq/v1/EnqueueStreamResponse';
 import type { GetTaskRequest as _codeq_v1_GetTaskRequest, GetTaskRequest__Output as _codeq_v1_GetTaskRequest__Output } from '../../codeq/v1/GetTaskRequest';
 import type { Task as _codeq_v1_Task, Task__Output as _codeq_v1_Task__Output } from '../../codeq/v1/Task';
 
@@ -65,6 +67,23 @@ export interface TaskServiceClient extends grpc.Client {
   enqueueBatch(argument: _codeq_v1_EnqueueBatchRequest, callback: grpc.requestCallback<_codeq_v1_EnqueueBatchResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * EnqueueStream is for high-rate producers: one long-lived stream instead of a
+   * call per task. Each request is answered by exactly one response, in request
+   * order; a refused request (bad input, payload too large) is answered with its
+   * status code and leaves the stream open. Validation is all-or-nothing per request.
+   */
+  EnqueueStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_codeq_v1_EnqueueStreamRequest, _codeq_v1_EnqueueStreamResponse__Output>;
+  EnqueueStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_codeq_v1_EnqueueStreamRequest, _codeq_v1_EnqueueStreamResponse__Output>;
+  /**
+   * EnqueueStream is for high-rate producers: one long-lived stream instead of a
+   * call per task. Each request is answered by exactly one response, in request
+   * order; a refused request (bad input, payload too large) is answered with its
+   * status code and leaves the stream open. Validation is all-or-nothing per request.
+   */
+  enqueueStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_codeq_v1_EnqueueStreamRequest, _codeq_v1_EnqueueStreamResponse__Output>;
+  enqueueStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_codeq_v1_EnqueueStreamRequest, _codeq_v1_EnqueueStreamResponse__Output>;
+  
+  /**
    * GetTask returns a task's state, attempts, last error and result.
    */
   GetTask(argument: _codeq_v1_GetTaskRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_codeq_v1_Task__Output>): grpc.ClientUnaryCall;
@@ -103,6 +122,14 @@ export interface TaskServiceHandlers extends grpc.UntypedServiceImplementation {
   EnqueueBatch: grpc.handleUnaryCall<_codeq_v1_EnqueueBatchRequest__Output, _codeq_v1_EnqueueBatchResponse>;
   
   /**
+   * EnqueueStream is for high-rate producers: one long-lived stream instead of a
+   * call per task. Each request is answered by exactly one response, in request
+   * order; a refused request (bad input, payload too large) is answered with its
+   * status code and leaves the stream open. Validation is all-or-nothing per request.
+   */
+  EnqueueStream: grpc.handleBidiStreamingCall<_codeq_v1_EnqueueStreamRequest__Output, _codeq_v1_EnqueueStreamResponse>;
+  
+  /**
    * GetTask returns a task's state, attempts, last error and result.
    */
   GetTask: grpc.handleUnaryCall<_codeq_v1_GetTaskRequest__Output, _codeq_v1_Task>;
@@ -113,5 +140,6 @@ export interface TaskServiceDefinition extends grpc.ServiceDefinition {
   CancelTask: MethodDefinition<_codeq_v1_CancelTaskRequest, _codeq_v1_CancelTaskResponse, _codeq_v1_CancelTaskRequest__Output, _codeq_v1_CancelTaskResponse__Output>
   Enqueue: MethodDefinition<_codeq_v1_EnqueueRequest, _codeq_v1_EnqueueResponse, _codeq_v1_EnqueueRequest__Output, _codeq_v1_EnqueueResponse__Output>
   EnqueueBatch: MethodDefinition<_codeq_v1_EnqueueBatchRequest, _codeq_v1_EnqueueBatchResponse, _codeq_v1_EnqueueBatchRequest__Output, _codeq_v1_EnqueueBatchResponse__Output>
+  EnqueueStream: MethodDefinition<_codeq_v1_EnqueueStreamRequest, _codeq_v1_EnqueueStreamResponse, _codeq_v1_EnqueueStreamRequest__Output, _codeq_v1_EnqueueStreamResponse__Output>
   GetTask: MethodDefinition<_codeq_v1_GetTaskRequest, _codeq_v1_Task, _codeq_v1_GetTaskRequest__Output, _codeq_v1_Task__Output>
 }

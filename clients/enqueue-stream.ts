@@ -1,0 +1,126 @@
+import * as grpc from '@grpc/grpc-js';
+import type { EnqueueRequest } from '../src/api/generated/codeq/v1/EnqueueRequest.js';
+import type { EnqueueResponse__Output } from '../src/api/generated/codeq/v1/EnqueueResponse.js';
+import type { EnqueueStreamRequest } from '../src/api/generated/codeq/v1/EnqueueStreamRequest.js';
+import type { EnqueueStreamResponse__Output } from '../src/api/generated/codeq/v1/EnqueueStreamResponse.js';
+import type { TaskServiceClient } from '../src/api/generated/codeq/v1/TaskService.js';
+
+type StreamCall = grpc.ClientDuplexStream<EnqueueStreamRequest, EnqueueStreamResponse__Output>;
+
+/** One enqueue sent on the stream and not answered yet. */
+interface Waiter {
+  request: EnqueueRequest;
+  deadlineMs: number | undefined;
+  resolve: (response: EnqueueResponse__Output) => void;
+  reject: (err: grpc.ServiceError) => void;
+  /** Set when the call has a deadline; cleared when the answer comes. */
+  timer: NodeJS.Timeout | undefined;
+  /** The deadline passed: the caller was told, the answer is dropped. */
+  settled: boolean;
+}
+
+/** A grpc-js style error for a status the stream reported for one request. */
+export function serviceError(code: grpc.status, details: string): grpc.ServiceError {
+  return Object.assign(new Error(`${code} ${grpc.status[code]}: ${details}`), {
+    code,
+    details,
+    metadata: new grpc.Metadata(),
+  });
+}
+
+/**
+ * Carries a producer's enqueues on one long-lived EnqueueStream: one message per
+ * enqueue, answered in order, so a task costs a frame on an open HTTP/2 stream instead
+ * of a call of its own (headers, trailers, a stream to open and close). The frames one
+ * event-loop turn writes leave in one socket write.
+ *
+ * The stream opens on the first enqueue and again after it ended. When the stream
+ * breaks, the enqueues waiting on it are rejected with its status (a task may or may
+ * not have been stored, exactly as when a unary call fails). A server without the
+ * method answers UNIMPLEMENTED before reading anything: then `unsupported` turns true
+ * and the enqueues waiting are handed back through `fallback`, unsent.
+ */
+export class EnqueueStreamClient {
+  #call: StreamCall | undefined;
+  readonly #waiting: Waiter[] = [];
+  #head = 0;
+  /** The server does not offer EnqueueStream: the producer uses unary calls instead. */
+  unsupported = false;
+
+  constructor(
+    private readonly client: TaskServiceClient,
+    private readonly fallback: (
+      request: EnqueueRequest,
+      deadlineMs: number | undefined,
+    ) => Promise<EnqueueResponse__Output>,
+  ) {}
+
+  /** Sends one task; resolves with its result, or rejects with the request's status. */
+  enqueue(request: EnqueueRequest, deadlineMs?: number): Promise<EnqueueResponse__Output> {
+    if (this.unsupported) return this.fallback(request, deadlineMs);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { request, deadlineMs, resolve, reject, timer: undefined, settled: false };
+      if (deadlineMs !== undefined) {
+        waiter.timer = setTimeout(() => {
+          waiter.settled = true;
+          reject(serviceError(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
+        }, deadlineMs);
+      }
+      const call = this.#open();
+      this.#waiting.push(waiter);
+      // The stream buffers what the transport cannot take yet; the server bounds what
+      // it reads ahead and answers in order, so nothing is lost while it pushes back.
+      call.write({ tasks: [request] });
+    });
+  }
+
+  /** Half-closes the stream: enqueues already sent are still answered. */
+  end(): void {
+    this.#call?.end();
+  }
+
+  #open(): StreamCall {
+    if (this.#call) return this.#call;
+    const call = this.client.enqueueStream();
+    this.#call = call;
+    call.on('data', (response: EnqueueStreamResponse__Output) => this.#answer(response));
+    call.on('error', (err: grpc.ServiceError) => this.#broken(call, err));
+    call.on('status', (status: grpc.StatusObject) => {
+      if (status.code === grpc.status.OK)
+        this.#broken(call, serviceError(grpc.status.UNAVAILABLE, 'enqueue stream ended before answering'));
+    });
+    return call;
+  }
+
+  #answer(response: EnqueueStreamResponse__Output): void {
+    const waiter = this.#waiting[this.#head++];
+    if (this.#head === this.#waiting.length) {
+      this.#waiting.length = 0;
+      this.#head = 0;
+    }
+    if (!waiter || waiter.settled) return;
+    clearTimeout(waiter.timer);
+    const code: grpc.status = response.code ?? grpc.status.OK;
+    if (code !== grpc.status.OK) waiter.reject(serviceError(code, response.message ?? ''));
+    else waiter.resolve(response.results[0] ?? {});
+  }
+
+  /** The stream ended: reject (or, when the method is missing, resend) what it still owed. */
+  #broken(call: StreamCall, err: grpc.ServiceError): void {
+    if (this.#call !== call) return;
+    this.#call = undefined;
+    const owed = this.#waiting.splice(this.#head);
+    this.#waiting.length = 0;
+    this.#head = 0;
+    if (err.code === grpc.status.UNIMPLEMENTED) this.unsupported = true;
+    for (const waiter of owed) {
+      if (waiter.settled) continue;
+      clearTimeout(waiter.timer);
+      if (this.unsupported) {
+        this.fallback(waiter.request, waiter.deadlineMs).then(waiter.resolve, waiter.reject);
+      } else {
+        waiter.reject(err);
+      }
+    }
+  }
+}
