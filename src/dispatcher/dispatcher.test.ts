@@ -122,22 +122,37 @@ describe('Dispatcher', () => {
     expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
   });
 
-  it('claims right behind an enqueue it reserved room for, with one claim and no announcement', async () => {
+  it('deals the claim of an enqueue it reserved room for, with no claim of its own', async () => {
     const { store: counted, claims } = counting(store);
     dispatcher = new Dispatcher(counted, { sweepIntervalMs: 3_600_000 });
     const consumer = new TestConsumer(['q'], 2);
     dispatcher.add(consumer);
     await settle();
     const before = claims();
-    const claim = dispatcher.reserveForEnqueue('q', 1);
-    expect(claim).toBeDefined();
-    const [result] = await Promise.all([
-      store.enqueue([task('q')], { announce: false }),
-      Promise.resolve(claim!()),
-    ]);
+    const sync = dispatcher.reserveForEnqueue('q', 3);
+    // One lease each per stream: this stream gets one now, the rest goes to the next pass.
+    expect(sync).toMatchObject({ max: 1, leaseMs: consumer.leaseMs });
+    const both = store.enqueueAndClaim('q', [task('q'), task('q'), task('q')], sync!.max, sync!.leaseMs);
+    sync!.claimed(both.then((r) => r.claim));
+    const { results } = await both;
     await settle();
-    expect(consumer.received.map((r) => r.lease.task.id)).toEqual([result[0]!.taskId]);
+    expect(consumer.received.map((r) => r.lease.task.id)).toEqual([results[0]!.taskId, results[1]!.taskId]);
+    // The second lease came from a pass the claim's `more` asked for.
     expect(claims() - before).toBe(1);
+  });
+
+  it('frees the room it reserved when the enqueue and its claim fail', async () => {
+    dispatcher = new Dispatcher(store, { sweepIntervalMs: 3_600_000, retryDelayMs: 3_600_000 });
+    const consumer = new TestConsumer(['q'], 1);
+    dispatcher.add(consumer);
+    await settle();
+    const sync = dispatcher.reserveForEnqueue('q', 1);
+    expect(sync).toBeDefined();
+    // While the claim is out, nothing more is reserved for the queue.
+    expect(dispatcher.reserveForEnqueue('q', 1)).toBeUndefined();
+    sync!.claimed(Promise.reject(new Error('store down')));
+    await settle();
+    expect(dispatcher.reserveForEnqueue('q', 1)).toMatchObject({ max: 1 });
   });
 
   it('reserves nothing for an enqueue when no stream has room', async () => {

@@ -63,6 +63,17 @@ interface Reservation {
 }
 
 /**
+ * Room reserved on this replica's streams for tasks about to be enqueued: the enqueue
+ * claims up to `max` leases of `leaseMs` in its own round trip and hands the claim's
+ * outcome to `claimed`, which deals the leases out (or, on failure, frees the room).
+ */
+export interface SyncClaim {
+  readonly max: number;
+  readonly leaseMs: number;
+  claimed(result: Promise<ClaimResult>): void;
+}
+
+/**
  * Pushes tasks to consumers the moment both exist. A ready signal (an enqueue here, a
  * wake published by another replica, a timer at the queue's next due instant) or new
  * consumer capacity schedules one pass on the next turn of the event loop; the pass
@@ -127,11 +138,11 @@ export class Dispatcher {
   /**
    * Reserves room on streams here for `count` tasks about to be enqueued on `queue`, if
    * some stream has room and no claim of the queue is in flight. The caller enqueues and
-   * then, in the same turn, calls the returned function: the claim then follows the
-   * enqueue in one round trip to the store and sees the new tasks. Undefined when nothing
-   * was reserved: then the enqueue must announce its tasks as usual.
+   * claims in one store call (`LeaseStore.enqueueAndClaim`) and passes the claim's
+   * outcome to `claimed`. Undefined when nothing was reserved: then a plain enqueue,
+   * which announces its tasks, is the right call.
    */
-  reserveForEnqueue(queue: string, count: number): (() => void) | undefined {
+  reserveForEnqueue(queue: string, count: number): SyncClaim | undefined {
     const state = this.queues.get(queue);
     if (this.stopped || !state || state.inflight > 0 || count <= 0 || state.consumers.size === 0)
       return undefined;
@@ -154,9 +165,14 @@ export class Dispatcher {
     if (reservations.length === 0) return undefined;
     // Counted as in flight from now, so no pass claims the queue before this claim leaves.
     state.inflight++;
-    return () => {
-      state.inflight--;
-      void this.claim(state, leaseMs, reservations, this.tracer ? nowMs() : 0);
+    const requestedAt = this.tracer ? nowMs() : 0;
+    return {
+      max: reservations.length,
+      leaseMs,
+      claimed: (result) => {
+        state.inflight--;
+        void this.claim(state, leaseMs, reservations, requestedAt, () => result);
+      },
     };
   }
 
@@ -317,13 +333,16 @@ export class Dispatcher {
     }
   }
 
+  /** Claims for `reservations` (or only reaps, with none) and deals the leases out; `run` replaces the store call when the claim already left with an enqueue. */
   private async claim(
     state: QueueState,
     leaseMs: number,
     reservations: Reservation[],
     requestedAt = 0,
+    sent?: () => Promise<ClaimResult>,
   ): Promise<void> {
     const want = reservations.reduce((sum, r) => sum + r.count, 0);
+    const run = sent ?? (() => this.store.claim(state.name, want, leaseMs));
     const gen = state.wakeGen;
     state.inflight++;
     // A reap (want 0) serves no one: only claims for streams get a dispatch span.
@@ -333,9 +352,7 @@ export class Dispatcher {
         : undefined;
     let result: ClaimResult;
     try {
-      result = dispatch
-        ? await dispatch.claim(() => this.store.claim(state.name, want, leaseMs))
-        : await this.store.claim(state.name, want, leaseMs);
+      result = dispatch ? await dispatch.claim(run) : await run();
     } catch (err) {
       dispatch?.fail(err);
       state.inflight--;

@@ -1,9 +1,9 @@
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../domain/task.js';
 
-/** How an enqueue is announced. */
-export interface EnqueueOptions {
-  /** Tell this replica's listener that tasks became ready. Default true. */
-  announce?: boolean;
+/** What `enqueueAndClaim` returns: the enqueue's results, in order, and the claim's. */
+export interface EnqueueAndClaimResult {
+  results: EnqueueResult[];
+  claim: ClaimResult;
 }
 
 /** What a claim returns: the leases taken, and when something next falls due. */
@@ -67,12 +67,21 @@ export interface StoreListener {
  * nothing; anything else is `stale`.
  */
 export interface LeaseStore {
+  /** Stores validated tasks; results in request order. Tasks may span queues. */
+  enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]>;
+
   /**
-   * Stores validated tasks; results in request order. Tasks may span queues. With
-   * `announce: false` the listener does not hear `ready` for them on this replica (other
-   * replicas still do): the caller claims right after, in the same round trip.
+   * Stores validated tasks of `queue`, then claims as `claim(queue, max, leaseMs)` would,
+   * in one round trip: for streams of this replica that wait for the queue. The listener
+   * does not hear `ready` for the new tasks (the claim's `more` says whether some are
+   * left); other replicas hear of them only when some are left after the claim.
    */
-  enqueue(tasks: readonly NewTask[], options?: EnqueueOptions): Promise<EnqueueResult[]>;
+  enqueueAndClaim(
+    queue: string,
+    tasks: readonly NewTask[],
+    max: number,
+    leaseMs: number,
+  ): Promise<EnqueueAndClaimResult>;
 
   /**
    * Leases up to `max` ready tasks of `queue` for `leaseMs`, counting an attempt for each.

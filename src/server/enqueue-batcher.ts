@@ -8,9 +8,9 @@ import { KeyedBatcher } from './keyed-batcher.js';
  * thousand producers each sending one task cost the store a handful of script runs.
  * A failure stays within its queue: calls whose tasks went to other queues still succeed.
  *
- * When streams on this replica wait for the queue, the dispatcher claims in the same
- * turn: the claim follows the enqueue in one round trip to the store (sync match), and
- * the new tasks are not announced here, which would only start a second, empty claim.
+ * When streams on this replica wait for the queue, the enqueue claims for them in the
+ * same store call (sync match): one script stores the tasks and leases them, and other
+ * replicas hear of the tasks only when some are left.
  */
 export class EnqueueBatcher {
   private readonly batcher: KeyedBatcher<NewTask[], EnqueueResult[]>;
@@ -52,11 +52,15 @@ export class EnqueueBatcher {
     const flat = groups.length === 1 ? groups[0]! : groups.flat();
     let ready = 0;
     for (const t of flat) if (t.delayMs === 0) ready++;
-    const claim = this.dispatcher?.reserveForEnqueue(queue, ready);
-    const stored = this.store.enqueue(flat, { announce: claim === undefined });
-    // Same turn, after the enqueue: both reach the store in one round trip, in this order.
-    claim?.();
-    const results = await stored;
+    const sync = this.dispatcher?.reserveForEnqueue(queue, ready);
+    let results: EnqueueResult[];
+    if (sync) {
+      const both = this.store.enqueueAndClaim(queue, flat, sync.max, sync.leaseMs);
+      sync.claimed(both.then((r) => r.claim));
+      results = (await both).results;
+    } else {
+      results = await this.store.enqueue(flat);
+    }
     const out: EnqueueResult[][] = [];
     let at = 0;
     for (const g of groups) {

@@ -2,6 +2,7 @@ import { afterEach, describe } from 'vitest';
 import type { LeaseStore } from '../../src/lease-store/lease-store.js';
 import type { StoreOptions } from '../../src/lease-store/store-options.js';
 import { claimCases } from './cases/claim.js';
+import { enqueueAndClaimCases } from './cases/enqueue-and-claim.js';
 import { enqueueCases } from './cases/enqueue.js';
 import { lifecycleCases } from './cases/lifecycle.js';
 import { settleCases } from './cases/settle.js';
@@ -28,6 +29,7 @@ export function runLeaseStoreConformance(
     afterEach(disposeAll);
     enqueueCases(make);
     claimCases(make);
+    enqueueAndClaimCases(make);
     settleCases(make);
     lifecycleCases(make);
     statsCases(make);

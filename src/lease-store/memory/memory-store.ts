@@ -1,7 +1,13 @@
 import { InvalidArgumentError, UnavailableError } from '../../domain/errors.js';
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
 import { newTaskId } from '../../domain/task-id.js';
-import type { ClaimResult, EnqueueOptions, LeaseStore, QueueStats, StoreListener } from '../lease-store.js';
+import type {
+  ClaimResult,
+  EnqueueAndClaimResult,
+  LeaseStore,
+  QueueStats,
+  StoreListener,
+} from '../lease-store.js';
 import {
   backoffMs,
   resolveStoreOptions,
@@ -43,65 +49,76 @@ export class MemoryStore implements LeaseStore {
     this.#clock = this.#options.clock ?? Date.now;
   }
 
-  enqueue(tasks: readonly NewTask[], options: EnqueueOptions = {}): Promise<EnqueueResult[]> {
+  enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]> {
+    return this.#run((now, signals) => tasks.map((task) => this.#enqueueOne(task, now, signals)));
+  }
+
+  enqueueAndClaim(
+    queue: string,
+    tasks: readonly NewTask[],
+    max: number,
+    leaseMs: number,
+  ): Promise<EnqueueAndClaimResult> {
     return this.#run((now, signals) => {
       const results = tasks.map((task) => this.#enqueueOne(task, now, signals));
-      // The caller claims next and announces what it leaves; `due` still stands.
-      if (options.announce === false) signals.clearReady();
-      return results;
+      // The claim takes them, and its `more` tells what it leaves; `due` still stands.
+      signals.clearReady();
+      return { results, claim: this.#claim(queue, max, leaseMs, now, signals) };
     });
   }
 
   claim(queue: string, max: number, leaseMs: number): Promise<ClaimResult> {
-    return this.#run((now, signals) => {
-      if (!Number.isInteger(max) || max < 0) throw new InvalidArgumentError('max', 'must be an integer >= 0');
-      const q = this.#queues.get(queue);
-      if (q === undefined) return { leases: [], nextDueInMs: null, more: false };
+    return this.#run((now, signals) => this.#claim(queue, max, leaseMs, now, signals));
+  }
 
-      let expired = 0;
-      let dead = 0;
-      for (let i = 0; i < MAINTENANCE_BATCH; i++) {
-        const task = q.takeExpired(now);
-        if (task === undefined) break;
-        expired++;
-        task.lastError = 'lease expired';
-        // Even a zero backoff goes through SCHEDULED, so the task takes its place among
-        // the other due tasks in due order, as the next loop hands out places.
-        if (!this.#endIfOver(task, now, false)) q.schedule(task, now + this.#backoff(task));
-        else if (task.state === 'DEAD') dead++;
-      }
+  #claim(queue: string, max: number, leaseMs: number, now: number, signals: Signals): ClaimResult {
+    if (!Number.isInteger(max) || max < 0) throw new InvalidArgumentError('max', 'must be an integer >= 0');
+    const q = this.#queues.get(queue);
+    if (q === undefined) return { leases: [], nextDueInMs: null, more: false };
 
-      let promoted = false;
-      for (let i = 0; i < MAINTENANCE_BATCH; i++) {
-        const task = q.takeDue(now);
-        if (task === undefined) break;
-        q.makeReady(task);
-        promoted = true;
-      }
+    let expired = 0;
+    let dead = 0;
+    for (let i = 0; i < MAINTENANCE_BATCH; i++) {
+      const task = q.takeExpired(now);
+      if (task === undefined) break;
+      expired++;
+      task.lastError = 'lease expired';
+      // Even a zero backoff goes through SCHEDULED, so the task takes its place among
+      // the other due tasks in due order, as the next loop hands out places.
+      if (!this.#endIfOver(task, now, false)) q.schedule(task, now + this.#backoff(task));
+      else if (task.state === 'DEAD') dead++;
+    }
 
-      const leases: Lease[] = [];
-      while (leases.length < max) {
-        const task = q.takeReady();
-        if (task === undefined) break;
-        task.attempt += 1;
-        task.token += 1;
-        q.lease(task, now + leaseMs);
-        leases.push({ task: toRecord(task), token: task.token, deadline: task.deadline });
-      }
+    let promoted = false;
+    for (let i = 0; i < MAINTENANCE_BATCH; i++) {
+      const task = q.takeDue(now);
+      if (task === undefined) break;
+      q.makeReady(task);
+      promoted = true;
+    }
 
-      // Tasks that were already ready were announced when they became so; only the ones
-      // this maintenance woke, and that this claim did not take, need a new announcement.
-      if (promoted && q.hasReady()) signals.ready(queue);
-      const next = q.nextEventAt();
-      const result: ClaimResult = {
-        leases,
-        nextDueInMs: next === undefined ? null : Math.max(0, next - now),
-        more: q.hasReady(),
-      };
-      if (expired > 0) result.expired = expired;
-      if (dead > 0) result.dead = dead;
-      return result;
-    });
+    const leases: Lease[] = [];
+    while (leases.length < max) {
+      const task = q.takeReady();
+      if (task === undefined) break;
+      task.attempt += 1;
+      task.token += 1;
+      q.lease(task, now + leaseMs);
+      leases.push({ task: toRecord(task), token: task.token, deadline: task.deadline });
+    }
+
+    // Tasks that were already ready were announced when they became so; only the ones
+    // this maintenance woke, and that this claim did not take, need a new announcement.
+    if (promoted && q.hasReady()) signals.ready(queue);
+    const next = q.nextEventAt();
+    const result: ClaimResult = {
+      leases,
+      nextDueInMs: next === undefined ? null : Math.max(0, next - now),
+      more: q.hasReady(),
+    };
+    if (expired > 0) result.expired = expired;
+    if (dead > 0) result.dead = dead;
+    return result;
   }
 
   settle(queue: string, ops: readonly SettleOp[]): Promise<SettleResult[]> {

@@ -9,6 +9,11 @@ export type ScriptArg = string | Buffer | number;
 /** The scripts of scripts/, one typed call each (keys first, then ARGV, as in the headers). */
 export interface Scripts {
   enqueue(keys: readonly [string, string, string], args: readonly ScriptArg[]): Promise<(string | number)[]>;
+  /** Buffer reply: `[enqueued, claimed]`, the claimed task hashes carry binary payloads. */
+  enqueueClaim(
+    keys: readonly [string, string, string, string, string],
+    args: readonly ScriptArg[],
+  ): Promise<[unknown[], unknown[]]>;
   /** Buffer reply: task hashes carry binary payloads. */
   claim(
     keys: readonly [string, string, string, string, string],
@@ -25,14 +30,16 @@ export interface Scripts {
   get(keys: readonly [string], args: readonly ScriptArg[]): Promise<Buffer[] | null>;
 }
 
-const EXPECTED: Record<keyof Scripts, number> = {
-  enqueue: 3,
-  claim: 5,
-  settle: 5,
-  stats: 4,
-  abandon: 1,
-  cancel: 3,
-  get: 1,
+/** Each script's file name (without `-N.lua`) and number of keys. */
+const EXPECTED: Record<keyof Scripts, [string, number]> = {
+  enqueue: ['enqueue', 3],
+  enqueueClaim: ['enqueue-claim', 5],
+  claim: ['claim', 5],
+  settle: ['settle', 5],
+  stats: ['stats', 4],
+  abandon: ['abandon', 1],
+  cancel: ['cancel', 3],
+  get: ['get', 1],
 };
 
 let cached: Promise<LoadedScript[]> | undefined;
@@ -64,7 +71,7 @@ async function loadAll(client: RedisClient, sources: readonly LoadedScript[]): P
 export async function defineScripts(client: RedisClient): Promise<Scripts> {
   const sources = await scriptSources();
   const byName = new Map(sources.map((s) => [s.name, s]));
-  for (const [name, keys] of Object.entries(EXPECTED)) {
+  for (const [name, keys] of Object.values(EXPECTED)) {
     const script = byName.get(name);
     if (!script) throw new Error(`Lua script ${name}-${keys}.lua is missing`);
     if (script.numberOfKeys !== keys)
@@ -93,6 +100,7 @@ export async function defineScripts(client: RedisClient): Promise<Scripts> {
   };
   return {
     enqueue: call('enqueue', false) as Scripts['enqueue'],
+    enqueueClaim: call('enqueue-claim', true) as Scripts['enqueueClaim'],
     claim: call('claim', true) as Scripts['claim'],
     settle: call('settle', false) as Scripts['settle'],
     abandon: call('abandon', false) as Scripts['abandon'],

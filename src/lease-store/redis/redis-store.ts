@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
 import { newTaskId } from '../../domain/task-id.js';
-import type { ClaimResult, EnqueueOptions, LeaseStore, QueueStats, StoreListener } from '../lease-store.js';
+import type {
+  ClaimResult,
+  EnqueueAndClaimResult,
+  LeaseStore,
+  QueueStats,
+  StoreListener,
+} from '../lease-store.js';
 import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from '../store-options.js';
 import { defineScripts, type ScriptArg, type Scripts } from './commands.js';
 import { createClient, duplicateClient, toStoreError, type RedisClient } from './connection.js';
@@ -116,7 +122,7 @@ export class RedisStore implements LeaseStore {
     this.listener = listener;
   }
 
-  async enqueue(tasks: readonly NewTask[], options: EnqueueOptions = {}): Promise<EnqueueResult[]> {
+  async enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]> {
     const byQueue = new Map<string, number[]>();
     tasks.forEach((task, i) => {
       const list = byQueue.get(task.queue);
@@ -124,9 +130,9 @@ export class RedisStore implements LeaseStore {
       else byQueue.set(task.queue, [i]);
     });
     const results: EnqueueResult[] = new Array<EnqueueResult>(tasks.length);
-    const now = this.nowArg();
     await Promise.all(
       [...byQueue].map(async ([queue, indexes]) => {
+        const part = indexes.map((i) => tasks[i]!);
         const k = this.keys.queue(queue);
         const args: ScriptArg[] = [
           k.taskPrefix,
@@ -134,36 +140,57 @@ export class RedisStore implements LeaseStore {
           this.keys.wakeChannel,
           this.instanceId,
           queue,
-          now,
+          this.nowArg(),
           this.options.idempotencyWindowMs,
           this.idempotencyTtlMs,
-          indexes.length,
         ];
-        let minDelay = Infinity;
-        for (const i of indexes) {
-          const t = tasks[i]!;
-          args.push(
-            newTaskId(),
-            t.payload,
-            t.priority,
-            t.delayMs,
-            encodeMaxAttempts(t.maxAttempts),
-            encodeRetry(t.retry),
-            t.idempotencyKey,
-            encodeHeaders(t.headers),
-          );
-        }
+        this.pushTaskArgs(args, part);
         const reply = await this.run(() => this.scripts.enqueue([k.ready, k.scheduled, k.seq], args));
-        indexes.forEach((taskIndex, j) => {
-          const status = Number(reply[1 + 2 * j]);
-          results[taskIndex] = { taskId: String(reply[2 + 2 * j]), duplicate: status === 2 };
-          if (status === 1) minDelay = Math.min(minDelay, tasks[taskIndex]!.delayMs);
-        });
-        if (Number(reply[0]) > 0 && options.announce !== false) this.emitReady(queue);
-        if (minDelay !== Infinity) this.emitDue(queue, minDelay);
+        const stored = this.enqueueResults(queue, part, reply);
+        indexes.forEach((taskIndex, j) => (results[taskIndex] = stored[j]!));
+        if (Number(reply[0]) > 0) this.emitReady(queue);
       }),
     );
     return results;
+  }
+
+  async enqueueAndClaim(
+    queue: string,
+    tasks: readonly NewTask[],
+    max: number,
+    leaseMs: number,
+  ): Promise<EnqueueAndClaimResult> {
+    this.claimedQueues.add(queue);
+    const k = this.keys.queue(queue);
+    const args: ScriptArg[] = [
+      k.taskPrefix,
+      k.idempotencyPrefix,
+      this.keys.wakeChannel,
+      this.instanceId,
+      queue,
+      this.nowArg(),
+      this.options.idempotencyWindowMs,
+      this.idempotencyTtlMs,
+      max,
+      leaseMs,
+      MAINTENANCE_LIMIT,
+      this.finishedTtlMs,
+      this.deadTtlMs,
+      CLAIM_RANDOMS,
+    ];
+    for (let i = 0; i < CLAIM_RANDOMS; i++) args.push(this.options.random());
+    this.pushTaskArgs(args, tasks);
+    const [enqueued, claimed] = await this.run(() =>
+      this.scripts.enqueueClaim([k.ready, k.scheduled, k.leased, k.seq, k.dead], args),
+    );
+    const results = this.enqueueResults(queue, tasks, enqueued);
+    // More leases ran out than the call brought random numbers for: the tasks are stored,
+    // nothing was claimed; claim as a plain claim does.
+    const claim =
+      (Number(claimed[0]) as ScriptCode) === ScriptCode.NeedRandoms
+        ? await this.claim(queue, max, leaseMs)
+        : this.claimResult(queue, claimed);
+    return { results, claim };
   }
 
   async claim(queue: string, max: number, leaseMs: number): Promise<ClaimResult> {
@@ -189,6 +216,44 @@ export class RedisStore implements LeaseStore {
       const needed = attempt < 2 ? Number(reply[1]) : MAINTENANCE_LIMIT;
       reply = await this.run(() => this.scripts.claim(keys, this.withRandoms(args, needed)));
     }
+    return this.claimResult(queue, reply);
+  }
+
+  /** Appends the task count and 8 values per task, as enqueue-3.lua reads them. */
+  private pushTaskArgs(args: ScriptArg[], tasks: readonly NewTask[]): void {
+    args.push(tasks.length);
+    for (const t of tasks) {
+      args.push(
+        newTaskId(),
+        t.payload,
+        t.priority,
+        t.delayMs,
+        encodeMaxAttempts(t.maxAttempts),
+        encodeRetry(t.retry),
+        t.idempotencyKey,
+        encodeHeaders(t.headers),
+      );
+    }
+  }
+
+  /** Reads enqueue-3.lua's reply; tells the listener when delayed tasks fall due. */
+  private enqueueResults(
+    queue: string,
+    tasks: readonly NewTask[],
+    reply: readonly unknown[],
+  ): EnqueueResult[] {
+    let minDelay = Infinity;
+    const results = tasks.map((task, j) => {
+      const status = Number(reply[1 + 2 * j]);
+      if (status === 1) minDelay = Math.min(minDelay, task.delayMs);
+      return { taskId: String(reply[2 + 2 * j]), duplicate: status === 2 };
+    });
+    if (minDelay !== Infinity) this.emitDue(queue, minDelay);
+    return results;
+  }
+
+  /** Reads claim-5.lua's reply (task hashes as Buffers). */
+  private claimResult(queue: string, reply: readonly unknown[]): ClaimResult {
     const deadline = Number(reply[2]);
     const expired = Number(reply[3]);
     const dead = Number(reply[4]);

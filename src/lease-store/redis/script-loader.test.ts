@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expandIncludes, loadScripts } from './script-loader.js';
+import { expandIncludes, loadScripts, scriptCodesLua } from './script-loader.js';
 
 describe('expandIncludes', () => {
   let dir: string | undefined;
@@ -49,6 +49,7 @@ describe('the store scripts', () => {
       'cancel-3',
       'claim-5',
       'enqueue-3',
+      'enqueue-claim-5',
       'get-1',
       'settle-5',
       'stats-4',
@@ -65,6 +66,15 @@ describe('the store scripts', () => {
       expect(header, s.name).toContain('ARGV[1]');
       const used = [...s.lua.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]));
       expect(Math.max(...used), `${s.name} uses no KEYS beyond its N`).toBe(s.numberOfKeys);
+    }
+  });
+
+  it('share one table of result codes with TypeScript', async () => {
+    expect(scriptCodesLua()).toContain('NEED_RANDOMS = -7,');
+    expect(scriptCodesLua()).toContain('NOT_FOUND = -1,');
+    for (const s of await loadScripts()) {
+      // A refusal code is a CODE.* name, never a bare negative literal in a return.
+      expect(s.lua, s.name).not.toMatch(/return \{?\s*-\d/);
     }
   });
 

@@ -1,6 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { ScriptCode } from './script-codes.js';
 
 /** A Lua script ready for ioredis `defineCommand`. */
 export interface LoadedScript {
@@ -16,6 +17,23 @@ export interface LoadedScript {
 export const SCRIPTS_DIR = fileURLToPath(new URL('./scripts/', import.meta.url));
 
 const SCRIPT_FILE = /^([a-z][a-z-]*)-(\d+)\.lua$/;
+
+/**
+ * The include that is not a file: `--@include "snippets/script-codes.lua"` defines
+ * `CODE`, the ScriptCode enum as a Lua table (`CODE.NEED_RANDOMS == -7`), so the scripts
+ * and TypeScript share one list of result codes.
+ */
+export const SCRIPT_CODES_INCLUDE = 'snippets/script-codes.lua';
+
+/** ScriptCode as Lua: `local CODE = { OK = 0, NOT_FOUND = -1, ... }`. */
+export function scriptCodesLua(): string {
+  const entries = Object.entries(ScriptCode)
+    .filter(([, value]) => typeof value === 'number')
+    .map(
+      ([name, value]) => `  ${name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()} = ${String(value)},`,
+    );
+  return ['local CODE = {', ...entries, '}'].join('\n');
+}
 const INCLUDE = /^--@include "([^"]+)"\s*$/;
 
 /**
@@ -39,6 +57,10 @@ export async function expandIncludes(
     const path = m[1]!;
     if (included.has(path)) continue;
     included.add(path);
+    if (path === SCRIPT_CODES_INCLUDE) {
+      out.push(`-- begin ${path} (generated from ScriptCode)`, scriptCodesLua(), `-- end ${path}`);
+      continue;
+    }
     let text: string;
     try {
       text = await readFile(join(dir, path), 'utf8');

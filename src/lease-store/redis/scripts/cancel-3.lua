@@ -15,13 +15,14 @@
 --@include "snippets/now.lua"
 --@include "snippets/layout.lua"
 --@include "snippets/finish.lua"
+--@include "snippets/script-codes.lua"
 
 local ready, sched, taskKey, id = KEYS[1], KEYS[2], KEYS[3], ARGV[1]
 local now = resolveNow(ARGV[2])
 local v = redis.call('HMGET', taskKey, 's', 'o', 'f')
 local state = v[1]
 if not state or isGone(state, v[3], now, tonumber(ARGV[4]), tonumber(ARGV[5])) then
-  return -1
+  return CODE.NOT_FOUND
 end
 if state == 'P' then
   redis.call('ZREM', ready, id)

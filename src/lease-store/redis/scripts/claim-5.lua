@@ -12,115 +12,21 @@
           also how long the dead ZSET keeps its members
   ARGV[11..] random numbers in [0, 1) for backoff jitter, one per lease it may expire
 
-  Returns { woke, nextDueInMs (-1 = none), deadline, expired, dead, more, lease1, lease2, ... }
-  where each lease is { taskId, field1, value1, ... } (the task hash after leasing), woke
-  is 1 when maintenance made tasks PENDING and some are left after the leases (then a
-  wake-up was published), expired counts the leases maintenance ended and dead how many
-  of those made their task DEAD, and more is 1 when ready tasks are left after the leases. Returns { -7, n } and changes nothing when more than the given
-  random numbers could be needed: the caller calls again with n of them.
+  Returns what claimTasks returns (snippets/claim-tasks.lua): { woke, nextDueInMs,
+  deadline, expired, dead, more, lease1, lease2, ... }, or { CODE.NEED_RANDOMS, n }.
 ]]
 --@include "snippets/now.lua"
---@include "snippets/layout.lua"
---@include "snippets/random.lua"
---@include "snippets/maintenance.lua"
---@include "snippets/wake.lua"
+--@include "snippets/claim-tasks.lua"
 
 local Q = {
   ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5],
   taskPrefix = ARGV[1], finishedTtlMs = tonumber(ARGV[9]), deadTtlMs = tonumber(ARGV[10]),
+  channel = ARGV[2], instanceId = ARGV[3], queue = ARGV[4],
 }
-local now = resolveNow(ARGV[5])
-local max, leaseMs, limit = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local randoms = {}
 for i = 11, #ARGV do
   randoms[#randoms + 1] = tonumber(ARGV[i])
 end
 setRandoms(randoms)
 
--- The first member of each timed set says whether maintenance has anything to do, so a
--- claim with nothing due costs two reads instead of a range scan per kind.
-local function firstScore(key)
-  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-  return first[2] and tonumber(first[2]) or nil
-end
-local firstLease, firstDue = firstScore(Q.leased), firstScore(Q.sched)
-
-local expired, dead, promoted = 0, 0, 0
-if firstLease ~= nil and firstLease <= now then
-  local expiring = math.min(limit, redis.call('ZCOUNT', Q.leased, '-inf', now))
-  if expiring > randomsLeft() then
-    return { -7, expiring }
-  end
-  expired, dead = expireLeases(Q, now, limit)
-  -- Expired leases moved tasks into the scheduled set and out of the leased one.
-  firstLease, firstDue = firstScore(Q.leased), firstScore(Q.sched)
-end
-if firstDue ~= nil and firstDue <= now then
-  promoted = promoteDue(Q, now, limit)
-  firstDue = firstScore(Q.sched)
-end
-if max == 0 then
-  -- Only the reaper trims the dead set: it is for counting, and claims stay lean.
-  forgetDead(Q, now)
-end
-
-local deadline = now + leaseMs
-local out = { 0, -1, deadline, expired, dead, 0 }
-if max > 0 then
-  local popped = redis.call('ZPOPMIN', Q.ready, max)
-  local count = #popped / 2
-  if count > 0 then
-    local ordinal = redis.call('INCRBY', Q.seq, count) - count
-    for i = 1, count do
-      local id = popped[2 * i - 1]
-      local taskKey = Q.taskPrefix .. id
-      -- One read and one write per task: the reply is the hash as read, followed by the
-      -- fields this lease changed (a later field overrides an earlier one when decoded).
-      local lease = redis.call('HGETALL', taskKey)
-      local state, token, attempt = nil, 0, 0
-      for j = 1, #lease, 2 do
-        local field = lease[j]
-        if field == 's' then
-          state = lease[j + 1]
-        elseif field == 't' then
-          token = tonumber(lease[j + 1])
-        elseif field == 'a' then
-          attempt = tonumber(lease[j + 1])
-        end
-      end
-      if state == 'P' then
-        ordinal = ordinal + 1
-        token, attempt = token + 1, attempt + 1
-        redis.call('HSET', taskKey, 's', 'L', 't', token, 'a', attempt, 'o', ordinal)
-        redis.call('ZADD', Q.leased, deadline, setMember(ordinal, id))
-        local n = #lease
-        lease[n + 1], lease[n + 2], lease[n + 3], lease[n + 4] = 's', 'L', 't', token
-        lease[n + 5], lease[n + 6], lease[n + 7], lease[n + 8] = 'a', attempt, 'o', ordinal
-        table.insert(lease, 1, id)
-        out[#out + 1] = lease
-      end
-    end
-  end
-end
-
-if redis.call('ZCARD', Q.ready) > 0 then
-  out[6] = 1
-  if promoted > 0 then
-    out[1] = 1
-    wake(ARGV[2], ARGV[3], ARGV[4])
-  end
-end
-
--- Leases taken now end at `deadline`, after any lease already held (all deadlines
--- before now were expired above, or remain beyond the maintenance limit).
-if #out > 6 and (firstLease == nil or deadline < firstLease) then
-  firstLease = deadline
-end
-local nextDue = firstDue
-if firstLease ~= nil and (nextDue == nil or firstLease < nextDue) then
-  nextDue = firstLease
-end
-if nextDue ~= nil then
-  out[2] = math.max(0, nextDue - now)
-end
-return out
+return claimTasks(Q, resolveNow(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), 0)

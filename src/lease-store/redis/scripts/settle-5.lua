@@ -27,9 +27,11 @@
 --@include "snippets/finish.lua"
 --@include "snippets/end-attempt.lua"
 --@include "snippets/wake.lua"
+--@include "snippets/script-codes.lua"
 
 local OK, NOT_FOUND, LEASE_EXPIRED, RE_LEASED, LEASE_ENDED, CANCEL_REQUESTED, NEVER_LEASED =
-  0, -1, -2, -3, -4, -5, -6
+  CODE.OK, CODE.NOT_FOUND, CODE.LEASE_EXPIRED, CODE.RE_LEASED, CODE.LEASE_ENDED,
+  CODE.CANCEL_REQUESTED, CODE.NEVER_LEASED
 
 local Q = {
   ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5],

@@ -1,0 +1,46 @@
+--[[
+  enqueue-claim: stores a batch of new tasks of one queue, then claims up to `max` ready
+  tasks for streams of this replica that wait for them, in one round trip. Other replicas
+  hear a wake-up only when ready tasks are left after the claim.
+
+  KEYS[1] ready ZSET     KEYS[2] scheduled ZSET     KEYS[3] leased ZSET
+  KEYS[4] sequence counter                          KEYS[5] dead ZSET
+  ARGV[1] task hash prefix                          ARGV[2] idempotency key prefix
+  ARGV[3] wake channel   ARGV[4] store instance id   ARGV[5] queue name
+  ARGV[6] now (ms) or '' for Redis TIME
+  ARGV[7] idempotency window (ms)                   ARGV[8] idempotency key TTL (ms)
+  ARGV[9] max leases     ARGV[10] lease duration (ms)  ARGV[11] maintenance limit per kind
+  ARGV[12] TTL of finished (CANCELLED) hashes (ms)  ARGV[13] TTL of DEAD hashes (ms)
+  ARGV[14] number R of random numbers, ARGV[15 .. 14+R] random numbers in [0, 1)
+  ARGV[15+R] number of tasks N, then 8 values per task as in enqueue-3.lua
+
+  Returns { enqueued, claimed }: enqueued as enqueue-3.lua returns it, claimed as
+  claim-5.lua does. When the claim needs more random numbers (claimed is
+  { CODE.NEED_RANDOMS, n }), the tasks are stored all the same: claim them with claim-5.
+]]
+--@include "snippets/now.lua"
+--@include "snippets/enqueue-tasks.lua"
+--@include "snippets/claim-tasks.lua"
+
+local Q = {
+  ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5],
+  taskPrefix = ARGV[1], idemPrefix = ARGV[2],
+  channel = ARGV[3], instanceId = ARGV[4], queue = ARGV[5],
+  window = tonumber(ARGV[7]), idemTtl = tonumber(ARGV[8]),
+  finishedTtlMs = tonumber(ARGV[12]), deadTtlMs = tonumber(ARGV[13]),
+}
+local now = resolveNow(ARGV[6])
+local randomCount = tonumber(ARGV[14])
+local randoms = {}
+for i = 1, randomCount do
+  randoms[i] = tonumber(ARGV[14 + i])
+end
+setRandoms(randoms)
+
+local enqueued = enqueueTasks(Q, now, 16 + randomCount, tonumber(ARGV[15 + randomCount]))
+local claimed = claimTasks(Q, now, tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), enqueued[1])
+if claimed[1] == CODE.NEED_RANDOMS and enqueued[1] > 0 then
+  -- Nothing was claimed: tell every replica, as a plain enqueue does.
+  wake(Q.channel, Q.instanceId, Q.queue)
+end
+return { enqueued, claimed }

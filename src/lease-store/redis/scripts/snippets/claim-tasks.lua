@@ -1,0 +1,116 @@
+--[[
+  claimTasks: maintenance of one queue (expired leases ended, due tasks made ready),
+  then leases up to `max` ready tasks for `leaseMs`. With max = 0 it is the reaper.
+  Cost is bounded by `limit` and `max`, never by the queue's depth. The random numbers
+  for the backoff of expired leases must be set (setRandoms) before.
+
+  Q holds the keys and settings: Q.ready, Q.sched, Q.leased, Q.seq, Q.dead, Q.taskPrefix,
+  Q.finishedTtlMs, Q.deadTtlMs, and for wake-ups Q.channel, Q.instanceId, Q.queue.
+  `newlyReady` counts tasks the caller made ready just before (an enqueue in the same
+  script): with the ones maintenance made ready, they are announced to other replicas
+  only when some are left after this claim's leases.
+
+  Returns { woke, nextDueInMs (-1 = none), deadline, expired, dead, more, lease1, ... }
+  where each lease is { taskId, field1, value1, ... } (the task hash after leasing), woke
+  is 1 when tasks became ready and some are left after the leases (then a wake-up was
+  published), expired counts the leases maintenance ended and dead how many of those
+  made their task DEAD, and more is 1 when ready tasks are left after the leases.
+  Returns { -7, n } and changes nothing when more than the given random numbers could
+  be needed: the caller calls again with n of them.
+]]
+--@include "snippets/layout.lua"
+--@include "snippets/random.lua"
+--@include "snippets/maintenance.lua"
+--@include "snippets/wake.lua"
+--@include "snippets/script-codes.lua"
+
+-- The first member of each timed set says whether maintenance has anything to do, so a
+-- claim with nothing due costs two reads instead of a range scan per kind.
+local function firstScore(key)
+  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  return first[2] and tonumber(first[2]) or nil
+end
+
+local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
+  local firstLease, firstDue = firstScore(Q.leased), firstScore(Q.sched)
+
+  local expired, dead, promoted = 0, 0, 0
+  if firstLease ~= nil and firstLease <= now then
+    local expiring = math.min(limit, redis.call('ZCOUNT', Q.leased, '-inf', now))
+    if expiring > randomsLeft() then
+      return { CODE.NEED_RANDOMS, expiring }
+    end
+    expired, dead = expireLeases(Q, now, limit)
+    -- Expired leases moved tasks into the scheduled set and out of the leased one.
+    firstLease, firstDue = firstScore(Q.leased), firstScore(Q.sched)
+  end
+  if firstDue ~= nil and firstDue <= now then
+    promoted = promoteDue(Q, now, limit)
+    firstDue = firstScore(Q.sched)
+  end
+  if max == 0 then
+    -- Only the reaper trims the dead set: it is for counting, and claims stay lean.
+    forgetDead(Q, now)
+  end
+
+  local deadline = now + leaseMs
+  local out = { 0, -1, deadline, expired, dead, 0 }
+  if max > 0 then
+    local popped = redis.call('ZPOPMIN', Q.ready, max)
+    local count = #popped / 2
+    if count > 0 then
+      local ordinal = redis.call('INCRBY', Q.seq, count) - count
+      for i = 1, count do
+        local id = popped[2 * i - 1]
+        local taskKey = Q.taskPrefix .. id
+        -- One read and one write per task: the reply is the hash as read, followed by the
+        -- fields this lease changed (a later field overrides an earlier one when decoded).
+        local lease = redis.call('HGETALL', taskKey)
+        local state, token, attempt = nil, 0, 0
+        for j = 1, #lease, 2 do
+          local field = lease[j]
+          if field == 's' then
+            state = lease[j + 1]
+          elseif field == 't' then
+            token = tonumber(lease[j + 1])
+          elseif field == 'a' then
+            attempt = tonumber(lease[j + 1])
+          end
+        end
+        if state == 'P' then
+          ordinal = ordinal + 1
+          token, attempt = token + 1, attempt + 1
+          redis.call('HSET', taskKey, 's', 'L', 't', token, 'a', attempt, 'o', ordinal)
+          redis.call('ZADD', Q.leased, deadline, setMember(ordinal, id))
+          local n = #lease
+          lease[n + 1], lease[n + 2], lease[n + 3], lease[n + 4] = 's', 'L', 't', token
+          lease[n + 5], lease[n + 6], lease[n + 7], lease[n + 8] = 'a', attempt, 'o', ordinal
+          table.insert(lease, 1, id)
+          out[#out + 1] = lease
+        end
+      end
+    end
+  end
+
+  if redis.call('ZCARD', Q.ready) > 0 then
+    out[6] = 1
+    if promoted + newlyReady > 0 then
+      out[1] = 1
+      wake(Q.channel, Q.instanceId, Q.queue)
+    end
+  end
+
+  -- Leases taken now end at `deadline`, after any lease already held (all deadlines
+  -- before now were expired above, or remain beyond the maintenance limit).
+  if #out > 6 and (firstLease == nil or deadline < firstLease) then
+    firstLease = deadline
+  end
+  local nextDue = firstDue
+  if firstLease ~= nil and (nextDue == nil or firstLease < nextDue) then
+    nextDue = firstLease
+  end
+  if nextDue ~= nil then
+    out[2] = math.max(0, nextDue - now)
+  end
+  return out
+end

@@ -1,0 +1,89 @@
+--[[
+  enqueueTasks: stores `count` new tasks of one queue whose values start at ARGV[at],
+  8 per task: id, payload, priority, delay (ms), max attempts ('' = 5), backoff spec
+  ('' = default), idempotency key ('' = none), encoded headers ('' = none).
+
+  E holds the keys and settings: E.ready, E.sched, E.seq, E.taskPrefix, E.idemPrefix,
+  E.window (idempotency window, ms), E.idemTtl (its key TTL, ms, >= window).
+
+  Returns { readyCount, status1, id1, status2, id2, ... } in request order, status
+  0 = stored PENDING, 1 = stored SCHEDULED, 2 = duplicate (id is the first task's id).
+  Publishes nothing: the caller decides whether other replicas must hear of it.
+]]
+--@include "snippets/layout.lua"
+--@include "snippets/chunks.lua"
+
+local function enqueueTasks(E, now, at, count)
+  local seq = redis.call('INCRBY', E.seq, count) - count
+  local out = { 0 }
+  local readyCount = 0
+  local nowText = string.format('%d', now)
+
+  for i = 0, count - 1 do
+    local base = at + i * 8
+    local id, payload = ARGV[base], ARGV[base + 1]
+    local priority, delay = tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
+    local maxAttempts, backoff, idemKey, headers = ARGV[base + 4], ARGV[base + 5], ARGV[base + 6], ARGV[base + 7]
+    seq = seq + 1
+
+    local duplicateOf = nil
+    if idemKey ~= '' then
+      local key = E.idemPrefix .. idemKey
+      local first = redis.call('GET', key)
+      if first then
+        local sep = string.find(first, ':', 1, true)
+        if now - tonumber(string.sub(first, 1, sep - 1)) < E.window then
+          duplicateOf = string.sub(first, sep + 1)
+        end
+      end
+      if not duplicateOf then
+        redis.call('SET', key, nowText .. ':' .. id, 'PX', E.idemTtl)
+      end
+    end
+
+    if duplicateOf then
+      out[#out + 1] = 2
+      out[#out + 1] = duplicateOf
+    else
+      local fields = {}
+      appendChunked(fields, 'p', payload)
+      fields[#fields + 1] = 'e'
+      fields[#fields + 1] = now
+      if priority ~= 0 then
+        fields[#fields + 1] = 'y'
+        fields[#fields + 1] = priority
+      end
+      if maxAttempts ~= '' then
+        fields[#fields + 1] = 'm'
+        fields[#fields + 1] = maxAttempts
+      end
+      if backoff ~= '' then
+        fields[#fields + 1] = 'b'
+        fields[#fields + 1] = backoff
+      end
+      if headers ~= '' then
+        appendChunked(fields, 'h', headers)
+      end
+      fields[#fields + 1] = 's'
+      if delay > 0 then
+        fields[#fields + 1] = 'S'
+        fields[#fields + 1] = 'o'
+        fields[#fields + 1] = seq
+        redis.call('ZADD', E.sched, now + delay, setMember(seq, id))
+        out[#out + 1] = 1
+      else
+        fields[#fields + 1] = 'P'
+        fields[#fields + 1] = 'n'
+        fields[#fields + 1] = seq
+        redis.call('ZADD', E.ready, readyScore(priority, seq), id)
+        readyCount = readyCount + 1
+        out[#out + 1] = 0
+      end
+      redis.call('HSET', E.taskPrefix .. id, unpack(fields))
+      out[#out + 1] = id
+    end
+  end
+
+  out[1] = readyCount
+  return out
+end
