@@ -74,6 +74,12 @@ const FLAGS: Record<string, Flag> = {
     choices: ['off', 'traces', 'metrics', 'all'],
   },
   'claim-batch': { key: 'claimBatch', kind: 'number', arg: 'N', help: 'Server claimBatch setting' },
+  'read-ahead': {
+    key: 'readAhead',
+    kind: 'number',
+    arg: 'N',
+    help: 'Server readAhead setting (leases claimed ahead per queue, 0: off)',
+  },
   'bullmq-instances': {
     key: 'bullmqInstances',
     kind: 'number',

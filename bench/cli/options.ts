@@ -55,6 +55,8 @@ export interface BenchOptions {
   serverTelemetry: 'off' | 'traces' | 'metrics' | 'all';
   /** Server `claimBatch` (most tasks one claim takes). */
   claimBatch: number | undefined;
+  /** Server `readAhead` (leases claimed ahead of demand per queue; 0: off); unset: the server default. */
+  readAhead: number | undefined;
   /** BullMQ Worker instances sharing the slots; unset: one per worker process. */
   bullmqInstances: number | undefined;
   /** Enqueues in flight per producer process, at most. */
@@ -97,6 +99,7 @@ export const BASE_OPTIONS: BenchOptions = {
   serverNodeFlags: [],
   serverTelemetry: 'off',
   claimBatch: undefined,
+  readAhead: undefined,
   bullmqInstances: undefined,
   maxInflight: 2_000,
   seed: 1,

@@ -40,7 +40,11 @@ export async function startSystem(
   }
   const server = await CodeqServerProcess.start({
     redisUrl: redis.url,
-    config: options.claimBatch ? { claimBatch: options.claimBatch, ...config } : config,
+    config: {
+      ...(options.claimBatch !== undefined && { claimBatch: options.claimBatch }),
+      ...(options.readAhead !== undefined && { readAhead: options.readAhead }),
+      ...config,
+    },
     nodeFlags: options.serverNodeFlags,
     telemetry: options.serverTelemetry,
     ...(options.profile && { profileDir: `${options.out}/profiles`, profileName: `${tag}.cpuprofile` }),

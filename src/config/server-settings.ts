@@ -100,6 +100,22 @@ export const SERVER_SETTINGS = {
     min: 1,
     help: 'Most tasks one claim round trip to the store takes',
   },
+  readAhead: {
+    flag: 'read-ahead',
+    env: 'CODEQ_READ_AHEAD',
+    kind: 'int',
+    default: 64,
+    min: 0,
+    help: 'Most leases a replica claims ahead of demand per queue with a backlog, so a freed slot gets its next task without a round trip (0: off)',
+  },
+  readAheadHoldMs: {
+    flag: 'read-ahead-hold',
+    env: 'CODEQ_READ_AHEAD_HOLD',
+    kind: 'duration',
+    default: 5,
+    min: 1,
+    help: 'Longest a lease claimed ahead is held before it goes back to its queue (attempt not counted)',
+  },
   maxStreamCredit: {
     flag: 'max-stream-credit',
     env: 'CODEQ_MAX_STREAM_CREDIT',

@@ -1,9 +1,10 @@
-import type { Lease } from '../domain/task.js';
+import type { Lease, SettleOp, SettleResult } from '../domain/task.js';
 import type { ClaimResult, LeaseStore } from '../lease-store/lease-store.js';
 import type { ClaimPathTracer, DispatchTrace } from '../telemetry/claim-path-tracer.js';
 import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { nowMs } from '../telemetry/span-helpers.js';
+import { ReadAheadBuffer, type ReadAheadOptions } from './read-ahead.js';
 
 /**
  * Something that takes leases: in the server, one Claim stream. The dispatcher never
@@ -35,6 +36,19 @@ export interface DispatcherOptions {
   tracer?: ClaimPathTracer | undefined;
   /** Counts leases, claim latency, expired leases and deaths. Default: none. */
   metrics?: CodeqMetrics | undefined;
+  /** Leases claimed ahead of demand per queue (read-ahead.ts). Default: off (max 0), hold 5 ms. */
+  readAhead?: Partial<ReadAheadOptions>;
+  /**
+   * Settles waiting to be sent: a claim takes those of its queue along in the same store
+   * call (`LeaseStore.settleAndClaim`), so a worker that finishes a task and asks for the
+   * next costs one round trip. Default: none.
+   */
+  settles?: PendingSettles | undefined;
+}
+
+/** Settles gathered for a store call that a claim of the same queue may carry instead. */
+export interface PendingSettles {
+  take(queue: string): { ops: SettleOp[]; settled: (results: Promise<SettleResult[]>) => void } | undefined;
 }
 
 interface Slot {
@@ -55,6 +69,12 @@ interface QueueState {
   inflight: number;
   timer: NodeJS.Timeout | undefined;
   timerAt: number;
+  /** The last claim found more ready tasks than it took: the queue has a backlog. */
+  backlog: boolean;
+  /** Leases claimed ahead of demand, when read-ahead is on and the queue has had a backlog. */
+  held: ReadAheadBuffer | undefined;
+  /** Gives back held leases that outstayed their hold. */
+  holdTimer: NodeJS.Timeout | undefined;
 }
 
 interface Reservation {
@@ -85,10 +105,12 @@ export class Dispatcher {
   private readonly queues = new Map<string, QueueState>();
   private readonly slots = new Map<Consumer, Slot>();
   private readonly claimBatch: number;
+  private readonly readAhead: ReadAheadOptions;
   private readonly retryDelayMs: number;
   private readonly logger: Logger;
   private readonly tracer: ClaimPathTracer | undefined;
   private readonly metrics: CodeqMetrics | undefined;
+  private readonly settles: PendingSettles | undefined;
   private readonly sweep: NodeJS.Timeout;
   private passScheduled = false;
   /** When the wake-up or credit that scheduled the coming pass arrived (ms), the start of its dispatch spans. */
@@ -101,10 +123,15 @@ export class Dispatcher {
     options: DispatcherOptions = {},
   ) {
     this.claimBatch = options.claimBatch ?? 256;
+    this.readAhead = {
+      max: Math.min(options.readAhead?.max ?? 0, this.claimBatch),
+      holdMs: options.readAhead?.holdMs ?? 5,
+    };
     this.retryDelayMs = options.retryDelayMs ?? 250;
     this.logger = options.logger ?? silentLogger;
     this.tracer = options.tracer;
     this.metrics = options.metrics?.enabled ? options.metrics : undefined;
+    this.settles = options.settles;
     store.listen({
       ready: (queue) => this.signalReady(queue),
       due: (queue, inMs) => this.armTimer(this.queue(queue), inMs),
@@ -146,6 +173,8 @@ export class Dispatcher {
     const state = this.queues.get(queue);
     if (this.stopped || !state || state.inflight > 0 || count <= 0 || state.consumers.size === 0)
       return undefined;
+    // Leases held for the queue are older than the new tasks: they go out first, by a pass.
+    if (state.held && state.held.size > 0) return undefined;
     const reservations: Reservation[] = [];
     let leaseMs = 0;
     let wanted = Math.min(count, this.claimBatch);
@@ -180,7 +209,21 @@ export class Dispatcher {
   stop(): void {
     this.stopped = true;
     clearInterval(this.sweep);
-    for (const state of this.queues.values()) clearTimeout(state.timer);
+    for (const state of this.queues.values()) {
+      clearTimeout(state.timer);
+      clearTimeout(state.holdTimer);
+    }
+  }
+
+  /** Stops, and gives the leases held ahead of demand back to their queues (attempt not counted). */
+  async close(): Promise<void> {
+    this.stop();
+    const returns: Promise<void>[] = [];
+    for (const state of this.queues.values()) {
+      const leases = state.held?.takeAll() ?? [];
+      if (leases.length > 0) returns.push(this.giveBack(state.name, leases));
+    }
+    await Promise.all(returns);
   }
 
   private queue(name: string): QueueState {
@@ -194,6 +237,9 @@ export class Dispatcher {
         inflight: 0,
         timer: undefined,
         timerAt: Infinity,
+        backlog: false,
+        held: undefined,
+        holdTimer: undefined,
       };
       this.queues.set(name, state);
     }
@@ -201,7 +247,13 @@ export class Dispatcher {
   }
 
   private forgetIfIdle(state: QueueState): void {
-    if (state.consumers.size === 0 && state.inflight === 0 && state.timer === undefined) {
+    if (
+      state.consumers.size === 0 &&
+      state.inflight === 0 &&
+      state.timer === undefined &&
+      (state.held?.size ?? 0) === 0
+    ) {
+      clearTimeout(state.holdTimer);
       this.queues.delete(state.name);
     }
   }
@@ -265,6 +317,11 @@ export class Dispatcher {
   private pass(): void {
     this.passScheduled = false;
     if (this.stopped) return;
+    const now = Date.now();
+    // Leases held ahead of demand go out first, without a round trip.
+    for (const state of this.queues.values()) {
+      if (state.held && state.held.size > 0) this.serveHeld(state, state.held, now);
+    }
     // Only queues that may hold ready tasks and have no claim in flight take part, and
     // only their consumers are looked at: most passes (after a claim, after a credit
     // grant) find no such queue and end here.
@@ -273,6 +330,11 @@ export class Dispatcher {
       if (state.maybeReady && state.inflight === 0 && state.consumers.size > 0) openQueues.push(state);
     }
     if (openQueues.length === 0) return;
+    this.planClaims(openQueues, now);
+  }
+
+  /** Reserves the free capacity of the open queues' consumers and starts their claims. */
+  private planClaims(openQueues: QueueState[], now: number): void {
     const consumers =
       openQueues.length === 1
         ? [...openQueues[0]!.consumers]
@@ -329,8 +391,75 @@ export class Dispatcher {
     }
     for (const [state, byLease] of plans) {
       for (const [leaseMs, reservations] of byLease)
-        void this.claim(state, leaseMs, reservations, this.passRequestedAt);
+        void this.claim(
+          state,
+          leaseMs,
+          reservations,
+          this.passRequestedAt,
+          undefined,
+          this.aheadOf(state, leaseMs, now, true),
+        );
     }
+    // Queues with a backlog whose streams are all busy: top up what is held for them.
+    for (const state of openQueues) {
+      if (plans.has(state) || !state.held) continue;
+      const extra = this.aheadOf(state, state.held.leaseMs, now, false);
+      if (extra > 0) void this.claim(state, state.held.leaseMs, [], this.passRequestedAt, undefined, extra);
+    }
+  }
+
+  /** How many leases of `leaseMs` a claim of `state` should take ahead of demand now (`demand`: streams wait). */
+  private aheadOf(state: QueueState, leaseMs: number, now: number, demand: boolean): number {
+    if (this.readAhead.max === 0 || !state.backlog) return 0;
+    state.held ??= new ReadAheadBuffer(leaseMs, this.readAhead);
+    return state.held.leaseMs === leaseMs ? state.held.room(now, demand) : 0;
+  }
+
+  /** Deals held leases to the queue's consumers with room, round-robin from a rotating start. */
+  private serveHeld(state: QueueState, held: ReadAheadBuffer, now: number): void {
+    const consumers = [...state.consumers];
+    const n = consumers.length;
+    if (n === 0) return;
+    this.rotation = (this.rotation + 1) % n;
+    for (let k = 0; k < n && held.size > 0; k++) {
+      const consumer = consumers[(this.rotation + k) % n]!;
+      if (consumer.leaseMs !== held.leaseMs) continue;
+      const free = consumer.capacity() - this.slots.get(consumer)!.reserved;
+      if (free <= 0) continue;
+      const leases = held.take(free, now);
+      const dispatch = this.tracer?.startDispatch(state.name, leases.length, this.passRequestedAt || nowMs());
+      consumer.deliver(state.name, leases, dispatch);
+      dispatch?.end(leases.length);
+      this.metrics?.leased(state.name, leases, held.leaseMs);
+    }
+  }
+
+  /** Keeps leases claimed beyond what streams reserved, or gives them back when read-ahead cannot take them. */
+  private hold(state: QueueState, leaseMs: number, leases: Lease[]): void {
+    if (leases.length === 0) return;
+    const held = state.held;
+    if (this.stopped || !held || held.leaseMs !== leaseMs) {
+      void this.giveBack(state.name, leases);
+      return;
+    }
+    held.add(leases, Date.now());
+    this.armHold(state, held);
+  }
+
+  private armHold(state: QueueState, held: ReadAheadBuffer): void {
+    const at = held.nextExpiry;
+    if (at === undefined || state.holdTimer !== undefined || this.stopped) return;
+    state.holdTimer = setTimeout(
+      () => {
+        state.holdTimer = undefined;
+        const stale = held.expired(Date.now());
+        if (stale.length > 0) void this.giveBack(state.name, stale);
+        this.armHold(state, held);
+        this.forgetIfIdle(state);
+      },
+      Math.max(0, at - Date.now()),
+    );
+    state.holdTimer.unref();
   }
 
   /** Claims for `reservations` (or only reaps, with none) and deals the leases out; `run` replaces the store call when the claim already left with an enqueue. */
@@ -340,9 +469,10 @@ export class Dispatcher {
     reservations: Reservation[],
     requestedAt = 0,
     sent?: () => Promise<ClaimResult>,
+    ahead = 0,
   ): Promise<void> {
     const want = reservations.reduce((sum, r) => sum + r.count, 0);
-    const run = sent ?? (() => this.store.claim(state.name, want, leaseMs));
+    const run = sent ?? (() => this.storeClaim(state.name, want + ahead, leaseMs));
     const gen = state.wakeGen;
     state.inflight++;
     // A reap (want 0) serves no one: only claims for streams get a dispatch span.
@@ -368,29 +498,46 @@ export class Dispatcher {
     // started: wait for one.
     if (result.more) state.maybeReady = true;
     else if (state.wakeGen === gen) state.maybeReady = false;
+    if (want + ahead > 0) state.backlog = result.more;
     if (nextDueInMs !== null) this.armTimer(state, nextDueInMs);
-    this.deal(state.name, leases, reservations, leaseMs, dispatch);
+    this.deal(state, leases, reservations, leaseMs, dispatch);
     dispatch?.end(leases.length);
     this.forgetIfIdle(state);
     this.schedulePass();
   }
 
-  /** Deals leases round-robin over the reservations, one each in turn. */
+  /** A claim of `max` leases, carrying the settles of the queue that wait to be sent. */
+  private storeClaim(queue: string, max: number, leaseMs: number): Promise<ClaimResult> {
+    const taken = max > 0 ? this.settles?.take(queue) : undefined;
+    if (!taken) return this.store.claim(queue, max, leaseMs);
+    const both = this.store.settleAndClaim(queue, taken.ops, max, leaseMs);
+    taken.settled(both.then((r) => r.results));
+    return both.then((r) => r.claim);
+  }
+
+  /**
+   * Deals leases round-robin over the reservations, one each in turn; leases beyond what
+   * was reserved (read ahead) or reserved by consumers that left are held or given back.
+   */
   private deal(
-    queue: string,
+    state: QueueState,
     leases: Lease[],
     reservations: Reservation[],
     leaseMs: number,
     dispatch: DispatchTrace | undefined,
   ): void {
+    const queue = state.name;
+    const reserved = reservations.reduce((sum, r) => sum + r.count, 0);
+    const dealt = Math.min(reserved, leases.length);
     const shares: Lease[][] = reservations.map(() => []);
     let next = 0;
-    for (const lease of leases) {
+    for (let i = 0; i < dealt; i++) {
       while (shares[next]!.length >= reservations[next]!.count) next = (next + 1) % reservations.length;
-      shares[next]!.push(lease);
+      shares[next]!.push(leases[i]!);
       next = (next + 1) % reservations.length;
     }
-    const orphans: Lease[] = [];
+    const rest: Lease[] = leases.slice(dealt);
+    let delivered = 0;
     reservations.forEach((r, i) => {
       const live = this.unreserve(r.consumer, r.count);
       const share = shares[i]!;
@@ -398,11 +545,13 @@ export class Dispatcher {
       if (live) {
         r.consumer.deliver(queue, share, dispatch);
         this.metrics?.leased(queue, share, leaseMs);
+        delivered += share.length;
       } else {
-        orphans.push(...share);
+        rest.push(...share);
       }
     });
-    if (orphans.length > 0) void this.giveBack(queue, orphans);
+    if (delivered > 0 && state.held?.leaseMs === leaseMs) state.held.served(delivered, Date.now());
+    this.hold(state, leaseMs, rest);
   }
 
   private unreserve(consumer: Consumer, count: number): boolean {

@@ -23,6 +23,12 @@ export interface ClaimResult {
   dead?: number;
 }
 
+/** What `settleAndClaim` returns: one result per op, in order, and the claim's. */
+export interface SettleAndClaimResult {
+  results: SettleResult[];
+  claim: ClaimResult;
+}
+
 /** A queue's tasks by state, for metrics: a snapshot, cheap whatever the queue's depth. */
 export interface QueueStats {
   /** PENDING tasks. */
@@ -91,6 +97,19 @@ export interface LeaseStore {
 
   /** Applies settle ops to leases of one queue; one result per op, in order. */
   settle(queue: string, ops: readonly SettleOp[]): Promise<SettleResult[]>;
+
+  /**
+   * Applies settle ops to leases of `queue`, then claims as `claim(queue, max, leaseMs)`
+   * would, in one round trip: a worker that finishes a task and asks for the next costs
+   * one store call. Tasks the ops made ready are announced to other replicas only when
+   * some are left after the claim; the claim's `more` tells this replica.
+   */
+  settleAndClaim(
+    queue: string,
+    ops: readonly SettleOp[],
+    max: number,
+    leaseMs: number,
+  ): Promise<SettleAndClaimResult>;
 
   /**
    * A stream ended holding these leases: each one still held runs out at

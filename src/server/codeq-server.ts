@@ -68,8 +68,11 @@ export class CodeqServer {
         return { open: this.sessions.size, credit };
       },
     });
+    const settler = new SettleBatcher(deps.store, undefined, { tracer, metrics });
     const dispatcher = new Dispatcher(deps.store, {
+      settles: settler,
       claimBatch: config.claimBatch,
+      readAhead: { max: config.readAhead, holdMs: config.readAheadHoldMs },
       sweepIntervalMs: config.sweepIntervalMs,
       logger,
       tracer,
@@ -83,7 +86,7 @@ export class CodeqServer {
       config,
       store: deps.store,
       dispatcher,
-      settler: new SettleBatcher(deps.store, undefined, { tracer, metrics }),
+      settler,
       enqueuer: new EnqueueBatcher(deps.store, dispatcher),
       logger,
       tracer,
@@ -160,10 +163,11 @@ export class CodeqServer {
       await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now()))));
     }
     for (const session of this.sessions) session.terminate();
+    // Leases held ahead of demand go back to their queues, for other replicas.
+    await this.ctx.dispatcher.close();
     // Enqueue streams were served through the drain like unary calls; they end (OK) once
     // what they read is answered, and producers open their next stream elsewhere.
     for (const stream of this.enqueueStreams) stream.finish();
-    this.ctx.dispatcher.stop();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => this.grpcServer.forceShutdown(), 2_000);
       this.grpcServer.tryShutdown(() => {

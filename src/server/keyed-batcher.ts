@@ -28,6 +28,26 @@ export class KeyedBatcher<Item, Result> {
     });
   }
 
+  /**
+   * Takes the items gathered for `key` out of the next batch (up to `maxBatch`), for a
+   * caller that runs them in a call of its own: it must pass that call's results (one per
+   * item, in order) to `deliver`. Undefined when none are pending.
+   */
+  take(key: string): { items: Item[]; deliver: (results: Promise<Result[]>) => void } | undefined {
+    const list = this.pending.get(key);
+    if (!list || list.length === 0) return undefined;
+    const part = list.length <= this.maxBatch ? list : list.splice(0, this.maxBatch);
+    if (part === list) this.pending.delete(key);
+    return {
+      items: part.map((p) => p.item),
+      deliver: (results) =>
+        void results.then(
+          (values) => part.forEach((p, j) => p.resolve(values[j]!)),
+          (err: unknown) => part.forEach((p) => p.reject(err)),
+        ),
+    };
+  }
+
   private flush(): void {
     this.scheduled = false;
     const batches = this.pending;

@@ -38,12 +38,34 @@ export class SettleBatcher {
     return this.batcher.add(queue, { op, queuedAt: metrics?.enabled || tracer ? nowMs() : 0 });
   }
 
-  private async run(queue: string, list: Pending[]): Promise<SettleResult[]> {
+  /**
+   * Takes the settles of `queue` waiting for this turn's batch, for a claim of the same
+   * queue to carry them (`LeaseStore.settleAndClaim`): the claim's call passes the ops'
+   * results to `settled`. Undefined when none wait.
+   */
+  take(queue: string): { ops: SettleOp[]; settled: (results: Promise<SettleResult[]>) => void } | undefined {
+    const taken = this.batcher.take(queue);
+    if (!taken) return undefined;
+    const ops = taken.items.map((p) => p.op);
+    return {
+      ops,
+      settled: (results) => taken.deliver(this.run(queue, taken.items, () => results)),
+    };
+  }
+
+  private async run(
+    queue: string,
+    list: Pending[],
+    call: () => Promise<SettleResult[]> = () =>
+      this.store.settle(
+        queue,
+        list.map((p) => p.op),
+      ),
+  ): Promise<SettleResult[]> {
     const { tracer, metrics } = this.telemetry;
-    const ops = list.map((p) => p.op);
     const results = tracer
-      ? await tracer.settleBatch(queue, ops.length, list[0]!.queuedAt, () => this.store.settle(queue, ops))
-      : await this.store.settle(queue, ops);
+      ? await tracer.settleBatch(queue, list.length, list[0]!.queuedAt, call)
+      : await call();
     if (metrics?.enabled) {
       const now = nowMs();
       list.forEach((p, i) => metrics.settled(queue, p.op, results[i]!, now - p.queuedAt));

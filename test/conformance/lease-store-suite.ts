@@ -2,7 +2,7 @@ import { afterEach, describe } from 'vitest';
 import type { LeaseStore } from '../../src/lease-store/lease-store.js';
 import type { StoreOptions } from '../../src/lease-store/store-options.js';
 import { claimCases } from './cases/claim.js';
-import { enqueueAndClaimCases } from './cases/enqueue-and-claim.js';
+import { enqueueAndClaimCases, settleAndClaimCases } from './cases/combined.js';
 import { enqueueCases } from './cases/enqueue.js';
 import { lifecycleCases } from './cases/lifecycle.js';
 import { settleCases } from './cases/settle.js';
@@ -30,6 +30,7 @@ export function runLeaseStoreConformance(
     enqueueCases(make);
     claimCases(make);
     enqueueAndClaimCases(make);
+    settleAndClaimCases(make);
     settleCases(make);
     lifecycleCases(make);
     statsCases(make);

@@ -6,6 +6,7 @@ import type {
   EnqueueAndClaimResult,
   LeaseStore,
   QueueStats,
+  SettleAndClaimResult,
   StoreListener,
 } from '../lease-store.js';
 import {
@@ -119,6 +120,21 @@ export class MemoryStore implements LeaseStore {
     if (expired > 0) result.expired = expired;
     if (dead > 0) result.dead = dead;
     return result;
+  }
+
+  settleAndClaim(
+    queue: string,
+    ops: readonly SettleOp[],
+    max: number,
+    leaseMs: number,
+  ): Promise<SettleAndClaimResult> {
+    return this.#run((now, signals) => {
+      const q = this.#queues.get(queue);
+      const results = ops.map((op) => this.#settleOne(queue, q, op, now, signals));
+      // The claim takes what the ops made ready, and its `more` tells what it leaves.
+      signals.clearReady();
+      return { results, claim: this.#claim(queue, max, leaseMs, now, signals) };
+    });
   }
 
   settle(queue: string, ops: readonly SettleOp[]): Promise<SettleResult[]> {

@@ -23,6 +23,11 @@ export interface Scripts {
     keys: readonly [string, string, string, string, string],
     args: readonly ScriptArg[],
   ): Promise<(string | number)[]>;
+  /** Buffer reply: `[settled, claimed]`, the claimed task hashes carry binary payloads. */
+  settleClaim(
+    keys: readonly [string, string, string, string, string],
+    args: readonly ScriptArg[],
+  ): Promise<[unknown[], unknown[]]>;
   stats(keys: readonly [string, string, string, string], args: readonly ScriptArg[]): Promise<number[]>;
   abandon(keys: readonly [string], args: readonly ScriptArg[]): Promise<number>;
   cancel(keys: readonly [string, string, string], args: readonly ScriptArg[]): Promise<number>;
@@ -36,6 +41,7 @@ const EXPECTED: Record<keyof Scripts, [string, number]> = {
   enqueueClaim: ['enqueue-claim', 5],
   claim: ['claim', 5],
   settle: ['settle', 5],
+  settleClaim: ['settle-claim', 5],
   stats: ['stats', 4],
   abandon: ['abandon', 1],
   cancel: ['cancel', 3],
@@ -103,6 +109,7 @@ export async function defineScripts(client: RedisClient): Promise<Scripts> {
     enqueueClaim: call('enqueue-claim', true) as Scripts['enqueueClaim'],
     claim: call('claim', true) as Scripts['claim'],
     settle: call('settle', false) as Scripts['settle'],
+    settleClaim: call('settle-claim', true) as Scripts['settleClaim'],
     abandon: call('abandon', false) as Scripts['abandon'],
     cancel: call('cancel', false) as Scripts['cancel'],
     get: call('get', true) as Scripts['get'],

@@ -6,6 +6,7 @@ import type {
   EnqueueAndClaimResult,
   LeaseStore,
   QueueStats,
+  SettleAndClaimResult,
   StoreListener,
 } from '../lease-store.js';
 import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from '../store-options.js';
@@ -276,6 +277,66 @@ export class RedisStore implements LeaseStore {
   async settle(queue: string, ops: readonly SettleOp[]): Promise<SettleResult[]> {
     if (ops.length === 0) return [];
     const k = this.keys.queue(queue);
+    const { randoms, opArgs } = this.settleArgs(ops);
+    const args: ScriptArg[] = [
+      k.taskPrefix,
+      this.keys.wakeChannel,
+      this.instanceId,
+      queue,
+      this.nowArg(),
+      this.finishedTtlMs,
+      this.deadTtlMs,
+      randoms.length,
+      ...randoms,
+      ...opArgs,
+    ];
+    const reply = await this.run(() =>
+      this.scripts.settle([k.ready, k.scheduled, k.leased, k.seq, k.dead], args),
+    );
+    if (Number(reply[0]) === 1) this.emitReady(queue);
+    return this.settleResults(queue, ops, reply);
+  }
+
+  async settleAndClaim(
+    queue: string,
+    ops: readonly SettleOp[],
+    max: number,
+    leaseMs: number,
+  ): Promise<SettleAndClaimResult> {
+    this.claimedQueues.add(queue);
+    const k = this.keys.queue(queue);
+    const { randoms, opArgs } = this.settleArgs(ops);
+    for (let i = 0; i < CLAIM_RANDOMS; i++) randoms.push(this.options.random());
+    const args: ScriptArg[] = [
+      k.taskPrefix,
+      this.keys.wakeChannel,
+      this.instanceId,
+      queue,
+      this.nowArg(),
+      this.finishedTtlMs,
+      this.deadTtlMs,
+      max,
+      leaseMs,
+      MAINTENANCE_LIMIT,
+      randoms.length,
+      ...randoms,
+      ...opArgs,
+    ];
+    const [settled, claimed] = await this.run(() =>
+      this.scripts.settleClaim([k.ready, k.scheduled, k.leased, k.seq, k.dead], args),
+    );
+    const results = this.settleResults(queue, ops, settled);
+    // The ops are applied; the claim needs more random numbers than it brought: claim as
+    // a plain claim does.
+    const claim =
+      (Number(claimed[0]) as ScriptCode) === ScriptCode.NeedRandoms
+        ? await this.claim(queue, max, leaseMs)
+        : this.claimResult(queue, claimed);
+    return { results, claim };
+  }
+
+  /** The ops as settle-5.lua reads them, and the random numbers their fails need. */
+  private settleArgs(ops: readonly SettleOp[]): { randoms: number[]; opArgs: ScriptArg[] } {
     const randoms: number[] = [];
     const opArgs: ScriptArg[] = [];
     for (const op of ops) {
@@ -295,29 +356,17 @@ export class RedisStore implements LeaseStore {
           break;
       }
     }
-    const args: ScriptArg[] = [
-      k.taskPrefix,
-      this.keys.wakeChannel,
-      this.instanceId,
-      queue,
-      this.nowArg(),
-      this.finishedTtlMs,
-      this.deadTtlMs,
-      randoms.length,
-      ...randoms,
-      ...opArgs,
-    ];
-    const reply = await this.run(() =>
-      this.scripts.settle([k.ready, k.scheduled, k.leased, k.seq, k.dead], args),
-    );
-    const results = ops.map((op, i) => {
+    return { randoms, opArgs };
+  }
+
+  /** Reads settle-5.lua's per-op (code, value) pairs; tells the listener when retries fall due. */
+  private settleResults(queue: string, ops: readonly SettleOp[], reply: readonly unknown[]): SettleResult[] {
+    return ops.map((op, i) => {
       const code = Number(reply[1 + 2 * i]);
       const value = reply[2 + 2 * i];
       if (op.kind === 'fail' && code === 0 && Number(value) > 0) this.emitDue(queue, Number(value));
-      return settleResultFromCode(code, value, op);
+      return settleResultFromCode(code, Buffer.isBuffer(value) ? value.toString('latin1') : value, op);
     });
-    if (Number(reply[0]) === 1) this.emitReady(queue);
-    return results;
   }
 
   async abandon(

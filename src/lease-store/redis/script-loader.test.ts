@@ -52,6 +52,7 @@ describe('the store scripts', () => {
       'enqueue-claim-5',
       'get-1',
       'settle-5',
+      'settle-claim-5',
       'stats-4',
     ]);
     for (const s of scripts) expect(s.lua, s.name).not.toContain('--@include');

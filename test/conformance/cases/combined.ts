@@ -54,3 +54,75 @@ export function enqueueAndClaimCases(setup: MakeHarness): void {
     });
   });
 }
+
+/** settleAndClaim: settles and a claim in one call, as a worker's complete-and-next uses them. */
+export function settleAndClaimCases(setup: MakeHarness): void {
+  describe('settleAndClaim', () => {
+    it('applies the ops in order, then claims, and the claim sees what the ops made ready', async () => {
+      const h = await setup();
+      const a = await h.add();
+      const b = await h.add();
+      const c = await h.add();
+      const [la, lb] = await h.claim(2);
+      const { results, claim } = await h.store.settleAndClaim(
+        h.queue,
+        [
+          { kind: 'complete', taskId: a, token: la!.token, result: Buffer.from('done') },
+          { kind: 'release', taskId: b, token: lb!.token },
+          { kind: 'complete', taskId: a, token: la!.token + 1, result: Buffer.alloc(0) },
+        ],
+        5,
+        LEASE_MS,
+      );
+      expect(results.map((r) => r.status)).toEqual(['ok', 'ok', 'stale']);
+      // B went back to its old place, ahead of C; its release did not count an attempt.
+      expect(ids(claim.leases)).toEqual([b, c]);
+      expect(claim.leases[0]!.task.attempt).toBe(1);
+      expect(claim.more).toBe(false);
+      expect((await h.get(a)).state).toBe('COMPLETED');
+      expect((await h.get(a)).result.toString()).toBe('done');
+    });
+
+    it('settles even when nothing is left to claim', async () => {
+      const h = await setup();
+      const a = await h.add();
+      const la = await h.claimOne();
+      const { results, claim } = await h.store.settleAndClaim(
+        h.queue,
+        [{ kind: 'extend', taskId: a, token: la.token, extensionMs: 60_000 }],
+        3,
+        LEASE_MS,
+      );
+      expect(results).toEqual([{ status: 'ok', deadline: h.clock.now() + 60_000 }]);
+      expect(claim.leases).toEqual([]);
+      expect(claim.more).toBe(false);
+    });
+
+    it('draws backoff for a failed task and schedules it, then claims the rest', async () => {
+      const h = await setup();
+      const a = await h.add();
+      const b = await h.add();
+      const la = await h.claimOne();
+      const { results, claim } = await h.store.settleAndClaim(
+        h.queue,
+        [
+          {
+            kind: 'fail',
+            taskId: a,
+            token: la.token,
+            error: 'boom',
+            permanent: false,
+            retryDelayMs: undefined,
+          },
+        ],
+        5,
+        LEASE_MS,
+      );
+      expect(results[0]!.status).toBe('ok');
+      expect(ids(claim.leases)).toEqual([b]);
+      const failed = await h.get(a);
+      expect(failed.state).toBe('SCHEDULED');
+      expect(failed.lastError).toBe('boom');
+    });
+  });
+}

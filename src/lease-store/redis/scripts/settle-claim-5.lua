@@ -1,0 +1,46 @@
+--[[
+  settle-claim: applies settle ops to leases of one queue, then claims up to `max` ready
+  tasks, in one round trip: a worker that completes a task and asks for the next one
+  costs one script, not two. Other replicas hear of tasks the ops made ready only when
+  some are left after the claim.
+
+  KEYS[1] ready ZSET     KEYS[2] scheduled ZSET     KEYS[3] leased ZSET
+  KEYS[4] sequence counter                          KEYS[5] dead ZSET
+  ARGV[1] task hash prefix
+  ARGV[2] wake channel   ARGV[3] store instance id   ARGV[4] queue name
+  ARGV[5] now (ms) or '' for Redis TIME
+  ARGV[6] TTL of COMPLETED / CANCELLED hashes (ms)    ARGV[7] TTL of DEAD hashes (ms)
+  ARGV[8] max leases     ARGV[9] lease duration (ms)  ARGV[10] maintenance limit per kind
+  ARGV[11] number R of random numbers, ARGV[12 .. 11+R] random numbers in [0, 1), for
+          the fails' backoff first, then for leases the claim's maintenance expires
+  then the ops, as settle-5.lua reads them
+
+  Returns { settled, claimed }: settled as settle-5.lua returns it (its first value
+  counts the tasks the ops made ready), claimed as claim-5.lua does. When the claim needs
+  more random numbers (claimed is { CODE.NEED_RANDOMS, n }), the ops are applied all the
+  same: claim with claim-5.
+]]
+--@include "snippets/now.lua"
+--@include "snippets/settle-ops.lua"
+--@include "snippets/claim-tasks.lua"
+
+local Q = {
+  ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5],
+  taskPrefix = ARGV[1], finishedTtlMs = tonumber(ARGV[6]), deadTtlMs = tonumber(ARGV[7]),
+  channel = ARGV[2], instanceId = ARGV[3], queue = ARGV[4],
+}
+local now = resolveNow(ARGV[5])
+local randomCount = tonumber(ARGV[11])
+local randoms = {}
+for i = 1, randomCount do
+  randoms[i] = tonumber(ARGV[11 + i])
+end
+setRandoms(randoms)
+
+local settled = settleOps(Q, now, 12 + randomCount)
+local claimed = claimTasks(Q, now, tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), settled[1])
+if claimed[1] == CODE.NEED_RANDOMS and settled[1] > 0 then
+  -- Nothing was claimed: tell every replica, as a plain settle does.
+  wake(Q.channel, Q.instanceId, Q.queue)
+end
+return { settled, claimed }

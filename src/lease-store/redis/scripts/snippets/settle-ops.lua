@@ -1,0 +1,117 @@
+--[[
+  settleOps: applies the complete / fail / extend / release ops that start at ARGV[at]
+  (to the end of ARGV) to leases of one queue, each on its own and in order
+  (docs/lease-store-semantics.md, "settle"). Each op is 'kind', taskId, token and by kind:
+    'c' result | 'f' error, permanent ('1' / '0'), retry delay (ms, '' = backoff)
+    'e' extension (ms) | 'r' nothing
+  Fails without a retry delay draw their backoff jitter from the random numbers set.
+
+  Q holds the keys and settings: Q.ready, Q.sched, Q.leased, Q.seq, Q.dead, Q.taskPrefix,
+  Q.finishedTtlMs, Q.deadTtlMs.
+
+  Returns { readied, code1, value1, code2, value2, ... } where readied counts the tasks
+  made PENDING (released, or failed with no delay); publishes nothing. Code 0 = ok, with
+  value the new deadline (extend), for fail the retry delay when the task was SCHEDULED
+  or -1 when it became DEAD, else 0; a negative code is a refusal (CODE) with value the
+  task's token (RE_LEASED) or state (LEASE_ENDED).
+]]
+--@include "snippets/layout.lua"
+--@include "snippets/random.lua"
+--@include "snippets/chunks.lua"
+--@include "snippets/finish.lua"
+--@include "snippets/end-attempt.lua"
+--@include "snippets/script-codes.lua"
+
+local function settleOps(Q, now, at)
+  local OK, NOT_FOUND, LEASE_EXPIRED, RE_LEASED, LEASE_ENDED, CANCEL_REQUESTED, NEVER_LEASED =
+    CODE.OK, CODE.NOT_FOUND, CODE.LEASE_EXPIRED, CODE.RE_LEASED, CODE.LEASE_ENDED,
+    CODE.CANCEL_REQUESTED, CODE.NEVER_LEASED
+  local out = { 0 }
+  local readied = 0
+  while at <= #ARGV do
+    local kind, id, token = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2])
+    at = at + 3
+    local arg1, arg2, arg3
+    if kind == 'c' or kind == 'e' then
+      arg1 = ARGV[at]
+      at = at + 1
+    elseif kind == 'f' then
+      arg1, arg2, arg3 = ARGV[at], ARGV[at + 1], ARGV[at + 2]
+      at = at + 3
+    end
+
+    local taskKey = Q.taskPrefix .. id
+    local task = readTask(taskKey)
+    local code, value = OK, 0
+    local held, member = false, nil
+    if task and task.s == 'L' and tonumber(task.t) == token then
+      member = setMember(tonumber(task.o), id)
+      local deadline = redis.call('ZSCORE', Q.leased, member)
+      held = deadline ~= false and tonumber(deadline) > now
+    end
+
+    if not task then
+      code = NOT_FOUND
+    elseif held then
+      if kind == 'e' then
+        if task.c == '1' then
+          code = CANCEL_REQUESTED
+        else
+          value = now + tonumber(arg1)
+          redis.call('ZADD', Q.leased, value, member)
+        end
+      else
+        redis.call('ZREM', Q.leased, member)
+        redis.call('HSET', taskKey, 'k', token .. kind)
+        if kind == 'c' then
+          if arg1 ~= '' then
+            local fields = {}
+            appendChunked(fields, 'r', arg1)
+            redis.call('HSET', taskKey, unpack(fields))
+          end
+          finishTask(taskKey, 'C', now, Q.finishedTtlMs)
+        elseif kind == 'f' then
+          replaceChunked(taskKey, 'l', arg1)
+          local delay = nil
+          if arg3 ~= '' then
+            delay = tonumber(arg3)
+          end
+          local state, retryIn = endAttempt(Q, id, task, now, arg2 == '1', delay, true)
+          if state == 'P' then
+            readied = readied + 1
+          elseif state == 'S' then
+            value = retryIn
+          elseif state == 'D' then
+            value = -1
+          end
+        else -- release: the attempt does not count
+          redis.call('HINCRBY', taskKey, 'a', -1)
+          if task.c == '1' then
+            finishTask(taskKey, 'X', now, Q.finishedTtlMs)
+          else
+            redis.call('HSET', taskKey, 's', 'P')
+            redis.call('ZADD', Q.ready, readyScore(tonumber(task.y or '0'), tonumber(task.n)), id)
+            readied = readied + 1
+          end
+        end
+      end
+    elseif task.k == token .. kind and kind ~= 'e' then
+      code = OK
+    else
+      local current = tonumber(task.t or '0')
+      if token > current then
+        code = NEVER_LEASED
+      elseif token < current then
+        code, value = RE_LEASED, current
+      elseif task.s == 'L' then
+        code = LEASE_EXPIRED
+      else
+        code, value = LEASE_ENDED, task.s
+      end
+    end
+    out[#out + 1] = code
+    out[#out + 1] = value
+  end
+  out[1] = readied
+  return out
+end
