@@ -13,6 +13,7 @@ import { SpanRecorder } from '../telemetry/span-recorder.js';
 import { nowMs } from '../telemetry/span-helpers.js';
 import { formatStageTable, stageStatistics, taskAtClaimPercentile } from '../telemetry/stage-stats.js';
 import { renderTaskWaterfall } from '../telemetry/waterfall.js';
+import { idsAsPositionals } from './positional-args.js';
 
 export const TRACE_HELP = `Usage: codeq trace TASK_ID --file PATH [--file PATH ...] [options]
        codeq trace --demo [options]
@@ -94,19 +95,20 @@ async function recordDemo(count: number): Promise<SpanRecord[]> {
 
 /** `codeq trace`: a task's waterfall from OTLP/JSON files, or from a run recorded in-process. */
 export async function traceCommand(argv: string[]): Promise<number> {
+  const options = {
+    file: { type: 'string', multiple: true },
+    svg: { type: 'string' },
+    stats: { type: 'boolean' },
+    demo: { type: 'boolean' },
+    count: { type: 'string' },
+    width: { type: 'string' },
+    'no-color': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: idsAsPositionals(argv, options),
     allowPositionals: true,
-    options: {
-      file: { type: 'string', multiple: true },
-      svg: { type: 'string' },
-      stats: { type: 'boolean' },
-      demo: { type: 'boolean' },
-      count: { type: 'string' },
-      width: { type: 'string' },
-      'no-color': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options,
   });
   if (values.help) {
     console.log(TRACE_HELP);

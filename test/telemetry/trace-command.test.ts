@@ -104,4 +104,11 @@ describe('codeq trace', () => {
     expect(await traceCommand(['NOPE', '--file', '/dev/null'])).toBe(1);
     expect(errors.join('')).toContain('no spans name task NOPE');
   });
+
+  it('takes a task id that starts with - as the TASK_ID, not as an option', async () => {
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => errors.push(String(line)));
+    expect(await traceCommand(['--file', '/dev/null', '-AbCdEfGhIjKlMnO'])).toBe(1);
+    expect(errors.join('')).toContain('no spans name task -AbCdEfGhIjKlMnO');
+  });
 });
