@@ -32,7 +32,7 @@ export interface CodeqServerDeps {
   ownsStore?: boolean;
   logger?: Logger;
   /**
-   * Traces the claim path (DESIGN.md, "Claim path stages") with this provider. Default:
+   * Traces the claim path (docs/design.md, "Claim path stages") with this provider. Default:
    * no tracing at all, not even no-op spans; pass `trace.getTracerProvider()` for the global one.
    */
   tracerProvider?: TracerProvider | undefined;

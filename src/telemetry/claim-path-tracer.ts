@@ -51,7 +51,7 @@ async function storeCall<R>(
 const MAX_BATCH_LINKS = 128;
 
 /**
- * The server's spans of the claim path (DESIGN.md, "Claim path stages"). Built only when
+ * The server's spans of the claim path (docs/design.md, "Claim path stages"). Built only when
  * tracing is on: the server holds `undefined` otherwise and skips every call, so tracing
  * off costs one branch per call site and no allocation per task.
  *

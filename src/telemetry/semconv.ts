@@ -1,6 +1,6 @@
 /**
  * Names of codeQ's spans, span attributes and metric instruments: the claim-path stages
- * of DESIGN.md, with attributes from the OpenTelemetry messaging semantic conventions.
+ * of docs/design.md, with attributes from the OpenTelemetry messaging semantic conventions.
  */
 
 /** Span names, one per stage of a task's life. */

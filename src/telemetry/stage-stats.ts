@@ -1,7 +1,7 @@
 import { ATTR, SPAN } from './semconv.js';
 import type { SpanRecord } from './span-record.js';
 
-/** The stages of a task's life, in the order they happen, as DESIGN.md names them. */
+/** The stages of a task's life, in the order they happen, as docs/design.md names them. */
 export const STAGES: readonly string[] = [
   SPAN.enqueue,
   SPAN.storeEnqueue,
