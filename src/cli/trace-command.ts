@@ -20,7 +20,8 @@ export const TRACE_HELP = `Usage: codeq trace TASK_ID --file PATH [--file PATH .
 
 Draws the waterfall of one task's spans: every stage of its life (enqueue, queue wait,
 dispatch, store claim, serialization, stream write, process, settle) as a bar on one time
-axis, with its duration. The text goes to the terminal; --svg also writes an SVG.
+axis, with its duration, and names the stages it found no span for. The text goes to the
+terminal; --svg also writes an SVG.
 
 Spans come from OTLP/JSON files: what 'codeq serve --trace-file' and 'codeq work
 --trace-file' write, an OTLP/HTTP JSON export, or the Collector's file exporter. Pass the
@@ -147,6 +148,13 @@ export async function traceCommand(argv: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(drawn.text);
+  if (drawn.missing.length > 0) {
+    // A partial waterfall usually means a file was left out (the worker's, say) or the
+    // spans were not sampled: say which stages are absent rather than draw less silently.
+    console.log(
+      `codeq trace: partial waterfall: no span for ${drawn.missing.join(', ')} (pass the server's and the worker's --trace-file)`,
+    );
+  }
   if (values.svg) {
     writeFileSync(values.svg, drawn.svg);
     console.log(`codeq trace: wrote ${values.svg}`);
