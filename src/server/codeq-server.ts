@@ -12,6 +12,7 @@ import { INSTRUMENTATION_SCOPE } from '../telemetry/semconv.js';
 import type { ClaimSession } from './claim-session.js';
 import type { ServerContext } from './server-context.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
+import { ServerHealth } from './health.js';
 import { SettleBatcher } from './settle-batcher.js';
 import { taskServiceHandlers } from './task-service.js';
 import { workerServiceHandlers } from './worker-service.js';
@@ -48,6 +49,7 @@ export class CodeqServer {
   private readonly grpcServer: grpc.Server;
   private readonly sessions = new Set<ClaimSession>();
   private readonly ctx: ServerContext;
+  private readonly health: ServerHealth;
   private boundPort = 0;
   private stopping: Promise<void> | undefined;
 
@@ -112,6 +114,12 @@ export class CodeqServer {
       },
     };
     this.grpcServer.addService(passThrough, workerServiceHandlers(this.ctx, this.sessions));
+    this.health = new ServerHealth(
+      deps.store,
+      logger,
+      storeName === 'redis' ? 'Redis' : `${storeName} store`,
+    );
+    this.health.addToServer(this.grpcServer);
   }
 
   get state(): ServerState {
@@ -133,6 +141,7 @@ export class CodeqServer {
       );
     });
     this.stateValue = 'RUNNING';
+    this.health.start();
   }
 
   /**
@@ -152,6 +161,7 @@ export class CodeqServer {
       return;
     }
     this.stateValue = 'DRAINING';
+    this.health.draining();
     for (const session of this.sessions) session.drain();
     const deadline = Date.now() + this.config.drainGraceMs;
     while (this.sessions.size > 0 && Date.now() < deadline) {
@@ -166,6 +176,7 @@ export class CodeqServer {
         resolve();
       });
     });
+    this.health.stop();
     if (this.deps.ownsStore ?? true) await this.deps.store.close();
     this.stateValue = 'STOPPED';
   }
