@@ -56,7 +56,7 @@ NODE_ENV=production node dist/src/cli/main.js serve --listen 127.0.0.1:0 >"$log"
 server_pid=$!
 address=""
 for _ in $(seq 1 100); do
-  address="$(sed -n 's/^codeq: serving on \([^ ]*\) .*/\1/p' "$log")"
+  address="$(sed -n 's/.* serving on \([^ ]*\) .*/\1/p' "$log" | head -n 1)"
   [ -n "$address" ] && break
   if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
   sleep 0.1
