@@ -23,21 +23,27 @@ function protoRoot(): string {
 const CONVERSIONS: Record<string, typeof Number | typeof String | typeof Buffer> = { Number, String, Buffer };
 
 let cached: ProtoGrpcType | undefined;
+let cachedDefinition: protoLoader.PackageDefinition | undefined;
 
 /**
  * The codeq.v1 package, loaded once with the options the committed types were generated
  * with (src/api/loader-options.json), so the runtime objects match the generated types.
  */
 export function codeqProto(): ProtoGrpcType {
-  if (!cached) {
-    const definition = protoLoader.loadSync('codeq/v1/codeq.proto', {
+  cached ??= grpc.loadPackageDefinition(codeqPackageDefinition()) as unknown as ProtoGrpcType;
+  return cached;
+}
+
+/** The package definition behind {@link codeqProto}, with the file descriptors that server reflection serves. */
+export function codeqPackageDefinition(): protoLoader.PackageDefinition {
+  if (!cachedDefinition) {
+    cachedDefinition = protoLoader.loadSync('codeq/v1/codeq.proto', {
       ...loaderOptions,
       longs: CONVERSIONS[loaderOptions.longs],
       enums: CONVERSIONS[loaderOptions.enums],
       bytes: CONVERSIONS[loaderOptions.bytes],
       includeDirs: [protoRoot()],
     });
-    cached = grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
   }
-  return cached;
+  return cachedDefinition;
 }

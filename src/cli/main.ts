@@ -1,60 +1,9 @@
 #!/usr/bin/env node
-import { cancelCommand, enqueueCommand, getCommand } from './task-commands.js';
-import { serveCommand } from './serve-command.js';
-import { traceCommand } from './trace-command.js';
-import { workCommand } from './work-command.js';
+// The `codeq` executable: checks the Node.js version first, then loads the command line.
+// The rest of codeQ is imported dynamically so that an old Node.js gets one clear line
+// instead of a syntax or import error from deep inside a dependency.
+import { exitOnOldNode } from './node-version.js';
 
-const HELP = `Usage: codeq COMMAND [options]
-
-codeQ is a task-claim service: producers enqueue tasks, workers hold a stream and the
-server pushes leased tasks to them.
-
-Commands:
-  serve     Run a server (in memory, or on Redis with --redis URL)
-  enqueue   Add a task to a queue
-  work      Run a shell command for every task of a queue
-  get       Show a task's state, attempts, last error and result
-  cancel    Cancel a task
-  trace     Draw the waterfall of one task's spans (terminal and SVG)
-
-Run 'codeq COMMAND --help' for the options of a command. Every option also reads an
-environment variable (CODEQ_...), shown in that help.`;
-
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  serve: serveCommand,
-  enqueue: enqueueCommand,
-  work: workCommand,
-  get: getCommand,
-  cancel: cancelCommand,
-  trace: traceCommand,
-};
-
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(HELP);
-    return name === undefined ? 2 : 0;
-  }
-  const command = COMMANDS[name];
-  if (!command) {
-    console.error(`codeq: unknown command ${JSON.stringify(name)}\n\n${HELP}`);
-    return 2;
-  }
-  return command(rest);
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    const e = err as { code?: unknown; details?: unknown; message?: unknown };
-    // A gRPC error: say what the server said; anything else: its message.
-    const text =
-      typeof e.details === 'string' && typeof e.code === 'number'
-        ? `${e.details} (gRPC status ${e.code})`
-        : String(e.message ?? err);
-    console.error(`codeq: ${text}`);
-    process.exitCode = 1;
-  },
-);
+exitOnOldNode();
+const { runCli } = await import('./codeq.js');
+await runCli(process.argv.slice(2));

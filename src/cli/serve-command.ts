@@ -4,13 +4,16 @@ import { SERVER_SETTINGS } from '../config/server-settings.js';
 import { resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
 import { CodeqServer } from '../server/codeq-server.js';
 import { openStore } from '../server/open-store.js';
-import { createLogger, isLogLevel } from '../telemetry/logger.js';
+import { createLogger, isLogFormat, isLogLevel } from '../telemetry/logger.js';
 import { startTelemetry } from '../telemetry/telemetry.js';
+import { codeqVersion } from './version.js';
 
 export const SERVE_HELP = `Usage: codeq serve [options]
 
 Runs a codeQ server. Without --redis it keeps tasks in memory (nothing survives a
 restart); with --redis any number of servers share one Redis or Redis Cluster.
+
+Logs go to standard output, one line per event, each with a timestamp.
 
 Options:
 ${settingsHelp(SERVER_SETTINGS)}
@@ -43,7 +46,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
       `--log-level: expected error, warn, info or debug, got ${JSON.stringify(config.logLevel)}`,
     );
   }
-  const logger = createLogger(config.logLevel);
+  if (!isLogFormat(config.logFormat)) {
+    throw new Error(`--log-format: expected text or json, got ${JSON.stringify(config.logFormat)}`);
+  }
+  // A server's log is its output: every line, the server's own and its status lines, on
+  // stdout with a timestamp, where container runtimes and log collectors read it.
+  const logger = createLogger(config.logLevel, (line) => process.stdout.write(line), config.logFormat);
   const telemetry = await startTelemetry({
     serviceName: 'codeq',
     metricsListen: config.metricsListen,
@@ -58,21 +66,19 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   await server.start();
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
-  console.log(`codeq: serving on ${host}:${server.port} with the ${description} store`);
-  for (const line of telemetry.summary) console.log(`codeq: ${line}`);
+  logger.info(`serving on ${host}:${server.port} with the ${description} store`, {
+    version: codeqVersion(),
+  });
+  for (const line of telemetry.summary) logger.info(line);
   if (!config.redisUrl) {
-    console.log(
-      'codeq: warning: the memory store keeps nothing across restarts; pass --redis URL to keep tasks',
-    );
+    logger.warn('the memory store keeps nothing across restarts; pass --redis URL to keep tasks');
   }
   await new Promise<void>((resolve) => {
     let draining = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (draining) process.exit(signal === 'SIGINT' ? 130 : 143);
       draining = true;
-      console.log(
-        `codeq: ${signal}: draining (up to ${config.drainGraceMs} ms); send it again to stop at once`,
-      );
+      logger.info(`${signal}: draining (up to ${config.drainGraceMs} ms); send it again to stop at once`);
       server.stop().then(resolve, (err: unknown) => {
         logger.error('stop failed', { error: err });
         resolve();
@@ -84,6 +90,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
   await telemetry
     .shutdown()
     .catch((err: unknown) => logger.warn('telemetry shutdown failed', { error: err }));
-  console.log('codeq: stopped');
+  logger.info('stopped');
   return 0;
 }

@@ -4,6 +4,7 @@ import { Producer, type TaskInfo } from '../../clients/index.js';
 import { parseDurationMs } from '../config/duration.js';
 import { resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
+import { idsAsPositionals } from './positional-args.js';
 
 export const ENQUEUE_HELP = `Usage: codeq enqueue QUEUE [options]
 
@@ -151,10 +152,11 @@ function twoPositionals(
   argv: string[],
   help: string,
 ): { queue: string; taskId: string; server: string } | undefined {
+  const options = { ...settingsParseArgs(CLIENT_SETTINGS), help: { type: 'boolean', short: 'h' } } as const;
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: idsAsPositionals(argv, options),
     allowPositionals: true,
-    options: { ...settingsParseArgs(CLIENT_SETTINGS), help: { type: 'boolean', short: 'h' } },
+    options,
   });
   if (values.help) {
     console.log(help);

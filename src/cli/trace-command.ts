@@ -13,13 +13,15 @@ import { SpanRecorder } from '../telemetry/span-recorder.js';
 import { nowMs } from '../telemetry/span-helpers.js';
 import { formatStageTable, stageStatistics, taskAtClaimPercentile } from '../telemetry/stage-stats.js';
 import { renderTaskWaterfall } from '../telemetry/waterfall.js';
+import { idsAsPositionals } from './positional-args.js';
 
 export const TRACE_HELP = `Usage: codeq trace TASK_ID --file PATH [--file PATH ...] [options]
        codeq trace --demo [options]
 
 Draws the waterfall of one task's spans: every stage of its life (enqueue, queue wait,
 dispatch, store claim, serialization, stream write, process, settle) as a bar on one time
-axis, with its duration. The text goes to the terminal; --svg also writes an SVG.
+axis, with its duration, and names the stages it found no span for. The text goes to the
+terminal; --svg also writes an SVG.
 
 Spans come from OTLP/JSON files: what 'codeq serve --trace-file' and 'codeq work
 --trace-file' write, an OTLP/HTTP JSON export, or the Collector's file exporter. Pass the
@@ -94,19 +96,20 @@ async function recordDemo(count: number): Promise<SpanRecord[]> {
 
 /** `codeq trace`: a task's waterfall from OTLP/JSON files, or from a run recorded in-process. */
 export async function traceCommand(argv: string[]): Promise<number> {
+  const options = {
+    file: { type: 'string', multiple: true },
+    svg: { type: 'string' },
+    stats: { type: 'boolean' },
+    demo: { type: 'boolean' },
+    count: { type: 'string' },
+    width: { type: 'string' },
+    'no-color': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: idsAsPositionals(argv, options),
     allowPositionals: true,
-    options: {
-      file: { type: 'string', multiple: true },
-      svg: { type: 'string' },
-      stats: { type: 'boolean' },
-      demo: { type: 'boolean' },
-      count: { type: 'string' },
-      width: { type: 'string' },
-      'no-color': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options,
   });
   if (values.help) {
     console.log(TRACE_HELP);
@@ -145,6 +148,13 @@ export async function traceCommand(argv: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(drawn.text);
+  if (drawn.missing.length > 0) {
+    // A partial waterfall usually means a file was left out (the worker's, say) or the
+    // spans were not sampled: say which stages are absent rather than draw less silently.
+    console.log(
+      `codeq trace: partial waterfall: no span for ${drawn.missing.join(', ')} (pass the server's and the worker's --trace-file)`,
+    );
+  }
   if (values.svg) {
     writeFileSync(values.svg, drawn.svg);
     console.log(`codeq trace: wrote ${values.svg}`);

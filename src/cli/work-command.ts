@@ -1,10 +1,62 @@
 import { parseArgs } from 'node:util';
 import { Worker } from '../../clients/index.js';
-import { parseDurationMs } from '../config/duration.js';
-import { resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
+import { resolveSettings, settingsHelp, settingsParseArgs, type Setting } from '../config/settings.js';
 import { startTelemetry } from '../telemetry/telemetry.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { EXIT_PERMANENT, execHandler } from './exec-handler.js';
+
+/** Every option of `codeq work` but the server address: flag, environment variable, default. */
+export const WORK_SETTINGS = {
+  exec: {
+    flag: 'exec',
+    env: 'CODEQ_EXEC',
+    kind: 'string',
+    arg: 'COMMAND',
+    default: undefined,
+    help: 'Shell command to run per task (required)',
+  },
+  concurrency: {
+    flag: 'concurrency',
+    env: 'CODEQ_CONCURRENCY',
+    kind: 'int',
+    default: 1,
+    min: 1,
+    help: 'Tasks run at the same time',
+  },
+  leaseDurationMs: {
+    flag: 'lease-duration',
+    env: 'CODEQ_LEASE_DURATION',
+    kind: 'duration',
+    default: 30_000,
+    min: 1_000,
+    help: 'Lease length asked for; leases of long tasks are extended while they run',
+  },
+  workerId: {
+    flag: 'worker-id',
+    env: 'CODEQ_WORKER_ID',
+    kind: 'string',
+    arg: 'ID',
+    default: undefined,
+    help: 'Name of this worker in server logs. Unset: HOST-PID',
+  },
+  shutdownGraceMs: {
+    flag: 'shutdown-grace',
+    env: 'CODEQ_SHUTDOWN_GRACE',
+    kind: 'duration',
+    default: 30_000,
+    min: 0,
+    help: 'How long a stop waits for running tasks',
+  },
+  traceFile: {
+    flag: 'trace-file',
+    // Not CODEQ_TRACE_FILE: that one is the server's, and both may share an environment.
+    env: 'CODEQ_WORKER_TRACE_FILE',
+    kind: 'string',
+    arg: 'PATH',
+    default: undefined,
+    help: "Append the worker's spans to PATH as OTLP/JSON lines",
+  },
+} satisfies Record<string, Setting>;
 
 export const WORK_HELP = `Usage: codeq work QUEUE[,QUEUE...] --exec COMMAND [options]
 
@@ -16,14 +68,10 @@ Leases are extended while COMMAND runs. SIGINT or SIGTERM stops taking tasks and
 running ones; a second signal stops at once.
 
 Options:
-  --exec COMMAND            Shell command to run per task (required)
-  --concurrency N           Tasks run at the same time (default 1)
-  --lease-duration DURATION Lease length asked for (default 30s)
-  --worker-id ID            Name of this worker in server logs (default HOST-PID)
-  --shutdown-grace DURATION How long a stop waits for running tasks (default 30s)
-  --trace-file PATH         Append the worker's spans to PATH as OTLP/JSON lines
+${settingsHelp(WORK_SETTINGS)}
 ${settingsHelp(CLIENT_SETTINGS)}
-  -h, --help                Show this help
+  -h, --help
+      Show this help
 
 Spans (codeq.process, codeq.settle) are exported when the standard OTEL_* variables ask
 for it (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER, OTEL_TRACES_SAMPLER...).`;
@@ -35,12 +83,7 @@ export async function workCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...settingsParseArgs(CLIENT_SETTINGS),
-      exec: { type: 'string' },
-      concurrency: { type: 'string' },
-      'lease-duration': { type: 'string' },
-      'worker-id': { type: 'string' },
-      'shutdown-grace': { type: 'string' },
-      'trace-file': { type: 'string' },
+      ...settingsParseArgs(WORK_SETTINGS),
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -49,29 +92,21 @@ export async function workCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new Error(`expected QUEUE[,QUEUE...]\n\n${WORK_HELP}`);
-  if (!values.exec) throw new Error('--exec: required; the shell command to run per task');
+  const settings = resolveSettings(WORK_SETTINGS, values, process.env);
+  const { exec, concurrency } = settings;
+  if (!exec) throw new Error('--exec (or CODEQ_EXEC): required; the shell command to run per task');
   const queues = positionals[0]!.split(',').filter(Boolean);
-  const concurrency = values.concurrency === undefined ? 1 : Number(values.concurrency);
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
-    throw new Error(
-      `--concurrency: expected a whole number of at least 1, got ${JSON.stringify(values.concurrency)}`,
-    );
-  }
   const { server } = resolveSettings(CLIENT_SETTINGS, values, process.env);
-  const run = execHandler(values.exec);
-  const telemetry = await startTelemetry({ serviceName: 'codeq-worker', traceFile: values['trace-file'] });
+  const run = execHandler(exec);
+  const telemetry = await startTelemetry({ serviceName: 'codeq-worker', traceFile: settings.traceFile });
   const worker = new Worker({
     ...(telemetry.tracerProvider && { tracerProvider: telemetry.tracerProvider }),
     address: server,
     queues,
     concurrency,
-    ...(values['lease-duration'] && {
-      leaseDurationMs: parseDurationMs(values['lease-duration'], '--lease-duration'),
-    }),
-    ...(values['worker-id'] && { workerId: values['worker-id'] }),
-    ...(values['shutdown-grace'] && {
-      shutdownGraceMs: parseDurationMs(values['shutdown-grace'], '--shutdown-grace'),
-    }),
+    leaseDurationMs: settings.leaseDurationMs,
+    ...(settings.workerId && { workerId: settings.workerId }),
+    shutdownGraceMs: settings.shutdownGraceMs,
     handler: async (task, context) => {
       const started = performance.now();
       const what = `task ${task.id} (${task.queue}, attempt ${task.attempt}/${task.maxAttempts})`;

@@ -156,4 +156,12 @@ export const SERVER_SETTINGS = {
     default: 'info',
     help: 'One of error, warn, info, debug',
   },
+  logFormat: {
+    flag: 'log-format',
+    env: 'CODEQ_LOG_FORMAT',
+    kind: 'string',
+    arg: 'FORMAT',
+    default: 'text',
+    help: 'text (timestamp, level, message, key=value fields) or json (one object per line, for log collectors)',
+  },
 } satisfies Record<string, Setting>;

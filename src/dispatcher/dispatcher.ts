@@ -5,6 +5,7 @@ import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { nowMs } from '../telemetry/span-helpers.js';
 import { ReadAheadBuffer, type ReadAheadOptions } from './read-ahead.js';
+import { logClaimFailure } from './claim-failure-log.js';
 
 /**
  * Something that takes leases: in the server, one Claim stream. The dispatcher never
@@ -487,7 +488,7 @@ export class Dispatcher {
       dispatch?.fail(err);
       state.inflight--;
       for (const r of reservations) this.unreserve(r.consumer, r.count);
-      this.logger.warn('claim failed; retrying', { queue: state.name, error: err });
+      logClaimFailure(this.logger, state.name, err);
       this.armTimer(state, this.retryDelayMs);
       return;
     }

@@ -13,6 +13,7 @@ import type { ClaimSession } from './claim-session.js';
 import type { ServerContext } from './server-context.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import type { EnqueueStream } from './enqueue-stream.js';
+import { ServerHealth } from './health.js';
 import { SettleBatcher } from './settle-batcher.js';
 import { taskServiceHandlers } from './task-service.js';
 import { workerServiceHandlers } from './worker-service.js';
@@ -33,7 +34,7 @@ export interface CodeqServerDeps {
   ownsStore?: boolean;
   logger?: Logger;
   /**
-   * Traces the claim path (DESIGN.md, "Claim path stages") with this provider. Default:
+   * Traces the claim path (docs/design.md, "Claim path stages") with this provider. Default:
    * no tracing at all, not even no-op spans; pass `trace.getTracerProvider()` for the global one.
    */
   tracerProvider?: TracerProvider | undefined;
@@ -50,6 +51,7 @@ export class CodeqServer {
   private readonly sessions = new Set<ClaimSession>();
   private readonly enqueueStreams = new Set<EnqueueStream>();
   private readonly ctx: ServerContext;
+  private readonly health: ServerHealth;
   private boundPort = 0;
   private stopping: Promise<void> | undefined;
 
@@ -117,6 +119,12 @@ export class CodeqServer {
       },
     };
     this.grpcServer.addService(passThrough, workerServiceHandlers(this.ctx, this.sessions));
+    this.health = new ServerHealth(
+      deps.store,
+      logger,
+      storeName === 'redis' ? 'Redis' : `${storeName} store`,
+    );
+    this.health.addToServer(this.grpcServer);
   }
 
   get state(): ServerState {
@@ -138,6 +146,7 @@ export class CodeqServer {
       );
     });
     this.stateValue = 'RUNNING';
+    this.health.start();
   }
 
   /**
@@ -157,6 +166,7 @@ export class CodeqServer {
       return;
     }
     this.stateValue = 'DRAINING';
+    this.health.draining();
     for (const session of this.sessions) session.drain();
     const deadline = Date.now() + this.config.drainGraceMs;
     while (this.sessions.size > 0 && Date.now() < deadline) {
@@ -175,6 +185,7 @@ export class CodeqServer {
         resolve();
       });
     });
+    this.health.stop();
     if (this.deps.ownsStore ?? true) await this.deps.store.close();
     this.stateValue = 'STOPPED';
   }

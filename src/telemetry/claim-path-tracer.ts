@@ -8,7 +8,14 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { ATTR, INSTRUMENTATION_SCOPE, PRODUCER_TRACEPARENT_HEADER, SPAN } from './semconv.js';
+import {
+  ATTR,
+  INSTRUMENTATION_SCOPE,
+  PRODUCER_TRACEPARENT_HEADER,
+  SPAN,
+  storeSpanNames,
+  type StoreSpanNames,
+} from './semconv.js';
 import { failSpan, nowMs, queueAttributes } from './span-helpers.js';
 import { headersOf, spanContextFromHeaders } from './trace-context.js';
 
@@ -23,7 +30,8 @@ export interface TracedTask {
 
 /**
  * Runs one store round trip under a CLIENT span `name` in `context` (the `codeq.redis.*`
- * stages), ending it when the call settles and marking it failed when the call throws.
+ * or `codeq.store.*` stages), ending it when the call settles and marking it failed when
+ * the call throws.
  */
 async function storeCall<R>(
   tracer: Tracer,
@@ -51,35 +59,40 @@ async function storeCall<R>(
 const MAX_BATCH_LINKS = 128;
 
 /**
- * The server's spans of the claim path (DESIGN.md, "Claim path stages"). Built only when
+ * The server's spans of the claim path (docs/design.md, "Claim path stages"). Built only when
  * tracing is on: the server holds `undefined` otherwise and skips every call, so tracing
  * off costs one branch per call site and no allocation per task.
  *
  * Each span reads as one stage of a task's waterfall: `codeq.enqueue` → `codeq.redis.enqueue`
  * under the producer's span; per claim round trip `codeq.dispatch` with `codeq.redis.claim`
- * and, per stream written, `codeq.serialize` and `codeq.stream.write`; per delivered task
+ * (`codeq.store.*` instead of `codeq.redis.*` on a store other than Redis) and, per stream written, `codeq.serialize` and `codeq.stream.write`; per delivered task
  * `codeq.queue_wait` in the task's own trace, linked to the shared dispatch spans, so that a
  * batch claim serving many traces never draws one task's wait inside another's trace.
  */
 export class ClaimPathTracer {
   readonly tracer: Tracer;
+  readonly #names: StoreSpanNames;
 
-  /** `store` names the lease store (`memory` or `redis`) on the store spans. */
+  /** `store` names the lease store (`memory` or `redis`) on the store spans, and picks their names. */
   constructor(
     provider: TracerProvider,
     private readonly store: string,
   ) {
     this.tracer = provider.getTracer(INSTRUMENTATION_SCOPE);
+    this.#names = storeSpanNames(store);
   }
 
   /**
    * Traces one Enqueue (or EnqueueBatch) call around `run`, which stores the tasks. The
    * parent is the producer's span: the task's `traceparent` header for a single task, else
    * the call's own `traceparent` metadata; a batch links every task's producer span.
+   * A task without a `traceparent` header gets this span's context in its headers before
+   * `run` stores it: the context is kept with the task, so its queue wait, processing and
+   * settle land in the same trace (the producer's, when it sent its context as metadata).
    */
   async enqueue<R extends { taskId: string; duplicate: boolean }>(
     metadata: Readonly<Record<string, string>> | undefined,
-    tasks: readonly { queue: string; headers: Readonly<Record<string, string>> }[],
+    tasks: readonly { queue: string; headers: Record<string, string> }[],
     run: () => Promise<R[]>,
   ): Promise<R[]> {
     const single = tasks.length === 1 ? tasks[0] : undefined;
@@ -95,12 +108,15 @@ export class ClaimPathTracer {
       const queue = tasks[0]?.queue ?? '';
       span.setAttributes(queueAttributes(queue, 'send', 'enqueue'));
       if (!single) span.setAttribute(ATTR.batchCount, tasks.length);
+      // Only a sampled span: an unsampled task keeps its headers as they are (no bigger
+      // message), and the worker makes its own sampling decision.
+      keepTraceContext(tasks, span);
     }
     try {
       const results = await storeCall(
         this.tracer,
         this.store,
-        SPAN.storeEnqueue,
+        this.#names.enqueue,
         trace.setSpan(parent, span),
         run,
       );
@@ -133,7 +149,7 @@ export class ClaimPathTracer {
       const result = await storeCall(
         this.tracer,
         this.store,
-        SPAN.storeSettle,
+        this.#names.settle,
         trace.setSpan(ROOT_CONTEXT, span),
         run,
       );
@@ -145,6 +161,16 @@ export class ClaimPathTracer {
       span.end(nowMs());
       throw err;
     }
+  }
+}
+
+/** Writes `span`'s context into the headers of every task that has no `traceparent`. */
+function keepTraceContext(tasks: readonly { headers: Record<string, string> }[], span: Span): void {
+  let context: Record<string, string> | undefined;
+  for (const task of tasks) {
+    if (task.headers.traceparent) continue;
+    context ??= headersOf(span.spanContext());
+    Object.assign(task.headers, context);
   }
 }
 
@@ -181,9 +207,10 @@ export class DispatchTrace {
     this.context = trace.setSpan(ROOT_CONTEXT, this.span);
   }
 
-  /** Runs the claim script round trip under `codeq.redis.claim`. */
+  /** Runs the claim round trip under `codeq.redis.claim` (`codeq.store.claim` on other stores). */
   claim<R extends { leases: readonly unknown[] }>(run: () => Promise<R>): Promise<R> {
-    return storeCall(this.tracer, this.store, SPAN.storeClaim, this.context, run, (span, result) =>
+    const name = storeSpanNames(this.store).claim;
+    return storeCall(this.tracer, this.store, name, this.context, run, (span, result) =>
       span.setAttribute(ATTR.batchCount, result.leases.length),
     );
   }

@@ -1,4 +1,9 @@
-/** Leveled logging to stderr, one line per event, with structured fields appended as key=value. */
+import { CodeqError } from '../domain/errors.js';
+
+/**
+ * Leveled logging to stderr, one line per event, each with a timestamp: text
+ * (`TIME LEVEL message key=value ...`) or JSON (`{"time":...,"level":...,"msg":...}`).
+ */
 export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
@@ -9,30 +14,68 @@ export interface Logger {
 const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LEVELS)[number];
 
+const FORMATS = ['text', 'json'] as const;
+/** How a log line is written: `text` for people, `json` for log collectors. */
+export type LogFormat = (typeof FORMATS)[number];
+
 export function isLogLevel(text: string): text is LogLevel {
   return (LEVELS as readonly string[]).includes(text);
 }
 
-function render(fields: Record<string, unknown> | undefined): string {
+/** Whether `text` names a {@link LogFormat}. */
+export function isLogFormat(text: string): text is LogFormat {
+  return (FORMATS as readonly string[]).includes(text);
+}
+
+/**
+ * An error as one log value. codeQ's own errors are expected conditions (Redis
+ * unavailable, a stale lease): their message says it all, and a stack per occurrence
+ * would bury the log. Anything else is a bug or a surprise: its stack goes in.
+ */
+function errorText(err: Error): string {
+  return err instanceof CodeqError ? err.message : (err.stack ?? err.message);
+}
+
+function renderText(fields: Record<string, unknown> | undefined): string {
   if (!fields) return '';
   let out = '';
   for (const [k, v] of Object.entries(fields)) {
-    const text = v instanceof Error ? (v.stack ?? v.message) : typeof v === 'string' ? v : JSON.stringify(v);
+    const text = v instanceof Error ? errorText(v) : typeof v === 'string' ? v : JSON.stringify(v);
     out += ` ${k}=${text}`;
   }
   return out;
 }
 
-/** A logger printing events at `level` and above to `write` (default: stderr). */
+function renderJson(
+  time: string,
+  level: LogLevel,
+  message: string,
+  fields: Record<string, unknown> | undefined,
+): string {
+  const record: Record<string, unknown> = { time, level, msg: message };
+  for (const [k, v] of Object.entries(fields ?? {})) {
+    if (!(k in record)) record[k] = v instanceof Error ? errorText(v) : v;
+  }
+  return JSON.stringify(record);
+}
+
+/** A logger printing events at `level` and above, in `format`, to `write` (default: stderr). */
 export function createLogger(
   level: LogLevel = 'info',
   write: (line: string) => void = (l) => process.stderr.write(l),
+  format: LogFormat = 'text',
 ): Logger {
   const max = LEVELS.indexOf(level);
   const at =
     (l: LogLevel) =>
     (message: string, fields?: Record<string, unknown>): void => {
-      if (LEVELS.indexOf(l) <= max) write(`${new Date().toISOString()} ${l} ${message}${render(fields)}\n`);
+      if (LEVELS.indexOf(l) > max) return;
+      const time = new Date().toISOString();
+      write(
+        format === 'json'
+          ? `${renderJson(time, l, message, fields)}\n`
+          : `${time} ${l} ${message}${renderText(fields)}\n`,
+      );
     };
   return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
 }

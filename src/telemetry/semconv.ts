@@ -1,18 +1,22 @@
 /**
  * Names of codeQ's spans, span attributes and metric instruments: the claim-path stages
- * of DESIGN.md, with attributes from the OpenTelemetry messaging semantic conventions.
+ * of docs/design.md, with attributes from the OpenTelemetry messaging semantic conventions.
  */
 
 /** Span names, one per stage of a task's life. */
 export const SPAN = {
   /** Server: one Enqueue or EnqueueBatch call. */
   enqueue: 'codeq.enqueue',
-  /** Server: the store round trip that stores the tasks. */
-  storeEnqueue: 'codeq.redis.enqueue',
+  /** Server: the Redis round trip that stores the tasks. */
+  redisEnqueue: 'codeq.redis.enqueue',
+  /** Server: the same round trip on any other store (the memory store). */
+  storeEnqueue: 'codeq.store.enqueue',
   /** Server: one claim round trip, from the wake-up or credit that started it to the leases dealt. */
   dispatch: 'codeq.dispatch',
-  /** Server: the claim script round trip (pop and lease). */
-  storeClaim: 'codeq.redis.claim',
+  /** Server: the claim script round trip to Redis (pop and lease). */
+  redisClaim: 'codeq.redis.claim',
+  /** Server: the same claim on any other store (the memory store). */
+  storeClaim: 'codeq.store.claim',
   /** Server: encoding one Leases message for one stream. */
   serialize: 'codeq.serialize',
   /** Server: writing it until grpc-js accepted it (its 'drain' when the stream pushed back). */
@@ -21,13 +25,33 @@ export const SPAN = {
   queueWait: 'codeq.queue_wait',
   /** Server: the settles of one queue gathered in one event-loop turn. */
   settleBatch: 'codeq.settle.batch',
-  /** Server: the settle script round trip. */
-  storeSettle: 'codeq.redis.settle',
+  /** Server: the settle script round trip to Redis. */
+  redisSettle: 'codeq.redis.settle',
+  /** Server: the same settle on any other store (the memory store). */
+  storeSettle: 'codeq.store.settle',
   /** Worker client: the handler running one task. */
   process: 'codeq.process',
   /** Worker client: from the handler's end to the server's acknowledgement of its settle. */
   settle: 'codeq.settle',
 } as const;
+
+/** The names of the store round-trip spans of one store. */
+export interface StoreSpanNames {
+  enqueue: string;
+  claim: string;
+  settle: string;
+}
+
+/**
+ * The store spans of the store named `store` (`redis`, `memory`, ...): `codeq.redis.*` on
+ * Redis, the store-neutral `codeq.store.*` on any other, so that a memory-store trace
+ * never reads as Redis time. Their `codeq.store` attribute names the store either way.
+ */
+export function storeSpanNames(store: string): StoreSpanNames {
+  return store === 'redis'
+    ? { enqueue: SPAN.redisEnqueue, claim: SPAN.redisClaim, settle: SPAN.redisSettle }
+    : { enqueue: SPAN.storeEnqueue, claim: SPAN.storeClaim, settle: SPAN.storeSettle };
+}
 
 /** Span attribute keys. */
 export const ATTR = {

@@ -1,20 +1,27 @@
 import { ATTR, SPAN } from './semconv.js';
 import type { SpanRecord } from './span-record.js';
 
-/** The stages of a task's life, in the order they happen, as DESIGN.md names them. */
+/** The stages of a task's life, in the order they happen, as docs/design.md names them. */
 export const STAGES: readonly string[] = [
   SPAN.enqueue,
+  SPAN.redisEnqueue,
   SPAN.storeEnqueue,
   SPAN.queueWait,
   SPAN.dispatch,
+  SPAN.redisClaim,
   SPAN.storeClaim,
   SPAN.serialize,
   SPAN.streamWrite,
   SPAN.process,
   SPAN.settle,
   SPAN.settleBatch,
+  SPAN.redisSettle,
   SPAN.storeSettle,
 ];
+
+/** Stages that only Redis records, and their counterparts on any other store. */
+const REDIS_STAGES: readonly string[] = [SPAN.redisEnqueue, SPAN.redisClaim, SPAN.redisSettle];
+const OTHER_STORE_STAGES: readonly string[] = [SPAN.storeEnqueue, SPAN.storeClaim, SPAN.storeSettle];
 
 /** Duration statistics of one stage over a run, in milliseconds. */
 export interface StageStats {
@@ -33,14 +40,22 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
-/** Per stage (default: {@link STAGES}, in that order), the p50, p99, max and mean duration of its spans. */
+/**
+ * Per stage (default: {@link STAGES}, in that order), the p50, p99, max and mean duration
+ * of its spans. Store stages without spans are left out when another store's have some.
+ */
 export function stageStatistics(
   spans: readonly SpanRecord[],
   stages: readonly string[] = STAGES,
 ): StageStats[] {
   const durations = new Map<string, number[]>(stages.map((s) => [s, []]));
   for (const span of spans) durations.get(span.name)?.push(span.endMs - span.startMs);
-  return stages.map((stage) => {
+  // A run uses one store: the other store's stages would only add empty rows.
+  const seen = (family: readonly string[]): boolean =>
+    family.some((s) => (durations.get(s)?.length ?? 0) > 0);
+  const hidden = seen(REDIS_STAGES) ? OTHER_STORE_STAGES : seen(OTHER_STORE_STAGES) ? REDIS_STAGES : [];
+  const shown = stages.filter((s) => !hidden.includes(s));
+  return shown.map((stage) => {
     const list = durations.get(stage)!.sort((a, b) => a - b);
     const sum = list.reduce((a, b) => a + b, 0);
     return {

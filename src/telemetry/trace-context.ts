@@ -12,7 +12,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 /**
  * W3C trace context in a task's headers. The producer's `traceparent`/`tracestate` travel
  * in the task's header map, whatever global propagator the application configured: the
- * format is part of codeQ's contract (DESIGN.md), so it is fixed here.
+ * format is part of codeQ's contract (docs/design.md), so it is fixed here.
  */
 const propagator = new W3CTraceContextPropagator();
 

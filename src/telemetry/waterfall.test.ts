@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { otlpRequestOf, spansFromOtlpJson } from './otlp-json.js';
 import type { SpanRecord } from './span-record.js';
 import { formatStageTable, percentile, stageStatistics, taskAtClaimPercentile } from './stage-stats.js';
-import { renderTaskWaterfall, taskWaterfall, waterfallSvg, waterfallText } from './waterfall.js';
+import {
+  missingStages,
+  renderTaskWaterfall,
+  taskWaterfall,
+  waterfallSvg,
+  waterfallText,
+} from './waterfall.js';
 
 let ids = 0;
 function span(name: string, startMs: number, endMs: number, extra: Partial<SpanRecord> = {}): SpanRecord {
@@ -99,6 +105,22 @@ describe('taskWaterfall', () => {
     expect(rows.some((r) => r.span.endMs === T + 5.9)).toBe(false);
   });
 
+  it('names the stages a partial waterfall lacks, under the store the other spans came from', () => {
+    expect(missingStages(taskWaterfall(twoTasks(), 'A'))).toEqual([]);
+    // B's store enqueue and settle were not recorded; its claim was on Redis.
+    expect(renderTaskWaterfall(twoTasks(), 'B')?.missing).toEqual(['codeq.redis.enqueue', 'codeq.settle']);
+    const serverOnly = twoTasks().filter(
+      (s) => !['codeq.process', 'codeq.settle', 'handler'].includes(s.name),
+    );
+    const noStore = serverOnly.filter((s) => !s.name.startsWith('codeq.redis.'));
+    expect(missingStages(taskWaterfall(noStore, 'A'))).toEqual([
+      'codeq.redis.enqueue or codeq.store.enqueue',
+      'codeq.redis.claim or codeq.store.claim',
+      'codeq.process',
+      'codeq.settle',
+    ]);
+  });
+
   it('is empty for a task no span names', () => {
     expect(taskWaterfall(twoTasks(), 'nobody')).toEqual([]);
   });
@@ -179,6 +201,9 @@ describe('stage statistics', () => {
     expect(wait.p50Ms).toBeCloseTo(2.4);
     expect(wait.maxMs).toBeCloseTo(3.4);
     expect(stats.find((s) => s.stage === 'codeq.settle.batch')?.count).toBe(0);
+    // A Redis run: the memory store's stage rows would only be empty.
+    expect(stats.map((s) => s.stage)).toContain('codeq.redis.settle');
+    expect(stats.map((s) => s.stage)).not.toContain('codeq.store.claim');
     expect(taskAtClaimPercentile(twoTasks(), 50)?.taskId).toBe('B');
     expect(taskAtClaimPercentile(twoTasks(), 99)?.taskId).toBe('A');
     expect(formatStageTable(stats).split('\n')[0]).toMatch(/^stage +count +p50 ms +p99 ms +max ms$/);

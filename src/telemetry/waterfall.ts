@@ -1,4 +1,4 @@
-import { ATTR, SPAN } from './semconv.js';
+import { ATTR, SPAN, storeSpanNames, type StoreSpanNames } from './semconv.js';
 import type { SpanRecord } from './span-record.js';
 import { taskWaterfall, type WaterfallRow } from './task-spans.js';
 
@@ -19,9 +19,11 @@ export interface WaterfallOptions {
 /** Colour of each stage: the producer's side blue, the wait amber, the claim path purple and teal, the worker green. */
 const COLORS: Record<string, { fill: string; ansi: number }> = {
   [SPAN.enqueue]: { fill: '#4e79a7', ansi: 34 },
+  [SPAN.redisEnqueue]: { fill: '#76b7e5', ansi: 36 },
   [SPAN.storeEnqueue]: { fill: '#76b7e5', ansi: 36 },
   [SPAN.queueWait]: { fill: '#f2a33a', ansi: 33 },
   [SPAN.dispatch]: { fill: '#8d6cc2', ansi: 35 },
+  [SPAN.redisClaim]: { fill: '#b59ce0', ansi: 35 },
   [SPAN.storeClaim]: { fill: '#b59ce0', ansi: 35 },
   [SPAN.serialize]: { fill: '#2f9e8f', ansi: 36 },
   [SPAN.streamWrite]: { fill: '#59c3b4', ansi: 36 },
@@ -164,13 +166,53 @@ export function waterfallText(rows: readonly WaterfallRow[], options: WaterfallO
   return lines.join('\n') + '\n';
 }
 
-/** Convenience: the waterfall of `taskId` among `spans`, as SVG and text. */
+/**
+ * The stages of a complete waterfall (a task enqueued, delivered and settled) that no row
+ * shows, in the order they happen. The store stages count under either store's name and
+ * are reported under the name of the store the other rows came from (both names when no
+ * store span is there to tell).
+ */
+export function missingStages(rows: readonly WaterfallRow[]): string[] {
+  const names = new Set(rows.map((r) => r.span.name));
+  const redis = storeSpanNames('redis');
+  const other = storeSpanNames('memory');
+  const seen = (n: StoreSpanNames): boolean => [n.enqueue, n.claim, n.settle].some((x) => names.has(x));
+  const store =
+    rows.map((r) => r.span.attributes[ATTR.store]).find((s) => typeof s === 'string') ??
+    (seen(redis) ? 'redis' : seen(other) ? 'memory' : undefined);
+  const storeStage = (key: 'enqueue' | 'claim'): string => {
+    if (names.has(redis[key]) || names.has(other[key])) return '';
+    return store === undefined ? `${redis[key]} or ${other[key]}` : storeSpanNames(store)[key];
+  };
+  const expected = [
+    SPAN.enqueue,
+    storeStage('enqueue'),
+    SPAN.queueWait,
+    SPAN.dispatch,
+    storeStage('claim'),
+    SPAN.serialize,
+    SPAN.streamWrite,
+    SPAN.process,
+    SPAN.settle,
+  ];
+  return expected.filter((name) => name !== '' && !names.has(name));
+}
+
+/**
+ * Convenience: the waterfall of `taskId` among `spans`, as SVG and text, with the stages
+ * a complete waterfall would show but these spans lack.
+ */
 export function renderTaskWaterfall(
   spans: readonly SpanRecord[],
   taskId: string,
   options: WaterfallOptions = {},
-): { rows: WaterfallRow[]; svg: string; text: string } | undefined {
+): { rows: WaterfallRow[]; svg: string; text: string; missing: string[] } | undefined {
   const rows = taskWaterfall(spans, taskId);
   if (rows.length === 0) return undefined;
-  return { rows, svg: waterfallSvg(rows, options), text: waterfallText(rows, options) };
+  return {
+    rows,
+    svg: waterfallSvg(rows, options),
+    text: waterfallText(rows, options),
+    missing: missingStages(rows),
+  };
 }

@@ -5,6 +5,10 @@ import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { EventLog } from '../conformance/harness.js';
 import { startRedisServer } from '../setup/redis-server.js';
 import { waitForPing } from './redis-helpers.js';
+import { Worker } from '../../clients/index.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { checkHealth } from '../support/health-client.js';
+import { rawClients, rejection, startTestServer } from '../support/test-server.js';
 import { newTask } from '../support/new-task.js';
 
 /** Each test runs its own redis-server: these stop, restart and pause it. */
@@ -60,6 +64,58 @@ describe('RedisStore when Redis goes away', () => {
       { timeout: 10_000, interval: 100 },
     );
   });
+
+  it('logs an outage once when Redis goes and once when it is back, and tells callers only "Redis unavailable"', async () => {
+    const first = await startRedisServer();
+    let stopRedis = () => first.stop();
+    cleanup.push(() => stopRedis());
+    const store = await RedisStore.connect({ url: first.url });
+    cleanup.push(() => store.close());
+    const lines: string[] = [];
+    const server = await startTestServer(store, {}, { logger: createLogger('info', (l) => lines.push(l)) });
+    cleanup.push(() => server.stop());
+    const raw = rawClients(server.address);
+    cleanup.push(() => {
+      raw.close();
+      return Promise.resolve();
+    });
+    // Streams waiting on two queues: their claims fail about once a second each while Redis is down.
+    for (const queue of ['outage-a', 'outage-b']) {
+      const worker = new Worker({
+        address: server.address,
+        queues: [queue],
+        handler: async () => 'ok',
+        logger: { warn() {} },
+      });
+      cleanup.push(() => worker.stop());
+      await worker.start();
+    }
+    await vi.waitFor(async () => expect(await checkHealth(server.address)).toBe('SERVING'));
+
+    await first.stop();
+    const err = await rejection(raw.enqueue({ queue: 'outage-a', payload: Buffer.from('x') }));
+    expect(err.code).toBe(14);
+    expect(err.details).toBe('Redis unavailable');
+    await expect(store.claim('outage-a', 1, 1000)).rejects.toThrow(/^Redis unavailable$/);
+    await vi.waitFor(() => expect(lines.join('')).toContain('Redis lost'), { timeout: 5_000, interval: 50 });
+    expect(await checkHealth(server.address)).toBe('NOT_SERVING');
+    // Several seconds of failing claims on both queues...
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+    const second = await startRedisServer([], first.port);
+    stopRedis = () => second.stop();
+    await vi.waitFor(() => expect(lines.join('')).toContain('Redis back'), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(async () => expect(await checkHealth(server.address)).toBe('SERVING'));
+
+    // ...cost two lines: one when Redis went, one when it came back, each a single line.
+    expect(lines.filter((l) => l.includes('Redis lost'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('Redis back'))).toHaveLength(1);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line.trimEnd()).not.toContain('\n');
+      expect(line).not.toMatch(/maxRetriesPerRequest|max retries/i);
+    }
+  }, 40_000);
 
   it('refuses to start against a Redis that is not there', async () => {
     const server = await startRedisServer();

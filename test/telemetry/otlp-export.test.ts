@@ -198,8 +198,8 @@ describe('OTLP/HTTP export', () => {
       expect(received.traces.map((s) => s.name)).toEqual(
         expect.arrayContaining([
           'codeq.enqueue',
-          'codeq.redis.enqueue',
-          'codeq.redis.claim',
+          'codeq.store.enqueue',
+          'codeq.store.claim',
           'codeq.serialize',
         ]),
       );

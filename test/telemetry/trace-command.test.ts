@@ -82,7 +82,7 @@ describe('codeq trace', () => {
       'codeq.enqueue',
       'codeq.queue_wait (attempt 1)',
       '↗ codeq.dispatch',
-      '↗ codeq.redis.claim',
+      '↗ codeq.store.claim',
       '↗ codeq.serialize',
       '↗ codeq.stream.write',
       'codeq.process',
@@ -95,6 +95,20 @@ describe('codeq trace', () => {
     expect(svg.match(/<rect x="[\d.]+" y="\d+" width="[\d.]+" height="16"/g)!.length).toBeGreaterThanOrEqual(
       9,
     );
+    expect(text).not.toContain('partial waterfall');
+
+    // Without the worker's file, the waterfall says what it lacks.
+    out.length = 0;
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out.push(String(chunk));
+      return true;
+    });
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
+      out.push(`${String(line)}\n`);
+    });
+    expect(await traceCommand([taskId, '--file', serverFile])).toBe(0);
+    vi.restoreAllMocks();
+    expect(out.join('')).toContain('partial waterfall: no span for codeq.process, codeq.settle');
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -103,5 +117,12 @@ describe('codeq trace', () => {
     vi.spyOn(console, 'error').mockImplementation((line: unknown) => errors.push(String(line)));
     expect(await traceCommand(['NOPE', '--file', '/dev/null'])).toBe(1);
     expect(errors.join('')).toContain('no spans name task NOPE');
+  });
+
+  it('takes a task id that starts with - as the TASK_ID, not as an option', async () => {
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => errors.push(String(line)));
+    expect(await traceCommand(['--file', '/dev/null', '-AbCdEfGhIjKlMnO'])).toBe(1);
+    expect(errors.join('')).toContain('no spans name task -AbCdEfGhIjKlMnO');
   });
 });

@@ -7,10 +7,13 @@ import {
   TracerProvider,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Producer, TaskError, Worker } from '../../clients/index.js';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
+import { codeqProto } from '../../src/api/proto.js';
 import { PRODUCER_TRACEPARENT_HEADER } from '../../src/telemetry/semconv.js';
+import { headersOf } from '../../src/telemetry/trace-context.js';
 import { startTestServer } from '../support/test-server.js';
 
 const exporter = new InMemorySpanExporter();
@@ -122,7 +125,9 @@ describe('spans of the claim path', () => {
       'messaging.message.id': taskId,
       'messaging.operation.type': 'send',
     });
-    const [storeEnqueue] = named('codeq.redis.enqueue');
+    // The memory store's spans are store-neutral: nothing here is Redis time.
+    expect(spans().filter((s) => s.name.startsWith('codeq.redis.'))).toEqual([]);
+    const [storeEnqueue] = named('codeq.store.enqueue');
     expect(storeEnqueue!.parentSpanContext?.spanId).toBe(enqueue!.spanContext().spanId);
     expect(storeEnqueue!.attributes['codeq.store']).toBe('memory');
 
@@ -154,7 +159,8 @@ describe('spans of the claim path', () => {
       .filter((s) => s.parentSpanContext?.spanId === dispatch.spanContext().spanId)
       .map((s) => s.name)
       .sort();
-    expect(children).toEqual(['codeq.redis.claim', 'codeq.serialize', 'codeq.stream.write']);
+    expect(children).toEqual(['codeq.serialize', 'codeq.store.claim', 'codeq.stream.write']);
+    expect(named('codeq.store.claim')[0]!.attributes['codeq.store']).toBe('memory');
 
     const [processSpan] = ofTask('codeq.process', taskId);
     expect(processSpan!.kind).toBe(SpanKind.CONSUMER);
@@ -176,7 +182,7 @@ describe('spans of the claim path', () => {
     await vi.waitFor(() => expect(named('codeq.settle.batch')).toHaveLength(1));
     const [batch] = named('codeq.settle.batch');
     expect(batch!.attributes['messaging.batch.message_count']).toBe(1);
-    const storeSettle = named('codeq.redis.settle')[0]!;
+    const storeSettle = named('codeq.store.settle')[0]!;
     expect(storeSettle.parentSpanContext?.spanId).toBe(batch!.spanContext().spanId);
   });
 
@@ -270,6 +276,38 @@ describe('spans of the claim path', () => {
     expect(second.parentSpanContext).toBeUndefined();
     expect(second.spanContext().traceId).not.toBe(producerSpan.spanContext().traceId);
     expect(second.links.map((l) => l.context.spanId)).toEqual([producerSpan.spanContext().spanId]);
+  });
+
+  it("keeps the context of a producer that sends it only as call metadata for the task's whole life", async () => {
+    const { address } = await setup();
+    const queue = uniqueQueue();
+    const producerSpan = app.startSpan('produce via metadata', { root: true, kind: SpanKind.PRODUCER });
+    producerSpan.end();
+    const producer = producerSpan.spanContext();
+    // A producer of its own: the trace context goes in the call's metadata, not in the task.
+    const client = new (codeqProto().codeq.v1.TaskService)(address, grpc.credentials.createInsecure());
+    cleanup.push(() => client.close());
+    const metadata = new grpc.Metadata();
+    for (const [key, value] of Object.entries(headersOf(producer))) metadata.set(key, value);
+    const taskId = await new Promise<string>((resolve, reject) => {
+      client.Enqueue({ queue, payload: Buffer.from('m') }, metadata, (err, res) =>
+        err ? reject(err) : resolve(res!.taskId!),
+      );
+    });
+    await startWorker(address, { queues: [queue], handler: async () => 'ok' });
+    await settled(1);
+
+    const [enqueue] = ofTask('codeq.enqueue', taskId);
+    expect(enqueue!.parentSpanContext?.spanId).toBe(producer.spanId);
+    const [wait] = ofTask('codeq.queue_wait', taskId);
+    const [processSpan] = ofTask('codeq.process', taskId);
+    const [settle] = childrenOf('codeq.settle', wait!);
+    for (const span of [enqueue, wait, processSpan, settle]) {
+      expect(span!.spanContext().traceId).toBe(producer.traceId);
+    }
+    // The stored context is the enqueue span's: the wait hangs under it.
+    expect(wait!.parentSpanContext?.spanId).toBe(enqueue!.spanContext().spanId);
+    expect(processSpan!.parentSpanContext?.spanId).toBe(wait!.spanContext().spanId);
   });
 
   it('delivers an unsampled task with its headers untouched', async () => {

@@ -102,14 +102,20 @@ export function duplicateClient(client: RedisClient): RedisClient {
 const UNAVAILABLE_REPLY =
   /^(LOADING|BUSY|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|OOM|NOREPLICAS|MOVED|ASK)\b/;
 
+/** The message callers get while Redis cannot serve: what the client library said stays in `cause`, for the log. */
+export const REDIS_UNAVAILABLE = 'Redis unavailable';
+
 /**
  * Maps a client error to the store's errors: connection loss, timeouts, a closed client
  * and Redis's "cannot serve now" replies become UnavailableError (the server answers
- * UNAVAILABLE and callers retry); other Redis replies (a script bug) stay as they are.
+ * `UNAVAILABLE: Redis unavailable` and callers retry); other Redis replies (a script bug)
+ * stay as they are. The client library's own wording ("Reached the max retries per
+ * request limit", "Connection is closed") means nothing to a caller, so it is kept only
+ * as the cause.
  */
 export function toStoreError(err: unknown): Error {
   if (err instanceof CodeqError) return err;
-  if (!(err instanceof Error)) return new UnavailableError(`Redis failed: ${String(err)}`);
+  if (!(err instanceof Error)) return new UnavailableError(REDIS_UNAVAILABLE, { cause: err });
   if (err.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(err.message)) return err;
-  return new UnavailableError(`Redis unavailable: ${err.message}`, { cause: err });
+  return new UnavailableError(REDIS_UNAVAILABLE, { cause: err });
 }

@@ -1,0 +1,71 @@
+import { cancelCommand, enqueueCommand, getCommand } from './task-commands.js';
+import { serveCommand } from './serve-command.js';
+import { traceCommand } from './trace-command.js';
+import { codeqVersion } from './version.js';
+import { workCommand } from './work-command.js';
+
+const HELP = `Usage: codeq COMMAND [options]
+
+codeQ is a task-claim service: producers enqueue tasks, workers hold a stream and the
+server pushes leased tasks to them.
+
+Options:
+  -V, --version  Print codeQ's version
+  -h, --help     Show this help
+
+Commands:
+  serve     Run a server (in memory, or on Redis with --redis URL)
+  enqueue   Add a task to a queue
+  work      Run a shell command for every task of a queue
+  get       Show a task's state, attempts, last error and result
+  cancel    Cancel a task
+  trace     Draw the waterfall of one task's spans (terminal and SVG)
+
+Run 'codeq COMMAND --help' for the options of a command. Every option also reads an
+environment variable (CODEQ_...), shown in that help.`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  serve: serveCommand,
+  enqueue: enqueueCommand,
+  work: workCommand,
+  get: getCommand,
+  cancel: cancelCommand,
+  trace: traceCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    console.log(`codeq ${codeqVersion()}`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`codeq: unknown command ${JSON.stringify(name)}\n\n${HELP}`);
+    return 2;
+  }
+  return command(rest);
+}
+
+/** Runs the `codeq` command line on `argv` (without node and script) and sets the exit code. */
+export function runCli(argv: string[]): Promise<void> {
+  return main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      const e = err as { code?: unknown; details?: unknown; message?: unknown };
+      // A gRPC error: say what the server said; anything else: its message.
+      const text =
+        typeof e.details === 'string' && typeof e.code === 'number'
+          ? `${e.details} (gRPC status ${e.code})`
+          : String(e.message ?? err);
+      console.error(`codeq: ${text}`);
+      process.exitCode = 1;
+    },
+  );
+}

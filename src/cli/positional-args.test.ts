@@ -1,0 +1,38 @@
+import { parseArgs } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { idsAsPositionals } from './positional-args.js';
+
+const OPTIONS = {
+  server: { type: 'string' },
+  file: { type: 'string' },
+  'no-color': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parse(argv: string[]): { values: Record<string, unknown>; positionals: string[] } {
+  return parseArgs({ args: idsAsPositionals(argv, OPTIONS), options: OPTIONS, allowPositionals: true });
+}
+
+describe('idsAsPositionals', () => {
+  it('reads a task id starting with - as a positional, wherever it stands', () => {
+    expect(parse(['q', '-AbCdEfGhIjKlMnO', '--server', 'h:1'])).toEqual({
+      values: { server: 'h:1' },
+      positionals: ['q', '-AbCdEfGhIjKlMnO'],
+    });
+    expect(parse(['--server=h:1', 'q', '--AbCdEfGhIjKlMn', '--no-color']).positionals).toEqual([
+      'q',
+      '--AbCdEfGhIjKlMn',
+    ]);
+  });
+
+  it('keeps options, their values and an explicit --', () => {
+    expect(parse(['-h', '--file', '-x.json', 'q', '--', '--server'])).toEqual({
+      values: { help: true, file: '-x.json' },
+      positionals: ['q', '--server'],
+    });
+  });
+
+  it('leaves an unknown option that is no task id for parseArgs to refuse by name', () => {
+    expect(() => parse(['q', '--colour=red'])).toThrow(/--colour/);
+  });
+});

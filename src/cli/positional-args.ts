@@ -1,0 +1,52 @@
+import { TASK_ID_PATTERN } from '../domain/task-id.js';
+
+/** The parts of a `node:util` parseArgs option that tell a flag from its value. */
+export interface OptionShape {
+  type: 'string' | 'boolean';
+  short?: string;
+}
+
+function optionOf(arg: string, options: Readonly<Record<string, OptionShape>>): OptionShape | undefined {
+  if (arg.startsWith('--')) return options[arg.slice(2).split('=', 1)[0]!];
+  if (arg.length !== 2) return undefined;
+  return Object.values(options).find((o) => o.short === arg[1]);
+}
+
+/**
+ * Reorders `argv` so that parseArgs reads a task id starting with `-` as a positional,
+ * not as an unknown option: ids made before codeQ stopped generating them may start
+ * with `-`. Every argument that is not one of `options` (nor its value) but looks like a
+ * task id moves, in order, with the other positionals, behind a `--`; an explicit `--`
+ * works as usual. Anything else that starts with `-` stays, for parseArgs to refuse by name.
+ */
+export function idsAsPositionals(
+  argv: readonly string[],
+  options: Readonly<Record<string, OptionShape>>,
+): string[] {
+  const flags: string[] = [];
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const option = optionOf(arg, options);
+    if (option) {
+      const value = option.type === 'string' && !arg.includes('=') ? argv[++i] : undefined;
+      // Joined as --flag=VALUE, a value that starts with '-' is not taken for an option.
+      if (value === undefined) flags.push(arg);
+      else if (arg.startsWith('--')) flags.push(`${arg}=${value}`);
+      else flags.push(arg, value);
+    } else if (TASK_ID_PATTERN.test(arg)) {
+      positionals.push(arg);
+    } else {
+      flags.push(arg);
+    }
+  }
+  return [...flags, '--', ...positionals];
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { UnavailableError } from '../domain/errors.js';
+import { createLogger } from './logger.js';
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+describe('createLogger', () => {
+  it('writes text lines that start with a timestamp', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', (l) => lines.push(l), 'text');
+    logger.info('serving', { port: 7070, store: 'memory' });
+    logger.debug('not shown');
+    expect(lines).toHaveLength(1);
+    const [time, rest] = [lines[0]!.slice(0, 24), lines[0]!.slice(25)];
+    expect(time).toMatch(ISO);
+    expect(rest).toBe('info serving port=7070 store=memory\n');
+  });
+
+  it('writes one JSON object per line, with time, level and message', () => {
+    const lines: string[] = [];
+    const logger = createLogger('debug', (l) => lines.push(l), 'json');
+    logger.warn('claim failed', { queue: 'q', error: new Error('boom') });
+    logger.error('Redis lost', { error: new UnavailableError('Redis unavailable') });
+    expect(lines.every((l) => l.endsWith('\n') && l.indexOf('\n') === l.length - 1)).toBe(true);
+    const [first, second] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(first).toMatchObject({ level: 'warn', msg: 'claim failed', queue: 'q' });
+    expect(first!.time).toMatch(ISO);
+    expect(first!.error).toMatch(/^Error: boom\n {4}at /);
+    // codeQ's own errors are expected conditions: the message, not a stack.
+    expect(second).toMatchObject({ level: 'error', msg: 'Redis lost', error: 'Redis unavailable' });
+  });
+});

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseDurationMs } from '../../src/config/duration.js';
+import { SERVER_SETTINGS } from '../../src/config/server-settings.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+interface Service {
+  ports?: string[];
+  environment?: Record<string, string>;
+  stop_grace_period?: string;
+  volumes?: string[];
+}
+
+const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, Service>;
+};
+const { redis, codeq, prometheus } = compose.services;
+
+describe('docker-compose.yml', () => {
+  it('keeps Redis off the host ports', () => {
+    expect(redis).toBeDefined();
+    expect(redis!.ports ?? []).toEqual([]);
+  });
+
+  it('gives codeQ longer to stop than its drain grace', () => {
+    const env = codeq!.environment ?? {};
+    const drainGraceMs =
+      env.CODEQ_DRAIN_GRACE === undefined
+        ? SERVER_SETTINGS.drainGraceMs.default
+        : parseDurationMs(env.CODEQ_DRAIN_GRACE, 'CODEQ_DRAIN_GRACE');
+    expect(codeq!.stop_grace_period).toBeDefined();
+    const stopGraceMs = parseDurationMs(codeq!.stop_grace_period!, 'stop_grace_period');
+    expect(stopGraceMs).toBeGreaterThan(drainGraceMs);
+  });
+
+  it("has Prometheus scrape codeQ's metrics port", () => {
+    const listen = codeq!.environment?.CODEQ_METRICS_LISTEN;
+    expect(listen).toBeDefined();
+    const port = listen!.slice(listen!.lastIndexOf(':') + 1);
+    expect(codeq!.ports).toContain(`${port}:${port}`);
+
+    const mount = (prometheus!.volumes ?? []).find((v) => v.includes('/etc/prometheus/prometheus.yml'));
+    expect(mount).toBeDefined();
+    const config = parse(readFileSync(join(ROOT, mount!.split(':')[0]!), 'utf8')) as {
+      scrape_configs: { metrics_path?: string; static_configs: { targets: string[] }[] }[];
+    };
+    const targets = config.scrape_configs.flatMap((job) =>
+      job.static_configs.flatMap((s) => s.targets.map((t) => ({ target: t, path: job.metrics_path }))),
+    );
+    expect(targets).toContainEqual({ target: `codeq:${port}`, path: '/metrics' });
+  });
+});
