@@ -23,7 +23,11 @@ export interface WorkerOptions {
   queues: string[];
   /** The handler: runs once per leased task. */
   handler: TaskHandler;
-  /** Handlers that may run at the same time; also the most leases the worker holds. Default 1. */
+  /**
+   * Handlers that may run at the same time; also the most leases the worker holds, and the
+   * credit it grants. Default 1. A server refuses credit above its `--max-stream-credit`
+   * (default 1,000).
+   */
   concurrency?: number;
   /** Lease length to ask for, in ms. The server may clamp it (1 s – 12 h). Default 30 000 (30 s). */
   leaseDurationMs?: number;
