@@ -7,7 +7,9 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['test/faults/**/*.test.ts'],
+    // *.pending.ts: faults that codeQ does not survive yet (RELIABILITY.md, "Known gaps"),
+    // kept so the fix has its test ready; CODEQ_FAULTS_PENDING=1 runs them instead.
+    include: [process.env.CODEQ_FAULTS_PENDING ? 'test/faults/**/*.pending.ts' : 'test/faults/**/*.test.ts'],
     globalSetup: ['test/setup/redis-global.ts'],
     fileParallelism: false,
     testTimeout: 90_000,
