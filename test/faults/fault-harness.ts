@@ -17,9 +17,9 @@ export function uniquePrefix(name: string): string {
  * servers before Redis), whatever the test's outcome.
  */
 export class Cleanup {
-  readonly #steps: (() => Promise<unknown> | unknown)[] = [];
+  readonly #steps: (() => unknown)[] = [];
 
-  add(step: () => Promise<unknown> | unknown): void {
+  add(step: () => unknown): void {
     this.#steps.push(step);
   }
 

@@ -29,8 +29,8 @@ export async function startServerProcess(flags: string[], timeoutMs = 20_000): P
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
-  child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
@@ -46,7 +46,7 @@ export async function startServerProcess(flags: string[], timeoutMs = 20_000): P
         resolve(Number(m[1]));
       }
     };
-    child.stdout!.on('data', look);
+    child.stdout.on('data', look);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`codeq serve exited (${code}) before serving:\n${text}`));
