@@ -38,3 +38,4 @@ export type {
   TaskOptions,
 } from './producer.js';
 export type { Bytes } from './bytes.js';
+export type { KeepaliveOptions } from './keepalive.js';

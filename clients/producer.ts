@@ -14,10 +14,11 @@ import type { TaskState } from '../src/domain/task.js';
 import { headersOf } from '../src/telemetry/trace-context.js';
 import { toBytes, type Bytes } from './bytes.js';
 import { EnqueueStreamClient } from './enqueue-stream.js';
+import { resolveKeepalive, withKeepalive, type KeepaliveOptions } from './keepalive.js';
 import { taskFields, type TaskFields } from './task-fields.js';
 
-/** Options of {@link Producer}. */
-export interface ProducerOptions {
+/** Options of {@link Producer}. Keepalive is on by default ({@link KeepaliveOptions}). */
+export interface ProducerOptions extends KeepaliveOptions {
   /** `host:port` of a codeQ server. */
   address: string;
   /** Channel credentials. Default: insecure (plaintext). */
@@ -104,10 +105,11 @@ export class Producer {
   constructor(options: ProducerOptions) {
     const { TaskService, WorkerService } = codeqProto().codeq.v1;
     const credentials = options.credentials ?? grpc.credentials.createInsecure();
-    this.#tasks = new TaskService(options.address, credentials, options.channelOptions ?? {});
+    const channelOptions = withKeepalive(resolveKeepalive(options), options.channelOptions);
+    this.#tasks = new TaskService(options.address, credentials, channelOptions);
     // Shares the first client's channel: one connection for both services.
     this.#workers = new WorkerService(options.address, credentials, {
-      ...options.channelOptions,
+      ...channelOptions,
       channelOverride: this.#tasks.getChannel(),
     });
     if ((options.transport ?? 'stream') === 'stream') {

@@ -33,6 +33,8 @@ export interface ReconnectEvent {
   /** Status the previous stream ended with (0 when the worker ended it after a server drain). */
   code: grpc.status;
   details: string;
+  /** The server the next stream goes to: the next of the worker's addresses when it has several. */
+  address: string;
 }
 
 /** Events of a {@link Worker}. */

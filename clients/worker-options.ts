@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { trace, type TracerProvider } from '@opentelemetry/api';
+import { resolveKeepalive, withKeepalive, type KeepaliveOptions } from './keepalive.js';
 import type { TaskHandler } from './worker-task.js';
 
 /** Where the worker reports what it cannot report through an exception or an event. */
@@ -11,19 +12,40 @@ export interface WorkerLogger {
   debug?(message: string, meta?: Record<string, unknown>): void;
 }
 
-/** Options of {@link Worker}. Durations are milliseconds. */
-export interface WorkerOptions {
-  /** `host:port` of a codeQ server (or a load balancer in front of several replicas). */
-  address: string;
+/**
+ * Options of {@link Worker}. Durations are milliseconds. Give `address`, `addresses`, or both
+ * (`address` is then tried first). Keepalive is on by default ({@link KeepaliveOptions}).
+ */
+export interface WorkerOptions extends KeepaliveOptions {
+  /**
+   * The codeQ server: `host:port`, a load balancer in front of several replicas, or any
+   * grpc-js target, e.g. `dns:///codeq.internal:7070` for a name that resolves to every
+   * replica (grpc-js connects to the first address that answers and moves on when it fails).
+   */
+  address?: string;
+  /**
+   * Several codeQ servers (each in the form of `address`). The worker holds its stream on
+   * one, in list order, and moves to the next whenever its stream ends (the server failed,
+   * drained or could not be reached), after the reconnect backoff. Leases are not tied to a
+   * server: those held across the move are settled on the next one.
+   */
+  addresses?: string[];
   /** Channel credentials. Default: insecure (plaintext). */
   credentials?: grpc.ChannelCredentials;
-  /** Extra grpc-js channel options, e.g. keepalive settings the server permits. Default: none. */
+  /**
+   * Extra grpc-js channel options, applied to the channel of every address; a key set here
+   * wins over the one the worker derives from its own options. Default: none.
+   */
   channelOptions?: grpc.ChannelOptions;
   /** Queues to take tasks from, at least one. */
   queues: string[];
   /** The handler: runs once per leased task. */
   handler: TaskHandler;
-  /** Handlers that may run at the same time; also the most leases the worker holds. Default 1. */
+  /**
+   * Handlers that may run at the same time; also the most leases the worker holds, and the
+   * credit it grants. Default 1. A server refuses credit above its `--max-stream-credit`
+   * (default 1,000).
+   */
   concurrency?: number;
   /** Lease length to ask for, in ms. The server may clamp it (1 s – 12 h). Default 30 000 (30 s). */
   leaseDurationMs?: number;
@@ -51,9 +73,13 @@ export interface WorkerOptions {
 
 /** {@link WorkerOptions} with every default filled in and checked. */
 export interface ResolvedWorkerOptions {
-  address: string;
+  /** Every server target, `address` first; at least one. */
+  addresses: string[];
   credentials: grpc.ChannelCredentials;
+  /** The caller's channel options over the keepalive ones. */
   channelOptions: grpc.ChannelOptions;
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
   queues: string[];
   handler: TaskHandler;
   concurrency: number;
@@ -80,15 +106,27 @@ const consoleLogger: WorkerLogger = {
  * are left to the server, which names the field in its INVALID_ARGUMENT.
  */
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
-  if (typeof options.address !== 'string' || options.address === '')
+  if (options.address !== undefined && (typeof options.address !== 'string' || options.address === ''))
     throw new TypeError('address: must be a non-empty host:port');
+  if (
+    options.addresses !== undefined &&
+    (!Array.isArray(options.addresses) || options.addresses.some((a) => typeof a !== 'string' || a === ''))
+  )
+    throw new TypeError('addresses: must be a list of non-empty host:port');
+  // The same server twice would only make a failover land where it failed.
+  const addresses = [
+    ...new Set([...(options.address ? [options.address] : []), ...(options.addresses ?? [])]),
+  ];
+  if (addresses.length === 0) throw new TypeError('address: or addresses: must name at least one server');
   if (!Array.isArray(options.queues) || options.queues.length === 0)
     throw new TypeError('queues: must name at least one queue');
   if (typeof options.handler !== 'function') throw new TypeError('handler: must be a function');
+  const keepalive = resolveKeepalive(options);
   const resolved: ResolvedWorkerOptions = {
-    address: options.address,
+    addresses,
     credentials: options.credentials ?? grpc.credentials.createInsecure(),
-    channelOptions: options.channelOptions ?? {},
+    channelOptions: withKeepalive(keepalive, options.channelOptions),
+    ...keepalive,
     queues: [...options.queues],
     handler: options.handler,
     concurrency: options.concurrency ?? 1,

@@ -50,7 +50,8 @@ const WARN_AFTER_ATTEMPTS = 8;
  * running handlers never exceed `concurrency`; running handlers are extended before their
  * lease runs out; a settle is sent (again, on a new stream if need be) until the server
  * acknowledges it or stop() gives up; stream failures reconnect with jittered backoff
- * without disturbing running handlers.
+ * without disturbing running handlers, to the next of its servers when it has several;
+ * keepalive pings find a connection that died without closing.
  */
 export class Worker extends EventEmitter<WorkerEvents> {
   readonly #options: ResolvedWorkerOptions;
@@ -69,7 +70,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** `codeq.settle` spans awaiting the server's outcome, by lease id. */
   readonly #settleSpans = new Map<string, Span>();
   #state: WorkerState = 'INITIALIZED';
-  #client: WorkerServiceClient | undefined;
+  /** One client (one channel) per address, in the order of `addresses`. */
+  #clients: WorkerServiceClient[] = [];
+  /** Index in `#clients` of the server the current or next stream goes to. */
+  #target = 0;
   #session: ClaimSession | undefined;
   #everOpened = false;
   #starting: { resolve: () => void; reject: (err: Error) => void } | undefined;
@@ -106,8 +110,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return Promise.reject(new Error(`codeq worker: start() in state ${this.#state}`));
     this.#setState('RUNNING');
     const { WorkerService } = codeqProto().codeq.v1;
-    const { address, credentials, channelOptions } = this.#options;
-    this.#client = new WorkerService(address, credentials, channelOptions);
+    const { addresses, credentials, channelOptions } = this.#options;
+    this.#clients = addresses.map((address) => new WorkerService(address, credentials, channelOptions));
     const started = new Promise<void>((resolve, reject) => {
       this.#starting = { resolve, reject };
     });
@@ -170,7 +174,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     for (const span of this.#settleSpans.values())
       WorkerTracer.abandoned(span, 'settle unacknowledged when the worker stopped');
     this.#settleSpans.clear();
-    this.#client?.close();
+    this.#closeClients();
     this.#setState('STOPPED');
   }
 
@@ -180,7 +184,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // After a reconnect, handlers from the old stream still hold slots: grant only the rest.
     const credit = this.#state === 'RUNNING' ? this.#options.concurrency - this.#running.size : 0;
     if (credit > 0) first.credit = credit;
-    const session = new ClaimSession(this.#client!.Claim(), first, leaseDurationMs);
+    const session = new ClaimSession(this.#clients[this.#target]!.Claim(), first, leaseDurationMs);
     this.#session = session;
     session.on('opened', () => this.#onOpened(session));
     session.on('response', (message) => this.#onResponse(session, message));
@@ -354,7 +358,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.#starting && !this.#everOpened && !retryable) {
       this.#starting.reject(error ?? new Error(`codeq worker: Claim refused: ${status.details}`));
       this.#starting = undefined;
-      this.#client?.close();
+      this.#closeClients();
       this.#setState('STOPPED');
       return;
     }
@@ -368,14 +372,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   #scheduleReconnect(status: grpc.StatusObject): void {
+    // Whatever ended the stream (a crash, a drain, a refusal) may still hold for this
+    // server; the next one is the better bet. The backoff still grows across servers, so a
+    // worker whose every server is down does not spin through the list.
+    this.#target = (this.#target + 1) % this.#clients.length;
     const delayMs = this.#backoff.next();
     const event: ReconnectEvent = {
       attempt: this.#backoff.attempt,
       delayMs,
       code: status.code,
       details: status.details,
+      address: this.#options.addresses[this.#target]!,
     };
-    // A few failures in a row are a deploy or a blip; more mean nobody is serving this address.
+    // A few failures in a row are a deploy or a blip; more mean nobody is serving any address.
     const persistent =
       event.attempt >= WARN_AFTER_ATTEMPTS && event.attempt % 30 === WARN_AFTER_ATTEMPTS % 30;
     if (persistent)
@@ -446,6 +455,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       void session.end(this.#options.settleTimeoutMs);
     }
     this.#waiters.changed();
+  }
+
+  #closeClients(): void {
+    for (const client of this.#clients) client.close();
   }
 
   #reportError(err: Error): void {

@@ -120,9 +120,12 @@ export const SERVER_SETTINGS = {
     flag: 'max-stream-credit',
     env: 'CODEQ_MAX_STREAM_CREDIT',
     kind: 'int',
-    default: 100_000,
+    // A stream's unused credit is how many leases the server may push into a socket the
+    // worker might not be reading: 1,000 bounds that, and is still more than a worker's
+    // concurrency needs.
+    default: 1_000,
     min: 1,
-    help: 'Most unused credit one stream may hold; a grant beyond it ends the stream with INVALID_ARGUMENT',
+    help: 'Most unused credit one stream may hold; a grant beyond it ends the stream with INVALID_ARGUMENT. Raise it for workers with a concurrency above 1,000',
   },
   sweepIntervalMs: {
     flag: 'sweep-interval',

@@ -23,6 +23,13 @@ export interface ClaimResult {
   dead?: number;
 }
 
+/** A lease of a stream that ended: the task, its token, and the deadline the stream last knew. */
+export interface AbandonedLease {
+  taskId: string;
+  token: number;
+  deadline?: number;
+}
+
 /** What `settleAndClaim` returns: one result per op, in order, and the claim's. */
 export interface SettleAndClaimResult {
   results: SettleResult[];
@@ -113,13 +120,11 @@ export interface LeaseStore {
 
   /**
    * A stream ended holding these leases: each one still held runs out at
-   * min(its deadline, now + graceMs) unless settled meanwhile; its attempt counts.
+   * min(its deadline, now + graceMs) unless settled meanwhile; its attempt counts. A
+   * lease whose deadline is now later than the `deadline` the stream knew was extended
+   * on another stream since (its worker came back) and is left alone.
    */
-  abandon(
-    queue: string,
-    leases: readonly { taskId: string; token: number }[],
-    graceMs: number,
-  ): Promise<void>;
+  abandon(queue: string, leases: readonly AbandonedLease[], graceMs: number): Promise<void>;
 
   /** Counts `queue`'s tasks by state; read-only. An unknown queue has all zeros. */
   stats(queue: string): Promise<QueueStats>;

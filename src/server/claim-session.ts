@@ -12,6 +12,7 @@ import { CodeqError, InvalidArgumentError, TooLargeError } from '../domain/error
 import { parseLeaseId } from '../domain/lease-id.js';
 import type { Lease, LeaseRef, SettleOp, SettleResult } from '../domain/task.js';
 import type { Consumer } from '../dispatcher/dispatcher.js';
+import type { AbandonedLease } from '../lease-store/lease-store.js';
 import type { DeliveryTrace, DispatchTrace } from '../telemetry/claim-path-tracer.js';
 import { grpcCode } from './grpc-status.js';
 import { leaseMessage } from './messages.js';
@@ -19,6 +20,9 @@ import { extensionMs, MAX_ERROR_CHARS, retryDelayMs, toOpenParams } from './vali
 import type { ServerContext } from './server-context.js';
 
 type ClaimCall = ServerDuplexStream<ClaimRequest__Output, ClaimResponse>;
+
+/** A lease this stream holds: where it is, and the deadline the stream last knew. */
+type HeldLease = LeaseRef & { deadline: number };
 
 const MESSAGE_BUDGET = 2 * 1024 * 1024;
 
@@ -44,7 +48,7 @@ export class ClaimSession implements Consumer {
   /** False from a write the transport could not take at once until its 'drain'. */
   private writable = true;
   /** Leases sent on this stream and not settled here, by lease id. */
-  private readonly outstanding = new Map<string, LeaseRef>();
+  private readonly outstanding = new Map<string, HeldLease>();
   /** Settles received and not yet answered. */
   private settling = 0;
   private outcomes: Outcome[] = [];
@@ -107,7 +111,12 @@ export class ClaimSession implements Consumer {
       const lease = leases[i]!;
       const message = leaseMessage(lease);
       const leaseId = message.leaseId!;
-      this.outstanding.set(leaseId, { queue: lease.task.queue, taskId: lease.task.id, token: lease.token });
+      this.outstanding.set(leaseId, {
+        queue: lease.task.queue,
+        taskId: lease.task.id,
+        token: lease.token,
+        deadline: lease.deadline,
+      });
       // The worker's spans continue the trace of this delivery's queue_wait span.
       const headers = delivery?.lease(lease.task, leaseId, lease.deadline - this.leaseMs);
       if (headers) message.task!.headers = headers;
@@ -238,7 +247,7 @@ export class ClaimSession implements Consumer {
     }
     this.settling++;
     this.ctx.settler.settle(ref.queue, op).then(
-      (result) => this.settled(id, kind, result),
+      (result) => this.settled(id, kind, result, undefined, undefined, ref),
       (err: unknown) => {
         const e = err instanceof CodeqError ? err : undefined;
         if (!e) this.ctx.logger.error('settle failed', { error: err });
@@ -259,10 +268,15 @@ export class ClaimSession implements Consumer {
     result?: SettleResult,
     code?: status,
     message?: string,
+    ref?: LeaseRef,
   ): void {
     this.settling--;
     if (result?.status === 'ok') {
       if (kind !== 'EXTEND') this.outstanding.delete(leaseId);
+      // An extend here makes this stream the lease's holder, with the deadline it now
+      // knows: a worker that came back on this stream keeps it if its old stream ends.
+      else if (ref && result.deadline !== undefined)
+        this.outstanding.set(leaseId, { ...ref, deadline: result.deadline });
       this.answer({
         leaseId,
         kind,
@@ -352,11 +366,11 @@ export class ClaimSession implements Consumer {
   /** Leases still out on an ended stream wait out the reconnect grace, then go back to their queue. */
   private abandonOutstanding(): void {
     if (this.outstanding.size === 0) return;
-    const byQueue = new Map<string, { taskId: string; token: number }[]>();
+    const byQueue = new Map<string, AbandonedLease[]>();
     for (const ref of this.outstanding.values()) {
       let list = byQueue.get(ref.queue);
       if (!list) byQueue.set(ref.queue, (list = []));
-      list.push({ taskId: ref.taskId, token: ref.token });
+      list.push({ taskId: ref.taskId, token: ref.token, deadline: ref.deadline });
     }
     this.outstanding.clear();
     for (const [queue, leases] of byQueue) {

@@ -8,8 +8,12 @@ import { join } from 'node:path';
 export interface TestRedis {
   url: string;
   port: number;
+  /** Where the server keeps its files (AOF, RDB); a restart on the same `dir` reads them back. */
+  dir: string;
   /** Stops the server and deletes its directory. */
   stop(): Promise<void>;
+  /** Kills the server with SIGKILL, as a crash would, and keeps its directory for a restart. */
+  kill(): Promise<void>;
 }
 
 const INSTALL_HINT =
@@ -57,11 +61,15 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 
 /**
  * Starts a private redis-server on a free port, or on `port` (to restart a server a test
- * stopped); nothing is persisted outside its temporary directory.
+ * stopped); nothing is persisted outside its temporary directory, or `dir` (to restart a
+ * server a test killed on the data it left).
  */
-export async function startRedisServer(extraArgs: string[] = [], port?: number): Promise<TestRedis> {
+export async function startRedisServer(
+  extraArgs: string[] = [],
+  port?: number,
+  dir: string = mkdtempSync(join(tmpdir(), 'codeq-redis-')),
+): Promise<TestRedis> {
   requireRedisServer();
-  const dir = mkdtempSync(join(tmpdir(), 'codeq-redis-'));
   port ??= await freePort();
   const child = spawn(
     'redis-server',
@@ -89,15 +97,19 @@ export async function startRedisServer(extraArgs: string[] = [], port?: number):
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+  const exited = new Promise((r) => child.once('exit', r));
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    dir,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      // A killed server has a signalCode and no exitCode: it must not be waited for twice.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
       rmSync(dir, { recursive: true, force: true });
     },
   };

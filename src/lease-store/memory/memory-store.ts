@@ -2,6 +2,7 @@ import { InvalidArgumentError, UnavailableError } from '../../domain/errors.js';
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
 import { newTaskId } from '../../domain/task-id.js';
 import type {
+  AbandonedLease,
   ClaimResult,
   EnqueueAndClaimResult,
   LeaseStore,
@@ -144,11 +145,7 @@ export class MemoryStore implements LeaseStore {
     });
   }
 
-  abandon(
-    queue: string,
-    leases: readonly { taskId: string; token: number }[],
-    graceMs: number,
-  ): Promise<void> {
+  abandon(queue: string, leases: readonly AbandonedLease[], graceMs: number): Promise<void> {
     return this.#run((now, signals) => {
       const q = this.#queues.get(queue);
       if (q === undefined) return;
@@ -156,6 +153,8 @@ export class MemoryStore implements LeaseStore {
       for (const ref of leases) {
         const task = q.tasks.get(ref.taskId);
         if (task === undefined || !isHeld(task, ref.token, now)) continue;
+        // Extended since on another stream: its worker came back.
+        if (ref.deadline !== undefined && task.deadline > ref.deadline) continue;
         const deadline = Math.min(task.deadline, now + graceMs);
         if (deadline < task.deadline) {
           q.lease(task, deadline);

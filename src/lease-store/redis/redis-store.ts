@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
 import { newTaskId } from '../../domain/task-id.js';
 import type {
+  AbandonedLease,
   ClaimResult,
   EnqueueAndClaimResult,
   LeaseStore,
@@ -369,15 +370,11 @@ export class RedisStore implements LeaseStore {
     });
   }
 
-  async abandon(
-    queue: string,
-    leases: readonly { taskId: string; token: number }[],
-    graceMs: number,
-  ): Promise<void> {
+  async abandon(queue: string, leases: readonly AbandonedLease[], graceMs: number): Promise<void> {
     if (leases.length === 0) return;
     const k = this.keys.queue(queue);
     const args: ScriptArg[] = [k.taskPrefix, this.nowArg(), graceMs];
-    for (const lease of leases) args.push(lease.taskId, lease.token);
+    for (const lease of leases) args.push(lease.taskId, lease.token, lease.deadline ?? '');
     const changed = await this.run(() => this.scripts.abandon([k.leased], args));
     if (Number(changed) > 0) this.emitDue(queue, graceMs);
   }

@@ -20,6 +20,27 @@ export function lifecycleCases(setup: MakeHarness): void {
       });
     });
 
+    it('leaves alone a lease extended past the deadline the stream knew (its worker came back)', async () => {
+      const h = await setup();
+      const id = await h.add();
+      const lease = await h.claimOne(30_000);
+      h.clock.advance(1000);
+      const [extended] = await h.store.settle(h.queue, [
+        { kind: 'extend', taskId: id, token: lease.token, extensionMs: 30_000 },
+      ]);
+      expect(extended).toEqual({ status: 'ok', deadline: h.clock.now() + 30_000 });
+      await h.store.abandon(h.queue, [{ taskId: id, token: lease.token, deadline: lease.deadline }], 5000);
+      h.clock.advance(5000);
+      expect(await h.claim(1)).toEqual([]);
+      // The stream that extended it knows the new deadline: its own end shortens the lease.
+      await h.store.abandon(
+        h.queue,
+        [{ taskId: id, token: lease.token, deadline: h.clock.now() + 25_000 }],
+        5000,
+      );
+      expect(await h.reap()).toBe(5000);
+    });
+
     it('still accepts a settle within the grace', async () => {
       const h = await setup();
       const id = await h.add();

@@ -1,12 +1,14 @@
 --[[
   abandon: a stream ended holding these leases. Each one still held runs out at
-  min(its deadline, now + grace); its attempt stays counted.
+  min(its deadline, now + grace); its attempt stays counted. A lease whose deadline is
+  past the one the stream knew was extended since on another stream (its worker came
+  back): it is left alone.
 
   KEYS[1] leased ZSET
   ARGV[1] task hash prefix
   ARGV[2] now (ms) or '' for Redis TIME
   ARGV[3] grace (ms)
-  ARGV[4..] pairs of taskId, token
+  ARGV[4..] triples of taskId, token, deadline the stream knew ('' = unknown)
 
   Returns the number of leases whose deadline moved earlier.
 ]]
@@ -17,13 +19,14 @@ local leased, taskPrefix = KEYS[1], ARGV[1]
 local now = resolveNow(ARGV[2])
 local graceDeadline = now + tonumber(ARGV[3])
 local changed = 0
-for i = 4, #ARGV - 1, 2 do
-  local id, token = ARGV[i], tonumber(ARGV[i + 1])
+for i = 4, #ARGV - 2, 3 do
+  local id, token, known = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
   local v = redis.call('HMGET', taskPrefix .. id, 's', 't', 'o')
   if v[1] == 'L' and tonumber(v[2]) == token then
     local member = setMember(tonumber(v[3]), id)
     local deadline = redis.call('ZSCORE', leased, member)
-    if deadline and tonumber(deadline) > now and graceDeadline < tonumber(deadline) then
+    local extendedElsewhere = known ~= nil and deadline and tonumber(deadline) > known
+    if deadline and not extendedElsewhere and tonumber(deadline) > now and graceDeadline < tonumber(deadline) then
       redis.call('ZADD', leased, graceDeadline, member)
       changed = changed + 1
     end
