@@ -1,3 +1,4 @@
+import { SECURITY_SETTINGS } from './security-settings.js';
 import type { Setting } from './settings.js';
 
 const SECOND = 1_000;
@@ -140,4 +141,5 @@ export const SERVER_SETTINGS = {
     default: 'info',
     help: 'One of error, warn, info, debug',
   },
+  ...SECURITY_SETTINGS,
 } satisfies Record<string, Setting>;
