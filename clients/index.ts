@@ -38,3 +38,5 @@ export type {
   TaskOptions,
 } from './producer.js';
 export type { Bytes } from './bytes.js';
+export { tlsCredentials, withBearerToken } from './credentials.js';
+export type { TlsFiles } from './credentials.js';

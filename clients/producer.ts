@@ -13,6 +13,7 @@ import { msToDuration } from '../src/api/time.js';
 import type { TaskState } from '../src/domain/task.js';
 import { headersOf } from '../src/telemetry/trace-context.js';
 import { toBytes, type Bytes } from './bytes.js';
+import { withBearerToken } from './credentials.js';
 import { taskFields, type TaskFields } from './task-fields.js';
 
 /** Options of {@link Producer}. */
@@ -23,6 +24,8 @@ export interface ProducerOptions {
   credentials?: grpc.ChannelCredentials;
   /** Extra grpc-js channel options. Default: none. */
   channelOptions?: grpc.ChannelOptions;
+  /** Bearer token (static token or JWT) sent on every call. Default: none. */
+  token?: string;
 }
 
 /** Per-call options. */
@@ -96,10 +99,11 @@ export class Producer {
   constructor(options: ProducerOptions) {
     const { TaskService, WorkerService } = codeqProto().codeq.v1;
     const credentials = options.credentials ?? grpc.credentials.createInsecure();
-    this.#tasks = new TaskService(options.address, credentials, options.channelOptions ?? {});
+    const channelOptions = withBearerToken(options.channelOptions ?? {}, options.token);
+    this.#tasks = new TaskService(options.address, credentials, channelOptions);
     // Shares the first client's channel: one connection for both services.
     this.#workers = new WorkerService(options.address, credentials, {
-      ...options.channelOptions,
+      ...channelOptions,
       channelOverride: this.#tasks.getChannel(),
     });
   }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { trace, type TracerProvider } from '@opentelemetry/api';
+import { withBearerToken } from './credentials.js';
 import type { TaskHandler } from './worker-task.js';
 
 /** Where the worker reports what it cannot report through an exception or an event. */
@@ -15,10 +16,12 @@ export interface WorkerLogger {
 export interface WorkerOptions {
   /** `host:port` of a codeQ server (or a load balancer in front of several replicas). */
   address: string;
-  /** Channel credentials. Default: insecure (plaintext). */
+  /** Channel credentials. Default: insecure (plaintext); `tlsCredentials()` builds TLS ones. */
   credentials?: grpc.ChannelCredentials;
   /** Extra grpc-js channel options, e.g. keepalive settings the server permits. Default: none. */
   channelOptions?: grpc.ChannelOptions;
+  /** Bearer token (static token or JWT) sent on every call. Default: none. */
+  token?: string;
   /** Queues to take tasks from, at least one. */
   queues: string[];
   /** The handler: runs once per leased task. */
@@ -88,7 +91,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   const resolved: ResolvedWorkerOptions = {
     address: options.address,
     credentials: options.credentials ?? grpc.credentials.createInsecure(),
-    channelOptions: options.channelOptions ?? {},
+    channelOptions: withBearerToken(options.channelOptions ?? {}, options.token),
     queues: [...options.queues],
     handler: options.handler,
     concurrency: options.concurrency ?? 1,

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { serverConfig } from '../config/server-config.js';
 import { SERVER_SETTINGS } from '../config/server-settings.js';
 import { resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
+import { ServerSecurity } from '../server/auth/server-security.js';
 import { CodeqServer } from '../server/codeq-server.js';
 import { openStore } from '../server/open-store.js';
 import { createLogger, isLogLevel } from '../telemetry/logger.js';
@@ -11,6 +12,10 @@ export const SERVE_HELP = `Usage: codeq serve [options]
 
 Runs a codeQ server. Without --redis it keeps tasks in memory (nothing survives a
 restart); with --redis any number of servers share one Redis or Redis Cluster.
+
+Without --auth-token-file, --auth-jwks-url, --auth-jwks-file or --tls-client-ca anyone
+who reaches the port may use every queue, so the server then listens on loopback only
+unless --insecure-allow-remote. SIGHUP re-reads the token, JWKS and certificate files.
 
 Options:
 ${settingsHelp(SERVER_SETTINGS)}
@@ -44,6 +49,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     );
   }
   const logger = createLogger(config.logLevel);
+  // Built before anything starts, so a bad token or certificate file stops the start.
+  const security = new ServerSecurity(config, logger);
   const telemetry = await startTelemetry({
     serviceName: 'codeq',
     metricsListen: config.metricsListen,
@@ -55,6 +62,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     logger,
     tracerProvider: telemetry.tracerProvider,
     meterProvider: telemetry.meterProvider,
+    security,
   });
   await server.start();
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
@@ -65,6 +73,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'codeq: warning: the memory store keeps nothing across restarts; pass --redis URL to keep tasks',
     );
   }
+  console.log(`codeq: ${securitySummary(config)}`);
+  const onHangup = (): void => {
+    if (security.reload()) console.log('codeq: SIGHUP: reloaded token, JWKS and certificate files');
+  };
+  process.on('SIGHUP', onHangup);
   await new Promise<void>((resolve) => {
     let draining = false;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -81,9 +94,28 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  process.off('SIGHUP', onHangup);
   await telemetry
     .shutdown()
     .catch((err: unknown) => logger.warn('telemetry shutdown failed', { error: err }));
   console.log('codeq: stopped');
   return 0;
+}
+
+/** One line on how callers are checked, for the start-up banner (names files, never their content). */
+function securitySummary(config: ReturnType<typeof serverConfig>): string {
+  const transport = config.tlsCert
+    ? config.tlsClientCa
+      ? `mutual TLS (client certificates signed by ${config.tlsClientCa})`
+      : 'TLS'
+    : 'plaintext';
+  const bearer = [
+    config.authTokenFile && `static tokens from ${config.authTokenFile}`,
+    (config.authJwksUrl ?? config.authJwksFile) &&
+      `JWTs signed by ${config.authJwksUrl ?? config.authJwksFile}`,
+  ].filter(Boolean);
+  if (bearer.length > 0) return `${transport}; bearer credentials: ${bearer.join(', ')}`;
+  return config.tlsClientCa
+    ? `${transport}; no bearer credentials: every client with a certificate may use every queue`
+    : `${transport}; no authentication: every caller may use every queue`;
 }

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { Worker } from '../../clients/index.js';
 import { parseDurationMs } from '../config/duration.js';
-import { resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
+import { settingsHelp, settingsParseArgs } from '../config/settings.js';
 import { startTelemetry } from '../telemetry/telemetry.js';
-import { CLIENT_SETTINGS } from './client-settings.js';
+import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
 import { EXIT_PERMANENT, execHandler } from './exec-handler.js';
 
 export const WORK_HELP = `Usage: codeq work QUEUE[,QUEUE...] --exec COMMAND [options]
@@ -57,12 +57,12 @@ export async function workCommand(argv: string[]): Promise<number> {
       `--concurrency: expected a whole number of at least 1, got ${JSON.stringify(values.concurrency)}`,
     );
   }
-  const { server } = resolveSettings(CLIENT_SETTINGS, values, process.env);
+  const connection = clientConnection(values, process.env);
   const run = execHandler(values.exec);
   const telemetry = await startTelemetry({ serviceName: 'codeq-worker', traceFile: values['trace-file'] });
   const worker = new Worker({
     ...(telemetry.tracerProvider && { tracerProvider: telemetry.tracerProvider }),
-    address: server,
+    ...connection,
     queues,
     concurrency,
     ...(values['lease-duration'] && {
@@ -86,7 +86,9 @@ export async function workCommand(argv: string[]): Promise<number> {
     },
   });
   await worker.start();
-  console.error(`codeq work: taking tasks of ${queues.join(', ')} from ${server}, ${concurrency} at a time`);
+  console.error(
+    `codeq work: taking tasks of ${queues.join(', ')} from ${connection.address}, ${concurrency} at a time`,
+  );
   await new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
