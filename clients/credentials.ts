@@ -16,7 +16,7 @@ function read(path: string | undefined, option: string): Buffer | null {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new TypeError(`${option}: cannot read ${path}: ${(err as Error).message}`);
+    throw new TypeError(`${option}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -24,7 +24,7 @@ export class Authenticator {
   private readonly jwt: JwtVerifier | undefined;
 
   constructor(private readonly options: AuthenticatorOptions) {
-    this.tokens = options.tokenFile ? loadTokenFile(options.tokenFile) : new Map();
+    this.tokens = options.tokenFile ? loadTokenFile(options.tokenFile) : new Map<string, Principal>();
     const jwt = options.jwt;
     this.jwt = jwt && (jwt.jwksUrl || jwt.jwksFile) ? new JwtVerifier(jwt) : undefined;
   }

@@ -106,7 +106,7 @@ export class JwtVerifier {
     try {
       jwks = JSON.parse(readFileSync(path, 'utf8')) as JSONWebKeySet;
     } catch (err) {
-      throw new Error(`--auth-jwks-file: cannot read ${path}: ${(err as Error).message}`);
+      throw new Error(`--auth-jwks-file: cannot read ${path}: ${(err as Error).message}`, { cause: err });
     }
     if (!Array.isArray(jwks.keys))
       throw new Error(`--auth-jwks-file: ${path}: keys: expected a list of JWKs`);

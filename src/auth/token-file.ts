@@ -65,7 +65,7 @@ export function parseTokenFile(text: string, source: string): Map<string, Princi
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${source}: not valid JSON: ${(err as Error).message}`);
+    throw new Error(`${source}: not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   if (!isObject(doc) || !Array.isArray(doc.tokens))
     throw new Error(`${source}: tokens: expected a list of tokens`);

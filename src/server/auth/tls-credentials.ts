@@ -16,7 +16,7 @@ function read(path: string, flag: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new Error(`${flag}: cannot read ${path}: ${(err as Error).message}`);
+    throw new Error(`${flag}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -52,6 +52,7 @@ export class ReloadableCertificates implements experimental.CertificateProvider 
     } catch (err) {
       throw new Error(
         `--tls-cert, --tls-key${caCertificate ? ', --tls-client-ca' : ''}: do not load together: ${(err as Error).message}`,
+        { cause: err },
       );
     }
     this.identity = { certificate, privateKey };
