@@ -61,9 +61,13 @@ export class ReloadableCertificates implements experimental.CertificateProvider 
     for (const listener of this.identityListeners) listener(this.identity);
   }
 
+  // grpc-js subscribes before it registers the server that waits for the update, so
+  // the current files are handed over on the next microtask, not during the subscription.
   addCaCertificateListener(listener: CaListener): void {
     this.caListeners.add(listener);
-    listener(this.ca);
+    queueMicrotask(() => {
+      if (this.caListeners.has(listener)) listener(this.ca);
+    });
   }
 
   removeCaCertificateListener(listener: CaListener): void {
@@ -72,7 +76,9 @@ export class ReloadableCertificates implements experimental.CertificateProvider 
 
   addIdentityCertificateListener(listener: IdentityListener): void {
     this.identityListeners.add(listener);
-    listener(this.identity);
+    queueMicrotask(() => {
+      if (this.identityListeners.has(listener)) listener(this.identity);
+    });
   }
 
   removeIdentityCertificateListener(listener: IdentityListener): void {
