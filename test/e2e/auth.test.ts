@@ -178,6 +178,14 @@ describe('static tokens', () => {
     expect((await stream.ended()).code).toBe(status.PERMISSION_DENIED);
   });
 
+  it('closes an authenticated Claim stream that ends before its first message', async () => {
+    const clients = tokenClients(server.address, WORKER.token);
+    closers.push(() => clients.close());
+    const stream = new RawStream(clients.workers);
+    stream.stream.end();
+    expect((await stream.ended()).code).toBe(status.OK);
+  });
+
   it('needs claim on the lease queue for a unary Complete', async () => {
     const q = queue();
     await producer(PRODUCER.token).enqueue(q, 'x');

@@ -39,9 +39,15 @@ export function gateClaim(ctx: ServerContext, call: ClaimCall, start: () => void
   };
   ctx.access.authenticate(call).then(() => {
     if (gone) return;
-    call.once('data', (first: ClaimRequest__Output) => {
+    // A worker that half-closes before its first message gets its stream closed, not held.
+    const onEnd = (): void => {
+      call.off('data', onFirst);
+      if (!gone) call.end();
+    };
+    const onFirst = (first: ClaimRequest__Output): void => {
       // Nothing more is read until the session takes over.
       call.pause();
+      call.off('end', onEnd);
       call.off('cancelled', onGone);
       call.off('close', onGone);
       if (gone) return;
@@ -59,6 +65,8 @@ export function gateClaim(ctx: ServerContext, call: ClaimCall, start: () => void
       call.unshift(first);
       start();
       call.resume();
-    });
+    };
+    call.once('data', onFirst);
+    call.once('end', onEnd);
   }, refuse);
 }
