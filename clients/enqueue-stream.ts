@@ -4,6 +4,7 @@ import type { EnqueueResponse__Output } from '../src/api/generated/codeq/v1/Enqu
 import type { EnqueueStreamRequest } from '../src/api/generated/codeq/v1/EnqueueStreamRequest.js';
 import type { EnqueueStreamResponse__Output } from '../src/api/generated/codeq/v1/EnqueueStreamResponse.js';
 import type { TaskServiceClient } from '../src/api/generated/codeq/v1/TaskService.js';
+import { durationToMs } from '../src/api/time.js';
 
 type StreamCall = grpc.ClientDuplexStream<EnqueueStreamRequest, EnqueueStreamResponse__Output>;
 
@@ -19,13 +20,14 @@ interface Waiter {
   settled: boolean;
 }
 
-/** A grpc-js style error for a status the stream reported for one request. */
-export function serviceError(code: grpc.status, details: string): grpc.ServiceError {
-  return Object.assign(new Error(`${code} ${grpc.status[code]}: ${details}`), {
-    code,
-    details,
-    metadata: new grpc.Metadata(),
-  });
+/**
+ * A grpc-js style error for a status the stream reported for one request; a retry hint
+ * becomes the `retry-after-ms` metadata entry, as a unary call's trailer carries it.
+ */
+export function serviceError(code: grpc.status, details: string, retryAfterMs?: number): grpc.ServiceError {
+  const metadata = new grpc.Metadata();
+  if (retryAfterMs !== undefined) metadata.set('retry-after-ms', String(retryAfterMs));
+  return Object.assign(new Error(`${code} ${grpc.status[code]}: ${details}`), { code, details, metadata });
 }
 
 /**
@@ -101,8 +103,10 @@ export class EnqueueStreamClient {
     if (!waiter || waiter.settled) return;
     clearTimeout(waiter.timer);
     const code: grpc.status = response.code ?? grpc.status.OK;
-    if (code !== grpc.status.OK) waiter.reject(serviceError(code, response.message ?? ''));
-    else waiter.resolve(response.results[0] ?? {});
+    if (code !== grpc.status.OK) {
+      const retryAfter = response.retryAfter ? durationToMs(response.retryAfter) : undefined;
+      waiter.reject(serviceError(code, response.message ?? '', retryAfter));
+    } else waiter.resolve(response.results[0] ?? {});
   }
 
   /** The stream ended: reject (or, when the method is missing, resend) what it still owed. */

@@ -39,3 +39,5 @@ export type {
 } from './producer.js';
 export type { Bytes } from './bytes.js';
 export type { KeepaliveOptions } from './keepalive.js';
+export { tlsCredentials, withBearerToken } from './credentials.js';
+export type { TlsFiles } from './credentials.js';

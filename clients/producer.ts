@@ -15,6 +15,7 @@ import { headersOf } from '../src/telemetry/trace-context.js';
 import { toBytes, type Bytes } from './bytes.js';
 import { EnqueueStreamClient } from './enqueue-stream.js';
 import { resolveKeepalive, withKeepalive, type KeepaliveOptions } from './keepalive.js';
+import { withBearerToken } from './credentials.js';
 import { taskFields, type TaskFields } from './task-fields.js';
 
 /** Options of {@link Producer}. Keepalive is on by default ({@link KeepaliveOptions}). */
@@ -31,6 +32,8 @@ export interface ProducerOptions extends KeepaliveOptions {
    * that method is detected and served with unary calls. `unary`: one Enqueue call each.
    */
   transport?: 'stream' | 'unary';
+  /** Bearer token (static token or JWT) sent on every call. Default: none. */
+  token?: string;
 }
 
 /** Per-call options. */
@@ -105,7 +108,10 @@ export class Producer {
   constructor(options: ProducerOptions) {
     const { TaskService, WorkerService } = codeqProto().codeq.v1;
     const credentials = options.credentials ?? grpc.credentials.createInsecure();
-    const channelOptions = withKeepalive(resolveKeepalive(options), options.channelOptions);
+    const channelOptions = withBearerToken(
+      withKeepalive(resolveKeepalive(options), options.channelOptions),
+      options.token,
+    );
     this.#tasks = new TaskService(options.address, credentials, channelOptions);
     // Shares the first client's channel: one connection for both services.
     this.#workers = new WorkerService(options.address, credentials, {

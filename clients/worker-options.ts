@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { trace, type TracerProvider } from '@opentelemetry/api';
 import { resolveKeepalive, withKeepalive, type KeepaliveOptions } from './keepalive.js';
+import { withBearerToken } from './credentials.js';
 import type { TaskHandler } from './worker-task.js';
 
 /** Where the worker reports what it cannot report through an exception or an event. */
@@ -30,13 +31,15 @@ export interface WorkerOptions extends KeepaliveOptions {
    * server: those held across the move are settled on the next one.
    */
   addresses?: string[];
-  /** Channel credentials. Default: insecure (plaintext). */
+  /** Channel credentials. Default: insecure (plaintext); `tlsCredentials()` builds TLS ones. */
   credentials?: grpc.ChannelCredentials;
   /**
    * Extra grpc-js channel options, applied to the channel of every address; a key set here
    * wins over the one the worker derives from its own options. Default: none.
    */
   channelOptions?: grpc.ChannelOptions;
+  /** Bearer token (static token or JWT) sent on every call. Default: none. */
+  token?: string;
   /** Queues to take tasks from, at least one. */
   queues: string[];
   /** The handler: runs once per leased task. */
@@ -125,7 +128,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   const resolved: ResolvedWorkerOptions = {
     addresses,
     credentials: options.credentials ?? grpc.credentials.createInsecure(),
-    channelOptions: withKeepalive(keepalive, options.channelOptions),
+    channelOptions: withBearerToken(withKeepalive(keepalive, options.channelOptions), options.token),
     ...keepalive,
     queues: [...options.queues],
     handler: options.handler,

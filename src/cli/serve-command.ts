@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { serverConfig } from '../config/server-config.js';
 import { SERVER_SETTINGS } from '../config/server-settings.js';
 import { resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
+import { ServerSecurity } from '../server/auth/server-security.js';
 import { CodeqServer } from '../server/codeq-server.js';
 import { openStore } from '../server/open-store.js';
 import { createLogger, isLogFormat, isLogLevel } from '../telemetry/logger.js';
@@ -14,6 +15,9 @@ Runs a codeQ server. Without --redis it keeps tasks in memory (nothing survives 
 restart); with --redis any number of servers share one Redis or Redis Cluster.
 
 Logs go to standard output, one line per event, each with a timestamp.
+Without --auth-token-file, --auth-jwks-url, --auth-jwks-file or --tls-client-ca anyone
+who reaches the port may use every queue, so the server then listens on loopback only
+unless --insecure-allow-remote. SIGHUP re-reads the token, JWKS and certificate files.
 
 Options:
 ${settingsHelp(SERVER_SETTINGS)}
@@ -52,6 +56,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   // A server's log is its output: every line, the server's own and its status lines, on
   // stdout with a timestamp, where container runtimes and log collectors read it.
   const logger = createLogger(config.logLevel, (line) => process.stdout.write(line), config.logFormat);
+  // Built before anything starts, so a bad token or certificate file stops the start.
+  const security = new ServerSecurity(config, logger);
   const telemetry = await startTelemetry({
     serviceName: 'codeq',
     metricsListen: config.metricsListen,
@@ -63,6 +69,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     logger,
     tracerProvider: telemetry.tracerProvider,
     meterProvider: telemetry.meterProvider,
+    security,
   });
   await server.start();
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
@@ -73,6 +80,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (!config.redisUrl) {
     logger.warn('the memory store keeps nothing across restarts; pass --redis URL to keep tasks');
   }
+  logger.info(securitySummary(config));
+  const onHangup = (): void => {
+    if (security.reload()) logger.info('SIGHUP: reloaded token, JWKS and certificate files');
+  };
+  process.on('SIGHUP', onHangup);
   await new Promise<void>((resolve) => {
     let draining = false;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -87,9 +99,28 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  process.off('SIGHUP', onHangup);
   await telemetry
     .shutdown()
     .catch((err: unknown) => logger.warn('telemetry shutdown failed', { error: err }));
   logger.info('stopped');
   return 0;
+}
+
+/** One line on how callers are checked, for the start-up banner (names files, never their content). */
+function securitySummary(config: ReturnType<typeof serverConfig>): string {
+  const transport = config.tlsCert
+    ? config.tlsClientCa
+      ? `mutual TLS (client certificates signed by ${config.tlsClientCa})`
+      : 'TLS'
+    : 'plaintext';
+  const bearer = [
+    config.authTokenFile && `static tokens from ${config.authTokenFile}`,
+    (config.authJwksUrl ?? config.authJwksFile) &&
+      `JWTs signed by ${config.authJwksUrl ?? config.authJwksFile}`,
+  ].filter(Boolean);
+  if (bearer.length > 0) return `${transport}; bearer credentials: ${bearer.join(', ')}`;
+  return config.tlsClientCa
+    ? `${transport}; no bearer credentials: every client with a certificate may use every queue`
+    : `${transport}; no authentication: every caller may use every queue`;
 }

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Producer, type TaskInfo } from '../../clients/index.js';
 import { parseDurationMs } from '../config/duration.js';
-import { resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
-import { CLIENT_SETTINGS } from './client-settings.js';
+import { settingsHelp, settingsParseArgs } from '../config/settings.js';
+import { CLIENT_SETTINGS, clientConnection, type ClientConnection } from './client-settings.js';
 import { idsAsPositionals } from './positional-args.js';
 
 export const ENQUEUE_HELP = `Usage: codeq enqueue QUEUE [options]
@@ -107,8 +107,7 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
     headers,
   };
   const count = positiveInt(values.count, 'count', 1);
-  const { server } = resolveSettings(CLIENT_SETTINGS, values, process.env);
-  const producer = new Producer({ address: server });
+  const producer = new Producer(clientConnection(values, process.env));
   try {
     if (count === 1) {
       const { taskId, duplicate } = await producer.enqueue(queue, payload, options);
@@ -151,7 +150,7 @@ function taskJson(task: TaskInfo): Record<string, unknown> {
 function twoPositionals(
   argv: string[],
   help: string,
-): { queue: string; taskId: string; server: string } | undefined {
+): { queue: string; taskId: string; connection: ClientConnection } | undefined {
   const options = { ...settingsParseArgs(CLIENT_SETTINGS), help: { type: 'boolean', short: 'h' } } as const;
   const { values, positionals } = parseArgs({
     args: idsAsPositionals(argv, options),
@@ -163,15 +162,18 @@ function twoPositionals(
     return undefined;
   }
   if (positionals.length !== 2) throw new Error(`expected QUEUE and TASK_ID\n\n${help}`);
-  const { server } = resolveSettings(CLIENT_SETTINGS, values, process.env);
-  return { queue: positionals[0]!, taskId: positionals[1]!, server };
+  return {
+    queue: positionals[0]!,
+    taskId: positionals[1]!,
+    connection: clientConnection(values, process.env),
+  };
 }
 
 /** `codeq get QUEUE TASK_ID`. */
 export async function getCommand(argv: string[]): Promise<number> {
   const args = twoPositionals(argv, GET_HELP);
   if (!args) return 0;
-  const producer = new Producer({ address: args.server });
+  const producer = new Producer(args.connection);
   try {
     console.log(JSON.stringify(taskJson(await producer.getTask(args.queue, args.taskId)), null, 2));
     return 0;
@@ -184,7 +186,7 @@ export async function getCommand(argv: string[]): Promise<number> {
 export async function cancelCommand(argv: string[]): Promise<number> {
   const args = twoPositionals(argv, CANCEL_HELP);
   if (!args) return 0;
-  const producer = new Producer({ address: args.server });
+  const producer = new Producer(args.connection);
   try {
     const cancelled = await producer.cancel(args.queue, args.taskId);
     console.log(cancelled ? 'cancelled' : 'not cancelled: the task already completed or died');

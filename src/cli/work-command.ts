@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from '../../clients/index.js';
 import { resolveSettings, settingsHelp, settingsParseArgs, type Setting } from '../config/settings.js';
 import { startTelemetry } from '../telemetry/telemetry.js';
-import { CLIENT_SETTINGS } from './client-settings.js';
+import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
 import { EXIT_PERMANENT, execHandler } from './exec-handler.js';
 
 /** Every option of `codeq work` but the server address: flag, environment variable, default. */
@@ -96,12 +96,12 @@ export async function workCommand(argv: string[]): Promise<number> {
   const { exec, concurrency } = settings;
   if (!exec) throw new Error('--exec (or CODEQ_EXEC): required; the shell command to run per task');
   const queues = positionals[0]!.split(',').filter(Boolean);
-  const { server } = resolveSettings(CLIENT_SETTINGS, values, process.env);
+  const connection = clientConnection(values, process.env);
   const run = execHandler(exec);
   const telemetry = await startTelemetry({ serviceName: 'codeq-worker', traceFile: settings.traceFile });
   const worker = new Worker({
     ...(telemetry.tracerProvider && { tracerProvider: telemetry.tracerProvider }),
-    address: server,
+    ...connection,
     queues,
     concurrency,
     leaseDurationMs: settings.leaseDurationMs,
@@ -121,7 +121,9 @@ export async function workCommand(argv: string[]): Promise<number> {
     },
   });
   await worker.start();
-  console.error(`codeq work: taking tasks of ${queues.join(', ')} from ${server}, ${concurrency} at a time`);
+  console.error(
+    `codeq work: taking tasks of ${queues.join(', ')} from ${connection.address}, ${concurrency} at a time`,
+  );
   await new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {

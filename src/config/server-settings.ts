@@ -1,3 +1,4 @@
+import { SECURITY_SETTINGS } from './security-settings.js';
 import type { Setting } from './settings.js';
 
 const SECOND = 1_000;
@@ -167,4 +168,5 @@ export const SERVER_SETTINGS = {
     default: 'text',
     help: 'text (timestamp, level, message, key=value fields) or json (one object per line, for log collectors)',
   },
+  ...SECURITY_SETTINGS,
 } satisfies Record<string, Setting>;

@@ -10,6 +10,8 @@ export type ErrorKind =
   | 'FAILED_PRECONDITION'
   | 'RESOURCE_EXHAUSTED'
   | 'UNAVAILABLE'
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
   | 'INTERNAL';
 
 /** Base class of every error codeQ raises on purpose. */
@@ -66,5 +68,29 @@ export class StaleLeaseError extends CodeqError {
 export class UnavailableError extends CodeqError {
   constructor(message: string, options?: ErrorOptions) {
     super('UNAVAILABLE', message, options);
+  }
+}
+
+/** A call without a valid credential: no token, an unknown or expired one, a bad signature. */
+export class UnauthenticatedError extends CodeqError {
+  constructor(message: string) {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+/** A valid credential that lacks the scope the call needs on a queue. */
+export class PermissionDeniedError extends CodeqError {
+  constructor(message: string) {
+    super('PERMISSION_DENIED', message);
+  }
+}
+
+/** A caller over its rate limit; `retryAfterMs` says when the same call would be let through. */
+export class RateLimitedError extends CodeqError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super('RESOURCE_EXHAUSTED', message);
   }
 }

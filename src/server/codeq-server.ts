@@ -9,6 +9,7 @@ import { ClaimPathTracer } from '../telemetry/claim-path-tracer.js';
 import { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { INSTRUMENTATION_SCOPE } from '../telemetry/semconv.js';
+import { ServerSecurity } from './auth/server-security.js';
 import type { ClaimSession } from './claim-session.js';
 import type { ServerContext } from './server-context.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
@@ -40,6 +41,8 @@ export interface CodeqServerDeps {
   tracerProvider?: TracerProvider | undefined;
   /** Reports codeQ's metrics (codeq-metrics.ts) through this provider. Default: none. */
   meterProvider?: MeterProvider | undefined;
+  /** Credentials, access control and listen rules. Default: built from `config` (server-security.ts). */
+  security?: ServerSecurity;
 }
 
 const MiB = 1024 * 1024;
@@ -52,6 +55,7 @@ export class CodeqServer {
   private readonly enqueueStreams = new Set<EnqueueStream>();
   private readonly ctx: ServerContext;
   private readonly health: ServerHealth;
+  private readonly security: ServerSecurity;
   private boundPort = 0;
   private stopping: Promise<void> | undefined;
 
@@ -60,6 +64,7 @@ export class CodeqServer {
     private readonly deps: CodeqServerDeps,
   ) {
     const logger = deps.logger ?? silentLogger;
+    this.security = deps.security ?? new ServerSecurity(config, logger);
     const storeName = deps.store.constructor.name.replace(/Store$/, '').toLowerCase() || 'store';
     const tracer = deps.tracerProvider ? new ClaimPathTracer(deps.tracerProvider, storeName) : undefined;
     const metrics = new CodeqMetrics(deps.meterProvider?.getMeter(INSTRUMENTATION_SCOPE), {
@@ -93,6 +98,7 @@ export class CodeqServer {
       logger,
       tracer,
       metrics,
+      access: this.security.access,
       encodeClaimResponse: encode,
       isDraining: () => this.stateValue !== 'RUNNING',
     };
@@ -140,8 +146,9 @@ export class CodeqServer {
   async start(): Promise<void> {
     if (this.stateValue !== 'INITIALIZED')
       throw new Error(`cannot start a server in state ${this.stateValue}`);
+    this.security.checkListen(this.config.listen);
     this.boundPort = await new Promise<number>((resolve, reject) => {
-      this.grpcServer.bindAsync(this.config.listen, grpc.ServerCredentials.createInsecure(), (err, port) =>
+      this.grpcServer.bindAsync(this.config.listen, this.security.credentials, (err, port) =>
         err ? reject(err) : resolve(port),
       );
     });

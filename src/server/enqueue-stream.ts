@@ -1,7 +1,8 @@
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { EnqueueStreamRequest__Output } from '../api/generated/codeq/v1/EnqueueStreamRequest.js';
 import type { EnqueueStreamResponse } from '../api/generated/codeq/v1/EnqueueStreamResponse.js';
-import { CodeqError } from '../domain/errors.js';
+import { msToDuration } from '../api/time.js';
+import { CodeqError, RateLimitedError } from '../domain/errors.js';
 import type { NewTask } from '../domain/task.js';
 import { grpcCode } from './grpc-status.js';
 import type { ServerContext } from './server-context.js';
@@ -23,6 +24,10 @@ interface Slot {
  * response, in request order, however the store calls of different queues interleave.
  * A refused request is answered with its status; only a broken transport ends the stream.
  *
+ * With access control on, the stream is authenticated once, before its first request is
+ * read, and every request is authorized (the enqueue scope on each of its queues) and
+ * charged to the caller's rate limit like an EnqueueBatch call.
+ *
  * Backpressure both ways: the stream stops reading while MAX_IN_FLIGHT requests wait for
  * the store or while the transport refuses more responses, and resumes when both clear.
  */
@@ -34,6 +39,7 @@ export class EnqueueStream {
   private paused = false;
   private finishing = false;
   private closed = false;
+  private authenticating = false;
 
   constructor(
     private readonly call: EnqueueCall,
@@ -49,6 +55,22 @@ export class EnqueueStream {
       this.writable = true;
       this.updateFlow();
     });
+    if (ctx.access.enabled) {
+      // Nothing is read until the caller is known; a bad credential ends the stream.
+      this.authenticating = true;
+      call.pause();
+      ctx.access.authenticate(call).then(
+        () => {
+          this.authenticating = false;
+          if (!this.closed) call.resume();
+        },
+        (err: unknown) => {
+          const { code, message } = this.refusal(err);
+          if (!this.closed) call.emit('error', { code, details: message });
+          this.close();
+        },
+      );
+    }
   }
 
   /** Stops taking requests; the stream ends (OK) once every request read so far is answered. */
@@ -65,6 +87,10 @@ export class EnqueueStream {
     let tasks: NewTask[];
     try {
       tasks = toNewTasks(request.tasks, this.ctx.config);
+      if (this.ctx.access.enabled) {
+        this.ctx.access.authorize(this.call, 'enqueue', new Set(tasks.map((t) => t.queue)));
+        this.ctx.access.chargeEnqueue(this.call, tasks.length);
+      }
     } catch (err) {
       this.answer(slot, this.refusal(err));
       return;
@@ -76,6 +102,8 @@ export class EnqueueStream {
   }
 
   private refusal(err: unknown): EnqueueStreamResponse {
+    if (err instanceof RateLimitedError)
+      return { code: grpcCode(err.kind), message: err.message, retryAfter: msToDuration(err.retryAfterMs) };
     if (err instanceof CodeqError) return { code: grpcCode(err.kind), message: err.message };
     this.ctx.logger.error('internal error', { error: err });
     return { code: status.INTERNAL, message: 'internal error' };
@@ -102,6 +130,7 @@ export class EnqueueStream {
   private updateFlow(): void {
     if (this.closed) return;
     const busy = !this.writable || this.slots.length - this.head >= MAX_IN_FLIGHT;
+    if (this.authenticating) return;
     if (busy && !this.paused) {
       this.paused = true;
       this.call.pause();

@@ -5,6 +5,7 @@ import type { ClaimPathTracer } from '../telemetry/claim-path-tracer.js';
 import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ClaimResponse } from '../api/generated/codeq/v1/ClaimResponse.js';
+import type { AccessControl } from './auth/access-control.js';
 import type { EnqueueBatcher } from './enqueue-batcher.js';
 import type { SettleBatcher } from './settle-batcher.js';
 
@@ -20,6 +21,8 @@ export interface ServerContext {
   /** The claim-path spans; undefined when tracing is off, so call sites skip all span work. */
   readonly tracer: ClaimPathTracer | undefined;
   readonly metrics: CodeqMetrics;
+  /** Who may do what: checked by every handler; lets everything through when auth is off. */
+  readonly access: AccessControl;
   /**
    * Encodes a ClaimResponse with the Claim method's own serializer. A stream may write the
    * Buffer it returns: the service passes Buffers through, so leases are encoded once,

@@ -8,13 +8,19 @@ import type { ServerContext } from './server-context.js';
 import { storeTasks } from './store-tasks.js';
 import { toNewTask, toNewTasks, validateQueue, validateTaskId } from './validation.js';
 
-/** Runs a unary handler body, turning any thrown error into the call's status. */
+/**
+ * Runs a unary handler body, turning any thrown error into the call's status. When auth is
+ * on, the call is authenticated first, so the body can check scopes with `ctx.access.authorize`.
+ */
 export function unary<Req, Res>(
   ctx: ServerContext,
   body: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
 ): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
   return (call, callback) => {
-    body(call.request, call).then(
+    const run = ctx.access.enabled
+      ? ctx.access.authenticate(call).then(() => body(call.request, call))
+      : body(call.request, call);
+    run.then(
       (response) => callback(null, response),
       (err: unknown) => callback(toGrpcStatus(err, ctx.logger)),
     );
@@ -29,27 +35,36 @@ export function taskServiceHandlers(
   const limits = ctx.config;
   return {
     Enqueue: unary(ctx, async (req, call) => {
-      const [result] = await storeTasks(ctx, [toNewTask(req, limits)], call.metadata);
+      const task = toNewTask(req, limits);
+      ctx.access.authorize(call, 'enqueue', [task.queue]);
+      ctx.access.chargeEnqueue(call, 1);
+      const [result] = await storeTasks(ctx, [task], call.metadata);
       return result!;
     }),
     EnqueueBatch: unary(ctx, async (req, call) => {
-      const results = await storeTasks(ctx, toNewTasks(req.tasks ?? [], limits), call.metadata);
+      const tasks = toNewTasks(req.tasks ?? [], limits);
+      if (ctx.access.enabled) ctx.access.authorize(call, 'enqueue', new Set(tasks.map((t) => t.queue)));
+      ctx.access.chargeEnqueue(call, tasks.length);
+      const results = await storeTasks(ctx, tasks, call.metadata);
       return { results };
     }),
     EnqueueStream: (call) => {
       const stream = new EnqueueStream(call, ctx, (s) => enqueueStreams.delete(s));
       enqueueStreams.add(stream);
     },
-    GetTask: unary(ctx, async (req) => {
+    GetTask: unary(ctx, async (req, call) => {
       const queue = validateQueue(req.queue);
       const taskId = validateTaskId(req.taskId);
+      ctx.access.authorize(call, 'read', [queue]);
       const task = await ctx.store.getTask(queue, taskId);
       if (!task) throw new TaskNotFoundError(queue, taskId);
       return taskMessage(task);
     }),
-    CancelTask: unary(ctx, async (req) => {
+    CancelTask: unary(ctx, async (req, call) => {
       const queue = validateQueue(req.queue);
       const taskId = validateTaskId(req.taskId);
+      // Whoever may add tasks to a queue may withdraw them; `admin` implies it.
+      ctx.access.authorize(call, 'enqueue', [queue]);
       const cancelled = await ctx.store.cancel(queue, taskId);
       if (cancelled === null) throw new TaskNotFoundError(queue, taskId);
       return { cancelled };

@@ -1,6 +1,7 @@
 import type { WorkerServiceHandlers } from '../api/generated/codeq/v1/WorkerService.js';
 import { StaleLeaseError, TaskNotFoundError, TooLargeError } from '../domain/errors.js';
 import { parseLeaseId } from '../domain/lease-id.js';
+import { gateClaim } from './auth/claim-gate.js';
 import { ClaimSession } from './claim-session.js';
 import type { ServerContext } from './server-context.js';
 import { unary } from './task-service.js';
@@ -12,11 +13,14 @@ export function workerServiceHandlers(
 ): WorkerServiceHandlers {
   return {
     Claim: (call) => {
-      const session = new ClaimSession(call, ctx, (s) => sessions.delete(s));
-      sessions.add(session);
+      gateClaim(ctx, call, () => {
+        const session = new ClaimSession(call, ctx, (s) => sessions.delete(s));
+        sessions.add(session);
+      });
     },
-    Complete: unary(ctx, async (req) => {
+    Complete: unary(ctx, async (req, call) => {
       const ref = parseLeaseId(req.leaseId ?? '');
+      ctx.access.authorize(call, 'claim', [ref.queue]);
       const result = req.result ?? Buffer.alloc(0);
       if (result.length > ctx.config.maxPayloadBytes) {
         throw new TooLargeError('result', result.length, ctx.config.maxPayloadBytes);

@@ -63,6 +63,7 @@ describe('the codeq executable', () => {
     expect(records.map((r) => r.msg)).toEqual([
       expect.stringMatching(/^serving on 127\.0\.0\.1:\d+ with the memory store$/),
       'the memory store keeps nothing across restarts; pass --redis URL to keep tasks',
+      'plaintext; no authentication: every caller may use every queue',
       expect.stringMatching(/^SIGTERM: draining/),
       'stopped',
     ]);

@@ -40,7 +40,8 @@ describe('docker-compose.yml', () => {
     const listen = codeq!.environment?.CODEQ_METRICS_LISTEN;
     expect(listen).toBeDefined();
     const port = listen!.slice(listen!.lastIndexOf(':') + 1);
-    expect(codeq!.ports).toContain(`${port}:${port}`);
+    // Published on the host's loopback only: the stack is for trying codeQ locally.
+    expect(codeq!.ports).toContain(`127.0.0.1:${port}:${port}`);
 
     const mount = (prometheus!.volumes ?? []).find((v) => v.includes('/etc/prometheus/prometheus.yml'));
     expect(mount).toBeDefined();

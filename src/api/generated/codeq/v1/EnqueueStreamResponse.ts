@@ -1,6 +1,7 @@
 // Original file: proto/codeq/v1/codeq.proto
 
 import type { EnqueueResponse as _codeq_v1_EnqueueResponse, EnqueueResponse__Output as _codeq_v1_EnqueueResponse__Output } from '../../codeq/v1/EnqueueResponse';
+import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration';
 
 export interface EnqueueStreamResponse {
   /**
@@ -16,6 +17,11 @@ export interface EnqueueStreamResponse {
    * Why the request was refused; names the field for INVALID_ARGUMENT.
    */
   'message'?: (string);
+  /**
+   * For RESOURCE_EXHAUSTED from a rate limit: how long to wait before sending again
+   * (the unary calls carry it as the `retry-after-ms` trailer).
+   */
+  'retryAfter'?: (_google_protobuf_Duration | null);
 }
 
 export interface EnqueueStreamResponse__Output {
@@ -32,4 +38,9 @@ export interface EnqueueStreamResponse__Output {
    * Why the request was refused; names the field for INVALID_ARGUMENT.
    */
   'message'?: (string);
+  /**
+   * For RESOURCE_EXHAUSTED from a rate limit: how long to wait before sending again
+   * (the unary calls carry it as the `retry-after-ms` trailer).
+   */
+  'retryAfter'?: (_google_protobuf_Duration__Output);
 }

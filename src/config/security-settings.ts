@@ -1,0 +1,76 @@
+import type { Setting } from './settings.js';
+
+/** The settings of `codeq serve` that decide who may call it: credentials, TLS, remote listening. */
+export const SECURITY_SETTINGS = {
+  authTokenFile: {
+    flag: 'auth-token-file',
+    env: 'CODEQ_AUTH_TOKEN_FILE',
+    kind: 'string',
+    arg: 'PATH',
+    default: undefined,
+    help: 'Accept the static bearer tokens listed (as SHA-256 hashes, with their grants) in this JSON file; re-read on SIGHUP',
+  },
+  authJwksUrl: {
+    flag: 'auth-jwks-url',
+    env: 'CODEQ_AUTH_JWKS_URL',
+    kind: 'string',
+    arg: 'URL',
+    default: undefined,
+    help: 'Accept bearer JWTs signed by a key of the JWKS at URL',
+  },
+  authJwksFile: {
+    flag: 'auth-jwks-file',
+    env: 'CODEQ_AUTH_JWKS_FILE',
+    kind: 'string',
+    arg: 'PATH',
+    default: undefined,
+    help: 'Accept bearer JWTs signed by a key of the JWKS in this file; re-read on SIGHUP',
+  },
+  authJwtIssuer: {
+    flag: 'auth-jwt-issuer',
+    env: 'CODEQ_AUTH_JWT_ISSUER',
+    kind: 'string',
+    arg: 'ISSUER',
+    default: undefined,
+    help: 'Accept only JWTs whose iss claim is ISSUER. Unset: any issuer',
+  },
+  authJwtAudience: {
+    flag: 'auth-jwt-audience',
+    env: 'CODEQ_AUTH_JWT_AUDIENCE',
+    kind: 'string',
+    arg: 'AUDIENCE',
+    default: undefined,
+    help: 'Accept only JWTs whose aud claim holds AUDIENCE. Unset: any audience',
+  },
+  tlsCert: {
+    flag: 'tls-cert',
+    env: 'CODEQ_TLS_CERT',
+    kind: 'string',
+    arg: 'PATH',
+    default: undefined,
+    help: 'Serve TLS with this PEM certificate chain (with --tls-key); re-read on SIGHUP',
+  },
+  tlsKey: {
+    flag: 'tls-key',
+    env: 'CODEQ_TLS_KEY',
+    kind: 'string',
+    arg: 'PATH',
+    default: undefined,
+    help: 'PEM private key of --tls-cert; re-read on SIGHUP',
+  },
+  tlsClientCa: {
+    flag: 'tls-client-ca',
+    env: 'CODEQ_TLS_CLIENT_CA',
+    kind: 'string',
+    arg: 'PATH',
+    default: undefined,
+    help: 'Require every client to present a certificate signed by a CA in this PEM file (mutual TLS); re-read on SIGHUP',
+  },
+  insecureAllowRemote: {
+    flag: 'insecure-allow-remote',
+    env: 'CODEQ_INSECURE_ALLOW_REMOTE',
+    kind: 'bool',
+    default: false,
+    help: 'Listen on a non-loopback address without authentication: anyone who reaches the port may read, add, complete and cancel any task',
+  },
+} satisfies Record<string, Setting>;
