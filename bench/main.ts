@@ -6,11 +6,15 @@
  */
 import { helpText, parseArgs } from './cli/flags.js';
 import { renderMarkdown, renderText } from './core/report.js';
+import { checkBaseline } from './check/check-baseline.js';
 import { runScenario } from './run/run-scenario.js';
 import { SCENARIOS } from './scenarios/index.js';
 
 async function main(argv: string[]): Promise<number> {
   const { help, set } = parseArgs(argv);
+  if (set.checkBaseline && !help) {
+    return checkBaseline(set, ['npm run bench --', ...argv].join(' '), set.updateBaseline ?? false);
+  }
   if (help || !set.scenario) {
     process.stdout.write(`${helpText(SCENARIOS)}\n`);
     return help ? 0 : 2;

@@ -74,6 +74,16 @@ const FLAGS: Record<string, Flag> = {
     choices: ['off', 'traces', 'metrics', 'all'],
   },
   'claim-batch': { key: 'claimBatch', kind: 'number', arg: 'N', help: 'Server claimBatch setting' },
+  'check-baseline': {
+    key: 'checkBaseline',
+    kind: 'bool',
+    help: 'Run a short set (micro, throughput, sustained) and compare it with bench/baseline.json',
+  },
+  'update-baseline': {
+    key: 'updateBaseline',
+    kind: 'bool',
+    help: 'With --check-baseline: write the run to bench/baseline.json',
+  },
   'read-ahead': {
     key: 'readAhead',
     kind: 'number',

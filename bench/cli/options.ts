@@ -57,6 +57,10 @@ export interface BenchOptions {
   claimBatch: number | undefined;
   /** Server `readAhead` (leases claimed ahead of demand per queue; 0: off); unset: the server default. */
   readAhead: number | undefined;
+  /** Run the short baseline check instead of a scenario (bench/check/). */
+  checkBaseline: boolean;
+  /** With checkBaseline: write the run to bench/baseline.json. */
+  updateBaseline: boolean;
   /** BullMQ Worker instances sharing the slots; unset: one per worker process. */
   bullmqInstances: number | undefined;
   /** Enqueues in flight per producer process, at most. */
@@ -100,6 +104,8 @@ export const BASE_OPTIONS: BenchOptions = {
   serverTelemetry: 'off',
   claimBatch: undefined,
   readAhead: undefined,
+  checkBaseline: false,
+  updateBaseline: false,
   bullmqInstances: undefined,
   maxInflight: 2_000,
   seed: 1,

@@ -23,7 +23,7 @@ export const delayed: Scenario = {
   name: 'delayed',
   summary: 'half the tasks delayed 1–30 s: how late after its due time each is claimed',
   defaults: { rate: 500, streams: 100, duration: 30, warmup: 0, drainTimeout: 45 },
-  quick: { rate: 100, streams: 10, duration: 2, drainTimeout: 45 },
+  quick: { rate: 100, streams: 10, duration: 1, drainTimeout: 45 },
   compares: false,
   async run(ctx) {
     const { options } = ctx;

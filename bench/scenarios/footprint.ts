@@ -30,7 +30,7 @@ export const footprint: Scenario = {
   name: 'footprint',
   summary: 'Redis bytes per queued task; server heap per outstanding lease (100,000 held)',
   defaults: { tasks: 100_000, streams: 10, leaseMs: 600_000, duration: 60 },
-  quick: { tasks: 2_000, streams: 2 },
+  quick: { tasks: 1_000, streams: 2 },
   compares: true,
   async run(ctx) {
     const results: Footprint[] = [];
@@ -46,54 +46,64 @@ export const footprint: Scenario = {
 
 async function measure(ctx: RunContext, system: SystemName): Promise<Footprint> {
   const { options } = ctx;
-  return withSystem(ctx, system, `footprint-${system}`, async (sut) => {
-    const filled = await prefillQueue(ctx, sut, options.tasks, 1);
-    const out: Footprint = { system, tasks: options.tasks, redisBytesPerTask: filled.redisBytesPerTask };
-    if (!sut.server) return out;
-    const keys = new KeySpace('codeq').queue(BENCH_QUEUE);
-    const admin = ctx.redis.admin;
-    const [first] = await admin.zrange(keys.ready, '0', '0');
-    if (first)
-      out.taskHashBytes = Number(await admin.memory('USAGE', `${keys.taskPrefix}${first}`, 'SAMPLES', '0'));
-    out.readySetBytesPerTask = Math.round(
-      Number(await admin.memory('USAGE', keys.ready, 'SAMPLES', '0')) /
-        Math.max(1, await admin.zcard(keys.ready)),
-    );
+  return withSystem(
+    ctx,
+    system,
+    `footprint-${system}`,
+    async (sut) => {
+      const filled = await prefillQueue(ctx, sut, options.tasks, 1);
+      const out: Footprint = { system, tasks: options.tasks, redisBytesPerTask: filled.redisBytesPerTask };
+      if (!sut.server) return out;
+      const keys = new KeySpace('codeq').queue(BENCH_QUEUE);
+      const admin = ctx.redis.admin;
+      const [first] = await admin.zrange(keys.ready, '0', '0');
+      if (first)
+        out.taskHashBytes = Number(await admin.memory('USAGE', `${keys.taskPrefix}${first}`, 'SAMPLES', '0'));
+      out.readySetBytesPerTask = Math.round(
+        Number(await admin.memory('USAGE', keys.ready, 'SAMPLES', '0')) /
+          Math.max(1, await admin.zcard(keys.ready)),
+      );
 
-    const heapBefore = await sut.server.heapBytes();
-    const rssBefore = (await sut.server.stats()).rssBytes;
-    const streams = Math.max(1, options.streams);
-    await withFleet(
-      ctx,
-      sut,
-      {
-        queue: BENCH_QUEUE,
-        producers: 0,
-        measureFrom: { epoch: 1, startedAt: Date.now() },
-        workers: {
-          streams,
-          concurrency: Math.ceil(options.tasks / streams),
-          workMs: 0,
-          leaseMs: options.leaseMs,
-          hold: true,
+      const heapBefore = await sut.server.heapBytes();
+      const rssBefore = (await sut.server.stats()).rssBytes;
+      const streams = Math.max(1, options.streams);
+      await withFleet(
+        ctx,
+        sut,
+        {
+          queue: BENCH_QUEUE,
+          producers: 0,
+          measureFrom: { epoch: 1, startedAt: Date.now() },
+          workers: {
+            streams,
+            concurrency: Math.ceil(options.tasks / streams),
+            workMs: 0,
+            leaseMs: options.leaseMs,
+            hold: true,
+          },
         },
-      },
-      async (fleet) => {
-        ctx.progress.update(`[footprint] waiting for ${options.tasks} leases to be held`);
-        await waitFor(fleet, 'received', options.tasks, options.duration * 1000);
-        // Let write buffers drain: only the leases themselves should remain.
-        await new Promise((r) => setTimeout(r, 1_000));
-        const held = (await fleet.counts()).held;
-        const heapAfter = await sut.server!.heapBytes();
-        const rssAfter = (await sut.server!.stats()).rssBytes;
-        ctx.progress.clear();
-        out.leasesHeld = held;
-        out.heapBytesPerLease = held > 0 ? Math.round((heapAfter - heapBefore) / held) : 0;
-        out.rssBytesPerLease = held > 0 ? Math.round((rssAfter - rssBefore) / held) : 0;
-      },
-    );
-    return out;
-  });
+        async (fleet) => {
+          ctx.progress.update(`[footprint] waiting for ${options.tasks} leases to be held`);
+          await waitFor(fleet, 'received', options.tasks, options.duration * 1000);
+          // Let write buffers drain: only the leases themselves should remain.
+          await new Promise((r) => setTimeout(r, 1_000));
+          const held = (await fleet.counts()).held;
+          const heapAfter = await sut.server!.heapBytes();
+          const rssAfter = (await sut.server!.stats()).rssBytes;
+          ctx.progress.clear();
+          out.leasesHeld = held;
+          out.heapBytesPerLease = held > 0 ? Math.round((heapAfter - heapBefore) / held) : 0;
+          out.rssBytesPerLease = held > 0 ? Math.round((rssAfter - rssBefore) / held) : 0;
+        },
+      );
+      return out;
+    },
+    {
+      // Each stream holds tasks/streams leases at once (10,000 by default), above the
+      // default credit limit a worker needs.
+      maxStreamCredit: Math.max(1_000, Math.ceil(options.tasks / Math.max(1, options.streams))),
+    },
+  );
 }
 
 function footprintTable(results: readonly Footprint[]): Table {

@@ -41,7 +41,7 @@ export const prefill: Scenario = {
     duration: 5,
     ops: 2_000,
   },
-  quick: { depths: [0, 2_000], streams: 4, rate: 100, duration: 1, ops: 200 },
+  quick: { depths: [0, 1_000], streams: 4, rate: 100, duration: 0.5, ops: 100 },
   compares: false,
   async run(ctx) {
     const cases: DepthCase[] = [];

@@ -1,0 +1,176 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import type { BenchOptions } from '../cli/options.js';
+import { describeMachine } from '../core/machine.js';
+import { BenchRedis } from '../infra/redis.js';
+import type { PhaseResult } from '../run/phase.js';
+import { runScenario } from '../run/run-scenario.js';
+import { compare, report, type Baseline, type Comparison, type Figure } from './figures.js';
+
+/** `bench/baseline.json` of the checkout this module runs from (under bench/ or dist/bench/). */
+function baselineFile(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('check-baseline: no package.json above ' + import.meta.url);
+    dir = parent;
+  }
+  return join(dir, 'bench', 'baseline.json');
+}
+
+/** The accepted figures, committed: `--update-baseline` rewrites it from a run. */
+export const BASELINE_FILE = baselineFile();
+
+const PARALLEL = 64;
+
+/**
+ * µs per EVALSHA of a script that does nothing, from {@link PARALLEL} concurrent loops on
+ * a private Redis: how fast this machine, its loopback and its Redis are today.
+ */
+async function evalshaReferenceUs(ops: number): Promise<number> {
+  const redis = await BenchRedis.start();
+  const client = new Redis(redis.url, { lazyConnect: true });
+  try {
+    await client.connect();
+    const sha = (await client.script('LOAD', 'return 1')) as string;
+    const loop = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) await client.evalsha(sha, 0);
+    };
+    await Promise.all(Array.from({ length: PARALLEL }, () => loop(200)));
+    const started = performance.now();
+    await Promise.all(Array.from({ length: PARALLEL }, () => loop(Math.ceil(ops / PARALLEL))));
+    return ((performance.now() - started) * 1000) / (Math.ceil(ops / PARALLEL) * PARALLEL);
+  } finally {
+    client.disconnect();
+    await redis.stop();
+  }
+}
+
+/** Runs the short set of scenarios and returns its figures, each relative to a same-run reference. */
+export async function measure(base: Partial<BenchOptions>): Promise<Figure[]> {
+  const set = { ...base, quiet: base.quiet ?? true };
+  const figures: Figure[] = [];
+  const say = (text: string): void => {
+    process.stderr.write(`check-baseline: ${text}\n`);
+  };
+
+  say('reference: bare EVALSHA loop');
+  const evalshaUs = await evalshaReferenceUs(20_000);
+  say('micro: create-claim-complete on Redis at concurrency 64');
+  const micro = await runScenario(
+    'micro',
+    { ...set, stores: ['redis'], parallel: [PARALLEL], ops: 5_000 },
+    'check micro',
+  );
+  const microCase = (
+    micro.data as { cases: { parallel: number; batch: number; usPerOp: number }[] }
+  ).cases.find((c) => c.parallel === PARALLEL && c.batch === 1)!;
+  figures.push({
+    name: 'micro.c64',
+    what: 'create-claim-complete µs on Redis at concurrency 64 ÷ bare EVALSHA µs',
+    value: microCase.usPerOp / evalshaUs,
+    better: 'lower',
+    gated: true,
+  });
+
+  say('throughput: full cycle at concurrency 1 and 50, beside BullMQ');
+  const throughput = await runScenario(
+    'throughput',
+    { ...set, compare: 'bullmq', tasks: 10_000, concurrencies: [1, 50] },
+    'check throughput',
+  );
+  const cases = throughput.data as { system: string; concurrency: number; phase: PhaseResult }[];
+  for (const c of [1, 50]) {
+    const rate = (system: string): number =>
+      cases.find((x) => x.system === system && x.concurrency === c)!.phase.completedRate;
+    figures.push({
+      name: `throughput.c${c}`,
+      what: `tasks/s at concurrency ${c} ÷ BullMQ's`,
+      value: rate('codeq') / rate('bullmq'),
+      better: 'higher',
+      gated: true,
+    });
+  }
+
+  say('sustained: 1,000 tasks/s for 6 s after a 2 s warm-up, beside BullMQ');
+  const sustained = await runScenario(
+    'sustained',
+    { ...set, compare: 'bullmq', duration: 6, warmup: 2, rate: 1_000, streams: 100 },
+    'check sustained',
+  );
+  const [codeq, bullmq] = sustained.data as PhaseResult[];
+  const total = (p: PhaseResult): number =>
+    p.cpuPerTaskUs.server + p.cpuPerTaskUs.redis + p.cpuPerTaskUs.producers + p.cpuPerTaskUs.workers;
+  figures.push({
+    name: 'sustained.cpu',
+    what: 'CPU µs per task of all processes at 1,000/s ÷ BullMQ’s',
+    value: total(codeq!) / total(bullmq!),
+    better: 'lower',
+    gated: true,
+  });
+  figures.push({
+    name: 'sustained.server-cpu',
+    what: 'server CPU µs per task at 1,000/s ÷ bare EVALSHA µs',
+    value: codeq!.cpuPerTaskUs.server / evalshaUs,
+    better: 'lower',
+    gated: true,
+  });
+  figures.push({
+    name: 'sustained.claim-p99',
+    what: 'claim p99 at 1,000/s ÷ BullMQ’s (tails swing: printed, not gated)',
+    value: codeq!.claim.p99 / bullmq!.claim.p99,
+    better: 'lower',
+    gated: false,
+  });
+  return figures;
+}
+
+function readBaseline(): Baseline | undefined {
+  try {
+    return JSON.parse(readFileSync(BASELINE_FILE, 'utf8')) as Baseline;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `--check-baseline`: measures, prints every figure beside its baseline, and fails (exit
+ * 1) when a gated figure is more than 50 % worse in two runs in a row; 15 % worse is
+ * flagged REGRESSION and passes. `--update-baseline` writes the run as the new baseline.
+ */
+export async function checkBaseline(
+  set: Partial<BenchOptions>,
+  command: string,
+  update: boolean,
+): Promise<number> {
+  const baseline = readBaseline();
+  let comparisons: Comparison[] = [];
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const figures = await measure(set);
+    comparisons = figures.map((f) => compare(f, baseline?.figures[f.name]));
+    process.stdout.write(`${report(comparisons)}\n`);
+    if (update) {
+      const next: Baseline = {
+        command,
+        date: new Date().toISOString(),
+        machine: `${describeMachine().cpu}, ${describeMachine().cores} cores`,
+        figures: Object.fromEntries(figures.map((f) => [f.name, Math.round(f.value * 1000) / 1000])),
+      };
+      writeFileSync(BASELINE_FILE, `${JSON.stringify(next, null, 2)}\n`);
+      process.stdout.write(`baseline written to bench/baseline.json\n`);
+      return 0;
+    }
+    if (!comparisons.some((c) => c.verdict === 'fail')) break;
+    if (attempt === 1) process.stdout.write('a figure is over 50 % worse: measuring once more\n');
+  }
+  const failed = comparisons.filter((c) => c.verdict === 'fail');
+  if (failed.length > 0) {
+    process.stdout.write(
+      `FAIL: ${failed.map((c) => c.figure.name).join(', ')} over 50 % worse than the baseline twice\n`,
+    );
+    return 1;
+  }
+  return 0;
+}
