@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType } from './generated/codeq.js';
 import loaderOptions from './loader-options.json' with { type: 'json' };
+import { loadRoot, withFastMethods } from './wire/fast-methods.js';
 
 /** Finds `proto/` by walking up from this module: the same from `src/` under vitest and from `dist/src/`. */
 function protoRoot(): string {
@@ -22,6 +23,8 @@ function protoRoot(): string {
 /** The JSON names the conversion types (as the generator's flags do); the loader takes the constructors. */
 const CONVERSIONS: Record<string, typeof Number | typeof String | typeof Buffer> = { Number, String, Buffer };
 
+const PROTO_FILE = 'codeq/v1/codeq.proto';
+
 let cached: ProtoGrpcType | undefined;
 let cachedDefinition: protoLoader.PackageDefinition | undefined;
 
@@ -37,13 +40,16 @@ export function codeqProto(): ProtoGrpcType {
 /** The package definition behind {@link codeqProto}, with the file descriptors that server reflection serves. */
 export function codeqPackageDefinition(): protoLoader.PackageDefinition {
   if (!cachedDefinition) {
-    cachedDefinition = protoLoader.loadSync('codeq/v1/codeq.proto', {
+    const dir = protoRoot();
+    const definition = protoLoader.loadSync(PROTO_FILE, {
       ...loaderOptions,
       longs: CONVERSIONS[loaderOptions.longs],
       enums: CONVERSIONS[loaderOptions.enums],
       bytes: CONVERSIONS[loaderOptions.bytes],
-      includeDirs: [protoRoot()],
+      includeDirs: [dir],
     });
+    // The same messages and objects, encoded and decoded without proto-loader's conversions.
+    cachedDefinition = withFastMethods(definition, loadRoot(dir, PROTO_FILE));
   }
   return cachedDefinition;
 }
