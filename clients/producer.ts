@@ -11,7 +11,7 @@ import type { WorkerServiceClient } from '../src/api/generated/codeq/v1/WorkerSe
 import { codeqProto } from '../src/api/proto.js';
 import { msToDuration } from '../src/api/time.js';
 import type { TaskState } from '../src/domain/task.js';
-import { headersOf } from '../src/telemetry/trace-context.js';
+import { headersOf } from '../src/spans/trace-context.js';
 import { toBytes, type Bytes } from './bytes.js';
 import { EnqueueStreamClient } from './enqueue-stream.js';
 import { resolveKeepalive, withKeepalive, type KeepaliveOptions } from './keepalive.js';

@@ -10,7 +10,7 @@ import type {
 import type { WorkerServiceClient } from '../src/api/generated/codeq/v1/WorkerService.js';
 import { codeqProto } from '../src/api/proto.js';
 import { msToDuration, timestampToMs } from '../src/api/time.js';
-import { WorkerTracer, type TaskSpans } from '../src/telemetry/worker-tracer.js';
+import { WorkerTracer, type TaskSpans } from './worker-tracer.js';
 import { Backoff } from './backoff.js';
 import { ClaimSession } from './claim-session.js';
 import { LeaseExtender, type ExtendableLease } from './lease-extender.js';

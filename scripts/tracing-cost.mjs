@@ -41,10 +41,10 @@ const { OtlpJsonFileExporter } = await import(dist('src/telemetry/otlp-json-file
 const { OffThreadSpanExporter } = await import(dist('src/telemetry/off-thread-exporter.js'));
 const { spansFromOtlpJson } = await import(dist('src/telemetry/otlp-json.js'));
 const { formatStageTable, stageStatistics, taskAtClaimPercentile } = await import(
-  dist('src/telemetry/stage-stats.js')
+  dist('src/trace-viewer/stage-stats.js')
 );
-const { renderTaskWaterfall } = await import(dist('src/telemetry/waterfall.js'));
-const { nowMs } = await import(dist('src/telemetry/span-helpers.js'));
+const { renderTaskWaterfall } = await import(dist('src/trace-viewer/waterfall.js'));
+const { nowMs } = await import(dist('src/spans/span-helpers.js'));
 
 const { values } = parseArgs({
   options: {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { startRedisServer, type TestRedis } from '../../test/setup/redis-server.js';
+import { startRedisServer, type TestRedis } from '../../support/redis-server.js';
 
 /**
  * A private redis-server for one bench run, on a free port with a temporary directory

@@ -4,7 +4,7 @@ import { SERVER_SETTINGS } from '../config/server-settings.js';
 import { resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
 import { ServerSecurity } from '../server/auth/server-security.js';
 import { CodeqServer } from '../server/codeq-server.js';
-import { openStore } from '../server/open-store.js';
+import { openStore } from './open-store.js';
 import { createLogger, isLogFormat, isLogLevel } from '../telemetry/logger.js';
 import { startTelemetry } from '../telemetry/telemetry.js';
 import { codeqVersion } from './version.js';

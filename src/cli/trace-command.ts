@@ -9,10 +9,10 @@ import { MemoryStore } from '../lease-store/memory/memory-store.js';
 import { CodeqServer } from '../server/codeq-server.js';
 import { spansFromOtlpJson } from '../telemetry/otlp-json.js';
 import type { SpanRecord } from '../telemetry/span-record.js';
-import { SpanRecorder } from '../telemetry/span-recorder.js';
-import { nowMs } from '../telemetry/span-helpers.js';
-import { formatStageTable, stageStatistics, taskAtClaimPercentile } from '../telemetry/stage-stats.js';
-import { renderTaskWaterfall } from '../telemetry/waterfall.js';
+import { SpanRecorder } from '../trace-viewer/span-recorder.js';
+import { nowMs } from '../spans/span-helpers.js';
+import { formatStageTable, stageStatistics, taskAtClaimPercentile } from '../trace-viewer/stage-stats.js';
+import { renderTaskWaterfall } from '../trace-viewer/waterfall.js';
 import { idsAsPositionals } from './positional-args.js';
 
 export const TRACE_HELP = `Usage: codeq trace TASK_ID --file PATH [--file PATH ...] [options]

@@ -3,7 +3,7 @@ import type { ClaimResult, LeaseStore } from '../lease-store/lease-store.js';
 import type { ClaimPathTracer, DispatchTrace } from '../telemetry/claim-path-tracer.js';
 import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
-import { nowMs } from '../telemetry/span-helpers.js';
+import { nowMs } from '../spans/span-helpers.js';
 import { ReadAheadBuffer, type ReadAheadOptions } from './read-ahead.js';
 import { logClaimFailure } from './claim-failure-log.js';
 

@@ -8,7 +8,7 @@ import type { LeaseStore } from '../lease-store/lease-store.js';
 import { ClaimPathTracer } from '../telemetry/claim-path-tracer.js';
 import { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
-import { INSTRUMENTATION_SCOPE } from '../telemetry/semconv.js';
+import { INSTRUMENTATION_SCOPE } from '../spans/semconv.js';
 import { ServerSecurity } from './auth/server-security.js';
 import type { ClaimSession } from './claim-session.js';
 import type { ServerContext } from './server-context.js';

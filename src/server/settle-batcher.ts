@@ -2,7 +2,7 @@ import type { SettleOp, SettleResult } from '../domain/task.js';
 import type { LeaseStore } from '../lease-store/lease-store.js';
 import type { ClaimPathTracer } from '../telemetry/claim-path-tracer.js';
 import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
-import { nowMs } from '../telemetry/span-helpers.js';
+import { nowMs } from '../spans/span-helpers.js';
 import { KeyedBatcher } from './keyed-batcher.js';
 
 interface Pending {

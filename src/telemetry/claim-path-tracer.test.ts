@@ -1,7 +1,7 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { ClaimPathTracer } from './claim-path-tracer.js';
-import { spanContextFromHeaders } from './trace-context.js';
+import { spanContextFromHeaders } from '../spans/trace-context.js';
 
 async function traceOneEnqueue(store: string): Promise<{ names: string[]; headers: Record<string, string> }> {
   const exporter = new InMemorySpanExporter();

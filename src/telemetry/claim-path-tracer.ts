@@ -15,9 +15,9 @@ import {
   SPAN,
   storeSpanNames,
   type StoreSpanNames,
-} from './semconv.js';
-import { failSpan, nowMs, queueAttributes } from './span-helpers.js';
-import { headersOf, spanContextFromHeaders } from './trace-context.js';
+} from '../spans/semconv.js';
+import { failSpan, nowMs, queueAttributes } from '../spans/span-helpers.js';
+import { headersOf, spanContextFromHeaders } from '../spans/trace-context.js';
 
 /** The parts of a task the claim-path spans read. */
 export interface TracedTask {

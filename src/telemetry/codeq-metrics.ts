@@ -1,7 +1,7 @@
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 import type { Lease, SettleOp, SettleResult } from '../domain/task.js';
 import type { QueueStats } from '../lease-store/lease-store.js';
-import { ATTR } from './semconv.js';
+import { ATTR } from '../spans/semconv.js';
 
 /** What the gauges read when a reader collects. */
 export interface MetricSources {

@@ -8,7 +8,7 @@ import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { OffThreadSpanExporter } from './off-thread-exporter.js';
 import { OtlpJsonFileExporter } from './otlp-json-file-exporter.js';
 import { startRuntimeMetrics } from './runtime-metrics.js';
-import { INSTRUMENTATION_SCOPE } from './semconv.js';
+import { INSTRUMENTATION_SCOPE } from '../spans/semconv.js';
 
 /** What {@link startTelemetry} sets up. */
 export interface TelemetryOptions {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRedisServer, type TestRedis } from '../setup/redis-server.js';
+import { startRedisServer, type TestRedis } from '../../support/redis-server.js';
 import { Cleanup, notCompleted, uniquePrefix, uniqueQueue } from './fault-harness.js';
 
 /** Every write is on disk before Redis answers it: the setting under which nothing acknowledged is lost. */

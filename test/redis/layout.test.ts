@@ -7,7 +7,7 @@ import {
   type RedisStoreOptions,
 } from '../../src/lease-store/redis/redis-store.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { startRedisServer } from '../setup/redis-server.js';
+import { startRedisServer } from '../../support/redis-server.js';
 import { newTask } from '../support/new-task.js';
 
 /** What the Redis store keeps in Redis, and how: checked with a second, plain connection. */

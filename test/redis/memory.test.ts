@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewTask } from '../../src/domain/task.js';
 import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { DEFAULT_RETRY } from '../../src/domain/task.js';
-import { startRedisServer, type TestRedis } from '../setup/redis-server.js';
+import { startRedisServer, type TestRedis } from '../../support/redis-server.js';
 import { usedMemory } from './redis-helpers.js';
 
 const TASKS = 20_000;

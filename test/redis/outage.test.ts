@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UnavailableError } from '../../src/domain/errors.js';
 import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { EventLog } from '../conformance/harness.js';
-import { startRedisServer } from '../setup/redis-server.js';
+import { startRedisServer } from '../../support/redis-server.js';
 import { waitForPing } from './redis-helpers.js';
 import { Worker } from '../../clients/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';

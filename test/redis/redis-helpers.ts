@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { vi } from 'vitest';
-import { startRedisServer, type TestRedis } from '../setup/redis-server.js';
+import { startRedisServer, type TestRedis } from '../../support/redis-server.js';
 
 /** Resolves once `redis` answers PING; fails after `timeoutMs`. */
 export async function waitForPing(redis: Redis, timeoutMs = 10_000): Promise<void> {

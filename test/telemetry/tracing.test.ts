@@ -12,8 +12,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { Producer, TaskError, Worker } from '../../clients/index.js';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
 import { codeqProto } from '../../src/api/proto.js';
-import { PRODUCER_TRACEPARENT_HEADER } from '../../src/telemetry/semconv.js';
-import { headersOf } from '../../src/telemetry/trace-context.js';
+import { PRODUCER_TRACEPARENT_HEADER } from '../../src/spans/semconv.js';
+import { headersOf } from '../../src/spans/trace-context.js';
 import { startTestServer } from '../support/test-server.js';
 
 const exporter = new InMemorySpanExporter();

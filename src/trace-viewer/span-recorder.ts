@@ -1,7 +1,7 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { ATTR } from './semconv.js';
-import { spanRecordOf, type SpanRecord } from './span-record.js';
+import { ATTR } from '../spans/semconv.js';
+import { spanRecordOf, type SpanRecord } from '../telemetry/span-record.js';
 
 /**
  * An in-process span exporter that keeps the last `capacity` spans as SpanRecords, for

@@ -1,5 +1,5 @@
-import { ATTR, SPAN } from './semconv.js';
-import type { SpanRecord } from './span-record.js';
+import { ATTR, SPAN } from '../spans/semconv.js';
+import type { SpanRecord } from '../telemetry/span-record.js';
 import { STAGES } from './stage-stats.js';
 
 /** One row of a task's waterfall: a span, how deep it sits, and whether it was reached by a link. */

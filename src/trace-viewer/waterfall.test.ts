@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { otlpRequestOf, spansFromOtlpJson } from './otlp-json.js';
-import type { SpanRecord } from './span-record.js';
+import { otlpRequestOf, spansFromOtlpJson } from '../telemetry/otlp-json.js';
+import type { SpanRecord } from '../telemetry/span-record.js';
 import { formatStageTable, percentile, stageStatistics, taskAtClaimPercentile } from './stage-stats.js';
 import {
   missingStages,

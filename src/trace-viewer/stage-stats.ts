@@ -1,5 +1,5 @@
-import { ATTR, SPAN } from './semconv.js';
-import type { SpanRecord } from './span-record.js';
+import { ATTR, SPAN } from '../spans/semconv.js';
+import type { SpanRecord } from '../telemetry/span-record.js';
 
 /** The stages of a task's life, in the order they happen, as docs/design.md names them. */
 export const STAGES: readonly string[] = [

@@ -1,5 +1,5 @@
-import { ATTR, SPAN, storeSpanNames, type StoreSpanNames } from './semconv.js';
-import type { SpanRecord } from './span-record.js';
+import { ATTR, SPAN, storeSpanNames, type StoreSpanNames } from '../spans/semconv.js';
+import type { SpanRecord } from '../telemetry/span-record.js';
 import { taskWaterfall, type WaterfallRow } from './task-spans.js';
 
 export { taskWaterfall, type WaterfallRow };

@@ -10,9 +10,9 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { ATTR, INSTRUMENTATION_SCOPE, PRODUCER_TRACEPARENT_HEADER, SPAN } from './semconv.js';
-import { failSpan, nowMs, queueAttributes } from './span-helpers.js';
-import { spanContextFromHeaders } from './trace-context.js';
+import { ATTR, INSTRUMENTATION_SCOPE, PRODUCER_TRACEPARENT_HEADER, SPAN } from '../src/spans/semconv.js';
+import { failSpan, nowMs, queueAttributes } from '../src/spans/span-helpers.js';
+import { spanContextFromHeaders } from '../src/spans/trace-context.js';
 
 /** The parts of a delivered task the worker's spans read. */
 export interface DeliveredTask {
