@@ -1,29 +1,13 @@
-import type { Lease, SettleOp, SettleResult } from '../domain/task.js';
+import type { Lease } from '../domain/task.js';
 import type { ClaimResult, LeaseStore } from '../lease-store/lease-store.js';
 import type { ClaimPathTracer, DispatchTrace } from '../telemetry/claim-path-tracer.js';
 import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { nowMs } from '../spans/span-helpers.js';
+import { planClaims, type Share } from './claim-plan.js';
+import type { Consumer, PendingSettles, SyncClaim } from './contracts.js';
 import { ReadAheadBuffer, type ReadAheadOptions } from './read-ahead.js';
 import { logClaimFailure } from './claim-failure-log.js';
-
-/**
- * Something that takes leases: in the server, one Claim stream. The dispatcher never
- * hands a consumer more leases than `capacity()` allowed when it reserved them.
- */
-export interface Consumer {
-  /** Queues it takes tasks from, in the order it listed them. */
-  readonly queues: readonly string[];
-  /** Length of the leases it takes. */
-  readonly leaseMs: number;
-  /** How many more leases it can take now: its unused credit, or 0 while it cannot write. */
-  capacity(): number;
-  /**
-   * Takes leases claimed for it; never more than it had capacity for. `dispatch` is the
-   * claim's trace when tracing is on: the consumer adds its delivery's spans to it.
-   */
-  deliver(queue: string, leases: Lease[], dispatch?: DispatchTrace): void;
-}
 
 export interface DispatcherOptions {
   /** Most tasks one claim takes. Default 256. */
@@ -45,11 +29,6 @@ export interface DispatcherOptions {
    * next costs one round trip. Default: none.
    */
   settles?: PendingSettles | undefined;
-}
-
-/** Settles gathered for a store call that a claim of the same queue may carry instead. */
-export interface PendingSettles {
-  take(queue: string): { ops: SettleOp[]; settled: (results: Promise<SettleResult[]>) => void } | undefined;
 }
 
 interface Slot {
@@ -81,17 +60,6 @@ interface QueueState {
 interface Reservation {
   consumer: Consumer;
   count: number;
-}
-
-/**
- * Room reserved on this replica's streams for tasks about to be enqueued: the enqueue
- * claims up to `max` leases of `leaseMs` in its own round trip and hands the claim's
- * outcome to `claimed`, which deals the leases out (or, on failure, frees the room).
- */
-export interface SyncClaim {
-  readonly max: number;
-  readonly leaseMs: number;
-  claimed(result: Promise<ClaimResult>): void;
 }
 
 /**
@@ -176,23 +144,22 @@ export class Dispatcher {
       return undefined;
     // Leases held for the queue are older than the new tasks: they go out first, by a pass.
     if (state.held && state.held.size > 0) return undefined;
-    const reservations: Reservation[] = [];
-    let leaseMs = 0;
-    let wanted = Math.min(count, this.claimBatch);
     const consumers = [...state.consumers];
     this.rotation = (this.rotation + 1) % consumers.length;
-    for (let k = 0; k < consumers.length && wanted > 0; k++) {
-      const consumer = consumers[(this.rotation + k) % consumers.length]!;
-      const slot = this.slots.get(consumer)!;
-      if (consumer.capacity() - slot.reserved <= 0 || (leaseMs !== 0 && consumer.leaseMs !== leaseMs))
-        continue;
-      leaseMs = consumer.leaseMs;
-      // One each keeps a burst fair across streams; what is left goes to the next pass.
-      slot.reserved++;
-      wanted--;
-      reservations.push({ consumer, count: 1 });
-    }
-    if (reservations.length === 0) return undefined;
+    // One lease each keeps a burst fair across streams; what is left goes to the next pass.
+    const [claim] = planClaims(
+      consumers.map((c) => ({ queues: [state], leaseMs: c.leaseMs, free: this.free(c), cursor: 0 })),
+      {
+        isOpen: () => true,
+        perQueue: Math.min(count, this.claimBatch),
+        perConsumer: 1,
+        start: this.rotation,
+        oneLeaseLength: true,
+      },
+    ).claims;
+    if (!claim) return undefined;
+    const reservations = this.reserve(consumers, claim.shares);
+    const leaseMs = claim.leaseMs;
     // Counted as in flight from now, so no pass claims the queue before this claim leaves.
     state.inflight++;
     const requestedAt = this.tracer ? nowMs() : 0;
@@ -340,70 +307,39 @@ export class Dispatcher {
       openQueues.length === 1
         ? [...openQueues[0]!.consumers]
         : [...new Set(openQueues.flatMap((state) => [...state.consumers]))];
-    const plans = new Map<QueueState, Map<number, Reservation[]>>();
-    const planned = new Map<QueueState, number>();
-    const n = consumers.length;
+    if (consumers.length === 0) return;
     // Rotate the starting consumer so no stream is always first in line.
-    this.rotation = (this.rotation + 1) % n;
-    for (let k = 0; k < n; k++) {
-      const consumer = consumers[(this.rotation + k) % n]!;
-      const slot = this.slots.get(consumer)!;
-      let free = consumer.capacity() - slot.reserved;
-      if (free <= 0) continue;
-      const open: QueueState[] = [];
-      const qs = consumer.queues;
-      for (let j = 0; j < qs.length; j++) {
-        const state = this.queues.get(qs[(slot.cursor + j) % qs.length]!);
-        if (
-          state &&
-          state.maybeReady &&
-          state.inflight === 0 &&
-          (planned.get(state) ?? 0) < this.claimBatch
-        ) {
-          open.push(state);
-        }
-      }
-      if (open.length === 0) continue;
-      slot.cursor = (slot.cursor + 1) % qs.length;
-      // Deal this consumer's free capacity over its open queues one unit at a time,
-      // skipping queues whose claim is already a full batch.
-      let at = 0;
-      while (free > 0) {
-        let state: QueueState | undefined;
-        for (let t = 0; t < open.length && !state; t++) {
-          const candidate = open[(at + t) % open.length]!;
-          if ((planned.get(candidate) ?? 0) < this.claimBatch) {
-            state = candidate;
-            at = (at + t + 1) % open.length;
-          }
-        }
-        if (!state) break;
-        planned.set(state, (planned.get(state) ?? 0) + 1);
-        slot.reserved++;
-        free--;
-        let byLease = plans.get(state);
-        if (!byLease) plans.set(state, (byLease = new Map<number, Reservation[]>()));
-        let list = byLease.get(consumer.leaseMs);
-        if (!list) byLease.set(consumer.leaseMs, (list = []));
-        const last = list[list.length - 1];
-        if (last?.consumer === consumer) last.count++;
-        else list.push({ consumer, count: 1 });
-      }
-    }
-    for (const [state, byLease] of plans) {
-      for (const [leaseMs, reservations] of byLease)
-        void this.claim(
-          state,
-          leaseMs,
-          reservations,
-          this.passRequestedAt,
-          undefined,
-          this.aheadOf(state, leaseMs, now, true),
-        );
+    this.rotation = (this.rotation + 1) % consumers.length;
+    const plan = planClaims(
+      consumers.map((c) => ({
+        queues: c.queues.map((name) => this.queues.get(name)),
+        leaseMs: c.leaseMs,
+        free: this.free(c),
+        cursor: this.slots.get(c)!.cursor,
+      })),
+      {
+        isOpen: (state) => state !== undefined && state.maybeReady && state.inflight === 0,
+        perQueue: this.claimBatch,
+        start: this.rotation,
+      },
+    );
+    plan.cursors.forEach((cursor, i) => (this.slots.get(consumers[i]!)!.cursor = cursor));
+    const claimed = new Set<QueueState>();
+    for (const claim of plan.claims) {
+      const state = claim.queue!;
+      claimed.add(state);
+      void this.claim(
+        state,
+        claim.leaseMs,
+        this.reserve(consumers, claim.shares),
+        this.passRequestedAt,
+        undefined,
+        this.aheadOf(state, claim.leaseMs, now, true),
+      );
     }
     // Queues with a backlog whose streams are all busy: top up what is held for them.
     for (const state of openQueues) {
-      if (plans.has(state) || !state.held) continue;
+      if (claimed.has(state) || !state.held) continue;
       const extra = this.aheadOf(state, state.held.leaseMs, now, false);
       if (extra > 0) void this.claim(state, state.held.leaseMs, [], this.passRequestedAt, undefined, extra);
     }
@@ -555,6 +491,20 @@ export class Dispatcher {
     this.hold(state, leaseMs, rest);
   }
 
+  /** Room a consumer has for leases not yet reserved by claims in flight. */
+  private free(consumer: Consumer): number {
+    return consumer.capacity() - this.slots.get(consumer)!.reserved;
+  }
+
+  /** Reserves a plan's shares on the consumers' slots, as the claim's reservations. */
+  private reserve(consumers: readonly Consumer[], shares: readonly Share[]): Reservation[] {
+    return shares.map(({ consumer: i, count }) => {
+      const consumer = consumers[i]!;
+      this.slots.get(consumer)!.reserved += count;
+      return { consumer, count };
+    });
+  }
+
   private unreserve(consumer: Consumer, count: number): boolean {
     const slot = this.slots.get(consumer);
     if (slot) slot.reserved -= count;
@@ -576,3 +526,5 @@ export class Dispatcher {
     }
   }
 }
+
+export type { Consumer, PendingSettles, SyncClaim } from './contracts.js';
