@@ -1,3 +1,5 @@
+import { backoffMs } from '../src/domain/backoff.js';
+
 /**
  * Exponential backoff with full jitter: the n-th delay (from 0) is uniform in
  * [0, min(max, initial × 2ⁿ)]. Full jitter spreads the workers of a restarted replica over
@@ -19,10 +21,12 @@ export class Backoff {
 
   /** The delay before the next attempt, in ms; each call widens the window of the next. */
   next(): number {
-    // The exponent is capped so the bound stays finite however long the outage lasts.
-    const bound = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.#attempt, 30));
     this.#attempt++;
-    return Math.floor(this.random() * bound);
+    return backoffMs(
+      { initialBackoffMs: this.initialMs, maxBackoffMs: this.maxMs, multiplier: 2 },
+      this.#attempt,
+      this.random(),
+    );
   }
 
   /** Starts over from the initial window, after a connection succeeded. */

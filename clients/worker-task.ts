@@ -1,5 +1,6 @@
 import type { _codeq_v1_ClaimResponse_Lease__Output as Lease } from '../src/api/generated/codeq/v1/ClaimResponse.js';
 import { timestampToMs } from '../src/api/time.js';
+import { MAX_ERROR_CHARS } from '../src/domain/task.js';
 import { toBytes, type Bytes } from './bytes.js';
 import { taskFields } from './task-fields.js';
 
@@ -123,11 +124,10 @@ export async function runHandler(
 export const MAX_RESULT_BYTES = 4 * 1024 * 1024 - 64 * 1024;
 
 /** Longest error text sent to the server: a huge message must not break the stream for every settle behind it. */
-const MAX_ERROR_CHARS = 16 * 1024;
 
 function failureOf(err: unknown): HandlerSettle {
   let error = err instanceof Error ? err.message || err.name : String(err);
-  if (error.length > MAX_ERROR_CHARS) error = error.slice(0, MAX_ERROR_CHARS) + '…';
+  if (error.length > MAX_ERROR_CHARS) error = error.slice(0, MAX_ERROR_CHARS - 1) + '…';
   if (!(err instanceof TaskError)) return { kind: 'FAIL', error, permanent: false };
   return err.retryDelayMs === undefined
     ? { kind: 'FAIL', error, permanent: err.permanent }

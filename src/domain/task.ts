@@ -14,6 +14,12 @@ export interface RetryPolicy {
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /**
+ * A failure's error text is kept up to this many characters: the server cuts longer ones
+ * (a failure report is never refused for its length) and the clients cut before sending.
+ */
+export const MAX_ERROR_CHARS = 4096;
+
+/**
  * The backoff of a task whose producer gave none: 1 s, doubling, at most 5 min. The Redis
  * scripts store it by omission and repeat the numbers in scripts/snippets/backoff.lua.
  */

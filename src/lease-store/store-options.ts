@@ -38,16 +38,4 @@ export function resolveStoreOptions(options: StoreOptions = {}): ResolvedStoreOp
   };
 }
 
-/**
- * The delay before retry number `attempt` (1 = the retry after the first attempt failed):
- * full jitter over min(max, initial × multiplier^(attempt-1)). The Redis scripts compute
- * the same formula in Lua.
- */
-export function backoffMs(
-  retry: { initialBackoffMs: number; maxBackoffMs: number; multiplier: number },
-  attempt: number,
-  random: number,
-): number {
-  const cap = Math.min(retry.maxBackoffMs, retry.initialBackoffMs * Math.pow(retry.multiplier, attempt - 1));
-  return Math.floor(random * cap);
-}
+export { backoffMs } from '../domain/backoff.js';

@@ -9,6 +9,7 @@ import type {
 } from '../api/generated/codeq/v1/ClaimResponse.js';
 import { msToDuration, msToTimestamp } from '../api/time.js';
 import { CodeqError, InvalidArgumentError, TooLargeError } from '../domain/errors.js';
+import { groupBy } from '../domain/group-by.js';
 import { parseLeaseId } from '../domain/lease-id.js';
 import type { Lease, LeaseRef, SettleOp, SettleResult } from '../domain/task.js';
 import type { Consumer } from '../dispatcher/dispatcher.js';
@@ -16,7 +17,8 @@ import type { AbandonedLease } from '../lease-store/lease-store.js';
 import type { DeliveryTrace, DispatchTrace } from '../telemetry/claim-path-tracer.js';
 import { grpcCode } from './grpc-status.js';
 import { leaseMessage } from './messages.js';
-import { extensionMs, MAX_ERROR_CHARS, retryDelayMs, toOpenParams } from './validation.js';
+import { MAX_ERROR_CHARS } from '../domain/task.js';
+import { extensionMs, retryDelayMs, toOpenParams } from './validation.js';
 import type { ServerContext } from './server-context.js';
 
 type ClaimCall = ServerDuplexStream<ClaimRequest__Output, ClaimResponse>;
@@ -366,14 +368,14 @@ export class ClaimSession implements Consumer {
   /** Leases still out on an ended stream wait out the reconnect grace, then go back to their queue. */
   private abandonOutstanding(): void {
     if (this.outstanding.size === 0) return;
-    const byQueue = new Map<string, AbandonedLease[]>();
-    for (const ref of this.outstanding.values()) {
-      let list = byQueue.get(ref.queue);
-      if (!list) byQueue.set(ref.queue, (list = []));
-      list.push({ taskId: ref.taskId, token: ref.token, deadline: ref.deadline });
-    }
+    const byQueue = groupBy(this.outstanding.values(), (ref) => ref.queue);
     this.outstanding.clear();
-    for (const [queue, leases] of byQueue) {
+    for (const [queue, held] of byQueue) {
+      const leases: AbandonedLease[] = held.map(({ taskId, token, deadline }) => ({
+        taskId,
+        token,
+        deadline,
+      }));
       this.ctx.store.abandon(queue, leases, this.ctx.config.leaseReconnectGraceMs).catch((err: unknown) => {
         this.ctx.logger.warn(
           'could not shorten the leases of a closed stream; they come back at their deadline',

@@ -1,3 +1,4 @@
+import { groupBy } from '../domain/group-by.js';
 import type { EnqueueResult, NewTask } from '../domain/task.js';
 import type { Dispatcher } from '../dispatcher/dispatcher.js';
 import type { LeaseStore } from '../lease-store/lease-store.js';
@@ -29,12 +30,7 @@ export class EnqueueBatcher {
     if (first && tasks.every((t) => t.queue === first.queue))
       return this.batcher.add(first.queue, [...tasks]);
     // Tasks of several queues: one share per queue, put back in request order.
-    const byQueue = new Map<string, number[]>();
-    tasks.forEach((t, i) => {
-      let list = byQueue.get(t.queue);
-      if (!list) byQueue.set(t.queue, (list = []));
-      list.push(i);
-    });
+    const byQueue = groupBy(tasks.keys(), (i) => tasks[i]!.queue);
     const results: EnqueueResult[] = new Array<EnqueueResult>(tasks.length);
     await Promise.all(
       [...byQueue].map(async ([queue, indexes]) => {

@@ -27,8 +27,6 @@ const MAX_HEADER_BYTES = 16 * 1024;
 const MAX_BATCH = 1000;
 const MAX_QUEUES_PER_STREAM = 64;
 const MAX_WORKER_ID = 256;
-/** Failure messages longer than this are cut, not refused: a failure report is never lost. */
-export const MAX_ERROR_CHARS = 4096;
 
 /** Checks a queue name; throws naming `field`. */
 export function validateQueue(queue: string | undefined, field = 'queue'): string {

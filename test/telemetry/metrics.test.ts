@@ -60,12 +60,17 @@ describe('metrics', () => {
     expect((await fetch(endpoint.url.replace('/metrics', '/other'))).status).toBe(404);
 
     // Phase 1: ten tasks wait; nobody takes them.
+    const firstEnqueued = Date.now();
     for (let i = 0; i < 10; i++) await producer.enqueue('metered', `task-${i}`, { maxAttempts: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
     let m = await scrape();
     expect(value(m, 'codeq_tasks_enqueued_total', q)).toBe(10);
     expect(value(m, 'codeq_tasks_leased_total', q)).toBe(0);
     expect(value(m, 'codeq_queue_depth', { ...q, state: 'ready' })).toBe(10);
-    expect(value(m, 'codeq_queue_oldest_ready_age', q)).toBeGreaterThanOrEqual(0);
+    // The oldest task has waited since it was enqueued: at least the pause, at most since the first enqueue.
+    const age = value(m, 'codeq_queue_oldest_ready_age', q);
+    expect(age).toBeGreaterThanOrEqual(0.25);
+    expect(age).toBeLessThanOrEqual((Date.now() - firstEnqueued) / 1000 + 0.05);
     expect(value(m, 'codeq_streams_open')).toBe(0);
 
     // Phase 2: a worker completes six and fails four (they have one attempt: DEAD).

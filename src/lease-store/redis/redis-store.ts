@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
+import { groupBy } from '../../domain/group-by.js';
 import { newTaskId } from '../../domain/task-id.js';
 import type {
   AbandonedLease,
@@ -125,12 +126,7 @@ export class RedisStore implements LeaseStore {
   }
 
   async enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]> {
-    const byQueue = new Map<string, number[]>();
-    tasks.forEach((task, i) => {
-      const list = byQueue.get(task.queue);
-      if (list) list.push(i);
-      else byQueue.set(task.queue, [i]);
-    });
+    const byQueue = groupBy(tasks.keys(), (i) => tasks[i]!.queue);
     const results: EnqueueResult[] = new Array<EnqueueResult>(tasks.length);
     await Promise.all(
       [...byQueue].map(async ([queue, indexes]) => {

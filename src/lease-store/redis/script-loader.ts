@@ -1,6 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { DEFAULT_RETRY } from '../../domain/task.js';
 import { ScriptCode } from './script-codes.js';
 
 /** A Lua script ready for ioredis `defineCommand`. */
@@ -24,6 +25,18 @@ const SCRIPT_FILE = /^([a-z][a-z-]*)-(\d+)\.lua$/;
  * and TypeScript share one list of result codes.
  */
 export const SCRIPT_CODES_INCLUDE = 'snippets/script-codes.lua';
+
+/**
+ * `--@include "snippets/shared-defaults.lua"` defines `DEFAULT_RETRY` (initial, max,
+ * multiplier) from the domain's default retry policy, so Lua and TypeScript share it.
+ */
+export const SHARED_DEFAULTS_INCLUDE = 'snippets/shared-defaults.lua';
+
+/** The domain defaults the scripts use, as Lua. */
+export function sharedDefaultsLua(): string {
+  const { initialBackoffMs, maxBackoffMs, multiplier } = DEFAULT_RETRY;
+  return `local DEFAULT_RETRY = { initial = ${initialBackoffMs}, max = ${maxBackoffMs}, multiplier = ${multiplier} }`;
+}
 
 /** ScriptCode as Lua: `local CODE = { OK = 0, NOT_FOUND = -1, ... }`. */
 export function scriptCodesLua(): string {
@@ -59,6 +72,10 @@ export async function expandIncludes(
     included.add(path);
     if (path === SCRIPT_CODES_INCLUDE) {
       out.push(`-- begin ${path} (generated from ScriptCode)`, scriptCodesLua(), `-- end ${path}`);
+      continue;
+    }
+    if (path === SHARED_DEFAULTS_INCLUDE) {
+      out.push(`-- begin ${path} (generated from DEFAULT_RETRY)`, sharedDefaultsLua(), `-- end ${path}`);
       continue;
     }
     let text: string;
