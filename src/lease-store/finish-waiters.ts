@@ -13,9 +13,13 @@ export function isFinal(state: TaskState): boolean {
 export class FinishWaiters {
   readonly #waiting = new Map<string, Set<() => void>>();
 
-  /** Resolves on `notify(key)`, after `timeoutMs`, or when `signal` aborts, whichever comes first. */
-  wait(key: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
+  /**
+   * A wait that resolves on `notify(key)`, after `timeoutMs`, or when `signal` aborts,
+   * whichever comes first; `cancel` resolves it at once without waking anyone else.
+   */
+  wait(key: string, timeoutMs: number, signal?: AbortSignal): { woken: Promise<void>; cancel(): void } {
+    let cancel = (): void => {};
+    const woken = new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
       let set = this.#waiting.get(key);
       if (!set) this.#waiting.set(key, (set = new Set()));
@@ -30,7 +34,39 @@ export class FinishWaiters {
       const timer = setTimeout(done, Math.max(0, timeoutMs));
       signal?.addEventListener('abort', done, { once: true });
       waiters.add(done);
+      cancel = done;
     });
+    return { woken, cancel: () => cancel() };
+  }
+
+  /**
+   * Waits until `read` returns null or a finished task, or `timeoutMs` passes, or `signal`
+   * aborts, reading again on every `notify(key)`: a wake-up that was not a finish (or one
+   * sent to every waiter after events may have been lost) never ends the wait early.
+   * Each wait starts before its read, so a finish between the two is not missed.
+   */
+  async until<T extends { state: TaskState }>(
+    key: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    read: () => Promise<T | null>,
+  ): Promise<T | null> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const wait = this.wait(key, end - Date.now(), signal);
+      let task: T | null;
+      try {
+        task = await read();
+      } catch (err) {
+        wait.cancel();
+        throw err;
+      }
+      if (task === null || isFinal(task.state) || Date.now() >= end || signal?.aborted) {
+        wait.cancel();
+        return task;
+      }
+      await wait.woken;
+    }
   }
 
   /** Wakes every waiter of `key`. */

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, UnavailableError } from '../../domain/errors.js';
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
 import { newTaskId } from '../../domain/task-id.js';
+import { parseCursor } from '../list-cursor.js';
 import { FinishWaiters, isFinal } from '../finish-waiters.js';
 import type {
   AbandonedLease,
@@ -307,19 +308,7 @@ export class MemoryStore implements LeaseStore {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<TaskRecord | null> {
-    const key = waitKey(queue, taskId);
-    // Waiting before reading: a finish between the read and the wait is not missed.
-    const woken = this.#waiters.wait(key, timeoutMs, signal);
-    const task = await this.getTask(queue, taskId).catch((err: unknown) => {
-      this.#waiters.notify(key);
-      throw err;
-    });
-    if (task === null || isFinal(task.state)) {
-      this.#waiters.notify(key);
-      return task;
-    }
-    await woken;
-    return this.getTask(queue, taskId);
+    return this.#waiters.until(waitKey(queue, taskId), timeoutMs, signal, () => this.getTask(queue, taskId));
   }
 
   /** Replaces the listener. Events are delivered synchronously once the operation's changes are complete. */
@@ -524,14 +513,6 @@ const LIST_ORDER: Record<ListableState, (a: StoredTask, b: StoredTask) => number
   LEASED: (a, b) => a.deadline - b.deadline || (a.id < b.id ? -1 : 1),
   DEAD: (a, b) => a.finishedAt - b.finishedAt || (a.id < b.id ? -1 : 1),
 };
-
-/** A `listTasks` cursor: the offset of the next page. */
-function parseCursor(cursor: string | null): number {
-  if (cursor === null || cursor === '') return 0;
-  if (!/^\d{1,9}$/.test(cursor))
-    throw new InvalidArgumentError('cursor', 'must be a cursor a previous page returned');
-  return Number(cursor);
-}
 
 function toRecord(task: StoredTask): TaskRecord {
   return {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
 import { newTaskId } from '../../domain/task-id.js';
-import { InvalidArgumentError } from '../../domain/errors.js';
-import { FinishWaiters, isFinal } from '../finish-waiters.js';
+import { parseCursor } from '../list-cursor.js';
+import { FinishWaiters } from '../finish-waiters.js';
 import type {
   AbandonedLease,
   ClaimResult,
@@ -62,14 +62,6 @@ const CLAIM_RANDOMS = 4;
 const GC_SLACK_MS = 60_000;
 
 const noop = (): void => {};
-
-/** A `listTasks` cursor: the offset of the next page in the state's index. */
-function parseCursor(cursor: string | null): number {
-  if (cursor === null || cursor === '') return 0;
-  if (!/^\d{1,9}$/.test(cursor))
-    throw new InvalidArgumentError('cursor', 'must be a cursor a previous page returned');
-  return Number(cursor);
-}
 
 /**
  * The lease store on Redis or Redis Cluster: one Lua script per state change (see
@@ -565,29 +557,18 @@ export class RedisStore implements LeaseStore {
     signal?: AbortSignal,
   ): Promise<TaskRecord | null> {
     const taskKey = this.keys.task(queue, taskId);
-    // Waiting before asking: a finish event that comes before wait-1.lua's reply is not lost.
-    const finished = this.waiters.wait(taskKey, timeoutMs, signal);
-    const reply = await this.run(() =>
-      this.scripts.wait(
-        [taskKey],
-        [
-          this.nowArg(),
-          this.options.finishedRetentionMs,
-          this.options.deadRetentionMs,
-          this.keys.finishChannel,
-        ],
-      ),
-    ).catch((err: unknown) => {
-      this.waiters.notify(taskKey);
-      throw err;
+    // wait-1.lua reads the task and marks it in one step; the local wait starts first, so
+    // a finish event that arrives before the script's reply is not lost.
+    return this.waiters.until(taskKey, timeoutMs, signal, async () => {
+      const args = [
+        this.nowArg(),
+        this.options.finishedRetentionMs,
+        this.options.deadRetentionMs,
+        this.keys.finishChannel,
+      ];
+      const reply = await this.run(() => this.scripts.wait([taskKey], args));
+      return reply ? decodeTask(queue, taskId, collectFields(reply)) : null;
     });
-    const task = reply ? decodeTask(queue, taskId, collectFields(reply)) : null;
-    if (task === null || isFinal(task.state)) {
-      this.waiters.notify(taskKey);
-      return task;
-    }
-    await finished;
-    return this.getTask(queue, taskId);
   }
 
   /** Adds `queue` to the registry of queues, once per process: listQueues sees it on every replica. */
