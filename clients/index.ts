@@ -1,6 +1,7 @@
 /**
  * The codeQ client library: {@link Worker} takes leased tasks over one Claim stream and
- * runs a handler for each; {@link Producer} enqueues, inspects and cancels tasks.
+ * runs a handler for each; {@link Producer} enqueues, inspects, waits for and cancels
+ * tasks; {@link Admin} is the operator's API (queue counts, redrive, purge, pause).
  *
  * ```ts
  * const producer = new Producer({ address: 'localhost:50051' });
@@ -27,7 +28,7 @@ export { resolveWorkerOptions } from './worker-options.js';
 export type { ResolvedWorkerOptions, WorkerLogger, WorkerOptions } from './worker-options.js';
 export { LeaseLostError, TaskError } from './worker-task.js';
 export type { HandlerContext, TaskHandler, WorkerTask } from './worker-task.js';
-export { Producer } from './producer.js';
+export { Producer, TaskWaitTimeoutError } from './producer.js';
 export type {
   BatchTask,
   CallOptions,
@@ -36,7 +37,10 @@ export type {
   ProducerOptions,
   TaskInfo,
   TaskOptions,
+  WaitOptions,
 } from './producer.js';
+export { Admin } from './admin.js';
+export type { AdminOptions, ListableTaskState, QueueStatsInfo, TaskListPage } from './admin.js';
 export type { Bytes } from './bytes.js';
 export type { KeepaliveOptions } from './keepalive.js';
 export { tlsCredentials, withBearerToken } from './credentials.js';

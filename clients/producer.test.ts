@@ -152,6 +152,7 @@ describe('Producer', () => {
       state: 'DEAD',
       lastError: 'boom',
       result: Buffer.alloc(0),
+      history: [],
     });
     await expect(p.getTask('q', 'nope')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
   });

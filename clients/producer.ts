@@ -17,6 +17,7 @@ import { EnqueueStreamClient } from './enqueue-stream.js';
 import { resolveKeepalive, withKeepalive, type KeepaliveOptions } from './keepalive.js';
 import { withBearerToken } from './credentials.js';
 import { taskFields, type TaskFields } from './task-fields.js';
+import { unary } from './unary-call.js';
 
 /** Options of {@link Producer}. Keepalive is on by default ({@link KeepaliveOptions}). */
 export interface ProducerOptions extends KeepaliveOptions {
@@ -69,8 +70,41 @@ export interface TaskOptions {
   headers?: Record<string, string>;
 }
 
+/** Options of {@link Producer.waitTask}. */
+export interface WaitOptions {
+  /** Give up after this many ms: `waitTask` rejects with {@link TaskWaitTimeoutError}. Default 30 000. */
+  timeoutMs?: number;
+}
+
 /** Options of {@link Producer.enqueue}. */
-export type EnqueueOptions = TaskOptions & CallOptions;
+export type EnqueueOptions = TaskOptions &
+  CallOptions & {
+    /**
+     * Also wait until the task is COMPLETED, DEAD or CANCELLED (as {@link Producer.waitTask}
+     * does) and return it as `task`; `true` waits the default 30 s. Default: do not wait.
+     */
+    wait?: boolean | WaitOptions;
+  };
+
+/** What {@link Producer.waitTask} rejects with when the task has not finished in time. */
+export class TaskWaitTimeoutError extends Error {
+  constructor(
+    /** The task as it stood when the wait ended. */
+    readonly task: TaskInfo,
+    timeoutMs: number,
+  ) {
+    super(
+      `task ${task.id} of queue ${task.queue} did not finish within ${timeoutMs} ms (it is ${task.state})`,
+    );
+    this.name = 'TaskWaitTimeoutError';
+  }
+}
+
+/** How long one WaitTask call may wait, the server's limit; longer waits take several calls. */
+const MAX_WAIT_PER_CALL_MS = 3_600_000;
+/** Extra time the call's deadline leaves the server to answer after its own timeout. */
+const WAIT_DEADLINE_SLACK_MS = 5_000;
+const FINAL_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'DEAD', 'CANCELLED']);
 
 /** One task of {@link Producer.enqueueBatch}. */
 export interface BatchTask extends TaskOptions {
@@ -83,6 +117,8 @@ export interface EnqueueResult {
   taskId: string;
   /** True when the idempotency key matched an earlier task, whose id is returned. */
   duplicate: boolean;
+  /** With the `wait` option: the task once it finished. */
+  task?: TaskInfo;
 }
 
 /** A task as {@link Producer.getTask} reports it. */
@@ -93,11 +129,13 @@ export interface TaskInfo extends TaskFields {
   lastError: string;
   /** The result the completing worker gave; empty if none. */
   result: Buffer;
+  /** Notes of what operators did to the task (a redrive from DEAD), oldest first. */
+  history: string[];
 }
 
 /**
- * The producer side of codeQ: enqueue, inspect and cancel tasks, and complete a lease
- * outside a worker stream. Every method rejects with the grpc-js ServiceError the server
+ * The producer side of codeQ: enqueue, inspect, wait for and cancel tasks, and complete a
+ * lease outside a worker stream. Every method rejects with the grpc-js ServiceError the server
  * returned (`code`, `details`, `metadata`), untouched, so callers can branch on the code.
  */
 export class Producer {
@@ -131,7 +169,33 @@ export class Producer {
     const response = this.#stream
       ? await this.#stream.enqueue(request, options.deadlineMs)
       : await this.#enqueueUnary(request, options.deadlineMs);
-    return { taskId: response.taskId ?? '', duplicate: response.duplicate ?? false };
+    const result = { taskId: response.taskId ?? '', duplicate: response.duplicate ?? false };
+    if (!options.wait) return result;
+    const task = await this.waitTask(queue, result.taskId, options.wait === true ? {} : options.wait);
+    return { ...result, task };
+  }
+
+  /**
+   * Resolves with the task once it is COMPLETED, DEAD or CANCELLED. The server pushes the
+   * answer when the task finishes on any replica; nothing polls. Rejects with
+   * {@link TaskWaitTimeoutError} when `timeoutMs` passes first, with NOT_FOUND for an
+   * unknown task.
+   */
+  async waitTask(queue: string, taskId: string, options: WaitOptions = {}): Promise<TaskInfo> {
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const waitMs = Math.max(0, Math.min(MAX_WAIT_PER_CALL_MS, end - Date.now()));
+      const request = { queue, taskId, timeout: msToDuration(waitMs) };
+      const task = toTaskInfo(
+        await unary<Task__Output>(
+          (callOptions, callback) => this.#tasks.waitTask(request, callOptions, callback),
+          { deadlineMs: waitMs + WAIT_DEADLINE_SLACK_MS },
+        ),
+      );
+      if (FINAL_STATES.has(task.state)) return task;
+      if (Date.now() >= end) throw new TaskWaitTimeoutError(task, timeoutMs);
+    }
   }
 
   #enqueueUnary(request: EnqueueRequest, deadlineMs: number | undefined): Promise<EnqueueResponse__Output> {
@@ -219,27 +283,14 @@ function withTraceContext(request: EnqueueRequest): EnqueueRequest {
   return request;
 }
 
-function toTaskInfo(task: Task__Output): TaskInfo {
+/** A Task message as {@link TaskInfo}. */
+export function toTaskInfo(task: Task__Output): TaskInfo {
   const state = task.state;
   return {
     ...taskFields(task),
     state: state === undefined || state === 'TASK_STATE_UNSPECIFIED' ? 'UNSPECIFIED' : state,
     lastError: task.lastError ?? '',
     result: task.result ?? Buffer.alloc(0),
+    history: task.history ?? [],
   };
-}
-
-/** Promisifies one unary call; the ServiceError is passed on as it came. */
-function unary<Res>(
-  start: (options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
-  options: CallOptions,
-): Promise<Res> {
-  const callOptions: grpc.CallOptions = {};
-  if (options.deadlineMs !== undefined) callOptions.deadline = Date.now() + options.deadlineMs;
-  return new Promise((resolve, reject) => {
-    start(callOptions, (err, res) => {
-      if (err) reject(err);
-      else resolve(res as Res);
-    });
-  });
 }

@@ -15,7 +15,7 @@ export interface TaskFields {
 }
 
 /** Reads the common fields of a Task message. Proto3 leaves zero values out, hence the defaults. */
-export function taskFields(task: Task__Output): TaskFields {
+export function taskFields(task: Partial<Task__Output>): TaskFields {
   return {
     id: task.id ?? '',
     queue: task.queue ?? '',

@@ -217,6 +217,7 @@ export async function startFakeServer(
     EnqueueStream: unimplementedStream(),
     GetTask: unimplemented(),
     CancelTask: unimplemented(),
+    WaitTask: unimplemented(),
     ...options.tasks,
   };
   server.addService(proto.WorkerService.service, worker);

@@ -1,3 +1,11 @@
+import {
+  deadCommand,
+  pauseCommand,
+  purgeCommand,
+  queuesCommand,
+  statsCommand,
+  tasksCommand,
+} from './admin-commands.js';
 import { cancelCommand, enqueueCommand, getCommand } from './task-commands.js';
 import { serveCommand } from './serve-command.js';
 import { traceCommand } from './trace-command.js';
@@ -21,6 +29,15 @@ Commands:
   cancel    Cancel a task
   trace     Draw the waterfall of one task's spans (terminal and SVG)
 
+Operator commands (need the admin scope when the server has access control on):
+  stats     Task counts by state of one queue or of every queue; --watch for a live table
+  queues    List every queue the server's store knows
+  tasks     List a queue's pending, scheduled, leased or dead tasks
+  dead      'dead redrive QUEUE [TASK_ID...]': run DEAD tasks again
+  pause     Stop handing out a queue's tasks, on every replica
+  resume    Hand out a paused queue's tasks again
+  purge     Delete a queue's pending, scheduled, leased and dead tasks (asks for --yes)
+
 Run 'codeq COMMAND --help' for the options of a command. Every option also reads an
 environment variable (CODEQ_...), shown in that help.`;
 
@@ -31,6 +48,13 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   get: getCommand,
   cancel: cancelCommand,
   trace: traceCommand,
+  stats: (argv) => statsCommand(argv),
+  queues: queuesCommand,
+  tasks: tasksCommand,
+  dead: deadCommand,
+  pause: pauseCommand(true),
+  resume: pauseCommand(false),
+  purge: purgeCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

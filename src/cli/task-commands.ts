@@ -1,10 +1,46 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Producer, type TaskInfo } from '../../clients/index.js';
+import { Producer, TaskWaitTimeoutError, type TaskInfo, type TaskOptions } from '../../clients/index.js';
 import { parseDurationMs } from '../config/duration.js';
-import { settingsHelp, settingsParseArgs } from '../config/settings.js';
+import { resolveSettings, settingsHelp, settingsParseArgs, type Setting } from '../config/settings.js';
 import { CLIENT_SETTINGS, clientConnection, type ClientConnection } from './client-settings.js';
 import { idsAsPositionals } from './positional-args.js';
+
+/** The retry policy and wait options of `codeq enqueue`; unset ones take the server's defaults. */
+export const ENQUEUE_SETTINGS = {
+  initialBackoffMs: {
+    flag: 'initial-backoff',
+    env: 'CODEQ_INITIAL_BACKOFF',
+    kind: 'duration',
+    default: undefined,
+    min: 0,
+    help: 'Delay bound before the second attempt (server default 1s)',
+  },
+  maxBackoffMs: {
+    flag: 'max-backoff',
+    env: 'CODEQ_MAX_BACKOFF',
+    kind: 'duration',
+    default: undefined,
+    min: 0,
+    help: 'Upper bound of any retry delay (server default 5m)',
+  },
+  multiplier: {
+    flag: 'backoff-multiplier',
+    env: 'CODEQ_BACKOFF_MULTIPLIER',
+    kind: 'string',
+    arg: 'X',
+    default: undefined,
+    help: 'Growth of the delay bound per attempt, at least 1 (server default 2)',
+  },
+  waitMs: {
+    flag: 'wait',
+    env: 'CODEQ_ENQUEUE_WAIT',
+    kind: 'duration',
+    default: undefined,
+    min: 1,
+    help: 'Wait up to DURATION for the task to finish, then print it as codeq get does (exit 1 if it did not complete)',
+  },
+} satisfies Record<string, Setting>;
 
 export const ENQUEUE_HELP = `Usage: codeq enqueue QUEUE [options]
 
@@ -20,13 +56,14 @@ Options:
   --idempotency-key KEY   Within the server's window, the same key returns the first task's id
   --header KEY=VALUE      A header; repeat for more
   --count N               Enqueue N copies in batches (default 1)
+${settingsHelp(ENQUEUE_SETTINGS)}
 ${settingsHelp(CLIENT_SETTINGS)}
   -h, --help              Show this help`;
 
 export const GET_HELP = `Usage: codeq get QUEUE TASK_ID
 
-Prints a task as JSON: state, attempt, last error, result, payload (text when it is UTF-8,
-else base64).
+Prints a task as JSON: state, attempts ("3 of 5 used"), last error, result, payload (text
+when it is UTF-8, else base64), and the history of what operators did to it.
 
 Options:
 ${settingsHelp(CLIENT_SETTINGS)}
@@ -60,6 +97,7 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...settingsParseArgs(CLIENT_SETTINGS),
+      ...settingsParseArgs(ENQUEUE_SETTINGS),
       payload: { type: 'string' },
       'payload-file': { type: 'string' },
       priority: { type: 'string' },
@@ -97,7 +135,10 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
     if (eq <= 0) throw new Error(`--header: expected KEY=VALUE, got ${JSON.stringify(h)}`);
     headers[h.slice(0, eq)] = h.slice(eq + 1);
   }
+  const settings = resolveSettings(ENQUEUE_SETTINGS, values, process.env);
+  const retry = retryOption(settings);
   const options = {
+    ...(retry && { retry }),
     ...(values.priority !== undefined && { priority: positiveInt(values.priority, 'priority', 0) }),
     ...(values.delay !== undefined && { delayMs: parseDurationMs(values.delay, '--delay') }),
     ...(values['max-attempts'] !== undefined && {
@@ -109,10 +150,19 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
   const count = positiveInt(values.count, 'count', 1);
   const producer = new Producer(clientConnection(values, process.env));
   try {
+    if (settings.waitMs !== undefined && count !== 1) throw new Error('--wait: only with a single task');
     if (count === 1) {
       const { taskId, duplicate } = await producer.enqueue(queue, payload, options);
       console.log(duplicate ? `${taskId} (duplicate of an earlier task with this idempotency key)` : taskId);
-      return 0;
+      if (settings.waitMs === undefined) return 0;
+      const task = await producer
+        .waitTask(queue, taskId, { timeoutMs: settings.waitMs })
+        .catch((err: unknown) => {
+          if (err instanceof TaskWaitTimeoutError) return err.task;
+          throw err;
+        });
+      console.log(JSON.stringify(taskJson(task), null, 2));
+      return task.state === 'COMPLETED' ? 0 : 1;
     }
     let done = 0;
     while (done < count) {
@@ -131,6 +181,27 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** The retry policy the flags and variables set, or undefined when none is set. */
+function retryOption(s: {
+  initialBackoffMs: number | undefined;
+  maxBackoffMs: number | undefined;
+  multiplier: string | undefined;
+}): TaskOptions['retry'] {
+  let multiplier: number | undefined;
+  if (s.multiplier !== undefined) {
+    multiplier = Number(s.multiplier);
+    if (!Number.isFinite(multiplier) || multiplier < 1)
+      throw new Error(`--backoff-multiplier: expected a number >= 1, got ${JSON.stringify(s.multiplier)}`);
+  }
+  if (s.initialBackoffMs === undefined && s.maxBackoffMs === undefined && multiplier === undefined)
+    return undefined;
+  return {
+    ...(s.initialBackoffMs !== undefined && { initialBackoffMs: s.initialBackoffMs }),
+    ...(s.maxBackoffMs !== undefined && { maxBackoffMs: s.maxBackoffMs }),
+    ...(multiplier !== undefined && { multiplier }),
+  };
+}
+
 function printable(bytes: Buffer): string | { base64: string } {
   const text = bytes.toString('utf8');
   // Text is shown as is; anything that is not clean UTF-8 text (bytes that do not round-trip, control characters) as base64.
@@ -141,6 +212,8 @@ function printable(bytes: Buffer): string | { base64: string } {
 function taskJson(task: TaskInfo): Record<string, unknown> {
   return {
     ...task,
+    // Read at a glance: how much of the task's budget of deliveries is spent.
+    attempts: `${task.attempt} of ${task.maxAttempts} used`,
     enqueueTime: task.enqueueTime.toISOString(),
     payload: printable(task.payload),
     result: printable(task.result),

@@ -66,6 +66,8 @@ export interface TaskRecord {
   state: TaskState;
   lastError: string;
   result: Buffer;
+  /** Notes of what operators did to the task (a redrive from DEAD), oldest first; absent when none. */
+  history?: string[];
 }
 
 /** One lease of one task. `token` is the fencing token: it grows with every lease of the task. */

@@ -54,6 +54,22 @@ export interface QueueStats {
   oldestReadyEnqueueTime: number | null;
 }
 
+/** The task states a store keeps an index of, so that it can list them in order. */
+export type ListableState = 'PENDING' | 'SCHEDULED' | 'LEASED' | 'DEAD';
+
+/** One page of `listTasks`. */
+export interface TaskPage {
+  tasks: TaskRecord[];
+  /** Pass it back for the next page; null when this was the last one. */
+  nextCursor: string | null;
+}
+
+/** A queue the store knows, and whether it is paused. */
+export interface QueueInfo {
+  queue: string;
+  paused: boolean;
+}
+
 /**
  * Hears about queues that have work. `ready` fires when tasks became claimable now (on
  * this replica, and for the Redis store on any replica); `due` fires when an operation of
@@ -139,6 +155,57 @@ export interface LeaseStore {
    * or died, null when unknown.
    */
   cancel(queue: string, taskId: string): Promise<boolean | null>;
+
+  /**
+   * Every queue the store knows, whichever replica or process used it, sorted by name: a
+   * queue is known from its first enqueue or pause on, and stays known (even purged).
+   */
+  listQueues(): Promise<QueueInfo[]>;
+
+  /**
+   * Up to `limit` tasks of `queue` in `state`, in that state's order (PENDING: claim order;
+   * SCHEDULED: due time; LEASED: deadline; DEAD: when they died), from `cursor` (null for
+   * the first page). The cursor is a position, not a snapshot: tasks that change state
+   * between pages may be missed or shown twice.
+   */
+  listTasks(queue: string, state: ListableState, cursor: string | null, limit: number): Promise<TaskPage>;
+
+  /**
+   * Makes DEAD tasks PENDING again with `attempt = 0`, adding `note` to their history:
+   * the named ones (others are skipped), or every DEAD task when `taskIds` is null.
+   * Returns how many were redriven; the listener hears `ready` when any were.
+   */
+  redrive(queue: string, taskIds: readonly string[] | null, note: string): Promise<number>;
+
+  /**
+   * Deletes every PENDING, SCHEDULED, LEASED and DEAD task of `queue` (settles of its
+   * leases then answer not_found). COMPLETED and CANCELLED tasks stay readable until
+   * their retention passes, and idempotency keys keep answering with the ids they named.
+   * Returns how many tasks were deleted.
+   */
+  purge(queue: string): Promise<number>;
+
+  /**
+   * Pauses or resumes `queue` for every replica: while paused, claims lease nothing (and
+   * report `more: false`) but still do their maintenance, and enqueues are accepted.
+   * Resuming wakes every replica's listener (`ready`) when tasks are ready.
+   */
+  setPaused(queue: string, paused: boolean): Promise<void>;
+
+  /** Whether `queue` is paused. */
+  isPaused(queue: string): Promise<boolean>;
+
+  /**
+   * Resolves with the task once it is COMPLETED, DEAD or CANCELLED, on any replica (at
+   * once when it already is), or as it stands when `timeoutMs` passes or `signal` aborts
+   * first; null when the task is unknown. Costs nothing for tasks nobody waits for.
+   */
+  waitFinished(
+    queue: string,
+    taskId: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<TaskRecord | null>;
 
   /** Registers the listener for ready and due events. One listener per store. */
   listen(listener: StoreListener): void;

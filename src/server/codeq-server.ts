@@ -9,6 +9,7 @@ import { ClaimPathTracer } from '../telemetry/claim-path-tracer.js';
 import { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { INSTRUMENTATION_SCOPE } from '../spans/semconv.js';
+import { adminServiceHandlers } from './admin-service.js';
 import { ServerSecurity } from './auth/server-security.js';
 import type { ClaimSession } from './claim-session.js';
 import type { ServerContext } from './server-context.js';
@@ -47,7 +48,7 @@ export interface CodeqServerDeps {
 
 const MiB = 1024 * 1024;
 
-/** One codeQ replica: TaskService and WorkerService over one lease store, with a dispatcher pushing leases. */
+/** One codeQ replica: TaskService, WorkerService and AdminService over one lease store, with a dispatcher pushing leases. */
 export class CodeqServer {
   private stateValue: ServerState = 'INITIALIZED';
   private readonly grpcServer: grpc.Server;
@@ -69,6 +70,7 @@ export class CodeqServer {
     const tracer = deps.tracerProvider ? new ClaimPathTracer(deps.tracerProvider, storeName) : undefined;
     const metrics = new CodeqMetrics(deps.meterProvider?.getMeter(INSTRUMENTATION_SCOPE), {
       stats: (queue) => deps.store.stats(queue),
+      queues: async () => (await deps.store.listQueues()).map((q) => q.queue),
       streams: () => {
         let credit = 0;
         for (const session of this.sessions) credit += session.unusedCredit;
@@ -114,6 +116,7 @@ export class CodeqServer {
       'grpc.http2.min_ping_interval_without_data_ms': 5_000,
     });
     this.grpcServer.addService(proto.TaskService.service, taskServiceHandlers(this.ctx, this.enqueueStreams));
+    this.grpcServer.addService(proto.AdminService.service, adminServiceHandlers(this.ctx));
     // Claim streams write leases they encoded themselves (ClaimSession.sendLeases): pass
     // a Buffer through, encode anything else as usual.
     const passThrough = {

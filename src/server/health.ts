@@ -7,7 +7,12 @@ import type { LeaseStore } from '../lease-store/lease-store.js';
 import type { Logger } from '../telemetry/logger.js';
 
 /** The services whose health is reported: the whole server ("") and each codeQ service. */
-export const HEALTH_SERVICES = ['', 'codeq.v1.TaskService', 'codeq.v1.WorkerService'] as const;
+export const HEALTH_SERVICES = [
+  '',
+  'codeq.v1.TaskService',
+  'codeq.v1.WorkerService',
+  'codeq.v1.AdminService',
+] as const;
 
 /** A task lookup that finds nothing: every store answers it, and it writes nothing. */
 const PROBE_QUEUE = 'codeq.health';

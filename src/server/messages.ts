@@ -18,6 +18,7 @@ export function taskMessage(task: TaskRecord): Task {
     state: task.state,
     lastError: task.lastError,
     result: task.result,
+    history: task.history ?? [],
   };
 }
 

@@ -7,6 +7,11 @@ import { ATTR } from '../spans/semconv.js';
 export interface MetricSources {
   /** The store's counts for one queue. */
   stats(queue: string): Promise<QueueStats>;
+  /**
+   * Every queue the store knows, whichever replica used it, so that any replica reports
+   * the depth of every queue. Optional: without it, only queues this replica saw.
+   */
+  queues?(): Promise<string[]>;
   /** Open Claim streams, and the credit they were granted and have not used. */
   streams(): { open: number; credit: number };
 }
@@ -48,7 +53,8 @@ type CounterName = (typeof COUNTERS)[number][0];
  * codeQ's OpenTelemetry metrics, per queue: claim latency (enqueue → lease, first
  * attempts) and settle latency histograms; enqueued, leased, completed, failed, retried,
  * expired and dead counters; gauges of ready, scheduled, leased and dead depth, the age of
- * the oldest ready task, open streams and unused credit.
+ * the oldest ready task (for every queue the store knows, from any replica), open streams
+ * and unused credit.
  *
  * The hot path only adds to plain numbers (counters are observed at collection, so no
  * attribute set is hashed per task) and records histograms with one attribute object per
@@ -95,6 +101,13 @@ export class CodeqMetrics {
     meter.addBatchObservableCallback(
       async (result) => {
         const now = Date.now();
+        let known: string[] = [];
+        try {
+          known = (await sources.queues?.()) ?? [];
+        } catch {
+          // store unreachable: the per-queue reads below fail the same way
+        }
+        for (const queue of known) if (this.#series.size < MAX_QUEUES) this.#seriesOf(queue);
         await Promise.all(
           [...this.#series].map(async ([queue, series]) => {
             if (queue === OTHER_QUEUE) return;

@@ -1,6 +1,7 @@
 import { afterEach, describe } from 'vitest';
 import type { LeaseStore } from '../../src/lease-store/lease-store.js';
 import type { StoreOptions } from '../../src/lease-store/store-options.js';
+import { adminCases } from './cases/admin.js';
 import { claimCases } from './cases/claim.js';
 import { enqueueAndClaimCases, settleAndClaimCases } from './cases/combined.js';
 import { enqueueCases } from './cases/enqueue.js';
@@ -34,5 +35,6 @@ export function runLeaseStoreConformance(
     settleCases(make);
     lifecycleCases(make);
     statsCases(make);
+    adminCases(make);
   });
 }

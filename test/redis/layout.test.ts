@@ -90,10 +90,12 @@ describe('RedisStore data in Redis', () => {
     await store.claim('beta', 1, 1000);
     const keys = await admin.keys(`${keyPrefix}:*`);
     expect(keys.length).toBeGreaterThan(0);
-    for (const key of keys)
+    // The one key outside every queue's slot: the registry of queue names.
+    expect(keys).toContain(`${keyPrefix}:queues`);
+    for (const key of keys.filter((k) => k !== `${keyPrefix}:queues`))
       expect(key).toMatch(
         new RegExp(
-          `^${keyPrefix}:\\{(alpha|beta)\\}:(ready|sched|leased|seq|dead|t:[A-Za-z0-9_-]{16}|idem:once)$`,
+          `^${keyPrefix}:\\{(alpha|beta)\\}:(ready|sched|leased|seq|dead|paused|t:[A-Za-z0-9_-]{16}|idem:once)$`,
         ),
       );
   });

@@ -133,6 +133,9 @@ describe('RedisStore when Redis goes away', () => {
       admin.disconnect();
       return Promise.resolve();
     });
+    // The queue is known to the store already, so the enqueue below is one script call.
+    await store.enqueue([newTask('paused')]);
+    expect((await store.claim('paused', 5, 60_000)).leases).toHaveLength(1);
     await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
     await expect(store.enqueue([newTask('paused')])).rejects.toBeInstanceOf(UnavailableError);
     await admin.call('CLIENT', 'UNPAUSE');

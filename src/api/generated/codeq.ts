@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AdminServiceClient as _codeq_v1_AdminServiceClient, AdminServiceDefinition as _codeq_v1_AdminServiceDefinition } from './codeq/v1/AdminService';
 import type { CancelTaskRequest as _codeq_v1_CancelTaskRequest, CancelTaskRequest__Output as _codeq_v1_CancelTaskRequest__Output } from './codeq/v1/CancelTaskRequest';
 import type { CancelTaskResponse as _codeq_v1_CancelTaskResponse, CancelTaskResponse__Output as _codeq_v1_CancelTaskResponse__Output } from './codeq/v1/CancelTaskResponse';
 import type { ClaimRequest as _codeq_v1_ClaimRequest, ClaimRequest__Output as _codeq_v1_ClaimRequest__Output } from './codeq/v1/ClaimRequest';
@@ -13,10 +14,25 @@ import type { EnqueueRequest as _codeq_v1_EnqueueRequest, EnqueueRequest__Output
 import type { EnqueueResponse as _codeq_v1_EnqueueResponse, EnqueueResponse__Output as _codeq_v1_EnqueueResponse__Output } from './codeq/v1/EnqueueResponse';
 import type { EnqueueStreamRequest as _codeq_v1_EnqueueStreamRequest, EnqueueStreamRequest__Output as _codeq_v1_EnqueueStreamRequest__Output } from './codeq/v1/EnqueueStreamRequest';
 import type { EnqueueStreamResponse as _codeq_v1_EnqueueStreamResponse, EnqueueStreamResponse__Output as _codeq_v1_EnqueueStreamResponse__Output } from './codeq/v1/EnqueueStreamResponse';
+import type { GetQueueStatsRequest as _codeq_v1_GetQueueStatsRequest, GetQueueStatsRequest__Output as _codeq_v1_GetQueueStatsRequest__Output } from './codeq/v1/GetQueueStatsRequest';
 import type { GetTaskRequest as _codeq_v1_GetTaskRequest, GetTaskRequest__Output as _codeq_v1_GetTaskRequest__Output } from './codeq/v1/GetTaskRequest';
+import type { ListQueuesRequest as _codeq_v1_ListQueuesRequest, ListQueuesRequest__Output as _codeq_v1_ListQueuesRequest__Output } from './codeq/v1/ListQueuesRequest';
+import type { ListQueuesResponse as _codeq_v1_ListQueuesResponse, ListQueuesResponse__Output as _codeq_v1_ListQueuesResponse__Output } from './codeq/v1/ListQueuesResponse';
+import type { ListTasksRequest as _codeq_v1_ListTasksRequest, ListTasksRequest__Output as _codeq_v1_ListTasksRequest__Output } from './codeq/v1/ListTasksRequest';
+import type { ListTasksResponse as _codeq_v1_ListTasksResponse, ListTasksResponse__Output as _codeq_v1_ListTasksResponse__Output } from './codeq/v1/ListTasksResponse';
+import type { PauseQueueRequest as _codeq_v1_PauseQueueRequest, PauseQueueRequest__Output as _codeq_v1_PauseQueueRequest__Output } from './codeq/v1/PauseQueueRequest';
+import type { PauseQueueResponse as _codeq_v1_PauseQueueResponse, PauseQueueResponse__Output as _codeq_v1_PauseQueueResponse__Output } from './codeq/v1/PauseQueueResponse';
+import type { PurgeQueueRequest as _codeq_v1_PurgeQueueRequest, PurgeQueueRequest__Output as _codeq_v1_PurgeQueueRequest__Output } from './codeq/v1/PurgeQueueRequest';
+import type { PurgeQueueResponse as _codeq_v1_PurgeQueueResponse, PurgeQueueResponse__Output as _codeq_v1_PurgeQueueResponse__Output } from './codeq/v1/PurgeQueueResponse';
+import type { QueueStats as _codeq_v1_QueueStats, QueueStats__Output as _codeq_v1_QueueStats__Output } from './codeq/v1/QueueStats';
+import type { RedriveDeadTasksRequest as _codeq_v1_RedriveDeadTasksRequest, RedriveDeadTasksRequest__Output as _codeq_v1_RedriveDeadTasksRequest__Output } from './codeq/v1/RedriveDeadTasksRequest';
+import type { RedriveDeadTasksResponse as _codeq_v1_RedriveDeadTasksResponse, RedriveDeadTasksResponse__Output as _codeq_v1_RedriveDeadTasksResponse__Output } from './codeq/v1/RedriveDeadTasksResponse';
+import type { ResumeQueueRequest as _codeq_v1_ResumeQueueRequest, ResumeQueueRequest__Output as _codeq_v1_ResumeQueueRequest__Output } from './codeq/v1/ResumeQueueRequest';
+import type { ResumeQueueResponse as _codeq_v1_ResumeQueueResponse, ResumeQueueResponse__Output as _codeq_v1_ResumeQueueResponse__Output } from './codeq/v1/ResumeQueueResponse';
 import type { RetryPolicy as _codeq_v1_RetryPolicy, RetryPolicy__Output as _codeq_v1_RetryPolicy__Output } from './codeq/v1/RetryPolicy';
 import type { Task as _codeq_v1_Task, Task__Output as _codeq_v1_Task__Output } from './codeq/v1/Task';
 import type { TaskServiceClient as _codeq_v1_TaskServiceClient, TaskServiceDefinition as _codeq_v1_TaskServiceDefinition } from './codeq/v1/TaskService';
+import type { WaitTaskRequest as _codeq_v1_WaitTaskRequest, WaitTaskRequest__Output as _codeq_v1_WaitTaskRequest__Output } from './codeq/v1/WaitTaskRequest';
 import type { WorkerServiceClient as _codeq_v1_WorkerServiceClient, WorkerServiceDefinition as _codeq_v1_WorkerServiceDefinition } from './codeq/v1/WorkerService';
 import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from './google/protobuf/Duration';
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp';
@@ -28,6 +44,11 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   codeq: {
     v1: {
+      /**
+       * AdminService is the operator's API. Every call needs the `admin` scope on the
+       * queues it names (every queue, for ListQueues) when access control is on.
+       */
+      AdminService: SubtypeConstructor<typeof grpc.Client, _codeq_v1_AdminServiceClient> & { service: _codeq_v1_AdminServiceDefinition }
       CancelTaskRequest: MessageTypeDefinition<_codeq_v1_CancelTaskRequest, _codeq_v1_CancelTaskRequest__Output>
       CancelTaskResponse: MessageTypeDefinition<_codeq_v1_CancelTaskResponse, _codeq_v1_CancelTaskResponse__Output>
       ClaimRequest: MessageTypeDefinition<_codeq_v1_ClaimRequest, _codeq_v1_ClaimRequest__Output>
@@ -40,7 +61,21 @@ export interface ProtoGrpcType {
       EnqueueResponse: MessageTypeDefinition<_codeq_v1_EnqueueResponse, _codeq_v1_EnqueueResponse__Output>
       EnqueueStreamRequest: MessageTypeDefinition<_codeq_v1_EnqueueStreamRequest, _codeq_v1_EnqueueStreamRequest__Output>
       EnqueueStreamResponse: MessageTypeDefinition<_codeq_v1_EnqueueStreamResponse, _codeq_v1_EnqueueStreamResponse__Output>
+      GetQueueStatsRequest: MessageTypeDefinition<_codeq_v1_GetQueueStatsRequest, _codeq_v1_GetQueueStatsRequest__Output>
       GetTaskRequest: MessageTypeDefinition<_codeq_v1_GetTaskRequest, _codeq_v1_GetTaskRequest__Output>
+      ListQueuesRequest: MessageTypeDefinition<_codeq_v1_ListQueuesRequest, _codeq_v1_ListQueuesRequest__Output>
+      ListQueuesResponse: MessageTypeDefinition<_codeq_v1_ListQueuesResponse, _codeq_v1_ListQueuesResponse__Output>
+      ListTasksRequest: MessageTypeDefinition<_codeq_v1_ListTasksRequest, _codeq_v1_ListTasksRequest__Output>
+      ListTasksResponse: MessageTypeDefinition<_codeq_v1_ListTasksResponse, _codeq_v1_ListTasksResponse__Output>
+      PauseQueueRequest: MessageTypeDefinition<_codeq_v1_PauseQueueRequest, _codeq_v1_PauseQueueRequest__Output>
+      PauseQueueResponse: MessageTypeDefinition<_codeq_v1_PauseQueueResponse, _codeq_v1_PauseQueueResponse__Output>
+      PurgeQueueRequest: MessageTypeDefinition<_codeq_v1_PurgeQueueRequest, _codeq_v1_PurgeQueueRequest__Output>
+      PurgeQueueResponse: MessageTypeDefinition<_codeq_v1_PurgeQueueResponse, _codeq_v1_PurgeQueueResponse__Output>
+      QueueStats: MessageTypeDefinition<_codeq_v1_QueueStats, _codeq_v1_QueueStats__Output>
+      RedriveDeadTasksRequest: MessageTypeDefinition<_codeq_v1_RedriveDeadTasksRequest, _codeq_v1_RedriveDeadTasksRequest__Output>
+      RedriveDeadTasksResponse: MessageTypeDefinition<_codeq_v1_RedriveDeadTasksResponse, _codeq_v1_RedriveDeadTasksResponse__Output>
+      ResumeQueueRequest: MessageTypeDefinition<_codeq_v1_ResumeQueueRequest, _codeq_v1_ResumeQueueRequest__Output>
+      ResumeQueueResponse: MessageTypeDefinition<_codeq_v1_ResumeQueueResponse, _codeq_v1_ResumeQueueResponse__Output>
       RetryPolicy: MessageTypeDefinition<_codeq_v1_RetryPolicy, _codeq_v1_RetryPolicy__Output>
       Task: MessageTypeDefinition<_codeq_v1_Task, _codeq_v1_Task__Output>
       /**
@@ -48,6 +83,7 @@ export interface ProtoGrpcType {
        */
       TaskService: SubtypeConstructor<typeof grpc.Client, _codeq_v1_TaskServiceClient> & { service: _codeq_v1_TaskServiceDefinition }
       TaskState: EnumTypeDefinition
+      WaitTaskRequest: MessageTypeDefinition<_codeq_v1_WaitTaskRequest, _codeq_v1_WaitTaskRequest__Output>
       /**
        * WorkerService is the worker's API.
        */

@@ -1,14 +1,19 @@
 import { InvalidArgumentError, UnavailableError } from '../../domain/errors.js';
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
 import { newTaskId } from '../../domain/task-id.js';
+import { parseCursor } from '../list-cursor.js';
+import { FinishWaiters, isFinal } from '../finish-waiters.js';
 import type {
   AbandonedLease,
   ClaimResult,
   EnqueueAndClaimResult,
   LeaseStore,
+  ListableState,
+  QueueInfo,
   QueueStats,
   SettleAndClaimResult,
   StoreListener,
+  TaskPage,
 } from '../lease-store.js';
 import {
   backoffMs,
@@ -43,6 +48,10 @@ export class MemoryStore implements LeaseStore {
   readonly #clock: () => number;
   readonly #queues = new Map<string, QueueState>();
   readonly #retention = new Retention();
+  /** Every queue ever enqueued to or paused: `listQueues` outlives the queues' tasks. */
+  readonly #known = new Set<string>();
+  readonly #paused = new Set<string>();
+  readonly #waiters = new FinishWaiters();
   #listener: StoreListener | undefined;
   #closed = false;
 
@@ -99,8 +108,11 @@ export class MemoryStore implements LeaseStore {
       promoted = true;
     }
 
+    // A paused queue keeps its maintenance but hands out nothing, and says nothing is
+    // left so that no dispatcher comes straight back.
+    const paused = this.#paused.has(queue);
     const leases: Lease[] = [];
-    while (leases.length < max) {
+    while (!paused && leases.length < max) {
       const task = q.takeReady();
       if (task === undefined) break;
       task.attempt += 1;
@@ -111,12 +123,12 @@ export class MemoryStore implements LeaseStore {
 
     // Tasks that were already ready were announced when they became so; only the ones
     // this maintenance woke, and that this claim did not take, need a new announcement.
-    if (promoted && q.hasReady()) signals.ready(queue);
+    if (promoted && !paused && q.hasReady()) signals.ready(queue);
     const next = q.nextEventAt();
     const result: ClaimResult = {
       leases,
       nextDueInMs: next === undefined ? null : Math.max(0, next - now),
-      more: q.hasReady(),
+      more: !paused && q.hasReady(),
     };
     if (expired > 0) result.expired = expired;
     if (dead > 0) result.dead = dead;
@@ -224,6 +236,81 @@ export class MemoryStore implements LeaseStore {
     });
   }
 
+  listQueues(): Promise<QueueInfo[]> {
+    return this.#run(() =>
+      [...this.#known].sort().map((queue) => ({ queue, paused: this.#paused.has(queue) })),
+    );
+  }
+
+  listTasks(queue: string, state: ListableState, cursor: string | null, limit: number): Promise<TaskPage> {
+    return this.#run(() => {
+      const offset = parseCursor(cursor);
+      const tasks = [...(this.#queues.get(queue)?.tasks.values() ?? [])].filter((t) => t.state === state);
+      tasks.sort(LIST_ORDER[state]);
+      const page = tasks.slice(offset, offset + limit);
+      const next = offset + page.length;
+      return { tasks: page.map(toRecord), nextCursor: next < tasks.length ? String(next) : null };
+    });
+  }
+
+  redrive(queue: string, taskIds: readonly string[] | null, note: string): Promise<number> {
+    return this.#run((_now, signals) => {
+      const q = this.#queues.get(queue);
+      if (q === undefined) return 0;
+      const dead =
+        taskIds === null
+          ? [...q.tasks.values()].filter((t) => t.state === 'DEAD').sort(LIST_ORDER.DEAD)
+          : taskIds.map((id) => q.tasks.get(id)).filter((t) => t?.state === 'DEAD');
+      for (const task of dead as StoredTask[]) {
+        task.history.push(`${note} after ${task.attempt} attempts`);
+        task.attempt = 0;
+        task.finishedAt = 0;
+        q.makeReady(task);
+      }
+      if (dead.length > 0) signals.ready(queue);
+      return dead.length;
+    });
+  }
+
+  purge(queue: string): Promise<number> {
+    return this.#run(() => {
+      const q = this.#queues.get(queue);
+      if (q === undefined) return 0;
+      let purged = 0;
+      for (const task of [...q.tasks.values()]) {
+        if (isFinal(task.state) && task.state !== 'DEAD') continue;
+        q.remove(task);
+        purged++;
+      }
+      if (q.isEmpty) this.#queues.delete(queue);
+      return purged;
+    });
+  }
+
+  setPaused(queue: string, paused: boolean): Promise<void> {
+    return this.#run((_now, signals) => {
+      this.#known.add(queue);
+      if (paused) {
+        this.#paused.add(queue);
+      } else if (this.#paused.delete(queue) && this.#queues.get(queue)?.hasReady()) {
+        signals.ready(queue);
+      }
+    });
+  }
+
+  isPaused(queue: string): Promise<boolean> {
+    return this.#run(() => this.#paused.has(queue));
+  }
+
+  async waitFinished(
+    queue: string,
+    taskId: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<TaskRecord | null> {
+    return this.#waiters.until(waitKey(queue, taskId), timeoutMs, signal, () => this.getTask(queue, taskId));
+  }
+
   /** Replaces the listener. Events are delivered synchronously once the operation's changes are complete. */
   listen(listener: StoreListener): void {
     this.#listener = listener;
@@ -235,6 +322,7 @@ export class MemoryStore implements LeaseStore {
     this.#queues.clear();
     this.#retention.clear();
     this.#listener = undefined;
+    this.#waiters.notifyAll();
     return Promise.resolve();
   }
 
@@ -269,6 +357,7 @@ export class MemoryStore implements LeaseStore {
   #enqueueOne(t: NewTask, now: number, signals: Signals): EnqueueResult {
     let q = this.#queues.get(t.queue);
     if (q === undefined) this.#queues.set(t.queue, (q = new QueueState()));
+    this.#known.add(t.queue);
     const key = t.idempotencyKey;
     const windowMs = this.#options.idempotencyWindowMs;
     const first = key === '' ? undefined : q.idempotency.get(key);
@@ -295,6 +384,8 @@ export class MemoryStore implements LeaseStore {
       due: 0,
       deadline: 0,
       cancelRequested: false,
+      finishedAt: 0,
+      history: [],
       settled: undefined,
     };
     q.tasks.set(task.id, task);
@@ -383,8 +474,14 @@ export class MemoryStore implements LeaseStore {
 
   #finish(task: StoredTask, state: 'COMPLETED' | 'CANCELLED' | 'DEAD', now: number): void {
     task.state = state;
+    task.finishedAt = now;
     const keepMs = state === 'DEAD' ? this.#options.deadRetentionMs : this.#options.finishedRetentionMs;
-    this.#retention.expireTask(task.queue, task.id, now + keepMs);
+    this.#retention.expireTask(task.queue, task.id, now, now + keepMs);
+    // Waiters read the task once this operation has returned: it is complete by then.
+    if (this.#waiters.has(waitKey(task.queue, task.id))) {
+      const key = waitKey(task.queue, task.id);
+      queueMicrotask(() => this.#waiters.notify(key));
+    }
   }
 
   #backoff(task: StoredTask): number {
@@ -404,6 +501,19 @@ function staleReason(task: StoredTask, token: number): string {
   return `lease ${token} of task ${task.id} has ended: the task is ${task.state}`;
 }
 
+/** The key of a task among the waiters: queue names never contain a newline. */
+function waitKey(queue: string, taskId: string): string {
+  return `${queue}\n${taskId}`;
+}
+
+/** The order `listTasks` gives each state, as the Redis store's indexes keep it. */
+const LIST_ORDER: Record<ListableState, (a: StoredTask, b: StoredTask) => number> = {
+  PENDING: (a, b) => b.priority - a.priority || a.seq - b.seq,
+  SCHEDULED: (a, b) => a.due - b.due || a.scheduleId - b.scheduleId,
+  LEASED: (a, b) => a.deadline - b.deadline || (a.id < b.id ? -1 : 1),
+  DEAD: (a, b) => a.finishedAt - b.finishedAt || (a.id < b.id ? -1 : 1),
+};
+
 function toRecord(task: StoredTask): TaskRecord {
   return {
     id: task.id,
@@ -417,6 +527,7 @@ function toRecord(task: StoredTask): TaskRecord {
     state: task.state,
     lastError: task.lastError,
     result: Buffer.from(task.result),
+    ...(task.history.length > 0 && { history: [...task.history] }),
   };
 }
 

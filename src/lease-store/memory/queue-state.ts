@@ -26,6 +26,10 @@ export interface StoredTask {
   /** When LEASED: when the lease runs out. */
   deadline: number;
   cancelRequested: boolean;
+  /** When it became COMPLETED, DEAD or CANCELLED; 0 while it is not. */
+  finishedAt: number;
+  /** Notes of what operators did to the task, oldest first. */
+  history: string[];
   /** The last settle that succeeded, so a repeat of it is answered `ok`. */
   settled: { token: number; kind: SettleKind } | undefined;
 }
@@ -155,6 +159,12 @@ export class QueueState {
     if (task.state === 'PENDING') this.#ready.invalidate();
     else if (task.state === 'SCHEDULED') this.#scheduled.invalidate();
     else if (task.state === 'LEASED') this.#leases.invalidate();
+  }
+
+  /** Forgets a PENDING, SCHEDULED or LEASED task at once: its index entry goes stale. */
+  remove(task: StoredTask): void {
+    this.unindex(task);
+    this.tasks.delete(task.id);
   }
 
   /** The earliest scheduled due time or lease deadline, or undefined when there is none. */

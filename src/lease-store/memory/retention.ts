@@ -2,7 +2,7 @@ import { MinHeap } from './min-heap.js';
 import type { QueueState } from './queue-state.js';
 
 type Expiry =
-  | { kind: 'task'; at: number; queue: string; taskId: string }
+  | { kind: 'task'; at: number; queue: string; taskId: string; finishedAt: number }
   | { kind: 'key'; at: number; queue: string; key: string; firstUsed: number };
 
 /**
@@ -13,9 +13,12 @@ type Expiry =
 export class Retention {
   readonly #heap = new MinHeap<Expiry>((a, b) => a.at < b.at);
 
-  /** The task (COMPLETED, CANCELLED or DEAD, which never change again) may be dropped at `at`. */
-  expireTask(queue: string, taskId: string, at: number): void {
-    this.#heap.push({ kind: 'task', at, queue, taskId });
+  /**
+   * The task, which finished at `finishedAt`, may be dropped at `at`, unless it no longer
+   * finished then (a DEAD task redriven since).
+   */
+  expireTask(queue: string, taskId: string, finishedAt: number, at: number): void {
+    this.#heap.push({ kind: 'task', at, queue, taskId, finishedAt });
   }
 
   /** The idempotency key first used at `firstUsed` stops answering at `at`. */
@@ -36,7 +39,7 @@ export class Retention {
       const q = queues.get(e.queue);
       if (q === undefined) continue;
       if (e.kind === 'task') {
-        q.tasks.delete(e.taskId);
+        if (q.tasks.get(e.taskId)?.finishedAt === e.finishedAt) q.tasks.delete(e.taskId);
       } else if (q.idempotency.get(e.key)?.firstUsed === e.firstUsed) {
         // A key reused after its window has a newer entry; only the entry this expiry names goes.
         q.idempotency.delete(e.key);

@@ -11,12 +11,12 @@ export interface Scripts {
   enqueue(keys: readonly [string, string, string], args: readonly ScriptArg[]): Promise<(string | number)[]>;
   /** Buffer reply: `[enqueued, claimed]`, the claimed task hashes carry binary payloads. */
   enqueueClaim(
-    keys: readonly [string, string, string, string, string],
+    keys: readonly [string, string, string, string, string, string],
     args: readonly ScriptArg[],
   ): Promise<[unknown[], unknown[]]>;
   /** Buffer reply: task hashes carry binary payloads. */
   claim(
-    keys: readonly [string, string, string, string, string],
+    keys: readonly [string, string, string, string, string, string],
     args: readonly ScriptArg[],
   ): Promise<unknown[]>;
   settle(
@@ -25,7 +25,7 @@ export interface Scripts {
   ): Promise<(string | number)[]>;
   /** Buffer reply: `[settled, claimed]`, the claimed task hashes carry binary payloads. */
   settleClaim(
-    keys: readonly [string, string, string, string, string],
+    keys: readonly [string, string, string, string, string, string],
     args: readonly ScriptArg[],
   ): Promise<[unknown[], unknown[]]>;
   stats(keys: readonly [string, string, string, string], args: readonly ScriptArg[]): Promise<number[]>;
@@ -33,19 +33,33 @@ export interface Scripts {
   cancel(keys: readonly [string, string, string], args: readonly ScriptArg[]): Promise<number>;
   /** Buffer reply: the task hash, or null. */
   get(keys: readonly [string], args: readonly ScriptArg[]): Promise<Buffer[] | null>;
+  /** Buffer reply: the task hash as read, or null; asks for a finish event unless finished. */
+  wait(keys: readonly [string], args: readonly ScriptArg[]): Promise<Buffer[] | null>;
+  /** Buffer reply: `[nextOffset, [taskId, field, value, ...], ...]`. */
+  list(keys: readonly [string], args: readonly ScriptArg[]): Promise<unknown[]>;
+  /** `[redriven, examined]`. */
+  redrive(keys: readonly [string, string, string], args: readonly ScriptArg[]): Promise<number[]>;
+  /** `[deletedTasks, removedMembers]`. */
+  purge(keys: readonly [string, string, string, string], args: readonly ScriptArg[]): Promise<number[]>;
+  resume(keys: readonly [string, string], args: readonly ScriptArg[]): Promise<number>;
 }
 
 /** Each script's file name (without `-N.lua`) and number of keys. */
 const EXPECTED: Record<keyof Scripts, [string, number]> = {
   enqueue: ['enqueue', 3],
-  enqueueClaim: ['enqueue-claim', 5],
-  claim: ['claim', 5],
+  enqueueClaim: ['enqueue-claim', 6],
+  claim: ['claim', 6],
   settle: ['settle', 5],
-  settleClaim: ['settle-claim', 5],
+  settleClaim: ['settle-claim', 6],
   stats: ['stats', 4],
   abandon: ['abandon', 1],
   cancel: ['cancel', 3],
   get: ['get', 1],
+  wait: ['wait', 1],
+  list: ['list', 1],
+  redrive: ['redrive', 3],
+  purge: ['purge', 4],
+  resume: ['resume', 2],
 };
 
 let cached: Promise<LoadedScript[]> | undefined;
@@ -114,5 +128,10 @@ export async function defineScripts(client: RedisClient): Promise<Scripts> {
     cancel: call('cancel', false) as Scripts['cancel'],
     get: call('get', true) as Scripts['get'],
     stats: call('stats', false) as Scripts['stats'],
+    wait: call('wait', true) as Scripts['wait'],
+    list: call('list', true) as Scripts['list'],
+    redrive: call('redrive', false) as Scripts['redrive'],
+    purge: call('purge', false) as Scripts['purge'],
+    resume: call('resume', false) as Scripts['resume'],
   };
 }

@@ -19,6 +19,7 @@ describe('KeySpace', () => {
       q.scheduled,
       q.leased,
       q.seq,
+      q.paused,
       keys.task('emails.high:v2', 'AbC_-123'),
       keys.idempotency('emails.high:v2', 'order-{42}'),
     ];
@@ -27,6 +28,7 @@ describe('KeySpace', () => {
       'codeq:{emails.high:v2}:sched',
       'codeq:{emails.high:v2}:leased',
       'codeq:{emails.high:v2}:seq',
+      'codeq:{emails.high:v2}:paused',
       'codeq:{emails.high:v2}:t:AbC_-123',
       'codeq:{emails.high:v2}:idem:order-{42}',
     ]);
@@ -40,6 +42,13 @@ describe('KeySpace', () => {
     expect(other.queue('q').ready).toBe('tenant-7:{q}:ready');
     expect(other.wakeChannel).toBe('tenant-7:wake');
     expect(new KeySpace().queue('q').ready).toBe('codeq:{q}:ready');
+  });
+
+  it('keeps the queue registry out of every queue slot, one per prefix', () => {
+    expect(keys.queues).toBe('codeq:queues');
+    expect(hashTag(keys.queues)).toBe('codeq:queues');
+    expect(new KeySpace('tenant-7').queues).toBe('tenant-7:queues');
+    expect(keys.finishChannel).toBe('codeq:finished');
   });
 
   it('refuses a prefix that would become the hash tag of every key', () => {

@@ -18,6 +18,8 @@ export interface QueueKeys {
   readonly seq: string;
   /** ZSET of DEAD task ids, scored by when they died (ms); trimmed as their hashes expire. */
   readonly dead: string;
+  /** String '1' while the queue is paused: the claim scripts lease nothing then. */
+  readonly paused: string;
   /** Prefix of task hashes: `<taskPrefix><taskId>`. */
   readonly taskPrefix: string;
   /** Prefix of idempotency keys: `<idempotencyPrefix><key>`. */
@@ -31,6 +33,17 @@ const CACHED_QUEUES = 4096;
 export class KeySpace {
   /** Pub/sub channel on which scripts announce that a queue has ready tasks. */
   readonly wakeChannel: string;
+  /**
+   * Pub/sub channel on which scripts announce that a task somebody waits for finished
+   * (the message is the task's hash key); written into the task's field `w` by wait-1.lua.
+   */
+  readonly finishChannel: string;
+  /**
+   * SET of every queue name, for `listQueues`. It has no hash tag: one key per store, in
+   * a slot of its own, written by a plain SADD, never from a queue's scripts (which touch
+   * only their queue's slot).
+   */
+  readonly queues: string;
   readonly #cache = new Map<string, QueueKeys>();
 
   constructor(readonly prefix = 'codeq') {
@@ -38,6 +51,8 @@ export class KeySpace {
     if (!/^[^{}]+$/.test(prefix))
       throw new Error(`Redis key prefix must be non-empty and without { or }: ${JSON.stringify(prefix)}`);
     this.wakeChannel = `${prefix}:wake`;
+    this.finishChannel = `${prefix}:finished`;
+    this.queues = `${prefix}:queues`;
   }
 
   /** Every key of `queue`; all share the hash tag `{queue}`. Queue names never contain braces. */
@@ -51,6 +66,7 @@ export class KeySpace {
       leased: `${base}leased`,
       seq: `${base}seq`,
       dead: `${base}dead`,
+      paused: `${base}paused`,
       taskPrefix: `${base}t:`,
       idempotencyPrefix: `${base}idem:`,
     };

@@ -2,14 +2,19 @@ import { randomBytes } from 'node:crypto';
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
 import { groupBy } from '../../domain/group-by.js';
 import { newTaskId } from '../../domain/task-id.js';
+import { parseCursor } from '../list-cursor.js';
+import { FinishWaiters } from '../finish-waiters.js';
 import type {
   AbandonedLease,
   ClaimResult,
   EnqueueAndClaimResult,
   LeaseStore,
+  ListableState,
+  QueueInfo,
   QueueStats,
   SettleAndClaimResult,
   StoreListener,
+  TaskPage,
 } from '../lease-store.js';
 import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from '../store-options.js';
 import { defineScripts, type ScriptArg, type Scripts } from './commands.js';
@@ -29,6 +34,17 @@ export type RedisStoreOptions = StoreOptions & {
   /** How long a command may wait for its reply before the call fails UNAVAILABLE. Default 5000 ms. */
   commandTimeoutMs?: number;
 };
+
+/** Members of each set one purge or redrive call handles; the store calls again until done. */
+const ADMIN_BATCH = 500;
+
+/** How list-1.lua finds each listable state: its index, the state code, and whether members carry an ordinal. */
+const LIST_INDEX = {
+  PENDING: ['ready', 'P', '0'],
+  SCHEDULED: ['scheduled', 'S', '1'],
+  LEASED: ['leased', 'L', '1'],
+  DEAD: ['dead', 'D', '0'],
+} as const;
 
 /** Expired leases and due tasks handled per claim call, at most, of each kind. */
 export const MAINTENANCE_LIMIT = 1000;
@@ -59,6 +75,10 @@ export class RedisStore implements LeaseStore {
   private listener: StoreListener | undefined;
   /** Queues this store claimed from: told `ready` after the subscriber reconnects, in case a wake-up was missed. */
   private readonly claimedQueues = new Set<string>();
+  /** Queues this store has added to the registry (keys.queues): one SADD per queue and process. */
+  private readonly registeredQueues = new Set<string>();
+  /** Callers of `waitFinished`, by task hash key: what the finish channel's messages name. */
+  private readonly waiters = new FinishWaiters();
   private readonly finishedTtlMs: number;
   private readonly deadTtlMs: number;
   private readonly idempotencyTtlMs: number;
@@ -105,18 +125,24 @@ export class RedisStore implements LeaseStore {
 
   private async subscribe(): Promise<void> {
     this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.keys.finishChannel) {
+        this.waiters.notify(message);
+        return;
+      }
       if (channel !== this.keys.wakeChannel) return;
       const sep = message.indexOf(':');
       if (sep < 0 || message.slice(0, sep) === this.instanceId) return;
       this.emitReady(message.slice(sep + 1));
     });
-    await this.subscriber.subscribe(this.keys.wakeChannel);
-    // Wake-ups published while the subscriber was reconnecting are lost: once it is
-    // subscribed again (ioredis re-subscribes; subscribing twice is harmless and tells us
-    // when), re-check the queues this store serves.
+    await this.subscriber.subscribe(this.keys.wakeChannel, this.keys.finishChannel);
+    // Wake-ups and finish events published while the subscriber was reconnecting are
+    // lost: once it is subscribed again (ioredis re-subscribes; subscribing twice is
+    // harmless and tells us when), re-check the queues this store serves and the tasks
+    // its callers wait for.
     this.subscriber.on('ready', () => {
-      this.subscriber.subscribe(this.keys.wakeChannel).then(() => {
+      this.subscriber.subscribe(this.keys.wakeChannel, this.keys.finishChannel).then(() => {
         for (const queue of this.claimedQueues) this.emitReady(queue);
+        this.waiters.notifyAll();
       }, noop);
     });
   }
@@ -131,6 +157,7 @@ export class RedisStore implements LeaseStore {
     await Promise.all(
       [...byQueue].map(async ([queue, indexes]) => {
         const part = indexes.map((i) => tasks[i]!);
+        await this.register(queue);
         const k = this.keys.queue(queue);
         const args: ScriptArg[] = [
           k.taskPrefix,
@@ -159,6 +186,7 @@ export class RedisStore implements LeaseStore {
     leaseMs: number,
   ): Promise<EnqueueAndClaimResult> {
     this.claimedQueues.add(queue);
+    await this.register(queue);
     const k = this.keys.queue(queue);
     const args: ScriptArg[] = [
       k.taskPrefix,
@@ -179,7 +207,7 @@ export class RedisStore implements LeaseStore {
     for (let i = 0; i < CLAIM_RANDOMS; i++) args.push(this.options.random());
     this.pushTaskArgs(args, tasks);
     const [enqueued, claimed] = await this.run(() =>
-      this.scripts.enqueueClaim([k.ready, k.scheduled, k.leased, k.seq, k.dead], args),
+      this.scripts.enqueueClaim([k.ready, k.scheduled, k.leased, k.seq, k.dead, k.paused], args),
     );
     const results = this.enqueueResults(queue, tasks, enqueued);
     // More leases ran out than the call brought random numbers for: the tasks are stored,
@@ -206,7 +234,7 @@ export class RedisStore implements LeaseStore {
       this.finishedTtlMs,
       this.deadTtlMs,
     ];
-    const keys = [k.ready, k.scheduled, k.leased, k.seq, k.dead] as const;
+    const keys = [k.ready, k.scheduled, k.leased, k.seq, k.dead, k.paused] as const;
     let reply = await this.run(() => this.scripts.claim(keys, this.withRandoms(args, CLAIM_RANDOMS)));
     // More leases ran out than the call brought random numbers for: the script changed
     // nothing and said how many it needs. Bounded: it never needs more than the limit.
@@ -250,7 +278,7 @@ export class RedisStore implements LeaseStore {
     return results;
   }
 
-  /** Reads claim-5.lua's reply (task hashes as Buffers). */
+  /** Reads claim-6.lua's reply (task hashes as Buffers). */
   private claimResult(queue: string, reply: readonly unknown[]): ClaimResult {
     const deadline = Number(reply[2]);
     const expired = Number(reply[3]);
@@ -320,7 +348,7 @@ export class RedisStore implements LeaseStore {
       ...opArgs,
     ];
     const [settled, claimed] = await this.run(() =>
-      this.scripts.settleClaim([k.ready, k.scheduled, k.leased, k.seq, k.dead], args),
+      this.scripts.settleClaim([k.ready, k.scheduled, k.leased, k.seq, k.dead, k.paused], args),
     );
     const results = this.settleResults(queue, ops, settled);
     // The ops are applied; the claim needs more random numbers than it brought: claim as
@@ -420,7 +448,134 @@ export class RedisStore implements LeaseStore {
     return (code as ScriptCode) === ScriptCode.NotFound ? null : code === 1;
   }
 
+  async listQueues(): Promise<QueueInfo[]> {
+    const names = await this.run(() => this.client.smembers(this.keys.queues));
+    // One EXISTS per queue: in a Cluster each flag lives in its queue's slot.
+    const paused = await Promise.all(
+      names.map((queue) => this.run(() => this.client.exists(this.keys.queue(queue).paused))),
+    );
+    return names
+      .map((queue, i) => ({ queue, paused: paused[i] === 1 }))
+      .sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0));
+  }
+
+  async listTasks(
+    queue: string,
+    state: ListableState,
+    cursor: string | null,
+    limit: number,
+  ): Promise<TaskPage> {
+    const offset = parseCursor(cursor);
+    const k = this.keys.queue(queue);
+    const [index, code, ordinal] = LIST_INDEX[state];
+    const reply = await this.run(() =>
+      this.scripts.list(
+        [k[index]],
+        [k.taskPrefix, code, ordinal, offset, limit, this.nowArg(), this.options.deadRetentionMs],
+      ),
+    );
+    const tasks = reply.slice(1).map((entry) => {
+      const fields = entry as Buffer[];
+      return decodeTask(queue, fields[0]!.toString('latin1'), collectFields(fields, 1));
+    });
+    const next = Number(reply[0]);
+    return { tasks, nextCursor: next < 0 ? null : String(next) };
+  }
+
+  async redrive(queue: string, taskIds: readonly string[] | null, note: string): Promise<number> {
+    const k = this.keys.queue(queue);
+    const args: ScriptArg[] = [
+      k.taskPrefix,
+      this.keys.wakeChannel,
+      this.instanceId,
+      queue,
+      this.nowArg(),
+      this.options.deadRetentionMs,
+      note,
+      ADMIN_BATCH,
+    ];
+    let total = 0;
+    if (taskIds !== null) {
+      if (taskIds.length === 0) return 0;
+      for (let i = 0; i < taskIds.length; i += ADMIN_BATCH) {
+        const part = taskIds.slice(i, i + ADMIN_BATCH);
+        const [redriven] = await this.run(() =>
+          this.scripts.redrive([k.ready, k.dead, k.seq], [...args, ...part]),
+        );
+        total += redriven!;
+      }
+    } else {
+      for (;;) {
+        const [redriven, examined] = await this.run(() =>
+          this.scripts.redrive([k.ready, k.dead, k.seq], args),
+        );
+        total += redriven!;
+        if (examined! < ADMIN_BATCH) break;
+      }
+    }
+    if (total > 0) this.emitReady(queue);
+    return total;
+  }
+
+  async purge(queue: string): Promise<number> {
+    const k = this.keys.queue(queue);
+    let total = 0;
+    for (;;) {
+      const [deleted, removed] = await this.run(() =>
+        this.scripts.purge([k.ready, k.scheduled, k.leased, k.dead], [k.taskPrefix, ADMIN_BATCH]),
+      );
+      total += deleted!;
+      if (removed === 0) return total;
+    }
+  }
+
+  async setPaused(queue: string, paused: boolean): Promise<void> {
+    await this.register(queue);
+    const k = this.keys.queue(queue);
+    if (paused) {
+      await this.run(() => this.client.set(k.paused, '1'));
+      return;
+    }
+    const woke = await this.run(() =>
+      this.scripts.resume([k.paused, k.ready], [this.keys.wakeChannel, this.instanceId, queue]),
+    );
+    if (woke === 1) this.emitReady(queue);
+  }
+
+  async isPaused(queue: string): Promise<boolean> {
+    return (await this.run(() => this.client.exists(this.keys.queue(queue).paused))) === 1;
+  }
+
+  async waitFinished(
+    queue: string,
+    taskId: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<TaskRecord | null> {
+    const taskKey = this.keys.task(queue, taskId);
+    // wait-1.lua reads the task and marks it in one step; the local wait starts first, so
+    // a finish event that arrives before the script's reply is not lost.
+    return this.waiters.until(taskKey, timeoutMs, signal, async () => {
+      const args = [
+        this.nowArg(),
+        this.options.finishedRetentionMs,
+        this.options.deadRetentionMs,
+        this.keys.finishChannel,
+      ];
+      const reply = await this.run(() => this.scripts.wait([taskKey], args));
+      return reply ? decodeTask(queue, taskId, collectFields(reply)) : null;
+    });
+  }
+
+  /** Adds `queue` to the registry of queues, once per process: listQueues sees it on every replica. */
+  private async register(queue: string): Promise<void> {
+    if (this.registeredQueues.has(queue)) return;
+    await this.run(() => this.client.sadd(this.keys.queues, queue));
+    this.registeredQueues.add(queue);
+  }
+
   async close(): Promise<void> {
+    this.waiters.notifyAll();
     this.listener = undefined;
     await Promise.allSettled([this.subscriber.quit(), this.client.quit()]);
     this.subscriber.disconnect();

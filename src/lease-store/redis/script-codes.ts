@@ -3,7 +3,7 @@ import type { SettleResult } from '../../domain/task.js';
 /**
  * Result codes of the scripts (BullMQ `error-code.ts` style): 0 is success, a small
  * negative number a refusal. settle-5.lua returns one per op (-1 to -6), cancel-3.lua
- * -1 for an unknown task, and claim-5.lua -7 in place of its result.
+ * -1 for an unknown task, and claim-6.lua -7 in place of its result.
  */
 export enum ScriptCode {
   Ok = 0,

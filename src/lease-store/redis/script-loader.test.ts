@@ -47,13 +47,18 @@ describe('the store scripts', () => {
     expect(scripts.map((s) => `${s.name}-${s.numberOfKeys}`).sort()).toEqual([
       'abandon-1',
       'cancel-3',
-      'claim-5',
+      'claim-6',
       'enqueue-3',
-      'enqueue-claim-5',
+      'enqueue-claim-6',
       'get-1',
+      'list-1',
+      'purge-4',
+      'redrive-3',
+      'resume-2',
       'settle-5',
-      'settle-claim-5',
+      'settle-claim-6',
       'stats-4',
+      'wait-1',
     ]);
     for (const s of scripts) expect(s.lua, s.name).not.toContain('--@include');
   });

@@ -106,6 +106,7 @@ export function decodeTask(queue: string, id: string, fields: Map<string, Buffer
   const state: TaskState | undefined = STATE_BY_CODE[stateCode as keyof typeof STATE_BY_CODE];
   if (!state) throw new Error(`task ${id} of queue ${queue} has unknown state ${JSON.stringify(stateCode)}`);
   const headers = fields.get('h');
+  const history = fields.get('v');
   return {
     id,
     queue,
@@ -118,5 +119,6 @@ export function decodeTask(queue: string, id: string, fields: Map<string, Buffer
     state,
     lastError: fields.get('l')?.toString('utf8') ?? '',
     result: fields.get('r') ?? EMPTY,
+    ...(history !== undefined && { history: history.toString('utf8').split('\n') }),
   };
 }

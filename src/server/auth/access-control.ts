@@ -86,6 +86,13 @@ export class AccessControl {
     }
   }
 
+  /** Whether the call's principal holds `scope` on `queue`: for listings that show only what the caller may see. */
+  allows(call: object, scope: Scope, queue: string): boolean {
+    if (!this.authenticator) return true;
+    const principal = principals.get(call);
+    return principal !== undefined && grantsAllow(principal.grants, scope, queue);
+  }
+
   /** Takes `count` tasks from the enqueue rate limit of the call's credential; RateLimitedError when over it. */
   chargeEnqueue(call: object, count: number): void {
     const principal = principals.get(call);

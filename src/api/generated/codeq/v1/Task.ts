@@ -21,6 +21,10 @@ export interface Task {
    * The result given by the completing worker.
    */
   'result'?: (Buffer | Uint8Array | string);
+  /**
+   * Notes of what operators did to the task (a redrive from DEAD), oldest first.
+   */
+  'history'?: (string)[];
 }
 
 export interface Task__Output {
@@ -41,4 +45,8 @@ export interface Task__Output {
    * The result given by the completing worker.
    */
   'result'?: (Buffer);
+  /**
+   * Notes of what operators did to the task (a redrive from DEAD), oldest first.
+   */
+  'history': (string)[];
 }

@@ -12,6 +12,7 @@ import type { EnqueueStreamRequest as _codeq_v1_EnqueueStreamRequest, EnqueueStr
 import type { EnqueueStreamResponse as _codeq_v1_EnqueueStreamResponse, EnqueueStreamResponse__Output as _codeq_v1_EnqueueStreamResponse__Output } from '../../codeq/v1/EnqueueStreamResponse';
 import type { GetTaskRequest as _codeq_v1_GetTaskRequest, GetTaskRequest__Output as _codeq_v1_GetTaskRequest__Output } from '../../codeq/v1/GetTaskRequest';
 import type { Task as _codeq_v1_Task, Task__Output as _codeq_v1_Task__Output } from '../../codeq/v1/Task';
+import type { WaitTaskRequest as _codeq_v1_WaitTaskRequest, WaitTaskRequest__Output as _codeq_v1_WaitTaskRequest__Output } from '../../codeq/v1/WaitTaskRequest';
 
 /**
  * TaskService is the producer's API.
@@ -98,6 +99,27 @@ export interface TaskServiceClient extends grpc.Client {
   getTask(argument: _codeq_v1_GetTaskRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_codeq_v1_Task__Output>): grpc.ClientUnaryCall;
   getTask(argument: _codeq_v1_GetTaskRequest, callback: grpc.requestCallback<_codeq_v1_Task__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * WaitTask answers once the task is COMPLETED, DEAD or CANCELLED, or when
+   * `timeout` (or the call's deadline) passes first, with the task as it stands
+   * then: its state says which. The server is told when the task finishes on any
+   * replica; nothing polls.
+   */
+  WaitTask(argument: _codeq_v1_WaitTaskRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_codeq_v1_Task__Output>): grpc.ClientUnaryCall;
+  WaitTask(argument: _codeq_v1_WaitTaskRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_codeq_v1_Task__Output>): grpc.ClientUnaryCall;
+  WaitTask(argument: _codeq_v1_WaitTaskRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_codeq_v1_Task__Output>): grpc.ClientUnaryCall;
+  WaitTask(argument: _codeq_v1_WaitTaskRequest, callback: grpc.requestCallback<_codeq_v1_Task__Output>): grpc.ClientUnaryCall;
+  /**
+   * WaitTask answers once the task is COMPLETED, DEAD or CANCELLED, or when
+   * `timeout` (or the call's deadline) passes first, with the task as it stands
+   * then: its state says which. The server is told when the task finishes on any
+   * replica; nothing polls.
+   */
+  waitTask(argument: _codeq_v1_WaitTaskRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_codeq_v1_Task__Output>): grpc.ClientUnaryCall;
+  waitTask(argument: _codeq_v1_WaitTaskRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_codeq_v1_Task__Output>): grpc.ClientUnaryCall;
+  waitTask(argument: _codeq_v1_WaitTaskRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_codeq_v1_Task__Output>): grpc.ClientUnaryCall;
+  waitTask(argument: _codeq_v1_WaitTaskRequest, callback: grpc.requestCallback<_codeq_v1_Task__Output>): grpc.ClientUnaryCall;
+  
 }
 
 /**
@@ -134,6 +156,14 @@ export interface TaskServiceHandlers extends grpc.UntypedServiceImplementation {
    */
   GetTask: grpc.handleUnaryCall<_codeq_v1_GetTaskRequest__Output, _codeq_v1_Task>;
   
+  /**
+   * WaitTask answers once the task is COMPLETED, DEAD or CANCELLED, or when
+   * `timeout` (or the call's deadline) passes first, with the task as it stands
+   * then: its state says which. The server is told when the task finishes on any
+   * replica; nothing polls.
+   */
+  WaitTask: grpc.handleUnaryCall<_codeq_v1_WaitTaskRequest__Output, _codeq_v1_Task>;
+  
 }
 
 export interface TaskServiceDefinition extends grpc.ServiceDefinition {
@@ -142,4 +172,5 @@ export interface TaskServiceDefinition extends grpc.ServiceDefinition {
   EnqueueBatch: MethodDefinition<_codeq_v1_EnqueueBatchRequest, _codeq_v1_EnqueueBatchResponse, _codeq_v1_EnqueueBatchRequest__Output, _codeq_v1_EnqueueBatchResponse__Output>
   EnqueueStream: MethodDefinition<_codeq_v1_EnqueueStreamRequest, _codeq_v1_EnqueueStreamResponse, _codeq_v1_EnqueueStreamRequest__Output, _codeq_v1_EnqueueStreamResponse__Output>
   GetTask: MethodDefinition<_codeq_v1_GetTaskRequest, _codeq_v1_Task, _codeq_v1_GetTaskRequest__Output, _codeq_v1_Task__Output>
+  WaitTask: MethodDefinition<_codeq_v1_WaitTaskRequest, _codeq_v1_Task, _codeq_v1_WaitTaskRequest__Output, _codeq_v1_Task__Output>
 }

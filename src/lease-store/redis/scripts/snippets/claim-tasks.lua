@@ -55,7 +55,10 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
 
   local deadline = now + leaseMs
   local out = { 0, -1, deadline, expired, dead, 0 }
-  if max > 0 then
+  -- Q.paused, the queue's pause flag: while it exists, maintenance runs but nothing is
+  -- leased and nothing is reported left, so no dispatcher comes straight back.
+  local paused = Q.paused and redis.call('EXISTS', Q.paused) == 1
+  if max > 0 and not paused then
     local popped = redis.call('ZPOPMIN', Q.ready, max)
     local count = #popped / 2
     if count > 0 then
@@ -92,7 +95,7 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
     end
   end
 
-  if redis.call('ZCARD', Q.ready) > 0 then
+  if not paused and redis.call('ZCARD', Q.ready) > 0 then
     out[6] = 1
     if promoted + newlyReady > 0 then
       out[1] = 1

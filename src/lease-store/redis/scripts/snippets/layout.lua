@@ -1,8 +1,8 @@
 --[[
   Data layout shared by every script (mirrored by task-codec.ts and keys.ts).
 
-  Queue keys (Q table built by each script): Q.ready, Q.sched, Q.leased, Q.seq,
-  Q.taskPrefix (task hash = Q.taskPrefix .. taskId).
+  Queue keys (Q table built by each script): Q.ready, Q.sched, Q.leased, Q.seq, Q.dead,
+  Q.paused, Q.taskPrefix (task hash = Q.taskPrefix .. taskId).
 
   Task hash fields; optional ones are absent when they hold the default:
     p  payload (chunked, see chunks.lua)     h  headers, compact encoding (chunked)
@@ -16,6 +16,8 @@
     c  '1' when a cancel was requested while leased
     k  last successful settle: '<token><kind>' with kind c, f or r
     f  when the task reached COMPLETED, DEAD or CANCELLED (ms)
+    v  history: notes of operators' actions (a redrive), newline-separated (chunked)
+    w  the finish channel, set while somebody waits for the task to finish
 
   Q.ready members are task ids scored by readyScore (priority 9 first, then sequence);
   Q.sched and Q.leased members are setMember(ordinal, id), so equal scores keep the

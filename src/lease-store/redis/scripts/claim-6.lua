@@ -4,6 +4,7 @@
 
   KEYS[1] ready ZSET     KEYS[2] scheduled ZSET     KEYS[3] leased ZSET
   KEYS[4] sequence counter                          KEYS[5] dead ZSET
+  KEYS[6] paused flag (while it exists, nothing is leased)
   ARGV[1] task hash prefix
   ARGV[2] wake channel   ARGV[3] store instance id   ARGV[4] queue name
   ARGV[5] now (ms) or '' for Redis TIME
@@ -19,7 +20,7 @@
 --@include "snippets/claim-tasks.lua"
 
 local Q = {
-  ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5],
+  ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5], paused = KEYS[6],
   taskPrefix = ARGV[1], finishedTtlMs = tonumber(ARGV[9]), deadTtlMs = tonumber(ARGV[10]),
   channel = ARGV[2], instanceId = ARGV[3], queue = ARGV[4],
 }

@@ -6,6 +6,7 @@
 
   KEYS[1] ready ZSET     KEYS[2] scheduled ZSET     KEYS[3] leased ZSET
   KEYS[4] sequence counter                          KEYS[5] dead ZSET
+  KEYS[6] paused flag (while it exists, nothing is leased)
   ARGV[1] task hash prefix
   ARGV[2] wake channel   ARGV[3] store instance id   ARGV[4] queue name
   ARGV[5] now (ms) or '' for Redis TIME
@@ -16,16 +17,16 @@
   then the ops, as settle-5.lua reads them
 
   Returns { settled, claimed }: settled as settle-5.lua returns it (its first value
-  counts the tasks the ops made ready), claimed as claim-5.lua does. When the claim needs
+  counts the tasks the ops made ready), claimed as claim-6.lua does. When the claim needs
   more random numbers (claimed is { CODE.NEED_RANDOMS, n }), the ops are applied all the
-  same: claim with claim-5.
+  same: claim with claim-6.
 ]]
 --@include "snippets/now.lua"
 --@include "snippets/settle-ops.lua"
 --@include "snippets/claim-tasks.lua"
 
 local Q = {
-  ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5],
+  ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5], paused = KEYS[6],
   taskPrefix = ARGV[1], finishedTtlMs = tonumber(ARGV[6]), deadTtlMs = tonumber(ARGV[7]),
   channel = ARGV[2], instanceId = ARGV[3], queue = ARGV[4],
 }

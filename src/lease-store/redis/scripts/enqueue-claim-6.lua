@@ -5,6 +5,7 @@
 
   KEYS[1] ready ZSET     KEYS[2] scheduled ZSET     KEYS[3] leased ZSET
   KEYS[4] sequence counter                          KEYS[5] dead ZSET
+  KEYS[6] paused flag (while it exists, nothing is leased)
   ARGV[1] task hash prefix                          ARGV[2] idempotency key prefix
   ARGV[3] wake channel   ARGV[4] store instance id   ARGV[5] queue name
   ARGV[6] now (ms) or '' for Redis TIME
@@ -15,15 +16,15 @@
   ARGV[15+R] number of tasks N, then 8 values per task as in enqueue-3.lua
 
   Returns { enqueued, claimed }: enqueued as enqueue-3.lua returns it, claimed as
-  claim-5.lua does. When the claim needs more random numbers (claimed is
-  { CODE.NEED_RANDOMS, n }), the tasks are stored all the same: claim them with claim-5.
+  claim-6.lua does. When the claim needs more random numbers (claimed is
+  { CODE.NEED_RANDOMS, n }), the tasks are stored all the same: claim them with claim-6.
 ]]
 --@include "snippets/now.lua"
 --@include "snippets/enqueue-tasks.lua"
 --@include "snippets/claim-tasks.lua"
 
 local Q = {
-  ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5],
+  ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5], paused = KEYS[6],
   taskPrefix = ARGV[1], idemPrefix = ARGV[2],
   channel = ARGV[3], instanceId = ARGV[4], queue = ARGV[5],
   window = tonumber(ARGV[7]), idemTtl = tonumber(ARGV[8]),

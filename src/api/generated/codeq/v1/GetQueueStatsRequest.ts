@@ -1,0 +1,10 @@
+// Original file: proto/codeq/v1/codeq.proto
+
+
+export interface GetQueueStatsRequest {
+  'queue'?: (string);
+}
+
+export interface GetQueueStatsRequest__Output {
+  'queue'?: (string);
+}

@@ -1,0 +1,369 @@
+import { parseArgs } from 'node:util';
+import { Admin, type ListableTaskState, type QueueStatsInfo, type TaskInfo } from '../../clients/index.js';
+import { formatDurationMs } from '../config/duration.js';
+import { resolveSettings, settingsHelp, settingsParseArgs, type Setting } from '../config/settings.js';
+import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
+import { idsAsPositionals } from './positional-args.js';
+
+/** Options of `codeq stats`. */
+export const STATS_SETTINGS = {
+  watch: {
+    flag: 'watch',
+    env: 'CODEQ_STATS_WATCH',
+    kind: 'bool',
+    default: false,
+    help: 'Redraw the table every --interval until interrupted, with the change of each count',
+  },
+  intervalMs: {
+    flag: 'interval',
+    env: 'CODEQ_STATS_INTERVAL',
+    kind: 'duration',
+    default: 2_000,
+    min: 100,
+    help: 'Time between two redraws of --watch',
+  },
+} satisfies Record<string, Setting>;
+
+/** Options of `codeq tasks`. */
+export const TASKS_SETTINGS = {
+  state: {
+    flag: 'state',
+    env: 'CODEQ_TASKS_STATE',
+    kind: 'string',
+    arg: 'STATE',
+    default: 'pending',
+    help: 'Which tasks: pending, scheduled, leased or dead',
+  },
+  limit: {
+    flag: 'limit',
+    env: 'CODEQ_TASKS_LIMIT',
+    kind: 'int',
+    default: 100,
+    min: 1,
+    help: 'Most tasks shown',
+  },
+  json: {
+    flag: 'json',
+    env: 'CODEQ_TASKS_JSON',
+    kind: 'bool',
+    default: false,
+    help: 'One JSON object per task instead of a table',
+  },
+} satisfies Record<string, Setting>;
+
+/** Options of `codeq purge`. */
+export const PURGE_SETTINGS = {
+  yes: {
+    flag: 'yes',
+    env: 'CODEQ_PURGE_YES',
+    kind: 'bool',
+    default: false,
+    help: 'Confirm the purge: without it, nothing is deleted',
+  },
+} satisfies Record<string, Setting>;
+
+const HELP_LINE = '  -h, --help              Show this help';
+
+export const STATS_HELP = `Usage: codeq stats [QUEUE] [options]
+
+Prints a table of task counts by state for QUEUE, or for every queue the server's store
+knows (whichever replica used it): ready, scheduled, leased, dead, how long the oldest
+ready task has waited, and whether the queue is paused.
+
+Options:
+${settingsHelp(STATS_SETTINGS)}
+${settingsHelp(CLIENT_SETTINGS)}
+${HELP_LINE}`;
+
+export const QUEUES_HELP = `Usage: codeq queues [options]
+
+Prints the name of every queue the server's store knows, one a line, with "(paused)"
+after a paused one.
+
+Options:
+${settingsHelp(CLIENT_SETTINGS)}
+${HELP_LINE}`;
+
+export const TASKS_HELP = `Usage: codeq tasks QUEUE [options]
+
+Lists QUEUE's tasks of one state in that state's order: pending in claim order, scheduled
+by due time, leased by deadline, dead by when they died.
+
+Options:
+${settingsHelp(TASKS_SETTINGS)}
+${settingsHelp(CLIENT_SETTINGS)}
+${HELP_LINE}`;
+
+export const DEAD_HELP = `Usage: codeq dead redrive QUEUE [TASK_ID...] [options]
+
+Makes DEAD tasks of QUEUE pending again with their attempts reset, noting the redrive in
+each task's history: the named tasks, or every DEAD task when none is named. Prints how
+many were redriven.
+
+Options:
+${settingsHelp(CLIENT_SETTINGS)}
+${HELP_LINE}`;
+
+export const PAUSE_HELP = `Usage: codeq pause QUEUE [options]
+
+Stops every replica from handing out QUEUE's tasks. Producers can still enqueue; leases
+already out run on. 'codeq resume QUEUE' undoes it.
+
+Options:
+${settingsHelp(CLIENT_SETTINGS)}
+${HELP_LINE}`;
+
+export const RESUME_HELP = `Usage: codeq resume QUEUE [options]
+
+Lets QUEUE's tasks be handed out again, at once on every replica.
+
+Options:
+${settingsHelp(CLIENT_SETTINGS)}
+${HELP_LINE}`;
+
+export const PURGE_HELP = `Usage: codeq purge QUEUE --yes [options]
+
+Deletes every pending, scheduled, leased and dead task of QUEUE and prints how many.
+Completed and cancelled tasks stay readable until their retention passes. Asks for --yes
+because it cannot be undone.
+
+Options:
+${settingsHelp(PURGE_SETTINGS)}
+${settingsHelp(CLIENT_SETTINGS)}
+${HELP_LINE}`;
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** Parses a command's arguments; undefined when --help was asked for (and printed). */
+function parse(
+  argv: string[],
+  help: string,
+  settings: Record<string, Setting>,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } | undefined {
+  const options = { ...settingsParseArgs(CLIENT_SETTINGS), ...settingsParseArgs(settings), ...HELP_OPTION };
+  const { values, positionals } = parseArgs({
+    args: idsAsPositionals(argv, options),
+    allowPositionals: true,
+    options,
+  });
+  if (values.help) {
+    console.log(help);
+    return undefined;
+  }
+  return { values: values, positionals };
+}
+
+function adminFor(values: Record<string, string | boolean | undefined>): Admin {
+  return new Admin(clientConnection(values, process.env));
+}
+
+function oneQueue(positionals: string[], usage: string): string {
+  if (positionals.length !== 1) throw new Error(`expected exactly one QUEUE\n\n${usage}`);
+  return positionals[0]!;
+}
+
+/** Left-aligned text columns, two spaces apart; numbers right-aligned. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (/^[\d+-]/.test(c) && i > 0 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** A count and, in --watch, how it moved since the last redraw: `12 (+3)`. */
+function withChange(now: number, before: number | undefined): string {
+  if (before === undefined || before === now) return String(now);
+  return `${now} (${now > before ? '+' : ''}${now - before})`;
+}
+
+const COUNTS = ['ready', 'scheduled', 'leased', 'dead'] as const;
+
+/** The stats table; `previous` (by queue) adds the change of each count. */
+export function statsTable(stats: QueueStatsInfo[], previous?: Map<string, QueueStatsInfo>): string {
+  return table(
+    ['QUEUE', 'READY', 'SCHEDULED', 'LEASED', 'DEAD', 'OLDEST READY', 'PAUSED'],
+    stats.map((s) => [
+      s.queue,
+      ...COUNTS.map((c) => withChange(s[c], previous?.get(s.queue)?.[c])),
+      s.oldestReadyAgeMs === null ? '-' : formatDurationMs(s.oldestReadyAgeMs),
+      s.paused ? 'yes' : 'no',
+    ]),
+  );
+}
+
+/** `codeq stats [QUEUE] [--watch]`. `signal` ends a --watch (Ctrl-C does from the terminal). */
+export async function statsCommand(argv: string[], signal?: AbortSignal): Promise<number> {
+  const args = parse(argv, STATS_HELP, STATS_SETTINGS);
+  if (!args) return 0;
+  if (args.positionals.length > 1) throw new Error(`expected at most one QUEUE\n\n${STATS_HELP}`);
+  const [queue] = args.positionals;
+  const s = resolveSettings(STATS_SETTINGS, args.values, process.env);
+  const admin = adminFor(args.values);
+  const read = async (): Promise<QueueStatsInfo[]> =>
+    queue === undefined ? admin.listQueues() : [await admin.queueStats(queue)];
+  try {
+    if (!s.watch) {
+      const stats = await read();
+      console.log(stats.length === 0 ? 'no queues yet' : statsTable(stats));
+      return 0;
+    }
+    const stop = new AbortController();
+    const onSigint = (): void => stop.abort();
+    process.once('SIGINT', onSigint);
+    signal?.addEventListener('abort', onSigint, { once: true });
+    let previous: Map<string, QueueStatsInfo> | undefined;
+    try {
+      while (!stop.signal.aborted) {
+        const stats = await read();
+        // Clear the terminal and draw from its top-left corner, as `watch` does.
+        const clear = process.stdout.isTTY ? '\x1b[2J\x1b[H' : '';
+        console.log(`${clear}${new Date().toISOString()}  every ${formatDurationMs(s.intervalMs)}\n`);
+        console.log(stats.length === 0 ? 'no queues yet' : statsTable(stats, previous));
+        previous = new Map(stats.map((q) => [q.queue, q]));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, s.intervalMs);
+          stop.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        });
+      }
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+    }
+    return 0;
+  } finally {
+    admin.close();
+  }
+}
+
+/** `codeq queues`. */
+export async function queuesCommand(argv: string[]): Promise<number> {
+  const args = parse(argv, QUEUES_HELP, {});
+  if (!args) return 0;
+  if (args.positionals.length > 0) throw new Error(`expected no arguments\n\n${QUEUES_HELP}`);
+  const admin = adminFor(args.values);
+  try {
+    for (const q of await admin.listQueues()) console.log(q.paused ? `${q.queue} (paused)` : q.queue);
+    return 0;
+  } finally {
+    admin.close();
+  }
+}
+
+const LISTABLE = ['pending', 'scheduled', 'leased', 'dead'];
+
+function taskRow(t: TaskInfo): string[] {
+  return [
+    t.id,
+    t.state,
+    `${t.attempt}/${t.maxAttempts}`,
+    String(t.priority),
+    t.enqueueTime.toISOString(),
+    t.lastError.replace(/\s+/g, ' ').slice(0, 60),
+  ];
+}
+
+/** `codeq tasks QUEUE --state STATE`. */
+export async function tasksCommand(argv: string[]): Promise<number> {
+  const args = parse(argv, TASKS_HELP, TASKS_SETTINGS);
+  if (!args) return 0;
+  const queue = oneQueue(args.positionals, TASKS_HELP);
+  const s = resolveSettings(TASKS_SETTINGS, args.values, process.env);
+  const state = s.state.toLowerCase();
+  if (!LISTABLE.includes(state))
+    throw new Error(`--state: expected one of ${LISTABLE.join(', ')}, got ${JSON.stringify(s.state)}`);
+  const admin = adminFor(args.values);
+  try {
+    const tasks: TaskInfo[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await admin.listTasks(queue, state.toUpperCase() as ListableTaskState, {
+        cursor,
+        pageSize: Math.min(1000, s.limit - tasks.length),
+      });
+      tasks.push(...page.tasks);
+      cursor = page.nextCursor;
+    } while (cursor !== null && tasks.length < s.limit);
+    if (s.json) {
+      for (const t of tasks)
+        console.log(
+          JSON.stringify({
+            id: t.id,
+            state: t.state,
+            attempt: t.attempt,
+            maxAttempts: t.maxAttempts,
+            priority: t.priority,
+            enqueueTime: t.enqueueTime.toISOString(),
+            lastError: t.lastError,
+            history: t.history,
+          }),
+        );
+    } else if (tasks.length === 0) {
+      console.log(`no ${state} tasks in ${queue}`);
+    } else {
+      console.log(
+        table(['ID', 'STATE', 'ATTEMPTS', 'PRIORITY', 'ENQUEUED', 'LAST ERROR'], tasks.map(taskRow)),
+      );
+    }
+    return 0;
+  } finally {
+    admin.close();
+  }
+}
+
+/** `codeq dead redrive QUEUE [TASK_ID...]`. */
+export async function deadCommand(argv: string[]): Promise<number> {
+  const args = parse(argv, DEAD_HELP, {});
+  if (!args) return 0;
+  const [verb, queue, ...ids] = args.positionals;
+  if (verb !== 'redrive' || queue === undefined)
+    throw new Error(`expected redrive QUEUE [TASK_ID...]\n\n${DEAD_HELP}`);
+  const admin = adminFor(args.values);
+  try {
+    const redriven = await admin.redriveDead(queue, ids);
+    console.log(`redriven: ${redriven} task${redriven === 1 ? '' : 's'} of ${queue}`);
+    return 0;
+  } finally {
+    admin.close();
+  }
+}
+
+/** `codeq pause QUEUE` or `codeq resume QUEUE`. */
+export function pauseCommand(paused: boolean): (argv: string[]) => Promise<number> {
+  return async (argv) => {
+    const help = paused ? PAUSE_HELP : RESUME_HELP;
+    const args = parse(argv, help, {});
+    if (!args) return 0;
+    const queue = oneQueue(args.positionals, help);
+    const admin = adminFor(args.values);
+    try {
+      await (paused ? admin.pause(queue) : admin.resume(queue));
+      console.log(paused ? `paused ${queue}` : `resumed ${queue}`);
+      return 0;
+    } finally {
+      admin.close();
+    }
+  };
+}
+
+/** `codeq purge QUEUE --yes`. */
+export async function purgeCommand(argv: string[]): Promise<number> {
+  const args = parse(argv, PURGE_HELP, PURGE_SETTINGS);
+  if (!args) return 0;
+  const queue = oneQueue(args.positionals, PURGE_HELP);
+  if (!resolveSettings(PURGE_SETTINGS, args.values, process.env).yes) {
+    console.error(
+      `codeq purge: this deletes every pending, scheduled, leased and dead task of ${queue}; add --yes to do it`,
+    );
+    return 2;
+  }
+  const admin = adminFor(args.values);
+  try {
+    const purged = await admin.purge(queue);
+    console.log(`purged: ${purged} task${purged === 1 ? '' : 's'} of ${queue}`);
+    return 0;
+  } finally {
+    admin.close();
+  }
+}

@@ -1,0 +1,232 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Producer, TaskError, Worker } from '../../clients/index.js';
+import {
+  deadCommand,
+  pauseCommand,
+  purgeCommand,
+  queuesCommand,
+  statsCommand,
+  tasksCommand,
+} from '../../src/cli/admin-commands.js';
+import { runCli } from '../../src/cli/codeq.js';
+import { enqueueCommand, getCommand } from '../../src/cli/task-commands.js';
+import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+let server: TestServer;
+let store: MemoryStore;
+let producer: Producer;
+let lines: string[];
+let errors: string[];
+
+beforeAll(async () => {
+  // Backoff jitter fixed at half the bound, so a task's retry delay shows its policy.
+  store = new MemoryStore({ random: () => 0.5 });
+  server = await startTestServer(store);
+  producer = new Producer({ address: server.address });
+});
+
+afterAll(async () => {
+  producer.close();
+  await server.stop();
+  await store.close();
+});
+
+beforeEach(() => {
+  lines = [];
+  errors = [];
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args.join(' ')));
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  delete process.env.CODEQ_TASKS_STATE;
+  delete process.env.CODEQ_PURGE_YES;
+  delete process.env.CODEQ_BACKOFF_MULTIPLIER;
+});
+
+function queue(name: string): string {
+  return `${name}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+const output = (): string => lines.join('\n');
+
+describe('codeq operator commands', () => {
+  it('each has --help naming its options and their variables', async () => {
+    const cases: [(argv: string[]) => Promise<number>, RegExp[]][] = [
+      [
+        (a) => statsCommand(a),
+        [/codeq stats \[QUEUE\]/, /--watch/, /CODEQ_STATS_WATCH/, /CODEQ_STATS_INTERVAL/],
+      ],
+      [queuesCommand, [/codeq queues/, /CODEQ_SERVER/]],
+      [tasksCommand, [/codeq tasks QUEUE/, /--state STATE/, /CODEQ_TASKS_STATE/, /CODEQ_TASKS_LIMIT/]],
+      [deadCommand, [/codeq dead redrive QUEUE \[TASK_ID\.\.\.\]/, /CODEQ_TOKEN/]],
+      [pauseCommand(true), [/codeq pause QUEUE/]],
+      [pauseCommand(false), [/codeq resume QUEUE/]],
+      [purgeCommand, [/codeq purge QUEUE --yes/, /CODEQ_PURGE_YES/]],
+      [
+        enqueueCommand,
+        [/--initial-backoff DURATION/, /CODEQ_MAX_BACKOFF/, /CODEQ_BACKOFF_MULTIPLIER/, /CODEQ_ENQUEUE_WAIT/],
+      ],
+    ];
+    for (const [command, patterns] of cases) {
+      lines = [];
+      expect(await command(['--help'])).toBe(0);
+      for (const p of patterns) expect(output()).toMatch(p);
+    }
+    lines = [];
+    await runCli(['--help']);
+    for (const name of ['stats', 'queues', 'tasks', 'dead', 'pause', 'resume', 'purge'])
+      expect(output()).toMatch(new RegExp(`^  ${name} `, 'm'));
+  });
+
+  it('stats and queues show every queue; pause and resume flip the flag', async () => {
+    const q = queue('cli-stats');
+    await producer.enqueue(q, 'a');
+    await producer.enqueue(q, 'b', { delayMs: 60_000 });
+    expect(await pauseCommand(true)([q, '--server', server.address])).toBe(0);
+    expect(output()).toBe(`paused ${q}`);
+    lines = [];
+    expect(await statsCommand([q, '--server', server.address])).toBe(0);
+    const [header, row] = lines[0]!.split('\n');
+    expect(header).toMatch(/^QUEUE\s+READY\s+SCHEDULED\s+LEASED\s+DEAD\s+OLDEST READY\s+PAUSED$/);
+    expect(row!.split(/\s{2,}/)).toEqual([
+      q,
+      '1',
+      '1',
+      '0',
+      '0',
+      expect.stringMatching(/^\d+ms$|^\d+s$/),
+      'yes',
+    ]);
+    lines = [];
+    await queuesCommand(['--server', server.address]);
+    expect(lines).toContain(`${q} (paused)`);
+    lines = [];
+    await pauseCommand(false)([q, '--server', server.address]);
+    await statsCommand(['--server', server.address]);
+    expect(output()).toMatch(new RegExp(`^${q}\\s+1\\s+1\\s+0\\s+0\\s+\\S+\\s+no$`, 'm'));
+  });
+
+  it('stats --watch redraws with the change of each count until stopped', async () => {
+    const q = queue('cli-watch');
+    await producer.enqueue(q, 'a');
+    const stop = new AbortController();
+    const watching = statsCommand(
+      [q, '--watch', '--interval', '100ms', '--server', server.address],
+      stop.signal,
+    );
+    await vi.waitFor(() =>
+      expect(lines.filter((l) => l.startsWith('QUEUE')).length).toBeGreaterThanOrEqual(1),
+    );
+    await producer.enqueue(q, 'b');
+    await vi.waitFor(() => expect(output()).toMatch(new RegExp(`^${q}\\s+2 \\(\\+1\\)`, 'm')), {
+      timeout: 3_000,
+    });
+    stop.abort();
+    expect(await watching).toBe(0);
+  });
+
+  it('tasks lists dead tasks, dead redrive runs them again, and get shows attempts used', async () => {
+    const q = queue('cli-dead');
+    const worker = new Worker({
+      address: server.address,
+      queues: [q],
+      logger: { warn() {} },
+      handler: async () => {
+        throw new TaskError('always fails', { permanent: true });
+      },
+    });
+    await worker.start();
+    const { task } = await producer.enqueue(q, 'x', { maxAttempts: 3, wait: { timeoutMs: 5_000 } });
+    await worker.stop();
+    expect(task!.state).toBe('DEAD');
+
+    process.env.CODEQ_TASKS_STATE = 'dead';
+    expect(await tasksCommand([q, '--server', server.address])).toBe(0);
+    expect(output()).toMatch(/^ID\s+STATE\s+ATTEMPTS\s+PRIORITY\s+ENQUEUED\s+LAST ERROR$/m);
+    expect(output()).toMatch(new RegExp(`^${task!.id}\\s+DEAD\\s+1/3\\s+0\\s+\\S+\\s+always fails$`, 'm'));
+    lines = [];
+    await expect(tasksCommand([q, '--state', 'done', '--server', server.address])).rejects.toThrow(
+      /^--state: /,
+    );
+
+    expect(await deadCommand(['redrive', q, task!.id, '--server', server.address])).toBe(0);
+    expect(output()).toBe(`redriven: 1 task of ${q}`);
+    lines = [];
+    await getCommand([q, task!.id, '--server', server.address]);
+    const shown = JSON.parse(output()) as Record<string, unknown>;
+    expect(shown).toMatchObject({ state: 'PENDING', attempts: '0 of 3 used' });
+    expect(shown.history).toEqual([expect.stringMatching(/^redriven from DEAD at /)]);
+    lines = [];
+    await tasksCommand([q, '--state', 'pending', '--json', '--server', server.address]);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ id: task!.id, attempt: 0, maxAttempts: 3 });
+  });
+
+  it('purge asks for --yes, then deletes', async () => {
+    const q = queue('cli-purge');
+    await producer.enqueueBatch([
+      { queue: q, payload: '1' },
+      { queue: q, payload: '2' },
+    ]);
+    expect(await purgeCommand([q, '--server', server.address])).toBe(2);
+    expect(errors.join('\n')).toMatch(/add --yes/);
+    expect((await store.stats(q)).ready).toBe(2);
+    process.env.CODEQ_PURGE_YES = 'true';
+    expect(await purgeCommand([q, '--server', server.address])).toBe(0);
+    expect(output()).toBe(`purged: 2 tasks of ${q}`);
+    expect((await store.stats(q)).ready).toBe(0);
+  });
+
+  it('enqueue takes a retry policy and can wait for the result', async () => {
+    const q = queue('cli-retry');
+    process.env.CODEQ_BACKOFF_MULTIPLIER = '3';
+    expect(
+      await enqueueCommand([
+        q,
+        '--payload',
+        'x',
+        '--initial-backoff',
+        '2s',
+        '--max-backoff',
+        '1m',
+        '--server',
+        server.address,
+      ]),
+    ).toBe(0);
+    const id = lines[0]!;
+    // The second retry waits half of min(1m, 2s × 3): 3 s (the defaults would make it 2 s).
+    const fail = async (retryDelayMs: number | undefined): Promise<void> => {
+      const [lease] = (await store.claim(q, 1, 10_000)).leases;
+      expect(lease!.task.id).toBe(id);
+      await store.settle(q, [
+        { kind: 'fail', taskId: id, token: lease!.token, error: 'e', retryDelayMs, permanent: false },
+      ]);
+    };
+    await fail(0);
+    await fail(undefined);
+    const due = (await store.claim(q, 0, 10_000)).nextDueInMs;
+    expect(due).toBeGreaterThan(2_900);
+    expect(due).toBeLessThanOrEqual(3_000);
+    await expect(enqueueCommand([q, '--payload', 'x', '--backoff-multiplier', '0.5'])).rejects.toThrow(
+      /^--backoff-multiplier: /,
+    );
+
+    lines = [];
+    const worker = new Worker({
+      address: server.address,
+      queues: [q],
+      logger: { warn() {} },
+      handler: async () => 'result!',
+    });
+    await worker.start();
+    try {
+      expect(await enqueueCommand([q, '--payload', 'y', '--wait', '5s', '--server', server.address])).toBe(0);
+    } finally {
+      await worker.stop();
+    }
+    const task = JSON.parse(lines.slice(1).join('\n')) as Record<string, unknown>;
+    expect(task).toMatchObject({ state: 'COMPLETED', result: 'result!', attempts: '1 of 5 used' });
+  });
+});
