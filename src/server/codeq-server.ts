@@ -24,8 +24,9 @@ import { workerServiceHandlers } from './worker-service.js';
  * Lifecycle of a server:
  * - INITIALIZED: built, not listening;
  * - RUNNING: serving both services;
- * - DRAINING: `stop()` was called: streams were told to drain and get no more leases,
- *   new streams are refused with UNAVAILABLE, unary calls are still served;
+ * - DRAINING: `stop()` was called: the listener is closed and open connections got
+ *   GOAWAY, so new calls go elsewhere; streams were told to drain and get no more
+ *   leases; calls and streams already open are still served;
  * - STOPPED: the listener is closed and the store released (when the server owns it).
  */
 export type ServerState = 'INITIALIZED' | 'RUNNING' | 'DRAINING' | 'STOPPED';
@@ -177,6 +178,10 @@ export class CodeqServer {
     }
     this.stateValue = 'DRAINING';
     this.health.draining();
+    // No new connection or call from now on (open connections get GOAWAY): workers and
+    // producers reconnect to another replica at once, while the calls and streams already
+    // open here finish.
+    const closed = new Promise<void>((resolve) => this.grpcServer.tryShutdown(() => resolve()));
     for (const session of this.sessions) session.drain();
     const deadline = Date.now() + this.config.drainGraceMs;
     while (this.sessions.size > 0 && Date.now() < deadline) {
@@ -188,13 +193,9 @@ export class CodeqServer {
     // Enqueue streams were served through the drain like unary calls; they end (OK) once
     // what they read is answered, and producers open their next stream elsewhere.
     for (const stream of this.enqueueStreams) stream.finish();
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => this.grpcServer.forceShutdown(), 2_000);
-      this.grpcServer.tryShutdown(() => {
-        clearTimeout(force);
-        resolve();
-      });
-    });
+    const force = setTimeout(() => this.grpcServer.forceShutdown(), 2_000);
+    await closed;
+    clearTimeout(force);
     this.health.stop();
     if (this.deps.ownsStore ?? true) await this.deps.store.close();
     this.stateValue = 'STOPPED';

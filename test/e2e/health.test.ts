@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LeaseStore } from '../../src/lease-store/lease-store.js';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
 import { HEALTH_SERVICES } from '../../src/server/health.js';
-import { checkHealth } from '../support/health-client.js';
+import { checkHealth, watchHealth } from '../support/health-client.js';
 import { rawClients, RawStream, startTestServer } from '../support/test-server.js';
 import { UnavailableError } from '../../src/domain/errors.js';
 
@@ -20,6 +20,10 @@ describe('grpc.health.v1.Health', () => {
     for (const name of HEALTH_SERVICES) {
       await vi.waitFor(async () => expect(await checkHealth(server.address, name)).toBe('SERVING'));
     }
+    // A watch opened before the drain hears it; new calls go elsewhere (GOAWAY).
+    const watch = watchHealth(server.address, 'codeq.v1.WorkerService');
+    cleanup.push(() => watch.close());
+    await vi.waitFor(() => expect(watch.statuses).toEqual(['SERVING']));
     // An open stream keeps the server draining until the stream ends.
     const clients = rawClients(server.address);
     cleanup.push(() => clients.close());
@@ -28,9 +32,8 @@ describe('grpc.health.v1.Health', () => {
     await stream.next((m) => m.opened != null);
     const stopped = server.stop();
     expect(server.server.state).toBe('DRAINING');
-    // Unary calls are still served while draining, health among them.
-    expect(await checkHealth(server.address)).toBe('NOT_SERVING');
-    expect(await checkHealth(server.address, 'codeq.v1.WorkerService')).toBe('NOT_SERVING');
+    await vi.waitFor(() => expect(watch.statuses).toEqual(['SERVING', 'NOT_SERVING']));
+    await expect(checkHealth(server.address)).rejects.toMatchObject({ code: 14 });
     stream.stream.end();
     await stopped;
   });

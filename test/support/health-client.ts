@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { service } from 'grpc-health-check';
 
 interface HealthClient extends grpc.Client {
+  watch(request: { service: string }): grpc.ClientReadableStream<{ status: string }>;
   check(
     request: { service: string },
     options: grpc.CallOptions,
@@ -26,4 +27,23 @@ export async function checkHealth(address: string, serviceName = ''): Promise<st
   } finally {
     client.close();
   }
+}
+
+/**
+ * Watches the status of `service` at `address`: every status the server pushes is added
+ * to `statuses`, in order, until `close()`.
+ */
+export function watchHealth(address: string, serviceName = ''): { statuses: string[]; close(): void } {
+  const client = new HealthClientCtor(address, grpc.credentials.createInsecure());
+  const statuses: string[] = [];
+  const call = client.watch({ service: serviceName });
+  call.on('data', (res: { status: string }) => statuses.push(res.status));
+  call.on('error', () => {});
+  return {
+    statuses,
+    close() {
+      call.cancel();
+      client.close();
+    },
+  };
 }
