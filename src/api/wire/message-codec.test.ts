@@ -118,6 +118,17 @@ describe('compiled message codecs', () => {
     );
   });
 
+  it('keeps a map key named __proto__ as an ordinary key', () => {
+    const codec = compileCodec(root.lookupType('codeq.v1.EnqueueRequest'));
+    // JSON.parse makes `__proto__` an own key, as a decoded message has it.
+    const headers = JSON.parse('{"__proto__": "x", "a": "b"}') as Record<string, string>;
+    const decoded = codec.decode(codec.encode({ queue: 'q', headers })) as {
+      headers: Record<string, string>;
+    };
+    expect(Object.keys(decoded.headers).sort()).toEqual(['__proto__', 'a']);
+    expect(Object.getPrototypeOf(decoded.headers)).toBe(Object.prototype);
+  });
+
   it('refuses a truncated message instead of reading past it', () => {
     const codec = compileCodec(root.lookupType('codeq.v1.ClaimRequest'));
     const bytes = codec.encode({ completes: [{ leaseId: 'x'.repeat(50), result: Buffer.alloc(10) }] });

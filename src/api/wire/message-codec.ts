@@ -262,7 +262,13 @@ function readMessage(r: ProtoReader, plan: MessagePlan): Record<string, unknown>
         else entry.skip(t & 7);
       }
       const map = (out[f.name] ??= {}) as Record<string, unknown>;
-      map[String(key)] = value;
+      // An own property whatever the key: `__proto__` too, which `=` would not store.
+      Object.defineProperty(map, String(key), {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     } else if (f.repeated) {
       (out[f.name] as unknown[]).push(readValue(r, f));
     } else {
