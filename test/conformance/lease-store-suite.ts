@@ -4,6 +4,7 @@ import type { StoreOptions } from '../../src/lease-store/store-options.js';
 import { claimCases } from './cases/claim.js';
 import { enqueueAndClaimCases, settleAndClaimCases } from './cases/combined.js';
 import { enqueueCases } from './cases/enqueue.js';
+import { leaseTrustCases } from './cases/lease-trust.js';
 import { lifecycleCases } from './cases/lifecycle.js';
 import { settleCases } from './cases/settle.js';
 import { statsCases } from './cases/stats.js';
@@ -32,6 +33,7 @@ export function runLeaseStoreConformance(
     enqueueAndClaimCases(make);
     settleAndClaimCases(make);
     settleCases(make);
+    leaseTrustCases(make);
     lifecycleCases(make);
     statsCases(make);
   });
