@@ -93,7 +93,7 @@ describe('RedisStore data in Redis', () => {
     for (const key of keys)
       expect(key).toMatch(
         new RegExp(
-          `^${keyPrefix}:\\{(alpha|beta)\\}:(ready|sched|leased|seq|dead|t:[A-Za-z0-9_-]{16}|idem:once)$`,
+          `^${keyPrefix}:\\{(alpha|beta)\\}:(ready|sched|leased|seq|dead|t:[A-Za-z0-9_-]{16}|idem:once|owners|owned:[A-Za-z0-9_-]{12})$`,
         ),
       );
   });

@@ -30,6 +30,7 @@ export interface Scripts {
   ): Promise<[unknown[], unknown[]]>;
   stats(keys: readonly [string, string, string, string], args: readonly ScriptArg[]): Promise<number[]>;
   abandon(keys: readonly [string], args: readonly ScriptArg[]): Promise<number>;
+  heartbeat(keys: readonly [string], args: readonly ScriptArg[]): Promise<number>;
   cancel(keys: readonly [string, string, string], args: readonly ScriptArg[]): Promise<number>;
   /** Buffer reply: the task hash, or null. */
   get(keys: readonly [string], args: readonly ScriptArg[]): Promise<Buffer[] | null>;
@@ -44,6 +45,7 @@ const EXPECTED: Record<keyof Scripts, [string, number]> = {
   settleClaim: ['settle-claim', 5],
   stats: ['stats', 4],
   abandon: ['abandon', 1],
+  heartbeat: ['heartbeat', 1],
   cancel: ['cancel', 3],
   get: ['get', 1],
 };
@@ -111,6 +113,7 @@ export async function defineScripts(client: RedisClient): Promise<Scripts> {
     settle: call('settle', false) as Scripts['settle'],
     settleClaim: call('settle-claim', true) as Scripts['settleClaim'],
     abandon: call('abandon', false) as Scripts['abandon'],
+    heartbeat: call('heartbeat', false) as Scripts['heartbeat'],
     cancel: call('cancel', false) as Scripts['cancel'],
     get: call('get', true) as Scripts['get'],
     stats: call('stats', false) as Scripts['stats'],

@@ -22,6 +22,10 @@ export interface QueueKeys {
   readonly taskPrefix: string;
   /** Prefix of idempotency keys: `<idempotencyPrefix><key>`. */
   readonly idempotencyPrefix: string;
+  /** HASH of replica instance id → heartbeat deadline (ms) of the replicas holding leases here. */
+  readonly owners: string;
+  /** Prefix of per-replica ZSETs of the leases each holds: `<ownedPrefix><instanceId>`. */
+  readonly ownedPrefix: string;
 }
 
 /** Queues whose key names a KeySpace keeps built (the hot path names the same few queues). */
@@ -53,6 +57,8 @@ export class KeySpace {
       dead: `${base}dead`,
       taskPrefix: `${base}t:`,
       idempotencyPrefix: `${base}idem:`,
+      owners: `${base}owners`,
+      ownedPrefix: `${base}owned:`,
     };
     if (this.#cache.size >= CACHED_QUEUES) this.#cache.clear();
     this.#cache.set(queue, keys);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
 import { newTaskId } from '../../domain/task-id.js';
+import { newClaimSecret } from '../../domain/lease-id.js';
 import type {
   AbandonedLease,
   ClaimResult,
@@ -13,7 +14,7 @@ import type {
 import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from '../store-options.js';
 import { defineScripts, type ScriptArg, type Scripts } from './commands.js';
 import { createClient, duplicateClient, toStoreError, type RedisClient } from './connection.js';
-import { KeySpace } from './keys.js';
+import { KeySpace, type QueueKeys } from './keys.js';
 import { ScriptCode, settleResultFromCode } from './script-codes.js';
 import { collectFields, decodeTask, encodeHeaders, encodeMaxAttempts, encodeRetry } from './task-codec.js';
 
@@ -27,6 +28,14 @@ export type RedisStoreOptions = StoreOptions & {
   cluster?: boolean;
   /** How long a command may wait for its reply before the call fails UNAVAILABLE. Default 5000 ms. */
   commandTimeoutMs?: number;
+  /**
+   * How often this replica tells each queue it holds leases on that it is alive. Default
+   * 1000 ms. A replica silent for three periods counts as dead: any replica's reaper
+   * then shortens its leases to `ownerGraceMs`.
+   */
+  ownerHeartbeatMs?: number;
+  /** How long the leases of a dead replica still run once the reaper noticed. Default 5000 ms. */
+  ownerGraceMs?: number;
 };
 
 /** Expired leases and due tasks handled per claim call, at most, of each kind. */
@@ -61,6 +70,14 @@ export class RedisStore implements LeaseStore {
   private readonly finishedTtlMs: number;
   private readonly deadTtlMs: number;
   private readonly idempotencyTtlMs: number;
+  /**
+   * Queues on which this replica may hold leases: each hears a heartbeat every
+   * `ownerHeartbeatMs` until the heartbeat script answers that none is left.
+   */
+  private readonly ownedQueues = new Set<string>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly ownerTtlMs: number;
+  private readonly ownerGraceMs: number;
 
   private constructor(
     private readonly client: RedisClient,
@@ -68,10 +85,15 @@ export class RedisStore implements LeaseStore {
     private readonly scripts: Scripts,
     private readonly keys: KeySpace,
     private readonly options: ResolvedStoreOptions,
+    owner: { heartbeatMs: number; graceMs: number },
   ) {
     this.finishedTtlMs = options.finishedRetentionMs + GC_SLACK_MS;
     this.deadTtlMs = options.deadRetentionMs + GC_SLACK_MS;
     this.idempotencyTtlMs = options.idempotencyWindowMs + GC_SLACK_MS;
+    this.ownerTtlMs = 3 * owner.heartbeatMs;
+    this.ownerGraceMs = owner.graceMs;
+    this.heartbeat = setInterval(() => this.beat(), owner.heartbeatMs);
+    this.heartbeat.unref();
   }
 
   /**
@@ -92,7 +114,10 @@ export class RedisStore implements LeaseStore {
       subscriber = duplicateClient(client);
       subscriber.on('error', noop);
       await subscriber.connect();
-      const store = new RedisStore(client, subscriber, scripts, keys, resolveStoreOptions(options));
+      const store = new RedisStore(client, subscriber, scripts, keys, resolveStoreOptions(options), {
+        heartbeatMs: options.ownerHeartbeatMs ?? 1000,
+        graceMs: options.ownerGraceMs ?? 5000,
+      });
       await store.subscribe();
       return store;
     } catch (err) {
@@ -178,6 +203,7 @@ export class RedisStore implements LeaseStore {
       MAINTENANCE_LIMIT,
       this.finishedTtlMs,
       this.deadTtlMs,
+      ...this.leaseArgs(k),
       CLAIM_RANDOMS,
     ];
     for (let i = 0; i < CLAIM_RANDOMS; i++) args.push(this.options.random());
@@ -209,6 +235,7 @@ export class RedisStore implements LeaseStore {
       MAINTENANCE_LIMIT,
       this.finishedTtlMs,
       this.deadTtlMs,
+      ...this.leaseArgs(k),
     ];
     const keys = [k.ready, k.scheduled, k.leased, k.seq, k.dead] as const;
     let reply = await this.run(() => this.scripts.claim(keys, this.withRandoms(args, CLAIM_RANDOMS)));
@@ -219,6 +246,35 @@ export class RedisStore implements LeaseStore {
       reply = await this.run(() => this.scripts.claim(keys, this.withRandoms(args, needed)));
     }
     return this.claimResult(queue, reply);
+  }
+
+  /**
+   * The claim scripts' lease arguments (claim-5.lua ARGV[11..15]): a fresh random secret
+   * for this call's lease nonces, and what snippets/owners.lua needs.
+   */
+  private leaseArgs(k: QueueKeys): ScriptArg[] {
+    return [newClaimSecret(), k.owners, k.ownedPrefix, this.ownerTtlMs, this.ownerGraceMs];
+  }
+
+  /** The owner arguments of the settle scripts (settle-5.lua ARGV[8..10]). */
+  private ownerArgs(k: QueueKeys): ScriptArg[] {
+    return [k.owners, k.ownedPrefix, this.ownerTtlMs];
+  }
+
+  /**
+   * Tells every queue this replica may hold leases on that it is alive; a queue whose
+   * script answers that none is left drops out. Errors wait for the next beat: a replica
+   * that cannot reach Redis cannot settle either.
+   */
+  private beat(): void {
+    for (const queue of this.ownedQueues) {
+      const k = this.keys.queue(queue);
+      this.scripts
+        .heartbeat([k.owners], [k.ownedPrefix, this.instanceId, this.nowArg(), this.ownerTtlMs])
+        .then((alive) => {
+          if (Number(alive) === 0) this.ownedQueues.delete(queue);
+        }, noop);
+    }
   }
 
   /** Appends the task count and 8 values per task, as enqueue-3.lua reads them. */
@@ -265,8 +321,14 @@ export class RedisStore implements LeaseStore {
       const entry = reply[i] as Buffer[];
       const fields = collectFields(entry, 1);
       const task = decodeTask(queue, entry[0]!.toString('latin1'), fields);
-      leases.push({ task, token: Number(fields.get('t')!.toString('latin1')), deadline });
+      leases.push({
+        task,
+        token: Number(fields.get('t')!.toString('latin1')),
+        nonce: fields.get('v')!.toString('latin1'),
+        deadline,
+      });
     }
+    if (leases.length > 0) this.ownedQueues.add(queue);
     if (Number(reply[0]) === 1) this.emitReady(queue);
     const nextDue = Number(reply[1]);
     const result: ClaimResult = { leases, nextDueInMs: nextDue < 0 ? null : nextDue, more };
@@ -287,6 +349,7 @@ export class RedisStore implements LeaseStore {
       this.nowArg(),
       this.finishedTtlMs,
       this.deadTtlMs,
+      ...this.ownerArgs(k),
       randoms.length,
       ...randoms,
       ...opArgs,
@@ -319,6 +382,7 @@ export class RedisStore implements LeaseStore {
       max,
       leaseMs,
       MAINTENANCE_LIMIT,
+      ...this.leaseArgs(k),
       randoms.length,
       ...randoms,
       ...opArgs,
@@ -343,17 +407,25 @@ export class RedisStore implements LeaseStore {
     for (const op of ops) {
       switch (op.kind) {
         case 'complete':
-          opArgs.push('c', op.taskId, op.token, op.result);
+          opArgs.push('c', op.taskId, op.token, op.nonce ?? '', op.result);
           break;
         case 'fail':
-          opArgs.push('f', op.taskId, op.token, op.error, op.permanent ? '1' : '0', op.retryDelayMs ?? '');
+          opArgs.push(
+            'f',
+            op.taskId,
+            op.token,
+            op.nonce ?? '',
+            op.error,
+            op.permanent ? '1' : '0',
+            op.retryDelayMs ?? '',
+          );
           if (op.retryDelayMs === undefined && !op.permanent) randoms.push(this.options.random());
           break;
         case 'extend':
-          opArgs.push('e', op.taskId, op.token, op.extensionMs);
+          opArgs.push('e', op.taskId, op.token, op.nonce ?? '', op.extensionMs, this.options.maxLeaseAgeMs);
           break;
         case 'release':
-          opArgs.push('r', op.taskId, op.token);
+          opArgs.push('r', op.taskId, op.token, op.nonce ?? '');
           break;
       }
     }
@@ -366,6 +438,7 @@ export class RedisStore implements LeaseStore {
       const code = Number(reply[1 + 2 * i]);
       const value = reply[2 + 2 * i];
       if (op.kind === 'fail' && code === 0 && Number(value) > 0) this.emitDue(queue, Number(value));
+      if (op.kind === 'extend' && code === 0) this.ownedQueues.add(queue);
       return settleResultFromCode(code, Buffer.isBuffer(value) ? value.toString('latin1') : value, op);
     });
   }
@@ -426,6 +499,7 @@ export class RedisStore implements LeaseStore {
 
   async close(): Promise<void> {
     this.listener = undefined;
+    clearInterval(this.heartbeat);
     await Promise.allSettled([this.subscriber.quit(), this.client.quit()]);
     this.subscriber.disconnect();
     this.client.disconnect();

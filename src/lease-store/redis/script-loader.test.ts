@@ -51,6 +51,7 @@ describe('the store scripts', () => {
       'enqueue-3',
       'enqueue-claim-5',
       'get-1',
+      'heartbeat-1',
       'settle-5',
       'settle-claim-5',
       'stats-4',
