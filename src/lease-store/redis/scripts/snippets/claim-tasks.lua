@@ -43,10 +43,9 @@ local function leaseNonce(secret, id, token)
 end
 
 local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
-  if max == 0 then
-    -- Only the reaper looks for replicas that stopped beating: claims stay lean.
-    reapDeadOwners(Q, now, limit)
-  end
+  -- One read of a hash with an entry per replica holding leases here: cheap enough for
+  -- every claim, and the sweep of an idle queue with waiting workers claims with max > 0.
+  reapDeadOwners(Q, now, limit)
   local firstLease, firstDue = firstScore(Q.leased), firstScore(Q.sched)
 
   local expired, dead, promoted = 0, 0, 0
