@@ -134,7 +134,7 @@ describe('RedisStore replicas on one Redis', () => {
 
     it('keeps a lease another replica extended since: it has a live owner now', async () => {
       const { dead, live, reaper } = await owners();
-      const [{ taskId }] = (await reaper.enqueue([newTask('moved')])) as [{ taskId: string }];
+      const { taskId } = (await reaper.enqueue([newTask('moved')]))[0]!;
       const [lease] = (await dead.claim('moved', 1, 60_000)).leases;
       // The worker reconnected to another replica and extended its lease there.
       const [extended] = await live.settle('moved', [
