@@ -34,6 +34,35 @@ describe('RedisStore data in Redis', () => {
     return { store, admin, clock, keyPrefix };
   }
 
+  it("keeps in a replica's owned set only the leases it holds, and its heartbeat in the owners hash", async () => {
+    const { store, admin, keyPrefix } = await open();
+    await store.enqueue([newTask('own'), newTask('own'), newTask('own')]);
+    const { leases } = await store.claim('own', 3, 10_000);
+    const owned = `${keyPrefix}:{own}:owned:${store.instanceId}`;
+    expect(await admin.zcard(owned)).toBe(3);
+    expect(await admin.hkeys(`${keyPrefix}:{own}:owners`)).toEqual([store.instanceId]);
+    const [first, ...rest] = leases;
+    await store.settle('own', [
+      {
+        kind: 'complete',
+        taskId: first!.task.id,
+        token: first!.token,
+        nonce: first!.nonce,
+        result: Buffer.alloc(0),
+      },
+    ]);
+    expect(await admin.zcard(owned)).toBe(2);
+    await store.settle(
+      'own',
+      rest.map((l) => ({ kind: 'release' as const, taskId: l.task.id, token: l.token, nonce: l.nonce })),
+    );
+    expect(await admin.zcard(owned)).toBe(0);
+    // The nonce is stored with the lease and never read back through getTask.
+    const hash = await admin.hgetall(`${keyPrefix}:{own}:t:${first!.task.id}`);
+    expect(hash.v).toBe(first!.nonce);
+    expect(hash.v).toMatch(/^[0-9a-f]{24}$/);
+  });
+
   it('round-trips binary payloads and results of every size around the chunk boundaries', async () => {
     const { store } = await open();
     const sizes = [0, 1, 63, 64, 65, 128, 129, 1023, 1024, 1025, 5000];

@@ -71,10 +71,13 @@ export class RedisStore implements LeaseStore {
   private readonly deadTtlMs: number;
   private readonly idempotencyTtlMs: number;
   /**
-   * Queues on which this replica may hold leases: each hears a heartbeat every
-   * `ownerHeartbeatMs` until the heartbeat script answers that none is left.
+   * Queues on which this replica may hold leases, with when a script last refreshed its
+   * heartbeat there (a claim that leased, an extend). Each hears a heartbeat every
+   * `ownerHeartbeatMs` unless a script refreshed it meanwhile (a busy queue costs no
+   * heartbeats), until the heartbeat script answers that none is left.
    */
-  private readonly ownedQueues = new Set<string>();
+  private readonly ownedQueues = new Map<string, number>();
+  private readonly heartbeatMs: number;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly ownerTtlMs: number;
   private readonly ownerGraceMs: number;
@@ -90,6 +93,7 @@ export class RedisStore implements LeaseStore {
     this.finishedTtlMs = options.finishedRetentionMs + GC_SLACK_MS;
     this.deadTtlMs = options.deadRetentionMs + GC_SLACK_MS;
     this.idempotencyTtlMs = options.idempotencyWindowMs + GC_SLACK_MS;
+    this.heartbeatMs = owner.heartbeatMs;
     this.ownerTtlMs = 3 * owner.heartbeatMs;
     this.ownerGraceMs = owner.graceMs;
     this.heartbeat = setInterval(() => this.beat(), owner.heartbeatMs);
@@ -267,7 +271,10 @@ export class RedisStore implements LeaseStore {
    * that cannot reach Redis cannot settle either.
    */
   private beat(): void {
-    for (const queue of this.ownedQueues) {
+    const now = Date.now();
+    for (const [queue, refreshedAt] of this.ownedQueues) {
+      if (now - refreshedAt < this.heartbeatMs) continue;
+      this.ownedQueues.set(queue, now);
       const k = this.keys.queue(queue);
       this.scripts
         .heartbeat([k.owners], [k.ownedPrefix, this.instanceId, this.nowArg(), this.ownerTtlMs])
@@ -328,7 +335,7 @@ export class RedisStore implements LeaseStore {
         deadline,
       });
     }
-    if (leases.length > 0) this.ownedQueues.add(queue);
+    if (leases.length > 0) this.ownedQueues.set(queue, Date.now());
     if (Number(reply[0]) === 1) this.emitReady(queue);
     const nextDue = Number(reply[1]);
     const result: ClaimResult = { leases, nextDueInMs: nextDue < 0 ? null : nextDue, more };
@@ -438,7 +445,7 @@ export class RedisStore implements LeaseStore {
       const code = Number(reply[1 + 2 * i]);
       const value = reply[2 + 2 * i];
       if (op.kind === 'fail' && code === 0 && Number(value) > 0) this.emitDue(queue, Number(value));
-      if (op.kind === 'extend' && code === 0) this.ownedQueues.add(queue);
+      if (op.kind === 'extend' && code === 0) this.ownedQueues.set(queue, Date.now());
       return settleResultFromCode(code, Buffer.isBuffer(value) ? value.toString('latin1') : value, op);
     });
   }

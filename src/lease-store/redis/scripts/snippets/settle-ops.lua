@@ -89,6 +89,7 @@ local function settleOps(Q, now, at)
         end
       else
         redis.call('ZREM', Q.leased, member)
+        disown(Q, task.w, member)
         redis.call('HSET', taskKey, 'k', settledMark(token, kind, nonce, detail))
         if kind == 'c' then
           if arg1 ~= '' then
