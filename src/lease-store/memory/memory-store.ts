@@ -228,6 +228,17 @@ export class MemoryStore implements LeaseStore {
     });
   }
 
+  /** Walks the queues in memory (no I/O): those with ready tasks or a timed event at or before now. */
+  dueQueues(): Promise<ReadonlySet<string>> {
+    return this.#run((now) => {
+      const due = new Set<string>();
+      for (const [name, q] of this.#queues) {
+        if (q.hasReady() || (q.nextEventAt() ?? Infinity) <= now) due.add(name);
+      }
+      return due;
+    });
+  }
+
   /** Replaces the listener. Events are delivered synchronously once the operation's changes are complete. */
   listen(listener: StoreListener): void {
     this.#listener = listener;

@@ -31,6 +31,7 @@ export interface Scripts {
   stats(keys: readonly [string, string, string, string], args: readonly ScriptArg[]): Promise<number[]>;
   abandon(keys: readonly [string], args: readonly ScriptArg[]): Promise<number>;
   heartbeat(keys: readonly [string], args: readonly ScriptArg[]): Promise<number>;
+  noteDue(keys: readonly [string], args: readonly ScriptArg[]): Promise<number>;
   cancel(keys: readonly [string, string, string], args: readonly ScriptArg[]): Promise<number>;
   /** Buffer reply: the task hash, or null. */
   get(keys: readonly [string], args: readonly ScriptArg[]): Promise<Buffer[] | null>;
@@ -46,6 +47,7 @@ const EXPECTED: Record<keyof Scripts, [string, number]> = {
   stats: ['stats', 4],
   abandon: ['abandon', 1],
   heartbeat: ['heartbeat', 1],
+  noteDue: ['note-due', 1],
   cancel: ['cancel', 3],
   get: ['get', 1],
 };
@@ -114,6 +116,7 @@ export async function defineScripts(client: RedisClient): Promise<Scripts> {
     settleClaim: call('settle-claim', true) as Scripts['settleClaim'],
     abandon: call('abandon', false) as Scripts['abandon'],
     heartbeat: call('heartbeat', false) as Scripts['heartbeat'],
+    noteDue: call('note-due', false) as Scripts['noteDue'],
     cancel: call('cancel', false) as Scripts['cancel'],
     get: call('get', true) as Scripts['get'],
     stats: call('stats', false) as Scripts['stats'],

@@ -35,6 +35,10 @@ const CACHED_QUEUES = 4096;
 export class KeySpace {
   /** Pub/sub channel on which scripts announce that a queue has ready tasks. */
   readonly wakeChannel: string;
+  /** ZSET of queue name → when it next has timed work (ms): the sweep claims only due queues. */
+  readonly dueIndex: string;
+  /** HASH of replica instance id → heartbeat deadline (ms), for replicas holding leases. */
+  readonly replicas: string;
   readonly #cache = new Map<string, QueueKeys>();
 
   constructor(readonly prefix = 'codeq') {
@@ -42,6 +46,13 @@ export class KeySpace {
     if (!/^[^{}]+$/.test(prefix))
       throw new Error(`Redis key prefix must be non-empty and without { or }: ${JSON.stringify(prefix)}`);
     this.wakeChannel = `${prefix}:wake`;
+    this.dueIndex = `${prefix}:due`;
+    this.replicas = `${prefix}:replicas`;
+  }
+
+  /** SET of the queues on which replica `instanceId` may hold leases. */
+  replicaQueues(instanceId: string): string {
+    return `${this.prefix}:replica-queues:${instanceId}`;
   }
 
   /** Every key of `queue`; all share the hash tag `{queue}`. Queue names never contain braces. */

@@ -15,6 +15,7 @@ import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } fro
 import { defineScripts, type ScriptArg, type Scripts } from './commands.js';
 import { createClient, duplicateClient, toStoreError, type RedisClient } from './connection.js';
 import { KeySpace, type QueueKeys } from './keys.js';
+import { ReplicaTracker } from './replica-tracker.js';
 import { ScriptCode, settleResultFromCode } from './script-codes.js';
 import { collectFields, decodeTask, encodeHeaders, encodeMaxAttempts, encodeRetry } from './task-codec.js';
 
@@ -70,16 +71,8 @@ export class RedisStore implements LeaseStore {
   private readonly finishedTtlMs: number;
   private readonly deadTtlMs: number;
   private readonly idempotencyTtlMs: number;
-  /**
-   * Queues on which this replica may hold leases, with when a script last refreshed its
-   * heartbeat there (a claim that leased, an extend). Each hears a heartbeat every
-   * `ownerHeartbeatMs` unless a script refreshed it meanwhile (a busy queue costs no
-   * heartbeats), until the heartbeat script answers that none is left.
-   */
-  private readonly ownedQueues = new Map<string, number>();
-  private readonly heartbeatMs: number;
-  private readonly heartbeat: NodeJS.Timeout;
-  private readonly ownerTtlMs: number;
+  /** Lease owners and the due index: this replica's heartbeats and notes. */
+  private readonly replica: ReplicaTracker;
   private readonly ownerGraceMs: number;
 
   private constructor(
@@ -93,11 +86,15 @@ export class RedisStore implements LeaseStore {
     this.finishedTtlMs = options.finishedRetentionMs + GC_SLACK_MS;
     this.deadTtlMs = options.deadRetentionMs + GC_SLACK_MS;
     this.idempotencyTtlMs = options.idempotencyWindowMs + GC_SLACK_MS;
-    this.heartbeatMs = owner.heartbeatMs;
-    this.ownerTtlMs = 3 * owner.heartbeatMs;
     this.ownerGraceMs = owner.graceMs;
-    this.heartbeat = setInterval(() => this.beat(), owner.heartbeatMs);
-    this.heartbeat.unref();
+    this.replica = new ReplicaTracker(
+      client,
+      scripts,
+      keys,
+      this.instanceId,
+      options.clock,
+      owner.heartbeatMs,
+    );
   }
 
   /**
@@ -257,31 +254,12 @@ export class RedisStore implements LeaseStore {
    * for this call's lease nonces, and what snippets/owners.lua needs.
    */
   private leaseArgs(k: QueueKeys): ScriptArg[] {
-    return [newClaimSecret(), k.owners, k.ownedPrefix, this.ownerTtlMs, this.ownerGraceMs];
+    return [newClaimSecret(), k.owners, k.ownedPrefix, this.replica.ownerTtlMs, this.ownerGraceMs];
   }
 
   /** The owner arguments of the settle scripts (settle-5.lua ARGV[8..10]). */
   private ownerArgs(k: QueueKeys): ScriptArg[] {
-    return [k.owners, k.ownedPrefix, this.ownerTtlMs];
-  }
-
-  /**
-   * Tells every queue this replica may hold leases on that it is alive; a queue whose
-   * script answers that none is left drops out. Errors wait for the next beat: a replica
-   * that cannot reach Redis cannot settle either.
-   */
-  private beat(): void {
-    const now = Date.now();
-    for (const [queue, refreshedAt] of this.ownedQueues) {
-      if (now - refreshedAt < this.heartbeatMs) continue;
-      this.ownedQueues.set(queue, now);
-      const k = this.keys.queue(queue);
-      this.scripts
-        .heartbeat([k.owners], [k.ownedPrefix, this.instanceId, this.nowArg(), this.ownerTtlMs])
-        .then((alive) => {
-          if (Number(alive) === 0) this.ownedQueues.delete(queue);
-        }, noop);
-    }
+    return [k.owners, k.ownedPrefix, this.replica.ownerTtlMs];
   }
 
   /** Appends the task count and 8 values per task, as enqueue-3.lua reads them. */
@@ -335,10 +313,11 @@ export class RedisStore implements LeaseStore {
         deadline,
       });
     }
-    if (leases.length > 0) this.ownedQueues.set(queue, Date.now());
+    if (leases.length > 0) this.replica.holds(queue);
     if (Number(reply[0]) === 1) this.emitReady(queue);
     const nextDue = Number(reply[1]);
     const result: ClaimResult = { leases, nextDueInMs: nextDue < 0 ? null : nextDue, more };
+    this.replica.noteDue(queue, result.nextDueInMs, true);
     if (expired > 0) result.expired = expired;
     if (dead > 0) result.dead = dead;
     return result;
@@ -445,7 +424,7 @@ export class RedisStore implements LeaseStore {
       const code = Number(reply[1 + 2 * i]);
       const value = reply[2 + 2 * i];
       if (op.kind === 'fail' && code === 0 && Number(value) > 0) this.emitDue(queue, Number(value));
-      if (op.kind === 'extend' && code === 0) this.ownedQueues.set(queue, Date.now());
+      if (op.kind === 'extend' && code === 0) this.replica.holds(queue);
       return settleResultFromCode(code, Buffer.isBuffer(value) ? value.toString('latin1') : value, op);
     });
   }
@@ -504,9 +483,14 @@ export class RedisStore implements LeaseStore {
     return (code as ScriptCode) === ScriptCode.NotFound ? null : code === 1;
   }
 
+  /** From the due index and the replicas hash (replica-tracker.ts): two reads and a TIME. */
+  dueQueues(): Promise<ReadonlySet<string>> {
+    return this.run(() => this.replica.dueQueues());
+  }
+
   async close(): Promise<void> {
     this.listener = undefined;
-    clearInterval(this.heartbeat);
+    this.replica.close();
     await Promise.allSettled([this.subscriber.quit(), this.client.quit()]);
     this.subscriber.disconnect();
     this.client.disconnect();
@@ -544,6 +528,7 @@ export class RedisStore implements LeaseStore {
   }
 
   private emitDue(queue: string, inMs: number): void {
+    this.replica.noteDue(queue, inMs, false);
     try {
       this.listener?.due(queue, inMs);
     } catch (err) {

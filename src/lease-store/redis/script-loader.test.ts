@@ -52,6 +52,7 @@ describe('the store scripts', () => {
       'enqueue-claim-5',
       'get-1',
       'heartbeat-1',
+      'note-due-1',
       'settle-5',
       'settle-claim-5',
       'stats-4',
