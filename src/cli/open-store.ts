@@ -9,6 +9,7 @@ export async function openStore(config: ServerConfig): Promise<{ store: LeaseSto
     idempotencyWindowMs: config.idempotencyWindowMs,
     finishedRetentionMs: config.finishedRetentionMs,
     deadRetentionMs: config.deadRetentionMs,
+    maxLeaseAgeMs: config.maxLeaseAgeMs,
   };
   if (config.redisUrl) {
     const store = await RedisStore.connect({
@@ -16,6 +17,9 @@ export async function openStore(config: ServerConfig): Promise<{ store: LeaseSto
       url: config.redisUrl,
       keyPrefix: config.redisKeyPrefix,
       cluster: config.redisCluster,
+      // A replica that died applies no reconnect grace to its streams' leases: the others
+      // do, once its heartbeat stops.
+      ownerGraceMs: config.leaseReconnectGraceMs,
     });
     return {
       store,

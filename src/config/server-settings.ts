@@ -45,6 +45,14 @@ export const SERVER_SETTINGS = {
     min: 0,
     help: 'How long the leases of an ended stream wait for their worker to reconnect and settle them',
   },
+  maxLeaseAgeMs: {
+    flag: 'max-lease-age',
+    env: 'CODEQ_MAX_LEASE_AGE',
+    kind: 'duration',
+    default: HOUR,
+    min: SECOND,
+    help: 'The longest a lease may be held, extensions included: later extends are refused and the task is delivered again',
+  },
   defaultLeaseDurationMs: {
     flag: 'default-lease-duration',
     env: 'CODEQ_DEFAULT_LEASE_DURATION',

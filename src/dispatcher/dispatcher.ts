@@ -63,6 +63,13 @@ interface Reservation {
 }
 
 /**
+ * Every this many sweeps (5 min at the default interval) the sweep claims every known
+ * queue: a backstop for a due-index entry lost with a replica that died between a queue's
+ * script and its note.
+ */
+const FULL_SWEEP_EVERY = 60;
+
+/**
  * Pushes tasks to consumers the moment both exist. A ready signal (an enqueue here, a
  * wake published by another replica, a timer at the queue's next due instant) or new
  * consumer capacity schedules one pass on the next turn of the event loop; the pass
@@ -85,6 +92,7 @@ export class Dispatcher {
   /** When the wake-up or credit that scheduled the coming pass arrived (ms), the start of its dispatch spans. */
   private passRequestedAt = 0;
   private rotation = 0;
+  private sweeps = 0;
   private stopped = false;
 
   constructor(
@@ -261,10 +269,19 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * The safety sweep: claims the known queues that the store says have due work (its cost
+   * follows those, not every queue), and every known queue each FULL_SWEEP_EVERY-th time
+   * or when the store cannot say.
+   */
   private sweepQueues(): void {
-    for (const state of this.queues.values()) {
-      if (state.consumers.size > 0) this.wakeForMaintenance(state);
-    }
+    const sweep = (due?: ReadonlySet<string>): void => {
+      for (const state of this.queues.values()) {
+        if (state.consumers.size > 0 && (!due || due.has(state.name))) this.wakeForMaintenance(state);
+      }
+    };
+    if (!this.store.dueQueues || ++this.sweeps % FULL_SWEEP_EVERY === 0) sweep();
+    else this.store.dueQueues().then(sweep, () => sweep());
   }
 
   private hasCapacity(state: QueueState): boolean {

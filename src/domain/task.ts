@@ -70,10 +70,15 @@ export interface TaskRecord {
   history?: string[];
 }
 
-/** One lease of one task. `token` is the fencing token: it grows with every lease of the task. */
+/**
+ * One lease of one task. `token` is the fencing token: it grows with every lease of the
+ * task. `nonce` is the lease's secret (at least 96 random bits, URL-safe characters): a
+ * settle must present it, so only who received the lease id can settle the lease.
+ */
 export interface Lease {
   task: TaskRecord;
   token: number;
+  nonce: string;
   /** When the lease runs out, in milliseconds since the epoch. */
   deadline: number;
 }
@@ -83,29 +88,41 @@ export interface LeaseRef {
   queue: string;
   taskId: string;
   token: number;
+  nonce: string;
+}
+
+/**
+ * Names the lease a settle op is for. `nonce` is the lease's secret, from the lease id:
+ * the store refuses the op when it does not match. Every op made from a worker's lease id
+ * carries it; only the server itself, settling leases it has just taken (a lease it could
+ * not deliver), may leave it out.
+ */
+interface OpLease {
+  taskId: string;
+  token: number;
+  nonce?: string | undefined;
 }
 
 /** The ways a worker can settle or renew a lease. */
 export type SettleOp =
-  | { kind: 'complete'; taskId: string; token: number; result: Buffer }
-  | {
+  | (OpLease & { kind: 'complete'; result: Buffer })
+  | (OpLease & {
       kind: 'fail';
-      taskId: string;
-      token: number;
       error: string;
       /** Delay before the retry; undefined uses the task's backoff. */
       retryDelayMs: number | undefined;
       permanent: boolean;
-    }
-  | { kind: 'extend'; taskId: string; token: number; extensionMs: number }
-  | { kind: 'release'; taskId: string; token: number };
+    })
+  | (OpLease & { kind: 'extend'; extensionMs: number })
+  | (OpLease & { kind: 'release' });
 
 export type SettleKind = SettleOp['kind'];
 
 /**
- * The answer to one settle op. `ok` also answers a repeat of a settle that already
- * succeeded with the same lease (nothing changes). `stale`: the lease expired or the task
- * was re-leased or settled otherwise. `not_found`: no such task.
+ * The answer to one settle op. `ok` also answers a true repeat of the settle that already
+ * succeeded with the same lease: same kind, same result or error (nothing changes).
+ * `stale`: the lease expired, the task was re-leased or settled otherwise, the lease's
+ * nonce does not match, or (extend) the lease reached its maximum age. `not_found`: no such task.
  */
 export type SettleResult =
   | {

@@ -207,6 +207,15 @@ export interface LeaseStore {
     signal?: AbortSignal,
   ): Promise<TaskRecord | null>;
 
+  /**
+   * The queues that have timed work due now (a scheduled task or a lease deadline at or
+   * before now, or leases of a replica that stopped beating), for a safety sweep that
+   * claims only those: its cost follows the queues with due work, not all queues. May
+   * name a queue late (an index written after the fact) but not skip one for long.
+   * Optional: a dispatcher sweeps every known queue when a store lacks it.
+   */
+  dueQueues?(): Promise<ReadonlySet<string>>;
+
   /** Registers the listener for ready and due events. One listener per store. */
   listen(listener: StoreListener): void;
 

@@ -14,6 +14,12 @@ export interface StoreOptions {
   finishedRetentionMs?: number;
   /** How long DEAD tasks stay readable. Default 7 days. */
   deadRetentionMs?: number;
+  /**
+   * The longest a lease may be held, counted from when it was taken: an extend that would
+   * carry its deadline past that is refused, and the lease runs out at its deadline.
+   * Default 1 h.
+   */
+  maxLeaseAgeMs?: number;
 }
 
 /** StoreOptions with every default filled in. */
@@ -23,6 +29,7 @@ export interface ResolvedStoreOptions {
   idempotencyWindowMs: number;
   finishedRetentionMs: number;
   deadRetentionMs: number;
+  maxLeaseAgeMs: number;
 }
 
 const HOUR = 3_600_000;
@@ -35,6 +42,7 @@ export function resolveStoreOptions(options: StoreOptions = {}): ResolvedStoreOp
     idempotencyWindowMs: options.idempotencyWindowMs ?? 24 * HOUR,
     finishedRetentionMs: options.finishedRetentionMs ?? 24 * HOUR,
     deadRetentionMs: options.deadRetentionMs ?? 7 * 24 * HOUR,
+    maxLeaseAgeMs: options.maxLeaseAgeMs ?? HOUR,
   };
 }
 

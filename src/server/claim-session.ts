@@ -63,17 +63,42 @@ export class ClaimSession implements Consumer {
     private readonly ctx: ServerContext,
     private readonly onClosed: (session: ClaimSession) => void,
   ) {
-    call.on('data', (msg: ClaimRequest__Output) => this.receive(msg));
+    call.on('data', (msg: ClaimRequest__Output) => this.guard(() => this.receive(msg)));
     call.on('end', () => this.clientEnded());
     call.on('cancelled', () => this.close());
     call.on('error', () => this.close());
     call.on('close', () => this.close());
-    call.on('drain', () => {
-      for (const delivery of this.backpressured.splice(0)) delivery.written(true);
-      this.writable = true;
-      call.resume();
-      this.ctx.dispatcher.poke();
-    });
+    call.on('drain', () =>
+      this.guard(() => {
+        for (const delivery of this.backpressured.splice(0)) delivery.written(true);
+        this.writable = true;
+        call.resume();
+        this.ctx.dispatcher.poke();
+      }),
+    );
+  }
+
+  /**
+   * Runs a handler of a stream event. grpc-js emits these events from its own code, where
+   * a throw would be an uncaught exception and end the process: an error that is not a
+   * CodeqError is a bug, so it ends this stream only, with INTERNAL, logged once.
+   */
+  private guard(handle: () => void): void {
+    try {
+      handle();
+    } catch (err) {
+      if (this.state === 'CLOSED') return;
+      if (err instanceof CodeqError) {
+        this.fail(grpcCode(err.kind), err.message);
+        return;
+      }
+      this.ctx.logger.error('claim stream failed; ending it with INTERNAL', {
+        session: this.id,
+        worker: this.workerId,
+        error: err,
+      });
+      this.fail(status.INTERNAL, 'internal error');
+    }
   }
 
   capacity(): number {
@@ -117,6 +142,7 @@ export class ClaimSession implements Consumer {
         queue: lease.task.queue,
         taskId: lease.task.id,
         token: lease.token,
+        nonce: lease.nonce,
         deadline: lease.deadline,
       });
       // The worker's spans continue the trace of this delivery's queue_wait span.
@@ -163,6 +189,7 @@ export class ClaimSession implements Consumer {
       if (msg.credit) this.grant(msg.credit);
     } catch (err) {
       // A protocol error ends this stream only; its leases wait out the reconnect grace.
+      // Anything else is a bug: guard() ends the stream with INTERNAL.
       if (err instanceof CodeqError) this.fail(grpcCode(err.kind), err.message);
       else throw err;
       return;
@@ -173,13 +200,14 @@ export class ClaimSession implements Consumer {
         if (result.length > this.ctx.config.maxPayloadBytes) {
           throw new TooLargeError('result', result.length, this.ctx.config.maxPayloadBytes);
         }
-        return { kind: 'complete', taskId: ref.taskId, token: ref.token, result };
+        return { kind: 'complete', taskId: ref.taskId, token: ref.token, nonce: ref.nonce, result };
       });
     for (const f of msg.fails ?? [])
       this.settle('FAIL', f.leaseId, (ref) => ({
         kind: 'fail',
         taskId: ref.taskId,
         token: ref.token,
+        nonce: ref.nonce,
         error: (f.error ?? '').slice(0, MAX_ERROR_CHARS),
         retryDelayMs: retryDelayMs(f.retryDelay),
         permanent: f.permanent ?? false,
@@ -189,6 +217,7 @@ export class ClaimSession implements Consumer {
         kind: 'extend',
         taskId: ref.taskId,
         token: ref.token,
+        nonce: ref.nonce,
         extensionMs: extensionMs(e.extension, this.leaseMs),
       }));
     for (const r of msg.releases ?? [])
@@ -196,6 +225,7 @@ export class ClaimSession implements Consumer {
         kind: 'release',
         taskId: ref.taskId,
         token: ref.token,
+        nonce: ref.nonce,
       }));
   }
 

@@ -22,11 +22,16 @@ export function taskMessage(task: TaskRecord): Task {
   };
 }
 
-/** A lease as the API's Lease message; the lease id encodes queue, task and fencing token. */
+/** A lease as the API's Lease message; the lease id encodes queue, task, fencing token and nonce. */
 export function leaseMessage(lease: Lease): LeaseMessage {
   return {
     task: taskMessage(lease.task),
-    leaseId: formatLeaseId({ queue: lease.task.queue, taskId: lease.task.id, token: lease.token }),
+    leaseId: formatLeaseId({
+      queue: lease.task.queue,
+      taskId: lease.task.id,
+      token: lease.token,
+      nonce: lease.nonce,
+    }),
     deadline: msToTimestamp(lease.deadline),
   };
 }

@@ -29,6 +29,7 @@ export function workerServiceHandlers(
         kind: 'complete',
         taskId: ref.taskId,
         token: ref.token,
+        nonce: ref.nonce,
         result,
       });
       if (outcome.status === 'stale') throw new StaleLeaseError(outcome.message);

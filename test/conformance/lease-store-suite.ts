@@ -5,6 +5,7 @@ import { adminCases } from './cases/admin.js';
 import { claimCases } from './cases/claim.js';
 import { enqueueAndClaimCases, settleAndClaimCases } from './cases/combined.js';
 import { enqueueCases } from './cases/enqueue.js';
+import { leaseTrustCases } from './cases/lease-trust.js';
 import { lifecycleCases } from './cases/lifecycle.js';
 import { settleCases } from './cases/settle.js';
 import { statsCases } from './cases/stats.js';
@@ -33,6 +34,7 @@ export function runLeaseStoreConformance(
     enqueueAndClaimCases(make);
     settleAndClaimCases(make);
     settleCases(make);
+    leaseTrustCases(make);
     lifecycleCases(make);
     statsCases(make);
     adminCases(make);

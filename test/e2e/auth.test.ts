@@ -5,6 +5,7 @@ import { status } from '@grpc/grpc-js';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Producer, Worker } from '../../clients/index.js';
+import { formatLeaseId } from '../../src/domain/lease-id.js';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
 import { ServerSecurity } from '../../src/server/auth/server-security.js';
 import { serverConfig } from '../../src/config/server-config.js';
@@ -258,7 +259,9 @@ describe('JWTs', () => {
     expect(denied.code).toBe(status.PERMISSION_DENIED);
     expect(denied.details).toMatch(/jwt "svc-1" lacks the enqueue scope/);
     // A bare scope names no queues.
-    expect(await codeOf(p.completeLease(`${q}/${taskId}/1`))).toBe(status.PERMISSION_DENIED);
+    expect(
+      await codeOf(p.completeLease(formatLeaseId({ queue: q, taskId, token: 1, nonce: 'A'.repeat(16) }))),
+    ).toBe(status.PERMISSION_DENIED);
   });
 
   it('refuses expired, foreign, wrongly addressed and tampered JWTs as UNAUTHENTICATED', async () => {

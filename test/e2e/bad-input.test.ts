@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task__Output } from '../../src/api/generated/codeq/v1/Task.js';
+import { formatLeaseId } from '../../src/domain/lease-id.js';
 import { storeKinds } from '../support/stores.js';
 import {
   rawClients,
@@ -165,7 +166,8 @@ describe.each(storeKinds())('bad input over gRPC ($name store)', ({ open }) => {
 
   it('answers a settle of an unknown task with NOT_FOUND', async () => {
     const stream = new RawStream(clients.workers);
-    stream.send({ open: { queues: [queue] }, completes: [{ leaseId: `${queue}/AAAAAAAAAAAAAAAA/1` }] });
+    const leaseId = formatLeaseId({ queue, taskId: 'AAAAAAAAAAAAAAAA', token: 1, nonce: 'A'.repeat(16) });
+    stream.send({ open: { queues: [queue] }, completes: [{ leaseId }] });
     const [outcome] = await stream.waitForOutcomes(1);
     expect(outcome!.code).toBe(status.NOT_FOUND);
     stream.close();

@@ -4,7 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ClaimRequest } from '../../src/api/generated/codeq/v1/ClaimRequest.js';
 import type { ClaimResponse__Output } from '../../src/api/generated/codeq/v1/ClaimResponse.js';
 import { codeqProto } from '../../src/api/proto.js';
+import { formatLeaseId } from '../../src/domain/lease-id.js';
 import { Cleanup, uniquePrefix, uniqueQueue } from './fault-harness.js';
+
+/** A well-formed lease id with a made-up nonce: what a client that read a task id could forge. */
+function forge(queue: string, taskId: string, token: number): string {
+  return formatLeaseId({ queue, taskId, token, nonce: 'forgedforgedforg' });
+}
 
 /** Sequences tried; each is one Claim stream of up to 8 writes, so the whole run stays well under a minute. */
 const RUNS = 100;
@@ -81,12 +87,17 @@ describe('fault: random and malformed ClaimRequests, and random bytes, on Claim 
       // Well-formed but never issued: a token far past any this short run reaches.
       {
         weight: 1,
-        arbitrary: fc.constantFrom(...fuzzed.map((r) => `${fuzzQueue}/${r.taskId}/999999`)),
+        arbitrary: fc.constantFrom(...fuzzed.map((r) => forge(fuzzQueue, r.taskId, 999999))),
+      },
+      // Well-formed, the first lease of a fuzzed task, with a nonce codeQ never issued.
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(...fuzzed.map((r) => forge(fuzzQueue, r.taskId, 1))),
       },
       // A sentinel's id: its queue was never opened and the task never leased.
       {
         weight: 1,
-        arbitrary: fc.constantFrom(...sentinels.map((r) => `${sentinelQueue}/${r.taskId}/1`)),
+        arbitrary: fc.constantFrom(...sentinels.map((r) => forge(sentinelQueue, r.taskId, 1))),
       },
     );
     const open = fc.record(

@@ -23,7 +23,15 @@ export interface ModelTask {
   cancelRequested: boolean;
   lastError: string;
   result: string;
-  settled: { token: number; kind: SettleKind } | undefined;
+  /** The last successful settle: only a repeat with the same token, kind and detail is `ok`. */
+  settled: { token: number; kind: SettleKind; detail: string } | undefined;
+}
+
+/** What tells a true repeat from another settle: the result, or the error, permanent and delay. */
+function detailOf(op: SettleOp): string {
+  if (op.kind === 'complete') return op.result.toString('hex');
+  if (op.kind === 'fail') return JSON.stringify([op.error, op.permanent, op.retryDelayMs ?? null]);
+  return '';
 }
 
 /**
@@ -119,7 +127,7 @@ export class ReferenceModel {
     const t = this.#byId.get(op.taskId);
     if (t === undefined || t.queue !== queue) return { status: 'not_found' };
     if (!ReferenceModel.isHeld(t, op.token, now)) {
-      return t.settled?.token === op.token && t.settled.kind === op.kind
+      return t.settled?.token === op.token && t.settled.kind === op.kind && t.settled.detail === detailOf(op)
         ? { status: 'ok' }
         : { status: 'stale' };
     }
@@ -146,7 +154,7 @@ export class ReferenceModel {
         else t.state = 'PENDING';
         break;
     }
-    t.settled = { token: op.token, kind: op.kind };
+    t.settled = { token: op.token, kind: op.kind, detail: detailOf(op) };
     return { status: 'ok' };
   }
 

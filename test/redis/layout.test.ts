@@ -34,6 +34,35 @@ describe('RedisStore data in Redis', () => {
     return { store, admin, clock, keyPrefix };
   }
 
+  it("keeps in a replica's owned set only the leases it holds, and its heartbeat in the owners hash", async () => {
+    const { store, admin, keyPrefix } = await open();
+    await store.enqueue([newTask('own'), newTask('own'), newTask('own')]);
+    const { leases } = await store.claim('own', 3, 10_000);
+    const owned = `${keyPrefix}:{own}:owned:${store.instanceId}`;
+    expect(await admin.zcard(owned)).toBe(3);
+    expect(await admin.hkeys(`${keyPrefix}:{own}:owners`)).toEqual([store.instanceId]);
+    const [first, ...rest] = leases;
+    await store.settle('own', [
+      {
+        kind: 'complete',
+        taskId: first!.task.id,
+        token: first!.token,
+        nonce: first!.nonce,
+        result: Buffer.alloc(0),
+      },
+    ]);
+    expect(await admin.zcard(owned)).toBe(2);
+    await store.settle(
+      'own',
+      rest.map((l) => ({ kind: 'release' as const, taskId: l.task.id, token: l.token, nonce: l.nonce })),
+    );
+    expect(await admin.zcard(owned)).toBe(0);
+    // The nonce is stored with the lease and never read back through getTask.
+    const hash = await admin.hgetall(`${keyPrefix}:{own}:t:${first!.task.id}`);
+    expect(hash.i).toBe(first!.nonce);
+    expect(hash.i).toMatch(/^[0-9a-f]{24}$/);
+  });
+
   it('round-trips binary payloads and results of every size around the chunk boundaries', async () => {
     const { store } = await open();
     const sizes = [0, 1, 63, 64, 65, 128, 129, 1023, 1024, 1025, 5000];
@@ -88,14 +117,21 @@ describe('RedisStore data in Redis', () => {
     ]);
     clock.advance(20);
     await store.claim('beta', 1, 1000);
-    const keys = await admin.keys(`${keyPrefix}:*`);
+    const all = await admin.keys(`${keyPrefix}:*`);
+    // Besides the queues' keys, three store-wide ones, each written on its own by the
+    // replica (replica-tracker.ts), never from inside a queue's script.
+    const storeWide = new RegExp(`^${keyPrefix}:(due|replicas|replica-queues:${store.instanceId})$`);
+    expect(all.filter((key) => storeWide.test(key)).sort()).toEqual(
+      [`${keyPrefix}:due`, `${keyPrefix}:replica-queues:${store.instanceId}`, `${keyPrefix}:replicas`].sort(),
+    );
+    const keys = all.filter((key) => !storeWide.test(key));
     expect(keys.length).toBeGreaterThan(0);
     // The one key outside every queue's slot: the registry of queue names.
     expect(keys).toContain(`${keyPrefix}:queues`);
     for (const key of keys.filter((k) => k !== `${keyPrefix}:queues`))
       expect(key).toMatch(
         new RegExp(
-          `^${keyPrefix}:\\{(alpha|beta)\\}:(ready|sched|leased|seq|dead|paused|t:[A-Za-z0-9_-]{16}|idem:once)$`,
+          `^${keyPrefix}:\\{(alpha|beta)\\}:(ready|sched|leased|seq|dead|paused|t:[A-Za-z0-9_-]{16}|idem:once|owners|owned:[A-Za-z0-9_-]{12})$`,
         ),
       );
   });

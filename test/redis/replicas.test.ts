@@ -101,4 +101,51 @@ describe('RedisStore replicas on one Redis', () => {
     ).toEqual([{ status: 'ok' }]);
     expect(await a.getTask('x', taskId)).toMatchObject({ state: 'COMPLETED', result: Buffer.from('r') });
   });
+
+  describe('when a replica dies holding leases', () => {
+    const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+    async function owners(): Promise<{ dead: RedisStore; live: RedisStore; reaper: RedisStore }> {
+      const keyPrefix = `own-${randomBytes(6).toString('hex')}`;
+      const options = { url: inject('redisUrl'), keyPrefix, ownerHeartbeatMs: 100, ownerGraceMs: 300 };
+      const [dead, live, reaper] = await Promise.all([1, 2, 3].map(() => RedisStore.connect(options)));
+      open.push(dead!, live!, reaper!);
+      return { dead: dead!, live: live!, reaper: reaper! };
+    }
+
+    it("shortens only the dead replica's leases to the grace, once its heartbeat stopped", async () => {
+      const { dead, live, reaper } = await owners();
+      await reaper.enqueue([newTask('own'), newTask('own')]);
+      const [lost] = (await dead.claim('own', 1, 60_000)).leases;
+      const [kept] = (await live.claim('own', 1, 60_000)).leases;
+      // A reaper while both beat changes nothing: the next event is a minute away.
+      expect((await reaper.claim('own', 0, 60_000)).nextDueInMs).toBeGreaterThan(50_000);
+      // Closing stops its heartbeat and leaves its entries in Redis, as SIGKILL would.
+      await dead.close();
+      open.splice(open.indexOf(dead), 1);
+      await sleep(700);
+      const reaped = await reaper.claim('own', 0, 60_000);
+      expect(reaped.nextDueInMs).toBeLessThanOrEqual(300);
+      await sleep(350);
+      const again = await reaper.claim('own', 2, 60_000);
+      expect(again.leases.map((l) => [l.task.id, l.task.attempt])).toEqual([[lost!.task.id, 2]]);
+      expect(await live.getTask('own', kept!.task.id)).toMatchObject({ state: 'LEASED', attempt: 1 });
+    });
+
+    it('keeps a lease another replica extended since: it has a live owner now', async () => {
+      const { dead, live, reaper } = await owners();
+      const { taskId } = (await reaper.enqueue([newTask('moved')]))[0]!;
+      const [lease] = (await dead.claim('moved', 1, 60_000)).leases;
+      // The worker reconnected to another replica and extended its lease there.
+      const [extended] = await live.settle('moved', [
+        { kind: 'extend', taskId, token: lease!.token, nonce: lease!.nonce, extensionMs: 60_000 },
+      ]);
+      expect(extended).toMatchObject({ status: 'ok' });
+      await dead.close();
+      open.splice(open.indexOf(dead), 1);
+      await sleep(700);
+      expect((await reaper.claim('moved', 0, 60_000)).nextDueInMs).toBeGreaterThan(50_000);
+      expect(await reaper.getTask('moved', taskId)).toMatchObject({ state: 'LEASED', attempt: 1 });
+    });
+  });
 });

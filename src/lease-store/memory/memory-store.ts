@@ -3,6 +3,7 @@ import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord 
 import { newTaskId } from '../../domain/task-id.js';
 import { parseCursor } from '../list-cursor.js';
 import { FinishWaiters, isFinal } from '../finish-waiters.js';
+import { newLeaseNonce } from '../../domain/lease-id.js';
 import type {
   AbandonedLease,
   ClaimResult,
@@ -21,6 +22,7 @@ import {
   type ResolvedStoreOptions,
   type StoreOptions,
 } from '../store-options.js';
+import { settleDetail } from '../settle-detail.js';
 import { QueueState, type StoredTask } from './queue-state.js';
 import { Retention } from './retention.js';
 
@@ -117,8 +119,10 @@ export class MemoryStore implements LeaseStore {
       if (task === undefined) break;
       task.attempt += 1;
       task.token += 1;
+      task.nonce = newLeaseNonce();
+      task.leasedAt = now;
       q.lease(task, now + leaseMs);
-      leases.push({ task: toRecord(task), token: task.token, deadline: task.deadline });
+      leases.push({ task: toRecord(task), token: task.token, nonce: task.nonce, deadline: task.deadline });
     }
 
     // Tasks that were already ready were announced when they became so; only the ones
@@ -311,6 +315,17 @@ export class MemoryStore implements LeaseStore {
     return this.#waiters.until(waitKey(queue, taskId), timeoutMs, signal, () => this.getTask(queue, taskId));
   }
 
+  /** Walks the queues in memory (no I/O): those with ready tasks or a timed event at or before now. */
+  dueQueues(): Promise<ReadonlySet<string>> {
+    return this.#run((now) => {
+      const due = new Set<string>();
+      for (const [name, q] of this.#queues) {
+        if (q.hasReady() || (q.nextEventAt() ?? Infinity) <= now) due.add(name);
+      }
+      return due;
+    });
+  }
+
   /** Replaces the listener. Events are delivered synchronously once the operation's changes are complete. */
   listen(listener: StoreListener): void {
     this.#listener = listener;
@@ -379,6 +394,8 @@ export class MemoryStore implements LeaseStore {
       lastError: '',
       result: Buffer.alloc(0),
       token: 0,
+      nonce: '',
+      leasedAt: 0,
       seq: 0,
       scheduleId: 0,
       due: 0,
@@ -414,13 +431,27 @@ export class MemoryStore implements LeaseStore {
     if (q === undefined || task === undefined) {
       return { status: 'not_found', message: `task ${op.taskId} not found in queue ${queue}` };
     }
+    // A nonce that does not match names no lease codeQ handed out, held or not.
+    if (op.nonce !== undefined && op.token === task.token && op.nonce !== task.nonce)
+      return { status: 'stale', message: neverIssued(task, op.token) };
     if (!isHeld(task, op.token, now)) {
-      if (task.settled?.token === op.token && task.settled.kind === op.kind) return { status: 'ok' };
+      const last = task.settled;
+      if (
+        last?.token === op.token &&
+        last.kind === op.kind &&
+        (op.nonce === undefined || op.nonce === last.nonce) &&
+        last.detail === settleDetail(op)
+      )
+        return { status: 'ok' };
+      if (last?.token === op.token && op.nonce !== undefined && op.nonce !== last.nonce)
+        return { status: 'stale', message: neverIssued(task, op.token) };
       return { status: 'stale', message: staleReason(task, op.token) };
     }
     switch (op.kind) {
       case 'extend':
         if (task.cancelRequested) return { status: 'stale', message: `task ${task.id} was cancelled` };
+        if (now + op.extensionMs > task.leasedAt + this.#options.maxLeaseAgeMs)
+          return { status: 'stale', message: tooOld(task, task.leasedAt + this.#options.maxLeaseAgeMs) };
         q.lease(task, now + op.extensionMs);
         // Not remembered: a late repeat of a heartbeat must not pass for a live lease.
         return { status: 'ok', deadline: task.deadline };
@@ -434,7 +465,7 @@ export class MemoryStore implements LeaseStore {
         task.lastError = op.error;
         if (this.#endIfOver(task, now, op.permanent)) {
           if (task.state === 'DEAD') {
-            task.settled = { token: op.token, kind: op.kind };
+            task.settled = { token: op.token, kind: op.kind, nonce: op.nonce, detail: settleDetail(op) };
             return { status: 'ok', dead: true };
           }
           break;
@@ -460,7 +491,7 @@ export class MemoryStore implements LeaseStore {
         }
         break;
     }
-    task.settled = { token: op.token, kind: op.kind };
+    task.settled = { token: op.token, kind: op.kind, nonce: op.nonce, detail: settleDetail(op) };
     return { status: 'ok' };
   }
 
@@ -494,8 +525,19 @@ function isHeld(task: StoredTask, token: number, now: number): boolean {
   return task.state === 'LEASED' && task.token === token && task.deadline > now;
 }
 
+function neverIssued(task: StoredTask, token: number): string {
+  return `lease ${token} was never issued for task ${task.id}`;
+}
+
+function tooOld(task: StoredTask, ageLimit: number): string {
+  return (
+    `lease ${task.token} of task ${task.id} cannot be extended past ${new Date(ageLimit).toISOString()}: ` +
+    'it reached the max lease age; the task is delivered again when the lease runs out'
+  );
+}
+
 function staleReason(task: StoredTask, token: number): string {
-  if (token > task.token || token < 1) return `lease ${token} was never issued for task ${task.id}`;
+  if (token > task.token || token < 1) return neverIssued(task, token);
   if (token < task.token) return `task ${task.id} was leased again (lease ${task.token} is current)`;
   if (task.state === 'LEASED') return `lease ${token} of task ${task.id} expired`;
   return `lease ${token} of task ${task.id} has ended: the task is ${task.state}`;

@@ -17,6 +17,10 @@ export interface StoredTask {
   result: Buffer;
   /** Fencing token of the latest lease; 0 before the first. */
   token: number;
+  /** The latest lease's secret, which settles must present; '' before the first lease. */
+  nonce: string;
+  /** When the latest lease was taken: extends never carry it past this + the max lease age. */
+  leasedAt: number;
   /** Place in the ready order; kept across a release. */
   seq: number;
   /** Names the task's current entry in the scheduled heap. */
@@ -30,8 +34,11 @@ export interface StoredTask {
   finishedAt: number;
   /** Notes of what operators did to the task, oldest first. */
   history: string[];
-  /** The last settle that succeeded, so a repeat of it is answered `ok`. */
-  settled: { token: number; kind: SettleKind } | undefined;
+  /**
+   * The last settle that succeeded, so a true repeat of it (same lease, kind and
+   * `settleDetail`) is answered `ok`.
+   */
+  settled: { token: number; kind: SettleKind; nonce: string | undefined; detail: string } | undefined;
 }
 
 /** The first task an idempotency key named, and when. */

@@ -30,6 +30,8 @@ export interface Scripts {
   ): Promise<[unknown[], unknown[]]>;
   stats(keys: readonly [string, string, string, string], args: readonly ScriptArg[]): Promise<number[]>;
   abandon(keys: readonly [string], args: readonly ScriptArg[]): Promise<number>;
+  heartbeat(keys: readonly [string], args: readonly ScriptArg[]): Promise<number>;
+  noteDue(keys: readonly [string], args: readonly ScriptArg[]): Promise<number>;
   cancel(keys: readonly [string, string, string], args: readonly ScriptArg[]): Promise<number>;
   /** Buffer reply: the task hash, or null. */
   get(keys: readonly [string], args: readonly ScriptArg[]): Promise<Buffer[] | null>;
@@ -53,6 +55,8 @@ const EXPECTED: Record<keyof Scripts, [string, number]> = {
   settleClaim: ['settle-claim', 6],
   stats: ['stats', 4],
   abandon: ['abandon', 1],
+  heartbeat: ['heartbeat', 1],
+  noteDue: ['note-due', 1],
   cancel: ['cancel', 3],
   get: ['get', 1],
   wait: ['wait', 1],
@@ -125,6 +129,8 @@ export async function defineScripts(client: RedisClient): Promise<Scripts> {
     settle: call('settle', false) as Scripts['settle'],
     settleClaim: call('settle-claim', true) as Scripts['settleClaim'],
     abandon: call('abandon', false) as Scripts['abandon'],
+    heartbeat: call('heartbeat', false) as Scripts['heartbeat'],
+    noteDue: call('note-due', false) as Scripts['noteDue'],
     cancel: call('cancel', false) as Scripts['cancel'],
     get: call('get', true) as Scripts['get'],
     stats: call('stats', false) as Scripts['stats'],

@@ -24,6 +24,10 @@ export interface QueueKeys {
   readonly taskPrefix: string;
   /** Prefix of idempotency keys: `<idempotencyPrefix><key>`. */
   readonly idempotencyPrefix: string;
+  /** HASH of replica instance id → heartbeat deadline (ms) of the replicas holding leases here. */
+  readonly owners: string;
+  /** Prefix of per-replica ZSETs of the leases each holds: `<ownedPrefix><instanceId>`. */
+  readonly ownedPrefix: string;
 }
 
 /** Queues whose key names a KeySpace keeps built (the hot path names the same few queues). */
@@ -44,6 +48,10 @@ export class KeySpace {
    * only their queue's slot).
    */
   readonly queues: string;
+  /** ZSET of queue name → when it next has timed work (ms): the sweep claims only due queues. */
+  readonly dueIndex: string;
+  /** HASH of replica instance id → heartbeat deadline (ms), for replicas holding leases. */
+  readonly replicas: string;
   readonly #cache = new Map<string, QueueKeys>();
 
   constructor(readonly prefix = 'codeq') {
@@ -53,6 +61,13 @@ export class KeySpace {
     this.wakeChannel = `${prefix}:wake`;
     this.finishChannel = `${prefix}:finished`;
     this.queues = `${prefix}:queues`;
+    this.dueIndex = `${prefix}:due`;
+    this.replicas = `${prefix}:replicas`;
+  }
+
+  /** SET of the queues on which replica `instanceId` may hold leases. */
+  replicaQueues(instanceId: string): string {
+    return `${this.prefix}:replica-queues:${instanceId}`;
   }
 
   /** Every key of `queue`; all share the hash tag `{queue}`. Queue names never contain braces. */
@@ -69,6 +84,8 @@ export class KeySpace {
       paused: `${base}paused`,
       taskPrefix: `${base}t:`,
       idempotencyPrefix: `${base}idem:`,
+      owners: `${base}owners`,
+      ownedPrefix: `${base}owned:`,
     };
     if (this.#cache.size >= CACHED_QUEUES) this.#cache.clear();
     this.#cache.set(queue, keys);

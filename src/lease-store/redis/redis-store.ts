@@ -4,6 +4,7 @@ import { groupBy } from '../../domain/group-by.js';
 import { newTaskId } from '../../domain/task-id.js';
 import { parseCursor } from '../list-cursor.js';
 import { FinishWaiters } from '../finish-waiters.js';
+import { newClaimSecret } from '../../domain/lease-id.js';
 import type {
   AbandonedLease,
   ClaimResult,
@@ -19,7 +20,8 @@ import type {
 import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from '../store-options.js';
 import { defineScripts, type ScriptArg, type Scripts } from './commands.js';
 import { createClient, duplicateClient, toStoreError, type RedisClient } from './connection.js';
-import { KeySpace } from './keys.js';
+import { KeySpace, type QueueKeys } from './keys.js';
+import { ReplicaTracker } from './replica-tracker.js';
 import { ScriptCode, settleResultFromCode } from './script-codes.js';
 import { collectFields, decodeTask, encodeHeaders, encodeMaxAttempts, encodeRetry } from './task-codec.js';
 
@@ -33,6 +35,14 @@ export type RedisStoreOptions = StoreOptions & {
   cluster?: boolean;
   /** How long a command may wait for its reply before the call fails UNAVAILABLE. Default 5000 ms. */
   commandTimeoutMs?: number;
+  /**
+   * How often this replica tells each queue it holds leases on that it is alive. Default
+   * 1000 ms. A replica silent for three periods counts as dead: any replica's reaper
+   * then shortens its leases to `ownerGraceMs`.
+   */
+  ownerHeartbeatMs?: number;
+  /** How long the leases of a dead replica still run once the reaper noticed. Default 5000 ms. */
+  ownerGraceMs?: number;
 };
 
 /** Members of each set one purge or redrive call handles; the store calls again until done. */
@@ -82,6 +92,9 @@ export class RedisStore implements LeaseStore {
   private readonly finishedTtlMs: number;
   private readonly deadTtlMs: number;
   private readonly idempotencyTtlMs: number;
+  /** Lease owners and the due index: this replica's heartbeats and notes. */
+  private readonly replica: ReplicaTracker;
+  private readonly ownerGraceMs: number;
 
   private constructor(
     private readonly client: RedisClient,
@@ -89,10 +102,20 @@ export class RedisStore implements LeaseStore {
     private readonly scripts: Scripts,
     private readonly keys: KeySpace,
     private readonly options: ResolvedStoreOptions,
+    owner: { heartbeatMs: number; graceMs: number },
   ) {
     this.finishedTtlMs = options.finishedRetentionMs + GC_SLACK_MS;
     this.deadTtlMs = options.deadRetentionMs + GC_SLACK_MS;
     this.idempotencyTtlMs = options.idempotencyWindowMs + GC_SLACK_MS;
+    this.ownerGraceMs = owner.graceMs;
+    this.replica = new ReplicaTracker(
+      client,
+      scripts,
+      keys,
+      this.instanceId,
+      options.clock,
+      owner.heartbeatMs,
+    );
   }
 
   /**
@@ -113,7 +136,10 @@ export class RedisStore implements LeaseStore {
       subscriber = duplicateClient(client);
       subscriber.on('error', noop);
       await subscriber.connect();
-      const store = new RedisStore(client, subscriber, scripts, keys, resolveStoreOptions(options));
+      const store = new RedisStore(client, subscriber, scripts, keys, resolveStoreOptions(options), {
+        heartbeatMs: options.ownerHeartbeatMs ?? 1000,
+        graceMs: options.ownerGraceMs ?? 5000,
+      });
       await store.subscribe();
       return store;
     } catch (err) {
@@ -202,6 +228,7 @@ export class RedisStore implements LeaseStore {
       MAINTENANCE_LIMIT,
       this.finishedTtlMs,
       this.deadTtlMs,
+      ...this.leaseArgs(k),
       CLAIM_RANDOMS,
     ];
     for (let i = 0; i < CLAIM_RANDOMS; i++) args.push(this.options.random());
@@ -233,6 +260,7 @@ export class RedisStore implements LeaseStore {
       MAINTENANCE_LIMIT,
       this.finishedTtlMs,
       this.deadTtlMs,
+      ...this.leaseArgs(k),
     ];
     const keys = [k.ready, k.scheduled, k.leased, k.seq, k.dead, k.paused] as const;
     let reply = await this.run(() => this.scripts.claim(keys, this.withRandoms(args, CLAIM_RANDOMS)));
@@ -243,6 +271,19 @@ export class RedisStore implements LeaseStore {
       reply = await this.run(() => this.scripts.claim(keys, this.withRandoms(args, needed)));
     }
     return this.claimResult(queue, reply);
+  }
+
+  /**
+   * The claim scripts' lease arguments (claim-5.lua ARGV[11..15]): a fresh random secret
+   * for this call's lease nonces, and what snippets/owners.lua needs.
+   */
+  private leaseArgs(k: QueueKeys): ScriptArg[] {
+    return [newClaimSecret(), k.owners, k.ownedPrefix, this.replica.ownerTtlMs, this.ownerGraceMs];
+  }
+
+  /** The owner arguments of the settle scripts (settle-5.lua ARGV[8..10]). */
+  private ownerArgs(k: QueueKeys): ScriptArg[] {
+    return [k.owners, k.ownedPrefix, this.replica.ownerTtlMs];
   }
 
   /** Appends the task count and 8 values per task, as enqueue-3.lua reads them. */
@@ -289,11 +330,18 @@ export class RedisStore implements LeaseStore {
       const entry = reply[i] as Buffer[];
       const fields = collectFields(entry, 1);
       const task = decodeTask(queue, entry[0]!.toString('latin1'), fields);
-      leases.push({ task, token: Number(fields.get('t')!.toString('latin1')), deadline });
+      leases.push({
+        task,
+        token: Number(fields.get('t')!.toString('latin1')),
+        nonce: fields.get('i')!.toString('latin1'),
+        deadline,
+      });
     }
+    if (leases.length > 0) this.replica.holds(queue);
     if (Number(reply[0]) === 1) this.emitReady(queue);
     const nextDue = Number(reply[1]);
     const result: ClaimResult = { leases, nextDueInMs: nextDue < 0 ? null : nextDue, more };
+    this.replica.noteDue(queue, result.nextDueInMs, true);
     if (expired > 0) result.expired = expired;
     if (dead > 0) result.dead = dead;
     return result;
@@ -311,6 +359,7 @@ export class RedisStore implements LeaseStore {
       this.nowArg(),
       this.finishedTtlMs,
       this.deadTtlMs,
+      ...this.ownerArgs(k),
       randoms.length,
       ...randoms,
       ...opArgs,
@@ -343,6 +392,7 @@ export class RedisStore implements LeaseStore {
       max,
       leaseMs,
       MAINTENANCE_LIMIT,
+      ...this.leaseArgs(k),
       randoms.length,
       ...randoms,
       ...opArgs,
@@ -367,17 +417,25 @@ export class RedisStore implements LeaseStore {
     for (const op of ops) {
       switch (op.kind) {
         case 'complete':
-          opArgs.push('c', op.taskId, op.token, op.result);
+          opArgs.push('c', op.taskId, op.token, op.nonce ?? '', op.result);
           break;
         case 'fail':
-          opArgs.push('f', op.taskId, op.token, op.error, op.permanent ? '1' : '0', op.retryDelayMs ?? '');
+          opArgs.push(
+            'f',
+            op.taskId,
+            op.token,
+            op.nonce ?? '',
+            op.error,
+            op.permanent ? '1' : '0',
+            op.retryDelayMs ?? '',
+          );
           if (op.retryDelayMs === undefined && !op.permanent) randoms.push(this.options.random());
           break;
         case 'extend':
-          opArgs.push('e', op.taskId, op.token, op.extensionMs);
+          opArgs.push('e', op.taskId, op.token, op.nonce ?? '', op.extensionMs, this.options.maxLeaseAgeMs);
           break;
         case 'release':
-          opArgs.push('r', op.taskId, op.token);
+          opArgs.push('r', op.taskId, op.token, op.nonce ?? '');
           break;
       }
     }
@@ -390,6 +448,7 @@ export class RedisStore implements LeaseStore {
       const code = Number(reply[1 + 2 * i]);
       const value = reply[2 + 2 * i];
       if (op.kind === 'fail' && code === 0 && Number(value) > 0) this.emitDue(queue, Number(value));
+      if (op.kind === 'extend' && code === 0) this.replica.holds(queue);
       return settleResultFromCode(code, Buffer.isBuffer(value) ? value.toString('latin1') : value, op);
     });
   }
@@ -574,9 +633,15 @@ export class RedisStore implements LeaseStore {
     this.registeredQueues.add(queue);
   }
 
+  /** From the due index and the replicas hash (replica-tracker.ts): two reads and a TIME. */
+  dueQueues(): Promise<ReadonlySet<string>> {
+    return this.run(() => this.replica.dueQueues());
+  }
+
   async close(): Promise<void> {
     this.waiters.notifyAll();
     this.listener = undefined;
+    this.replica.close();
     await Promise.allSettled([this.subscriber.quit(), this.client.quit()]);
     this.subscriber.disconnect();
     this.client.disconnect();
@@ -614,6 +679,7 @@ export class RedisStore implements LeaseStore {
   }
 
   private emitDue(queue: string, inMs: number): void {
+    this.replica.noteDue(queue, inMs, false);
     try {
       this.listener?.due(queue, inMs);
     } catch (err) {

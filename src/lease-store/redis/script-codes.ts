@@ -2,7 +2,7 @@ import type { SettleResult } from '../../domain/task.js';
 
 /**
  * Result codes of the scripts (BullMQ `error-code.ts` style): 0 is success, a small
- * negative number a refusal. settle-5.lua returns one per op (-1 to -6), cancel-3.lua
+ * negative number a refusal. settle-5.lua returns one per op (-1 to -6, -8), cancel-3.lua
  * -1 for an unknown task, and claim-6.lua -7 in place of its result.
  */
 export enum ScriptCode {
@@ -21,6 +21,8 @@ export enum ScriptCode {
   NeverLeased = -6,
   /** Claim only: it may expire more leases than it got random numbers for; call again with the number returned. */
   NeedRandoms = -7,
+  /** Extend refused: the lease reached its max age; the value is the time it may not pass (ms). */
+  LeaseTooOld = -8,
 }
 
 /** Task states as the scripts store them (field `s`). */
@@ -62,6 +64,13 @@ export function settleResultFromCode(
       return { status: 'stale', message: `${lease} cannot be extended: task was cancelled` };
     case ScriptCode.NeverLeased:
       return { status: 'stale', message: `${lease} was never handed out` };
+    case ScriptCode.LeaseTooOld:
+      return {
+        status: 'stale',
+        message:
+          `${lease} cannot be extended past ${new Date(Number(value)).toISOString()}: it reached the max ` +
+          'lease age; the task is delivered again when the lease runs out',
+      };
     default:
       throw new Error(`settle script returned unknown code ${code}`);
   }

@@ -43,17 +43,21 @@ export function settleCases(setup: MakeHarness): void {
       expect(await h.claim(1)).toEqual([]);
     });
 
-    it('answers a repeated complete with ok and keeps the first result', async () => {
+    it('answers a repeated complete with ok, refuses one with another result and keeps the first', async () => {
       const h = await setup();
       const id = await h.add();
       const lease = await h.claimOne();
-      await h.store.settle(h.queue, [
-        { kind: 'complete', taskId: id, token: lease.token, result: Buffer.from('first') },
-      ]);
-      const [again] = await h.store.settle(h.queue, [
-        { kind: 'complete', taskId: id, token: lease.token, result: Buffer.from('second') },
-      ]);
+      const complete = (result: string): SettleOp => ({
+        kind: 'complete',
+        taskId: id,
+        token: lease.token,
+        result: Buffer.from(result),
+      });
+      await h.store.settle(h.queue, [complete('first')]);
+      const [again] = await h.store.settle(h.queue, [complete('first')]);
       expect(again).toEqual({ status: 'ok' });
+      const [other] = await h.store.settle(h.queue, [complete('second')]);
+      expect(other).toMatchObject({ status: 'stale' });
       expect((await h.get(id)).result.toString()).toBe('first');
     });
 

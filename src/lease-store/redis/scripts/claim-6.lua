@@ -11,7 +11,10 @@
   ARGV[6] max leases     ARGV[7] lease duration (ms)  ARGV[8] maintenance limit per kind
   ARGV[9] TTL of finished (CANCELLED) hashes (ms)     ARGV[10] TTL of DEAD hashes (ms),
           also how long the dead ZSET keeps its members
-  ARGV[11..] random numbers in [0, 1) for backoff jitter, one per lease it may expire
+  ARGV[11] the call's random secret (lease nonces)    ARGV[12] owners HASH
+  ARGV[13] prefix of per-replica owned ZSETs          ARGV[14] owner heartbeat TTL (ms)
+  ARGV[15] grace of a dead replica's leases (ms)      (snippets/owners.lua)
+  ARGV[16..] random numbers in [0, 1) for backoff jitter, one per lease it may expire
 
   Returns what claimTasks returns (snippets/claim-tasks.lua): { woke, nextDueInMs,
   deadline, expired, dead, more, lease1, lease2, ... }, or { CODE.NEED_RANDOMS, n }.
@@ -23,9 +26,11 @@ local Q = {
   ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5], paused = KEYS[6],
   taskPrefix = ARGV[1], finishedTtlMs = tonumber(ARGV[9]), deadTtlMs = tonumber(ARGV[10]),
   channel = ARGV[2], instanceId = ARGV[3], queue = ARGV[4],
+  secret = ARGV[11], owners = ARGV[12], ownedPrefix = ARGV[13],
+  ownerTtlMs = tonumber(ARGV[14]), ownerGraceMs = tonumber(ARGV[15]),
 }
 local randoms = {}
-for i = 11, #ARGV do
+for i = 16, #ARGV do
   randoms[#randoms + 1] = tonumber(ARGV[i])
 end
 setRandoms(randoms)

@@ -12,8 +12,10 @@
   ARGV[7] idempotency window (ms)                   ARGV[8] idempotency key TTL (ms)
   ARGV[9] max leases     ARGV[10] lease duration (ms)  ARGV[11] maintenance limit per kind
   ARGV[12] TTL of finished (CANCELLED) hashes (ms)  ARGV[13] TTL of DEAD hashes (ms)
-  ARGV[14] number R of random numbers, ARGV[15 .. 14+R] random numbers in [0, 1)
-  ARGV[15+R] number of tasks N, then 8 values per task as in enqueue-3.lua
+  ARGV[14..18] lease secret, owners HASH, owned ZSET prefix, owner heartbeat TTL (ms),
+          grace of a dead replica's leases (ms), as ARGV[11..15] of claim-5.lua
+  ARGV[19] number R of random numbers, ARGV[20 .. 19+R] random numbers in [0, 1)
+  ARGV[20+R] number of tasks N, then 8 values per task as in enqueue-3.lua
 
   Returns { enqueued, claimed }: enqueued as enqueue-3.lua returns it, claimed as
   claim-6.lua does. When the claim needs more random numbers (claimed is
@@ -29,16 +31,18 @@ local Q = {
   channel = ARGV[3], instanceId = ARGV[4], queue = ARGV[5],
   window = tonumber(ARGV[7]), idemTtl = tonumber(ARGV[8]),
   finishedTtlMs = tonumber(ARGV[12]), deadTtlMs = tonumber(ARGV[13]),
+  secret = ARGV[14], owners = ARGV[15], ownedPrefix = ARGV[16],
+  ownerTtlMs = tonumber(ARGV[17]), ownerGraceMs = tonumber(ARGV[18]),
 }
 local now = resolveNow(ARGV[6])
-local randomCount = tonumber(ARGV[14])
+local randomCount = tonumber(ARGV[19])
 local randoms = {}
 for i = 1, randomCount do
-  randoms[i] = tonumber(ARGV[14 + i])
+  randoms[i] = tonumber(ARGV[19 + i])
 end
 setRandoms(randoms)
 
-local enqueued = enqueueTasks(Q, now, 16 + randomCount, tonumber(ARGV[15 + randomCount]))
+local enqueued = enqueueTasks(Q, now, 21 + randomCount, tonumber(ARGV[20 + randomCount]))
 local claimed = claimTasks(Q, now, tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), enqueued[1])
 if claimed[1] == CODE.NEED_RANDOMS and enqueued[1] > 0 then
   -- Nothing was claimed: tell every replica, as a plain enqueue does.

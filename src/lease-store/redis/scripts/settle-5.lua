@@ -8,16 +8,18 @@
   ARGV[2] wake channel   ARGV[3] store instance id   ARGV[4] queue name
   ARGV[5] now (ms) or '' for Redis TIME
   ARGV[6] TTL of COMPLETED / CANCELLED hashes (ms)    ARGV[7] TTL of DEAD hashes (ms)
-  ARGV[8] number R of random numbers, ARGV[9 .. 8+R] random numbers in [0, 1)
-  then the ops, each 'kind', taskId, token and by kind:
+  ARGV[8] owners HASH    ARGV[9] prefix of per-replica owned ZSETs
+  ARGV[10] owner heartbeat TTL (ms)                   (snippets/owners.lua)
+  ARGV[11] number R of random numbers, ARGV[12 .. 11+R] random numbers in [0, 1)
+  then the ops, each 'kind', taskId, token, nonce ('' = not checked) and by kind:
     'c' result | 'f' error, permanent ('1' / '0'), retry delay (ms, '' = backoff)
-    'e' extension (ms) | 'r' nothing
+    'e' extension (ms), max lease age (ms) | 'r' nothing
 
   Returns { woke, code1, value1, code2, value2, ... }: code 0 = ok, with value the new
   deadline (extend), for fail the retry delay when the task was SCHEDULED or -1 when it
-  became DEAD, else 0; a
-  negative code is a refusal (ScriptCode in script-codes.ts) with value the task's
-  token (-3) or state (-4). woke is 1 when a task became PENDING (then a wake-up was
+  became DEAD, else 0; a negative code is a refusal (ScriptCode in script-codes.ts) with
+  value the task's token (-3), its state (-4) or the time the lease may not be extended
+  past (-8). woke is 1 when a task became PENDING (then a wake-up was
   published).
 ]]
 --@include "snippets/now.lua"
@@ -27,15 +29,16 @@
 local Q = {
   ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5],
   taskPrefix = ARGV[1], finishedTtlMs = tonumber(ARGV[6]), deadTtlMs = tonumber(ARGV[7]),
+  instanceId = ARGV[3], owners = ARGV[8], ownedPrefix = ARGV[9], ownerTtlMs = tonumber(ARGV[10]),
 }
-local randomCount = tonumber(ARGV[8])
+local randomCount = tonumber(ARGV[11])
 local randoms = {}
 for i = 1, randomCount do
-  randoms[i] = tonumber(ARGV[8 + i])
+  randoms[i] = tonumber(ARGV[11 + i])
 end
 setRandoms(randoms)
 
-local out = settleOps(Q, resolveNow(ARGV[5]), 9 + randomCount)
+local out = settleOps(Q, resolveNow(ARGV[5]), 12 + randomCount)
 if out[1] > 0 then
   out[1] = 1
   wake(ARGV[2], ARGV[3], ARGV[4])

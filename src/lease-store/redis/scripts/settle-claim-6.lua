@@ -12,7 +12,9 @@
   ARGV[5] now (ms) or '' for Redis TIME
   ARGV[6] TTL of COMPLETED / CANCELLED hashes (ms)    ARGV[7] TTL of DEAD hashes (ms)
   ARGV[8] max leases     ARGV[9] lease duration (ms)  ARGV[10] maintenance limit per kind
-  ARGV[11] number R of random numbers, ARGV[12 .. 11+R] random numbers in [0, 1), for
+  ARGV[11..15] lease secret, owners HASH, owned ZSET prefix, owner heartbeat TTL (ms),
+          grace of a dead replica's leases (ms), as ARGV[11..15] of claim-5.lua
+  ARGV[16] number R of random numbers, ARGV[17 .. 16+R] random numbers in [0, 1), for
           the fails' backoff first, then for leases the claim's maintenance expires
   then the ops, as settle-5.lua reads them
 
@@ -29,16 +31,18 @@ local Q = {
   ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5], paused = KEYS[6],
   taskPrefix = ARGV[1], finishedTtlMs = tonumber(ARGV[6]), deadTtlMs = tonumber(ARGV[7]),
   channel = ARGV[2], instanceId = ARGV[3], queue = ARGV[4],
+  secret = ARGV[11], owners = ARGV[12], ownedPrefix = ARGV[13],
+  ownerTtlMs = tonumber(ARGV[14]), ownerGraceMs = tonumber(ARGV[15]),
 }
 local now = resolveNow(ARGV[5])
-local randomCount = tonumber(ARGV[11])
+local randomCount = tonumber(ARGV[16])
 local randoms = {}
 for i = 1, randomCount do
-  randoms[i] = tonumber(ARGV[11 + i])
+  randoms[i] = tonumber(ARGV[16 + i])
 end
 setRandoms(randoms)
 
-local settled = settleOps(Q, now, 12 + randomCount)
+local settled = settleOps(Q, now, 17 + randomCount)
 local claimed = claimTasks(Q, now, tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), settled[1])
 if claimed[1] == CODE.NEED_RANDOMS and settled[1] > 0 then
   -- Nothing was claimed: tell every replica, as a plain settle does.

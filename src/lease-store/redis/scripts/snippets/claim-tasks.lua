@@ -5,7 +5,10 @@
   for the backoff of expired leases must be set (setRandoms) before.
 
   Q holds the keys and settings: Q.ready, Q.sched, Q.leased, Q.seq, Q.dead, Q.taskPrefix,
-  Q.finishedTtlMs, Q.deadTtlMs, and for wake-ups Q.channel, Q.instanceId, Q.queue.
+  Q.finishedTtlMs, Q.deadTtlMs, for wake-ups Q.channel, Q.instanceId, Q.queue, and for
+  leases (snippets/owners.lua) Q.secret (the call's random secret, from which each
+  lease's nonce is derived), Q.owners, Q.ownedPrefix, Q.ownerTtlMs, Q.ownerGraceMs.
+  Each lease records its nonce (v), when it was taken (g) and its owner, this replica (w).
   `newlyReady` counts tasks the caller made ready just before (an enqueue in the same
   script): with the ones maintenance made ready, they are announced to other replicas
   only when some are left after this claim's leases.
@@ -21,6 +24,7 @@
 --@include "snippets/layout.lua"
 --@include "snippets/random.lua"
 --@include "snippets/maintenance.lua"
+--@include "snippets/owners.lua"
 --@include "snippets/wake.lua"
 --@include "snippets/script-codes.lua"
 
@@ -31,7 +35,17 @@ local function firstScore(key)
   return first[2] and tonumber(first[2]) or nil
 end
 
+-- The lease's nonce: a keyed hash of the lease under the call's 128-bit random secret,
+-- cut to 96 bits (24 hex digits). The secret never reaches a worker, so the nonces of
+-- other leases tell nothing of this one; cutting the digest also rules out extending it.
+local function leaseNonce(secret, id, token)
+  return string.sub(redis.sha1hex(secret .. '/' .. id .. '/' .. token), 1, 24)
+end
+
 local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
+  -- One read of a hash with an entry per replica holding leases here: cheap enough for
+  -- every claim, and the sweep of an idle queue with waiting workers claims with max > 0.
+  reapDeadOwners(Q, now, limit)
   local firstLease, firstDue = firstScore(Q.leased), firstScore(Q.sched)
 
   local expired, dead, promoted = 0, 0, 0
@@ -58,6 +72,7 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
   -- Q.paused, the queue's pause flag: while it exists, maintenance runs but nothing is
   -- leased and nothing is reported left, so no dispatcher comes straight back.
   local paused = Q.paused and redis.call('EXISTS', Q.paused) == 1
+  local owned = {}
   if max > 0 and not paused then
     local popped = redis.call('ZPOPMIN', Q.ready, max)
     local count = #popped / 2
@@ -83,15 +98,24 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
         if state == 'P' then
           ordinal = ordinal + 1
           token, attempt = token + 1, attempt + 1
-          redis.call('HSET', taskKey, 's', 'L', 't', token, 'a', attempt, 'o', ordinal)
-          redis.call('ZADD', Q.leased, deadline, setMember(ordinal, id))
+          local nonce = leaseNonce(Q.secret, id, token)
+          local member = setMember(ordinal, id)
+          redis.call('HSET', taskKey, 's', 'L', 't', token, 'a', attempt, 'o', ordinal, 'i', nonce, 'g', now,
+            'u', Q.instanceId)
+          redis.call('ZADD', Q.leased, deadline, member)
+          owned[#owned + 1] = deadline
+          owned[#owned + 1] = member
           local n = #lease
           lease[n + 1], lease[n + 2], lease[n + 3], lease[n + 4] = 's', 'L', 't', token
           lease[n + 5], lease[n + 6], lease[n + 7], lease[n + 8] = 'a', attempt, 'o', ordinal
+          lease[n + 9], lease[n + 10] = 'i', nonce
           table.insert(lease, 1, id)
           out[#out + 1] = lease
         end
       end
+    end
+    if #owned > 0 then
+      ownLeases(Q, now, owned)
     end
   end
 

@@ -43,9 +43,12 @@ end
 
 -- Reads the fields endAttempt and the settle checks need into a table.
 local function readTask(taskKey)
-  local v = redis.call('HMGET', taskKey, 's', 't', 'a', 'm', 'b', 'c', 'y', 'n', 'o', 'k')
+  local v = redis.call('HMGET', taskKey, 's', 't', 'a', 'm', 'b', 'c', 'y', 'n', 'o', 'k', 'i', 'g', 'u')
   if not v[1] then
     return nil
   end
-  return { s = v[1], t = v[2], a = v[3], m = v[4], b = v[5], c = v[6], y = v[7], n = v[8], o = v[9], k = v[10] }
+  return {
+    s = v[1], t = v[2], a = v[3], m = v[4], b = v[5], c = v[6], y = v[7], n = v[8], o = v[9], k = v[10],
+    i = v[11], g = v[12], u = v[13],
+  }
 end

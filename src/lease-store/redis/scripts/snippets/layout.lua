@@ -14,10 +14,14 @@
     o  ordinal of the task's member in Q.sched or Q.leased
     l  last error (chunked)                   r  result (chunked)
     c  '1' when a cancel was requested while leased
-    k  last successful settle: '<token><kind>' with kind c, f or r
+    k  last successful settle: '<token><kind>:<digest>' with kind c, f or r
+       (settle-ops.lua)
     f  when the task reached COMPLETED, DEAD or CANCELLED (ms)
     v  history: notes of operators' actions (a redrive), newline-separated (chunked)
     w  the finish channel, set while somebody waits for the task to finish
+    i  nonce of the latest lease (24 hex digits): settles must present it
+    g  when the latest lease was taken (ms): extends stop at g + max lease age
+    u  instance id of the replica holding the latest lease (owners.lua)
 
   Q.ready members are task ids scored by readyScore (priority 9 first, then sequence);
   Q.sched and Q.leased members are setMember(ordinal, id), so equal scores keep the

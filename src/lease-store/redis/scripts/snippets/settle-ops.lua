@@ -1,26 +1,39 @@
 --[[
   settleOps: applies the complete / fail / extend / release ops that start at ARGV[at]
   (to the end of ARGV) to leases of one queue, each on its own and in order
-  (docs/lease-store-semantics.md, "settle"). Each op is 'kind', taskId, token and by kind:
+  (docs/lease-store-semantics.md, "settle"). Each op is 'kind', taskId, token, nonce
+  ('' = not checked: only the server's own ops) and by kind:
     'c' result | 'f' error, permanent ('1' / '0'), retry delay (ms, '' = backoff)
-    'e' extension (ms) | 'r' nothing
+    'e' extension (ms), max lease age (ms) | 'r' nothing
   Fails without a retry delay draw their backoff jitter from the random numbers set.
+  A nonce that does not match the task's latest lease (field v) is refused NEVER_LEASED.
+  Field k remembers the last successful settle as '<token><kind>:<digest>', the digest
+  covering the nonce and the result (complete) or error, permanent and delay (fail), so
+  only a true repeat is answered ok. An extend past field g + max lease age is refused
+  LEASE_TOO_OLD; one that succeeds makes this replica the lease's owner (owners.lua).
 
   Q holds the keys and settings: Q.ready, Q.sched, Q.leased, Q.seq, Q.dead, Q.taskPrefix,
-  Q.finishedTtlMs, Q.deadTtlMs.
+  Q.finishedTtlMs, Q.deadTtlMs, Q.instanceId, Q.owners, Q.ownedPrefix, Q.ownerTtlMs.
 
   Returns { readied, code1, value1, code2, value2, ... } where readied counts the tasks
   made PENDING (released, or failed with no delay); publishes nothing. Code 0 = ok, with
   value the new deadline (extend), for fail the retry delay when the task was SCHEDULED
   or -1 when it became DEAD, else 0; a negative code is a refusal (CODE) with value the
-  task's token (RE_LEASED) or state (LEASE_ENDED).
+  task's token (RE_LEASED), state (LEASE_ENDED) or the time the lease may not be
+  extended past (LEASE_TOO_OLD).
 ]]
 --@include "snippets/layout.lua"
 --@include "snippets/random.lua"
 --@include "snippets/chunks.lua"
 --@include "snippets/finish.lua"
 --@include "snippets/end-attempt.lua"
+--@include "snippets/owners.lua"
 --@include "snippets/script-codes.lua"
+
+-- What field k remembers of a successful settle: enough to tell a true repeat.
+local function settledMark(token, kind, nonce, detail)
+  return token .. kind .. ':' .. string.sub(redis.sha1hex(nonce .. '\0' .. detail), 1, 20)
+end
 
 local function settleOps(Q, now, at)
   local OK, NOT_FOUND, LEASE_EXPIRED, RE_LEASED, LEASE_ENDED, CANCEL_REQUESTED, NEVER_LEASED =
@@ -29,22 +42,29 @@ local function settleOps(Q, now, at)
   local out = { 0 }
   local readied = 0
   while at <= #ARGV do
-    local kind, id, token = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2])
-    at = at + 3
+    local kind, id, token, nonce = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), ARGV[at + 3]
+    at = at + 4
     local arg1, arg2, arg3
-    if kind == 'c' or kind == 'e' then
+    local detail = ''
+    if kind == 'c' then
       arg1 = ARGV[at]
       at = at + 1
+      detail = arg1
+    elseif kind == 'e' then
+      arg1, arg2 = ARGV[at], ARGV[at + 1]
+      at = at + 2
     elseif kind == 'f' then
       arg1, arg2, arg3 = ARGV[at], ARGV[at + 1], ARGV[at + 2]
       at = at + 3
+      detail = arg1 .. '\0' .. arg2 .. '\0' .. arg3
     end
 
     local taskKey = Q.taskPrefix .. id
     local task = readTask(taskKey)
     local code, value = OK, 0
     local held, member = false, nil
-    if task and task.s == 'L' and tonumber(task.t) == token then
+    local forged = task and nonce ~= '' and tonumber(task.t or '0') == token and nonce ~= task.i
+    if task and not forged and task.s == 'L' and tonumber(task.t) == token then
       member = setMember(tonumber(task.o), id)
       local deadline = redis.call('ZSCORE', Q.leased, member)
       held = deadline ~= false and tonumber(deadline) > now
@@ -52,17 +72,25 @@ local function settleOps(Q, now, at)
 
     if not task then
       code = NOT_FOUND
+    elseif forged then
+      code = NEVER_LEASED
     elseif held then
       if kind == 'e' then
+        local leasedAt = tonumber(task.g or now)
         if task.c == '1' then
           code = CANCEL_REQUESTED
+        elseif now + tonumber(arg1) > leasedAt + tonumber(arg2) then
+          code, value = CODE.LEASE_TOO_OLD, leasedAt + tonumber(arg2)
         else
           value = now + tonumber(arg1)
           redis.call('ZADD', Q.leased, value, member)
+          redis.call('HSET', taskKey, 'u', Q.instanceId, 'g', leasedAt)
+          ownLeases(Q, now, { value, member })
         end
       else
         redis.call('ZREM', Q.leased, member)
-        redis.call('HSET', taskKey, 'k', token .. kind)
+        disown(Q, task.u, member)
+        redis.call('HSET', taskKey, 'k', settledMark(token, kind, nonce, detail))
         if kind == 'c' then
           if arg1 ~= '' then
             local fields = {}
@@ -95,7 +123,7 @@ local function settleOps(Q, now, at)
           end
         end
       end
-    elseif task.k == token .. kind and kind ~= 'e' then
+    elseif kind ~= 'e' and task.k == settledMark(token, kind, nonce, detail) then
       code = OK
     else
       local current = tonumber(task.t or '0')
