@@ -1,5 +1,5 @@
 import type { Lease } from '../domain/task.js';
-import type { ClaimResult, LeaseStore } from '../lease-store/lease-store.js';
+import type { ClaimResult, LeaseStore, SettleAndClaimResult } from '../lease-store/lease-store.js';
 import type { ClaimPathTracer, DispatchTrace } from '../telemetry/claim-path-tracer.js';
 import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
@@ -464,7 +464,13 @@ export class Dispatcher {
   private storeClaim(queue: string, max: number, leaseMs: number): Promise<ClaimResult> {
     const taken = max > 0 ? this.settles?.take(queue) : undefined;
     if (!taken) return this.store.claim(queue, max, leaseMs);
-    const both = this.store.settleAndClaim(queue, taken.ops, max, leaseMs);
+    let both: Promise<SettleAndClaimResult>;
+    try {
+      both = this.store.settleAndClaim(queue, taken.ops, max, leaseMs);
+    } catch (err) {
+      // The settles it took are answered whatever happens: with the store's error here.
+      both = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     taken.settled(both.then((r) => r.results));
     return both.then((r) => r.claim);
   }

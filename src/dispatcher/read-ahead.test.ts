@@ -126,6 +126,33 @@ describe('Dispatcher read-ahead', () => {
 });
 
 describe('Dispatcher carrying settles', () => {
+  it('answers the settles it took even when the store throws at once', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const store = new MemoryStore({ clock: () => Date.now(), random: () => 0.5 });
+    await store.enqueue([task()]);
+    store.settleAndClaim = () => {
+      throw new Error('store broke');
+    };
+    let results: Promise<SettleResult[]> | undefined;
+    const pending: PendingSettles = {
+      take: () =>
+        results
+          ? undefined
+          : {
+              ops: [{ kind: 'release', taskId: 'x', token: 1 }],
+              settled: (r) => {
+                results = r;
+              },
+            },
+    };
+    const dispatcher = new Dispatcher(store, { settles: pending, sweepIntervalMs: 3_600_000 });
+    dispatcher.add(new TestConsumer(1));
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(results).rejects.toThrow('store broke');
+    dispatcher.stop();
+    await store.close();
+  });
+
   afterEach(() => {
     vi.useRealTimers();
   });
