@@ -12,7 +12,7 @@ import { codeqProto } from '../src/api/proto.js';
 import { msToDuration, timestampToMs } from '../src/api/time.js';
 import { WorkerTracer, type TaskSpans } from './worker-tracer.js';
 import { Backoff } from './backoff.js';
-import { ClaimSession } from './claim-session.js';
+import { WorkerStream } from './worker-stream.js';
 import { LeaseExtender, type ExtendableLease } from './lease-extender.js';
 import { SettleOutbox } from './settle-outbox.js';
 import { NON_RETRYABLE_STREAM, TRANSIENT_OUTCOMES } from './status-codes.js';
@@ -74,7 +74,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #clients: WorkerServiceClient[] = [];
   /** Index in `#clients` of the server the current or next stream goes to. */
   #target = 0;
-  #session: ClaimSession | undefined;
+  #session: WorkerStream | undefined;
   #everOpened = false;
   #starting: { resolve: () => void; reject: (err: Error) => void } | undefined;
   #stopping: Promise<void> | undefined;
@@ -184,7 +184,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // After a reconnect, handlers from the old stream still hold slots: grant only the rest.
     const credit = this.#state === 'RUNNING' ? this.#options.concurrency - this.#running.size : 0;
     if (credit > 0) first.credit = credit;
-    const session = new ClaimSession(this.#clients[this.#target]!.Claim(), first, leaseDurationMs);
+    const session = new WorkerStream(this.#clients[this.#target]!.Claim(), first, leaseDurationMs);
     this.#session = session;
     session.on('opened', () => this.#onOpened(session));
     session.on('response', (message) => this.#onResponse(session, message));
@@ -192,7 +192,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     session.on('closed', (status, error) => this.#onClosed(session, status, error));
   }
 
-  #onResponse(session: ClaimSession, message: ClaimResponse__Output): void {
+  #onResponse(session: WorkerStream, message: ClaimResponse__Output): void {
     if (session !== this.#session) return;
     for (const lease of message.leases) this.#onLease(session, lease);
     for (const outcome of message.outcomes) this.#onOutcome(outcome);
@@ -208,7 +208,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#notify();
   }
 
-  #onOpened(session: ClaimSession): void {
+  #onOpened(session: WorkerStream): void {
     if (session !== this.#session) return;
     this.#everOpened = true;
     this.#backoff.reset();
@@ -226,7 +226,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#starting = undefined;
   }
 
-  #onLease(session: ClaimSession, lease: Lease): void {
+  #onLease(session: WorkerStream, lease: Lease): void {
     session.window = Math.max(0, session.window - 1);
     const { leaseId } = lease;
     if (!leaseId) {
@@ -350,7 +350,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.emit('lease-lost', event);
   }
 
-  #onClosed(session: ClaimSession, status: grpc.StatusObject, error: grpc.ServiceError | undefined): void {
+  #onClosed(session: WorkerStream, status: grpc.StatusObject, error: grpc.ServiceError | undefined): void {
     if (session !== this.#session) return;
     this.#session = undefined;
     this.#outbox.requeueUnacked();

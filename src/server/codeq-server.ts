@@ -11,7 +11,7 @@ import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { INSTRUMENTATION_SCOPE } from '../spans/semconv.js';
 import { adminServiceHandlers } from './admin-service.js';
 import { ServerSecurity } from './auth/server-security.js';
-import type { ClaimSession } from './claim-session.js';
+import type { ClaimStream } from './claim-stream.js';
 import type { ServerContext } from './server-context.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import type { EnqueueStream } from './enqueue-stream.js';
@@ -53,7 +53,7 @@ const MiB = 1024 * 1024;
 export class CodeqServer {
   private stateValue: ServerState = 'INITIALIZED';
   private readonly grpcServer: grpc.Server;
-  private readonly sessions = new Set<ClaimSession>();
+  private readonly sessions = new Set<ClaimStream>();
   private readonly enqueueStreams = new Set<EnqueueStream>();
   private readonly ctx: ServerContext;
   private readonly health: ServerHealth;
@@ -118,7 +118,7 @@ export class CodeqServer {
     });
     this.grpcServer.addService(proto.TaskService.service, taskServiceHandlers(this.ctx, this.enqueueStreams));
     this.grpcServer.addService(proto.AdminService.service, adminServiceHandlers(this.ctx));
-    // Claim streams write leases they encoded themselves (ClaimSession.sendLeases): pass
+    // Claim streams write leases they encoded themselves (ClaimStream.sendLeases): pass
     // a Buffer through, encode anything else as usual.
     const passThrough = {
       ...workerService,

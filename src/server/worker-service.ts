@@ -2,19 +2,16 @@ import type { WorkerServiceHandlers } from '../api/generated/codeq/v1/WorkerServ
 import { StaleLeaseError, TaskNotFoundError, TooLargeError } from '../domain/errors.js';
 import { parseLeaseId } from '../domain/lease-id.js';
 import { gateClaim } from './auth/claim-gate.js';
-import { ClaimSession } from './claim-session.js';
+import { ClaimStream } from './claim-stream.js';
 import type { ServerContext } from './server-context.js';
 import { unary } from './task-service.js';
 
-/** The worker's API: one ClaimSession per stream, and unary Complete through the same settle batches. */
-export function workerServiceHandlers(
-  ctx: ServerContext,
-  sessions: Set<ClaimSession>,
-): WorkerServiceHandlers {
+/** The worker's API: one ClaimStream per stream, and unary Complete through the same settle batches. */
+export function workerServiceHandlers(ctx: ServerContext, sessions: Set<ClaimStream>): WorkerServiceHandlers {
   return {
     Claim: (call) => {
       gateClaim(ctx, call, () => {
-        const session = new ClaimSession(call, ctx, (s) => sessions.delete(s));
+        const session = new ClaimStream(call, ctx, (s) => sessions.delete(s));
         sessions.add(session);
       });
     },

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it, vi } from 'vitest';
 import { serverConfig } from '../config/server-config.js';
-import { ClaimSession } from './claim-session.js';
+import { ClaimStream } from './claim-stream.js';
 import type { ServerContext } from './server-context.js';
 
 /** A Claim call as grpc-js hands it to the handler: an emitter with write, end, pause, resume. */
@@ -20,7 +20,7 @@ class FakeCall extends EventEmitter {
   resume(): void {}
 }
 
-describe('ClaimSession', () => {
+describe('ClaimStream', () => {
   it('ends only its own stream with INTERNAL, logged once, when a handler throws a plain Error', () => {
     const logger = { error: vi.fn(), warn: vi.fn(), info: vi.fn(), debug: vi.fn() };
     const ctx = {
@@ -38,7 +38,7 @@ describe('ClaimSession', () => {
     } as unknown as ServerContext;
     const call = new FakeCall();
     const closed = vi.fn();
-    const session = new ClaimSession(call as never, ctx, closed);
+    const session = new ClaimStream(call as never, ctx, closed);
     // grpc-js emits 'data' from its own code: a throw here would end the process.
     expect(() => call.emit('data', { open: { queues: ['q'] } })).not.toThrow();
     expect(call.errors).toEqual([{ code: status.INTERNAL, details: 'internal error' }]);

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { ClaimRequest } from '../src/api/generated/codeq/v1/ClaimRequest.js';
-import { ClaimSession, type ClaimCall } from './claim-session.js';
+import { WorkerStream, type ClaimCall } from './worker-stream.js';
 
 /** Just enough of a grpc-js client call to drive a session without a network. */
 class FakeCall extends EventEmitter {
@@ -22,11 +22,11 @@ class FakeCall extends EventEmitter {
   }
 }
 
-function session(call: FakeCall, credit = 3): ClaimSession {
-  return new ClaimSession(call as unknown as ClaimCall, { open: { queues: ['q'] }, credit }, 30_000);
+function session(call: FakeCall, credit = 3): WorkerStream {
+  return new WorkerStream(call as unknown as ClaimCall, { open: { queues: ['q'] }, credit }, 30_000);
 }
 
-describe('ClaimSession', () => {
+describe('WorkerStream', () => {
   it('writes the open at once and counts its credit as the window', () => {
     const call = new FakeCall();
     const s = session(call, 3);

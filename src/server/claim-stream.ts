@@ -4,21 +4,20 @@ import type { ClaimRequest__Output } from '../api/generated/codeq/v1/ClaimReques
 import type {
   ClaimResponse,
   _codeq_v1_ClaimResponse_Lease as LeaseMessage,
-  _codeq_v1_ClaimResponse_Outcome as Outcome,
   _codeq_v1_ClaimResponse_Outcome_Kind as OutcomeKind,
 } from '../api/generated/codeq/v1/ClaimResponse.js';
 import { msToDuration, msToTimestamp } from '../api/time.js';
-import { CodeqError, InvalidArgumentError, TooLargeError } from '../domain/errors.js';
+import { CodeqError, InvalidArgumentError } from '../domain/errors.js';
 import { groupBy } from '../domain/group-by.js';
-import { parseLeaseId } from '../domain/lease-id.js';
 import type { Lease, LeaseRef, SettleOp, SettleResult } from '../domain/task.js';
 import type { Consumer } from '../dispatcher/dispatcher.js';
 import type { AbandonedLease } from '../lease-store/lease-store.js';
 import type { DeliveryTrace, DispatchTrace } from '../telemetry/claim-path-tracer.js';
 import { grpcCode } from './grpc-status.js';
 import { leaseMessage } from './messages.js';
-import { MAX_ERROR_CHARS } from '../domain/task.js';
-import { extensionMs, retryDelayMs, toOpenParams } from './validation.js';
+import { OutcomeBatch } from './outcome-batch.js';
+import { settleRequests } from './settle-requests.js';
+import { toOpenParams } from './validation.js';
 import type { ServerContext } from './server-context.js';
 
 type ClaimCall = ServerDuplexStream<ClaimRequest__Output, ClaimResponse>;
@@ -36,12 +35,12 @@ const MESSAGE_BUDGET = 2 * 1024 * 1024;
  *   the stream ends with UNAVAILABLE once nothing is outstanding (or the drain grace ends);
  * - CLOSED: the stream ended; leases it still held wait out the reconnect grace.
  */
-export type SessionState = 'AWAITING_OPEN' | 'OPEN' | 'DRAINING' | 'CLOSED';
+export type ClaimStreamState = 'AWAITING_OPEN' | 'OPEN' | 'DRAINING' | 'CLOSED';
 
 /** One worker's Claim stream: a dispatcher consumer with credit, fencing-token settles and backpressure. */
-export class ClaimSession implements Consumer {
+export class ClaimStream implements Consumer {
   readonly id = randomUUID();
-  state: SessionState = 'AWAITING_OPEN';
+  state: ClaimStreamState = 'AWAITING_OPEN';
   queues: readonly string[] = [];
   leaseMs = 0;
   workerId = '';
@@ -53,29 +52,24 @@ export class ClaimSession implements Consumer {
   private readonly outstanding = new Map<string, HeldLease>();
   /** Settles received and not yet answered. */
   private settling = 0;
-  private outcomes: Outcome[] = [];
-  private outcomesQueued = false;
+  /** Outcomes of this turn, sent as one message. */
+  private readonly outcomes = new OutcomeBatch((outcomes) => this.send({ outcomes }));
   /** Traced lease messages the transport took only after pushing back: their write spans end at 'drain'. */
   private backpressured: DeliveryTrace[] = [];
 
   constructor(
     private readonly call: ClaimCall,
     private readonly ctx: ServerContext,
-    private readonly onClosed: (session: ClaimSession) => void,
+    private readonly onClosed: (stream: ClaimStream) => void,
   ) {
     call.on('data', (msg: ClaimRequest__Output) => this.guard(() => this.receive(msg)));
     call.on('end', () => this.clientEnded());
     call.on('cancelled', () => this.close());
     call.on('error', () => this.close());
     call.on('close', () => this.close());
-    call.on('drain', () =>
-      this.guard(() => {
-        for (const delivery of this.backpressured.splice(0)) delivery.written(true);
-        this.writable = true;
-        call.resume();
-        this.ctx.dispatcher.poke();
-      }),
-    );
+    // 'drain' is the transport's: it took what it had pushed back on. (The server's
+    // shutdown is `drain()` below, named after the `draining` message it sends.)
+    call.on('drain', () => this.guard(() => this.writableAgain()));
   }
 
   /**
@@ -99,6 +93,14 @@ export class ClaimSession implements Consumer {
       });
       this.fail(status.INTERNAL, 'internal error');
     }
+  }
+
+  /** The transport took what it pushed back on: lease and read again. */
+  private writableAgain(): void {
+    for (const delivery of this.backpressured.splice(0)) delivery.written(true);
+    this.writable = true;
+    this.call.resume();
+    this.ctx.dispatcher.poke();
   }
 
   capacity(): number {
@@ -194,39 +196,16 @@ export class ClaimSession implements Consumer {
       else throw err;
       return;
     }
-    for (const c of msg.completes ?? [])
-      this.settle('COMPLETE', c.leaseId, (ref) => {
-        const result = c.result ?? Buffer.alloc(0);
-        if (result.length > this.ctx.config.maxPayloadBytes) {
-          throw new TooLargeError('result', result.length, this.ctx.config.maxPayloadBytes);
-        }
-        return { kind: 'complete', taskId: ref.taskId, token: ref.token, nonce: ref.nonce, result };
-      });
-    for (const f of msg.fails ?? [])
-      this.settle('FAIL', f.leaseId, (ref) => ({
-        kind: 'fail',
-        taskId: ref.taskId,
-        token: ref.token,
-        nonce: ref.nonce,
-        error: (f.error ?? '').slice(0, MAX_ERROR_CHARS),
-        retryDelayMs: retryDelayMs(f.retryDelay),
-        permanent: f.permanent ?? false,
-      }));
-    for (const e of msg.extends ?? [])
-      this.settle('EXTEND', e.leaseId, (ref) => ({
-        kind: 'extend',
-        taskId: ref.taskId,
-        token: ref.token,
-        nonce: ref.nonce,
-        extensionMs: extensionMs(e.extension, this.leaseMs),
-      }));
-    for (const r of msg.releases ?? [])
-      this.settle('RELEASE', r.leaseId, (ref) => ({
-        kind: 'release',
-        taskId: ref.taskId,
-        token: ref.token,
-        nonce: ref.nonce,
-      }));
+    const settles = settleRequests(msg, {
+      queues: this.queues,
+      leaseMs: this.leaseMs,
+      maxPayloadBytes: this.ctx.config.maxPayloadBytes,
+    });
+    for (const request of settles) {
+      if ('refused' in request)
+        this.outcomes.add({ leaseId: request.leaseId, kind: request.kind, ...request.refused });
+      else this.settle(request.leaseId, request.kind, request.ref, request.op);
+    }
   }
 
   private open(open: NonNullable<ClaimRequest__Output['open']>): void {
@@ -254,37 +233,16 @@ export class ClaimSession implements Consumer {
     this.ctx.dispatcher.poke();
   }
 
-  /** Answers every settle with exactly one outcome: refused at once when malformed, else after the store. */
-  private settle(
-    kind: OutcomeKind & string,
-    leaseId: string | undefined,
-    toOp: (ref: LeaseRef) => SettleOp,
-  ): void {
-    const id = leaseId ?? '';
-    let ref: LeaseRef;
-    let op: SettleOp;
-    try {
-      ref = parseLeaseId(id);
-      if (!this.queues.includes(ref.queue)) {
-        throw new InvalidArgumentError(
-          'lease_id',
-          `names queue ${JSON.stringify(ref.queue)}, which this stream did not open`,
-        );
-      }
-      op = toOp(ref);
-    } catch (err) {
-      if (!(err instanceof CodeqError)) throw err;
-      this.answer({ leaseId: id, kind, code: grpcCode(err.kind), message: err.message });
-      return;
-    }
+  /** Runs a settle with this turn's batch of its queue; answered with exactly one outcome. */
+  private settle(leaseId: string, kind: OutcomeKind & string, ref: LeaseRef, op: SettleOp): void {
     this.settling++;
     this.ctx.settler.settle(ref.queue, op).then(
-      (result) => this.settled(id, kind, result, undefined, undefined, ref),
+      (result) => this.settled(leaseId, kind, result, undefined, undefined, ref),
       (err: unknown) => {
         const e = err instanceof CodeqError ? err : undefined;
         if (!e) this.ctx.logger.error('settle failed', { error: err });
         this.settled(
-          id,
+          leaseId,
           kind,
           undefined,
           e ? grpcCode(e.kind) : status.INTERNAL,
@@ -309,36 +267,23 @@ export class ClaimSession implements Consumer {
       // knows: a worker that came back on this stream keeps it if its old stream ends.
       else if (ref && result.deadline !== undefined)
         this.outstanding.set(leaseId, { ...ref, deadline: result.deadline });
-      this.answer({
+      this.outcomes.add({
         leaseId,
         kind,
         code: status.OK,
         ...(result.deadline !== undefined && { deadline: msToTimestamp(result.deadline) }),
       });
     } else if (result) {
-      this.answer({
+      this.outcomes.add({
         leaseId,
         kind,
         code: result.status === 'stale' ? status.FAILED_PRECONDITION : status.NOT_FOUND,
         message: result.message,
       });
     } else {
-      this.answer({ leaseId, kind, code, message });
+      this.outcomes.add({ leaseId, kind, code, message });
     }
     this.endIfDrained();
-  }
-
-  /** Outcomes answered in one turn of the event loop travel in one message. */
-  private answer(outcome: Outcome): void {
-    this.outcomes.push(outcome);
-    if (this.outcomesQueued) return;
-    this.outcomesQueued = true;
-    queueMicrotask(() => {
-      this.outcomesQueued = false;
-      const outcomes = this.outcomes;
-      this.outcomes = [];
-      this.send({ outcomes });
-    });
   }
 
   private send(message: ClaimResponse): void {

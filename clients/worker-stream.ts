@@ -7,8 +7,8 @@ import { durationToMs } from '../src/api/time.js';
 /** The Claim call as the session uses it; grpc-js's ClientDuplexStream is one. */
 export type ClaimCall = grpc.ClientDuplexStream<ClaimRequest, ClaimResponse__Output>;
 
-/** Events of one {@link ClaimSession}. */
-export interface ClaimSessionEvents {
+/** Events of one {@link WorkerStream}. */
+export interface WorkerStreamEvents {
   /** The server accepted the open; emitted once, before the 'response' of the message carrying it. */
   opened: [];
   /** Every message the server sent, in order, including the one carrying `opened`. */
@@ -24,7 +24,7 @@ export interface ClaimSessionEvents {
  * window, and one `closed` event however the stream ends. Knows nothing of handlers or
  * settles; the worker decides what to write and when.
  */
-export class ClaimSession extends EventEmitter<ClaimSessionEvents> {
+export class WorkerStream extends EventEmitter<WorkerStreamEvents> {
   readonly #call: ClaimCall;
   #sessionId: string | undefined;
   #leaseDurationMs: number;
