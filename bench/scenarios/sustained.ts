@@ -1,3 +1,4 @@
+import type { Table } from '../core/report.js';
 import { latencyChartSvg, timelineSeries } from '../chart/latency-chart.js';
 import { target, type TargetCheck } from '../core/report.js';
 import type { RunContext } from '../run/context.js';
@@ -38,6 +39,7 @@ export const sustained: Scenario = {
         flowTable(phases),
         processTable(phases),
         redisCallsTable(phases),
+        perSecondTable(phases),
       ],
       targets: sustainedTargets(ctx, phases),
       data: withoutTimeline(phases),
@@ -53,6 +55,21 @@ export const sustained: Scenario = {
     };
   },
 };
+
+/**
+ * Claim p99 of every second of the measured phase, per system: a tail that sits in a few
+ * seconds (a fresh server's first seconds, a GC) shows here, not in the whole-run figure.
+ */
+function perSecondTable(phases: readonly PhaseResult[]): Table {
+  const seconds = Math.max(0, ...phases.map((p) => p.timeline.length));
+  const round = (ms: number | undefined): string | number =>
+    ms === undefined ? '-' : Math.round(ms * 100) / 100;
+  return {
+    title: 'Claim p99 per second (ms)',
+    columns: ['second', ...phases.map((p) => p.system)],
+    rows: Array.from({ length: seconds }, (_, i) => [i + 1, ...phases.map((p) => round(p.timeline[i]?.p99))]),
+  };
+}
 
 async function runSustained(ctx: RunContext, system: 'codeq' | 'bullmq'): Promise<PhaseResult> {
   const { options } = ctx;
