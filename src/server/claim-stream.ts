@@ -50,6 +50,8 @@ export class ClaimStream implements Consumer {
   private writable = true;
   /** Leases sent on this stream and not settled here, by lease id. */
   private readonly outstanding = new Map<string, HeldLease>();
+  /** The server ends the stream at the end of its drain: release its leases rather than wait for the worker. */
+  private releaseOnClose = false;
   /** Settles received and not yet answered. */
   private settling = 0;
   /** Outcomes of this turn, sent as one message. */
@@ -173,8 +175,13 @@ export class ClaimStream implements Consumer {
     this.endIfDrained();
   }
 
-  /** Ends the stream now with UNAVAILABLE (the drain grace ran out). */
+  /**
+   * Ends the stream now with UNAVAILABLE (the drain grace ran out). Leases it still holds
+   * are released, attempt not counted, so other replicas deliver them at once instead of
+   * after the reconnect grace.
+   */
   terminate(): void {
+    this.releaseOnClose = true;
     this.fail(status.UNAVAILABLE, 'server is shutting down; reconnect to another replica');
   }
 
@@ -336,8 +343,32 @@ export class ClaimStream implements Consumer {
     this.state = 'CLOSED';
     for (const delivery of this.backpressured.splice(0)) delivery.abandoned();
     this.ctx.dispatcher.remove(this);
-    this.abandonOutstanding();
+    if (this.releaseOnClose) this.releaseOutstanding();
+    else this.abandonOutstanding();
     this.onClosed(this);
+  }
+
+  /** Gives the leases still out back to their queues now, attempt not counted. */
+  private releaseOutstanding(): void {
+    const byQueue = groupBy(this.outstanding.values(), (ref) => ref.queue);
+    this.outstanding.clear();
+    for (const [queue, held] of byQueue) {
+      const ops = held.map(({ taskId, token, nonce }) => ({
+        kind: 'release' as const,
+        taskId,
+        token,
+        nonce,
+      }));
+      this.ctx.store.settle(queue, ops).catch((err: unknown) => {
+        this.ctx.logger.warn(
+          'could not release the leases of a drained stream; they come back at their deadline',
+          {
+            queue,
+            error: err,
+          },
+        );
+      });
+    }
   }
 
   /** Leases still out on an ended stream wait out the reconnect grace, then go back to their queue. */

@@ -253,6 +253,28 @@ describe.each(storeKinds())('worker and producer against the server ($name store
     expect(task?.state).toBe('COMPLETED');
     expect(started).toEqual([taskId]);
   });
+
+  it('releases the leases a stream still holds when the drain grace runs out, attempt not counted', async () => {
+    const s = await server({ drainGraceMs: 300, leaseReconnectGraceMs: 60_000 });
+    const queue = uniqueQueue('drain-release');
+    const { taskId } = await producer(s.address).enqueue(queue, 'stuck');
+    // A raw stream that takes the lease and never settles it, as a hung handler would.
+    const clients = rawClients(s.address);
+    const stream = new RawStream(clients.workers);
+    try {
+      stream.send({ open: { workerId: 'hung', queues: [queue] }, credit: 1 });
+      await stream.waitForLeases(1);
+      await s.server.stop();
+      // Released, not left to the 60 s reconnect grace: ready again at once, first attempt unused.
+      await expect
+        .poll(async () => (await s.store.getTask(queue, taskId))?.state, { timeout: 5_000 })
+        .toBe('PENDING');
+      expect((await s.store.getTask(queue, taskId))?.attempt).toBe(0);
+    } finally {
+      stream.close();
+      clients.close();
+    }
+  });
 });
 
 describe('leases across replicas (redis store)', () => {
