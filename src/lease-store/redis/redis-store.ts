@@ -185,16 +185,7 @@ export class RedisStore implements LeaseStore {
         const part = indexes.map((i) => tasks[i]!);
         await this.register(queue);
         const k = this.keys.queue(queue);
-        const args: ScriptArg[] = [
-          k.taskPrefix,
-          k.idempotencyPrefix,
-          this.keys.wakeChannel,
-          this.instanceId,
-          queue,
-          this.nowArg(),
-          this.options.idempotencyWindowMs,
-          this.idempotencyTtlMs,
-        ];
+        const args = this.enqueueArgs(queue);
         this.pushTaskArgs(args, part);
         const reply = await this.run(() => this.scripts.enqueue([k.ready, k.scheduled, k.seq], args));
         const stored = this.enqueueResults(queue, part, reply);
@@ -215,14 +206,7 @@ export class RedisStore implements LeaseStore {
     await this.register(queue);
     const k = this.keys.queue(queue);
     const args: ScriptArg[] = [
-      k.taskPrefix,
-      k.idempotencyPrefix,
-      this.keys.wakeChannel,
-      this.instanceId,
-      queue,
-      this.nowArg(),
-      this.options.idempotencyWindowMs,
-      this.idempotencyTtlMs,
+      ...this.enqueueArgs(queue),
       max,
       leaseMs,
       MAINTENANCE_LIMIT,
@@ -284,6 +268,21 @@ export class RedisStore implements LeaseStore {
   /** The owner arguments of the settle scripts (settle-5.lua ARGV[8..10]). */
   private ownerArgs(k: QueueKeys): ScriptArg[] {
     return [k.owners, k.ownedPrefix, this.replica.ownerTtlMs];
+  }
+
+  /** ARGV[1..8] of enqueue-3.lua and enqueue-claim-6.lua: keys, channel, clock and the idempotency window. */
+  private enqueueArgs(queue: string): ScriptArg[] {
+    const k = this.keys.queue(queue);
+    return [
+      k.taskPrefix,
+      k.idempotencyPrefix,
+      this.keys.wakeChannel,
+      this.instanceId,
+      queue,
+      this.nowArg(),
+      this.options.idempotencyWindowMs,
+      this.idempotencyTtlMs,
+    ];
   }
 
   /** Appends the task count and 8 values per task, as enqueue-3.lua reads them. */
