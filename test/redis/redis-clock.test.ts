@@ -39,6 +39,36 @@ describe('RedisStore without a clock option uses Redis TIME', () => {
     expect(lease.deadline).toBeLessThanOrEqual(after + 60_000);
   });
 
+  it("follows Redis time when the server's own clock is an hour off, either way", async () => {
+    for (const skewMs of [3_600_000, -3_600_000]) {
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + skewMs });
+      try {
+        const queue = `skew-${skewMs > 0 ? 'ahead' : 'behind'}`;
+        await store.enqueue([newTask(queue)]);
+        const before = await redisNow(admin);
+        const { leases } = await store.claim(queue, 1, 60_000);
+        const after = await redisNow(admin);
+        // The deadline is Redis's now plus the lease, not the skewed process clock's.
+        expect(leases[0]!.deadline).toBeGreaterThanOrEqual(before + 60_000);
+        expect(leases[0]!.deadline).toBeLessThanOrEqual(after + 60_000);
+        // And the lease is held: a reap does not expire it, a settle is accepted.
+        await store.claim(queue, 0, 60_000);
+        const [extended] = await store.settle(queue, [
+          {
+            kind: 'extend',
+            taskId: leases[0]!.task.id,
+            token: leases[0]!.token,
+            nonce: leases[0]!.nonce,
+            extensionMs: 1_000,
+          },
+        ]);
+        expect(extended!.status).toBe('ok');
+      } finally {
+        vi.useRealTimers();
+      }
+    }
+  });
+
   it('holds a delayed task back until Redis time reaches its due time', async () => {
     await store.enqueue([newTask('delayed', { delayMs: 300 })]);
     let lease: Lease | undefined;
