@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DEFAULT_RETRY } from '../../domain/task.js';
 import { ScriptCode } from './script-codes.js';
 
-/** A Lua script ready for ioredis `defineCommand`. */
+/** A Lua script with its includes expanded, ready for SCRIPT LOAD and EVALSHA (commands.ts). */
 export interface LoadedScript {
   /** The file name without `-N.lua`, e.g. `claim`. */
   name: string;

@@ -16,6 +16,10 @@
   ARGV[15] grace of a dead replica's leases (ms)      (snippets/owners.lua)
   ARGV[16..] random numbers in [0, 1) for backoff jitter, one per lease it may expire
 
+  The owners HASH and the owned ZSETs are keys of this queue, under the same hash tag as
+  KEYS[1] (one slot; keys.ts builds them), passed in ARGV because their number varies
+  with the replicas.
+
   Returns what claimTasks returns (snippets/claim-tasks.lua): { woke, nextDueInMs,
   deadline, expired, dead, more, lease1, lease2, ... }, or { CODE.NEED_RANDOMS, n }.
 ]]

@@ -17,6 +17,10 @@
   ARGV[19] number R of random numbers, ARGV[20 .. 19+R] random numbers in [0, 1)
   ARGV[20+R] number of tasks N, then 8 values per task as in enqueue-3.lua
 
+  The owners HASH and the owned ZSETs are keys of this queue, under the same hash tag as
+  KEYS[1] (one slot; keys.ts builds them), passed in ARGV because their number varies
+  with the replicas.
+
   Returns { enqueued, claimed }: enqueued as enqueue-3.lua returns it, claimed as
   claim-6.lua does. When the claim needs more random numbers (claimed is
   { CODE.NEED_RANDOMS, n }), the tasks are stored all the same: claim them with claim-6.

@@ -15,6 +15,10 @@
     'c' result | 'f' error, permanent ('1' / '0'), retry delay (ms, '' = backoff)
     'e' extension (ms), max lease age (ms) | 'r' nothing
 
+  The owners HASH and the owned ZSETs are keys of this queue, under the same hash tag as
+  KEYS[1] (one slot; keys.ts builds them), passed in ARGV because their number varies
+  with the replicas.
+
   Returns { woke, code1, value1, code2, value2, ... }: code 0 = ok, with value the new
   deadline (extend), for fail the retry delay when the task was SCHEDULED or -1 when it
   became DEAD, else 0; a negative code is a refusal (ScriptCode in script-codes.ts) with

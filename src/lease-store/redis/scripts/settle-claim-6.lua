@@ -18,6 +18,10 @@
           the fails' backoff first, then for leases the claim's maintenance expires
   then the ops, as settle-5.lua reads them
 
+  The owners HASH and the owned ZSETs are keys of this queue, under the same hash tag as
+  KEYS[1] (one slot; keys.ts builds them), passed in ARGV because their number varies
+  with the replicas.
+
   Returns { settled, claimed }: settled as settle-5.lua returns it (its first value
   counts the tasks the ops made ready), claimed as claim-6.lua does. When the claim needs
   more random numbers (claimed is { CODE.NEED_RANDOMS, n }), the ops are applied all the
