@@ -6,65 +6,207 @@ import { loadScripts, type LoadedScript } from './script-loader.js';
 /** An argument of a script call: ioredis sends Buffers as they are (binary-safe). */
 export type ScriptArg = string | Buffer | number;
 
-/** The scripts of scripts/, one typed call each (keys first, then ARGV, as in the headers). */
-export interface Scripts {
-  enqueue(keys: readonly [string, string, string], args: readonly ScriptArg[]): Promise<(string | number)[]>;
-  /** Buffer reply: `[enqueued, claimed]`, the claimed task hashes carry binary payloads. */
-  enqueueClaim(
-    keys: readonly [string, string, string, string, string, string],
-    args: readonly ScriptArg[],
-  ): Promise<[unknown[], unknown[]]>;
-  /** Buffer reply: task hashes carry binary payloads. */
-  claim(
-    keys: readonly [string, string, string, string, string, string],
-    args: readonly ScriptArg[],
-  ): Promise<unknown[]>;
-  settle(
-    keys: readonly [string, string, string, string, string],
-    args: readonly ScriptArg[],
-  ): Promise<(string | number)[]>;
-  /** Buffer reply: `[settled, claimed]`, the claimed task hashes carry binary payloads. */
-  settleClaim(
-    keys: readonly [string, string, string, string, string, string],
-    args: readonly ScriptArg[],
-  ): Promise<[unknown[], unknown[]]>;
-  stats(keys: readonly [string, string, string, string], args: readonly ScriptArg[]): Promise<number[]>;
-  abandon(keys: readonly [string], args: readonly ScriptArg[]): Promise<number>;
-  heartbeat(keys: readonly [string], args: readonly ScriptArg[]): Promise<number>;
-  noteDue(keys: readonly [string], args: readonly ScriptArg[]): Promise<number>;
-  cancel(keys: readonly [string, string, string], args: readonly ScriptArg[]): Promise<number>;
-  /** Buffer reply: the task hash, or null. */
-  get(keys: readonly [string], args: readonly ScriptArg[]): Promise<Buffer[] | null>;
-  /** Buffer reply: the task hash as read, or null; asks for a finish event unless finished. */
-  wait(keys: readonly [string], args: readonly ScriptArg[]): Promise<Buffer[] | null>;
-  /** Buffer reply: `[nextOffset, [taskId, field, value, ...], ...]`. */
-  list(keys: readonly [string], args: readonly ScriptArg[]): Promise<unknown[]>;
-  /** `[redriven, examined]`. */
-  redrive(keys: readonly [string, string, string], args: readonly ScriptArg[]): Promise<number[]>;
-  /** `[deletedTasks, removedMembers]`. */
-  purge(keys: readonly [string, string, string, string], args: readonly ScriptArg[]): Promise<number[]>;
-  resume(keys: readonly [string, string], args: readonly ScriptArg[]): Promise<number>;
-}
+/**
+ * How each script of scripts/ is called: its file (`verb-N.lua`), its KEYS and its fixed
+ * ARGV by name, in the order of the script's header, and whether its reply carries binary
+ * task hashes (read as Buffers). The only place that knows the positions: callers name
+ * every key and argument, and pass a variable-length tail (random numbers, tasks, ops)
+ * where the header says one follows.
+ */
+const SPECS = {
+  enqueue: {
+    file: 'enqueue',
+    keys: ['ready', 'scheduled', 'seq'],
+    args: [
+      'taskPrefix',
+      'idempotencyPrefix',
+      'channel',
+      'instanceId',
+      'queue',
+      'now',
+      'idempotencyWindowMs',
+      'idempotencyTtlMs',
+    ],
+    buffer: false,
+  },
+  enqueueClaim: {
+    file: 'enqueue-claim',
+    keys: ['ready', 'scheduled', 'leased', 'seq', 'dead', 'paused'],
+    args: [
+      'taskPrefix',
+      'idempotencyPrefix',
+      'channel',
+      'instanceId',
+      'queue',
+      'now',
+      'idempotencyWindowMs',
+      'idempotencyTtlMs',
+      'max',
+      'leaseMs',
+      'limit',
+      'finishedTtlMs',
+      'deadTtlMs',
+      'secret',
+      'owners',
+      'ownedPrefix',
+      'ownerTtlMs',
+      'ownerGraceMs',
+    ],
+    buffer: true,
+  },
+  claim: {
+    file: 'claim',
+    keys: ['ready', 'scheduled', 'leased', 'seq', 'dead', 'paused'],
+    args: [
+      'taskPrefix',
+      'channel',
+      'instanceId',
+      'queue',
+      'now',
+      'max',
+      'leaseMs',
+      'limit',
+      'finishedTtlMs',
+      'deadTtlMs',
+      'secret',
+      'owners',
+      'ownedPrefix',
+      'ownerTtlMs',
+      'ownerGraceMs',
+    ],
+    buffer: true,
+  },
+  settle: {
+    file: 'settle',
+    keys: ['ready', 'scheduled', 'leased', 'seq', 'dead'],
+    args: [
+      'taskPrefix',
+      'channel',
+      'instanceId',
+      'queue',
+      'now',
+      'finishedTtlMs',
+      'deadTtlMs',
+      'owners',
+      'ownedPrefix',
+      'ownerTtlMs',
+    ],
+    buffer: false,
+  },
+  settleClaim: {
+    file: 'settle-claim',
+    keys: ['ready', 'scheduled', 'leased', 'seq', 'dead', 'paused'],
+    args: [
+      'taskPrefix',
+      'channel',
+      'instanceId',
+      'queue',
+      'now',
+      'finishedTtlMs',
+      'deadTtlMs',
+      'max',
+      'leaseMs',
+      'limit',
+      'secret',
+      'owners',
+      'ownedPrefix',
+      'ownerTtlMs',
+      'ownerGraceMs',
+    ],
+    buffer: true,
+  },
+  stats: {
+    file: 'stats',
+    keys: ['ready', 'scheduled', 'leased', 'dead'],
+    args: ['taskPrefix', 'now', 'deadRetentionMs'],
+    buffer: false,
+  },
+  abandon: { file: 'abandon', keys: ['leased'], args: ['taskPrefix', 'now', 'graceMs'], buffer: false },
+  heartbeat: {
+    file: 'heartbeat',
+    keys: ['owners'],
+    args: ['ownedPrefix', 'instanceId', 'now', 'ttlMs'],
+    buffer: false,
+  },
+  noteDue: { file: 'note-due', keys: ['due'], args: ['queue', 'inMs', 'now', 'answer'], buffer: false },
+  cancel: {
+    file: 'cancel',
+    keys: ['ready', 'scheduled', 'task'],
+    args: ['taskId', 'now', 'finishedTtlMs', 'finishedRetentionMs', 'deadRetentionMs'],
+    buffer: false,
+  },
+  get: { file: 'get', keys: ['task'], args: ['now', 'finishedRetentionMs', 'deadRetentionMs'], buffer: true },
+  wait: {
+    file: 'wait',
+    keys: ['task'],
+    args: ['now', 'finishedRetentionMs', 'deadRetentionMs', 'finishChannel'],
+    buffer: true,
+  },
+  list: {
+    file: 'list',
+    keys: ['index'],
+    args: ['taskPrefix', 'stateCode', 'ordinal', 'offset', 'limit', 'now', 'deadRetentionMs'],
+    buffer: true,
+  },
+  redrive: {
+    file: 'redrive',
+    keys: ['ready', 'dead', 'seq'],
+    args: ['taskPrefix', 'channel', 'instanceId', 'queue', 'now', 'deadRetentionMs', 'note', 'limit'],
+    buffer: false,
+  },
+  purge: {
+    file: 'purge',
+    keys: ['ready', 'scheduled', 'leased', 'dead'],
+    args: ['taskPrefix', 'limit'],
+    buffer: false,
+  },
+  resume: {
+    file: 'resume',
+    keys: ['paused', 'ready'],
+    args: ['channel', 'instanceId', 'queue'],
+    buffer: false,
+  },
+} as const satisfies Record<
+  string,
+  { file: string; keys: readonly string[]; args: readonly string[]; buffer: boolean }
+>;
 
-/** Each script's file name (without `-N.lua`) and number of keys. */
-const EXPECTED: Record<keyof Scripts, [string, number]> = {
-  enqueue: ['enqueue', 3],
-  enqueueClaim: ['enqueue-claim', 6],
-  claim: ['claim', 6],
-  settle: ['settle', 5],
-  settleClaim: ['settle-claim', 6],
-  stats: ['stats', 4],
-  abandon: ['abandon', 1],
-  heartbeat: ['heartbeat', 1],
-  noteDue: ['note-due', 1],
-  cancel: ['cancel', 3],
-  get: ['get', 1],
-  wait: ['wait', 1],
-  list: ['list', 1],
-  redrive: ['redrive', 3],
-  purge: ['purge', 4],
-  resume: ['resume', 2],
-};
+type Specs = typeof SPECS;
+
+/** A script call: keys and fixed arguments by name, then the tail its header describes. */
+type ScriptCall<S extends Specs[keyof Specs], R> = (
+  keys: Readonly<Record<S['keys'][number], string>>,
+  args: Readonly<Record<S['args'][number], ScriptArg>>,
+  tail?: readonly ScriptArg[],
+) => Promise<R>;
+
+/** The scripts of scripts/, one typed call each; replies as the headers describe them. */
+export interface Scripts {
+  enqueue: ScriptCall<Specs['enqueue'], (string | number)[]>;
+  /** `[enqueued, claimed]`; the claimed task hashes carry binary payloads. */
+  enqueueClaim: ScriptCall<Specs['enqueueClaim'], [unknown[], unknown[]]>;
+  /** Task hashes carry binary payloads. */
+  claim: ScriptCall<Specs['claim'], unknown[]>;
+  settle: ScriptCall<Specs['settle'], (string | number)[]>;
+  /** `[settled, claimed]`; the claimed task hashes carry binary payloads. */
+  settleClaim: ScriptCall<Specs['settleClaim'], [unknown[], unknown[]]>;
+  stats: ScriptCall<Specs['stats'], number[]>;
+  abandon: ScriptCall<Specs['abandon'], number>;
+  heartbeat: ScriptCall<Specs['heartbeat'], number>;
+  noteDue: ScriptCall<Specs['noteDue'], number>;
+  cancel: ScriptCall<Specs['cancel'], number>;
+  /** The task hash, or null. */
+  get: ScriptCall<Specs['get'], Buffer[] | null>;
+  /** The task hash as read, or null; asks for a finish event unless finished. */
+  wait: ScriptCall<Specs['wait'], Buffer[] | null>;
+  /** `[nextOffset, [taskId, field, value, ...], ...]`. */
+  list: ScriptCall<Specs['list'], unknown[]>;
+  /** `[redriven, examined]`. */
+  redrive: ScriptCall<Specs['redrive'], number[]>;
+  /** `[deletedTasks, removedMembers]`. */
+  purge: ScriptCall<Specs['purge'], number[]>;
+  resume: ScriptCall<Specs['resume'], number>;
+}
 
 let cached: Promise<LoadedScript[]> | undefined;
 
@@ -95,49 +237,42 @@ async function loadAll(client: RedisClient, sources: readonly LoadedScript[]): P
 export async function defineScripts(client: RedisClient): Promise<Scripts> {
   const sources = await scriptSources();
   const byName = new Map(sources.map((s) => [s.name, s]));
-  for (const [name, keys] of Object.values(EXPECTED)) {
-    const script = byName.get(name);
-    if (!script) throw new Error(`Lua script ${name}-${keys}.lua is missing`);
-    if (script.numberOfKeys !== keys)
-      throw new Error(`Lua script ${name} takes ${script.numberOfKeys} keys, expected ${keys}`);
+  for (const { file, keys } of Object.values(SPECS)) {
+    const script = byName.get(file);
+    if (!script) throw new Error(`Lua script ${file}-${keys.length}.lua is missing`);
+    if (script.numberOfKeys !== keys.length)
+      throw new Error(`Lua script ${file} takes ${script.numberOfKeys} keys, expected ${keys.length}`);
   }
   await loadAll(client, sources);
 
-  const call = (name: string, buffer: boolean) => {
-    const script = byName.get(name)!;
+  const bind = (spec: Specs[keyof Specs]) => {
+    const script = byName.get(spec.file)!;
     const sha = createHash('sha1').update(script.lua).digest('hex');
     const commands = client as unknown as Record<
       'evalsha' | 'evalshaBuffer',
       (...args: ScriptArg[]) => Promise<unknown>
     >;
     const evalsha = (...args: ScriptArg[]): Promise<unknown> =>
-      buffer ? commands.evalshaBuffer(...args) : commands.evalsha(...args);
-    return async (keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> => {
+      spec.buffer ? commands.evalshaBuffer(...args) : commands.evalsha(...args);
+    return async (
+      keys: Readonly<Record<string, string>>,
+      args: Readonly<Record<string, ScriptArg>>,
+      tail: readonly ScriptArg[] = [],
+    ): Promise<unknown> => {
+      const argv: ScriptArg[] = [sha, spec.keys.length];
+      for (const name of spec.keys) argv.push(keys[name]!);
+      for (const name of spec.args) argv.push(args[name]!);
+      for (const value of tail) argv.push(value);
       try {
-        return await evalsha(sha, keys.length, ...keys, ...args);
+        return await evalsha(...argv);
       } catch (err) {
         if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
         await loadAll(client, sources);
-        return evalsha(sha, keys.length, ...keys, ...args);
+        return evalsha(...argv);
       }
     };
   };
-  return {
-    enqueue: call('enqueue', false) as Scripts['enqueue'],
-    enqueueClaim: call('enqueue-claim', true) as Scripts['enqueueClaim'],
-    claim: call('claim', true) as Scripts['claim'],
-    settle: call('settle', false) as Scripts['settle'],
-    settleClaim: call('settle-claim', true) as Scripts['settleClaim'],
-    abandon: call('abandon', false) as Scripts['abandon'],
-    heartbeat: call('heartbeat', false) as Scripts['heartbeat'],
-    noteDue: call('note-due', false) as Scripts['noteDue'],
-    cancel: call('cancel', false) as Scripts['cancel'],
-    get: call('get', true) as Scripts['get'],
-    stats: call('stats', false) as Scripts['stats'],
-    wait: call('wait', true) as Scripts['wait'],
-    list: call('list', true) as Scripts['list'],
-    redrive: call('redrive', false) as Scripts['redrive'],
-    purge: call('purge', false) as Scripts['purge'],
-    resume: call('resume', false) as Scripts['resume'],
-  };
+  return Object.fromEntries(
+    Object.entries(SPECS).map(([name, spec]) => [name, bind(spec)]),
+  ) as unknown as Scripts;
 }

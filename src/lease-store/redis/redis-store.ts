@@ -185,9 +185,9 @@ export class RedisStore implements LeaseStore {
         const part = indexes.map((i) => tasks[i]!);
         await this.register(queue);
         const k = this.keys.queue(queue);
-        const args = this.enqueueArgs(queue);
-        this.pushTaskArgs(args, part);
-        const reply = await this.run(() => this.scripts.enqueue([k.ready, k.scheduled, k.seq], args));
+        const reply = await this.run(() =>
+          this.scripts.enqueue(k, this.enqueueArgs(queue), this.taskTail(part)),
+        );
         const stored = this.enqueueResults(queue, part, reply);
         indexes.forEach((taskIndex, j) => (results[taskIndex] = stored[j]!));
         if (Number(reply[0]) > 0) this.emitReady(queue);
@@ -205,21 +205,13 @@ export class RedisStore implements LeaseStore {
     this.claimedQueues.add(queue);
     await this.register(queue);
     const k = this.keys.queue(queue);
-    const args: ScriptArg[] = [
+    const args = {
       ...this.enqueueArgs(queue),
-      max,
-      leaseMs,
-      MAINTENANCE_LIMIT,
-      this.finishedTtlMs,
-      this.deadTtlMs,
+      ...this.claimArgs(max, leaseMs),
       ...this.leaseArgs(k),
-      CLAIM_RANDOMS,
-    ];
-    for (let i = 0; i < CLAIM_RANDOMS; i++) args.push(this.options.random());
-    this.pushTaskArgs(args, tasks);
-    const [enqueued, claimed] = await this.run(() =>
-      this.scripts.enqueueClaim([k.ready, k.scheduled, k.leased, k.seq, k.dead, k.paused], args),
-    );
+    };
+    const tail = [CLAIM_RANDOMS, ...this.randoms(CLAIM_RANDOMS), ...this.taskTail(tasks)];
+    const [enqueued, claimed] = await this.run(() => this.scripts.enqueueClaim(k, args, tail));
     const results = this.enqueueResults(queue, tasks, enqueued);
     // More leases ran out than the call brought random numbers for: the tasks are stored,
     // nothing was claimed; claim as a plain claim does.
@@ -233,63 +225,82 @@ export class RedisStore implements LeaseStore {
   async claim(queue: string, max: number, leaseMs: number): Promise<ClaimResult> {
     this.claimedQueues.add(queue);
     const k = this.keys.queue(queue);
-    const args: ScriptArg[] = [
-      k.taskPrefix,
-      this.keys.wakeChannel,
-      this.instanceId,
-      queue,
-      this.nowArg(),
-      max,
-      leaseMs,
-      MAINTENANCE_LIMIT,
-      this.finishedTtlMs,
-      this.deadTtlMs,
-      ...this.leaseArgs(k),
-    ];
-    const keys = [k.ready, k.scheduled, k.leased, k.seq, k.dead, k.paused] as const;
-    let reply = await this.run(() => this.scripts.claim(keys, this.withRandoms(args, CLAIM_RANDOMS)));
+    const args = { ...this.queueArgs(queue), ...this.claimArgs(max, leaseMs), ...this.leaseArgs(k) };
+    let reply = await this.run(() => this.scripts.claim(k, args, this.randoms(CLAIM_RANDOMS)));
     // More leases ran out than the call brought random numbers for: the script changed
     // nothing and said how many it needs. Bounded: it never needs more than the limit.
     for (let attempt = 0; (Number(reply[0]) as ScriptCode) === ScriptCode.NeedRandoms; attempt++) {
       const needed = attempt < 2 ? Number(reply[1]) : MAINTENANCE_LIMIT;
-      reply = await this.run(() => this.scripts.claim(keys, this.withRandoms(args, needed)));
+      reply = await this.run(() => this.scripts.claim(k, args, this.randoms(needed)));
     }
     return this.claimResult(queue, reply);
   }
 
-  /**
-   * The claim scripts' lease arguments (claim-5.lua ARGV[11..15]): a fresh random secret
-   * for this call's lease nonces, and what snippets/owners.lua needs.
-   */
-  private leaseArgs(k: QueueKeys): ScriptArg[] {
-    return [newClaimSecret(), k.owners, k.ownedPrefix, this.replica.ownerTtlMs, this.ownerGraceMs];
-  }
-
-  /** The owner arguments of the settle scripts (settle-5.lua ARGV[8..10]). */
-  private ownerArgs(k: QueueKeys): ScriptArg[] {
-    return [k.owners, k.ownedPrefix, this.replica.ownerTtlMs];
-  }
-
-  /** ARGV[1..8] of enqueue-3.lua and enqueue-claim-6.lua: keys, channel, clock and the idempotency window. */
-  private enqueueArgs(queue: string): ScriptArg[] {
-    const k = this.keys.queue(queue);
-    return [
-      k.taskPrefix,
-      k.idempotencyPrefix,
-      this.keys.wakeChannel,
-      this.instanceId,
+  /** The arguments every script of a queue that publishes takes: its keys' prefix, the wake channel, the clock. */
+  private queueArgs(queue: string) {
+    return {
+      taskPrefix: this.keys.queue(queue).taskPrefix,
+      channel: this.keys.wakeChannel,
+      instanceId: this.instanceId,
       queue,
-      this.nowArg(),
-      this.options.idempotencyWindowMs,
-      this.idempotencyTtlMs,
-    ];
+      now: this.nowArg(),
+      finishedTtlMs: this.finishedTtlMs,
+      deadTtlMs: this.deadTtlMs,
+    };
   }
 
-  /** Appends the task count and 8 values per task, as enqueue-3.lua reads them. */
-  private pushTaskArgs(args: ScriptArg[], tasks: readonly NewTask[]): void {
-    args.push(tasks.length);
+  /** What a claim asks for: how many leases, how long, and the bound of its maintenance. */
+  private claimArgs(max: number, leaseMs: number) {
+    return {
+      max,
+      leaseMs,
+      limit: MAINTENANCE_LIMIT,
+      finishedTtlMs: this.finishedTtlMs,
+      deadTtlMs: this.deadTtlMs,
+    };
+  }
+
+  /**
+   * The claim scripts' lease arguments: a fresh random secret for this call's lease
+   * nonces, and what snippets/owners.lua needs.
+   */
+  private leaseArgs(k: QueueKeys) {
+    return {
+      secret: newClaimSecret(),
+      ...this.ownerArgs(k),
+      ownerGraceMs: this.ownerGraceMs,
+    };
+  }
+
+  /** The owner arguments of the settle and claim scripts (snippets/owners.lua). */
+  private ownerArgs(k: QueueKeys) {
+    return { owners: k.owners, ownedPrefix: k.ownedPrefix, ownerTtlMs: this.replica.ownerTtlMs };
+  }
+
+  /** The clock and the retention windows a read of a task needs (get, wait, cancel). */
+  private retentionArgs() {
+    return {
+      now: this.nowArg(),
+      finishedRetentionMs: this.options.finishedRetentionMs,
+      deadRetentionMs: this.options.deadRetentionMs,
+    };
+  }
+
+  /** The arguments of enqueue-3.lua and the enqueue part of enqueue-claim-6.lua. */
+  private enqueueArgs(queue: string) {
+    return {
+      ...this.queueArgs(queue),
+      idempotencyPrefix: this.keys.queue(queue).idempotencyPrefix,
+      idempotencyWindowMs: this.options.idempotencyWindowMs,
+      idempotencyTtlMs: this.idempotencyTtlMs,
+    };
+  }
+
+  /** The task count and 8 values per task, as enqueue-3.lua reads them after its arguments. */
+  private taskTail(tasks: readonly NewTask[]): ScriptArg[] {
+    const tail: ScriptArg[] = [tasks.length];
     for (const t of tasks) {
-      args.push(
+      tail.push(
         newTaskId(),
         t.payload,
         t.priority,
@@ -300,6 +311,7 @@ export class RedisStore implements LeaseStore {
         encodeHeaders(t.headers),
       );
     }
+    return tail;
   }
 
   /** Reads enqueue-3.lua's reply; tells the listener when delayed tasks fall due. */
@@ -350,22 +362,8 @@ export class RedisStore implements LeaseStore {
     if (ops.length === 0) return [];
     const k = this.keys.queue(queue);
     const { randoms, opArgs } = this.settleArgs(ops);
-    const args: ScriptArg[] = [
-      k.taskPrefix,
-      this.keys.wakeChannel,
-      this.instanceId,
-      queue,
-      this.nowArg(),
-      this.finishedTtlMs,
-      this.deadTtlMs,
-      ...this.ownerArgs(k),
-      randoms.length,
-      ...randoms,
-      ...opArgs,
-    ];
-    const reply = await this.run(() =>
-      this.scripts.settle([k.ready, k.scheduled, k.leased, k.seq, k.dead], args),
-    );
+    const args = { ...this.queueArgs(queue), ...this.ownerArgs(k) };
+    const reply = await this.run(() => this.scripts.settle(k, args, [randoms.length, ...randoms, ...opArgs]));
     if (Number(reply[0]) === 1) this.emitReady(queue);
     return this.settleResults(queue, ops, reply);
   }
@@ -380,24 +378,9 @@ export class RedisStore implements LeaseStore {
     const k = this.keys.queue(queue);
     const { randoms, opArgs } = this.settleArgs(ops);
     for (let i = 0; i < CLAIM_RANDOMS; i++) randoms.push(this.options.random());
-    const args: ScriptArg[] = [
-      k.taskPrefix,
-      this.keys.wakeChannel,
-      this.instanceId,
-      queue,
-      this.nowArg(),
-      this.finishedTtlMs,
-      this.deadTtlMs,
-      max,
-      leaseMs,
-      MAINTENANCE_LIMIT,
-      ...this.leaseArgs(k),
-      randoms.length,
-      ...randoms,
-      ...opArgs,
-    ];
+    const args = { ...this.queueArgs(queue), ...this.claimArgs(max, leaseMs), ...this.leaseArgs(k) };
     const [settled, claimed] = await this.run(() =>
-      this.scripts.settleClaim([k.ready, k.scheduled, k.leased, k.seq, k.dead, k.paused], args),
+      this.scripts.settleClaim(k, args, [randoms.length, ...randoms, ...opArgs]),
     );
     const results = this.settleResults(queue, ops, settled);
     // The ops are applied; the claim needs more random numbers than it brought: claim as
@@ -455,19 +438,22 @@ export class RedisStore implements LeaseStore {
   async abandon(queue: string, leases: readonly AbandonedLease[], graceMs: number): Promise<void> {
     if (leases.length === 0) return;
     const k = this.keys.queue(queue);
-    const args: ScriptArg[] = [k.taskPrefix, this.nowArg(), graceMs];
-    for (const lease of leases) args.push(lease.taskId, lease.token, lease.deadline ?? '');
-    const changed = await this.run(() => this.scripts.abandon([k.leased], args));
+    const tail: ScriptArg[] = [];
+    for (const lease of leases) tail.push(lease.taskId, lease.token, lease.deadline ?? '');
+    const changed = await this.run(() =>
+      this.scripts.abandon(k, { taskPrefix: k.taskPrefix, now: this.nowArg(), graceMs }, tail),
+    );
     if (Number(changed) > 0) this.emitDue(queue, graceMs);
   }
 
   async stats(queue: string): Promise<QueueStats> {
     const k = this.keys.queue(queue);
     const reply = await this.run(() =>
-      this.scripts.stats(
-        [k.ready, k.scheduled, k.leased, k.dead],
-        [k.taskPrefix, this.nowArg(), this.options.deadRetentionMs],
-      ),
+      this.scripts.stats(k, {
+        taskPrefix: k.taskPrefix,
+        now: this.nowArg(),
+        deadRetentionMs: this.options.deadRetentionMs,
+      }),
     );
     const [ready, scheduled, leased, dead, oldest] = reply.map(Number);
     return {
@@ -481,10 +467,7 @@ export class RedisStore implements LeaseStore {
 
   async getTask(queue: string, taskId: string): Promise<TaskRecord | null> {
     const reply = await this.run(() =>
-      this.scripts.get(
-        [this.keys.task(queue, taskId)],
-        [this.nowArg(), this.options.finishedRetentionMs, this.options.deadRetentionMs],
-      ),
+      this.scripts.get({ task: this.keys.task(queue, taskId) }, this.retentionArgs()),
     );
     return reply ? decodeTask(queue, taskId, collectFields(reply)) : null;
   }
@@ -493,14 +476,8 @@ export class RedisStore implements LeaseStore {
     const k = this.keys.queue(queue);
     const code = await this.run(() =>
       this.scripts.cancel(
-        [k.ready, k.scheduled, this.keys.task(queue, taskId)],
-        [
-          taskId,
-          this.nowArg(),
-          this.finishedTtlMs,
-          this.options.finishedRetentionMs,
-          this.options.deadRetentionMs,
-        ],
+        { ready: k.ready, scheduled: k.scheduled, task: this.keys.task(queue, taskId) },
+        { taskId, finishedTtlMs: this.finishedTtlMs, ...this.retentionArgs() },
       ),
     );
     return (code as ScriptCode) === ScriptCode.NotFound ? null : code === 1;
@@ -528,8 +505,16 @@ export class RedisStore implements LeaseStore {
     const [index, code, ordinal] = LIST_INDEX[state];
     const reply = await this.run(() =>
       this.scripts.list(
-        [k[index]],
-        [k.taskPrefix, code, ordinal, offset, limit, this.nowArg(), this.options.deadRetentionMs],
+        { index: k[index] },
+        {
+          taskPrefix: k.taskPrefix,
+          stateCode: code,
+          ordinal,
+          offset,
+          limit,
+          now: this.nowArg(),
+          deadRetentionMs: this.options.deadRetentionMs,
+        },
       ),
     );
     const tasks = reply.slice(1).map((entry) => {
@@ -542,31 +527,23 @@ export class RedisStore implements LeaseStore {
 
   async redrive(queue: string, taskIds: readonly string[] | null, note: string): Promise<number> {
     const k = this.keys.queue(queue);
-    const args: ScriptArg[] = [
-      k.taskPrefix,
-      this.keys.wakeChannel,
-      this.instanceId,
-      queue,
-      this.nowArg(),
-      this.options.deadRetentionMs,
+    const args = {
+      ...this.queueArgs(queue),
+      deadRetentionMs: this.options.deadRetentionMs,
       note,
-      ADMIN_BATCH,
-    ];
+      limit: ADMIN_BATCH,
+    };
     let total = 0;
     if (taskIds !== null) {
       if (taskIds.length === 0) return 0;
       for (let i = 0; i < taskIds.length; i += ADMIN_BATCH) {
         const part = taskIds.slice(i, i + ADMIN_BATCH);
-        const [redriven] = await this.run(() =>
-          this.scripts.redrive([k.ready, k.dead, k.seq], [...args, ...part]),
-        );
+        const [redriven] = await this.run(() => this.scripts.redrive(k, args, part));
         total += redriven!;
       }
     } else {
       for (;;) {
-        const [redriven, examined] = await this.run(() =>
-          this.scripts.redrive([k.ready, k.dead, k.seq], args),
-        );
+        const [redriven, examined] = await this.run(() => this.scripts.redrive(k, args));
         total += redriven!;
         if (examined! < ADMIN_BATCH) break;
       }
@@ -580,7 +557,7 @@ export class RedisStore implements LeaseStore {
     let total = 0;
     for (;;) {
       const [deleted, removed] = await this.run(() =>
-        this.scripts.purge([k.ready, k.scheduled, k.leased, k.dead], [k.taskPrefix, ADMIN_BATCH]),
+        this.scripts.purge(k, { taskPrefix: k.taskPrefix, limit: ADMIN_BATCH }),
       );
       total += deleted!;
       if (removed === 0) return total;
@@ -595,7 +572,7 @@ export class RedisStore implements LeaseStore {
       return;
     }
     const woke = await this.run(() =>
-      this.scripts.resume([k.paused, k.ready], [this.keys.wakeChannel, this.instanceId, queue]),
+      this.scripts.resume(k, { channel: this.keys.wakeChannel, instanceId: this.instanceId, queue }),
     );
     if (woke === 1) this.emitReady(queue);
   }
@@ -614,13 +591,8 @@ export class RedisStore implements LeaseStore {
     // wait-1.lua reads the task and marks it in one step; the local wait starts first, so
     // a finish event that arrives before the script's reply is not lost.
     return this.waiters.until(taskKey, timeoutMs, signal, async () => {
-      const args = [
-        this.nowArg(),
-        this.options.finishedRetentionMs,
-        this.options.deadRetentionMs,
-        this.keys.finishChannel,
-      ];
-      const reply = await this.run(() => this.scripts.wait([taskKey], args));
+      const args = { ...this.retentionArgs(), finishChannel: this.keys.finishChannel };
+      const reply = await this.run(() => this.scripts.wait({ task: taskKey }, args));
       return reply ? decodeTask(queue, taskId, collectFields(reply)) : null;
     });
   }
@@ -646,9 +618,9 @@ export class RedisStore implements LeaseStore {
     this.client.disconnect();
   }
 
-  /** `args` followed by `count` numbers of the random option, for backoff jitter. */
-  private withRandoms(args: readonly ScriptArg[], count: number): ScriptArg[] {
-    const out = args.slice();
+  /** `count` numbers of the random option, for backoff jitter. */
+  private randoms(count: number): number[] {
+    const out: number[] = [];
     for (let i = 0; i < count; i++) out.push(this.options.random());
     return out;
   }

@@ -81,7 +81,10 @@ export class ReplicaTracker {
       return;
     this.noted.set(queue, { due, answer });
     this.scripts
-      .noteDue([this.keys.dueIndex], [queue, inMs ?? '', this.clock ? this.clock() : '', answer ? '1' : '0'])
+      .noteDue(
+        { due: this.keys.dueIndex },
+        { queue, inMs: inMs ?? '', now: this.clock ? this.clock() : '', answer: answer ? '1' : '0' },
+      )
       .catch(() => this.noted.delete(queue));
   }
 
@@ -128,7 +131,12 @@ export class ReplicaTracker {
       this.owned.set(queue, wall);
       const k = this.keys.queue(queue);
       this.scripts
-        .heartbeat([k.owners], [k.ownedPrefix, this.instanceId, now, this.ownerTtlMs])
+        .heartbeat(k, {
+          ownedPrefix: k.ownedPrefix,
+          instanceId: this.instanceId,
+          now,
+          ttlMs: this.ownerTtlMs,
+        })
         .then((alive) => {
           if (Number(alive) !== 0) return;
           this.owned.delete(queue);

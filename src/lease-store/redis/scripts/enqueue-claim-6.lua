@@ -13,7 +13,7 @@
   ARGV[9] max leases     ARGV[10] lease duration (ms)  ARGV[11] maintenance limit per kind
   ARGV[12] TTL of finished (CANCELLED) hashes (ms)  ARGV[13] TTL of DEAD hashes (ms)
   ARGV[14..18] lease secret, owners HASH, owned ZSET prefix, owner heartbeat TTL (ms),
-          grace of a dead replica's leases (ms), as ARGV[11..15] of claim-5.lua
+          grace of a dead replica's leases (ms), as ARGV[11..15] of claim-6.lua
   ARGV[19] number R of random numbers, ARGV[20 .. 19+R] random numbers in [0, 1)
   ARGV[20+R] number of tasks N, then 8 values per task as in enqueue-3.lua
 

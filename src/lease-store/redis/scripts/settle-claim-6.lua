@@ -13,7 +13,7 @@
   ARGV[6] TTL of COMPLETED / CANCELLED hashes (ms)    ARGV[7] TTL of DEAD hashes (ms)
   ARGV[8] max leases     ARGV[9] lease duration (ms)  ARGV[10] maintenance limit per kind
   ARGV[11..15] lease secret, owners HASH, owned ZSET prefix, owner heartbeat TTL (ms),
-          grace of a dead replica's leases (ms), as ARGV[11..15] of claim-5.lua
+          grace of a dead replica's leases (ms), as ARGV[11..15] of claim-6.lua
   ARGV[16] number R of random numbers, ARGV[17 .. 16+R] random numbers in [0, 1), for
           the fails' backoff first, then for leases the claim's maintenance expires
   then the ops, as settle-5.lua reads them
