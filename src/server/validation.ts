@@ -1,4 +1,5 @@
 import type { Duration__Output } from '../api/generated/google/protobuf/Duration.js';
+import { durationToMs } from '../api/time.js';
 import type { EnqueueRequest__Output } from '../api/generated/codeq/v1/EnqueueRequest.js';
 import type { _codeq_v1_ClaimRequest_Open__Output as OpenOutput } from '../api/generated/codeq/v1/ClaimRequest.js';
 import { InvalidArgumentError, TooLargeError } from '../domain/errors.js';
@@ -59,7 +60,7 @@ export function durationMs(d: Duration__Output | null | undefined, field: string
   ) {
     throw new InvalidArgumentError(field, 'is not a valid duration');
   }
-  const ms = seconds * 1000 + Math.trunc(nanos / 1e6);
+  const ms = durationToMs(d)!;
   if (ms < 0) throw new InvalidArgumentError(field, `must not be negative, got ${ms} ms`);
   return ms;
 }
