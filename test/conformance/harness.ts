@@ -26,13 +26,13 @@ export class EventLog implements StoreListener {
     this.events.length = 0;
   }
 
-  /** Resolves once an event equal to `expected` has arrived; fails after two seconds. */
+  /** Resolves once an event equal to `expected` has arrived; fails after ten seconds (pub/sub under load). */
   async waitFor(expected: StoreEvent): Promise<void> {
     await vi.waitFor(
       () => {
         expect(this.events).toContainEqual(expected);
       },
-      { timeout: 2000, interval: 5 },
+      { timeout: 10_000, interval: 5 },
     );
   }
 }
