@@ -13,106 +13,47 @@ export type ScriptArg = string | Buffer | number;
  * every key and argument, and pass a variable-length tail (random numbers, tasks, ops)
  * where the header says one follows.
  */
+/** Argument runs several scripts share, in their headers' order. */
+const PUBLISHING = ['taskPrefix', 'channel', 'instanceId', 'queue', 'now'] as const;
+const ENQUEUING = [
+  'taskPrefix',
+  'idempotencyPrefix',
+  'channel',
+  'instanceId',
+  'queue',
+  'now',
+  'idempotencyWindowMs',
+  'idempotencyTtlMs',
+] as const;
+const RETAINING = ['finishedTtlMs', 'deadTtlMs'] as const;
+const CLAIMING = ['max', 'leaseMs', 'limit'] as const;
+const LEASING = ['secret', 'owners', 'ownedPrefix', 'ownerTtlMs', 'ownerGraceMs'] as const;
+const QUEUE_KEYS = ['ready', 'scheduled', 'leased', 'seq', 'dead'] as const;
+
 const SPECS = {
-  enqueue: {
-    file: 'enqueue',
-    keys: ['ready', 'scheduled', 'seq'],
-    args: [
-      'taskPrefix',
-      'idempotencyPrefix',
-      'channel',
-      'instanceId',
-      'queue',
-      'now',
-      'idempotencyWindowMs',
-      'idempotencyTtlMs',
-    ],
-    buffer: false,
-  },
+  enqueue: { file: 'enqueue', keys: ['ready', 'scheduled', 'seq'], args: ENQUEUING, buffer: false },
   enqueueClaim: {
     file: 'enqueue-claim',
-    keys: ['ready', 'scheduled', 'leased', 'seq', 'dead', 'paused'],
-    args: [
-      'taskPrefix',
-      'idempotencyPrefix',
-      'channel',
-      'instanceId',
-      'queue',
-      'now',
-      'idempotencyWindowMs',
-      'idempotencyTtlMs',
-      'max',
-      'leaseMs',
-      'limit',
-      'finishedTtlMs',
-      'deadTtlMs',
-      'secret',
-      'owners',
-      'ownedPrefix',
-      'ownerTtlMs',
-      'ownerGraceMs',
-    ],
+    keys: [...QUEUE_KEYS, 'paused'],
+    args: [...ENQUEUING, ...CLAIMING, ...RETAINING, ...LEASING],
     buffer: true,
   },
   claim: {
     file: 'claim',
-    keys: ['ready', 'scheduled', 'leased', 'seq', 'dead', 'paused'],
-    args: [
-      'taskPrefix',
-      'channel',
-      'instanceId',
-      'queue',
-      'now',
-      'max',
-      'leaseMs',
-      'limit',
-      'finishedTtlMs',
-      'deadTtlMs',
-      'secret',
-      'owners',
-      'ownedPrefix',
-      'ownerTtlMs',
-      'ownerGraceMs',
-    ],
+    keys: [...QUEUE_KEYS, 'paused'],
+    args: [...PUBLISHING, ...CLAIMING, ...RETAINING, ...LEASING],
     buffer: true,
   },
   settle: {
     file: 'settle',
-    keys: ['ready', 'scheduled', 'leased', 'seq', 'dead'],
-    args: [
-      'taskPrefix',
-      'channel',
-      'instanceId',
-      'queue',
-      'now',
-      'finishedTtlMs',
-      'deadTtlMs',
-      'owners',
-      'ownedPrefix',
-      'ownerTtlMs',
-    ],
+    keys: QUEUE_KEYS,
+    args: [...PUBLISHING, ...RETAINING, 'owners', 'ownedPrefix', 'ownerTtlMs'],
     buffer: false,
   },
   settleClaim: {
     file: 'settle-claim',
-    keys: ['ready', 'scheduled', 'leased', 'seq', 'dead', 'paused'],
-    args: [
-      'taskPrefix',
-      'channel',
-      'instanceId',
-      'queue',
-      'now',
-      'finishedTtlMs',
-      'deadTtlMs',
-      'max',
-      'leaseMs',
-      'limit',
-      'secret',
-      'owners',
-      'ownedPrefix',
-      'ownerTtlMs',
-      'ownerGraceMs',
-    ],
+    keys: [...QUEUE_KEYS, 'paused'],
+    args: [...PUBLISHING, ...RETAINING, ...CLAIMING, ...LEASING],
     buffer: true,
   },
   stats: {
@@ -151,7 +92,7 @@ const SPECS = {
   redrive: {
     file: 'redrive',
     keys: ['ready', 'dead', 'seq'],
-    args: ['taskPrefix', 'channel', 'instanceId', 'queue', 'now', 'deadRetentionMs', 'note', 'limit'],
+    args: [...PUBLISHING, 'deadRetentionMs', 'note', 'limit'],
     buffer: false,
   },
   purge: {

@@ -251,13 +251,7 @@ export class RedisStore implements LeaseStore {
 
   /** What a claim asks for: how many leases, how long, and the bound of its maintenance. */
   private claimArgs(max: number, leaseMs: number) {
-    return {
-      max,
-      leaseMs,
-      limit: MAINTENANCE_LIMIT,
-      finishedTtlMs: this.finishedTtlMs,
-      deadTtlMs: this.deadTtlMs,
-    };
+    return { max, leaseMs, limit: MAINTENANCE_LIMIT };
   }
 
   /**

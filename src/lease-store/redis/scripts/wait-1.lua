@@ -12,22 +12,10 @@
   Returns the hash as { field1, value1, ... } (as read, before w was set), or nil when
   unknown or past its retention.
 ]]
---@include "snippets/now.lua"
---@include "snippets/finish.lua"
+--@include "snippets/read-visible.lua"
 
-local fields = redis.call('HGETALL', KEYS[1])
-if #fields == 0 then
-  return nil
-end
-local state, finishedAt = nil, nil
-for i = 1, #fields, 2 do
-  if fields[i] == 's' then
-    state = fields[i + 1]
-  elseif fields[i] == 'f' then
-    finishedAt = fields[i + 1]
-  end
-end
-if finishedAt and isGone(state, finishedAt, resolveNow(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])) then
+local fields, state = readVisible(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
+if not fields then
   return nil
 end
 if state ~= 'C' and state ~= 'D' and state ~= 'X' then
