@@ -39,14 +39,9 @@ local Q = {
   ownerTtlMs = tonumber(ARGV[17]), ownerGraceMs = tonumber(ARGV[18]),
 }
 local now = resolveNow(ARGV[6])
-local randomCount = tonumber(ARGV[19])
-local randoms = {}
-for i = 1, randomCount do
-  randoms[i] = tonumber(ARGV[19 + i])
-end
-setRandoms(randoms)
+local tasksAt = takeRandoms(19)
 
-local enqueued = enqueueTasks(Q, now, 21 + randomCount, tonumber(ARGV[20 + randomCount]))
+local enqueued = enqueueTasks(Q, now, tasksAt + 1, tonumber(ARGV[tasksAt]))
 local claimed = claimTasks(Q, now, tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), enqueued[1])
 if claimed[1] == CODE.NEED_RANDOMS and enqueued[1] > 0 then
   -- Nothing was claimed: tell every replica, as a plain enqueue does.

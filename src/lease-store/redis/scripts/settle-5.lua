@@ -35,14 +35,9 @@ local Q = {
   taskPrefix = ARGV[1], finishedTtlMs = tonumber(ARGV[6]), deadTtlMs = tonumber(ARGV[7]),
   instanceId = ARGV[3], owners = ARGV[8], ownedPrefix = ARGV[9], ownerTtlMs = tonumber(ARGV[10]),
 }
-local randomCount = tonumber(ARGV[11])
-local randoms = {}
-for i = 1, randomCount do
-  randoms[i] = tonumber(ARGV[11 + i])
-end
-setRandoms(randoms)
+local opsAt = takeRandoms(11)
 
-local out = settleOps(Q, resolveNow(ARGV[5]), 12 + randomCount)
+local out = settleOps(Q, resolveNow(ARGV[5]), opsAt)
 if out[1] > 0 then
   out[1] = 1
   wake(ARGV[2], ARGV[3], ARGV[4])

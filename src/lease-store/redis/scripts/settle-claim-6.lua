@@ -39,14 +39,9 @@ local Q = {
   ownerTtlMs = tonumber(ARGV[14]), ownerGraceMs = tonumber(ARGV[15]),
 }
 local now = resolveNow(ARGV[5])
-local randomCount = tonumber(ARGV[16])
-local randoms = {}
-for i = 1, randomCount do
-  randoms[i] = tonumber(ARGV[16 + i])
-end
-setRandoms(randoms)
+local opsAt = takeRandoms(16)
 
-local settled = settleOps(Q, now, 17 + randomCount)
+local settled = settleOps(Q, now, opsAt)
 local claimed = claimTasks(Q, now, tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), settled[1])
 if claimed[1] == CODE.NEED_RANDOMS and settled[1] > 0 then
   -- Nothing was claimed: tell every replica, as a plain settle does.

@@ -23,3 +23,15 @@ local function nextRandom()
   end
   return r
 end
+
+-- Takes ARGV[at] = R and the R numbers after it as the random numbers to draw from;
+-- returns the index of the first argument after them.
+local function takeRandoms(at)
+  local count = tonumber(ARGV[at])
+  local list = {}
+  for i = 1, count do
+    list[i] = tonumber(ARGV[at + i])
+  end
+  setRandoms(list)
+  return at + count + 1
+end
