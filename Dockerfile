@@ -21,6 +21,6 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/proto ./proto
 USER node
-EXPOSE 7070 9464
+EXPOSE 7070 7071 9464
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["serve"]

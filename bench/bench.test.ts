@@ -3,17 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BenchResult } from './core/report.js';
+import type { LatencySummary } from './core/histogram.js';
 import type { PhaseResult } from './run/phase.js';
 import { runScenario } from './run/run-scenario.js';
-import { helpText } from './cli/flags.js';
+import { helpText, parseArgs } from './cli/flags.js';
+import type { FloorCase } from './scenarios/floor.js';
+import { AMQP_URL, resetRabbitQueue } from './infra/rabbitmq.js';
 import { SCENARIOS } from './scenarios/index.js';
 
 /**
  * Smoke test of the bench: every scenario but the three of the baseline check (sustained,
  * throughput and micro, run beside BullMQ by `npm run bench:check`, part of `npm test`)
- * starts, runs in its quick mode (about a second:
- * its own redis-server, the server and the load in child processes run from the
- * sources), returns a result with sane fields, and stops cleanly.
+ * starts, runs in its quick mode (about a second: its own redis-server, the server and
+ * the load in child processes run from the sources), delivers every task it sent, and
+ * returns figures with the shape and relations they must have.
  */
 const out = mkdtempSync(join(tmpdir(), 'codeq-bench-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -22,24 +25,55 @@ function quick(name: string, extra: Record<string, unknown> = {}): Promise<Bench
   return runScenario(name, { quiet: true, out, ...extra }, `smoke ${name}`, true);
 }
 
-/** Fields every result has, whatever the scenario. */
+/** Fields every result has, whatever the scenario: tables as wide as their columns, with values. */
 function expectWellFormed(result: BenchResult, name: string): void {
   expect(result.scenario).toBe(name);
-  expect(result.machine.cores).toBeGreaterThan(0);
   expect(result.tables.length).toBeGreaterThan(0);
   for (const table of result.tables) {
-    expect(table.rows.length).toBeGreaterThan(0);
-    for (const row of table.rows) expect(row.length).toBe(table.columns.length);
+    expect(table.rows.length, table.title).toBeGreaterThan(0);
+    for (const row of table.rows) {
+      expect(row.length, table.title).toBe(table.columns.length);
+      for (const cell of row)
+        expect(String(cell), `${table.title}: ${row.join(' | ')}`).not.toMatch(/^$|NaN|undefined/);
+    }
   }
-  for (const t of result.targets) expect(typeof t.met).toBe('boolean');
-  expect(() => JSON.stringify(result)).not.toThrow();
+  for (const t of result.targets) expect(typeof t.met, t.name).toBe('boolean');
 }
 
-/** A phase that moved its tasks and measured them. */
-function expectDelivered(phase: PhaseResult): void {
-  expect(phase.received).toBeGreaterThan(0);
-  expect(phase.received).toBeGreaterThanOrEqual(phase.sent - phase.failed);
+/** A latency summary whose figures are what a summary's must be: ordered, and none negative. */
+function expectOrdered(s: LatencySummary, what: string): void {
+  expect(s.count, what).toBeGreaterThanOrEqual(0);
+  if (s.count === 0) return;
+  expect(s.p50, what).toBeGreaterThanOrEqual(0);
+  expect([s.p50, s.p90, s.p99, s.p999, s.max], `${what}: p50 <= p90 <= p99 <= p99.9 <= max`).toEqual(
+    [s.p50, s.p90, s.p99, s.p999, s.max].sort((a, b) => a - b),
+  );
+  expect(s.mean, `${what}: mean <= max`).toBeLessThanOrEqual(s.max);
+}
+
+/**
+ * A phase that moved every task it sent and measured them: each received once, every
+ * stream counted, each latency counted at most once per task and ordered.
+ */
+function expectDelivered(phase: PhaseResult, streams: number): void {
+  expect(phase.sent).toBeGreaterThan(0);
   expect(phase.failed).toBe(0);
+  expect(phase.drained).toBe(true);
+  expect(phase.received, 'every task sent reached a worker, once').toBe(phase.sent);
+  expect(phase.completed).toBeLessThanOrEqual(phase.received);
+  expect(phase.perStream.streams, 'tasks counted per stream of the scenario').toBe(streams);
+  expect(phase.perStream.min).toBeLessThanOrEqual(phase.perStream.mean);
+  expect(phase.perStream.mean).toBeLessThanOrEqual(phase.perStream.max);
+  for (const [what, s] of Object.entries({
+    claim: phase.claim,
+    dispatch: phase.dispatch,
+    e2e: phase.e2e,
+    enqueue: phase.enqueue,
+  })) {
+    expectOrdered(s, what);
+    expect(s.count, `${what}: at most one figure per task`).toBeLessThanOrEqual(phase.sent);
+  }
+  for (const [priority, s] of Object.entries(phase.byPriority)) expectOrdered(s, `priority ${priority}`);
   expect(phase.claim.count + phase.dispatch.count).toBeGreaterThan(0);
   expect(phase.cpuPerTaskUs.redis).toBeGreaterThan(0);
 }
@@ -57,13 +91,15 @@ describe.concurrent('bench scenarios (quick mode)', { timeout: 60_000 }, () => {
     expect(help).toContain('--check-baseline');
   });
 
-  for (const name of ['burst', 'many-workers', 'priorities', 'delayed']) {
+  for (const name of ['burst', 'many-workers', 'priorities', 'delayed', 'noisy-neighbour']) {
     it(name, async () => {
       const result = await quick(name);
       expectWellFormed(result, name);
       const data = result.data as PhaseResult[] | { phases: PhaseResult[] };
       const phase = (Array.isArray(data) ? data : data.phases)[0]!;
-      expectDelivered(phase);
+      const quickStreams = SCENARIOS.find((s) => s.name === name)!.quick.streams;
+      expectDelivered(phase, Number(quickStreams));
+      if (name === 'burst') expect(phase.sent).toBe(SCENARIOS.find((s) => s.name === name)!.quick.tasks);
       if (name === 'priorities') expect(Object.keys(phase.byPriority).sort()).toEqual(['0', '5', '9']);
       if (name === 'delayed') expect(phase.late.count).toBeGreaterThan(0);
     });
@@ -74,7 +110,10 @@ describe.concurrent('bench scenarios (quick mode)', { timeout: 60_000 }, () => {
     expectWellFormed(result, 'knee');
     const runs = result.data as { steps: { phase: PhaseResult; keptUp: boolean }[]; knee: number }[];
     expect(runs[0]!.steps.length).toBeGreaterThan(0);
-    expectDelivered(runs[0]!.steps[0]!.phase);
+    for (const step of runs[0]!.steps) expectOrdered(step.phase.claim, `knee at ${step.phase.targetRate}/s`);
+    const rates = runs[0]!.steps.map((s) => s.phase.targetRate);
+    expect(rates, 'the knee search offers rising rates').toEqual([...rates].sort((a, b) => a - b));
+    expect(runs[0]!.steps[0]!.phase.received).toBeGreaterThan(0);
     expect(result.charts[0]!.name).toBe('knee.svg');
   });
 
@@ -99,5 +138,60 @@ describe.concurrent('bench scenarios (quick mode)', { timeout: 60_000 }, () => {
     }[];
     expect(codeq!.leasesHeld).toBe(1_000);
     expect(codeq!.redisBytesPerTask).toBeGreaterThan(100);
+  });
+
+  it('floor: every transport at one in flight and open-loop at the rate, with CPU per call', async () => {
+    const result = await quick('floor');
+    expectWellFormed(result, 'floor');
+    const cases = result.data as FloorCase[];
+    expect(cases.map((c) => `${c.mode}@${c.rate}`)).toEqual([
+      'unary@0',
+      'unary@200',
+      'stream@0',
+      'stream@200',
+      'evalsha@0',
+      'evalsha@200',
+    ]);
+    for (const c of cases) {
+      expect(c.calls, c.mode).toBeGreaterThan(0);
+      expect(c.serverUsPerCall, c.mode).toBeGreaterThan(0);
+      expect(c.clientUsPerCall, c.mode).toBeGreaterThan(0);
+      // Open-loop at 200/s for 0.5 s sends its 100 calls whatever the round trip.
+      if (c.rate > 0) expect(c.calls, c.mode).toBe(100);
+    }
+  });
+
+  it('throughput --client lib counts the completions the server acknowledged', async () => {
+    const result = await quick('throughput', { client: 'lib', tasks: 300 });
+    const [codeq] = result.data as { phase: PhaseResult }[];
+    expect(codeq!.phase.completed).toBe(300);
+    expect(codeq!.phase.completedRate).toBeGreaterThan(0);
+  });
+
+  it('throughput --compare rabbitmq runs the broker beside codeQ', async (t) => {
+    const reachable = await resetRabbitQueue(AMQP_URL, 'codeq-bench.probe').then(
+      () => true,
+      () => false,
+    );
+    if (!reachable) t.skip();
+    const result = await quick('throughput', { compare: ['rabbitmq'], tasks: 300 });
+    const cases = result.data as { system: string; phase: PhaseResult }[];
+    expect(cases.map((c) => c.system)).toEqual(['codeq', 'rabbitmq']);
+    expect(cases[1]!.phase.completed).toBe(300);
+    expect(result.tables[0]!.rows.some((r) => r[0] === 'codeQ ÷ RabbitMQ c50')).toBe(true);
+  });
+});
+
+describe('bench flags', () => {
+  it('takes a list of peers and the producer transport, and refuses what it does not know', () => {
+    expect(parseArgs(['--compare', 'bullmq,rabbitmq', '--producer', 'unary']).set).toEqual({
+      compare: ['bullmq', 'rabbitmq'],
+      producer: 'unary',
+    });
+    expect(() => parseArgs(['--compare', 'bullmq,kafka'])).toThrow(
+      /--compare: one of bullmq, rabbitmq, got "kafka"/,
+    );
+    expect(() => parseArgs(['--producer', 'http'])).toThrow(/--producer/);
+    expect(parseArgs(['--pin', '--prefetch', '4']).set).toEqual({ pin: true, prefetch: 4 });
   });
 });

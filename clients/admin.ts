@@ -1,5 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { AdminServiceClient } from '../src/api/generated/codeq/v1/AdminService.js';
+import type { ListKeysResponse__Output } from '../src/api/generated/codeq/v1/ListKeysResponse.js';
+import type { QueueConfig__Output } from '../src/api/generated/codeq/v1/QueueConfig.js';
 import type { ListQueuesResponse__Output } from '../src/api/generated/codeq/v1/ListQueuesResponse.js';
 import type { ListTasksResponse__Output } from '../src/api/generated/codeq/v1/ListTasksResponse.js';
 import type { PurgeQueueResponse__Output } from '../src/api/generated/codeq/v1/PurgeQueueResponse.js';
@@ -32,6 +34,26 @@ export interface QueueStatsInfo {
   /** How long the ready task that has waited longest has waited, in ms; null when none is ready. */
   oldestReadyAgeMs: number | null;
   paused: boolean;
+  /** Fairness keys with ready tasks. */
+  readyKeys: number;
+  /** Ready tasks wait for the queue's max claims per second budget (not the same as paused). */
+  rateLimited: boolean;
+}
+
+/** A queue's fair-share limits; 0 = no limit. */
+export interface QueueLimits {
+  /** At most this many leased tasks of one fairness key at once. */
+  maxLeasedPerKey: number;
+  /** At most this many leases of the queue per second, over all replicas. */
+  maxClaimsPerSecond: number;
+}
+
+/** One fairness key of a queue, as {@link Admin.listKeys} reports it. */
+export interface KeyInfo {
+  /** '' for the default key. */
+  fairnessKey: string;
+  ready: number;
+  leased: number;
 }
 
 /** The states {@link Admin.listTasks} can list. */
@@ -68,13 +90,23 @@ export class Admin {
     );
   }
 
-  /** Every queue the server's store knows (on any replica) that the caller may administer, with its counts. */
+  /**
+   * Every queue the server's store knows (on any replica) that the caller may administer,
+   * with its counts: all pages of ListQueues, read one after the other.
+   */
   async listQueues(options: CallOptions = {}): Promise<QueueStatsInfo[]> {
-    const response = await unary<ListQueuesResponse__Output>(
-      (o, cb) => this.#client.listQueues({}, o, cb),
-      options,
-    );
-    return response.queues.map(toStats);
+    const queues: QueueStatsInfo[] = [];
+    let pageToken = '';
+    do {
+      const request = { pageToken };
+      const response = await unary<ListQueuesResponse__Output>(
+        (o, cb) => this.#client.listQueues(request, o, cb),
+        options,
+      );
+      queues.push(...response.queues.map(toStats));
+      pageToken = response.nextPageToken ?? '';
+    } while (pageToken !== '');
+    return queues;
   }
 
   /** One page of a queue's tasks in `state`, in that state's order (at most `pageSize`, default 100). */
@@ -129,10 +161,55 @@ export class Admin {
     await unary((o, cb) => this.#client.resumeQueue({ queue }, o, cb), options);
   }
 
+  /** Stores the queue's fair-share limits; every replica applies them from its next claim. */
+  async setConfig(queue: string, limits: QueueLimits, options: CallOptions = {}): Promise<QueueLimits> {
+    const config = await unary<QueueConfig__Output>(
+      (o, cb) => this.#client.setQueueConfig({ queue, config: limits }, o, cb),
+      options,
+    );
+    return toLimits(config);
+  }
+
+  /** The queue's fair-share limits (needs the `read` scope only). */
+  async getConfig(queue: string, options: CallOptions = {}): Promise<QueueLimits> {
+    return toLimits(
+      await unary<QueueConfig__Output>((o, cb) => this.#client.getQueueConfig({ queue }, o, cb), options),
+    );
+  }
+
+  /** One page of the queue's fairness keys, busiest first (needs the `read` scope only). */
+  async listKeys(
+    queue: string,
+    page: { pageSize?: number; pageToken?: string } = {},
+    options: CallOptions = {},
+  ): Promise<{ keys: KeyInfo[]; nextPageToken: string | null }> {
+    const res = await unary<ListKeysResponse__Output>(
+      (o, cb) =>
+        this.#client.listKeys(
+          { queue, pageSize: page.pageSize ?? 0, pageToken: page.pageToken ?? '' },
+          o,
+          cb,
+        ),
+      options,
+    );
+    return {
+      keys: (res.keys ?? []).map((k) => ({
+        fairnessKey: k.fairnessKey ?? '',
+        ready: Number(k.ready ?? 0),
+        leased: Number(k.leased ?? 0),
+      })),
+      nextPageToken: res.nextPageToken || null,
+    };
+  }
+
   /** Closes the channel. */
   close(): void {
     this.#client.close();
   }
+}
+
+function toLimits(c: QueueConfig__Output): QueueLimits {
+  return { maxLeasedPerKey: c.maxLeasedPerKey ?? 0, maxClaimsPerSecond: c.maxClaimsPerSecond ?? 0 };
 }
 
 function toStats(s: QueueStats__Output): QueueStatsInfo {
@@ -144,5 +221,7 @@ function toStats(s: QueueStats__Output): QueueStatsInfo {
     dead: Number(s.dead ?? 0),
     oldestReadyAgeMs: s.oldestReadyAge ? (durationToMs(s.oldestReadyAge) ?? null) : null,
     paused: s.paused ?? false,
+    readyKeys: Number(s.readyKeys ?? 0),
+    rateLimited: s.rateLimited ?? false,
   };
 }

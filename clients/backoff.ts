@@ -7,12 +7,15 @@ import { backoffMs } from '../src/domain/backoff.js';
  */
 export class Backoff {
   #attempt = 0;
+  readonly #initialMs: number;
+  readonly #maxMs: number;
+  readonly #random: () => number;
 
-  constructor(
-    private readonly initialMs: number,
-    private readonly maxMs: number,
-    private readonly random: () => number = Math.random,
-  ) {}
+  constructor(initialMs: number, maxMs: number, random: () => number = Math.random) {
+    this.#initialMs = initialMs;
+    this.#maxMs = maxMs;
+    this.#random = random;
+  }
 
   /** Failed attempts since the last reset. */
   get attempt(): number {
@@ -23,9 +26,9 @@ export class Backoff {
   next(): number {
     this.#attempt++;
     return backoffMs(
-      { initialBackoffMs: this.initialMs, maxBackoffMs: this.maxMs, multiplier: 2 },
+      { initialBackoffMs: this.#initialMs, maxBackoffMs: this.#maxMs, multiplier: 2 },
       this.#attempt,
-      this.random(),
+      this.#random(),
     );
   }
 

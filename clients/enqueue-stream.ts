@@ -5,6 +5,7 @@ import type { EnqueueStreamRequest } from '../src/api/generated/codeq/v1/Enqueue
 import type { EnqueueStreamResponse__Output } from '../src/api/generated/codeq/v1/EnqueueStreamResponse.js';
 import type { TaskServiceClient } from '../src/api/generated/codeq/v1/TaskService.js';
 import { durationToMs } from '../src/api/time.js';
+import { setLongTimeout, type LongTimeout } from '../src/domain/long-timeout.js';
 
 type StreamCall = grpc.ClientDuplexStream<EnqueueStreamRequest, EnqueueStreamResponse__Output>;
 
@@ -15,7 +16,7 @@ interface Waiter {
   resolve: (response: EnqueueResponse__Output) => void;
   reject: (err: grpc.ServiceError) => void;
   /** Set when the call has a deadline; cleared when the answer comes. */
-  timer: NodeJS.Timeout | undefined;
+  timer: LongTimeout | undefined;
   /** The deadline passed: the caller was told, the answer is dropped. */
   settled: boolean;
 }
@@ -48,22 +49,27 @@ export class EnqueueStreamClient {
   #head = 0;
   /** The server does not offer EnqueueStream: the producer uses unary calls instead. */
   unsupported = false;
+  readonly #client: TaskServiceClient;
+  readonly #fallback: (
+    request: EnqueueRequest,
+    deadlineMs: number | undefined,
+  ) => Promise<EnqueueResponse__Output>;
 
   constructor(
-    private readonly client: TaskServiceClient,
-    private readonly fallback: (
-      request: EnqueueRequest,
-      deadlineMs: number | undefined,
-    ) => Promise<EnqueueResponse__Output>,
-  ) {}
+    client: TaskServiceClient,
+    fallback: (request: EnqueueRequest, deadlineMs: number | undefined) => Promise<EnqueueResponse__Output>,
+  ) {
+    this.#client = client;
+    this.#fallback = fallback;
+  }
 
   /** Sends one task; resolves with its result, or rejects with the request's status. */
   enqueue(request: EnqueueRequest, deadlineMs?: number): Promise<EnqueueResponse__Output> {
-    if (this.unsupported) return this.fallback(request, deadlineMs);
+    if (this.unsupported) return this.#fallback(request, deadlineMs);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { request, deadlineMs, resolve, reject, timer: undefined, settled: false };
       if (deadlineMs !== undefined) {
-        waiter.timer = setTimeout(() => {
+        waiter.timer = setLongTimeout(() => {
           waiter.settled = true;
           reject(serviceError(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
         }, deadlineMs);
@@ -83,7 +89,7 @@ export class EnqueueStreamClient {
 
   #open(): StreamCall {
     if (this.#call) return this.#call;
-    const call = this.client.enqueueStream();
+    const call = this.#client.enqueueStream();
     this.#call = call;
     call.on('data', (response: EnqueueStreamResponse__Output) => this.#answer(response));
     call.on('error', (err: grpc.ServiceError) => this.#broken(call, err));
@@ -101,7 +107,7 @@ export class EnqueueStreamClient {
       this.#head = 0;
     }
     if (!waiter || waiter.settled) return;
-    clearTimeout(waiter.timer);
+    waiter.timer?.clear();
     const code: grpc.status = response.code ?? grpc.status.OK;
     if (code !== grpc.status.OK) {
       const retryAfter = response.retryAfter ? durationToMs(response.retryAfter) : undefined;
@@ -119,9 +125,9 @@ export class EnqueueStreamClient {
     if (err.code === grpc.status.UNIMPLEMENTED) this.unsupported = true;
     for (const waiter of owed) {
       if (waiter.settled) continue;
-      clearTimeout(waiter.timer);
+      waiter.timer?.clear();
       if (this.unsupported) {
-        this.fallback(waiter.request, waiter.deadlineMs).then(waiter.resolve, waiter.reject);
+        this.#fallback(waiter.request, waiter.deadlineMs).then(waiter.resolve, waiter.reject);
       } else {
         waiter.reject(err);
       }

@@ -23,7 +23,13 @@
  * ```
  */
 export { Worker } from './worker.js';
-export type { LeaseLostEvent, ReconnectEvent, WorkerEvents, WorkerState } from './worker-events.js';
+export type {
+  LeaseLostEvent,
+  ReconnectEvent,
+  SettledEvent,
+  WorkerEvents,
+  WorkerState,
+} from './worker-events.js';
 export { resolveWorkerOptions } from './worker-options.js';
 export type { ResolvedWorkerOptions, WorkerLogger, WorkerOptions } from './worker-options.js';
 export { LeaseLostError, TaskError } from './worker-task.js';
@@ -40,7 +46,14 @@ export type {
   WaitOptions,
 } from './producer.js';
 export { Admin } from './admin.js';
-export type { AdminOptions, ListableTaskState, QueueStatsInfo, TaskListPage } from './admin.js';
+export type {
+  AdminOptions,
+  KeyInfo,
+  ListableTaskState,
+  QueueLimits,
+  QueueStatsInfo,
+  TaskListPage,
+} from './admin.js';
 export type { Bytes } from './bytes.js';
 export type { KeepaliveOptions } from './keepalive.js';
 export { tlsCredentials, withBearerToken } from './credentials.js';

@@ -1,3 +1,5 @@
+import { setLongTimeout, type LongTimeout } from '../src/domain/long-timeout.js';
+
 /** What the extender needs to know of one running handler's lease. */
 export interface ExtendableLease {
   readonly leaseId: string;
@@ -14,16 +16,23 @@ export interface ExtendableLease {
  * earliest needs extending. Each extension asks for a full lease and comes again after
  * half of one, so one lost message or a slow round trip never lets a lease run out under
  * a running handler. Local receive time, not the server's deadline, sets the pace: it errs
- * early, and needs no agreement between the clocks.
+ * early, and needs no agreement between the clocks. The timer stays armed when the last
+ * lease ends (it fires once, finds nothing due and leaves none behind): stopping and
+ * re-arming it would cost a timer for every task of a worker that runs one at a time.
  */
 export class LeaseExtender {
-  #timer: NodeJS.Timeout | undefined;
+  #timer: LongTimeout | undefined;
   #timerAt = Infinity;
+  readonly #leases: () => Iterable<ExtendableLease>;
+  readonly #extend: (lease: ExtendableLease, extensionMs: number) => void;
 
   constructor(
-    private readonly leases: () => Iterable<ExtendableLease>,
-    private readonly extend: (lease: ExtendableLease, extensionMs: number) => void,
-  ) {}
+    leases: () => Iterable<ExtendableLease>,
+    extend: (lease: ExtendableLease, extensionMs: number) => void,
+  ) {
+    this.#leases = leases;
+    this.#extend = extend;
+  }
 
   /** A lease was added or its next extension moved; re-arms only if it is now the earliest. */
   scheduled(lease: ExtendableLease): void {
@@ -34,14 +43,14 @@ export class LeaseExtender {
   rearm(): void {
     this.stop();
     let next = Infinity;
-    for (const lease of this.leases()) if (!lease.lost) next = Math.min(next, lease.nextExtendAt);
+    for (const lease of this.#leases()) if (!lease.lost) next = Math.min(next, lease.nextExtendAt);
     if (next === Infinity) return;
     this.#timerAt = next;
-    this.#timer = setTimeout(() => this.#due(), Math.max(0, next - Date.now()));
+    this.#timer = setLongTimeout(() => this.#due(), next - Date.now());
   }
 
   stop(): void {
-    clearTimeout(this.#timer);
+    this.#timer?.clear();
     this.#timer = undefined;
     this.#timerAt = Infinity;
   }
@@ -50,10 +59,10 @@ export class LeaseExtender {
     this.#timer = undefined;
     this.#timerAt = Infinity;
     const now = Date.now();
-    for (const lease of this.leases()) {
+    for (const lease of this.#leases()) {
       if (lease.lost || lease.nextExtendAt > now) continue;
       lease.nextExtendAt = now + lease.leaseMs / 2;
-      this.extend(lease, lease.leaseMs);
+      this.#extend(lease, lease.leaseMs);
     }
     this.rearm();
   }

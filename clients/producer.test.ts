@@ -153,6 +153,9 @@ describe('Producer', () => {
       lastError: 'boom',
       result: Buffer.alloc(0),
       history: [],
+      payloadTruncated: false,
+      resultTruncated: false,
+      fairnessKey: '',
     });
     await expect(p.getTask('q', 'nope')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
   });

@@ -9,7 +9,7 @@ import type { Task__Output } from '../src/api/generated/codeq/v1/Task.js';
 import type { TaskServiceClient } from '../src/api/generated/codeq/v1/TaskService.js';
 import type { WorkerServiceClient } from '../src/api/generated/codeq/v1/WorkerService.js';
 import { codeqProto } from '../src/api/proto.js';
-import { msToDuration } from '../src/api/time.js';
+import { msToDuration, timestampToMs } from '../src/api/time.js';
 import type { TaskState } from '../src/domain/task.js';
 import { headersOf } from '../src/spans/trace-context.js';
 import { toBytes, type Bytes } from './bytes.js';
@@ -62,6 +62,12 @@ export interface TaskOptions {
   };
   /** Within the server's window, the same key on the same queue returns the first task's id. */
   idempotencyKey?: string;
+  /**
+   * The task's fairness key (0–128 of `[A-Za-z0-9._:-]`), typically the tenant: within one
+   * priority a queue's tasks are claimed round-robin across keys, so one key's flood does
+   * not hold the others back. Default '' (the queue's default key).
+   */
+  fairnessKey?: string;
   /**
    * Free-form metadata delivered with the task. Unless it already holds a `traceparent`,
    * the producer adds the W3C `traceparent`/`tracestate` of the active span (if any), so
@@ -131,6 +137,14 @@ export interface TaskInfo extends TaskFields {
   result: Buffer;
   /** Notes of what operators did to the task (a redrive from DEAD), oldest first. */
   history: string[];
+  /** True when `payload` is a listing's 1 KiB preview (Admin.listTasks); getTask returns it whole. */
+  payloadTruncated: boolean;
+  /** True when `result` is a listing's 1 KiB preview. */
+  resultTruncated: boolean;
+  /** The fairness key it was enqueued with; '' for the default key. */
+  fairnessKey: string;
+  /** When a SCHEDULED task falls due; given by `Admin.listTasks` only. */
+  dueTime?: Date;
 }
 
 /**
@@ -270,6 +284,7 @@ export function toEnqueueRequest(queue: string, payload: Bytes, options: TaskOpt
     if (multiplier !== undefined) request.retry.multiplier = multiplier;
   }
   if (options.idempotencyKey !== undefined) request.idempotencyKey = options.idempotencyKey;
+  if (options.fairnessKey !== undefined) request.fairnessKey = options.fairnessKey;
   if (options.headers !== undefined) request.headers = { ...options.headers };
   return withTraceContext(request);
 }
@@ -286,11 +301,17 @@ function withTraceContext(request: EnqueueRequest): EnqueueRequest {
 /** A Task message as {@link TaskInfo}. */
 export function toTaskInfo(task: Task__Output): TaskInfo {
   const state = task.state;
-  return {
+  const info: TaskInfo = {
     ...taskFields(task),
     state: state === undefined || state === 'TASK_STATE_UNSPECIFIED' ? 'UNSPECIFIED' : state,
     lastError: task.lastError ?? '',
     result: task.result ?? Buffer.alloc(0),
     history: task.history ?? [],
+    payloadTruncated: task.payloadTruncated ?? false,
+    resultTruncated: task.resultTruncated ?? false,
+    fairnessKey: task.fairnessKey ?? '',
   };
+  const due = timestampToMs(task.dueTime);
+  if (due !== undefined) info.dueTime = new Date(due);
+  return info;
 }

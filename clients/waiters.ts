@@ -1,3 +1,5 @@
+import { setLongTimeout } from '../src/domain/long-timeout.js';
+
 /**
  * Promises that wait for a condition on state that changes in callbacks. The owner calls
  * {@link changed} after every change that could matter; each waiter re-checks its own
@@ -11,20 +13,21 @@ export class Waiters {
     if (predicate()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = (value: boolean): void => {
-        clearTimeout(timer);
+        timer.clear();
         this.#checks.delete(check);
         resolve(value);
       };
       const check = (): void => {
         if (predicate()) done(true);
       };
-      const timer = setTimeout(() => done(false), timeoutMs);
+      const timer = setLongTimeout(() => done(false), timeoutMs);
       this.#checks.add(check);
     });
   }
 
   /** Re-checks every waiter. */
   changed(): void {
+    if (this.#checks.size === 0) return;
     for (const check of [...this.#checks]) check();
   }
 }

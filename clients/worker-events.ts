@@ -25,6 +25,18 @@ export interface LeaseLostEvent {
   message: string;
 }
 
+/**
+ * The server acknowledged a settle of this worker: the task is COMPLETED, failed (retried
+ * later or DEAD) or released, for good. Emitted once per lease, whatever stream carried it;
+ * the hook for counting finished work or waiting for a task's result to be stored.
+ */
+export interface SettledEvent {
+  leaseId: string;
+  /** The task's id when the worker still knew it. */
+  taskId: string | undefined;
+  kind: 'COMPLETE' | 'FAIL' | 'RELEASE';
+}
+
 /** A stream ended and the worker will open another after `delayMs`. */
 export interface ReconnectEvent {
   /** Failed attempts in a row, 1 for the first retry after a stream that had opened. */
@@ -46,6 +58,8 @@ export interface WorkerEvents {
   draining: [];
   reconnect: [ReconnectEvent];
   'lease-lost': [LeaseLostEvent];
+  /** A settle was acknowledged by the server (after the task's result or error was stored). */
+  settled: [SettledEvent];
   /** Real problems with no caller to throw to. Without a listener they go to the logger instead. */
   error: [Error];
 }

@@ -35,6 +35,29 @@ describe('WorkerStream', () => {
     expect(s.opened).toBe(false);
   });
 
+  it('counts credit written as the window, leases received against it, and grants only the rest', () => {
+    const call = new FakeCall();
+    const s = session(call, 3);
+    call.emit('data', {
+      opened: { sessionId: 's-1' },
+      leases: [{ leaseId: 'a' }, { leaseId: 'b' }],
+      outcomes: [],
+    });
+    expect(s.window).toBe(1);
+    expect(s.creditFor(3)).toBe(2);
+    expect(s.creditFor(1)).toBe(0);
+    s.write({ credit: 2 });
+    expect(s.window).toBe(3);
+    // More leases than credit (a server that breaks the protocol) never take the window below zero.
+    call.emit('data', {
+      leases: [{ leaseId: 'c' }, { leaseId: 'd' }, { leaseId: 'e' }, { leaseId: 'f' }],
+      outcomes: [],
+    });
+    expect(s.window).toBe(0);
+    s.draining = true;
+    expect(s.creditFor(3)).toBe(0);
+  });
+
   it('takes the session id and lease duration from the first opened, announced once', () => {
     const call = new FakeCall();
     const s = session(call);

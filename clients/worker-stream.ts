@@ -3,6 +3,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { ClaimRequest } from '../src/api/generated/codeq/v1/ClaimRequest.js';
 import type { ClaimResponse__Output } from '../src/api/generated/codeq/v1/ClaimResponse.js';
 import { durationToMs } from '../src/api/time.js';
+import { setLongTimeout } from '../src/domain/long-timeout.js';
 
 /** The Claim call as the session uses it; grpc-js's ClientDuplexStream is one. */
 export type ClaimCall = grpc.ClientDuplexStream<ClaimRequest, ClaimResponse__Output>;
@@ -22,7 +23,8 @@ export interface WorkerStreamEvents {
 /**
  * One Claim stream: writes with backpressure, the open handshake, the stream's credit
  * window, and one `closed` event however the stream ends. Knows nothing of handlers or
- * settles; the worker decides what to write and when.
+ * settles; the worker decides what to write and when, and asks {@link creditFor} how much
+ * credit to grant.
  */
 export class WorkerStream extends EventEmitter<WorkerStreamEvents> {
   readonly #call: ClaimCall;
@@ -32,9 +34,9 @@ export class WorkerStream extends EventEmitter<WorkerStreamEvents> {
   #ending = false;
   #closed = false;
   #error: grpc.ServiceError | undefined;
-
   /** Credit granted on this stream minus leases received on it; never below zero. */
-  window = 0;
+  #window = 0;
+
   /** The server announced it is shutting down: no more leases will come on this stream. */
   draining = false;
 
@@ -47,6 +49,8 @@ export class WorkerStream extends EventEmitter<WorkerStreamEvents> {
     this.#call = call;
     this.#leaseDurationMs = requestedLeaseMs;
     call.on('data', (message: ClaimResponse__Output) => {
+      // Every lease uses one permit, whether the worker runs it, holds it or gives it back.
+      if (message.leases.length > 0) this.#window = Math.max(0, this.#window - message.leases.length);
       if (message.opened && this.#sessionId === undefined) {
         this.#sessionId = message.opened.sessionId ?? '';
         this.#leaseDurationMs = durationToMs(message.opened.leaseDuration) || requestedLeaseMs;
@@ -69,8 +73,20 @@ export class WorkerStream extends EventEmitter<WorkerStreamEvents> {
       this.#writable = true;
       this.emit('drain');
     });
-    this.window = first.credit ?? 0;
     this.write(first);
+  }
+
+  /** Credit granted on this stream and not yet used by a lease. */
+  get window(): number {
+    return this.#window;
+  }
+
+  /**
+   * The credit to grant now so that what the stream may still send covers `room` leases:
+   * `room` less the unused credit, and 0 once the server is draining (it sends no more).
+   */
+  creditFor(room: number): number {
+    return this.draining ? 0 : Math.max(0, room - this.#window);
   }
 
   /** True once the server answered the open. */
@@ -101,9 +117,13 @@ export class WorkerStream extends EventEmitter<WorkerStreamEvents> {
     return this.#closed;
   }
 
-  /** Writes one message. The caller checks {@link writable} first and waits for 'drain' when it turns false. */
+  /**
+   * Writes one message; its credit counts in the window from now. The caller checks
+   * {@link writable} first and waits for 'drain' when it turns false.
+   */
   write(message: ClaimRequest): void {
     if (this.#closed || this.#ending) throw new Error('codeq: write on a finished Claim stream');
+    this.#window += message.credit ?? 0;
     if (!this.#call.write(message)) this.#writable = false;
   }
 
@@ -116,9 +136,9 @@ export class WorkerStream extends EventEmitter<WorkerStreamEvents> {
     this.#ending = true;
     if (this.#closed) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.#call.cancel(), timeoutMs);
+      const timer = setLongTimeout(() => this.#call.cancel(), timeoutMs);
       this.once('closed', () => {
-        clearTimeout(timer);
+        timer.clear();
         resolve();
       });
     });

@@ -1,6 +1,7 @@
 import type { _codeq_v1_ClaimResponse_Lease__Output as Lease } from '../src/api/generated/codeq/v1/ClaimResponse.js';
 import { timestampToMs } from '../src/api/time.js';
 import { MAX_ERROR_CHARS } from '../src/domain/task.js';
+import { leaseReference } from '../src/domain/lease-id.js';
 import { toBytes, type Bytes } from './bytes.js';
 import { taskFields } from './task-fields.js';
 
@@ -67,7 +68,8 @@ export class LeaseLostError extends Error {
     readonly code: number,
     message: string,
   ) {
-    super(`lease ${leaseId} lost (code ${code}): ${message}`);
+    // The message names the lease without its nonce: handlers log their abort reasons.
+    super(`lease ${leaseReference(leaseId)} lost (code ${code}): ${message}`);
     this.name = 'LeaseLostError';
   }
 }

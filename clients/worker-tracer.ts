@@ -10,6 +10,7 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
+import { leaseReference } from '../src/domain/lease-id.js';
 import { ATTR, INSTRUMENTATION_SCOPE, PRODUCER_TRACEPARENT_HEADER, SPAN } from '../src/spans/semconv.js';
 import { failSpan, nowMs, queueAttributes } from '../src/spans/span-helpers.js';
 import { spanContextFromHeaders } from '../src/spans/trace-context.js';
@@ -69,7 +70,7 @@ export class WorkerTracer {
       process.setAttributes(queueAttributes(task.queue, 'process'));
       process.setAttribute(ATTR.messageId, task.id);
       process.setAttribute(ATTR.attempt, task.attempt);
-      process.setAttribute(ATTR.leaseId, task.leaseId);
+      process.setAttribute(ATTR.leaseRef, leaseReference(task.leaseId));
     }
     return { process, parent };
   }

@@ -245,6 +245,32 @@ describe('Worker: the Claim stream', () => {
     expect(stream.all('completes')).toEqual([]);
   });
 
+  it('hands an already aborted signal to a handler that first looks after its lease was lost', async () => {
+    const look = gate();
+    let signal: AbortSignal | undefined;
+    const { stream, worker } = await startWorker(
+      {
+        leaseDurationMs: 100,
+        handler: async (_task, context) => {
+          await look.promise;
+          signal = context.signal;
+          expect(context.signal).toBe(signal);
+        },
+      },
+      { autoAck: false },
+    );
+    const lost: LeaseLostEvent[] = [];
+    worker.on('lease-lost', (e) => lost.push(e));
+    const [leaseId] = stream.lease(1, { id: 'late-look' });
+    await stream.next((r) => r.extends.length > 0, 'an extend');
+    stream.outcome(leaseId!, 'EXTEND', grpc.status.FAILED_PRECONDITION, 'lease expired');
+    await eventually(() => lost.length === 1, 'lease-lost');
+    look.open();
+    await eventually(() => worker.inFlight === 0, 'the handler to end');
+    expect(signal!.aborted).toBe(true);
+    expect(signal!.reason).toBeInstanceOf(LeaseLostError);
+  });
+
   it("emits 'lease-lost' when the server refuses a completion", async () => {
     const { stream, worker, logger } = await startWorker(
       { handler: () => Promise.resolve() },
@@ -263,7 +289,9 @@ describe('Worker: the Claim stream', () => {
       code: grpc.status.FAILED_PRECONDITION,
       message: 're-leased',
     });
-    expect(logger.warnings.some((w) => w.includes(leaseId!))).toBe(true);
+    // Named by a reference (here a hash: the fake's ids do not parse), never by the lease id.
+    expect(logger.warnings.some((w) => /^lease sha256:[0-9a-f]{12} lost/.test(w))).toBe(true);
+    expect(logger.warnings.some((w) => w.includes(leaseId!))).toBe(false);
   });
 });
 

@@ -10,13 +10,16 @@ import type {
 import type { WorkerServiceClient } from '../src/api/generated/codeq/v1/WorkerService.js';
 import { codeqProto } from '../src/api/proto.js';
 import { msToDuration, timestampToMs } from '../src/api/time.js';
-import { WorkerTracer, type TaskSpans } from './worker-tracer.js';
-import { Backoff } from './backoff.js';
+import { leaseReference } from '../src/domain/lease-id.js';
+import { WorkerTracer } from './worker-tracer.js';
 import { WorkerStream } from './worker-stream.js';
+import { ReconnectSchedule } from './reconnect-schedule.js';
 import { LeaseExtender, type ExtendableLease } from './lease-extender.js';
+import { abortOf, RunningContext, type Running } from './running-handler.js';
+import { PrefetchedLeases } from './prefetched-leases.js';
 import { SettleOutbox } from './settle-outbox.js';
 import { NON_RETRYABLE_STREAM, TRANSIENT_OUTCOMES } from './status-codes.js';
-import type { LeaseLostEvent, ReconnectEvent, WorkerEvents, WorkerState } from './worker-events.js';
+import type { LeaseLostEvent, WorkerEvents, WorkerState } from './worker-events.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { Waiters } from './waiters.js';
 import {
@@ -27,40 +30,29 @@ import {
   type WorkerTask,
 } from './worker-task.js';
 
-/** A handler the worker is running. */
-interface Running extends ExtendableLease {
-  readonly task: WorkerTask;
-  readonly controller: AbortController;
-  /** The server refused an extension: results would be refused too, so none is sent. */
-  lost: boolean;
-  readonly spans: TaskSpans;
-}
-
 /** Pause before a settle or extension the server could not apply is sent again, in ms. */
 const RETRY_SETTLE_MS = 500;
-
-/** Failed reconnects in a row before the logger hears of it (then every 30 more). */
-const WARN_AFTER_ATTEMPTS = 8;
 
 /**
  * A codeQ worker: holds one Claim stream, runs `handler` for every leased task with at
  * most `concurrency` at a time, and settles each lease with its result or error.
  *
  * Guarantees: never more than `concurrency` handlers run; credit granted but unused plus
- * running handlers never exceed `concurrency`; running handlers are extended before their
- * lease runs out; a settle is sent (again, on a new stream if need be) until the server
+ * leases held (running or prefetched) never exceed `concurrency + prefetch`; held leases
+ * are extended before they run out; a settle is sent (again, on a new stream if need be) until the server
  * acknowledges it or stop() gives up; stream failures reconnect with jittered backoff
  * without disturbing running handlers, to the next of its servers when it has several;
  * keepalive pings find a connection that died without closing.
  */
 export class Worker extends EventEmitter<WorkerEvents> {
   readonly #options: ResolvedWorkerOptions;
-  readonly #backoff: Backoff;
+  readonly #reconnect: ReconnectSchedule;
   readonly #outbox = new SettleOutbox();
   readonly #running = new Map<string, Running>();
   readonly #waiters = new Waiters();
+  readonly #prefetched: PrefetchedLeases;
   readonly #extender = new LeaseExtender(
-    () => this.#running.values(),
+    () => this.#held(),
     (lease, extensionMs) => {
       this.#outbox.extend(lease.leaseId, extensionMs);
       this.#scheduleFlush();
@@ -72,21 +64,25 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #state: WorkerState = 'INITIALIZED';
   /** One client (one channel) per address, in the order of `addresses`. */
   #clients: WorkerServiceClient[] = [];
-  /** Index in `#clients` of the server the current or next stream goes to. */
-  #target = 0;
   #session: WorkerStream | undefined;
   #everOpened = false;
   #starting: { resolve: () => void; reject: (err: Error) => void } | undefined;
   #stopping: Promise<void> | undefined;
-  #reconnectTimer: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #flushScheduled = false;
 
   constructor(options: WorkerOptions) {
     super();
     this.#options = resolveWorkerOptions(options);
+    this.#prefetched = new PrefetchedLeases(this.#options.prefetch);
     this.#tracer = new WorkerTracer(this.#options.tracerProvider);
-    this.#backoff = new Backoff(this.#options.reconnectInitialBackoffMs, this.#options.reconnectMaxBackoffMs);
+    const { addresses, reconnectInitialBackoffMs, reconnectMaxBackoffMs, logger } = this.#options;
+    this.#reconnect = new ReconnectSchedule(
+      addresses,
+      reconnectInitialBackoffMs,
+      reconnectMaxBackoffMs,
+      logger,
+    );
   }
 
   /** Where the worker is in its lifecycle; see {@link WorkerState}. */
@@ -97,6 +93,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Handlers running now. */
   get inFlight(): number {
     return this.#running.size;
+  }
+
+  /** Leases held ready for the next free slot (at most the `prefetch` option). */
+  get prefetched(): number {
+    return this.#prefetched.size;
   }
 
   /**
@@ -141,14 +142,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#setState('DRAINING');
     this.#starting?.reject(new Error('codeq worker: stopped before the first stream opened'));
     this.#starting = undefined;
+    // Tasks not started go back to the queue now, for another worker, attempt not counted.
+    for (const waiting of this.#prefetched.drain())
+      if (!waiting.lost) this.#outbox.release(waiting.leaseId, waiting.lease.task?.id);
+    this.#scheduleFlush();
 
     if (!(await this.#waiters.until(() => this.#running.size === 0, shutdownGraceMs))) {
       logger.warn(`aborting ${this.#running.size} handler(s) still running after the shutdown grace`, {
         shutdownGraceMs,
-        leaseIds: [...this.#running.keys()],
+        leases: [...this.#running.keys()].map(leaseReference),
       });
       for (const entry of this.#running.values()) {
-        entry.controller.abort(new Error('codeq worker: shutdown grace ran out'));
+        abortOf(entry).abort(new Error('codeq worker: shutdown grace ran out'));
         // A released lease goes back to the queue now and its attempt is not counted.
         if (!entry.lost) this.#outbox.release(entry.task.leaseId, entry.task.id);
       }
@@ -164,7 +169,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         { settleTimeoutMs },
       );
     }
-    clearTimeout(this.#reconnectTimer);
+    this.#reconnect.cancel();
     clearTimeout(this.#retryTimer);
     this.#extender.stop();
     const session = this.#session;
@@ -182,9 +187,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const { workerId, queues, leaseDurationMs } = this.#options;
     const first: ClaimRequest = { open: { workerId, queues, leaseDuration: msToDuration(leaseDurationMs) } };
     // After a reconnect, handlers from the old stream still hold slots: grant only the rest.
-    const credit = this.#state === 'RUNNING' ? this.#options.concurrency - this.#running.size : 0;
+    const credit = this.#state === 'RUNNING' ? this.#room() : 0;
     if (credit > 0) first.credit = credit;
-    const session = new WorkerStream(this.#clients[this.#target]!.Claim(), first, leaseDurationMs);
+    const session = new WorkerStream(this.#clients[this.#reconnect.target]!.Claim(), first, leaseDurationMs);
     this.#session = session;
     session.on('opened', () => this.#onOpened(session));
     session.on('response', (message) => this.#onResponse(session, message));
@@ -211,37 +216,47 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #onOpened(session: WorkerStream): void {
     if (session !== this.#session) return;
     this.#everOpened = true;
-    this.#backoff.reset();
+    this.#reconnect.opened();
     // Leases of handlers that outlived the old stream run out after the server's reconnect
     // grace (5 s by default), long before their next half-lease extension: claim them now.
     const now = Date.now();
-    for (const entry of this.#running.values()) {
+    let held = 0;
+    for (const entry of this.#held()) {
       if (entry.lost) continue;
       this.#outbox.extend(entry.leaseId, entry.leaseMs);
       entry.nextExtendAt = now + entry.leaseMs / 2;
+      held++;
     }
-    if (this.#running.size > 0) this.#extender.rearm();
+    if (held > 0) this.#extender.rearm();
     this.emit('opened', { sessionId: session.sessionId ?? '', leaseDurationMs: session.leaseDurationMs });
     this.#starting?.resolve();
     this.#starting = undefined;
   }
 
   #onLease(session: WorkerStream, lease: Lease): void {
-    session.window = Math.max(0, session.window - 1);
     const { leaseId } = lease;
     if (!leaseId) {
       this.#reportError(new Error('codeq worker: server sent a lease without lease_id; ignored'));
       return;
     }
-    if (this.#running.has(leaseId)) return;
+    if (this.#running.has(leaseId) || this.#prefetched.has(leaseId)) return;
     if (this.#state !== 'RUNNING') {
       this.#outbox.release(leaseId, lease.task?.id);
       return;
     }
+    if (this.#running.size >= this.#options.concurrency && lease.task) {
+      const waiting = this.#prefetched.offer({ ...lease, leaseId }, session.leaseDurationMs);
+      if (waiting) {
+        this.#extender.scheduled(waiting);
+        return;
+      }
+    }
     if (this.#running.size >= this.#options.concurrency || !lease.task) {
       // Running it would break the concurrency promise; releasing costs the task no attempt.
       this.#reportError(
-        new Error(`codeq worker: server sent lease ${leaseId} beyond the credit granted (or without a task)`),
+        new Error(
+          `codeq worker: server sent lease ${leaseReference(leaseId)} beyond the credit granted (or without a task)`,
+        ),
       );
       this.#outbox.release(leaseId, lease.task?.id);
       return;
@@ -249,19 +264,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#run(toWorkerTask({ ...lease, leaseId }), session.leaseDurationMs);
   }
 
-  #run(task: WorkerTask, leaseMs: number): void {
+  #run(task: WorkerTask, leaseMs: number, nextExtendAt = Date.now() + leaseMs / 2): void {
     const entry: Running = {
       leaseId: task.leaseId,
       task,
-      controller: new AbortController(),
+      controller: undefined,
       leaseMs,
-      nextExtendAt: Date.now() + leaseMs / 2,
+      nextExtendAt,
       lost: false,
       spans: this.#tracer.startProcess(task),
     };
     this.#running.set(task.leaseId, entry);
     this.#extender.scheduled(entry);
-    const context = { signal: entry.controller.signal, extend: (ms?: number) => this.#extendNow(entry, ms) };
+    const context = new RunningContext(entry, (ms) => this.#extendNow(entry, ms));
     this.#tracer
       .run(entry.spans, () => runHandler(this.#options.handler, task, context))
       .then((settle) => this.#finish(entry, settle))
@@ -285,9 +300,36 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (settle.kind === 'COMPLETE') this.#outbox.complete(leaseId, settle.result, taskId);
       else this.#outbox.fail(leaseId, settle.error, settle.permanent, settle.retryDelayMs, taskId);
     }
-    if (this.#running.size === 0) this.#extender.stop();
-    this.#scheduleFlush();
+    this.#startPrefetched();
+    // Idle (nothing running or held, no lease on its way): the next task waits for the
+    // credit this settle carries, so it goes now. Otherwise it waits for the end of the
+    // turn, where the settles of the leases still arriving share its message.
+    const idle = this.#running.size === 0 && this.#prefetched.size === 0 && this.#session?.window === 0;
+    if (idle) this.#flush();
+    else this.#scheduleFlush();
     this.#notify();
+  }
+
+  /** A slot is free: the oldest prefetched lease starts now, with no round trip. */
+  #startPrefetched(): void {
+    while (this.#state === 'RUNNING' && this.#running.size < this.#options.concurrency) {
+      const next = this.#prefetched.take();
+      if (!next) return;
+      // Its extension schedule carries over: the lease clock ran while it waited.
+      this.#run(toWorkerTask(next.lease), next.leaseMs, next.nextExtendAt);
+    }
+  }
+
+  /** Every lease the worker holds: running handlers and prefetched leases. */
+  *#held(): Generator<ExtendableLease> {
+    yield* this.#running.values();
+    yield* this.#prefetched.values();
+  }
+
+  /** Credit the worker may still grant, before what the stream already has unused. */
+  #room(): number {
+    const { concurrency, prefetch } = this.#options;
+    return Math.max(0, concurrency + prefetch - this.#running.size - this.#prefetched.size);
   }
 
   #onOutcome(outcome: Outcome): void {
@@ -296,27 +338,32 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const kind = outcome.kind ?? 'KIND_UNSPECIFIED';
     const message = outcome.message ?? '';
     const entry = this.#running.get(leaseId);
+    if (kind === 'EXTEND' && !entry && this.#prefetched.has(leaseId)) {
+      this.#onPrefetchedExtended(outcome, leaseId, code, message);
+      return;
+    }
     if (kind === 'EXTEND') {
       if (!entry || entry.lost) return;
       if (code === grpc.status.OK) {
         const deadlineMs = timestampToMs(outcome.deadline);
         if (deadlineMs !== undefined) entry.task.deadline = new Date(deadlineMs);
       } else if (TRANSIENT_OUTCOMES.has(code)) {
-        // The lease still stands; try again well before it runs out rather than at the next half-lease.
-        entry.nextExtendAt = Date.now() + Math.min(RETRY_SETTLE_MS, entry.leaseMs / 8);
-        this.#extender.scheduled(entry);
+        this.#extendSoon(entry);
       } else {
         entry.lost = true;
         this.#outbox.dropExtend(leaseId);
-        entry.controller.abort(new LeaseLostError(leaseId, code, message));
+        abortOf(entry).abort(new LeaseLostError(leaseId, code, message));
         this.#leaseLost({ leaseId, taskId: entry.task.id, kind, code, message });
       }
       return;
     }
     if (code !== grpc.status.OK && TRANSIENT_OUTCOMES.has(code) && this.#outbox.defer(leaseId)) {
-      this.#options.logger.debug?.(`${kind} of lease ${leaseId} not applied (code ${code}); retrying`, {
-        message,
-      });
+      this.#options.logger.debug?.(
+        `${kind} of lease ${leaseReference(leaseId)} not applied (code ${code}); retrying`,
+        {
+          message,
+        },
+      );
       this.#retryTimer ??= setTimeout(() => {
         this.#retryTimer = undefined;
         this.#outbox.resumeDeferred();
@@ -330,23 +377,54 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#settleSpans.delete(leaseId);
       WorkerTracer.settled(span, code, message);
     }
-    if (code === grpc.status.OK) return;
+    if (code === grpc.status.OK) {
+      if (settle) this.emit('settled', { leaseId, taskId: settle.taskId, kind: settle.kind });
+      return;
+    }
     const taskId = settle?.taskId ?? entry?.task.id;
     if (settle?.kind === 'COMPLETE' && code === grpc.status.RESOURCE_EXHAUSTED) {
       // The lease is still held, but this result will never fit: fail the attempt with the
       // server's reason, so the task's last_error says why instead of the lease timing out.
-      this.#options.logger.warn(`result of task ${taskId} refused: ${message}`, { leaseId });
+      this.#options.logger.warn(`result of task ${taskId} refused: ${message}`, {
+        lease: leaseReference(leaseId),
+      });
       this.#outbox.fail(leaseId, `result refused by the server: ${message}`, false, undefined, taskId);
       return;
     }
     this.#leaseLost({ leaseId, taskId, kind, code, message });
   }
 
+  /** The lease still stands: extend again well before it runs out rather than at the next half-lease. */
+  #extendSoon(lease: ExtendableLease): void {
+    lease.nextExtendAt = Date.now() + Math.min(RETRY_SETTLE_MS, lease.leaseMs / 8);
+    this.#extender.scheduled(lease);
+  }
+
+  /** The outcome of extending a lease still waiting in the prefetch. */
+  #onPrefetchedExtended(outcome: Outcome, leaseId: string, code: grpc.status, message: string): void {
+    const waiting = this.#prefetched.get(leaseId)!;
+    if (code === grpc.status.OK) {
+      if (outcome.deadline) waiting.lease.deadline = outcome.deadline;
+    } else if (TRANSIENT_OUTCOMES.has(code)) {
+      this.#extendSoon(waiting);
+    } else {
+      // Never started, so nothing to abort: the task simply is not ours any more.
+      waiting.lost = true;
+      this.#prefetched.drop(leaseId);
+      this.#outbox.dropExtend(leaseId);
+      this.#leaseLost({ leaseId, taskId: waiting.lease.task?.id, kind: 'EXTEND', code, message });
+      this.#scheduleFlush();
+    }
+  }
+
   #leaseLost(event: LeaseLostEvent): void {
-    this.#options.logger.warn(`lease ${event.leaseId} lost: ${event.kind} refused with code ${event.code}`, {
-      taskId: event.taskId,
-      message: event.message,
-    });
+    this.#options.logger.warn(
+      `lease ${leaseReference(event.leaseId)} lost: ${event.kind} refused with code ${event.code}`,
+      {
+        taskId: event.taskId,
+        message: event.message,
+      },
+    );
     this.emit('lease-lost', event);
   }
 
@@ -372,29 +450,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   #scheduleReconnect(status: grpc.StatusObject): void {
-    // Whatever ended the stream (a crash, a drain, a refusal) may still hold for this
-    // server; the next one is the better bet. The backoff still grows across servers, so a
-    // worker whose every server is down does not spin through the list.
-    this.#target = (this.#target + 1) % this.#clients.length;
-    const delayMs = this.#backoff.next();
-    const event: ReconnectEvent = {
-      attempt: this.#backoff.attempt,
-      delayMs,
-      code: status.code,
-      details: status.details,
-      address: this.#options.addresses[this.#target]!,
-    };
-    // A few failures in a row are a deploy or a blip; more mean nobody is serving any address.
-    const persistent =
-      event.attempt >= WARN_AFTER_ATTEMPTS && event.attempt % 30 === WARN_AFTER_ATTEMPTS % 30;
-    if (persistent)
-      this.#options.logger.warn(`still no Claim stream after ${event.attempt} attempts`, { ...event });
-    else this.#options.logger.debug?.('Claim stream ended; reconnecting', { ...event });
-    this.emit('reconnect', event);
-    this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = undefined;
+    const event = this.#reconnect.schedule(status, () => {
       if (this.#needsStream()) this.#connect();
-    }, delayMs);
+    });
+    this.emit('reconnect', event);
   }
 
   /** A stream is needed to take work, or, once stopping, to deliver the settles still owed. */
@@ -418,13 +477,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // Before `opened` the server may still refuse the open; queued settles wait for a stream that took.
     if (!session?.opened) return;
     while (session.writable) {
-      const credit =
-        this.#state === 'RUNNING' && !session.draining
-          ? Math.max(0, this.#options.concurrency - this.#running.size - session.window)
-          : 0;
-      const message = this.#outbox.take(credit);
+      const message = this.#outbox.take(this.#state === 'RUNNING' ? session.creditFor(this.#room()) : 0);
       if (!message) return;
-      session.window += message.credit ?? 0;
       session.write(message);
     }
   }
@@ -448,6 +502,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       session?.draining &&
       !session.ending &&
       this.#running.size === 0 &&
+      this.#prefetched.size === 0 &&
       this.#outbox.settled &&
       this.#state !== 'STOPPED'
     ) {

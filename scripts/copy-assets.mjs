@@ -1,5 +1,5 @@
 // Copies the non-TypeScript files the server reads at run time (the Lua scripts of the
-// Redis store) from src/ into dist/src/, next to the compiled modules that load them.
+// Redis store, the web console's CSS and script) from src/ into dist/src/, next to the compiled modules that load them.
 // tsc does not copy them; `npm run build` runs this after it.
 import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -8,12 +8,13 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const from = join(root, 'src');
 const to = join(root, 'dist', 'src');
-const ASSET = /\.lua$/;
+const ASSET = /\.lua$|console\/assets\/[^/]+\.(css|js|svg)$/;
 
 let copied = 0;
 for (const entry of readdirSync(from, { recursive: true, withFileTypes: true })) {
-  if (!entry.isFile() || !ASSET.test(entry.name)) continue;
+  if (!entry.isFile()) continue;
   const source = join(entry.parentPath, entry.name);
+  if (!ASSET.test(relative(from, source).split('\\').join('/'))) continue;
   const target = join(to, relative(from, source));
   mkdirSync(dirname(target), { recursive: true });
   cpSync(source, target);

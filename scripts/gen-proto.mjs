@@ -28,9 +28,16 @@ execFileSync(join(root, 'node_modules/.bin/proto-loader-gen-types'), [...flags, 
   cwd: root,
   stdio: 'inherit',
 });
-// The generator writes extensionless relative imports; marking the folder CommonJS lets
-// NodeNext resolution accept them. The files hold types only and are imported with `import type`.
-writeFileSync(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
+// The generator writes extensionless relative imports, which NodeNext resolution refuses in
+// ES modules: in the shipped .d.ts files too, where a consumer with `skipLibCheck: false`
+// would trip on them. Every relative import gets the `.js` its compiled file has.
+for (const file of readdirSync(outDir, { recursive: true }).map(String)) {
+  if (!file.endsWith('.ts')) continue;
+  const path = join(outDir, file);
+  const text = readFileSync(path, 'utf8');
+  const fixed = text.replace(/(from '\.{1,2}\/[^']*?)(?<!\.js)'/g, "$1.js'");
+  if (fixed !== text) writeFileSync(path, fixed);
+}
 
 if (check) {
   const list = (dir) =>

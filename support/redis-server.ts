@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,8 +71,7 @@ export async function startRedisServer(
 ): Promise<TestRedis> {
   requireRedisServer();
   port ??= await freePort();
-  const child = spawn(
-    'redis-server',
+  return spawnRedis(
     [
       '--port',
       String(port),
@@ -88,8 +87,48 @@ export async function startRedisServer(
       'yes',
       ...extraArgs,
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    port,
+    dir,
   );
+}
+
+/** A Redis Sentinel this test run started: a TestRedis whose `port` speaks the Sentinel protocol. */
+export type TestSentinel = TestRedis;
+
+/**
+ * Starts `redis-server --sentinel` on a free port, watching the primary on `primaryPort`
+ * as `name`. Its config file (which Sentinel rewrites) lives in its own temporary
+ * directory. Timings are short so a test's failover takes seconds: the primary counts as
+ * down after `downAfterMs`. With `password`, the Sentinel asks its clients for it (`requirepass`).
+ */
+export async function startSentinel(
+  primaryPort: number,
+  name: string,
+  options: { quorum?: number; downAfterMs?: number; password?: string } = {},
+): Promise<TestSentinel> {
+  requireRedisServer();
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'codeq-sentinel-'));
+  const config = join(dir, 'sentinel.conf');
+  writeFileSync(
+    config,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor ${name} 127.0.0.1 ${primaryPort} ${options.quorum ?? 1}`,
+      `sentinel down-after-milliseconds ${name} ${options.downAfterMs ?? 1000}`,
+      `sentinel failover-timeout ${name} 5000`,
+      `sentinel parallel-syncs ${name} 1`,
+      ...(options.password === undefined ? [] : [`requirepass ${options.password}`]),
+      '',
+    ].join('\n'),
+  );
+  return spawnRedis([config, '--sentinel'], port, dir);
+}
+
+async function spawnRedis(args: string[], port: number, dir: string): Promise<TestRedis> {
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await waitForPort(port, child, 10_000);
   } catch (err) {

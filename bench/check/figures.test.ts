@@ -35,8 +35,11 @@ describe('baseline comparison', () => {
     expect(down.change).toBeCloseTo(1);
   });
 
-  it('only prints figures that are not gated, and marks figures with no baseline as new', () => {
-    expect(compare(lower(10, false), 1).verdict).toBe('printed');
+  it('never fails a figure that is not gated: flags it over 50 % worse, prints it otherwise', () => {
+    expect(compare(lower(10, false), 1).verdict).toBe('regression');
+    expect(compare(higher(0.1, false), 1).verdict).toBe('regression');
+    expect(compare(lower(1.4, false), 1).verdict).toBe('printed');
+    expect(compare(higher(2, false), 1).verdict).toBe('printed');
     expect(compare(higher(1), undefined).verdict).toBe('new');
   });
 

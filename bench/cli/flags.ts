@@ -19,14 +19,20 @@ const FLAGS: Record<string, Flag> = {
   streams: { key: 'streams', kind: 'number', arg: 'N', help: 'Worker streams (BullMQ: Worker instances)' },
   concurrency: { key: 'concurrency', kind: 'number', arg: 'N', help: 'Tasks per stream at once' },
   'work-ms': { key: 'workMs', kind: 'number', arg: 'MS', help: 'Simulated work per task, ms' },
+  keys: {
+    key: 'keys',
+    kind: 'number',
+    arg: 'N',
+    help: 'Spread tasks over N fairness keys in turn (codeQ; 0: the default key)',
+  },
   'payload-bytes': { key: 'payloadBytes', kind: 'number', arg: 'B', help: 'Payload size, bytes' },
   warmup: { key: 'warmup', kind: 'number', arg: 'S', help: 'Unmeasured warm-up, seconds' },
   compare: {
     key: 'compare',
-    kind: 'string',
-    arg: 'bullmq',
-    help: 'Also run BullMQ on the same Redis',
-    choices: ['bullmq'],
+    kind: 'strings',
+    arg: 'bullmq,rabbitmq',
+    help: 'Also run BullMQ (same Redis) and/or RabbitMQ (CODEQ_BENCH_AMQP_URL)',
+    choices: ['bullmq', 'rabbitmq'],
   },
   json: { key: 'json', kind: 'bool', help: 'Print the result as JSON' },
   markdown: { key: 'markdown', kind: 'bool', help: 'Print tables as Markdown' },
@@ -41,6 +47,15 @@ const FLAGS: Record<string, Flag> = {
     help: 'codeQ worker side: raw streams or clients/Worker',
     choices: ['raw', 'lib'],
   },
+  producer: {
+    key: 'producer',
+    kind: 'string',
+    arg: 'stream|unary',
+    help: 'codeQ producer side: EnqueueStream messages or one unary Enqueue per task',
+    choices: ['stream', 'unary'],
+  },
+  pin: { key: 'pin', kind: 'bool', help: 'Pin server and Redis to core 0, producers and workers to core 1' },
+  prefetch: { key: 'prefetch', kind: 'number', arg: 'N', help: "--client lib: the Worker's prefetch option" },
   tasks: { key: 'tasks', kind: 'number', arg: 'N', help: 'Tasks (burst, throughput, footprint)' },
   depths: { key: 'depths', kind: 'numbers', arg: 'N,N,..', help: 'Queue depths (prefill)' },
   rates: { key: 'rates', kind: 'numbers', arg: 'R,R,..', help: 'Rate steps (knee)' },
@@ -73,11 +88,16 @@ const FLAGS: Record<string, Flag> = {
     help: 'Server tracing (always sampled) and metrics',
     choices: ['off', 'traces', 'metrics', 'all'],
   },
+  'server-console': {
+    key: 'serverConsole',
+    kind: 'bool',
+    help: "Keep the web console's claim histograms, slow-claim buffer and rates in the server",
+  },
   'claim-batch': { key: 'claimBatch', kind: 'number', arg: 'N', help: 'Server claimBatch setting' },
   'check-baseline': {
     key: 'checkBaseline',
     kind: 'bool',
-    help: 'Run a short set (micro, throughput, sustained) and compare it with bench/baseline.json',
+    help: 'Run a short set (micro, throughput raw and lib, sustained stream and unary) against bench/baseline.json',
   },
   'update-baseline': {
     key: 'updateBaseline',
@@ -139,8 +159,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     const text = eq < 0 ? argv[++i] : arg.slice(eq + 1);
     if (text === undefined) throw new Error(`--${name} needs a value`);
-    if (flag.choices && !flag.choices.includes(text))
-      throw new Error(`--${name}: one of ${flag.choices.join(', ')}, got ${JSON.stringify(text)}`);
+    const values = flag.kind === 'strings' ? text.split(',').filter(Boolean) : [text];
+    const wrong = flag.choices ? values.find((v) => !flag.choices!.includes(v)) : undefined;
+    if (wrong !== undefined)
+      throw new Error(`--${name}: one of ${flag.choices!.join(', ')}, got ${JSON.stringify(wrong)}`);
     set[flag.key] = convert(name, flag.kind, text);
   }
   return { help, set };

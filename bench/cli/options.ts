@@ -1,3 +1,6 @@
+/** The systems codeQ can be compared with. */
+export type PeerName = 'bullmq' | 'rabbitmq';
+
 /** Every knob of a bench run; scenarios fill in their own defaults for what is left unset. */
 export interface BenchOptions {
   scenario: string;
@@ -15,8 +18,8 @@ export interface BenchOptions {
   payloadBytes: number;
   /** Warm-up before measuring, s (not measured). */
   warmup: number;
-  /** Also run BullMQ on the same Redis and print the ratio. */
-  compare: 'bullmq' | undefined;
+  /** Peers run after codeQ in the same run: BullMQ (on the same Redis), RabbitMQ (the local broker). */
+  compare: PeerName[];
   /** Print the result as JSON instead of tables. */
   json: boolean;
   /** Print tables as Markdown (for BENCHMARKS.md). */
@@ -29,10 +32,26 @@ export interface BenchOptions {
   producers: number;
   /** Worker processes; the streams are split among them. */
   workerProcs: number;
+  /**
+   * codeQ producer side: one message per task on a long-lived EnqueueStream (`stream`, the
+   * Producer's default) or one unary Enqueue call per task (`unary`, how a service in
+   * another language calls codeQ).
+   */
+  producer: 'stream' | 'unary';
   /** codeQ worker side: raw Claim streams (`raw`) or the client library's Worker (`lib`). */
   client: 'raw' | 'lib';
+  /**
+   * Pin the service side (codeQ server and Redis) to core 0 and the load generators to
+   * core 1 (`taskset`), to see the service's latency apart from the clients' CPU.
+   * The RabbitMQ broker is not the bench's own and is left unpinned.
+   */
+  pin: boolean;
+  /** `--client lib`: the Worker's `prefetch` option (leases held ready beyond concurrency). */
+  prefetch: number;
   /** Task count (burst, throughput prefill, footprint). */
   tasks: number;
+  /** Fairness keys the producers spread tasks over, in turn (`k0`, `k1`, ...); 0: none (the default key). */
+  keys: number;
   /** Queue depths of the prefill scenario. */
   depths: number[];
   /** Rate steps of the knee scenario, tasks/s. */
@@ -53,6 +72,8 @@ export interface BenchOptions {
   serverNodeFlags: string[];
   /** Tracing and metrics of the codeQ server: off (as a bare `codeq serve`), traces, metrics, all. */
   serverTelemetry: 'off' | 'traces' | 'metrics' | 'all';
+  /** Keep the web console's figures in the server (as `codeq serve` does unless --no-console). */
+  serverConsole: boolean;
   /** Server `claimBatch` (most tasks one claim takes). */
   claimBatch: number | undefined;
   /** Server `readAhead` (leases claimed ahead of demand per queue; 0: off); unset: the server default. */
@@ -81,9 +102,10 @@ export const BASE_OPTIONS: BenchOptions = {
   streams: 100,
   concurrency: 1,
   workMs: 0,
+  keys: 0,
   payloadBytes: 100,
   warmup: 3,
-  compare: undefined,
+  compare: [],
   json: false,
   markdown: false,
   quiet: false,
@@ -91,6 +113,9 @@ export const BASE_OPTIONS: BenchOptions = {
   producers: 1,
   workerProcs: 1,
   client: 'raw',
+  producer: 'stream',
+  prefetch: 0,
+  pin: false,
   tasks: 10_000,
   depths: [0, 10_000, 1_000_000],
   rates: [1_000, 2_500, 5_000, 7_500, 10_000, 12_500, 15_000, 20_000, 25_000, 30_000],
@@ -102,6 +127,7 @@ export const BASE_OPTIONS: BenchOptions = {
   out: 'bench/results',
   serverNodeFlags: [],
   serverTelemetry: 'off',
+  serverConsole: false,
   claimBatch: undefined,
   readAhead: undefined,
   checkBaseline: false,

@@ -5,11 +5,14 @@
 export class Progress {
   #lastPrinted = 0;
   #shown = false;
+  readonly #quiet: boolean;
 
-  constructor(private readonly quiet: boolean) {}
+  constructor(quiet: boolean) {
+    this.#quiet = quiet;
+  }
 
   update(text: string): void {
-    if (this.quiet) return;
+    if (this.#quiet) return;
     if (process.stderr.isTTY) {
       process.stderr.write(`\r\x1b[2K${text}`);
       this.#shown = true;
@@ -23,7 +26,7 @@ export class Progress {
 
   /** A line that stays (a phase finished). */
   note(text: string): void {
-    if (this.quiet) return;
+    if (this.#quiet) return;
     this.clear();
     process.stderr.write(`${text}\n`);
   }

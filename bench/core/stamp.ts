@@ -14,6 +14,8 @@ export interface Stamp {
   epoch: number;
   priority: number;
   delayMs: number;
+  /** The fairness key to send it with (codeQ); not in the payload. Absent: the default key. */
+  key?: string;
 }
 
 /** Bytes of the binary stamp at the start of a codeQ payload. */

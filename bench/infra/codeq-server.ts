@@ -16,15 +16,21 @@ export interface CodeqServerOptions {
   /** Extra Node flags for the server process, e.g. `--max-semi-space-size=64`. */
   nodeFlags?: string[];
   telemetry?: ServerTelemetry;
+  /** Keep the web console's claim histograms, slow-claim buffer and rate counters (as `codeq serve` does by default). */
+  consoleFigures?: boolean;
 }
 
 /** The parent's handle on the codeQ server child (bench/server/server-process.ts). */
 export class CodeqServerProcess {
+  readonly #child: ChildHandle;
+
   private constructor(
-    private readonly child: ChildHandle,
+    child: ChildHandle,
     /** `127.0.0.1:port` the server listens on. */
     readonly address: string,
-  ) {}
+  ) {
+    this.#child = child;
+  }
 
   static async start(options: CodeqServerOptions): Promise<CodeqServerProcess> {
     const execArgv = ['--expose-gc', ...(options.nodeFlags ?? [])];
@@ -39,6 +45,7 @@ export class CodeqServerProcess {
         redisUrl: options.redisUrl,
         config: options.config,
         telemetry: options.telemetry ?? 'off',
+        consoleFigures: options.consoleFigures ?? false,
       };
       const { port } = await child.call<{ port: number }>('start', args);
       return new CodeqServerProcess(child, `127.0.0.1:${port}`);
@@ -49,26 +56,26 @@ export class CodeqServerProcess {
   }
 
   get pid(): number {
-    return this.child.pid;
+    return this.#child.pid;
   }
 
   /** Opens a new measurement window of the server's process stats. */
   statsReset(): Promise<void> {
-    return this.child.call('statsReset');
+    return this.#child.call('statsReset');
   }
 
   /** The server's process stats over the window so far. */
   stats(): Promise<ProcessStats> {
-    return this.child.call('stats');
+    return this.#child.call('stats');
   }
 
   /** The server's heap after a full collection, bytes. */
   heapBytes(): Promise<number> {
-    return this.child.call('heap');
+    return this.#child.call('heap');
   }
 
   /** Drains and stops the server, then its process (which writes its CPU profile). */
   stop(): Promise<void> {
-    return this.child.stop();
+    return this.#child.stop();
   }
 }

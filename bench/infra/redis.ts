@@ -7,11 +7,15 @@ import { startRedisServer, type TestRedis } from '../../support/redis-server.js'
  * (never a Redis the bench did not start), and the INFO figures the bench reads from it.
  */
 export class BenchRedis {
+  readonly #server: TestRedis;
+
   private constructor(
-    private readonly server: TestRedis,
+    server: TestRedis,
     /** A connection for INFO, FLUSHALL between phases, and prefill checks. */
     readonly admin: Redis,
-  ) {}
+  ) {
+    this.#server = server;
+  }
 
   static async start(): Promise<BenchRedis> {
     // No persistence, as the tests run it; a bench measures the queue, not the disk.
@@ -22,11 +26,16 @@ export class BenchRedis {
   }
 
   get url(): string {
-    return this.server.url;
+    return this.#server.url;
   }
 
   get port(): number {
-    return this.server.port;
+    return this.#server.port;
+  }
+
+  /** The redis-server's process id (INFO server). */
+  async pid(): Promise<number> {
+    return Number(field(await this.admin.info('server'), 'process_id'));
   }
 
   /** Empties this private server between runs. */
@@ -70,7 +79,7 @@ export class BenchRedis {
 
   async stop(): Promise<void> {
     this.admin.disconnect();
-    await this.server.stop();
+    await this.#server.stop();
   }
 }
 

@@ -10,23 +10,22 @@ import type { LoadProducer, ProducerSpec } from './load-producer.js';
  */
 export class BullmqProducer implements LoadProducer {
   readonly #queue: Queue<JobData>;
+  readonly #spec: ProducerSpec;
 
-  constructor(
-    redisUrl: string,
-    private readonly spec: ProducerSpec,
-  ) {
+  constructor(redisUrl: string, spec: ProducerSpec) {
+    this.#spec = spec;
     this.#queue = new Queue<JobData>(spec.queue, { connection: bullmqConnection(redisUrl) });
   }
 
   async send(stamp: Stamp): Promise<void> {
-    await this.#queue.add('t', stampJobData(stamp, this.spec.payloadBytes), this.#options(stamp));
+    await this.#queue.add('t', stampJobData(stamp, this.#spec.payloadBytes), this.#options(stamp));
   }
 
   async sendBatch(stamps: readonly Stamp[]): Promise<void> {
     await this.#queue.addBulk(
       stamps.map((stamp) => ({
         name: 't',
-        data: stampJobData(stamp, this.spec.payloadBytes),
+        data: stampJobData(stamp, this.#spec.payloadBytes),
         opts: this.#options(stamp),
       })),
     );
@@ -39,7 +38,7 @@ export class BullmqProducer implements LoadProducer {
   #options(stamp: Stamp): JobsOptions {
     const opts: JobsOptions = { removeOnComplete: true, removeOnFail: true };
     // BullMQ: 1 is the highest priority; codeQ: 9 is.
-    if (this.spec.usePriorities) opts.priority = 10 - stamp.priority;
+    if (this.#spec.usePriorities) opts.priority = 10 - stamp.priority;
     if (stamp.delayMs > 0) opts.delay = stamp.delayMs;
     return opts;
   }

@@ -20,15 +20,19 @@ const never = new Promise<never>(() => {});
 export class BullmqWorkers implements LoadWorkers {
   readonly #workers: Worker<JobData>[] = [];
   #held = 0;
+  readonly #redisUrl: string;
+  readonly #spec: WorkerSpec;
+  readonly #recorder: LeaseRecorder;
 
-  constructor(
-    private readonly redisUrl: string,
-    private readonly spec: WorkerSpec,
-    private readonly recorder: LeaseRecorder,
-  ) {}
+  constructor(redisUrl: string, spec: WorkerSpec, recorder: LeaseRecorder) {
+    this.#redisUrl = redisUrl;
+    this.#spec = spec;
+    this.#recorder = recorder;
+  }
 
   async start(): Promise<void> {
-    const { spec, recorder } = this;
+    const spec = this.#spec;
+    const recorder = this.#recorder;
     for (let i = 0; i < spec.streams; i++) {
       const worker = new Worker<JobData>(
         spec.queue,
@@ -42,7 +46,7 @@ export class BullmqWorkers implements LoadWorkers {
           recorder.slotFreed(i);
         },
         {
-          connection: bullmqConnection(this.redisUrl),
+          connection: bullmqConnection(this.#redisUrl),
           concurrency: spec.concurrency,
           lockDuration: spec.leaseMs,
           // The bench drives its own loads: no stalled-job checks racing the measurement.

@@ -2,25 +2,31 @@ import { Producer, type BatchTask, type TaskOptions } from '../../clients/produc
 import { encodeStamp, type Stamp } from '../core/stamp.js';
 import type { LoadProducer, ProducerSpec } from './load-producer.js';
 
-/** Enqueues over the codeQ client library (`clients/Producer`): one unary Enqueue per task. */
+/**
+ * Enqueues over the codeQ client library (`clients/Producer`): one EnqueueStream message
+ * per task, or one unary Enqueue call per task with `--producer unary`.
+ */
 export class CodeqProducer implements LoadProducer {
   readonly #producer: Producer;
+  readonly #spec: ProducerSpec;
 
-  constructor(
-    address: string,
-    private readonly spec: ProducerSpec,
-  ) {
-    this.#producer = new Producer({ address });
+  constructor(address: string, spec: ProducerSpec) {
+    this.#spec = spec;
+    this.#producer = new Producer({ address, transport: spec.transport });
   }
 
   async send(stamp: Stamp): Promise<void> {
-    await this.#producer.enqueue(this.spec.queue, encodeStamp(stamp, this.spec.payloadBytes), options(stamp));
+    await this.#producer.enqueue(
+      this.#spec.queue,
+      encodeStamp(stamp, this.#spec.payloadBytes),
+      options(stamp),
+    );
   }
 
   async sendBatch(stamps: readonly Stamp[]): Promise<void> {
     const tasks: BatchTask[] = stamps.map((stamp) => ({
-      queue: this.spec.queue,
-      payload: encodeStamp(stamp, this.spec.payloadBytes),
+      queue: this.#spec.queue,
+      payload: encodeStamp(stamp, this.#spec.payloadBytes),
       ...options(stamp),
     }));
     await this.#producer.enqueueBatch(tasks);
@@ -37,5 +43,6 @@ function options(stamp: Stamp): TaskOptions {
   const out: TaskOptions = {};
   if (stamp.priority !== 0) out.priority = stamp.priority;
   if (stamp.delayMs > 0) out.delayMs = stamp.delayMs;
+  if (stamp.key !== undefined) out.fairnessKey = stamp.key;
   return out;
 }

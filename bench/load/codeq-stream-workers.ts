@@ -28,13 +28,14 @@ class BenchStream {
   #writable = true;
   readonly opened: Promise<void>;
   readonly closed: Promise<void>;
+  readonly #index: number;
+  readonly #spec: WorkerSpec;
+  readonly #recorder: LeaseRecorder;
 
-  constructor(
-    client: WorkerServiceClient,
-    private readonly index: number,
-    private readonly spec: WorkerSpec,
-    private readonly recorder: LeaseRecorder,
-  ) {
+  constructor(client: WorkerServiceClient, index: number, spec: WorkerSpec, recorder: LeaseRecorder) {
+    this.#index = index;
+    this.#spec = spec;
+    this.#recorder = recorder;
     this.#call = client.Claim();
     let opened!: () => void;
     let failed!: (err: Error) => void;
@@ -55,7 +56,7 @@ class BenchStream {
         if (outcome.kind !== 'COMPLETE' || !outcome.leaseId) continue;
         const stamp = this.#open.get(outcome.leaseId);
         this.#open.delete(outcome.leaseId);
-        if ((outcome.code ?? 0) === 0) this.recorder.completed(stamp);
+        if ((outcome.code ?? 0) === 0) this.#recorder.completed(stamp);
       }
     });
     this.#call.write({
@@ -83,15 +84,15 @@ class BenchStream {
   #lease(lease: LeaseMessage): void {
     const leaseId = lease.leaseId ?? '';
     const stamp = decodeStamp(lease.task?.payload);
-    this.recorder.lease(this.index, stamp);
+    this.#recorder.lease(this.#index, stamp);
     this.#open.set(leaseId, stamp);
-    if (this.spec.hold) return;
-    if (this.spec.workMs > 0) setTimeout(() => this.#done(leaseId), this.spec.workMs);
+    if (this.#spec.hold) return;
+    if (this.#spec.workMs > 0) setTimeout(() => this.#done(leaseId), this.#spec.workMs);
     else this.#done(leaseId);
   }
 
   #done(leaseId: string): void {
-    this.recorder.slotFreed(this.index);
+    this.#recorder.slotFreed(this.#index);
     this.#completes.push({ leaseId });
     if (this.#flushQueued) return;
     this.#flushQueued = true;
@@ -113,19 +114,19 @@ class BenchStream {
 export class CodeqStreamWorkers implements LoadWorkers {
   readonly #client: WorkerServiceClient;
   readonly #streams: BenchStream[] = [];
+  readonly #spec: WorkerSpec;
+  readonly #recorder: LeaseRecorder;
 
-  constructor(
-    address: string,
-    private readonly spec: WorkerSpec,
-    private readonly recorder: LeaseRecorder,
-  ) {
+  constructor(address: string, spec: WorkerSpec, recorder: LeaseRecorder) {
+    this.#spec = spec;
+    this.#recorder = recorder;
     const { WorkerService } = codeqProto().codeq.v1;
     this.#client = new WorkerService(address, grpc.credentials.createInsecure());
   }
 
   async start(): Promise<void> {
-    for (let i = 0; i < this.spec.streams; i++)
-      this.#streams.push(new BenchStream(this.#client, i, this.spec, this.recorder));
+    for (let i = 0; i < this.#spec.streams; i++)
+      this.#streams.push(new BenchStream(this.#client, i, this.#spec, this.#recorder));
     await Promise.all(this.#streams.map((s) => s.opened));
   }
 

@@ -16,4 +16,6 @@ export interface ProducerSpec {
   payloadBytes: number;
   /** Pass priorities to the system (BullMQ takes a slower path for prioritized jobs). */
   usePriorities: boolean;
+  /** codeQ only: EnqueueStream messages (`stream`) or one unary Enqueue per task. */
+  transport: 'stream' | 'unary';
 }

@@ -9,6 +9,8 @@ export interface WorkerSpec {
   workMs: number;
   /** Lease length asked for, ms. */
   leaseMs: number;
+  /** codeQ library Worker only: leases held ready beyond concurrency. */
+  prefetch?: number;
   /** Keep every task leased and never complete it (footprint of outstanding leases). */
   hold: boolean;
 }

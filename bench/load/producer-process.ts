@@ -12,10 +12,12 @@ import { BullmqProducer } from './bullmq-producer.js';
 import { CodeqProducer } from './codeq-producer.js';
 import type { LoadProducer, ProducerSpec } from './load-producer.js';
 import { MixDrawer, type TaskMix } from './task-mix.js';
+import { RabbitmqProducer } from './rabbitmq-producer.js';
+import type { SystemName } from '../run/system.js';
 
 /** Arguments of the `init` command. */
 export interface ProducerInitArgs {
-  system: 'codeq' | 'bullmq';
+  system: SystemName;
   address?: string;
   redisUrl?: string;
   spec: ProducerSpec;
@@ -57,6 +59,10 @@ export interface PrefillArgs {
   parallel: number;
   epoch: number;
   priority: number;
+  /** Fairness key of every task (codeQ); absent: the default key. */
+  key?: string;
+  /** Or spread the tasks over this many keys in turn (`k0`, `k1`, ...). */
+  keys?: number;
 }
 
 const watch = new ProcessWatch();
@@ -64,10 +70,9 @@ let producer: LoadProducer | undefined;
 
 const link = serveParent({
   init: (args: ProducerInitArgs) => {
-    producer =
-      args.system === 'bullmq'
-        ? new BullmqProducer(args.redisUrl!, args.spec)
-        : new CodeqProducer(args.address!, args.spec);
+    if (args.system === 'bullmq') producer = new BullmqProducer(args.redisUrl!, args.spec);
+    else if (args.system === 'rabbitmq') producer = new RabbitmqProducer(args.address!, args.spec);
+    else producer = new CodeqProducer(args.address!, args.spec);
     return null;
   },
   produce: (args: ProduceArgs) => produce(producer!, args),
@@ -105,6 +110,8 @@ function produce(target: LoadProducer, args: ProduceArgs): Promise<ProduceResult
       priority: drawer.priority(),
       delayMs: drawer.delayMs(),
     };
+    const key = drawer.key();
+    if (key !== undefined) stamp.key = key;
     sent++;
     intervalSent++;
     inflight++;
@@ -161,13 +168,29 @@ async function prefill(
 ): Promise<{ count: number; elapsedMs: number }> {
   const start = performance.now();
   let next = 0;
+  let nextKey = 0;
+  const keyOf = (): string | undefined => {
+    if (args.key !== undefined) return args.key;
+    if (!args.keys || args.keys <= 0) return undefined;
+    const key = `k${nextKey}`;
+    nextKey = (nextKey + 1) % args.keys;
+    return key;
+  };
   const lane = async (): Promise<void> => {
     while (next < args.count) {
       const size = Math.min(args.batch, args.count - next);
       next += size;
       const stamps: Stamp[] = [];
-      for (let i = 0; i < size; i++)
-        stamps.push({ sendNs: monoNs(), epoch: args.epoch, priority: args.priority, delayMs: 0 });
+      for (let i = 0; i < size; i++) {
+        const key = keyOf();
+        stamps.push({
+          sendNs: monoNs(),
+          epoch: args.epoch,
+          priority: args.priority,
+          delayMs: 0,
+          ...(key !== undefined && { key }),
+        });
+      }
       await target.sendBatch(stamps);
     }
   };

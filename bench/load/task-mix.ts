@@ -7,6 +7,9 @@ export interface TaskMix {
   /** Delay range of those tasks, ms (uniform). */
   delayMinMs: number;
   delayMaxMs: number;
+  /** Fairness keys `<keyPrefix>0` .. `<keyPrefix><keys - 1>`, taken in turn; absent or 0: none. */
+  keys?: number;
+  keyPrefix?: string;
 }
 
 export const PLAIN_MIX: TaskMix = {
@@ -32,17 +35,16 @@ export function seededRandom(seed: number): () => number {
 export class MixDrawer {
   readonly #random: () => number;
   readonly #total: number;
+  readonly #mix: TaskMix;
 
-  constructor(
-    private readonly mix: TaskMix,
-    seed: number,
-  ) {
+  constructor(mix: TaskMix, seed: number) {
+    this.#mix = mix;
     this.#random = seededRandom(seed);
     this.#total = mix.priorities.reduce((sum, p) => sum + p.weight, 0);
   }
 
   priority(): number {
-    const { priorities } = this.mix;
+    const { priorities } = this.#mix;
     if (priorities.length === 1) return priorities[0]!.priority;
     let r = this.#random() * this.#total;
     for (const p of priorities) {
@@ -52,8 +54,19 @@ export class MixDrawer {
     return priorities[priorities.length - 1]!.priority;
   }
 
+  #nextKey = 0;
+
+  /** The next task's fairness key: the mix's keys in turn, or undefined without keys. */
+  key(): string | undefined {
+    const { keys, keyPrefix = 'k' } = this.#mix;
+    if (!keys || keys <= 0) return undefined;
+    const key = `${keyPrefix}${this.#nextKey}`;
+    this.#nextKey = (this.#nextKey + 1) % keys;
+    return key;
+  }
+
   delayMs(): number {
-    const { delayedFraction, delayMinMs, delayMaxMs } = this.mix;
+    const { delayedFraction, delayMinMs, delayMaxMs } = this.#mix;
     if (delayedFraction <= 0 || this.#random() >= delayedFraction) return 0;
     return Math.round(delayMinMs + this.#random() * (delayMaxMs - delayMinMs));
   }

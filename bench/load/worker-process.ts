@@ -10,12 +10,14 @@ import { BullmqWorkers } from './bullmq-workers.js';
 import { CodeqLibWorkers } from './codeq-lib-workers.js';
 import { CodeqStreamWorkers } from './codeq-stream-workers.js';
 import { LeaseRecorder } from './lease-recorder.js';
+import { RabbitmqWorkers } from './rabbitmq-workers.js';
+import type { SystemName } from '../run/system.js';
 import type { LoadWorkers, WorkerSpec } from './load-workers.js';
 
 /** Arguments of the `init` command. */
 export interface WorkerInitArgs {
-  system: 'codeq' | 'bullmq';
-  /** codeQ: the server address. */
+  system: SystemName;
+  /** codeQ: the server address; RabbitMQ: the broker's URL. */
   address?: string;
   /** BullMQ: the Redis URL. */
   redisUrl?: string;
@@ -37,6 +39,7 @@ const link = serveParent({
     recorder = new LeaseRecorder(spec.streams, spec.concurrency);
     if (args.measureFrom) recorder.measure(args.measureFrom.epoch, args.measureFrom.startedAt);
     if (args.system === 'bullmq') workers = new BullmqWorkers(args.redisUrl!, spec, recorder);
+    else if (args.system === 'rabbitmq') workers = new RabbitmqWorkers(args.address!, spec, recorder);
     else if (args.client === 'lib') workers = new CodeqLibWorkers(args.address!, spec, recorder);
     else workers = new CodeqStreamWorkers(args.address!, spec, recorder);
     await workers.start();

@@ -1,5 +1,6 @@
 import type { BenchOptions } from '../cli/options.js';
 import { ChildHandle } from '../core/child-handle.js';
+import { LOAD_CPU, pinProcess } from '../core/pin.js';
 import type { ProcessStats } from '../core/process-stats.js';
 import type { LeaseInterval, LeaseSnapshot } from '../load/lease-recorder.js';
 import type { WorkerSpec } from '../load/load-workers.js';
@@ -32,10 +33,13 @@ export interface FleetOptions {
  * worker processes; their reports are merged here.
  */
 export class Fleet {
-  private constructor(
-    private readonly producers: ChildHandle[],
-    private readonly workers: ChildHandle[],
-  ) {}
+  readonly #producers: ChildHandle[];
+  readonly #workers: ChildHandle[];
+
+  private constructor(producers: ChildHandle[], workers: ChildHandle[]) {
+    this.#producers = producers;
+    this.#workers = workers;
+  }
 
   static async start(sut: SystemUnderTest, options: BenchOptions, fleet: FleetOptions): Promise<Fleet> {
     const producers: ChildHandle[] = [];
@@ -47,13 +51,14 @@ export class Fleet {
       const spawnWorkers = Array.from({ length: procs }, async (_, i) => {
         const child = await ChildHandle.start({ name: `workers-${i}`, module: 'load/worker-process' });
         workers.push(child);
+        if (options.pin) pinProcess(child.pid, LOAD_CPU);
         const share = Math.floor(streams / procs) + (i < streams % procs ? 1 : 0);
         const args: WorkerInitArgs = {
           system: sut.name,
           address: sut.address,
           redisUrl: sut.redisUrl,
           client: options.client,
-          spec: { ...fleet.workers, queue: fleet.queue, streams: share },
+          spec: { ...fleet.workers, queue: fleet.queue, streams: share, prefetch: options.prefetch },
           measureFrom: fleet.measureFrom,
         };
         await child.call('init', args);
@@ -61,6 +66,7 @@ export class Fleet {
       const spawnProducers = Array.from({ length: fleet.producers ?? options.producers }, async (_, i) => {
         const child = await ChildHandle.start({ name: `producer-${i}`, module: 'load/producer-process' });
         producers.push(child);
+        if (options.pin) pinProcess(child.pid, LOAD_CPU);
         const args: ProducerInitArgs = {
           system: sut.name,
           address: sut.address,
@@ -69,6 +75,7 @@ export class Fleet {
             queue: fleet.queue,
             payloadBytes: options.payloadBytes,
             usePriorities: fleet.usePriorities ?? false,
+            transport: options.producer,
           },
         };
         await child.call('init', args);
@@ -83,9 +90,9 @@ export class Fleet {
 
   /** Sends a load from every producer (rate and count split evenly) and merges the results. */
   async produce(args: ProduceArgs): Promise<ProduceResult[]> {
-    const n = this.producers.length;
+    const n = this.#producers.length;
     return Promise.all(
-      this.producers.map((p, i) =>
+      this.#producers.map((p, i) =>
         p.call<ProduceResult>('produce', {
           ...args,
           rate: args.rate / n,
@@ -100,9 +107,9 @@ export class Fleet {
 
   /** Fills the queue, split over the producers. */
   async prefill(args: PrefillArgs): Promise<{ count: number; elapsedMs: number }> {
-    const n = this.producers.length;
+    const n = this.#producers.length;
     const parts = await Promise.all(
-      this.producers.map((p, i) =>
+      this.#producers.map((p, i) =>
         p.call<{ count: number; elapsedMs: number }>('prefill', {
           ...args,
           count: Math.floor(args.count / n) + (i < args.count % n ? 1 : 0),
@@ -118,15 +125,15 @@ export class Fleet {
   /** Starts measuring `epoch` on every worker process. */
   async measure(epoch: number, startedAt: number): Promise<void> {
     await Promise.all([
-      ...this.workers.map((w) => w.call('measure', { epoch, startedAt })),
-      ...this.producers.map((p) => p.call('resetStats')),
+      ...this.#workers.map((w) => w.call('measure', { epoch, startedAt })),
+      ...this.#producers.map((p) => p.call('resetStats')),
     ]);
   }
 
   /** Leases and completions of the measured epoch so far, summed. */
   async counts(): Promise<{ received: number; completed: number; other: number; held: number }> {
     const all = await Promise.all(
-      this.workers.map((w) =>
+      this.#workers.map((w) =>
         w.call<{ received: number; completed: number; other: number; held: number }>('counts'),
       ),
     );
@@ -143,7 +150,7 @@ export class Fleet {
 
   async snapshot(): Promise<FleetSnapshot> {
     const all = await Promise.all(
-      this.workers.map((w) =>
+      this.#workers.map((w) =>
         w.call<{ leases: LeaseSnapshot; held: number; process: ProcessStats }>('snapshot'),
       ),
     );
@@ -155,16 +162,16 @@ export class Fleet {
   }
 
   async producerStats(): Promise<ProcessStats[]> {
-    return Promise.all(this.producers.map((p) => p.call<ProcessStats>('processStats')));
+    return Promise.all(this.#producers.map((p) => p.call<ProcessStats>('processStats')));
   }
 
   /** Hears every worker process's once-a-second report; returns the function that stops listening. */
   onLeaseInterval(listener: (interval: LeaseInterval) => void): () => void {
-    const offs = this.workers.map((w) => w.on('interval', (data) => listener(data as LeaseInterval)));
+    const offs = this.#workers.map((w) => w.on('interval', (data) => listener(data as LeaseInterval)));
     return () => offs.forEach((off) => off());
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.producers, ...this.workers].map((c) => c.stop()));
+    await Promise.all([...this.#producers, ...this.#workers].map((c) => c.stop()));
   }
 }

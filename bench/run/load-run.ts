@@ -3,10 +3,10 @@ import { PLAIN_MIX, type TaskMix } from '../load/task-mix.js';
 import type { RunContext } from './context.js';
 import { Fleet, type FleetOptions } from './fleet.js';
 import { runPhase, type PhaseResult } from './phase.js';
-import { startSystem, type SystemName, type SystemUnderTest } from './system.js';
+import { BENCH_QUEUE_NAME, startSystem, type SystemName, type SystemUnderTest } from './system.js';
 
 /** The queue every scenario loads. */
-export const BENCH_QUEUE = 'bench';
+export const BENCH_QUEUE = BENCH_QUEUE_NAME;
 
 /** Epoch of tasks that are never measured (prefill, warm-up). */
 export const UNMEASURED_EPOCH = 0;
@@ -98,6 +98,11 @@ export async function warmUp(ctx: RunContext, fleet: Fleet, rate: number, second
   await new Promise((r) => setTimeout(r, 300));
 }
 
+/** The mix with `--keys` applied, unless it names its own keys. */
+function withKeys(mix: TaskMix, keys: number): TaskMix {
+  return keys > 0 && mix.keys === undefined ? { ...mix, keys } : mix;
+}
+
 /** Runs one measured steady phase (epoch `epoch`). */
 export function steadyPhase(
   ctx: RunContext,
@@ -118,7 +123,7 @@ export function steadyPhase(
         rate: load.rate,
         count: Infinity,
         durationMs: load.seconds * 1000,
-        mix: load.mix ?? PLAIN_MIX,
+        mix: withKeys(load.mix ?? PLAIN_MIX, ctx.options.keys),
         maxInflight: ctx.options.maxInflight,
         seed: ctx.options.seed,
       },

@@ -96,6 +96,8 @@ export interface PhaseWindow {
   parentCpuUs: number;
   redisCpuMs: number;
   redisCalls: Record<string, number>;
+  /** RabbitMQ: the broker's CPU so far, ms. */
+  brokerCpuMs: number;
 }
 
 /** Opens the measurement windows of the server process and Redis. */
@@ -107,6 +109,7 @@ export async function openWindow(sut: SystemUnderTest, redis: BenchRedis): Promi
     parentCpuUs: cpuUs(),
     redisCpuMs: await redis.cpuMs(),
     redisCalls: await redis.commandCalls(),
+    brokerCpuMs: sut.brokerCpuMs?.() ?? 0,
   };
 }
 
@@ -232,6 +235,8 @@ export async function collectPhase(
   const sendMs = Math.max(0, ...produced.map((p) => p.elapsedMs));
   const perTask = (ms: number): number => (totalReceived > 0 ? Math.round((ms * 1000) / totalReceived) : 0);
   const redisCpuMs = redisCpuAfter - window.redisCpuMs;
+  // The broker (RabbitMQ) is the system's server: its CPU goes in the server column.
+  const serverCpuMs = serverStats?.cpuMs ?? (sut.brokerCpuMs ? sut.brokerCpuMs() - window.brokerCpuMs : 0);
   const priorities = new Set(leases.flatMap((l) => Object.keys(l.byPriority)));
   const byPriority: Record<string, LatencySummary> = {};
   for (const p of [...priorities].sort((a, b) => Number(b) - Number(a)))
@@ -240,7 +245,7 @@ export async function collectPhase(
   const windowMs = Date.now() - window.startedAt;
   const ours =
     (cpuUs() - window.parentCpuUs) / 1000 +
-    (serverStats?.cpuMs ?? 0) +
+    serverCpuMs +
     redisCpuMs +
     producerStats.reduce((sum, s) => sum + s.cpuMs, 0) +
     snapshot.workers.reduce((sum, s) => sum + s.cpuMs, 0);
@@ -280,7 +285,7 @@ export async function collectPhase(
     server: serverStats,
     load: { producers: stalls(producerStats), workers: stalls(snapshot.workers) },
     cpuPerTaskUs: {
-      server: perTask(serverStats?.cpuMs ?? 0),
+      server: perTask(serverCpuMs),
       redis: perTask(redisCpuMs),
       producers: perTask(producerStats.reduce((sum, s) => sum + s.cpuMs, 0)),
       workers: perTask(snapshot.workers.reduce((sum, s) => sum + s.cpuMs, 0)),

@@ -20,7 +20,8 @@ export async function runScenario(
 ): Promise<BenchResult> {
   const scenario = findScenario(name);
   if (!scenario) throw new Error(`unknown scenario ${JSON.stringify(name)} (see --help)`);
-  if (set.compare && !scenario.compares) throw new Error(`${name} does not support --compare`);
+  const unsupported = set.compare?.find((peer) => !scenario.compares.includes(peer));
+  if (unsupported) throw new Error(`${name} does not support --compare ${unsupported}`);
   const options = resolveOptions(
     { ...scenario.defaults, ...(quick ? scenario.quick : {}) },
     { ...set, scenario: name },

@@ -15,7 +15,7 @@ export const burst: Scenario = {
   summary: '10,000 tasks at once into an idle system, 200 streams: time to drain, latency',
   defaults: { tasks: 10_000, streams: 200, concurrency: 1, rate: 0, maxInflight: 1_000, duration: 10 },
   quick: { tasks: 500, streams: 20, duration: 5 },
-  compares: false,
+  compares: [],
   async run(ctx) {
     const { options } = ctx;
     const phase = await withSystem(ctx, 'codeq', 'burst-codeq', (sut) =>

@@ -24,7 +24,7 @@ export const delayed: Scenario = {
   summary: 'half the tasks delayed 1–30 s: how late after its due time each is claimed',
   defaults: { rate: 500, streams: 100, duration: 30, warmup: 0, drainTimeout: 45 },
   quick: { rate: 100, streams: 10, duration: 1, drainTimeout: 45 },
-  compares: false,
+  compares: [],
   async run(ctx) {
     const { options } = ctx;
     const mix = ctx.options.duration < 10 ? { ...MIX, delayMinMs: 200, delayMaxMs: 1_500 } : MIX;

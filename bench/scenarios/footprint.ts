@@ -31,7 +31,7 @@ export const footprint: Scenario = {
   summary: 'Redis bytes per queued task; server heap per outstanding lease (100,000 held)',
   defaults: { tasks: 100_000, streams: 10, leaseMs: 600_000, duration: 60 },
   quick: { tasks: 1_000, streams: 2 },
-  compares: true,
+  compares: ['bullmq'],
   async run(ctx) {
     const results: Footprint[] = [];
     for (const system of systemsOf(ctx.options)) results.push(await measure(ctx, system));

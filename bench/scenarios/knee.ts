@@ -45,7 +45,7 @@ export const knee: Scenario = {
   summary: 'raise the rate step by step: highest rate held with claim p99 under 10 ms',
   defaults: { streams: 200, concurrency: 1, stepDuration: 5, warmup: 5 },
   quick: { rates: [200], stepDuration: 1, streams: 20, warmup: 0.2 },
-  compares: true,
+  compares: ['bullmq'],
   async run(ctx) {
     const runs: KneeRun[] = [];
     for (const system of systemsOf(ctx.options)) runs.push(await runKnee(ctx, system));

@@ -14,7 +14,7 @@ export const manyWorkers: Scenario = {
   summary: '500 streams, 800 tasks/s: fairness of assignment across streams, latency',
   defaults: { streams: 500, rate: 800, duration: 60, concurrency: 1, warmup: 3 },
   quick: { streams: 50, rate: 200, duration: 1, warmup: 0.2 },
-  compares: false,
+  compares: [],
   async run(ctx) {
     const { options } = ctx;
     const fairness = { value: 0 };

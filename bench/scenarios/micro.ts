@@ -40,7 +40,7 @@ export const micro: Scenario = {
   summary: 'in-process create → claim → complete per store, sequential and at concurrency 64: µs/op',
   defaults: { ops: 20_000, stores: ['memory', 'redis'], parallel: [1, 64] },
   quick: { ops: 300 },
-  compares: false,
+  compares: [],
   async run(ctx) {
     const cases: MicroCase[] = [];
     for (const name of ctx.options.stores) {

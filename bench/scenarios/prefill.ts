@@ -42,7 +42,7 @@ export const prefill: Scenario = {
     ops: 2_000,
   },
   quick: { depths: [0, 1_000], streams: 4, rate: 100, duration: 0.5, ops: 100 },
-  compares: false,
+  compares: [],
   async run(ctx) {
     const cases: DepthCase[] = [];
     for (const depth of ctx.options.depths) cases.push(await runDepth(ctx, depth));

@@ -27,7 +27,7 @@ export const priorities: Scenario = {
   summary: '50/30/20 % at three priorities, slightly over capacity: queue wait per priority',
   defaults: { rate: 1_000, streams: 50, workMs: 55, duration: 30, warmup: 0, drainTimeout: 60 },
   quick: { rate: 200, streams: 10, workMs: 55, duration: 1 },
-  compares: false,
+  compares: [],
   async run(ctx) {
     const { options } = ctx;
     const phase = await withSystem(ctx, 'codeq', 'priorities-codeq', (sut) =>

@@ -1,4 +1,4 @@
-import type { BenchOptions } from '../cli/options.js';
+import type { BenchOptions, PeerName } from '../cli/options.js';
 import type { ScenarioReport } from '../core/report.js';
 import type { RunContext } from '../run/context.js';
 
@@ -11,7 +11,7 @@ export interface Scenario {
   defaults: Partial<BenchOptions>;
   /** Sizes of the quick mode the smoke test runs (a few seconds). */
   quick: Partial<BenchOptions>;
-  /** Accepts --compare bullmq. */
-  compares: boolean;
+  /** The peers it accepts in --compare. */
+  compares: readonly PeerName[];
   run(ctx: RunContext): Promise<ScenarioReport>;
 }

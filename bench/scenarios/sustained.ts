@@ -12,7 +12,7 @@ import {
   BENCH_QUEUE,
 } from '../run/load-run.js';
 import type { PhaseResult } from '../run/phase.js';
-import { systemsOf } from '../run/system.js';
+import { systemsOf, type SystemName } from '../run/system.js';
 import type { Scenario } from './scenario.js';
 import { flowTable, latencyTable, processTable, redisCallsTable, withoutTimeline } from './tables.js';
 
@@ -25,7 +25,7 @@ export const sustained: Scenario = {
   summary: 'steady 1,000 tasks/s for 60 s into 300 streams: claim/enqueue/end-to-end latency',
   defaults: { duration: 60, rate: 1_000, streams: 300, concurrency: 1, warmup: 3 },
   quick: { duration: 2, rate: 200, streams: 20, warmup: 0.5 },
-  compares: true,
+  compares: ['bullmq', 'rabbitmq'],
   async run(ctx) {
     const phases: PhaseResult[] = [];
     for (const system of systemsOf(ctx.options)) {
@@ -71,7 +71,7 @@ function perSecondTable(phases: readonly PhaseResult[]): Table {
   };
 }
 
-async function runSustained(ctx: RunContext, system: 'codeq' | 'bullmq'): Promise<PhaseResult> {
+async function runSustained(ctx: RunContext, system: SystemName): Promise<PhaseResult> {
   const { options } = ctx;
   const side = workerSide(ctx);
   return withSystem(ctx, system, `sustained-${system}`, (sut) =>

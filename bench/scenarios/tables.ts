@@ -23,7 +23,13 @@ export function ratioCells(codeq: LatencySummary, other: LatencySummary): (strin
   ];
 }
 
-/** One latency figure of every phase, with the BullMQ ÷ codeQ ratio when both ran. */
+/** The peers' names as tables print them. */
+export const PEER_NAMES = [
+  ['bullmq', 'BullMQ'],
+  ['rabbitmq', 'RabbitMQ'],
+] as const;
+
+/** One latency figure of every phase, with each peer ÷ codeQ ratio when both ran. */
 export function latencyTable(
   title: string,
   phases: readonly PhaseResult[],
@@ -31,8 +37,10 @@ export function latencyTable(
 ): Table {
   const rows = phases.map((p) => [rowName(p), ...latencyCells(pick(p))]);
   const codeq = phases.find((p) => p.system === 'codeq');
-  const bullmq = phases.find((p) => p.system === 'bullmq');
-  if (codeq && bullmq) rows.push(['BullMQ ÷ codeQ', ...ratioCells(pick(codeq), pick(bullmq))]);
+  for (const [system, name] of PEER_NAMES) {
+    const peer = phases.find((p) => p.system === system);
+    if (codeq && peer) rows.push([`${name} ÷ codeQ`, ...ratioCells(pick(codeq), pick(peer))]);
+  }
   return { title, columns: ['system', ...LATENCY_COLUMNS], rows };
 }
 
@@ -70,7 +78,7 @@ export function flowTable(phases: readonly PhaseResult[]): Table {
 /** What the server process and Redis spent, per phase. */
 export function processTable(phases: readonly PhaseResult[]): Table {
   return {
-    title: 'Server process and CPU per task (server, Redis, producers, workers)',
+    title: 'Server process and CPU per task (server or RabbitMQ broker, Redis, producers, workers)',
     columns: [
       'system',
       'GC max ms',
@@ -97,8 +105,8 @@ export function processTable(phases: readonly PhaseResult[]): Table {
       p.server ? p.server.eventLoopP99Ms : '-',
       p.server ? p.server.eventLoopMaxMs : '-',
       p.server ? Math.round(p.server.rssPeakBytes / 2 ** 20) : '-',
-      p.server ? p.cpuPerTaskUs.server : '-',
-      p.cpuPerTaskUs.redis,
+      p.server || p.system === 'rabbitmq' ? p.cpuPerTaskUs.server : '-',
+      p.system === 'rabbitmq' ? '-' : p.cpuPerTaskUs.redis,
       p.cpuPerTaskUs.producers,
       p.cpuPerTaskUs.workers,
       `${p.load.producers.gcMaxMs}/${p.load.producers.eventLoopMaxMs}`,
@@ -112,7 +120,9 @@ export function processTable(phases: readonly PhaseResult[]): Table {
  * Redis commands per task, scripts' own `redis.call`s included (INFO commandstats counts
  * them): the work each system asks of Redis. `scripts` are the round trips that run Lua.
  */
-export function redisCallsTable(phases: readonly PhaseResult[], columns = 10): Table {
+export function redisCallsTable(all: readonly PhaseResult[], columns = 10): Table {
+  // RabbitMQ does not use Redis.
+  const phases = all.filter((p) => p.system !== 'rabbitmq');
   const totals = new Map<string, number>();
   for (const p of phases)
     for (const [cmd, n] of Object.entries(p.redisCallsPerTask)) totals.set(cmd, (totals.get(cmd) ?? 0) + n);

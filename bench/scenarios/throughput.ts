@@ -5,7 +5,7 @@ import { collectPhase, openWindow, waitFor, type PhaseResult } from '../run/phas
 import { prefillQueue, type PrefillResult } from '../run/prefill.js';
 import { systemsOf, type SystemName } from '../run/system.js';
 import type { Scenario } from './scenario.js';
-import { processTable, redisCallsTable, withoutTimeline } from './tables.js';
+import { PEER_NAMES, processTable, redisCallsTable, withoutTimeline } from './tables.js';
 
 interface Case {
   system: SystemName;
@@ -24,7 +24,7 @@ export const throughput: Scenario = {
   summary: 'prefilled queue of 100,000, workers at concurrency 1, 50, 200: completed tasks/s',
   defaults: { tasks: 100_000, concurrencies: [1, 50, 200], streams: 1, duration: 20 },
   quick: { tasks: 2_000, concurrencies: [50], duration: 5 },
-  compares: true,
+  compares: ['bullmq', 'rabbitmq'],
   async run(ctx) {
     const cases: Case[] = [];
     for (const concurrency of ctx.options.concurrencies) {
@@ -95,20 +95,19 @@ function cycleTable(ctx: RunContext, cases: readonly Case[]): Table {
       c.prefill.rate,
       c.prefill.redisBytesPerTask,
     ]);
-    const bull =
-      c.system === 'codeq'
-        ? cases.find((o) => o.system === 'bullmq' && o.concurrency === c.concurrency)
-        : undefined;
-    if (bull && bull.phase.completedRate > 0)
-      rows.push([
-        `codeQ ÷ BullMQ c${c.concurrency}`,
-        '',
-        `${(c.phase.completedRate / bull.phase.completedRate).toFixed(2)}x`,
-        '',
-        '',
-        '',
-        '',
-      ]);
+    for (const [system, name] of c.system === 'codeq' ? PEER_NAMES : []) {
+      const peer = cases.find((o) => o.system === system && o.concurrency === c.concurrency);
+      if (peer && peer.phase.completedRate > 0)
+        rows.push([
+          `codeQ ÷ ${name} c${c.concurrency}`,
+          '',
+          `${(c.phase.completedRate / peer.phase.completedRate).toFixed(2)}x`,
+          '',
+          '',
+          '',
+          '',
+        ]);
+    }
   }
   return {
     title: `Full cycle on a queue prefilled with ${ctx.options.tasks} tasks (${ctx.options.payloadBytes} B)`,

@@ -8,6 +8,8 @@ import type { LeaseStore } from '../../src/lease-store/lease-store.js';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
 import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { CodeqServer } from '../../src/server/codeq-server.js';
+import { ClaimLatency } from '../../src/telemetry/claim-latency.js';
+import { QueueRates } from '../../src/telemetry/queue-rates.js';
 import { serveParent } from '../core/child-process.js';
 import { ProcessWatch, settledHeapBytes } from '../core/process-stats.js';
 import { benchTelemetry, type ServerTelemetry } from './server-telemetry.js';
@@ -20,11 +22,18 @@ export interface ServerStartArgs {
   config?: Partial<ServerConfig>;
   /** Tracing and metrics the server runs with. Default off, as a bare `codeq serve`. */
   telemetry?: ServerTelemetry;
+  /**
+   * Keep what the web console shows: claim-stage histograms, the slow-claim buffer and
+   * per-queue counters sampled into rate rings (the listener itself is left out: it costs
+   * nothing until a page is requested). Default off.
+   */
+  consoleFigures?: boolean;
 }
 
 const watch = new ProcessWatch();
 let server: CodeqServer | undefined;
 let telemetry: ReturnType<typeof benchTelemetry> | undefined;
+let rates: QueueRates | undefined;
 
 serveParent({
   start: async (args: ServerStartArgs) => {
@@ -33,11 +42,17 @@ serveParent({
       : new MemoryStore();
     telemetry = benchTelemetry(args.telemetry ?? 'off');
     // Workers are stopped before the server, so a short drain grace only bounds a failed run.
+    const claimLatency = args.consoleFigures ? new ClaimLatency() : undefined;
     server = new CodeqServer(serverConfig({ listen: '127.0.0.1:0', drainGraceMs: 1_000, ...args.config }), {
       store,
       tracerProvider: telemetry.tracerProvider,
       meterProvider: telemetry.meterProvider,
+      claimLatency,
     });
+    if (claimLatency) {
+      rates = new QueueRates(server.metrics);
+      rates.start();
+    }
     await server.start();
     return { port: server.port };
   },
@@ -46,6 +61,7 @@ serveParent({
   heap: () => settledHeapBytes(),
   shutdown: async () => {
     watch.stop();
+    rates?.stop();
     await server?.stop();
     await telemetry?.shutdown();
   },

@@ -20,13 +20,15 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
  * Its errors say why a credential was refused and never repeat the credential.
  */
 export class Authenticator {
-  private tokens: Map<string, Principal>;
-  private readonly jwt: JwtVerifier | undefined;
+  #tokens: Map<string, Principal>;
+  readonly #jwt: JwtVerifier | undefined;
+  readonly #options: AuthenticatorOptions;
 
-  constructor(private readonly options: AuthenticatorOptions) {
-    this.tokens = options.tokenFile ? loadTokenFile(options.tokenFile) : new Map<string, Principal>();
+  constructor(options: AuthenticatorOptions) {
+    this.#options = options;
+    this.#tokens = options.tokenFile ? loadTokenFile(options.tokenFile) : new Map<string, Principal>();
     const jwt = options.jwt;
-    this.jwt = jwt && (jwt.jwksUrl || jwt.jwksFile) ? new JwtVerifier(jwt) : undefined;
+    this.#jwt = jwt && (jwt.jwksUrl || jwt.jwksFile) ? new JwtVerifier(jwt) : undefined;
   }
 
   /** True when at least one kind of credential is configured. */
@@ -36,7 +38,7 @@ export class Authenticator {
 
   /** Names of the static tokens now loaded (for the rate limiter's housekeeping). */
   tokenNames(): Set<string> {
-    return new Set([...this.tokens.values()].map((p) => p.name));
+    return new Set([...this.#tokens.values()].map((p) => p.name));
   }
 
   /**
@@ -44,11 +46,11 @@ export class Authenticator {
    * or parsed, it throws and the credentials loaded before stay in force.
    */
   reload(): void {
-    const tokens = this.options.tokenFile
-      ? loadTokenFile(this.options.tokenFile)
+    const tokens = this.#options.tokenFile
+      ? loadTokenFile(this.#options.tokenFile)
       : new Map<string, Principal>();
-    this.jwt?.reload();
-    this.tokens = tokens;
+    this.#jwt?.reload();
+    this.#tokens = tokens;
   }
 
   /** The principal of an `authorization` value (`Bearer TOKEN`); UnauthenticatedError when there is none. */
@@ -58,9 +60,9 @@ export class Authenticator {
     const m = BEARER.exec(authorization);
     if (!m) throw new UnauthenticatedError('authorization: expected "Bearer TOKEN"');
     const token = m[1]!;
-    const known = this.tokens.get(hashToken(token));
+    const known = this.#tokens.get(hashToken(token));
     if (known) return known;
-    if (this.jwt && JWT_SHAPE.test(token)) return this.jwt.verify(token);
+    if (this.#jwt && JWT_SHAPE.test(token)) return this.#jwt.verify(token);
     throw new UnauthenticatedError('authorization: unknown token');
   }
 }

@@ -20,4 +20,9 @@ export interface Principal {
   readonly grants: readonly Grant[];
   /** Enqueue rate limit of this credential; undefined: none. */
   readonly rateLimit: RateLimit | undefined;
+  /**
+   * When the credential stops being accepted (a JWT's `exp` plus the clock skew allowed),
+   * in ms since the epoch; undefined: until it is revoked. Open streams end then.
+   */
+  readonly expiresAtMs?: number;
 }

@@ -24,7 +24,11 @@ function positiveNumber(value: unknown, field: string): number {
   return value;
 }
 
-function parseRateLimit(value: unknown, field: string): RateLimit | undefined {
+/**
+ * Parses a rate limit, `{ "perSecond": N, "burst": N }` (burst defaults to perSecond, at
+ * least 1), as token files and the JWT `codeq_rate` claim write it; errors name `field`.
+ */
+export function parseRateLimit(value: unknown, field: string): RateLimit | undefined {
   if (value === undefined) return undefined;
   if (!isObject(value)) throw new Error(`${field}: expected { "perSecond": N, "burst": N }`);
   const perSecond = positiveNumber(value.perSecond, `${field}.perSecond`);

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { Admin, type ListableTaskState, type QueueStatsInfo, type TaskInfo } from '../../clients/index.js';
-import { formatDurationMs } from '../config/duration.js';
+import { formatAgeMs, formatDurationMs } from '../config/duration.js';
 import { resolveSettings, settingsHelp, settingsParseArgs, type Setting } from '../config/settings.js';
 import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
 import { idsAsPositionals } from './positional-args.js';
+import { setLongTimeout } from '../domain/long-timeout.js';
 
 /** Options of `codeq stats`. */
 export const STATS_SETTINGS = {
@@ -62,7 +63,8 @@ export const PURGE_SETTINGS = {
   },
 } satisfies Record<string, Setting>;
 
-const HELP_LINE = '  -h, --help              Show this help';
+/** The --help line every operator command's help ends with. */
+export const HELP_LINE = '  -h, --help              Show this help';
 
 export const STATS_HELP = `Usage: codeq stats [QUEUE] [options]
 
@@ -87,7 +89,8 @@ ${HELP_LINE}`;
 export const TASKS_HELP = `Usage: codeq tasks QUEUE [options]
 
 Lists QUEUE's tasks of one state in that state's order: pending in claim order, scheduled
-by due time, leased by deadline, dead by when they died.
+by due time (shown in a DUE column, and as dueTime with --json), leased by deadline, dead
+by when they died.
 
 Options:
 ${settingsHelp(TASKS_SETTINGS)}
@@ -107,7 +110,8 @@ ${HELP_LINE}`;
 export const PAUSE_HELP = `Usage: codeq pause QUEUE [options]
 
 Stops every replica from handing out QUEUE's tasks. Producers can still enqueue; leases
-already out run on. 'codeq resume QUEUE' undoes it.
+already out run on. 'codeq resume QUEUE' undoes it (a QUEUE that has no tasks, a
+mistyped name say, then leaves 'codeq queues' again).
 
 Options:
 ${settingsHelp(CLIENT_SETTINGS)}
@@ -115,7 +119,9 @@ ${HELP_LINE}`;
 
 export const RESUME_HELP = `Usage: codeq resume QUEUE [options]
 
-Lets QUEUE's tasks be handed out again, at once on every replica.
+Lets QUEUE's tasks be handed out again, at once on every replica. A QUEUE with no
+pending, scheduled, leased or dead task leaves 'codeq queues': resuming removes a queue
+paused by mistake or emptied by 'codeq purge'.
 
 Options:
 ${settingsHelp(CLIENT_SETTINGS)}
@@ -134,8 +140,8 @@ ${HELP_LINE}`;
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
 
-/** Parses a command's arguments; undefined when --help was asked for (and printed). */
-function parse(
+/** Parses an operator command's arguments; undefined when --help was asked for (and printed). */
+export function parse(
   argv: string[],
   help: string,
   settings: Record<string, Setting>,
@@ -153,11 +159,13 @@ function parse(
   return { values: values, positionals };
 }
 
-function adminFor(values: Record<string, string | boolean | undefined>): Admin {
+/** An Admin client connected as the client settings say. */
+export function adminFor(values: Record<string, string | boolean | undefined>): Admin {
   return new Admin(clientConnection(values, process.env));
 }
 
-function oneQueue(positionals: string[], usage: string): string {
+/** The one QUEUE positional; throws with the usage otherwise. */
+export function oneQueue(positionals: string[], usage: string): string {
   if (positionals.length !== 1) throw new Error(`expected exactly one QUEUE\n\n${usage}`);
   return positionals[0]!;
 }
@@ -188,7 +196,7 @@ export function statsTable(stats: QueueStatsInfo[], previous?: Map<string, Queue
     stats.map((s) => [
       s.queue,
       ...COUNTS.map((c) => withChange(s[c], previous?.get(s.queue)?.[c])),
-      s.oldestReadyAgeMs === null ? '-' : formatDurationMs(s.oldestReadyAgeMs),
+      s.oldestReadyAgeMs === null ? '-' : formatAgeMs(s.oldestReadyAgeMs),
       s.paused ? 'yes' : 'no',
     ]),
   );
@@ -224,8 +232,8 @@ export async function statsCommand(argv: string[], signal?: AbortSignal): Promis
         console.log(stats.length === 0 ? 'no queues yet' : statsTable(stats, previous));
         previous = new Map(stats.map((q) => [q.queue, q]));
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, s.intervalMs);
-          stop.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+          const timer = setLongTimeout(resolve, s.intervalMs);
+          stop.signal.addEventListener('abort', () => (timer.clear(), resolve()), { once: true });
         });
       }
     } finally {
@@ -253,13 +261,14 @@ export async function queuesCommand(argv: string[]): Promise<number> {
 
 const LISTABLE = ['pending', 'scheduled', 'leased', 'dead'];
 
-function taskRow(t: TaskInfo): string[] {
+function taskRow(t: TaskInfo, withDue: boolean): string[] {
   return [
     t.id,
     t.state,
     `${t.attempt}/${t.maxAttempts}`,
     String(t.priority),
     t.enqueueTime.toISOString(),
+    ...(withDue ? [t.dueTime?.toISOString() ?? '-'] : []),
     t.lastError.replace(/\s+/g, ' ').slice(0, 60),
   ];
 }
@@ -295,6 +304,7 @@ export async function tasksCommand(argv: string[]): Promise<number> {
             maxAttempts: t.maxAttempts,
             priority: t.priority,
             enqueueTime: t.enqueueTime.toISOString(),
+            ...(t.dueTime && { dueTime: t.dueTime.toISOString() }),
             lastError: t.lastError,
             history: t.history,
           }),
@@ -302,8 +312,22 @@ export async function tasksCommand(argv: string[]): Promise<number> {
     } else if (tasks.length === 0) {
       console.log(`no ${state} tasks in ${queue}`);
     } else {
+      // Scheduled tasks wait for a time: show it beside when they were enqueued.
+      const withDue = state === 'scheduled';
+      const head = [
+        'ID',
+        'STATE',
+        'ATTEMPTS',
+        'PRIORITY',
+        'ENQUEUED',
+        ...(withDue ? ['DUE'] : []),
+        'LAST ERROR',
+      ];
       console.log(
-        table(['ID', 'STATE', 'ATTEMPTS', 'PRIORITY', 'ENQUEUED', 'LAST ERROR'], tasks.map(taskRow)),
+        table(
+          head,
+          tasks.map((t) => taskRow(t, withDue)),
+        ),
       );
     }
     return 0;
@@ -323,6 +347,14 @@ export async function deadCommand(argv: string[]): Promise<number> {
   try {
     const redriven = await admin.redriveDead(queue, ids);
     console.log(`redriven: ${redriven} task${redriven === 1 ? '' : 's'} of ${queue}`);
+    if (ids.length > 0 && redriven < new Set(ids).size) {
+      // The server answers with a count: some ids named no DEAD task of this queue.
+      const missing = new Set(ids).size - redriven;
+      console.error(
+        `codeq dead redrive: ${missing} of the ${new Set(ids).size} ids named no DEAD task of ${queue} (unknown, or not dead)`,
+      );
+      return 1;
+    }
     return 0;
   } finally {
     admin.close();

@@ -6,6 +6,8 @@ import {
   statsCommand,
   tasksCommand,
 } from './admin-commands.js';
+import { describeCliError, quietIpServernameWarning } from './cli-errors.js';
+import { configCommand, keysCommand } from './fair-commands.js';
 import { cancelCommand, enqueueCommand, getCommand } from './task-commands.js';
 import { serveCommand } from './serve-command.js';
 import { traceCommand } from './trace-command.js';
@@ -37,6 +39,8 @@ Operator commands (need the admin scope when the server has access control on):
   pause     Stop handing out a queue's tasks, on every replica
   resume    Hand out a paused queue's tasks again
   purge     Delete a queue's pending, scheduled, leased and dead tasks (asks for --yes)
+  keys      List a queue's fairness keys, busiest first (read scope)
+  config    Show or set a queue's fair-share limits: --max-leased-per-key N, --rate R/s
 
 Run 'codeq COMMAND --help' for the options of a command. Every option also reads an
 environment variable (CODEQ_...), shown in that help.`;
@@ -55,6 +59,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   pause: pauseCommand(true),
   resume: pauseCommand(false),
   purge: purgeCommand,
+  keys: keysCommand,
+  config: configCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -77,19 +83,23 @@ async function main(argv: string[]): Promise<number> {
 
 /** Runs the `codeq` command line on `argv` (without node and script) and sets the exit code. */
 export function runCli(argv: string[]): Promise<void> {
+  quietIpServernameWarning();
   return main(argv).then(
     (code) => {
       process.exitCode = code;
     },
     (err: unknown) => {
-      const e = err as { code?: unknown; details?: unknown; message?: unknown };
-      // A gRPC error: say what the server said; anything else: its message.
-      const text =
-        typeof e.details === 'string' && typeof e.code === 'number'
-          ? `${e.details} (gRPC status ${e.code})`
-          : String(e.message ?? err);
-      console.error(`codeq: ${text}`);
+      console.error(`codeq: ${describeCliError(err, { tls: usesTls(argv) })}`);
       process.exitCode = 1;
     },
+  );
+}
+
+/** Whether a command line, or the environment, asks for a TLS connection. */
+function usesTls(argv: string[]): boolean {
+  return (
+    argv.some((a) => a.startsWith('--tls')) ||
+    Boolean(process.env.CODEQ_TLS_CA || process.env.CODEQ_TLS_CLIENT_CERT) ||
+    /^(1|true|yes)$/i.test(process.env.CODEQ_TLS ?? '')
   );
 }

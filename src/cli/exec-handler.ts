@@ -9,22 +9,46 @@ const MAX_ERROR_TAIL = 2000;
 export const EXIT_PERMANENT = 65;
 
 /**
+ * Variables that hold or point at a credential of codeQ: the worker's token and client
+ * key, a server's token, key and metrics token, a Redis URL (which may carry a password).
+ */
+const CREDENTIAL_VARIABLE = /^CODEQ_(?:(?:[A-Z0-9]+_)*(?:TOKEN|KEY|SECRET|PASSWORD)(?:_FILE)?|REDIS_URL)$/;
+
+/** Options of {@link execHandler}. */
+export interface ExecOptions {
+  /** Where the command's stderr goes. Default: ours. */
+  onStderr?: (chunk: Buffer) => void;
+  /** The environment the command starts from, less credentials. Default: `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Also pass the credential variables (`--exec-pass-token`). Default false. */
+  passCredentials?: boolean;
+}
+
+/** `env` without codeQ's credential variables: a task's command needs none to do its work. */
+export function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !CREDENTIAL_VARIABLE.test(name)));
+}
+
+/**
  * A handler that runs `command` in a shell once per task: the payload on stdin, the task
  * in CODEQ_* variables, stdout kept as the result. Exit 0 completes the task; exit 65
  * fails it for good; any other exit or signal fails the attempt (it is retried with the
  * task's backoff). Its stderr passes through to ours, and its tail explains a failure.
+ * The command gets our environment without CODEQ_TOKEN and the other credential
+ * variables, unless `passCredentials`: a task's payload often decides what it runs, and
+ * the worker's token would let it claim, complete or enqueue anything the worker may.
  */
-export function execHandler(
-  command: string,
-  onStderr: (chunk: Buffer) => void = (c) => process.stderr.write(c),
-): TaskHandler {
+export function execHandler(command: string, options: ExecOptions = {}): TaskHandler {
+  const onStderr = options.onStderr ?? ((c: Buffer) => process.stderr.write(c));
+  const base = options.env ?? process.env;
+  const env = options.passCredentials ? base : withoutCredentials(base);
   return (task, { signal }) =>
     new Promise((resolve, reject) => {
       const child = spawn(command, {
         shell: true,
         stdio: ['pipe', 'pipe', 'pipe'],
         env: {
-          ...process.env,
+          ...env,
           CODEQ_TASK_ID: task.id,
           CODEQ_QUEUE: task.queue,
           CODEQ_ATTEMPT: String(task.attempt),

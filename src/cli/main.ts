@@ -7,3 +7,6 @@ import { exitOnOldNode } from './node-version.js';
 exitOnOldNode();
 const { runCli } = await import('./codeq.js');
 await runCli(process.argv.slice(2));
+// The command is done. A socket whose peer stopped reading (a frozen network) can outlive
+// even a forced close; it must not keep a stopped server's process alive.
+setTimeout(() => process.exit(), 2_000).unref();

@@ -2,8 +2,11 @@ import { parseArgs } from 'node:util';
 import { serverConfig } from '../config/server-config.js';
 import { SERVER_SETTINGS } from '../config/server-settings.js';
 import { resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
+import { parseRateText } from '../auth/jwt-verifier.js';
 import { ServerSecurity } from '../server/auth/server-security.js';
 import { CodeqServer } from '../server/codeq-server.js';
+import { startConsole, type RunningConsole } from '../console/start-console.js';
+import { ClaimLatency } from '../telemetry/claim-latency.js';
 import { openStore } from './open-store.js';
 import { createLogger, isLogFormat, isLogLevel } from '../telemetry/logger.js';
 import { startTelemetry } from '../telemetry/telemetry.js';
@@ -17,7 +20,9 @@ restart); with --redis any number of servers share one Redis or Redis Cluster.
 Logs go to standard output, one line per event, each with a timestamp.
 Without --auth-token-file, --auth-jwks-url, --auth-jwks-file or --tls-client-ca anyone
 who reaches the port may use every queue, so the server then listens on loopback only
-unless --insecure-allow-remote. SIGHUP re-reads the token, JWKS and certificate files.
+unless --insecure-allow-remote; /metrics likewise, unless --metrics-token. JWTs need
+--auth-jwt-audience (or --auth-jwt-any-audience). SIGHUP re-reads the token, JWKS and
+certificate files.
 
 Options:
 ${settingsHelp(SERVER_SETTINGS)}
@@ -39,6 +44,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     args: argv,
     options: { ...settingsParseArgs(SERVER_SETTINGS), help: { type: 'boolean', short: 'h' } },
     allowPositionals: false,
+    // --no-console and the like: a boolean setting whose default is on can be turned off.
+    allowNegative: true,
   });
   if (values.help) {
     console.log(SERVE_HELP);
@@ -58,30 +65,71 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const logger = createLogger(config.logLevel, (line) => process.stdout.write(line), config.logFormat);
   // Built before anything starts, so a bad token or certificate file stops the start.
   const security = new ServerSecurity(config, logger);
+  const loginFailureLimit =
+    config.consoleLoginLimit === undefined
+      ? undefined
+      : parseRateText(config.consoleLoginLimit, '--console-login-limit');
+  security.checkMetricsListen(config.metricsListen);
   const telemetry = await startTelemetry({
     serviceName: 'codeq',
     metricsListen: config.metricsListen,
+    metricsToken: config.metricsToken,
     traceFile: config.traceFile,
   });
-  const { store, description } = await openStore(config);
-  const server = new CodeqServer(config, {
-    store,
-    logger,
-    tracerProvider: telemetry.tracerProvider,
-    meterProvider: telemetry.meterProvider,
-    security,
-  });
-  await server.start();
+  let server: CodeqServer | undefined;
+  let webConsole: RunningConsole | undefined;
+  let description: string;
+  try {
+    const opened = await openStore(config);
+    description = opened.description;
+    const claimLatency = config.console ? new ClaimLatency() : undefined;
+    server = new CodeqServer(config, {
+      store: opened.store,
+      logger,
+      tracerProvider: telemetry.tracerProvider,
+      meterProvider: telemetry.meterProvider,
+      security,
+      claimLatency,
+    });
+    // The console first: a --console-listen the listen rule refuses stops the start before
+    // the gRPC port opens.
+    if (claimLatency) {
+      webConsole = await startConsole(server, claimLatency, {
+        listen: config.consoleListen,
+        insecureAllowRemote: config.insecureAllowRemote,
+        tlsCert: config.tlsCert,
+        tlsKey: config.tlsKey,
+        ...(loginFailureLimit && { loginFailureLimit }),
+        logger,
+      });
+    }
+    await server.start();
+  } catch (err) {
+    // A start that fails (port in use, Redis unreachable) releases what it opened, Redis
+    // connections and the metrics listener included, so the process exits non-zero
+    // instead of living on with nothing to serve.
+    await webConsole?.stop().catch(() => undefined);
+    await server?.stop().catch(() => undefined);
+    await telemetry.shutdown().catch(() => undefined);
+    throw err;
+  }
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   logger.info(`serving on ${host}:${server.port} with the ${description} store`, {
     version: codeqVersion(),
   });
+  if (webConsole) logger.info(`console on ${webConsole.console.url}`);
+  else logger.info('console: off (--no-console)');
   for (const line of telemetry.summary) logger.info(line);
-  if (!config.redisUrl) {
+  if (!config.redisUrl && !config.redisSentinels) {
     logger.warn('the memory store keeps nothing across restarts; pass --redis URL to keep tasks');
   }
   logger.info(securitySummary(config));
   const onHangup = (): void => {
+    try {
+      webConsole?.console.reloadTls();
+    } catch (err) {
+      logger.error('reload: kept the console certificate in force', { error: (err as Error).message });
+    }
     if (security.reload()) logger.info('SIGHUP: reloaded token, JWKS and certificate files');
   };
   process.on('SIGHUP', onHangup);
@@ -91,6 +139,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       if (draining) process.exit(signal === 'SIGINT' ? 130 : 143);
       draining = true;
       logger.info(`${signal}: draining (up to ${config.drainGraceMs} ms); send it again to stop at once`);
+      void webConsole?.stop();
       server.stop().then(resolve, (err: unknown) => {
         logger.error('stop failed', { error: err });
         resolve();

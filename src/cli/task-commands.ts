@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Producer, TaskWaitTimeoutError, type TaskInfo, type TaskOptions } from '../../clients/index.js';
-import { parseDurationMs } from '../config/duration.js';
+import { formatDurationMs, parseDurationMs } from '../config/duration.js';
 import { resolveSettings, settingsHelp, settingsParseArgs, type Setting } from '../config/settings.js';
 import { CLIENT_SETTINGS, clientConnection, type ClientConnection } from './client-settings.js';
 import { idsAsPositionals } from './positional-args.js';
@@ -44,7 +44,8 @@ export const ENQUEUE_SETTINGS = {
 
 export const ENQUEUE_HELP = `Usage: codeq enqueue QUEUE [options]
 
-Adds a task to QUEUE and prints its id. The payload comes from --payload, --payload-file,
+Adds a task to QUEUE and prints its id, alone on standard output (ID=$(codeq enqueue ...)
+captures it; notes go to standard error). The payload comes from --payload, --payload-file,
 or standard input when neither is given and stdin is not a terminal.
 
 Options:
@@ -54,6 +55,7 @@ Options:
   --delay DURATION        Not claimable before now + DURATION (e.g. 500ms, 10s, 5m)
   --max-attempts N        Deliveries before the task becomes DEAD (default 5)
   --idempotency-key KEY   Within the server's window, the same key returns the first task's id
+  --key KEY               Fairness key (e.g. the tenant): a queue's keys take turns
   --header KEY=VALUE      A header; repeat for more
   --count N               Enqueue N copies in batches (default 1)
 ${settingsHelp(ENQUEUE_SETTINGS)}
@@ -104,6 +106,7 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
       delay: { type: 'string' },
       'max-attempts': { type: 'string' },
       'idempotency-key': { type: 'string' },
+      key: { type: 'string' },
       header: { type: 'string', multiple: true },
       count: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -145,6 +148,7 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
       maxAttempts: positiveInt(values['max-attempts'], 'max-attempts', 5),
     }),
     ...(values['idempotency-key'] !== undefined && { idempotencyKey: values['idempotency-key'] }),
+    ...(values.key !== undefined && { fairnessKey: values.key }),
     headers,
   };
   const count = positiveInt(values.count, 'count', 1);
@@ -153,14 +157,19 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
     if (settings.waitMs !== undefined && count !== 1) throw new Error('--wait: only with a single task');
     if (count === 1) {
       const { taskId, duplicate } = await producer.enqueue(queue, payload, options);
-      console.log(duplicate ? `${taskId} (duplicate of an earlier task with this idempotency key)` : taskId);
+      // Standard output carries the id alone, so that ID=$(codeq enqueue ...) captures it;
+      // notes for the reader go to standard error.
+      console.log(taskId);
+      if (duplicate) console.error(`codeq enqueue: ${taskId} is an earlier task with this idempotency key`);
       if (settings.waitMs === undefined) return 0;
-      const task = await producer
-        .waitTask(queue, taskId, { timeoutMs: settings.waitMs })
-        .catch((err: unknown) => {
-          if (err instanceof TaskWaitTimeoutError) return err.task;
-          throw err;
-        });
+      const waitMs = settings.waitMs;
+      const task = await producer.waitTask(queue, taskId, { timeoutMs: waitMs }).catch((err: unknown) => {
+        if (!(err instanceof TaskWaitTimeoutError)) throw err;
+        console.error(
+          `codeq enqueue: the task did not finish within ${formatDurationMs(waitMs)} (--wait); it is ${err.task.state} now`,
+        );
+        return err.task;
+      });
       console.log(JSON.stringify(taskJson(task), null, 2));
       return task.state === 'COMPLETED' ? 0 : 1;
     }

@@ -3,6 +3,7 @@ import { Worker } from '../../clients/index.js';
 import { resolveSettings, settingsHelp, settingsParseArgs, type Setting } from '../config/settings.js';
 import { startTelemetry } from '../telemetry/telemetry.js';
 import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
+import { workerLogSentence } from './cli-errors.js';
 import { EXIT_PERMANENT, execHandler } from './exec-handler.js';
 
 /** Every option of `codeq work` but the server address: flag, environment variable, default. */
@@ -15,6 +16,13 @@ export const WORK_SETTINGS = {
     default: undefined,
     help: 'Shell command to run per task (required)',
   },
+  execPassToken: {
+    flag: 'exec-pass-token',
+    env: 'CODEQ_EXEC_PASS_TOKEN',
+    kind: 'bool',
+    default: false,
+    help: 'Pass CODEQ_TOKEN and the other credential variables (CODEQ_*_TOKEN, *_KEY, *_SECRET, *_PASSWORD, CODEQ_REDIS_URL) to the command; by default it runs without them',
+  },
   concurrency: {
     flag: 'concurrency',
     env: 'CODEQ_CONCURRENCY',
@@ -22,6 +30,14 @@ export const WORK_SETTINGS = {
     default: 1,
     min: 1,
     help: 'Tasks run at the same time',
+  },
+  prefetch: {
+    flag: 'prefetch',
+    env: 'CODEQ_PREFETCH',
+    kind: 'int',
+    default: 0,
+    min: 0,
+    help: 'Leases held ready beyond --concurrency (no round trip between short tasks; they wait leased)',
   },
   leaseDurationMs: {
     flag: 'lease-duration',
@@ -97,13 +113,18 @@ export async function workCommand(argv: string[]): Promise<number> {
   if (!exec) throw new Error('--exec (or CODEQ_EXEC): required; the shell command to run per task');
   const queues = positionals[0]!.split(',').filter(Boolean);
   const connection = clientConnection(values, process.env);
-  const run = execHandler(exec);
+  const run = execHandler(exec, { passCredentials: settings.execPassToken });
   const telemetry = await startTelemetry({ serviceName: 'codeq-worker', traceFile: settings.traceFile });
+  const tls = connection.credentials !== undefined;
   const worker = new Worker({
     ...(telemetry.tracerProvider && { tracerProvider: telemetry.tracerProvider }),
     ...connection,
+    logger: {
+      warn: (message, meta) => console.error(`codeq work: ${workerLogSentence(message, meta, tls)}`),
+    },
     queues,
     concurrency,
+    prefetch: settings.prefetch,
     leaseDurationMs: settings.leaseDurationMs,
     ...(settings.workerId && { workerId: settings.workerId }),
     shutdownGraceMs: settings.shutdownGraceMs,

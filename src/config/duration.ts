@@ -21,3 +21,24 @@ export function formatDurationMs(ms: number): string {
   }
   return `${ms}ms`;
 }
+
+/**
+ * An age or wait for people to read, in its two largest units: `850ms`, `12s`, `19m 54s`,
+ * `3h 5m`, `2d 4h`. Rounded down: the age has been at least that long.
+ */
+export function formatAgeMs(ms: number): string {
+  const whole = Math.max(0, Math.floor(ms));
+  if (whole < 1_000) return `${whole}ms`;
+  const units = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const;
+  const first = units.findIndex(([, size]) => whole >= size);
+  const [unit, size] = units[first]!;
+  const next = units[first + 1];
+  const head = `${Math.floor(whole / size)}${unit}`;
+  if (!next) return head;
+  return `${head} ${Math.floor((whole % size) / next[1])}${next[0]}`;
+}

@@ -1,6 +1,6 @@
 import type { Setting } from './settings.js';
 
-/** The settings of `codeq serve` that decide who may call it: credentials, TLS, remote listening. */
+/** The settings of `codeq serve` that decide who may call it and how much one caller may hold: credentials, TLS, remote listening, bounds. */
 export const SECURITY_SETTINGS = {
   authTokenFile: {
     flag: 'auth-token-file',
@@ -40,7 +40,30 @@ export const SECURITY_SETTINGS = {
     kind: 'string',
     arg: 'AUDIENCE',
     default: undefined,
-    help: 'Accept only JWTs whose aud claim holds AUDIENCE. Unset: any audience',
+    help: 'Accept only JWTs whose aud claim holds AUDIENCE. Required with JWTs, unless --auth-jwt-any-audience',
+  },
+  authJwtAnyAudience: {
+    flag: 'auth-jwt-any-audience',
+    env: 'CODEQ_AUTH_JWT_ANY_AUDIENCE',
+    kind: 'bool',
+    default: false,
+    help: "Accept JWTs whatever their aud claim: a token the issuer minted for another API is then a codeQ credential if its scopes read like codeQ's. Warned at start",
+  },
+  authJwtMaxLifetimeMs: {
+    flag: 'auth-jwt-max-lifetime',
+    env: 'CODEQ_AUTH_JWT_MAX_LIFETIME',
+    kind: 'duration',
+    default: 24 * 3_600_000,
+    min: 1_000,
+    help: 'Refuse JWTs that live longer than this (exp minus iat); a JWT must carry exp, and an iat in the future is refused',
+  },
+  authJwtRateLimit: {
+    flag: 'auth-jwt-rate-limit',
+    env: 'CODEQ_AUTH_JWT_RATE_LIMIT',
+    kind: 'string',
+    arg: 'RATE[/BURST]',
+    default: undefined,
+    help: 'Enqueue rate limit (tasks a second, and burst) of JWT callers whose token has no codeq_rate claim ({"perSecond": N, "burst": N}). Unset: none, as for a static token without rateLimit',
   },
   tlsCert: {
     flag: 'tls-cert',
@@ -66,11 +89,82 @@ export const SECURITY_SETTINGS = {
     default: undefined,
     help: 'Require every client to present a certificate signed by a CA in this PEM file (mutual TLS); re-read on SIGHUP',
   },
+  maxConcurrentStreams: {
+    flag: 'max-concurrent-streams',
+    env: 'CODEQ_MAX_CONCURRENT_STREAMS',
+    kind: 'int',
+    // A worker needs one stream and a producer one per call in flight: 1,000 leaves the
+    // bench's 1,000 enqueues in flight on one connection unthrottled.
+    default: 1_000,
+    min: 1,
+    help: 'Most calls and streams one client connection may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); more wait in the client',
+  },
+  maxStreams: {
+    flag: 'max-streams',
+    env: 'CODEQ_MAX_STREAMS',
+    kind: 'int',
+    // Each stream may be owed up to --max-stream-credit leases: 10,000 streams bound what
+    // one server buffers for all its clients together.
+    default: 10_000,
+    min: 1,
+    help: 'Most Claim and EnqueueStream streams open on this server at once, over every connection; more are refused with RESOURCE_EXHAUSTED',
+  },
+  maxWaits: {
+    flag: 'max-waits',
+    env: 'CODEQ_MAX_WAITS',
+    kind: 'int',
+    default: 10_000,
+    min: 1,
+    help: 'Most WaitTask calls held on this server at once, all callers together (each caller also within --max-waits-per-caller); more are refused with RESOURCE_EXHAUSTED',
+  },
+  maxWaitsPerCaller: {
+    flag: 'max-waits-per-caller',
+    env: 'CODEQ_MAX_WAITS_PER_CALLER',
+    kind: 'int',
+    // A held wait costs ~16 KiB: 1,000 bounds one caller to ~16 MiB.
+    default: 1_000,
+    min: 1,
+    help: 'Most WaitTask calls one credential may hold at once (all unauthenticated callers together count as one); more are refused with RESOURCE_EXHAUSTED',
+  },
+  maxBufferedBytes: {
+    flag: 'max-buffered-bytes',
+    env: 'CODEQ_MAX_BUFFERED_BYTES',
+    kind: 'int',
+    // What workers that stop reading can make the server hold, all together: without it,
+    // each could hold its credit's worth of payloads (1,000 × 1 MiB).
+    default: 256 * 1024 * 1024,
+    min: 1024 * 1024,
+    help: 'Most bytes this server holds for streams, all together: leases written to Claim streams and not yet taken by the network, and EnqueueStream requests read and not yet stored; past it no Claim stream gets more leases and no EnqueueStream is read until some drain (one message always goes when nothing is held)',
+  },
+  maxStreamBufferedBytes: {
+    flag: 'max-stream-buffered-bytes',
+    env: 'CODEQ_MAX_STREAM_BUFFERED_BYTES',
+    kind: 'int',
+    default: 16 * 1024 * 1024,
+    min: 64 * 1024,
+    help: 'Most bytes one stream may hold: leases of a Claim stream unsent because its worker reads slower than it grants credit (past it the stream gets no more leases until it reads), or requests of an EnqueueStream read and not yet stored (past it the stream is not read until the store answers); one message always goes when the stream holds none',
+  },
+  maxStreamStallMs: {
+    flag: 'max-stream-stall',
+    env: 'CODEQ_MAX_STREAM_STALL',
+    kind: 'duration',
+    default: 30_000,
+    min: 1_000,
+    help: 'A Claim stream holding unsent leases whose worker reads none of them for this long ends with RESOURCE_EXHAUSTED (its leases come back after the reconnect grace), freeing what --max-buffered-bytes holds for it',
+  },
+  metricsToken: {
+    flag: 'metrics-token',
+    env: 'CODEQ_METRICS_TOKEN',
+    kind: 'string',
+    arg: 'TOKEN',
+    default: undefined,
+    help: 'Serve /metrics only to requests with "Authorization: Bearer TOKEN"; needed to serve metrics on a non-loopback address (prefer the variable: a flag shows in ps)',
+  },
   insecureAllowRemote: {
     flag: 'insecure-allow-remote',
     env: 'CODEQ_INSECURE_ALLOW_REMOTE',
     kind: 'bool',
     default: false,
-    help: 'Listen on a non-loopback address without authentication: anyone who reaches the port may read, add, complete and cancel any task',
+    help: 'Listen on a non-loopback address without authentication (gRPC, and /metrics without --metrics-token): anyone who reaches the port may read, add, complete and cancel any task',
   },
 } satisfies Record<string, Setting>;

@@ -12,7 +12,7 @@ describe('logClaimFailure', () => {
     const debug = createLogger('debug', (l) => lines.push(l));
     logClaimFailure(debug, 'q', new UnavailableError('Redis unavailable'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/ debug claim failed; retrying queue=q error=Redis unavailable\n$/);
+    expect(lines[0]).toMatch(/ debug claim failed; retrying queue=q error="Redis unavailable"\n$/);
   });
 
   it('warns about other failures at most once per queue per gap, counting the rest', () => {
@@ -22,7 +22,7 @@ describe('logClaimFailure', () => {
     for (let i = 0; i < 5; i++) logClaimFailure(logger, 'q', new Error('script bug'), t + i * 1_000);
     logClaimFailure(logger, 'other', new Error('script bug'), t);
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toContain('script bug\n    at '); // a surprise keeps its stack
+    expect(lines[0]).toContain('script bug\\n    at '); // a surprise keeps its stack, on the event's one line
     logClaimFailure(logger, 'q', new Error('script bug'), t + CLAIM_FAILURE_LOG_GAP_MS);
     expect(lines).toHaveLength(3);
     expect(lines[2]).toContain('failures_not_logged=4');

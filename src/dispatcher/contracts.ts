@@ -1,5 +1,4 @@
-import type { Lease, SettleOp, SettleResult } from '../domain/task.js';
-import type { ClaimResult } from '../lease-store/lease-store.js';
+import type { Lease } from '../domain/task.js';
 import type { DispatchTrace } from '../telemetry/claim-path-tracer.js';
 
 /**
@@ -11,6 +10,11 @@ export interface Consumer {
   readonly queues: readonly string[];
   /** Length of the leases it takes. */
   readonly leaseMs: number;
+  /**
+   * The worker it belongs to, when known: a worker's newest consumer is served before its
+   * older ones, which are most likely streams of a connection it gave up on.
+   */
+  readonly workerId?: string;
   /** How many more leases it can take now: its unused credit, or 0 while it cannot write. */
   capacity(): number;
   /**
@@ -18,20 +22,4 @@ export interface Consumer {
    * claim's trace when tracing is on: the consumer adds its delivery's spans to it.
    */
   deliver(queue: string, leases: Lease[], dispatch?: DispatchTrace): void;
-}
-
-/**
- * Room reserved on this replica's streams for tasks about to be enqueued: the enqueue
- * claims up to `max` leases of `leaseMs` in its own round trip and hands the claim's
- * outcome to `claimed`, which deals the leases out (or, on failure, frees the room).
- */
-export interface SyncClaim {
-  readonly max: number;
-  readonly leaseMs: number;
-  claimed(result: Promise<ClaimResult>): void;
-}
-
-/** Settles gathered for a store call that a claim of the same queue may carry instead. */
-export interface PendingSettles {
-  take(queue: string): { ops: SettleOp[]; settled: (results: Promise<SettleResult[]>) => void } | undefined;
 }

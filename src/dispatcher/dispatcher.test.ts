@@ -122,22 +122,22 @@ describe('Dispatcher', () => {
     expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
   });
 
-  it('deals the claim of an enqueue it reserved room for, with no claim of its own', async () => {
+  it('claims for the streams waiting here with the enqueue, in the same store call', async () => {
     const { store: counted, claims } = counting(store);
+    const combined = vi.spyOn(store, 'enqueueAndClaim');
     dispatcher = new Dispatcher(counted, { sweepIntervalMs: 3_600_000 });
     const consumer = new TestConsumer(['q'], 2);
     dispatcher.add(consumer);
     await settle();
     const before = claims();
-    const sync = dispatcher.reserveForEnqueue('q', 3);
-    // One lease each per stream: this stream gets one now, the rest goes to the next pass.
-    expect(sync).toMatchObject({ max: 1, leaseMs: consumer.leaseMs });
-    const both = store.enqueueAndClaim('q', [task('q'), task('q'), task('q')], sync!.max, sync!.leaseMs);
-    sync!.claimed(both.then((r) => r.claim));
-    const { results } = await both;
+    const results = dispatcher.calls.enqueue([task('q'), task('q'), task('q')]);
     await settle();
-    expect(consumer.received.map((r) => r.lease.task.id)).toEqual([results[0]!.taskId, results[1]!.taskId]);
-    // The second lease came from a pass the claim's `more` asked for.
+    const ids = (await results).map((r) => r.taskId);
+    // One lease each per stream: this stream got one with the enqueue, the second came
+    // from a pass the claim's `more` asked for.
+    expect(combined).toHaveBeenCalledTimes(1);
+    expect(combined.mock.calls[0]!.slice(2)).toEqual([1, consumer.leaseMs]);
+    expect(consumer.received.map((r) => r.lease.task.id)).toEqual(ids.slice(0, 2));
     expect(claims() - before).toBe(1);
   });
 
@@ -146,22 +146,29 @@ describe('Dispatcher', () => {
     const consumer = new TestConsumer(['q'], 1);
     dispatcher.add(consumer);
     await settle();
-    const sync = dispatcher.reserveForEnqueue('q', 1);
-    expect(sync).toBeDefined();
-    // While the claim is out, nothing more is reserved for the queue.
-    expect(dispatcher.reserveForEnqueue('q', 1)).toBeUndefined();
-    sync!.claimed(Promise.reject(new Error('store down')));
+    const combined = vi
+      .spyOn(store, 'enqueueAndClaim')
+      .mockImplementationOnce(() => Promise.reject(new Error('store down')));
+    const failed = dispatcher.calls.enqueue([task('q')]);
+    const seen = expect(failed).rejects.toThrow('store down');
     await settle();
-    expect(dispatcher.reserveForEnqueue('q', 1)).toMatchObject({ max: 1 });
+    await seen;
+    // The stream's room is free again: the next enqueue claims for it.
+    const [next] = await Promise.all([dispatcher.calls.enqueue([task('q')]), settle()]);
+    await settle();
+    expect(combined).toHaveBeenCalledTimes(2);
+    expect(consumer.received.map((r) => r.lease.task.id)).toEqual([next[0]!.taskId]);
   });
 
-  it('reserves nothing for an enqueue when no stream has room', async () => {
+  it('enqueues alone when no stream here has room for the queue', async () => {
+    const combined = vi.spyOn(store, 'enqueueAndClaim');
+    const plain = vi.spyOn(store, 'enqueue');
     dispatcher = new Dispatcher(store);
-    const consumer = new TestConsumer(['q'], 0);
-    dispatcher.add(consumer);
+    dispatcher.add(new TestConsumer(['q'], 0));
     await settle();
-    expect(dispatcher.reserveForEnqueue('q', 1)).toBeUndefined();
-    expect(dispatcher.reserveForEnqueue('other', 1)).toBeUndefined();
+    await Promise.all([dispatcher.calls.enqueue([task('q'), task('other')]), settle()]);
+    expect(combined).not.toHaveBeenCalled();
+    expect(plain.mock.calls.map(([tasks]) => tasks.map((t) => t.queue))).toEqual([['q'], ['other']]);
   });
 
   it('sets a timer for a delayed task instead of polling', async () => {

@@ -1,13 +1,16 @@
 import type { Lease } from '../domain/task.js';
-import type { ClaimResult, LeaseStore, SettleAndClaimResult } from '../lease-store/lease-store.js';
+import type { ClaimResult, LeaseStore } from '../lease-store/lease-store.js';
 import type { ClaimPathTracer, DispatchTrace } from '../telemetry/claim-path-tracer.js';
 import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { nowMs } from '../spans/span-helpers.js';
 import { planClaims, type Share } from './claim-plan.js';
-import type { Consumer, PendingSettles, SyncClaim } from './contracts.js';
+import type { Consumer } from './contracts.js';
 import { ReadAheadBuffer, type ReadAheadOptions } from './read-ahead.js';
+import { ReadyRing } from './ready-ring.js';
 import { logClaimFailure } from './claim-failure-log.js';
+import { StoreCalls } from './store-calls.js';
+import { MAX_TIMER_STEP_MS, setLongTimeout, type LongTimeout } from '../domain/long-timeout.js';
 
 export interface DispatcherOptions {
   /** Most tasks one claim takes. Default 256. */
@@ -23,12 +26,6 @@ export interface DispatcherOptions {
   metrics?: CodeqMetrics | undefined;
   /** Leases claimed ahead of demand per queue (read-ahead.ts). Default: off (max 0), hold 5 ms. */
   readAhead?: Partial<ReadAheadOptions>;
-  /**
-   * Settles waiting to be sent: a claim takes those of its queue along in the same store
-   * call (`LeaseStore.settleAndClaim`), so a worker that finishes a task and asks for the
-   * next costs one round trip. Default: none.
-   */
-  settles?: PendingSettles | undefined;
 }
 
 interface Slot {
@@ -41,20 +38,23 @@ interface Slot {
 interface QueueState {
   readonly name: string;
   readonly consumers: Set<Consumer>;
+  /** Its consumers that may have room, in serving order: what a claim walks instead of `consumers`. */
+  readonly ready: ReadyRing<Consumer>;
   /** Could the queue have ready tasks? Cleared when a claim comes back short. */
   maybeReady: boolean;
   /** Bumped by every ready signal, so a claim that started before one cannot clear `maybeReady`. */
   wakeGen: number;
   /** Claims in flight for this queue. */
   inflight: number;
-  timer: NodeJS.Timeout | undefined;
+  /** The due timer: a task's delay or retry delay feeds it, so it may be months long. */
+  timer: LongTimeout | undefined;
   timerAt: number;
   /** The last claim found more ready tasks than it took: the queue has a backlog. */
   backlog: boolean;
   /** Leases claimed ahead of demand, when read-ahead is on and the queue has had a backlog. */
   held: ReadAheadBuffer | undefined;
   /** Gives back held leases that outstayed their hold. */
-  holdTimer: NodeJS.Timeout | undefined;
+  holdTimer: LongTimeout | undefined;
 }
 
 interface Reservation {
@@ -72,122 +72,124 @@ const FULL_SWEEP_EVERY = 60;
 /**
  * Pushes tasks to consumers the moment both exist. A ready signal (an enqueue here, a
  * wake published by another replica, a timer at the queue's next due instant) or new
- * consumer capacity schedules one pass on the next turn of the event loop; the pass
- * reserves each consumer's capacity round-robin over its ready queues, claims each queue's
- * total in one store call, and deals the leases out round-robin across the consumers.
- * There is no polling: a queue is claimed only when it may hold ready tasks.
+ * consumer capacity schedules one pass on the next turn of the store calls (`calls`); the
+ * pass reserves each consumer's capacity round-robin over its ready queues, claims each
+ * queue's total in one store call, which carries the queue's enqueues or settles of the
+ * turn, and deals the leases out round-robin across the consumers. There is no polling: a
+ * queue is claimed only when it may hold ready tasks.
  */
 export class Dispatcher {
-  private readonly queues = new Map<string, QueueState>();
-  private readonly slots = new Map<Consumer, Slot>();
-  private readonly claimBatch: number;
-  private readonly readAhead: ReadAheadOptions;
-  private readonly retryDelayMs: number;
-  private readonly logger: Logger;
-  private readonly tracer: ClaimPathTracer | undefined;
-  private readonly metrics: CodeqMetrics | undefined;
-  private readonly settles: PendingSettles | undefined;
-  private readonly sweep: NodeJS.Timeout;
-  private passScheduled = false;
+  readonly #queues = new Map<string, QueueState>();
+  /** Open consumers by worker id, for serving a worker's newest stream first. */
+  readonly #byWorker = new Map<string, Set<Consumer>>();
+  readonly #slots = new Map<Consumer, Slot>();
+  readonly #claimBatch: number;
+  readonly #readAhead: ReadAheadOptions;
+  readonly #retryDelayMs: number;
+  readonly #logger: Logger;
+  readonly #tracer: ClaimPathTracer | undefined;
+  readonly #metrics: CodeqMetrics | undefined;
+  /**
+   * Every store call of a queue goes through here: the server's enqueues and settles, and
+   * this dispatcher's claims, which ride with them (store-calls.ts).
+   */
+  readonly calls: StoreCalls;
+  /** The dispatch whose claim took each lease read ahead (tracing on only): its delivery links to it. */
+  readonly #heldClaims = new WeakMap<Lease, DispatchTrace>();
+  readonly #sweep: NodeJS.Timeout;
+  #passScheduled = false;
   /** When the wake-up or credit that scheduled the coming pass arrived (ms), the start of its dispatch spans. */
-  private passRequestedAt = 0;
-  private rotation = 0;
-  private sweeps = 0;
-  private stopped = false;
+  #passRequestedAt = 0;
+  #sweeps = 0;
+  #stopped = false;
+  readonly #store: LeaseStore;
 
-  constructor(
-    private readonly store: LeaseStore,
-    options: DispatcherOptions = {},
-  ) {
-    this.claimBatch = options.claimBatch ?? 256;
-    this.readAhead = {
-      max: Math.min(options.readAhead?.max ?? 0, this.claimBatch),
+  constructor(store: LeaseStore, options: DispatcherOptions = {}) {
+    this.#store = store;
+    this.#claimBatch = options.claimBatch ?? 256;
+    this.#readAhead = {
+      max: Math.min(options.readAhead?.max ?? 0, this.#claimBatch),
       holdMs: options.readAhead?.holdMs ?? 5,
     };
-    this.retryDelayMs = options.retryDelayMs ?? 250;
-    this.logger = options.logger ?? silentLogger;
-    this.tracer = options.tracer;
-    this.metrics = options.metrics?.enabled ? options.metrics : undefined;
-    this.settles = options.settles;
-    store.listen({
-      ready: (queue) => this.signalReady(queue),
-      due: (queue, inMs) => this.armTimer(this.queue(queue), inMs),
+    this.#retryDelayMs = options.retryDelayMs ?? 250;
+    this.#logger = options.logger ?? silentLogger;
+    this.#tracer = options.tracer;
+    this.#metrics = options.metrics?.enabled ? options.metrics : undefined;
+    this.calls = new StoreCalls(store, {
+      tracer: this.#tracer,
+      metrics: this.#metrics,
+      logger: this.#logger,
+      onTurn: (enqueued) => this.#turn(enqueued),
     });
-    this.sweep = setInterval(() => this.sweepQueues(), options.sweepIntervalMs ?? 5_000);
-    this.sweep.unref();
+    store.listen({
+      ready: (queue) => this.#signalReady(queue),
+      due: (queue, inMs) => this.#armTimer(this.#queue(queue), inMs),
+    });
+    // An interval past what Node's timers hold would fire every millisecond.
+    this.#sweep = setInterval(
+      () => this.#sweepQueues(),
+      Math.min(options.sweepIntervalMs ?? 5_000, MAX_TIMER_STEP_MS),
+    );
+    this.#sweep.unref();
   }
 
-  /** Starts pushing leases to a consumer. */
+  /**
+   * Starts pushing leases to a consumer. A worker's new consumer goes ahead of its older
+   * ones: a worker opens another stream when it gave up on a connection (a frozen network
+   * the server cannot see yet), and leases sent down that one would wait out its grace.
+   */
   add(consumer: Consumer): void {
-    this.slots.set(consumer, { reserved: 0, cursor: 0 });
-    for (const name of consumer.queues) this.queue(name).consumers.add(consumer);
-    this.schedulePass();
+    this.#slots.set(consumer, { reserved: 0, cursor: 0 });
+    const siblings = consumer.workerId ? this.#byWorker.get(consumer.workerId) : undefined;
+    for (const name of consumer.queues) {
+      const state = this.#queue(name);
+      state.consumers.add(consumer);
+      state.ready.add(consumer);
+      for (const older of siblings ?? []) state.ready.demote(older);
+    }
+    if (consumer.workerId) {
+      if (siblings) siblings.add(consumer);
+      else this.#byWorker.set(consumer.workerId, new Set([consumer]));
+    }
+    this.#schedulePass();
   }
 
   /** Stops pushing to a consumer; leases claimed for it meanwhile go back to their queue. */
   remove(consumer: Consumer): void {
-    if (!this.slots.delete(consumer)) return;
+    if (!this.#slots.delete(consumer)) return;
+    const siblings = consumer.workerId ? this.#byWorker.get(consumer.workerId) : undefined;
+    siblings?.delete(consumer);
+    if (siblings?.size === 0) this.#byWorker.delete(consumer.workerId!);
     for (const name of consumer.queues) {
-      const state = this.queues.get(name);
+      const state = this.#queues.get(name);
       state?.consumers.delete(consumer);
-      if (state) this.forgetIfIdle(state);
+      state?.ready.delete(consumer);
+      if (state) this.#forgetIfIdle(state);
     }
   }
 
-  /** A consumer's capacity grew (credit granted, stream writable again). */
-  poke(): void {
-    this.schedulePass();
+  /**
+   * A consumer's capacity grew (credit granted, stream writable again). Name it: without
+   * one, every consumer is looked at again (a walk over all streams).
+   */
+  poke(consumer?: Consumer): void {
+    if (consumer) this.#mayHaveRoom(consumer);
+    else for (const state of this.#queues.values()) for (const c of state.consumers) state.ready.add(c);
+    this.#schedulePass();
   }
 
-  /**
-   * Reserves room on streams here for `count` tasks about to be enqueued on `queue`, if
-   * some stream has room and no claim of the queue is in flight. The caller enqueues and
-   * claims in one store call (`LeaseStore.enqueueAndClaim`) and passes the claim's
-   * outcome to `claimed`. Undefined when nothing was reserved: then a plain enqueue,
-   * which announces its tasks, is the right call.
-   */
-  reserveForEnqueue(queue: string, count: number): SyncClaim | undefined {
-    const state = this.queues.get(queue);
-    if (this.stopped || !state || state.inflight > 0 || count <= 0 || state.consumers.size === 0)
-      return undefined;
-    // Leases held for the queue are older than the new tasks: they go out first, by a pass.
-    if (state.held && state.held.size > 0) return undefined;
-    const consumers = [...state.consumers];
-    this.rotation = (this.rotation + 1) % consumers.length;
-    // One lease each keeps a burst fair across streams; what is left goes to the next pass.
-    const [claim] = planClaims(
-      consumers.map((c) => ({ queues: [state], leaseMs: c.leaseMs, free: this.free(c), cursor: 0 })),
-      {
-        isOpen: () => true,
-        perQueue: Math.min(count, this.claimBatch),
-        perConsumer: 1,
-        start: this.rotation,
-        oneLeaseLength: true,
-      },
-    ).claims;
-    if (!claim) return undefined;
-    const reservations = this.reserve(consumers, claim.shares);
-    const leaseMs = claim.leaseMs;
-    // Counted as in flight from now, so no pass claims the queue before this claim leaves.
-    state.inflight++;
-    const requestedAt = this.tracer ? nowMs() : 0;
-    return {
-      max: reservations.length,
-      leaseMs,
-      claimed: (result) => {
-        state.inflight--;
-        void this.claim(state, leaseMs, reservations, requestedAt, () => result);
-      },
-    };
+  /** Puts a consumer back in the ready rings of its queues. */
+  #mayHaveRoom(consumer: Consumer): void {
+    for (const name of consumer.queues) this.#queues.get(name)?.ready.add(consumer);
   }
 
   /** Stops timers; claims in flight still deliver or return their leases. */
   stop(): void {
-    this.stopped = true;
-    clearInterval(this.sweep);
-    for (const state of this.queues.values()) {
-      clearTimeout(state.timer);
-      clearTimeout(state.holdTimer);
+    this.#stopped = true;
+    clearInterval(this.#sweep);
+    for (const state of this.#queues.values()) {
+      state.timer?.clear();
+      state.holdTimer?.clear();
     }
   }
 
@@ -195,19 +197,20 @@ export class Dispatcher {
   async close(): Promise<void> {
     this.stop();
     const returns: Promise<void>[] = [];
-    for (const state of this.queues.values()) {
+    for (const state of this.#queues.values()) {
       const leases = state.held?.takeAll() ?? [];
-      if (leases.length > 0) returns.push(this.giveBack(state.name, leases));
+      if (leases.length > 0) returns.push(this.calls.giveBack(state.name, leases));
     }
     await Promise.all(returns);
   }
 
-  private queue(name: string): QueueState {
-    let state = this.queues.get(name);
+  #queue(name: string): QueueState {
+    let state = this.#queues.get(name);
     if (!state) {
       state = {
         name,
         consumers: new Set(),
+        ready: new ReadyRing(),
         maybeReady: true,
         wakeGen: 0,
         inflight: 0,
@@ -217,55 +220,54 @@ export class Dispatcher {
         held: undefined,
         holdTimer: undefined,
       };
-      this.queues.set(name, state);
+      this.#queues.set(name, state);
     }
     return state;
   }
 
-  private forgetIfIdle(state: QueueState): void {
+  #forgetIfIdle(state: QueueState): void {
     if (
       state.consumers.size === 0 &&
       state.inflight === 0 &&
       state.timer === undefined &&
       (state.held?.size ?? 0) === 0
     ) {
-      clearTimeout(state.holdTimer);
-      this.queues.delete(state.name);
+      state.holdTimer?.clear();
+      this.#queues.delete(state.name);
     }
   }
 
-  private signalReady(name: string): void {
-    const state = this.queues.get(name);
+  #signalReady(name: string): void {
+    const state = this.#queues.get(name);
     if (!state) return; // no consumer of this queue here, and no timer to honour
     state.wakeGen++;
     state.maybeReady = true;
-    if (state.consumers.size > 0) this.schedulePass();
+    if (state.consumers.size > 0) this.#schedulePass();
   }
 
-  private armTimer(state: QueueState, inMs: number): void {
-    if (this.stopped) return;
+  #armTimer(state: QueueState, inMs: number): void {
+    if (this.#stopped) return;
     const at = Date.now() + Math.max(0, inMs);
     if (state.timer !== undefined && state.timerAt <= at) return;
-    clearTimeout(state.timer);
+    state.timer?.clear();
     state.timerAt = at;
-    state.timer = setTimeout(() => this.timerFired(state), Math.max(0, inMs));
-    state.timer.unref();
+    state.timer = setLongTimeout(() => this.#timerFired(state), inMs).unref();
   }
 
-  private timerFired(state: QueueState): void {
+  #timerFired(state: QueueState): void {
     state.timer = undefined;
     state.timerAt = Infinity;
-    this.wakeForMaintenance(state);
+    this.#wakeForMaintenance(state);
   }
 
   /** Something may have fallen due: claim if a consumer waits, else only reap, so other replicas hear of it. */
-  private wakeForMaintenance(state: QueueState): void {
+  #wakeForMaintenance(state: QueueState): void {
     state.wakeGen++;
     state.maybeReady = true;
-    if (this.hasCapacity(state)) {
-      this.schedulePass();
+    if (this.#hasCapacity(state)) {
+      this.#schedulePass();
     } else if (state.inflight === 0) {
-      void this.claim(state, 0, []);
+      void this.#claim(state, 0, []);
     }
   }
 
@@ -274,165 +276,220 @@ export class Dispatcher {
    * follows those, not every queue), and every known queue each FULL_SWEEP_EVERY-th time
    * or when the store cannot say.
    */
-  private sweepQueues(): void {
+  #sweepQueues(): void {
     const sweep = (due?: ReadonlySet<string>): void => {
-      for (const state of this.queues.values()) {
-        if (state.consumers.size > 0 && (!due || due.has(state.name))) this.wakeForMaintenance(state);
+      for (const state of this.#queues.values()) {
+        if (state.consumers.size > 0 && (!due || due.has(state.name))) this.#wakeForMaintenance(state);
       }
     };
-    if (!this.store.dueQueues || ++this.sweeps % FULL_SWEEP_EVERY === 0) sweep();
-    else this.store.dueQueues().then(sweep, () => sweep());
+    if (!this.#store.dueQueues || ++this.#sweeps % FULL_SWEEP_EVERY === 0) sweep();
+    else this.#store.dueQueues().then(sweep, () => sweep());
   }
 
-  private hasCapacity(state: QueueState): boolean {
-    for (const consumer of state.consumers) {
-      if (consumer.capacity() > this.slots.get(consumer)!.reserved) return true;
+  #hasCapacity(state: QueueState): boolean {
+    return state.ready.any((c) => this.#free(c) > 0);
+  }
+
+  #schedulePass(): void {
+    if (this.#passScheduled || this.#stopped) return;
+    this.#passScheduled = true;
+    if (this.#tracer) this.#passRequestedAt = nowMs();
+    this.calls.requestTurn();
+  }
+
+  /**
+   * One turn of the store calls (store-calls.ts): the pass when one was asked for, then a
+   * claim for each queue that gathered ready tasks and has none in flight, which the
+   * queue's enqueue carries. True when the pass wrote held leases to streams.
+   */
+  #turn(enqueued: ReadonlyMap<string, number>): boolean {
+    if (this.#stopped) return false;
+    const wroteLeases = this.#passScheduled && this.#pass();
+    for (const [name, ready] of enqueued) {
+      const state = this.#queues.get(name);
+      if (state && state.inflight === 0 && state.consumers.size > 0) this.#matchEnqueue(state, ready);
     }
-    return false;
+    return wroteLeases;
   }
 
-  private schedulePass(): void {
-    if (this.passScheduled || this.stopped) return;
-    this.passScheduled = true;
-    if (this.tracer) this.passRequestedAt = nowMs();
-    setImmediate(() => this.pass());
+  /**
+   * Claims for streams here that have room, along with `count` ready tasks being enqueued
+   * (sync match). Not while leases are held for the queue: they are older than the new
+   * tasks, and go out first, by a pass.
+   */
+  #matchEnqueue(state: QueueState, count: number): void {
+    if (state.held && state.held.size > 0) return;
+    // One lease each keeps a burst fair across streams; what is left goes to the next pass.
+    // One lease length per claim: the first consumer's in turn.
+    let first: number | undefined;
+    const picked = state.ready.take(
+      Math.min(count, this.#claimBatch),
+      (c) => this.#free(c) > 0,
+      (c) => (first ??= c.leaseMs) === c.leaseMs,
+    );
+    if (picked.length === 0 || first === undefined) return;
+    const reservations = this.#reserve(
+      picked,
+      picked.map((_, i) => ({ consumer: i, count: 1 })),
+    );
+    void this.#claim(state, first, reservations, this.#tracer ? nowMs() : 0);
   }
 
-  /** Reserves capacity round-robin and starts one claim per queue (and lease length). */
-  private pass(): void {
-    this.passScheduled = false;
-    if (this.stopped) return;
+  /**
+   * Reserves capacity round-robin and starts one claim per queue (and lease length). True
+   * when it wrote leases held ahead of demand.
+   */
+  #pass(): boolean {
+    this.#passScheduled = false;
     const now = Date.now();
     // Leases held ahead of demand go out first, without a round trip.
-    for (const state of this.queues.values()) {
-      if (state.held && state.held.size > 0) this.serveHeld(state, state.held, now);
+    let wroteLeases = false;
+    for (const state of this.#queues.values()) {
+      if (state.held && state.held.size > 0 && this.#serveHeld(state, state.held, now)) wroteLeases = true;
     }
     // Only queues that may hold ready tasks and have no claim in flight take part, and
     // only their consumers are looked at: most passes (after a claim, after a credit
     // grant) find no such queue and end here.
     const openQueues: QueueState[] = [];
-    for (const state of this.queues.values()) {
+    for (const state of this.#queues.values()) {
       if (state.maybeReady && state.inflight === 0 && state.consumers.size > 0) openQueues.push(state);
     }
-    if (openQueues.length === 0) return;
-    this.planClaims(openQueues, now);
+    if (openQueues.length > 0) this.#planClaims(openQueues, now);
+    return wroteLeases;
   }
 
   /** Reserves the free capacity of the open queues' consumers and starts their claims. */
-  private planClaims(openQueues: QueueState[], now: number): void {
+  #planClaims(openQueues: QueueState[], now: number): void {
+    // At most a claim's worth of consumers with room per queue, from the head of its ring
+    // (they move to the back, so every stream gets its turn): the plan's cost follows the
+    // claims, not the number of open streams.
+    const hasRoom = (c: Consumer): boolean => this.#free(c) > 0;
     const consumers =
       openQueues.length === 1
-        ? [...openQueues[0]!.consumers]
-        : [...new Set(openQueues.flatMap((state) => [...state.consumers]))];
+        ? openQueues[0]!.ready.take(this.#claimBatch, hasRoom)
+        : [...new Set(openQueues.flatMap((state) => state.ready.take(this.#claimBatch, hasRoom)))];
     if (consumers.length === 0) return;
-    // Rotate the starting consumer so no stream is always first in line.
-    this.rotation = (this.rotation + 1) % consumers.length;
     const plan = planClaims(
       consumers.map((c) => ({
-        queues: c.queues.map((name) => this.queues.get(name)),
+        queues: c.queues.map((name) => this.#queues.get(name)),
         leaseMs: c.leaseMs,
-        free: this.free(c),
-        cursor: this.slots.get(c)!.cursor,
+        free: this.#free(c),
+        cursor: this.#slots.get(c)!.cursor,
       })),
       {
         isOpen: (state) => state !== undefined && state.maybeReady && state.inflight === 0,
-        perQueue: this.claimBatch,
-        start: this.rotation,
+        perQueue: this.#claimBatch,
+        start: 0,
       },
     );
-    plan.cursors.forEach((cursor, i) => (this.slots.get(consumers[i]!)!.cursor = cursor));
+    plan.cursors.forEach((cursor, i) => (this.#slots.get(consumers[i]!)!.cursor = cursor));
     const claimed = new Set<QueueState>();
     for (const claim of plan.claims) {
       const state = claim.queue!;
       claimed.add(state);
-      void this.claim(
+      void this.#claim(
         state,
         claim.leaseMs,
-        this.reserve(consumers, claim.shares),
-        this.passRequestedAt,
-        undefined,
-        this.aheadOf(state, claim.leaseMs, now, true),
+        this.#reserve(consumers, claim.shares),
+        this.#passRequestedAt,
+        this.#aheadOf(state, claim.leaseMs, now, true),
       );
     }
     // Queues with a backlog whose streams are all busy: top up what is held for them.
     for (const state of openQueues) {
       if (claimed.has(state) || !state.held) continue;
-      const extra = this.aheadOf(state, state.held.leaseMs, now, false);
-      if (extra > 0) void this.claim(state, state.held.leaseMs, [], this.passRequestedAt, undefined, extra);
+      const extra = this.#aheadOf(state, state.held.leaseMs, now, false);
+      if (extra > 0) void this.#claim(state, state.held.leaseMs, [], this.#passRequestedAt, extra);
     }
   }
 
   /** How many leases of `leaseMs` a claim of `state` should take ahead of demand now (`demand`: streams wait). */
-  private aheadOf(state: QueueState, leaseMs: number, now: number, demand: boolean): number {
-    if (this.readAhead.max === 0 || !state.backlog) return 0;
-    state.held ??= new ReadAheadBuffer(leaseMs, this.readAhead);
+  #aheadOf(state: QueueState, leaseMs: number, now: number, demand: boolean): number {
+    if (this.#readAhead.max === 0 || !state.backlog) return 0;
+    state.held ??= new ReadAheadBuffer(leaseMs, this.#readAhead);
     return state.held.leaseMs === leaseMs ? state.held.room(now, demand) : 0;
   }
 
-  /** Deals held leases to the queue's consumers with room, round-robin from a rotating start. */
-  private serveHeld(state: QueueState, held: ReadAheadBuffer, now: number): void {
-    const consumers = [...state.consumers];
-    const n = consumers.length;
-    if (n === 0) return;
-    this.rotation = (this.rotation + 1) % n;
-    for (let k = 0; k < n && held.size > 0; k++) {
-      const consumer = consumers[(this.rotation + k) % n]!;
-      if (consumer.leaseMs !== held.leaseMs) continue;
-      const free = consumer.capacity() - this.slots.get(consumer)!.reserved;
-      if (free <= 0) continue;
+  /** Deals held leases to the queue's consumers with room, round-robin from a rotating start; true when it dealt any. */
+  #serveHeld(state: QueueState, held: ReadAheadBuffer, now: number): boolean {
+    let dealt = false;
+    const consumers = state.ready.take(
+      held.size,
+      (c) => this.#free(c) > 0,
+      (c) => c.leaseMs === held.leaseMs,
+    );
+    for (const consumer of consumers) {
+      if (held.size === 0) break;
+      const free = this.#free(consumer);
       const leases = held.take(free, now);
-      const dispatch = this.tracer?.startDispatch(state.name, leases.length, this.passRequestedAt || nowMs());
+      const dispatch = this.#tracer?.startDispatch(
+        state.name,
+        leases.length,
+        this.#passRequestedAt || nowMs(),
+        this.#claimedBy(leases),
+      );
       consumer.deliver(state.name, leases, dispatch);
       dispatch?.end(leases.length);
-      this.metrics?.leased(state.name, leases, held.leaseMs);
+      this.#metrics?.leased(state.name, leases, held.leaseMs);
+      dealt = true;
     }
+    return dealt;
+  }
+
+  /** The dispatches whose store claims took `leases` (read ahead), once each. */
+  #claimedBy(leases: readonly Lease[]): DispatchTrace[] {
+    const traces = new Set<DispatchTrace>();
+    for (const lease of leases) {
+      const trace = this.#heldClaims.get(lease);
+      if (trace) traces.add(trace);
+    }
+    return [...traces];
   }
 
   /** Keeps leases claimed beyond what streams reserved, or gives them back when read-ahead cannot take them. */
-  private hold(state: QueueState, leaseMs: number, leases: Lease[]): void {
+  #hold(state: QueueState, leaseMs: number, leases: Lease[], dispatch: DispatchTrace | undefined): void {
     if (leases.length === 0) return;
     const held = state.held;
-    if (this.stopped || !held || held.leaseMs !== leaseMs) {
-      void this.giveBack(state.name, leases);
+    if (this.#stopped || !held || held.leaseMs !== leaseMs) {
+      void this.calls.giveBack(state.name, leases);
       return;
     }
+    if (dispatch) for (const lease of leases) this.#heldClaims.set(lease, dispatch);
     held.add(leases, Date.now());
-    this.armHold(state, held);
+    this.#armHold(state, held);
   }
 
-  private armHold(state: QueueState, held: ReadAheadBuffer): void {
+  #armHold(state: QueueState, held: ReadAheadBuffer): void {
     const at = held.nextExpiry;
-    if (at === undefined || state.holdTimer !== undefined || this.stopped) return;
-    state.holdTimer = setTimeout(
-      () => {
-        state.holdTimer = undefined;
-        const stale = held.expired(Date.now());
-        if (stale.length > 0) void this.giveBack(state.name, stale);
-        this.armHold(state, held);
-        this.forgetIfIdle(state);
-      },
-      Math.max(0, at - Date.now()),
-    );
-    state.holdTimer.unref();
+    if (at === undefined || state.holdTimer !== undefined || this.#stopped) return;
+    state.holdTimer = setLongTimeout(() => {
+      state.holdTimer = undefined;
+      const stale = held.expired(Date.now());
+      if (stale.length > 0) void this.calls.giveBack(state.name, stale);
+      this.#armHold(state, held);
+      this.#forgetIfIdle(state);
+    }, at - Date.now()).unref();
   }
 
-  /** Claims for `reservations` (or only reaps, with none) and deals the leases out; `run` replaces the store call when the claim already left with an enqueue. */
-  private async claim(
+  /**
+   * Claims for `reservations` (or only reaps, with none) and deals the leases out. Asked
+   * during a turn, the claim rides with the queue's enqueues or settles of that turn.
+   */
+  async #claim(
     state: QueueState,
     leaseMs: number,
     reservations: Reservation[],
     requestedAt = 0,
-    sent?: () => Promise<ClaimResult>,
     ahead = 0,
   ): Promise<void> {
     const want = reservations.reduce((sum, r) => sum + r.count, 0);
-    const run = sent ?? (() => this.storeClaim(state.name, want + ahead, leaseMs));
+    const run = () => this.calls.claim(state.name, want + ahead, leaseMs);
     const gen = state.wakeGen;
     state.inflight++;
     // A reap (want 0) serves no one: only claims for streams get a dispatch span.
     const dispatch =
-      this.tracer && want > 0
-        ? this.tracer.startDispatch(state.name, want, requestedAt || nowMs())
+      this.#tracer && want > 0
+        ? this.#tracer.startDispatch(state.name, want, requestedAt || nowMs())
         : undefined;
     let result: ClaimResult;
     try {
@@ -440,46 +497,31 @@ export class Dispatcher {
     } catch (err) {
       dispatch?.fail(err);
       state.inflight--;
-      for (const r of reservations) this.unreserve(r.consumer, r.count);
-      logClaimFailure(this.logger, state.name, err);
-      this.armTimer(state, this.retryDelayMs);
+      for (const r of reservations) this.#unreserve(r.consumer, r.count);
+      logClaimFailure(this.#logger, state.name, err);
+      this.#armTimer(state, this.#retryDelayMs);
       return;
     }
     const { leases, nextDueInMs } = result;
     state.inflight--;
-    if (result.expired) this.metrics?.reaped(state.name, result.expired, result.dead ?? 0);
+    if (result.expired) this.#metrics?.reaped(state.name, result.expired, result.dead ?? 0);
     // Tasks left: keep claiming. Nothing left, and no ready signal since the claim
     // started: wait for one.
     if (result.more) state.maybeReady = true;
     else if (state.wakeGen === gen) state.maybeReady = false;
     if (want + ahead > 0) state.backlog = result.more;
-    if (nextDueInMs !== null) this.armTimer(state, nextDueInMs);
-    this.deal(state, leases, reservations, leaseMs, dispatch);
+    if (nextDueInMs !== null) this.#armTimer(state, nextDueInMs);
+    this.#deal(state, leases, reservations, leaseMs, dispatch);
     dispatch?.end(leases.length);
-    this.forgetIfIdle(state);
-    this.schedulePass();
-  }
-
-  /** A claim of `max` leases, carrying the settles of the queue that wait to be sent. */
-  private storeClaim(queue: string, max: number, leaseMs: number): Promise<ClaimResult> {
-    const taken = max > 0 ? this.settles?.take(queue) : undefined;
-    if (!taken) return this.store.claim(queue, max, leaseMs);
-    let both: Promise<SettleAndClaimResult>;
-    try {
-      both = this.store.settleAndClaim(queue, taken.ops, max, leaseMs);
-    } catch (err) {
-      // The settles it took are answered whatever happens: with the store's error here.
-      both = Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    taken.settled(both.then((r) => r.results));
-    return both.then((r) => r.claim);
+    this.#forgetIfIdle(state);
+    this.#schedulePass();
   }
 
   /**
    * Deals leases round-robin over the reservations, one each in turn; leases beyond what
    * was reserved (read ahead) or reserved by consumers that left are held or given back.
    */
-  private deal(
+  #deal(
     state: QueueState,
     leases: Lease[],
     reservations: Reservation[],
@@ -499,55 +541,42 @@ export class Dispatcher {
     const rest: Lease[] = leases.slice(dealt);
     let delivered = 0;
     reservations.forEach((r, i) => {
-      const live = this.unreserve(r.consumer, r.count);
+      const live = this.#unreserve(r.consumer, r.count);
       const share = shares[i]!;
       if (share.length === 0) return;
       if (live) {
         r.consumer.deliver(queue, share, dispatch);
-        this.metrics?.leased(queue, share, leaseMs);
+        this.#metrics?.leased(queue, share, leaseMs);
         delivered += share.length;
       } else {
         rest.push(...share);
       }
     });
     if (delivered > 0 && state.held?.leaseMs === leaseMs) state.held.served(delivered, Date.now());
-    this.hold(state, leaseMs, rest);
+    this.#hold(state, leaseMs, rest, dispatch);
   }
 
   /** Room a consumer has for leases not yet reserved by claims in flight. */
-  private free(consumer: Consumer): number {
-    return consumer.capacity() - this.slots.get(consumer)!.reserved;
+  #free(consumer: Consumer): number {
+    return consumer.capacity() - this.#slots.get(consumer)!.reserved;
   }
 
   /** Reserves a plan's shares on the consumers' slots, as the claim's reservations. */
-  private reserve(consumers: readonly Consumer[], shares: readonly Share[]): Reservation[] {
+  #reserve(consumers: readonly Consumer[], shares: readonly Share[]): Reservation[] {
     return shares.map(({ consumer: i, count }) => {
       const consumer = consumers[i]!;
-      this.slots.get(consumer)!.reserved += count;
+      this.#slots.get(consumer)!.reserved += count;
       return { consumer, count };
     });
   }
 
-  private unreserve(consumer: Consumer, count: number): boolean {
-    const slot = this.slots.get(consumer);
-    if (slot) slot.reserved -= count;
-    return slot !== undefined;
-  }
-
-  /** Leases claimed for a consumer that left before they arrived: the worker never saw them, so the attempt does not count. */
-  private async giveBack(queue: string, leases: Lease[]): Promise<void> {
-    try {
-      await this.store.settle(
-        queue,
-        leases.map((l) => ({ kind: 'release' as const, taskId: l.task.id, token: l.token })),
-      );
-    } catch (err) {
-      this.logger.warn('could not return leases of a closed stream; they come back when they expire', {
-        queue,
-        error: err,
-      });
-    }
+  #unreserve(consumer: Consumer, count: number): boolean {
+    const slot = this.#slots.get(consumer);
+    if (!slot) return false;
+    slot.reserved -= count;
+    this.#mayHaveRoom(consumer);
+    return true;
   }
 }
 
-export type { Consumer, PendingSettles, SyncClaim } from './contracts.js';
+export type { Consumer } from './contracts.js';

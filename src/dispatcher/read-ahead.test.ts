@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Lease, NewTask, SettleOp, SettleResult } from '../domain/task.js';
 import { MemoryStore } from '../lease-store/memory/memory-store.js';
 import { newTask } from '../../test/support/new-task.js';
-import { Dispatcher, type Consumer, type PendingSettles } from './dispatcher.js';
+import { Dispatcher, type Consumer } from './dispatcher.js';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { ClaimPathTracer, type DispatchTrace } from '../telemetry/claim-path-tracer.js';
 
 const task = (overrides: Partial<NewTask> = {}): NewTask => newTask('q', overrides);
 
@@ -10,12 +12,15 @@ class TestConsumer implements Consumer {
   readonly queues = ['q'];
   readonly leaseMs = 30_000;
   readonly received: Lease[] = [];
+  /** The dispatch span of each delivery, when the dispatcher traces. */
+  readonly dispatches: (DispatchTrace | undefined)[] = [];
   constructor(public credit: number) {}
   capacity(): number {
     return this.credit;
   }
-  deliver(_queue: string, leases: Lease[]): void {
+  deliver(_queue: string, leases: Lease[], dispatch?: DispatchTrace): void {
     if (leases.length > this.credit) throw new Error(`delivered ${leases.length} with credit ${this.credit}`);
+    this.dispatches.push(dispatch);
     this.credit -= leases.length;
     this.received.push(...leases);
   }
@@ -47,9 +52,13 @@ describe('Dispatcher read-ahead', () => {
   const turn = () => vi.advanceTimersByTimeAsync(1);
 
   /** A consumer on a backlog of `tasks` that has taken one lease, so the queue is known to have a backlog. */
-  async function backlog(tasks: number, readAhead: { max: number; holdMs: number }): Promise<TestConsumer> {
+  async function backlog(
+    tasks: number,
+    readAhead: { max: number; holdMs: number },
+    tracer?: ClaimPathTracer,
+  ): Promise<TestConsumer> {
     await store.enqueue(Array.from({ length: tasks }, () => task()));
-    dispatcher = new Dispatcher(store, { readAhead, sweepIntervalMs: 3_600_000 });
+    dispatcher = new Dispatcher(store, { readAhead, sweepIntervalMs: 3_600_000, tracer });
     const consumer = new TestConsumer(1);
     dispatcher.add(consumer);
     await turn();
@@ -77,6 +86,78 @@ describe('Dispatcher read-ahead', () => {
     expect(Date.now()).toBeGreaterThanOrEqual(claimedAt + 11);
     // A claim may follow to top the buffer up, but the lease did not wait for one.
     expect(claims - before).toBeLessThanOrEqual(1);
+  });
+
+  it('sends the store calls of a turn that dealt a held lease after the check phase that writes it', async () => {
+    const consumer = await backlog(10, { max: 4, holdMs: 50 });
+    consumer.credit = 1;
+    dispatcher!.poke();
+    await turn();
+    expect(consumer.received).toHaveLength(2);
+    // The worker settles its first lease and grants one credit in the same message.
+    const first = consumer.received[0]!;
+    const op: SettleOp = {
+      kind: 'complete',
+      taskId: first.task.id,
+      token: first.token,
+      result: Buffer.alloc(0),
+    };
+    const settle = vi.spyOn(store, 'settle');
+    const settleAndClaim = vi.spyOn(store, 'settleAndClaim');
+    const storeCalls = () => settle.mock.calls.length + settleAndClaim.mock.calls.length;
+    // A stream's write leaves the socket at the next check phase: what ran before it there?
+    let callsBeforeWrite = -1;
+    const deliver = consumer.deliver.bind(consumer);
+    consumer.deliver = (queue, leases, dispatch) => {
+      deliver(queue, leases, dispatch);
+      setImmediate(() => (callsBeforeWrite = storeCalls()));
+    };
+    consumer.credit = 1;
+    dispatcher!.poke(consumer);
+    const settled = dispatcher!.calls.settle('q', op);
+    await turn();
+    expect(consumer.received).toHaveLength(3);
+    expect(callsBeforeWrite).toBe(0);
+    expect(await settled).toEqual<SettleResult>({ status: 'ok' });
+    expect(storeCalls()).toBe(1);
+  });
+
+  it('links the dispatch of a lease read ahead to the dispatch whose store claim took it', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const consumer = await backlog(10, { max: 4, holdMs: 50 }, new ClaimPathTracer(provider, 'memory'));
+    consumer.credit = 1;
+    dispatcher!.poke();
+    await turn();
+    consumer.credit = 1;
+    dispatcher!.poke();
+    await turn();
+    expect(consumer.received).toHaveLength(3);
+    const [, claiming, served] = consumer.dispatches.map((d) => d!.span.spanContext().spanId);
+    const spans = exporter.getFinishedSpans();
+    const byId = (id: string | undefined) => spans.find((s) => s.spanContext().spanId === id);
+    // The third lease came from the buffer: its dispatch made no store call of its own.
+    const storeClaimUnder = (id: string | undefined) =>
+      spans.filter((s) => s.name === 'codeq.store.claim' && s.parentSpanContext?.spanId === id);
+    expect(served).not.toBe(claiming);
+    expect(storeClaimUnder(served)).toEqual([]);
+    expect(byId(served)!.links.map((l) => l.context.spanId)).toEqual([claiming]);
+    expect(storeClaimUnder(claiming)).toHaveLength(1);
+    await provider.shutdown();
+  });
+
+  it('hands out held leases before the tasks an enqueue of the same turn brings', async () => {
+    const consumer = await backlog(10, { max: 4, holdMs: 50 });
+    consumer.credit = 1;
+    dispatcher!.poke();
+    await turn();
+    expect(consumer.received).toHaveLength(2);
+    consumer.credit = 1;
+    dispatcher!.poke();
+    const [stored] = await Promise.all([dispatcher!.calls.enqueue([task()]), turn()]);
+    expect(consumer.received).toHaveLength(3);
+    expect(consumer.received[2]!.task.id).not.toBe(stored[0]!.taskId);
+    expect((await store.getTask('q', stored[0]!.taskId))?.state).toBe('PENDING');
   });
 
   it('gives held leases back after the hold, their attempt not counted', async () => {
@@ -126,6 +207,10 @@ describe('Dispatcher read-ahead', () => {
 });
 
 describe('Dispatcher carrying settles', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('answers the settles it took even when the store throws at once', async () => {
     vi.useFakeTimers({ now: 1_000_000 });
     const store = new MemoryStore({ clock: () => Date.now(), random: () => 0.5 });
@@ -133,30 +218,15 @@ describe('Dispatcher carrying settles', () => {
     store.settleAndClaim = () => {
       throw new Error('store broke');
     };
-    let results: Promise<SettleResult[]> | undefined;
-    const pending: PendingSettles = {
-      take: () =>
-        results
-          ? undefined
-          : {
-              ops: [{ kind: 'release', taskId: 'x', token: 1 }],
-              settled: (r) => {
-                // Handled at once, as the settle batcher does; the test reads it below.
-                r.catch(() => undefined);
-                results = r;
-              },
-            },
-    };
-    const dispatcher = new Dispatcher(store, { settles: pending, sweepIntervalMs: 3_600_000 });
+    const dispatcher = new Dispatcher(store, { sweepIntervalMs: 3_600_000 });
     dispatcher.add(new TestConsumer(1));
+    // Gathered in the same turn as the pass the new stream asked for: the claim carries it.
+    const settled = dispatcher.calls.settle('q', { kind: 'release', taskId: 'x', token: 1 });
+    const seen = expect(settled).rejects.toThrow('store broke');
     await vi.advanceTimersByTimeAsync(1);
-    await expect(results).rejects.toThrow('store broke');
+    await seen;
     dispatcher.stop();
     await store.close();
-  });
-
-  afterEach(() => {
-    vi.useRealTimers();
   });
 
   it('sends the settles of the queue with its claim, in one store call', async () => {
@@ -164,38 +234,24 @@ describe('Dispatcher carrying settles', () => {
     const store = new MemoryStore({ clock: () => Date.now(), random: () => 0.5 });
     const [done] = await store.enqueue([task(), task()]);
     const { leases } = await store.claim('q', 1, 30_000);
-    const calls: string[] = [];
-    const settleAndClaim = store.settleAndClaim.bind(store);
-    store.settleAndClaim = (...args) => {
-      calls.push('settleAndClaim');
-      return settleAndClaim(...args);
-    };
-    const claim = store.claim.bind(store);
-    store.claim = (...args) => {
-      calls.push('claim');
-      return claim(...args);
-    };
-    let results: Promise<SettleResult[]> | undefined;
-    const ops: SettleOp[] = [
-      { kind: 'complete', taskId: done!.taskId, token: leases[0]!.token, result: Buffer.alloc(0) },
-    ];
-    const pending: PendingSettles = {
-      take: (queue) =>
-        queue === 'q' && !results
-          ? {
-              ops,
-              settled: (r) => {
-                results = r;
-              },
-            }
-          : undefined,
-    };
-    const dispatcher = new Dispatcher(store, { settles: pending, sweepIntervalMs: 3_600_000 });
+    const claim = vi.spyOn(store, 'claim');
+    const settle = vi.spyOn(store, 'settle');
+    const settleAndClaim = vi.spyOn(store, 'settleAndClaim');
+    const dispatcher = new Dispatcher(store, { sweepIntervalMs: 3_600_000 });
     const consumer = new TestConsumer(1);
     dispatcher.add(consumer);
+    const op: SettleOp = {
+      kind: 'complete',
+      taskId: done!.taskId,
+      token: leases[0]!.token,
+      result: Buffer.alloc(0),
+    };
+    const settled = dispatcher.calls.settle('q', op);
     await vi.advanceTimersByTimeAsync(1);
-    expect(calls).toEqual(['settleAndClaim']);
-    expect(await results).toEqual([{ status: 'ok' }]);
+    expect(settleAndClaim).toHaveBeenCalledTimes(1);
+    expect(claim).not.toHaveBeenCalled();
+    expect(settle).not.toHaveBeenCalled();
+    expect(await settled).toEqual<SettleResult>({ status: 'ok' });
     expect(consumer.received).toHaveLength(1);
     expect((await store.getTask('q', done!.taskId))?.state).toBe('COMPLETED');
     dispatcher.stop();

@@ -22,26 +22,29 @@ interface Held {
  * The hold counts in the lease: a worker gets a lease that is at most `holdMs` shorter.
  */
 export class ReadAheadBuffer {
-  private readonly held: Held[] = [];
-  private head = 0;
+  readonly #held: Held[] = [];
+  #head = 0;
   /** Leases handed to streams (from here or straight from claims) in the current period. */
-  private servedNow = 0;
-  private servedBefore = 0;
-  private periodStart = 0;
+  #servedNow = 0;
+  #servedBefore = 0;
+  #periodStart = 0;
+  readonly #options: ReadAheadOptions;
 
   constructor(
     readonly leaseMs: number,
-    private readonly options: ReadAheadOptions,
-  ) {}
+    options: ReadAheadOptions,
+  ) {
+    this.#options = options;
+  }
 
   get size(): number {
-    return this.held.length - this.head;
+    return this.#held.length - this.#head;
   }
 
   /** When the oldest lease held runs past its hold, or undefined when none is held. */
   get nextExpiry(): number | undefined {
-    const oldest = this.held[this.head];
-    return oldest && oldest.heldAt + this.options.holdMs;
+    const oldest = this.#held[this.#head];
+    return oldest && oldest.heldAt + this.#options.holdMs;
   }
 
   /**
@@ -50,26 +53,26 @@ export class ReadAheadBuffer {
    * With no demand for two hold periods it is 0, so an idle queue is not claimed from.
    */
   room(now: number, demand: boolean): number {
-    this.roll(now);
-    const target = Math.min(this.options.max, Math.max(demand ? 1 : 0, this.servedBefore, this.servedNow));
+    this.#roll(now);
+    const target = Math.min(this.#options.max, Math.max(demand ? 1 : 0, this.#servedBefore, this.#servedNow));
     return Math.max(0, target - this.size);
   }
 
   /** Counts leases handed to streams, for the size of the next read-ahead. */
   served(count: number, now: number): void {
-    this.roll(now);
-    this.servedNow += count;
+    this.#roll(now);
+    this.#servedNow += count;
   }
 
   add(leases: readonly Lease[], now: number): void {
-    for (const lease of leases) this.held.push({ lease, heldAt: now });
+    for (const lease of leases) this.#held.push({ lease, heldAt: now });
   }
 
   /** Takes up to `count` leases, oldest first. */
   take(count: number, now: number): Lease[] {
     const out: Lease[] = [];
-    while (out.length < count && this.head < this.held.length) out.push(this.held[this.head++]!.lease);
-    this.compact();
+    while (out.length < count && this.#head < this.#held.length) out.push(this.#held[this.#head++]!.lease);
+    this.#compact();
     if (out.length > 0) this.served(out.length, now);
     return out;
   }
@@ -77,34 +80,34 @@ export class ReadAheadBuffer {
   /** Removes and returns the leases held `holdMs` or longer. */
   expired(now: number): Lease[] {
     const out: Lease[] = [];
-    while (this.head < this.held.length && this.held[this.head]!.heldAt + this.options.holdMs <= now) {
-      out.push(this.held[this.head++]!.lease);
+    while (this.#head < this.#held.length && this.#held[this.#head]!.heldAt + this.#options.holdMs <= now) {
+      out.push(this.#held[this.#head++]!.lease);
     }
-    this.compact();
+    this.#compact();
     return out;
   }
 
   /** Removes and returns every lease held. */
   takeAll(): Lease[] {
-    const out = this.held.slice(this.head).map((h) => h.lease);
-    this.held.length = 0;
-    this.head = 0;
+    const out = this.#held.slice(this.#head).map((h) => h.lease);
+    this.#held.length = 0;
+    this.#head = 0;
     return out;
   }
 
-  private compact(): void {
-    if (this.head === this.held.length) {
-      this.held.length = 0;
-      this.head = 0;
+  #compact(): void {
+    if (this.#head === this.#held.length) {
+      this.#held.length = 0;
+      this.#head = 0;
     }
   }
 
-  private roll(now: number): void {
-    const elapsed = now - this.periodStart;
-    if (elapsed < this.options.holdMs) return;
+  #roll(now: number): void {
+    const elapsed = now - this.#periodStart;
+    if (elapsed < this.#options.holdMs) return;
     // A period with no demand at all leaves nothing to carry over.
-    this.servedBefore = elapsed < 2 * this.options.holdMs ? this.servedNow : 0;
-    this.servedNow = 0;
-    this.periodStart = now;
+    this.#servedBefore = elapsed < 2 * this.#options.holdMs ? this.#servedNow : 0;
+    this.#servedNow = 0;
+    this.#periodStart = now;
   }
 }

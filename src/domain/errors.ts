@@ -94,3 +94,17 @@ export class RateLimitedError extends CodeqError {
     super('RESOURCE_EXHAUSTED', message);
   }
 }
+
+/** A caller already holds as many calls of one kind as it may; it can retry when one ends. */
+export class TooManyCallsError extends CodeqError {
+  constructor(message: string) {
+    super('RESOURCE_EXHAUSTED', message);
+  }
+}
+
+/** A stream's worker read nothing for too long while the server held messages for it: the stream ends. */
+export class StreamStalledError extends CodeqError {
+  constructor(message: string) {
+    super('RESOURCE_EXHAUSTED', message);
+  }
+}

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { LeaseRef } from './task.js';
 import { InvalidArgumentError } from './errors.js';
 
@@ -62,4 +62,20 @@ export function newLeaseNonce(): string {
  */
 export function newClaimSecret(): string {
   return pooledRandom(16).toString('base64url');
+}
+
+/**
+ * What spans and logs name a lease by: `<task id>/<fencing token>`, the lease id without
+ * its nonce. It tells which delivery of which task a line is about, and cannot settle,
+ * extend or release the lease: only the whole id, nonce included, does that. An id that
+ * does not parse (a test double's, or a hostile peer's) is named by the first 48 bits of
+ * its SHA-256, `sha256:<12 hex>`, never echoed.
+ */
+export function leaseReference(leaseId: string): string {
+  try {
+    const ref = parseLeaseId(leaseId);
+    return `${ref.taskId}/${ref.token}`;
+  } catch {
+    return `sha256:${createHash('sha256').update(leaseId).digest('hex').slice(0, 12)}`;
+  }
 }

@@ -21,13 +21,33 @@ export const MAX_ERROR_CHARS = 4096;
 
 /**
  * The backoff of a task whose producer gave none: 1 s, doubling, at most 5 min. The Redis
- * scripts store it by omission and repeat the numbers in scripts/snippets/backoff.lua.
+ * scripts store it by omission; their `DEFAULT_RETRY` is generated from this one
+ * (script-loader.ts, `snippets/shared-defaults.lua`).
  */
 export const DEFAULT_RETRY: Readonly<RetryPolicy> = {
   initialBackoffMs: 1000,
   maxBackoffMs: 300_000,
   multiplier: 2,
 };
+
+/**
+ * A task's history keeps this many notes, the newest: a task redriven from DEAD over and
+ * over (by a script, or an attacker with `admin`) must not grow without bound.
+ */
+export const MAX_HISTORY_ENTRIES = 20;
+
+/**
+ * Bytes of payload and of result a listing (ListTasks) shows of each task: a preview,
+ * flagged when cut. GetTask returns the whole task.
+ */
+export const LIST_PREVIEW_BYTES = 1024;
+
+/**
+ * Bytes of task data (full payload and result, headers, error, history) one listing page
+ * reads at most, whatever its page size; a page always holds at least one task. Keeps a
+ * ListTasks reply, and the store's work for it, far under gRPC's 4 MiB default receive limit.
+ */
+export const LIST_PAGE_BYTES = 2 * 1024 * 1024;
 
 /** A validated task to add to a queue. */
 export interface NewTask {
@@ -43,6 +63,12 @@ export interface NewTask {
   /** Empty for none. */
   idempotencyKey: string;
   headers: Record<string, string>;
+  /**
+   * The task's fairness key (0–128 of the queue-name characters): within one priority a
+   * queue's ready tasks are claimed round-robin across keys, FIFO within a key. Absent or
+   * empty: the queue's default key, an ordinary key like any other.
+   */
+  fairnessKey?: string;
 }
 
 /** The answer to adding one task. */
@@ -66,8 +92,16 @@ export interface TaskRecord {
   state: TaskState;
   lastError: string;
   result: Buffer;
-  /** Notes of what operators did to the task (a redrive from DEAD), oldest first; absent when none. */
+  /** Notes of what operators did to the task (a redrive from DEAD), oldest first, the last MAX_HISTORY_ENTRIES; absent when none. */
   history?: string[];
+  /** True when `payload` is a listing's preview, cut to LIST_PREVIEW_BYTES; absent otherwise. */
+  payloadTruncated?: boolean;
+  /** True when `result` is a listing's preview, cut to LIST_PREVIEW_BYTES; absent otherwise. */
+  resultTruncated?: boolean;
+  /** The fairness key the task was enqueued with; absent for the default (empty) key. */
+  fairnessKey?: string;
+  /** When a SCHEDULED task falls due (ms since the epoch); set by `getTask` and `listTasks`, absent in other states. */
+  dueTime?: number;
 }
 
 /**

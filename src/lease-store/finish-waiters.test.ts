@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { TaskState } from '../domain/task.js';
 import { FinishWaiters, isFinal } from './finish-waiters.js';
 
@@ -11,11 +11,10 @@ describe('FinishWaiters', () => {
       reads++;
       return Promise.resolve({ state });
     });
-    await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(() => expect(reads).toBe(1));
     // A wake-up that is not a finish (a resubscribe re-check) reads again and keeps waiting.
     waiters.notifyAll();
-    await new Promise((r) => setTimeout(r, 5));
-    expect(reads).toBe(2);
+    await vi.waitFor(() => expect(reads).toBe(2));
     expect(waiters.has('q\nid')).toBe(true);
     state = 'COMPLETED';
     waiters.notify('q\nid');
@@ -26,11 +25,14 @@ describe('FinishWaiters', () => {
 
   it('answers with the task as it stands when the time is up or the signal aborts', async () => {
     const waiters = new FinishWaiters();
-    const read = (): Promise<{ state: TaskState }> => Promise.resolve({ state: 'LEASED' });
+    let reads = 0;
+    const read = (): Promise<{ state: TaskState }> => (reads++, Promise.resolve({ state: 'LEASED' }));
     expect(await waiters.until('k', 10, undefined, read)).toEqual({ state: 'LEASED' });
     const abort = new AbortController();
+    const before = reads;
     const waiting = waiters.until('k', 10_000, abort.signal, read);
-    await new Promise((r) => setTimeout(r, 5));
+    // Aborted while it waits, after its first read.
+    await vi.waitFor(() => expect(reads).toBe(before + 1));
     abort.abort();
     expect(await waiting).toEqual({ state: 'LEASED' });
     expect(waiters.keys()).toEqual([]);

@@ -1,4 +1,5 @@
 import type { TaskState } from '../domain/task.js';
+import { setLongTimeout } from '../domain/long-timeout.js';
 
 /** The states a task never leaves: what `waitFinished` waits for. */
 export function isFinal(state: TaskState): boolean {
@@ -25,13 +26,14 @@ export class FinishWaiters {
       if (!set) this.#waiting.set(key, (set = new Set()));
       const waiters = set;
       const done = (): void => {
-        clearTimeout(timer);
+        timer.clear();
         signal?.removeEventListener('abort', done);
         waiters.delete(done);
         if (waiters.size === 0 && this.#waiting.get(key) === waiters) this.#waiting.delete(key);
         resolve();
       };
-      const timer = setTimeout(done, Math.max(0, timeoutMs));
+      // A WaitTask's timeout is the caller's number: any length must wait, not fire at once.
+      const timer = setLongTimeout(done, timeoutMs);
       signal?.addEventListener('abort', done, { once: true });
       waiters.add(done);
       cancel = done;

@@ -1,5 +1,11 @@
 import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../domain/task.js';
 
+/** An enqueue rate limit as `chargeRate` applies it: refill in tasks a second, and the most held. */
+export interface RateBucket {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
 /** What `enqueueAndClaim` returns: the enqueue's results, in order, and the claim's. */
 export interface EnqueueAndClaimResult {
   results: EnqueueResult[];
@@ -15,8 +21,16 @@ export interface ClaimResult {
    * or a lease runs out), or null when nothing is scheduled or leased.
    */
   nextDueInMs: number | null;
-  /** Whether ready tasks are left after this claim's leases were taken. */
+  /**
+   * Whether ready tasks are left after this claim's leases were taken, that a claim could
+   * take now (false while the rate limit holds them: see `rateLimited`).
+   */
   more: boolean;
+  /**
+   * The queue's `maxClaimsPerSecond` held leases back and ready tasks are left;
+   * `nextDueInMs` then counts until the budget allows the next lease (absent: not held).
+   */
+  rateLimited?: true;
   /** Leases this call's maintenance found run out and ended (absent: none). */
   expired?: number;
   /** How many of those made their task DEAD (absent: none). */
@@ -52,6 +66,42 @@ export interface QueueStats {
    * which is exact unless a retried task waits behind newer tasks of its priority.
    */
   oldestReadyEnqueueTime: number | null;
+  /** Fairness keys with ready tasks (including keys held back by `maxLeasedPerKey`). */
+  readyKeys: number;
+  /**
+   * Ready tasks wait for the queue's `maxClaimsPerSecond` budget to refill (absent: they
+   * do not). A paused queue is told by `isPaused`, not here.
+   */
+  rateLimited?: true;
+}
+
+/**
+ * A queue's fair-share limits (docs/lease-store-semantics.md, "Fair shares"); 0 = no limit.
+ * Stored with the queue's data, so it survives restarts and every replica applies it.
+ */
+export interface QueueConfig {
+  /** At most this many LEASED tasks of one fairness key at once. */
+  maxLeasedPerKey: number;
+  /** At most this many leases of the queue per second over all replicas (burst: one second's worth). */
+  maxClaimsPerSecond: number;
+}
+
+/** The config of a queue nobody configured: no limits. */
+export const NO_LIMITS: Readonly<QueueConfig> = { maxLeasedPerKey: 0, maxClaimsPerSecond: 0 };
+
+/** One fairness key of a queue and its tasks. */
+export interface KeyStats {
+  /** '' for the queue's default key. */
+  fairnessKey: string;
+  ready: number;
+  leased: number;
+}
+
+/** One page of `listKeys`. */
+export interface KeyPage {
+  keys: KeyStats[];
+  /** Pass it back for the next page; null when this was the last one. */
+  nextCursor: string | null;
 }
 
 /** The task states a store keeps an index of, so that it can list them in order. */
@@ -62,6 +112,19 @@ export interface TaskPage {
   tasks: TaskRecord[];
   /** Pass it back for the next page; null when this was the last one. */
   nextCursor: string | null;
+}
+
+/** Which queues `listQueues` returns. */
+export interface ListQueuesOptions {
+  /**
+   * Only queues this accepts are returned, and only they cost a store read (the caller's
+   * grants): a caller sees, and pays for, its own queues. Default: every queue.
+   */
+  visible?: (queue: string) => boolean;
+  /** At most this many, the first by name. Default: no limit. */
+  limit?: number;
+  /** Only names after this one (a page of names). Default: from the first. */
+  after?: string;
 }
 
 /** A queue the store knows, and whether it is paused. */
@@ -81,10 +144,14 @@ export interface StoreListener {
   due(queue: string, inMs: number): void;
 }
 
+/** The lease store implementations, by the name their spans and logs use. */
+export type StoreKind = 'memory' | 'redis';
+
 /**
- * Holds every task and lease (the rules in full: docs/lease-store-semantics.md). Two implementations share these semantics and one
- * conformance suite: `MemoryStore` (embedded, nothing survives a restart) and
- * `RedisStore` (one Lua script per state change, one Cluster hash tag per queue).
+ * Holds every task and lease (the rules in full: docs/lease-store-semantics.md). Two
+ * implementations (`kind`) share these semantics and one conformance suite:
+ * `MemoryStore` (embedded, nothing survives a restart) and `RedisStore` (one Lua script
+ * per state change, one Cluster hash tag per queue).
  *
  * Time: the store owns the clock. Before a claim takes tasks it makes due scheduled
  * tasks ready and expires overdue leases (a retry with the task's backoff, or DEAD when
@@ -96,6 +163,9 @@ export interface StoreListener {
  * nothing; anything else is `stale`.
  */
 export interface LeaseStore {
+  /** Which implementation this is: names its spans (`codeq.redis.claim`) and the server's logs. */
+  readonly kind: StoreKind;
+
   /** Stores validated tasks; results in request order. Tasks may span queues. */
   enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]>;
 
@@ -111,6 +181,17 @@ export interface LeaseStore {
     max: number,
     leaseMs: number,
   ): Promise<EnqueueAndClaimResult>;
+
+  /**
+   * Takes tasks from one caller's enqueue rate limit kept in the store, so the limit holds
+   * over every replica that shares it: a token bucket refilled at `limit.perSecond`,
+   * holding at most `limit.burst`. `identity` names the caller (a digest, never a
+   * credential). `counts` are the tasks of separate calls, taken in order; one answer
+   * each: 0 taken, > 0 nothing taken and ms until it fits, Infinity never (over the
+   * burst). Absent on a store that lives in one process (the memory store): the server
+   * then keeps the buckets itself.
+   */
+  chargeRate?(identity: string, limit: RateBucket, counts: readonly number[]): Promise<number[]>;
 
   /**
    * Leases up to `max` ready tasks of `queue` for `leaseMs`, counting an attempt for each.
@@ -157,10 +238,20 @@ export interface LeaseStore {
   cancel(queue: string, taskId: string): Promise<boolean | null>;
 
   /**
-   * Every queue the store knows, whichever replica or process used it, sorted by name: a
-   * queue is known from its first enqueue or pause on, and stays known (even purged).
+   * The queues the store knows, whichever replica or process used it, sorted by name, as
+   * `options` filters and limits them: a queue is known from its first enqueue or pause
+   * on, until it holds no PENDING, SCHEDULED, LEASED or DEAD task and is not paused. Then
+   * it leaves the list: at once in the memory store, at the next `pruneQueues` pass of
+   * the Redis store. Costs one read per queue returned, none per queue filtered out.
    */
-  listQueues(): Promise<QueueInfo[]>;
+  listQueues(options?: ListQueuesOptions): Promise<QueueInfo[]>;
+
+  /**
+   * Drops empty queues (no PENDING, SCHEDULED, LEASED or DEAD task, not paused) from a
+   * store's registry of queues, so a registry never outgrows the queues in use; returns how
+   * many. Optional: a store whose `listQueues` looks at its tasks needs no registry.
+   */
+  pruneQueues?(): Promise<number>;
 
   /**
    * Up to `limit` tasks of `queue` in `state`, in that state's order (PENDING: claim order;
@@ -180,20 +271,39 @@ export interface LeaseStore {
   /**
    * Deletes every PENDING, SCHEDULED, LEASED and DEAD task of `queue` (settles of its
    * leases then answer not_found). COMPLETED and CANCELLED tasks stay readable until
-   * their retention passes, and idempotency keys keep answering with the ids they named.
-   * Returns how many tasks were deleted.
+   * their retention passes. An idempotency key that named a deleted task no longer
+   * answers with it: its next enqueue stores a new task. Returns how many were deleted.
    */
   purge(queue: string): Promise<number>;
 
   /**
    * Pauses or resumes `queue` for every replica: while paused, claims lease nothing (and
    * report `more: false`) but still do their maintenance, and enqueues are accepted.
-   * Resuming wakes every replica's listener (`ready`) when tasks are ready.
+   * Resuming wakes every replica's listener (`ready`) when tasks are ready, and removes a
+   * queue with no PENDING, SCHEDULED, LEASED or DEAD task from `listQueues`: a pause of a
+   * mistyped queue is undone, and an emptied queue can be removed.
    */
   setPaused(queue: string, paused: boolean): Promise<void>;
 
   /** Whether `queue` is paused. */
   isPaused(queue: string): Promise<boolean>;
+
+  /**
+   * Stores `queue`'s fair-share limits for every replica; claims apply them from the next
+   * call on. Keys a raised limit no longer holds back get their turn again, and the
+   * listener hears `ready` when any have tasks.
+   */
+  setConfig(queue: string, config: QueueConfig): Promise<void>;
+
+  /** `queue`'s fair-share limits; `NO_LIMITS` when never set. */
+  getConfig(queue: string): Promise<QueueConfig>;
+
+  /**
+   * Up to `limit` fairness keys of `queue` with ready or leased tasks, busiest (ready +
+   * leased) first, ties by key, from `cursor` (null for the first page). Costs O(K) in the
+   * queue's busy keys per page: an operator's view, not a hot path.
+   */
+  listKeys(queue: string, cursor: string | null, limit: number): Promise<KeyPage>;
 
   /**
    * Resolves with the task once it is COMPLETED, DEAD or CANCELLED, on any replica (at
@@ -215,6 +325,13 @@ export interface LeaseStore {
    * Optional: a dispatcher sweeps every known queue when a store lacks it.
    */
   dueQueues?(): Promise<ReadonlySet<string>>;
+
+  /**
+   * Runs `send`, which starts several calls of this store synchronously, so that what they
+   * send leaves together (Redis: one write to the socket instead of one per call). The
+   * calls still answer one by one. Optional: without it the calls go as they are made.
+   */
+  together?(send: () => void): void;
 
   /** Registers the listener for ready and due events. One listener per store. */
   listen(listener: StoreListener): void;

@@ -1,12 +1,18 @@
 /** Options shared by every lease store. */
 export interface StoreOptions {
   /**
-   * Milliseconds since the epoch. Default: `Date.now` for the memory store; for the Redis
+   * Milliseconds since the epoch. Default: for the memory store, `nowMs` (span-helpers.ts),
+   * the clock the spans use, with sub-millisecond resolution, so a lease time drawn on a
+   * span lands inside the claim span that took it; for the Redis
    * store, Redis's own clock (`TIME` inside the scripts), so every replica agrees. Tests
    * pass a fake clock to drive expiry and due times.
    */
   clock?: () => number;
-  /** Uniform random number in [0, 1) for backoff jitter. Default `Math.random`. */
+  /**
+   * Uniform random number in [0, 1) for backoff jitter. Default `Math.random`. The memory
+   * store draws one per backoff; the Redis store one per script call, as the seed of the
+   * generator the script draws its backoffs from (redis/jitter-generator.ts mirrors it).
+   */
   random?: () => number;
   /** How long an idempotency key keeps answering with the first task's id. Default 24 h. */
   idempotencyWindowMs?: number;

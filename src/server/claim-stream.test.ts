@@ -1,9 +1,11 @@
+import { AccessControl } from './auth/access-control.js';
 import { EventEmitter } from 'node:events';
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it, vi } from 'vitest';
 import { serverConfig } from '../config/server-config.js';
 import { ClaimStream } from './claim-stream.js';
 import type { ServerContext } from './server-context.js';
+import { ServerLimits } from './server-limits.js';
 
 /** A Claim call as grpc-js hands it to the handler: an emitter with write, end, pause, resume. */
 class FakeCall extends EventEmitter {
@@ -27,6 +29,8 @@ describe('ClaimStream', () => {
       config: serverConfig({}),
       logger,
       isDraining: () => false,
+      access: AccessControl.off(),
+      limits: new ServerLimits({ maxStreams: 10, maxWaits: 10, maxBufferedBytes: 1 << 20 }),
       metrics: { queueSeen: () => {} },
       dispatcher: {
         add: () => {
@@ -41,7 +45,9 @@ describe('ClaimStream', () => {
     const session = new ClaimStream(call as never, ctx, closed);
     // grpc-js emits 'data' from its own code: a throw here would end the process.
     expect(() => call.emit('data', { open: { queues: ['q'] } })).not.toThrow();
-    expect(call.errors).toEqual([{ code: status.INTERNAL, details: 'internal error' }]);
+    expect(call.errors).toEqual([
+      expect.objectContaining({ code: status.INTERNAL, details: 'internal error' }),
+    ]);
     expect(session.state).toBe('CLOSED');
     expect(closed).toHaveBeenCalledOnce();
     expect(logger.error).toHaveBeenCalledOnce();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { status, type ServerDuplexStream } from '@grpc/grpc-js';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ClaimRequest__Output } from '../api/generated/codeq/v1/ClaimRequest.js';
 import type {
   ClaimResponse,
@@ -7,16 +7,17 @@ import type {
   _codeq_v1_ClaimResponse_Outcome_Kind as OutcomeKind,
 } from '../api/generated/codeq/v1/ClaimResponse.js';
 import { msToDuration, msToTimestamp } from '../api/time.js';
-import { CodeqError, InvalidArgumentError } from '../domain/errors.js';
+import { InvalidArgumentError, StreamStalledError, UnavailableError } from '../domain/errors.js';
 import { groupBy } from '../domain/group-by.js';
 import type { Lease, LeaseRef, SettleOp, SettleResult } from '../domain/task.js';
 import type { Consumer } from '../dispatcher/dispatcher.js';
 import type { AbandonedLease } from '../lease-store/lease-store.js';
 import type { DeliveryTrace, DispatchTrace } from '../telemetry/claim-path-tracer.js';
-import { grpcCode } from './grpc-status.js';
+import { endStream, errorOutcomeStatus, settleOutcomeStatus } from './grpc-status.js';
 import { leaseMessage } from './messages.js';
 import { OutcomeBatch } from './outcome-batch.js';
 import { settleRequests } from './settle-requests.js';
+import { StreamBuffer } from './stream-buffer.js';
 import { toOpenParams } from './validation.js';
 import type { ServerContext } from './server-context.js';
 
@@ -25,7 +26,14 @@ type ClaimCall = ServerDuplexStream<ClaimRequest__Output, ClaimResponse>;
 /** A lease this stream holds: where it is, and the deadline the stream last knew. */
 type HeldLease = LeaseRef & { deadline: number };
 
+/** How one settle ended: the store's answer, or the error that kept it from answering. */
+type SettleOutcome = { leaseId: string; kind: OutcomeKind & string } & (
+  { ref: LeaseRef; result: SettleResult } | { error: unknown }
+);
+
 const MESSAGE_BUDGET = 2 * 1024 * 1024;
+/** What a lease message carries beside the payload, about: ids, deadline, headers. */
+const LEASE_OVERHEAD_BYTES = 256;
 
 /**
  * Life of one Claim stream:
@@ -45,33 +53,52 @@ export class ClaimStream implements Consumer {
   leaseMs = 0;
   workerId = '';
   /** Credit granted and not yet used by a lease. */
-  private permits = 0;
+  #permits = 0;
   /** False from a write the transport could not take at once until its 'drain'. */
-  private writable = true;
+  #writable = true;
   /** Leases sent on this stream and not settled here, by lease id. */
-  private readonly outstanding = new Map<string, HeldLease>();
+  readonly #outstanding = new Map<string, HeldLease>();
   /** The server ends the stream at the end of its drain: release its leases rather than wait for the worker. */
-  private releaseOnClose = false;
+  #releaseOnClose = false;
   /** Settles received and not yet answered. */
-  private settling = 0;
+  #settling = 0;
   /** Outcomes of this turn, sent as one message. */
-  private readonly outcomes = new OutcomeBatch((outcomes) => this.send({ outcomes }));
+  readonly #outcomes = new OutcomeBatch((outcomes) => this.#send({ outcomes }));
   /** Traced lease messages the transport took only after pushing back: their write spans end at 'drain'. */
-  private backpressured: DeliveryTrace[] = [];
+  #backpressured: DeliveryTrace[] = [];
+  /** Stops watching the caller's credential (access-control.ts): its expiry or revocation ends the stream. */
+  readonly #unwatch: () => void;
+  /** Lease bytes written and not yet taken by the transport, within the stream's and the server's caps. */
+  readonly #buffer: StreamBuffer;
+  readonly #call: ClaimCall;
+  readonly #ctx: ServerContext;
+  readonly #onClosed: (stream: ClaimStream) => void;
 
-  constructor(
-    private readonly call: ClaimCall,
-    private readonly ctx: ServerContext,
-    private readonly onClosed: (stream: ClaimStream) => void,
-  ) {
-    call.on('data', (msg: ClaimRequest__Output) => this.guard(() => this.receive(msg)));
-    call.on('end', () => this.clientEnded());
-    call.on('cancelled', () => this.close());
-    call.on('error', () => this.close());
-    call.on('close', () => this.close());
+  constructor(call: ClaimCall, ctx: ServerContext, onClosed: (stream: ClaimStream) => void) {
+    this.#call = call;
+    this.#ctx = ctx;
+    this.#onClosed = onClosed;
+    this.#buffer = new StreamBuffer(
+      ctx.limits.buffers,
+      ctx.config.maxStreamBufferedBytes,
+      ctx.config.maxStreamStallMs,
+      {
+        room: () => this.#ctx.dispatcher.poke(this),
+        stalled: (message) => this.#fail(new StreamStalledError(message)),
+      },
+      ctx.config.maxPayloadBytes + LEASE_OVERHEAD_BYTES,
+    );
+    call.on('data', (msg: ClaimRequest__Output) => this.#guard(() => this.#receive(msg)));
+    call.on('end', () => this.#clientEnded());
+    call.on('cancelled', () => this.#close());
+    call.on('error', () => this.#close());
+    call.on('close', () => this.#close());
     // 'drain' is the transport's: it took what it had pushed back on. (The server's
     // shutdown is `drain()` below, named after the `draining` message it sends.)
-    call.on('drain', () => this.guard(() => this.writableAgain()));
+    call.on('drain', () => this.#guard(() => this.#writableAgain()));
+    // A revoked or expired credential ends the stream like any failure: its leases wait
+    // out the reconnect grace, for a worker with a fresh credential to settle them.
+    this.#unwatch = ctx.access.watchStream(call, (err) => this.#fail(err));
   }
 
   /**
@@ -79,70 +106,63 @@ export class ClaimStream implements Consumer {
    * a throw would be an uncaught exception and end the process: an error that is not a
    * CodeqError is a bug, so it ends this stream only, with INTERNAL, logged once.
    */
-  private guard(handle: () => void): void {
+  #guard(handle: () => void): void {
     try {
       handle();
     } catch (err) {
       if (this.state === 'CLOSED') return;
-      if (err instanceof CodeqError) {
-        this.fail(grpcCode(err.kind), err.message);
-        return;
-      }
-      this.ctx.logger.error('claim stream failed; ending it with INTERNAL', {
-        session: this.id,
-        worker: this.workerId,
-        error: err,
-      });
-      this.fail(status.INTERNAL, 'internal error');
+      // The boundary logs an error that is not a CodeqError, naming this stream.
+      this.#fail(err);
     }
   }
 
   /** The transport took what it pushed back on: lease and read again. */
-  private writableAgain(): void {
-    for (const delivery of this.backpressured.splice(0)) delivery.written(true);
-    this.writable = true;
-    this.call.resume();
-    this.ctx.dispatcher.poke();
+  #writableAgain(): void {
+    for (const delivery of this.#backpressured.splice(0)) delivery.written(true);
+    this.#writable = true;
+    this.#call.resume();
+    this.#ctx.dispatcher.poke(this);
   }
 
   capacity(): number {
-    return this.state === 'OPEN' && this.writable ? this.permits : 0;
+    // Only as many leases as fit the bytes the worker may leave unread (stream-buffer.ts).
+    return this.state === 'OPEN' && this.#writable ? this.#buffer.leases(this.#permits) : 0;
   }
 
   /** Credit granted and not used by a lease yet (0 once the stream stopped taking leases). */
   get unusedCredit(): number {
-    return this.state === 'OPEN' ? this.permits : 0;
+    return this.state === 'OPEN' ? this.#permits : 0;
   }
 
   deliver(_queue: string, leases: Lease[], dispatch?: DispatchTrace): void {
-    this.permits -= leases.length;
+    this.#permits -= leases.length;
     // Split large batches so every message stays well under a client's default 4 MiB limit.
     let from = 0;
     let bytes = 0;
     for (let i = 0; i < leases.length; i++) {
-      const size = leases[i]!.task.payload.length + 256;
+      const size = leases[i]!.task.payload.length + LEASE_OVERHEAD_BYTES;
       if (i > from && bytes + size > MESSAGE_BUDGET) {
-        this.sendLeases(leases, from, i, dispatch);
+        this.#sendLeases(leases, from, i, dispatch);
         from = i;
         bytes = 0;
       }
       bytes += size;
     }
-    if (from < leases.length) this.sendLeases(leases, from, leases.length, dispatch);
+    if (from < leases.length) this.#sendLeases(leases, from, leases.length, dispatch);
   }
 
   /**
    * Sends `leases[from, to)` in one Leases message, encoded here so that a traced delivery
    * times `codeq.serialize` (building and encoding) apart from `codeq.stream.write`.
    */
-  private sendLeases(leases: Lease[], from: number, to: number, dispatch: DispatchTrace | undefined): void {
+  #sendLeases(leases: Lease[], from: number, to: number, dispatch: DispatchTrace | undefined): void {
     const delivery = dispatch?.delivery(this.id, this.workerId);
     const messages: LeaseMessage[] = [];
     for (let i = from; i < to; i++) {
       const lease = leases[i]!;
       const message = leaseMessage(lease);
       const leaseId = message.leaseId!;
-      this.outstanding.set(leaseId, {
+      this.#outstanding.set(leaseId, {
         queue: lease.task.queue,
         taskId: lease.task.id,
         token: lease.token,
@@ -159,20 +179,26 @@ export class ClaimStream implements Consumer {
       delivery?.abandoned();
       return;
     }
-    const encoded = this.ctx.encodeClaimResponse({ leases: messages });
+    const encoded = this.#ctx.encodeClaimResponse({ leases: messages });
     delivery?.serialized(encoded.length);
-    const accepted = this.write(encoded);
+    if (!this.#buffer.admits(encoded.length)) {
+      // Claimed for room that other streams took meanwhile: back to the queue, unsent.
+      this.#giveBack(leases.slice(from, to), messages);
+      delivery?.abandoned();
+      return;
+    }
+    const accepted = this.#buffer.write(encoded.length, to - from, (taken) => this.#write(encoded, taken));
     if (!delivery) return;
     if (accepted) delivery.written();
-    else this.backpressured.push(delivery);
+    else this.#backpressured.push(delivery);
   }
 
   /** Server shutdown: tell the worker, stop leasing, and end once nothing is outstanding. */
   drain(): void {
     if (this.state !== 'OPEN' && this.state !== 'AWAITING_OPEN') return;
     this.state = 'DRAINING';
-    this.send({ draining: true });
-    this.endIfDrained();
+    this.#send({ draining: true });
+    this.#endIfDrained();
   }
 
   /**
@@ -181,177 +207,201 @@ export class ClaimStream implements Consumer {
    * after the reconnect grace.
    */
   terminate(): void {
-    this.releaseOnClose = true;
-    this.fail(status.UNAVAILABLE, 'server is shutting down; reconnect to another replica');
+    this.#releaseOnClose = true;
+    this.#fail(new UnavailableError('server is shutting down; reconnect to another replica'));
   }
 
-  private receive(msg: ClaimRequest__Output): void {
+  #receive(msg: ClaimRequest__Output): void {
     if (this.state === 'CLOSED') return;
     try {
       if (this.state === 'AWAITING_OPEN') {
         if (!msg.open)
           throw new InvalidArgumentError('open', 'the first message of a Claim stream must carry open');
-        this.open(msg.open);
+        this.#open(msg.open);
       } else if (msg.open) {
         throw new InvalidArgumentError('open', 'only the first message of a Claim stream may carry open');
       }
-      if (msg.credit) this.grant(msg.credit);
+      if (msg.credit) this.#grant(msg.credit);
     } catch (err) {
       // A protocol error ends this stream only; its leases wait out the reconnect grace.
-      // Anything else is a bug: guard() ends the stream with INTERNAL.
-      if (err instanceof CodeqError) this.fail(grpcCode(err.kind), err.message);
-      else throw err;
+      // Anything else is a bug, which the boundary ends with INTERNAL and logs.
+      this.#fail(err);
       return;
     }
     const settles = settleRequests(msg, {
       queues: this.queues,
       leaseMs: this.leaseMs,
-      maxPayloadBytes: this.ctx.config.maxPayloadBytes,
+      maxPayloadBytes: this.#ctx.config.maxPayloadBytes,
     });
     for (const request of settles) {
       if ('refused' in request)
-        this.outcomes.add({ leaseId: request.leaseId, kind: request.kind, ...request.refused });
-      else this.settle(request.leaseId, request.kind, request.ref, request.op);
+        this.#outcomes.add({
+          leaseId: request.leaseId,
+          kind: request.kind,
+          ...errorOutcomeStatus(request.refused, this.#ctx.logger),
+        });
+      else this.#settle(request.leaseId, request.kind, request.ref, request.op);
     }
   }
 
-  private open(open: NonNullable<ClaimRequest__Output['open']>): void {
-    if (this.ctx.isDraining())
-      throw new CodeqError('UNAVAILABLE', 'server is shutting down; reconnect to another replica');
-    const params = toOpenParams(open, this.ctx.config);
+  #open(open: NonNullable<ClaimRequest__Output['open']>): void {
+    if (this.#ctx.isDraining())
+      throw new UnavailableError('server is shutting down; reconnect to another replica');
+    const params = toOpenParams(open, this.#ctx.config);
     this.queues = params.queues;
     this.leaseMs = params.leaseMs;
     this.workerId = params.workerId;
     this.state = 'OPEN';
-    for (const queue of this.queues) this.ctx.metrics.queueSeen(queue);
-    this.send({ opened: { sessionId: this.id, leaseDuration: msToDuration(this.leaseMs) } });
-    this.ctx.dispatcher.add(this);
+    for (const queue of this.queues) this.#ctx.metrics.queueSeen(queue);
+    this.#send({ opened: { sessionId: this.id, leaseDuration: msToDuration(this.leaseMs) } });
+    this.#ctx.dispatcher.add(this);
   }
 
-  private grant(credit: number): void {
-    const limit = this.ctx.config.maxStreamCredit;
-    if (this.permits + credit > limit) {
+  #grant(credit: number): void {
+    const limit = this.#ctx.config.maxStreamCredit;
+    if (this.#permits + credit > limit) {
       throw new InvalidArgumentError(
         'credit',
-        `granting ${credit} would raise the stream's unused credit to ${this.permits + credit}, over the limit of ${limit}`,
+        `granting ${credit} would raise the stream's unused credit to ${this.#permits + credit}, over the limit of ${limit}`,
       );
     }
-    this.permits += credit;
-    this.ctx.dispatcher.poke();
+    this.#permits += credit;
+    this.#ctx.dispatcher.poke(this);
   }
 
   /** Runs a settle with this turn's batch of its queue; answered with exactly one outcome. */
-  private settle(leaseId: string, kind: OutcomeKind & string, ref: LeaseRef, op: SettleOp): void {
-    this.settling++;
-    this.ctx.settler.settle(ref.queue, op).then(
-      (result) => this.settled(leaseId, kind, result, undefined, undefined, ref),
-      (err: unknown) => {
-        const e = err instanceof CodeqError ? err : undefined;
-        if (!e) this.ctx.logger.error('settle failed', { error: err });
-        this.settled(
-          leaseId,
-          kind,
-          undefined,
-          e ? grpcCode(e.kind) : status.INTERNAL,
-          e?.message ?? 'internal error',
-        );
-      },
+  #settle(leaseId: string, kind: OutcomeKind & string, ref: LeaseRef, op: SettleOp): void {
+    this.#settling++;
+    this.#ctx.settler.settle(ref.queue, op).then(
+      (result) => this.#settled({ leaseId, kind, ref, result }),
+      (error: unknown) => this.#settled({ leaseId, kind, error }),
     );
   }
 
-  private settled(
-    leaseId: string,
-    kind: OutcomeKind & string,
-    result?: SettleResult,
-    code?: status,
-    message?: string,
-    ref?: LeaseRef,
-  ): void {
-    this.settling--;
-    if (result?.status === 'ok') {
-      if (kind !== 'EXTEND') this.outstanding.delete(leaseId);
-      // An extend here makes this stream the lease's holder, with the deadline it now
-      // knows: a worker that came back on this stream keeps it if its old stream ends.
-      else if (ref && result.deadline !== undefined)
-        this.outstanding.set(leaseId, { ...ref, deadline: result.deadline });
-      this.outcomes.add({
-        leaseId,
-        kind,
-        code: status.OK,
-        ...(result.deadline !== undefined && { deadline: msToTimestamp(result.deadline) }),
-      });
-    } else if (result) {
-      this.outcomes.add({
-        leaseId,
-        kind,
-        code: result.status === 'stale' ? status.FAILED_PRECONDITION : status.NOT_FOUND,
-        message: result.message,
-      });
+  /** Answers a settle with its one outcome: the store's answer, or the error that kept it from answering. */
+  #settled(outcome: SettleOutcome): void {
+    this.#settling--;
+    const { leaseId, kind } = outcome;
+    if ('error' in outcome) {
+      const fields = { session: this.id, worker: this.workerId, leaseId };
+      this.#outcomes.add({ leaseId, kind, ...errorOutcomeStatus(outcome.error, this.#ctx.logger, fields) });
     } else {
-      this.outcomes.add({ leaseId, kind, code, message });
+      const { result, ref } = outcome;
+      const deadline = result.status === 'ok' ? result.deadline : undefined;
+      if (result.status === 'ok') {
+        if (kind !== 'EXTEND') this.#outstanding.delete(leaseId);
+        // An extend here makes this stream the lease's holder, with the deadline it now
+        // knows: a worker that came back on this stream keeps it if its old stream ends.
+        else if (deadline !== undefined) this.#outstanding.set(leaseId, { ...ref, deadline });
+      }
+      this.#outcomes.add({
+        leaseId,
+        kind,
+        ...settleOutcomeStatus(result),
+        ...(deadline !== undefined && { deadline: msToTimestamp(deadline) }),
+      });
     }
-    this.endIfDrained();
+    this.#endIfDrained();
   }
 
-  private send(message: ClaimResponse): void {
-    if (this.state !== 'CLOSED') this.write(message);
+  #send(message: ClaimResponse): void {
+    if (this.state !== 'CLOSED') this.#write(message);
   }
 
-  /** Writes a message (or one already encoded); false when the transport pushed back. */
-  private write(message: ClaimResponse | Buffer): boolean {
+  /**
+   * Writes a message (or one already encoded); false when the transport pushed back.
+   * `taken` is called once the transport took it.
+   */
+  #write(message: ClaimResponse | Buffer, taken?: () => void): boolean {
     // The Claim method's serializer passes an encoded Buffer through (codeq-server.ts).
-    if (this.call.write(message as ClaimResponse)) return true;
+    if (this.#call.write(message as ClaimResponse, taken)) return true;
     // Stop leasing to this stream and stop reading its requests until the transport drains.
-    this.writable = false;
-    this.call.pause();
+    this.#writable = false;
+    this.#call.pause();
     return false;
   }
 
-  private endIfDrained(): void {
-    if (this.state === 'DRAINING' && this.outstanding.size === 0 && this.settling === 0) {
-      // Let queued outcomes go out first.
-      queueMicrotask(() => queueMicrotask(() => this.terminate()));
+  #endIfDrained(): void {
+    if (this.#drained()) {
+      // Let queued outcomes go out first; ask again then: a claim planned before the drain
+      // may have dealt a lease meanwhile, and ending now would release a lease the worker
+      // runs, so another replica would run it too.
+      queueMicrotask(() =>
+        queueMicrotask(() => {
+          if (this.#drained()) this.terminate();
+        }),
+      );
     }
   }
 
-  private clientEnded(): void {
+  #drained(): boolean {
+    return this.state === 'DRAINING' && this.#outstanding.size === 0 && this.#settling === 0;
+  }
+
+  #clientEnded(): void {
     if (this.state === 'CLOSED') return;
     // The worker half-closed: answer what is in flight, then end our side.
     const finish = (): void => {
-      if (this.settling > 0) {
+      if (this.#settling > 0) {
         setImmediate(finish);
         return;
       }
       queueMicrotask(() => {
-        if (this.state !== 'CLOSED') this.call.end();
-        this.close();
+        if (this.state !== 'CLOSED') this.#call.end();
+        this.#close();
       });
     };
-    this.ctx.dispatcher.remove(this);
-    this.permits = 0;
+    this.#ctx.dispatcher.remove(this);
+    this.#permits = 0;
     finish();
   }
 
-  private fail(code: status, details: string): void {
+  /** Ends the stream with the status of `err` (the call boundary, grpc-status.ts). */
+  #fail(err: unknown): void {
     if (this.state === 'CLOSED') return;
-    this.call.emit('error', { code, details });
-    this.close();
+    endStream(this.#call, err, this.#ctx.logger, { session: this.id, worker: this.workerId });
+    this.#close();
   }
 
-  private close(): void {
+  #close(): void {
     if (this.state === 'CLOSED') return;
     this.state = 'CLOSED';
-    for (const delivery of this.backpressured.splice(0)) delivery.abandoned();
-    this.ctx.dispatcher.remove(this);
-    if (this.releaseOnClose) this.releaseOutstanding();
-    else this.abandonOutstanding();
-    this.onClosed(this);
+    this.#unwatch();
+    this.#buffer.close();
+    for (const delivery of this.#backpressured.splice(0)) delivery.abandoned();
+    this.#ctx.dispatcher.remove(this);
+    if (this.#releaseOnClose) this.#releaseOutstanding();
+    else this.#abandonOutstanding();
+    this.#onClosed(this);
+  }
+
+  /** Releases leases this stream got but will not send (attempt not counted): its credit comes back. */
+  #giveBack(leases: Lease[], messages: LeaseMessage[]): void {
+    for (const m of messages) this.#outstanding.delete(m.leaseId!);
+    this.#permits += leases.length;
+    const first = leases[0];
+    if (!first) return;
+    const ops = leases.map((l) => ({
+      kind: 'release' as const,
+      taskId: l.task.id,
+      token: l.token,
+      nonce: l.nonce,
+    }));
+    this.#ctx.store.settle(first.task.queue, ops).catch((err: unknown) => {
+      this.#ctx.logger.warn(
+        'could not give back leases a full buffer kept from a stream; they come back at their deadline',
+        {
+          queue: first.task.queue,
+          error: err,
+        },
+      );
+    });
   }
 
   /** Gives the leases still out back to their queues now, attempt not counted. */
-  private releaseOutstanding(): void {
-    const byQueue = groupBy(this.outstanding.values(), (ref) => ref.queue);
-    this.outstanding.clear();
+  #releaseOutstanding(): void {
+    const byQueue = groupBy(this.#outstanding.values(), (ref) => ref.queue);
+    this.#outstanding.clear();
     for (const [queue, held] of byQueue) {
       const ops = held.map(({ taskId, token, nonce }) => ({
         kind: 'release' as const,
@@ -359,8 +409,8 @@ export class ClaimStream implements Consumer {
         token,
         nonce,
       }));
-      this.ctx.store.settle(queue, ops).catch((err: unknown) => {
-        this.ctx.logger.warn(
+      this.#ctx.store.settle(queue, ops).catch((err: unknown) => {
+        this.#ctx.logger.warn(
           'could not release the leases of a drained stream; they come back at their deadline',
           {
             queue,
@@ -372,18 +422,18 @@ export class ClaimStream implements Consumer {
   }
 
   /** Leases still out on an ended stream wait out the reconnect grace, then go back to their queue. */
-  private abandonOutstanding(): void {
-    if (this.outstanding.size === 0) return;
-    const byQueue = groupBy(this.outstanding.values(), (ref) => ref.queue);
-    this.outstanding.clear();
+  #abandonOutstanding(): void {
+    if (this.#outstanding.size === 0) return;
+    const byQueue = groupBy(this.#outstanding.values(), (ref) => ref.queue);
+    this.#outstanding.clear();
     for (const [queue, held] of byQueue) {
       const leases: AbandonedLease[] = held.map(({ taskId, token, deadline }) => ({
         taskId,
         token,
         deadline,
       }));
-      this.ctx.store.abandon(queue, leases, this.ctx.config.leaseReconnectGraceMs).catch((err: unknown) => {
-        this.ctx.logger.warn(
+      this.#ctx.store.abandon(queue, leases, this.#ctx.config.leaseReconnectGraceMs).catch((err: unknown) => {
+        this.#ctx.logger.warn(
           'could not shorten the leases of a closed stream; they come back at their deadline',
           {
             queue,

@@ -4,19 +4,23 @@ import type { ClaimResponse } from '../api/generated/codeq/v1/ClaimResponse.js';
 import { codeqProto } from '../api/proto.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { Dispatcher } from '../dispatcher/dispatcher.js';
-import type { LeaseStore } from '../lease-store/lease-store.js';
+import type { LeaseStore, StoreKind } from '../lease-store/lease-store.js';
+import type { ClaimLatency } from '../telemetry/claim-latency.js';
 import { ClaimPathTracer } from '../telemetry/claim-path-tracer.js';
 import { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { INSTRUMENTATION_SCOPE } from '../spans/semconv.js';
+import { AdminOperations } from './admin-operations.js';
 import { adminServiceHandlers } from './admin-service.js';
+import { authInterceptor } from './auth/auth-interceptor.js';
+import type { AccessControl } from './auth/access-control.js';
 import { ServerSecurity } from './auth/server-security.js';
+import { StoreRateLimits } from './auth/store-rate-limits.js';
 import type { ClaimStream } from './claim-stream.js';
 import type { ServerContext } from './server-context.js';
-import { EnqueueBatcher } from './enqueue-batcher.js';
 import type { EnqueueStream } from './enqueue-stream.js';
 import { ServerHealth } from './health.js';
-import { SettleBatcher } from './settle-batcher.js';
+import { ServerLimits } from './server-limits.js';
 import { taskServiceHandlers } from './task-service.js';
 import { workerServiceHandlers } from './worker-service.js';
 
@@ -45,42 +49,66 @@ export interface CodeqServerDeps {
   meterProvider?: MeterProvider | undefined;
   /** Credentials, access control and listen rules. Default: built from `config` (server-security.ts). */
   security?: ServerSecurity;
+  /**
+   * Times every claim into these histograms and slow-claim buffer, and counts tasks per
+   * queue, whatever tracing and metrics do: what the web console shows. Default: none.
+   */
+  claimLatency?: ClaimLatency | undefined;
 }
 
 const MiB = 1024 * 1024;
+/** After the drain, how long open connections get to close before they are destroyed. */
+const FORCE_CLOSE_MS = 2_000;
+/** How long stop() waits for the listener to report closed before it goes on without it. */
+const GIVE_UP_CLOSE_MS = 5_000;
 
 /** One codeQ replica: TaskService, WorkerService and AdminService over one lease store, with a dispatcher pushing leases. */
 export class CodeqServer {
-  private stateValue: ServerState = 'INITIALIZED';
-  private readonly grpcServer: grpc.Server;
-  private readonly sessions = new Set<ClaimStream>();
-  private readonly enqueueStreams = new Set<EnqueueStream>();
-  private readonly ctx: ServerContext;
-  private readonly health: ServerHealth;
-  private readonly security: ServerSecurity;
-  private boundPort = 0;
-  private stopping: Promise<void> | undefined;
+  #stateValue: ServerState = 'INITIALIZED';
+  readonly #grpcServer: grpc.Server;
+  readonly #sessions = new Set<ClaimStream>();
+  readonly #enqueueStreams = new Set<EnqueueStream>();
+  readonly #ctx: ServerContext;
+  readonly #health: ServerHealth;
+  readonly #security: ServerSecurity;
+  /** The lease store's kind (`LeaseStore.kind`): names its spans and the health check's message. */
+  readonly storeName: StoreKind;
+  /** The operator's operations (queues, task listings, redrive, purge, pause), as AdminService serves them. */
+  readonly admin: AdminOperations;
+  #boundPort = 0;
+  #stopping: Promise<void> | undefined;
+  readonly #deps: CodeqServerDeps;
 
   constructor(
     readonly config: ServerConfig,
-    private readonly deps: CodeqServerDeps,
+    deps: CodeqServerDeps,
   ) {
+    this.#deps = deps;
     const logger = deps.logger ?? silentLogger;
-    this.security = deps.security ?? new ServerSecurity(config, logger);
-    const storeName = deps.store.constructor.name.replace(/Store$/, '').toLowerCase() || 'store';
-    const tracer = deps.tracerProvider ? new ClaimPathTracer(deps.tracerProvider, storeName) : undefined;
-    const metrics = new CodeqMetrics(deps.meterProvider?.getMeter(INSTRUMENTATION_SCOPE), {
-      stats: (queue) => deps.store.stats(queue),
-      queues: async () => (await deps.store.listQueues()).map((q) => q.queue),
-      streams: () => {
-        let credit = 0;
-        for (const session of this.sessions) credit += session.unusedCredit;
-        return { open: this.sessions.size, credit };
+    this.#security = deps.security ?? new ServerSecurity(config, logger);
+    const storeName = deps.store.kind;
+    this.storeName = storeName;
+    const tracer =
+      deps.tracerProvider || deps.claimLatency
+        ? new ClaimPathTracer(deps.tracerProvider, storeName, deps.claimLatency)
+        : undefined;
+    const meter = deps.meterProvider?.getMeter(INSTRUMENTATION_SCOPE);
+    const metrics = new CodeqMetrics(
+      meter,
+      {
+        stats: (queue) => deps.store.stats(queue),
+        // Only as many as get series: a scrape costs no store read per queue beyond the cap.
+        queues: async (limit) => (await deps.store.listQueues({ limit })).map((q) => q.queue),
+        maxQueues: config.metricsMaxQueues,
+        streams: () => {
+          let credit = 0;
+          for (const session of this.#sessions) credit += session.unusedCredit;
+          return { open: this.#sessions.size, credit, bufferedBytes: this.#ctx.limits.buffers.heldBytes };
+        },
       },
-    });
-    const settler = new SettleBatcher(deps.store, undefined, { tracer, metrics });
+      { count: deps.claimLatency !== undefined },
+    );
     const dispatcher = new Dispatcher(deps.store, {
-      settles: settler,
       claimBatch: config.claimBatch,
       readAhead: { max: config.readAhead, holdMs: config.readAheadHoldMs },
       sweepIntervalMs: config.sweepIntervalMs,
@@ -92,20 +120,28 @@ export class CodeqServer {
     const workerService = proto.WorkerService.service;
     const claim = workerService.Claim;
     const encode = claim.responseSerialize as (message: ClaimResponse) => Buffer;
-    this.ctx = {
+    // A store shared by replicas (Redis) counts enqueue rate limits for all of them.
+    const chargeRate = deps.store.chargeRate?.bind(deps.store);
+    if (chargeRate) this.#security.access.shareRateLimits(new StoreRateLimits(chargeRate));
+    this.#ctx = {
       config,
       store: deps.store,
       dispatcher,
-      settler,
-      enqueuer: new EnqueueBatcher(deps.store, dispatcher),
+      settler: dispatcher.calls,
+      enqueuer: dispatcher.calls,
       logger,
       tracer,
       metrics,
-      access: this.security.access,
+      access: this.#security.access,
+      limits: new ServerLimits({
+        maxStreams: config.maxStreams,
+        maxWaits: config.maxWaits,
+        maxBufferedBytes: config.maxBufferedBytes,
+      }),
       encodeClaimResponse: encode,
-      isDraining: () => this.stateValue !== 'RUNNING',
+      isDraining: () => this.#stateValue !== 'RUNNING',
     };
-    this.grpcServer = new grpc.Server({
+    this.#grpcServer = new grpc.Server({
       // A payload at the limit must fit in one message, with room for the rest of the request.
       'grpc.max_receive_message_length': Math.max(4 * MiB, config.maxPayloadBytes + MiB),
       'grpc.max_send_message_length': -1,
@@ -115,9 +151,23 @@ export class CodeqServer {
       'grpc.keepalive_timeout_ms': 5_000,
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+      // Bounds what one connection can open at once, authenticated or not; a caller past
+      // it waits for a stream to end (its HTTP/2 library queues the call).
+      'grpc.max_concurrent_streams': config.maxConcurrentStreams,
+      // grpc-js keeps per-call and per-message counters and timestamps for channelz, a
+      // debugging service codeQ does not serve: every call and message paid for them.
+      'grpc.enable_channelz': 0,
+      // Unauthenticated calls are refused on their metadata, before their body is read.
+      // With auth off there is nothing to check, and an interceptor would still wrap every
+      // call and every message of every stream in one more layer.
+      interceptors: this.#security.access.enabled ? [authInterceptor(this.#security.access, logger)] : [],
     });
-    this.grpcServer.addService(proto.TaskService.service, taskServiceHandlers(this.ctx, this.enqueueStreams));
-    this.grpcServer.addService(proto.AdminService.service, adminServiceHandlers(this.ctx));
+    this.admin = new AdminOperations(this.#ctx);
+    this.#grpcServer.addService(
+      proto.TaskService.service,
+      taskServiceHandlers(this.#ctx, this.admin, this.#enqueueStreams),
+    );
+    this.#grpcServer.addService(proto.AdminService.service, adminServiceHandlers(this.#ctx, this.admin));
     // Claim streams write leases they encoded themselves (ClaimStream.sendLeases): pass
     // a Buffer through, encode anything else as usual.
     const passThrough = {
@@ -128,36 +178,46 @@ export class CodeqServer {
           Buffer.isBuffer(value) ? value : encode(value),
       },
     };
-    this.grpcServer.addService(passThrough, workerServiceHandlers(this.ctx, this.sessions));
-    this.health = new ServerHealth(
+    this.#grpcServer.addService(passThrough, workerServiceHandlers(this.#ctx, this.#sessions));
+    this.#health = new ServerHealth(
       deps.store,
       logger,
       storeName === 'redis' ? 'Redis' : `${storeName} store`,
     );
-    this.health.addToServer(this.grpcServer);
+    this.#health.addToServer(this.#grpcServer);
+  }
+
+  /** Who may do what; shared with the web console, which checks its requests with it. */
+  get access(): AccessControl {
+    return this.#ctx.access;
+  }
+
+  /** The per-queue task counters (enqueued, leased, completed ...) of this replica. */
+  get metrics(): CodeqMetrics {
+    return this.#ctx.metrics;
   }
 
   get state(): ServerState {
-    return this.stateValue;
+    return this.#stateValue;
   }
 
   /** The port bound by `start()`: the real one when `listen` asked for port 0. */
   get port(): number {
-    return this.boundPort;
+    return this.#boundPort;
   }
 
   /** Binds `config.listen` and starts serving. */
   async start(): Promise<void> {
-    if (this.stateValue !== 'INITIALIZED')
-      throw new Error(`cannot start a server in state ${this.stateValue}`);
-    this.security.checkListen(this.config.listen);
-    this.boundPort = await new Promise<number>((resolve, reject) => {
-      this.grpcServer.bindAsync(this.config.listen, this.security.credentials, (err, port) =>
+    if (this.#stateValue !== 'INITIALIZED')
+      throw new Error(`cannot start a server in state ${this.#stateValue}`);
+    this.#security.checkListen(this.config.listen);
+    this.#boundPort = await new Promise<number>((resolve, reject) => {
+      this.#grpcServer.bindAsync(this.config.listen, this.#security.credentials, (err, port) =>
         err ? reject(err) : resolve(port),
       );
     });
-    this.stateValue = 'RUNNING';
-    this.health.start();
+    this.#stateValue = 'RUNNING';
+    this.#health.start();
   }
 
   /**
@@ -165,39 +225,51 @@ export class CodeqServer {
    * or with UNAVAILABLE when `config.drainGraceMs` runs out; then the listener closes.
    */
   stop(): Promise<void> {
-    this.stopping ??= this.drainAndStop();
-    return this.stopping;
+    this.#stopping ??= this.#drainAndStop();
+    return this.#stopping;
   }
 
-  private async drainAndStop(): Promise<void> {
-    if (this.stateValue === 'INITIALIZED') {
-      this.ctx.dispatcher.stop();
-      if (this.deps.ownsStore ?? true) await this.deps.store.close();
-      this.stateValue = 'STOPPED';
+  async #drainAndStop(): Promise<void> {
+    if (this.#stateValue === 'INITIALIZED') {
+      this.#ctx.dispatcher.stop();
+      if (this.#deps.ownsStore ?? true) await this.#deps.store.close();
+      this.#stateValue = 'STOPPED';
       return;
     }
-    this.stateValue = 'DRAINING';
-    this.health.draining();
+    this.#stateValue = 'DRAINING';
+    this.#health.draining();
     // No new connection or call from now on (open connections get GOAWAY): workers and
     // producers reconnect to another replica at once, while the calls and streams already
     // open here finish.
-    const closed = new Promise<void>((resolve) => this.grpcServer.tryShutdown(() => resolve()));
-    for (const session of this.sessions) session.drain();
+    const closed = new Promise<void>((resolve) => this.#grpcServer.tryShutdown(() => resolve()));
+    for (const session of this.#sessions) session.drain();
     const deadline = Date.now() + this.config.drainGraceMs;
-    while (this.sessions.size > 0 && Date.now() < deadline) {
+    while (this.#sessions.size > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now()))));
     }
-    for (const session of this.sessions) session.terminate();
+    for (const session of this.#sessions) session.terminate();
     // Leases held ahead of demand go back to their queues, for other replicas.
-    await this.ctx.dispatcher.close();
+    await this.#ctx.dispatcher.close();
     // Enqueue streams were served through the drain like unary calls; they end (OK) once
     // what they read is answered, and producers open their next stream elsewhere.
-    for (const stream of this.enqueueStreams) stream.finish();
-    const force = setTimeout(() => this.grpcServer.forceShutdown(), 2_000);
-    await closed;
+    for (const stream of this.#enqueueStreams) stream.finish();
+    const force = setTimeout(() => this.#grpcServer.forceShutdown(), FORCE_CLOSE_MS);
+    // A peer behind a frozen network never acknowledges the close, and grpc-js then never
+    // reports the listener closed, even after forceShutdown: wait a bounded time, then go on.
+    let giveUp: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([
+      closed.then(() => true),
+      new Promise<boolean>((resolve) => (giveUp = setTimeout(() => resolve(false), GIVE_UP_CLOSE_MS))),
+    ]);
     clearTimeout(force);
-    this.health.stop();
-    if (this.deps.ownsStore ?? true) await this.deps.store.close();
-    this.stateValue = 'STOPPED';
+    clearTimeout(giveUp);
+    if (!inTime) {
+      this.#ctx.logger.warn(
+        `stopping with connections still open ${GIVE_UP_CLOSE_MS} ms after the drain: their peers stopped reading`,
+      );
+    }
+    this.#health.stop();
+    if (this.#deps.ownsStore ?? true) await this.#deps.store.close();
+    this.#stateValue = 'STOPPED';
   }
 }

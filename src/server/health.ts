@@ -53,14 +53,20 @@ export class ServerHealth {
   #loggedAt = -Infinity;
   #downSince = 0;
   #lastError = '';
+  readonly #store: LeaseStore;
+  readonly #logger: Logger;
+  readonly #storeLabel: string;
 
   constructor(
-    private readonly store: LeaseStore,
-    private readonly logger: Logger,
+    store: LeaseStore,
+    logger: Logger,
     /** Name of the store in log lines: `Redis`, `memory store`. */
-    private readonly storeLabel: string,
+    storeLabel: string,
     options: ServerHealthOptions = {},
   ) {
+    this.#store = store;
+    this.#logger = logger;
+    this.#storeLabel = storeLabel;
     this.#probeIntervalMs = options.probeIntervalMs ?? 1_000;
     this.#minLogGapMs = options.minLogGapMs ?? 5_000;
   }
@@ -96,7 +102,7 @@ export class ServerHealth {
     if (!this.#running) return;
     let up: boolean;
     try {
-      await this.store.getTask(PROBE_QUEUE, PROBE_TASK_ID);
+      await this.#store.getTask(PROBE_QUEUE, PROBE_TASK_ID);
       up = true;
     } catch (err) {
       // Redis's own refusal (LOADING, READONLY, ...) helps the operator; a client library's
@@ -130,10 +136,10 @@ export class ServerHealth {
     this.#loggedAt = now;
     if (up) {
       const seconds = ((now - this.#downSince) / 1000).toFixed(1);
-      this.logger.warn(`${this.storeLabel} back; serving again`, { down_for: `${seconds}s` });
+      this.#logger.warn(`${this.#storeLabel} back; serving again`, { down_for: `${seconds}s` });
     } else {
-      this.logger.error(
-        `${this.storeLabel} lost; calls fail with UNAVAILABLE until it is back`,
+      this.#logger.error(
+        `${this.#storeLabel} lost; calls fail with UNAVAILABLE until it is back`,
         this.#lastError ? { reply: this.#lastError } : undefined,
       );
     }

@@ -6,7 +6,7 @@ import type { Lease, TaskRecord } from '../domain/task.js';
 
 /** A stored task as the API's Task message. */
 export function taskMessage(task: TaskRecord): Task {
-  return {
+  const message: Task = {
     id: task.id,
     queue: task.queue,
     payload: task.payload,
@@ -19,7 +19,12 @@ export function taskMessage(task: TaskRecord): Task {
     lastError: task.lastError,
     result: task.result,
     history: task.history ?? [],
+    payloadTruncated: task.payloadTruncated ?? false,
+    resultTruncated: task.resultTruncated ?? false,
+    fairnessKey: task.fairnessKey ?? '',
   };
+  if (task.dueTime !== undefined) message.dueTime = msToTimestamp(task.dueTime);
+  return message;
 }
 
 /** A lease as the API's Lease message; the lease id encodes queue, task, fencing token and nonce. */

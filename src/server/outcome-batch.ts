@@ -5,20 +5,23 @@ import type { _codeq_v1_ClaimResponse_Outcome as Outcome } from '../api/generate
  * a worker that settles fifty leases in one request gets one response, not fifty.
  */
 export class OutcomeBatch {
-  private outcomes: Outcome[] = [];
-  private queued = false;
+  #outcomes: Outcome[] = [];
+  #queued = false;
+  readonly #send: (outcomes: Outcome[]) => void;
 
-  constructor(private readonly send: (outcomes: Outcome[]) => void) {}
+  constructor(send: (outcomes: Outcome[]) => void) {
+    this.#send = send;
+  }
 
   add(outcome: Outcome): void {
-    this.outcomes.push(outcome);
-    if (this.queued) return;
-    this.queued = true;
+    this.#outcomes.push(outcome);
+    if (this.#queued) return;
+    this.#queued = true;
     queueMicrotask(() => {
-      this.queued = false;
-      const outcomes = this.outcomes;
-      this.outcomes = [];
-      this.send(outcomes);
+      this.#queued = false;
+      const outcomes = this.#outcomes;
+      this.#outcomes = [];
+      this.#send(outcomes);
     });
   }
 }

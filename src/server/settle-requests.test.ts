@@ -46,11 +46,11 @@ describe('settleRequests', () => {
       ctx,
     );
     expect(
-      requests.map((r) => ('refused' in r ? [r.refused.code, r.refused.message.split(':')[0]] : 'op')),
+      requests.map((r) => ('refused' in r ? [r.refused.kind, r.refused.message.split(':')[0]] : 'op')),
     ).toEqual([
-      [3, 'lease_id'],
-      [3, 'lease_id'],
-      [8, 'result'],
+      ['INVALID_ARGUMENT', 'lease_id'],
+      ['INVALID_ARGUMENT', 'lease_id'],
+      ['RESOURCE_EXHAUSTED', 'result'],
     ]);
   });
 });

@@ -3,13 +3,15 @@ import type { _codeq_v1_ClaimResponse_Outcome_Kind as OutcomeKind } from '../api
 import { CodeqError, InvalidArgumentError, TooLargeError } from '../domain/errors.js';
 import { parseLeaseId } from '../domain/lease-id.js';
 import { MAX_ERROR_CHARS, type LeaseRef, type SettleOp } from '../domain/task.js';
-import { grpcCode } from './grpc-status.js';
 import { extensionMs, retryDelayMs } from './validation.js';
 
-/** One settle of a ClaimRequest: the store op to run, or why it is refused at once. */
+/**
+ * One settle of a ClaimRequest: the store op to run, or the error that refuses it at
+ * once (its outcome's status comes from the call boundary, grpc-status.ts).
+ */
 export type SettleRequest =
   | { leaseId: string; kind: OutcomeKind & string; ref: LeaseRef; op: SettleOp }
-  | { leaseId: string; kind: OutcomeKind & string; refused: { code: number; message: string } };
+  | { leaseId: string; kind: OutcomeKind & string; refused: CodeqError };
 
 /** What the stream that received the settles allows. */
 export interface SettleContext {
@@ -44,7 +46,7 @@ export function settleRequests(msg: ClaimRequest__Output, ctx: SettleContext): S
       out.push({ leaseId: id, kind, ref, op: toOp(ref) });
     } catch (err) {
       if (!(err instanceof CodeqError)) throw err;
-      out.push({ leaseId: id, kind, refused: { code: grpcCode(err.kind), message: err.message } });
+      out.push({ leaseId: id, kind, refused: err });
     }
   };
   const lease = (ref: LeaseRef) => ({ taskId: ref.taskId, token: ref.token, nonce: ref.nonce });

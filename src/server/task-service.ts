@@ -1,10 +1,12 @@
-import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import type { TaskServiceHandlers } from '../api/generated/codeq/v1/TaskService.js';
 import { InvalidArgumentError, TaskNotFoundError } from '../domain/errors.js';
+import type { EnqueueResult } from '../domain/task.js';
+import type { AdminOperations } from './admin-operations.js';
 import { EnqueueStream } from './enqueue-stream.js';
-import { toGrpcStatus } from './grpc-status.js';
+import { unary } from './grpc-status.js';
 import { taskMessage } from './messages.js';
 import type { ServerContext } from './server-context.js';
+import { countStream } from './server-limits.js';
 import { storeTasks } from './store-tasks.js';
 import { durationMs, toNewTask, toNewTasks, validateQueue, validateTaskId } from './validation.js';
 
@@ -12,67 +14,45 @@ import { durationMs, toNewTask, toNewTasks, validateQueue, validateTaskId } from
 const DEFAULT_WAIT_MS = 30_000;
 const MAX_WAIT_MS = 3_600_000;
 
-/**
- * Runs a unary handler body, turning any thrown error into the call's status. When auth is
- * on, the call is authenticated first, so the body can check scopes with `ctx.access.authorize`.
- */
-export function unary<Req, Res>(
-  ctx: ServerContext,
-  body: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
-): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
-  return (call, callback) => {
-    const run = ctx.access.enabled
-      ? ctx.access.authenticate(call).then(() => body(call.request, call))
-      : body(call.request, call);
-    run.then(
-      (response) => callback(null, response),
-      (err: unknown) => callback(toGrpcStatus(err, ctx.logger)),
-    );
-  };
-}
+const firstResult = (results: EnqueueResult[]): EnqueueResult => results[0]!;
 
 /** The producer's API: every task is validated whole before anything is stored. */
 export function taskServiceHandlers(
   ctx: ServerContext,
+  ops: AdminOperations,
   enqueueStreams: Set<EnqueueStream>,
 ): TaskServiceHandlers {
   const limits = ctx.config;
   return {
-    Enqueue: unary(ctx, async (req, call) => {
+    // The hottest call of a service whose producers call it once per task: checked
+    // synchronously, then one promise chain from the batcher to the reply.
+    Enqueue: unary(ctx, (req, call) => {
       const task = toNewTask(req, limits);
       ctx.access.authorize(call, 'enqueue', [task.queue]);
-      ctx.access.chargeEnqueue(call, 1);
-      const [result] = await storeTasks(ctx, [task], call.metadata);
-      return result!;
+      const charged = ctx.access.chargeEnqueue(call, 1);
+      const store = (): Promise<EnqueueResult> => storeTasks(ctx, [task], call.metadata).then(firstResult);
+      return charged ? charged.then(store) : store();
     }),
     EnqueueBatch: unary(ctx, async (req, call) => {
       const tasks = toNewTasks(req.tasks ?? [], limits);
       if (ctx.access.enabled) ctx.access.authorize(call, 'enqueue', new Set(tasks.map((t) => t.queue)));
-      ctx.access.chargeEnqueue(call, tasks.length);
+      await ctx.access.chargeEnqueue(call, tasks.length);
       const results = await storeTasks(ctx, tasks, call.metadata);
       return { results };
     }),
     EnqueueStream: (call) => {
-      const stream = new EnqueueStream(call, ctx, (s) => enqueueStreams.delete(s));
+      const endStream = countStream(ctx, call);
+      if (!endStream) return;
+      const stream = new EnqueueStream(call, ctx, (s) => {
+        enqueueStreams.delete(s);
+        endStream();
+      });
       enqueueStreams.add(stream);
     },
-    GetTask: unary(ctx, async (req, call) => {
-      const queue = validateQueue(req.queue);
-      const taskId = validateTaskId(req.taskId);
-      ctx.access.authorize(call, 'read', [queue]);
-      const task = await ctx.store.getTask(queue, taskId);
-      if (!task) throw new TaskNotFoundError(queue, taskId);
-      return taskMessage(task);
-    }),
-    CancelTask: unary(ctx, async (req, call) => {
-      const queue = validateQueue(req.queue);
-      const taskId = validateTaskId(req.taskId);
-      // Whoever may add tasks to a queue may withdraw them; `admin` implies it.
-      ctx.access.authorize(call, 'enqueue', [queue]);
-      const cancelled = await ctx.store.cancel(queue, taskId);
-      if (cancelled === null) throw new TaskNotFoundError(queue, taskId);
-      return { cancelled };
-    }),
+    GetTask: unary(ctx, async (req, call) => taskMessage(await ops.getTask(call, req.queue, req.taskId))),
+    CancelTask: unary(ctx, async (req, call) => ({
+      cancelled: await ops.cancel(call, req.queue, req.taskId),
+    })),
     WaitTask: unary(ctx, async (req, call) => {
       const queue = validateQueue(req.queue);
       const taskId = validateTaskId(req.taskId);
@@ -80,6 +60,18 @@ export function taskServiceHandlers(
       if (timeoutMs > MAX_WAIT_MS)
         throw new InvalidArgumentError('timeout', `must be at most 1h, got ${timeoutMs} ms`);
       ctx.access.authorize(call, 'read', [queue]);
+      const endCallerWait = ctx.access.beginWait(call, ctx.config.maxWaitsPerCaller);
+      let endServerWait: () => void;
+      try {
+        endServerWait = ctx.limits.beginWait();
+      } catch (err) {
+        endCallerWait();
+        throw err;
+      }
+      const endWait = (): void => {
+        endCallerWait();
+        endServerWait();
+      };
       // The store hears of the finish (on any replica) and wakes this call; a caller that
       // hangs up or whose deadline passes stops the wait at once.
       const abort = new AbortController();
@@ -95,6 +87,7 @@ export function taskServiceHandlers(
         if (!task) throw new TaskNotFoundError(queue, taskId);
         return taskMessage(task);
       } finally {
+        endWait();
         call.removeListener('cancelled', stop);
       }
     }),

@@ -28,6 +28,10 @@ const MAX_HEADER_BYTES = 16 * 1024;
 const MAX_BATCH = 1000;
 const MAX_QUEUES_PER_STREAM = 64;
 const MAX_WORKER_ID = 256;
+const FAIRNESS_KEY_PATTERN = /^[A-Za-z0-9._:-]{0,128}$/;
+/** Limits of QueueConfig: far above what one queue can use, low enough to catch a typo. */
+const MAX_LEASED_PER_KEY = 1_000_000;
+const MAX_CLAIMS_PER_SECOND = 1_000_000;
 
 /** Checks a queue name; throws naming `field`. */
 export function validateQueue(queue: string | undefined, field = 'queue'): string {
@@ -46,7 +50,7 @@ export function validateTaskId(taskId: string | undefined, field = 'task_id'): s
 
 /**
  * A Duration in ms, or undefined when unset. Rejects malformed durations (nanos out of
- * range, mixed signs) and, unless `allowNegative`, negative ones.
+ * range, mixed signs) and negative ones, naming `field`.
  */
 export function durationMs(d: Duration__Output | null | undefined, field: string): number | undefined {
   if (!d) return undefined;
@@ -101,6 +105,7 @@ export function toNewTask(req: EnqueueRequest__Output, limits: RequestLimits, fi
       `must be at most ${MAX_IDEMPOTENCY_KEY} characters`,
     );
   }
+  const fairnessKey = validateFairnessKey(req.fairnessKey, `${field}fairness_key`);
   return {
     queue,
     payload,
@@ -110,6 +115,36 @@ export function toNewTask(req: EnqueueRequest__Output, limits: RequestLimits, fi
     retry: toRetry(req.retry, `${field}retry`),
     idempotencyKey,
     headers: toHeaders(req.headers, `${field}headers`),
+    ...(fairnessKey !== '' && { fairnessKey }),
+  };
+}
+
+/** Checks a fairness key (empty: the queue's default key); throws naming `field`. */
+export function validateFairnessKey(key: string | undefined, field = 'fairness_key'): string {
+  if (!key) return '';
+  if (!FAIRNESS_KEY_PATTERN.test(key))
+    throw new InvalidArgumentError(field, `must match [A-Za-z0-9._:-]{0,128}, got ${quote(key)}`);
+  return key;
+}
+
+/** Checks a QueueConfig's limits (0 = none); throws naming the field. */
+export function validateQueueConfig(
+  config: { maxLeasedPerKey?: number; maxClaimsPerSecond?: number } | null | undefined,
+): { maxLeasedPerKey: number; maxClaimsPerSecond: number } {
+  if (!config) throw new InvalidArgumentError('config', 'is required');
+  const limit = (value: number | undefined, field: string, max: number): number => {
+    const n = value ?? 0;
+    if (!Number.isInteger(n) || n < 0 || n > max)
+      throw new InvalidArgumentError(field, `must be an integer between 0 (no limit) and ${max}, got ${n}`);
+    return n;
+  };
+  return {
+    maxLeasedPerKey: limit(config.maxLeasedPerKey, 'config.max_leased_per_key', MAX_LEASED_PER_KEY),
+    maxClaimsPerSecond: limit(
+      config.maxClaimsPerSecond,
+      'config.max_claims_per_second',
+      MAX_CLAIMS_PER_SECOND,
+    ),
   };
 }
 

@@ -3,15 +3,21 @@ import { StaleLeaseError, TaskNotFoundError, TooLargeError } from '../domain/err
 import { parseLeaseId } from '../domain/lease-id.js';
 import { gateClaim } from './auth/claim-gate.js';
 import { ClaimStream } from './claim-stream.js';
+import { countStream } from './server-limits.js';
 import type { ServerContext } from './server-context.js';
-import { unary } from './task-service.js';
+import { unary } from './grpc-status.js';
 
 /** The worker's API: one ClaimStream per stream, and unary Complete through the same settle batches. */
 export function workerServiceHandlers(ctx: ServerContext, sessions: Set<ClaimStream>): WorkerServiceHandlers {
   return {
     Claim: (call) => {
+      const endStream = countStream(ctx, call);
+      if (!endStream) return;
       gateClaim(ctx, call, () => {
-        const session = new ClaimStream(call, ctx, (s) => sessions.delete(s));
+        const session = new ClaimStream(call, ctx, (s) => {
+          sessions.delete(s);
+          endStream();
+        });
         sessions.add(session);
       });
     },

@@ -64,7 +64,8 @@ export const ATTR = {
   bodySize: 'messaging.message.body.size',
   consumerGroup: 'messaging.consumer.group.name',
   attempt: 'codeq.attempt',
-  leaseId: 'codeq.lease.id',
+  /** The lease as `<task id>/<fencing token>` (domain/lease-id.ts `leaseReference`): never the lease id, whose nonce settles it. */
+  leaseRef: 'codeq.lease.ref',
   sessionId: 'codeq.session.id',
   workerId: 'codeq.worker.id',
   store: 'codeq.store',

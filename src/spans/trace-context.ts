@@ -1,38 +1,45 @@
 import {
   ROOT_CONTEXT,
+  createTraceState,
   isSpanContextValid,
   trace,
   type Context,
   type SpanContext,
-  type TextMapGetter,
-  type TextMapSetter,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
-/**
+/*
  * W3C trace context in a task's headers. The producer's `traceparent`/`tracestate` travel
  * in the task's header map, whatever global propagator the application configured: the
- * format is part of codeQ's contract (docs/design.md), so it is fixed here.
+ * format is part of codeQ's contract (docs/design.md), so it is fixed here. It is written
+ * out rather than taken from @opentelemetry/core's propagator, which would cost every
+ * worker that installs the client library the core package and its semantic conventions
+ * (11 MB) for these few lines; the rules are the propagator's.
  */
-const propagator = new W3CTraceContextPropagator();
+
+/** `version-traceid-parentid-flags`: version ff, an all-zero trace id or parent id are invalid. */
+const TRACEPARENT =
+  /^\s?((?!ff)[\da-f]{2})-((?![0]{32})[\da-f]{32})-((?![0]{16})[\da-f]{16})-([\da-f]{2})(-.*)?\s?$/;
 
 type Headers = Readonly<Record<string, string>>;
 
-const getter: TextMapGetter<Headers> = {
-  keys: (carrier) => Object.keys(carrier),
-  get: (carrier, key) => carrier[key],
-};
-
-const setter: TextMapSetter<Record<string, string>> = {
-  set: (carrier, key, value) => {
-    carrier[key] = value;
-  },
-};
+/** A `traceparent` header as a remote span context; undefined when malformed. */
+function parseTraceparent(value: string, tracestate: string | undefined): SpanContext | undefined {
+  const m = TRACEPARENT.exec(value);
+  // Version 00 has exactly four fields; later versions may add some.
+  if (!m || (m[1] === '00' && m[5])) return undefined;
+  return {
+    traceId: m[2]!,
+    spanId: m[3]!,
+    traceFlags: parseInt(m[4]!, 16),
+    isRemote: true,
+    ...(tracestate !== undefined && { traceState: createTraceState(tracestate) }),
+  };
+}
 
 /** The span context in `headers` (`traceparent`, `tracestate`), or undefined when absent or malformed. */
 export function spanContextFromHeaders(headers: Headers | undefined): SpanContext | undefined {
   if (!headers?.traceparent) return undefined;
-  const sc = trace.getSpanContext(propagator.extract(ROOT_CONTEXT, headers, getter));
+  const sc = parseTraceparent(headers.traceparent, headers.tracestate);
   return sc && isSpanContextValid(sc) ? sc : undefined;
 }
 
@@ -44,7 +51,10 @@ export function contextFromHeaders(headers: Headers | undefined): Context {
 
 /** Writes the span context of `ctx` into `headers` as `traceparent` (and `tracestate`); nothing when it has none. */
 export function injectHeaders(ctx: Context, headers: Record<string, string>): void {
-  propagator.inject(ctx, headers, setter);
+  const sc = trace.getSpanContext(ctx);
+  if (!sc || !isSpanContextValid(sc)) return;
+  headers.traceparent = `00-${sc.traceId}-${sc.spanId}-0${Number(sc.traceFlags || 0).toString(16)}`;
+  if (sc.traceState) headers.tracestate = sc.traceState.serialize();
 }
 
 /** The `traceparent` (and `tracestate`) of one span context, as headers. */

@@ -1,4 +1,6 @@
 import {
+  INVALID_SPAN_CONTEXT,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   SpanKind,
   trace,
@@ -16,8 +18,10 @@ import {
   storeSpanNames,
   type StoreSpanNames,
 } from '../spans/semconv.js';
+import { leaseReference } from '../domain/lease-id.js';
 import { failSpan, nowMs, queueAttributes } from '../spans/span-helpers.js';
 import { headersOf, spanContextFromHeaders } from '../spans/trace-context.js';
+import type { ClaimLatency, DeliveryTiming, DispatchTiming } from './claim-latency.js';
 
 /** The parts of a task the claim-path spans read. */
 export interface TracedTask {
@@ -55,13 +59,18 @@ async function storeCall<R>(
   }
 }
 
+/** The span of every stage when only the console's latency is kept: each call on it does nothing. */
+const NO_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 /** Links a batch span keeps to the traces of its tasks, at most. */
 const MAX_BATCH_LINKS = 128;
 
 /**
  * The server's spans of the claim path (docs/design.md, "Claim path stages"). Built only when
- * tracing is on: the server holds `undefined` otherwise and skips every call, so tracing
- * off costs one branch per call site and no allocation per task.
+ * tracing is on or the web console keeps its claim latency (`ClaimLatency`, timed at the
+ * same points, with no span built when tracing is off): the server holds `undefined`
+ * otherwise and skips every call, so both off cost one branch per call site and no
+ * allocation per task.
  *
  * Each span reads as one stage of a task's waterfall: `codeq.enqueue` → `codeq.redis.enqueue`
  * under the producer's span; per claim round trip `codeq.dispatch` with `codeq.redis.claim`
@@ -71,14 +80,24 @@ const MAX_BATCH_LINKS = 128;
  */
 export class ClaimPathTracer {
   readonly tracer: Tracer;
+  /** False when only `latency` is kept: no provider, so every span is a no-op. */
+  readonly spans: boolean;
   readonly #names: StoreSpanNames;
+  readonly #store: string;
 
-  /** `store` names the lease store (`memory` or `redis`) on the store spans, and picks their names. */
+  /**
+   * `store` names the lease store (`memory` or `redis`) on the store spans, and picks their
+   * names. `latency`, when given, times every claim whatever the sampler decides (the
+   * console's histograms and slow-claim buffer); without a provider it is all this does.
+   */
   constructor(
-    provider: TracerProvider,
-    private readonly store: string,
+    provider: TracerProvider | undefined,
+    store: string,
+    readonly latency?: ClaimLatency,
   ) {
-    this.tracer = provider.getTracer(INSTRUMENTATION_SCOPE);
+    this.#store = store;
+    this.spans = provider !== undefined;
+    this.tracer = (provider ?? new ProxyTracerProvider()).getTracer(INSTRUMENTATION_SCOPE);
     this.#names = storeSpanNames(store);
   }
 
@@ -115,7 +134,7 @@ export class ClaimPathTracer {
     try {
       const results = await storeCall(
         this.tracer,
-        this.store,
+        this.#store,
         this.#names.enqueue,
         trace.setSpan(parent, span),
         run,
@@ -133,9 +152,28 @@ export class ClaimPathTracer {
     }
   }
 
-  /** Starts the `codeq.dispatch` span of one claim of `wanted` tasks, begun at `startTime` ({@link nowMs}) by a wake-up or credit. */
-  startDispatch(queue: string, wanted: number, startTime: number): DispatchTrace {
-    return new DispatchTrace(this.tracer, this.store, queue, wanted, startTime);
+  /**
+   * Starts the `codeq.dispatch` span of one claim of `wanted` tasks, begun at `startTime`
+   * ({@link nowMs}) by a wake-up or credit. A dispatch of leases read ahead links to the
+   * dispatches (`claimedBy`) whose store claim took them, so their waterfalls show it.
+   */
+  startDispatch(
+    queue: string,
+    wanted: number,
+    startTime: number,
+    claimedBy: readonly DispatchTrace[] = [],
+  ): DispatchTrace {
+    const links = claimedBy.map((d) => ({ context: d.span.spanContext() }));
+    return new DispatchTrace(
+      this.tracer,
+      this.#store,
+      queue,
+      wanted,
+      startTime,
+      this.latency,
+      this.spans,
+      links,
+    );
   }
 
   /** Traces one store call settling `count` ops of `queue`, gathered since `queuedAt` ({@link nowMs}). */
@@ -148,7 +186,7 @@ export class ClaimPathTracer {
     try {
       const result = await storeCall(
         this.tracer,
-        this.store,
+        this.#store,
         this.#names.settle,
         trace.setSpan(ROOT_CONTEXT, span),
         run,
@@ -191,39 +229,64 @@ function batchLinks(tasks: readonly { headers: Readonly<Record<string, string>> 
 export class DispatchTrace {
   readonly span: Span;
   readonly context: Context;
+  /** The claim's times for the console, when it keeps them. */
+  readonly timing: DispatchTiming | undefined;
+  readonly #tracer: Tracer;
+  readonly #store: string;
 
   constructor(
-    private readonly tracer: Tracer,
-    private readonly store: string,
+    tracer: Tracer,
+    store: string,
     readonly queue: string,
     wanted: number,
     startTime: number,
+    readonly latency?: ClaimLatency,
+    readonly spans = true,
+    links: Link[] = [],
   ) {
-    this.span = tracer.startSpan(SPAN.dispatch, { root: true, startTime });
+    this.#tracer = tracer;
+    this.#store = store;
+    if (latency) this.timing = { queue, start: startTime, claimStart: NaN, claimEnd: NaN, end: NaN };
+    this.span = spans ? tracer.startSpan(SPAN.dispatch, { root: true, startTime, links }) : NO_SPAN;
     if (this.span.isRecording()) {
       this.span.setAttributes(queueAttributes(queue, 'receive', 'dispatch'));
       this.span.setAttribute(ATTR.claimWanted, wanted);
     }
-    this.context = trace.setSpan(ROOT_CONTEXT, this.span);
+    this.context = spans ? trace.setSpan(ROOT_CONTEXT, this.span) : ROOT_CONTEXT;
   }
 
   /** Runs the claim round trip under `codeq.redis.claim` (`codeq.store.claim` on other stores). */
-  claim<R extends { leases: readonly unknown[] }>(run: () => Promise<R>): Promise<R> {
-    const name = storeSpanNames(this.store).claim;
-    return storeCall(this.tracer, this.store, name, this.context, run, (span, result) =>
-      span.setAttribute(ATTR.batchCount, result.leases.length),
-    );
+  async claim<R extends { leases: readonly unknown[] }>(run: () => Promise<R>): Promise<R> {
+    const name = storeSpanNames(this.#store).claim;
+    const started = this.timing ? nowMs() : 0;
+    const result = this.spans
+      ? await storeCall(this.#tracer, this.#store, name, this.context, run, (span, r) =>
+          span.setAttribute(ATTR.batchCount, r.leases.length),
+        )
+      : await run();
+    if (this.timing) {
+      const now = nowMs();
+      this.timing.claimStart = started;
+      this.timing.claimEnd = now;
+      this.latency!.record('claim', now - started, now);
+    }
+    return result;
   }
 
   /** Starts the delivery of some of the claimed leases to one stream: its `codeq.serialize` span opens now. */
   delivery(sessionId: string, workerId: string): DeliveryTrace {
-    return new DeliveryTrace(this, this.tracer, sessionId, workerId);
+    return new DeliveryTrace(this, this.#tracer, sessionId, workerId);
   }
 
   /** The claim is dealt out: `leased` leases went to streams. */
   end(leased: number): void {
     if (this.span.isRecording()) this.span.setAttribute(ATTR.batchCount, leased);
-    this.span.end(nowMs());
+    const now = nowMs();
+    this.span.end(now);
+    if (this.timing) {
+      this.timing.end = now;
+      this.latency!.record('dispatch', now - this.timing.start, now);
+    }
   }
 
   /** The claim failed. */
@@ -249,11 +312,16 @@ export class DeliveryTrace {
   readonly #serialize: Span;
   #write: Span | undefined;
   readonly #waits: Wait[] = [];
+  readonly #timing: DeliveryTiming | undefined;
 
   constructor(dispatch: DispatchTrace, tracer: Tracer, sessionId: string, workerId: string) {
     this.#dispatch = dispatch;
     this.#tracer = tracer;
-    this.#serialize = tracer.startSpan(SPAN.serialize, { startTime: nowMs() }, dispatch.context);
+    const start = nowMs();
+    if (dispatch.timing) this.#timing = dispatch.latency!.delivery(dispatch.timing, workerId, start);
+    this.#serialize = dispatch.spans
+      ? tracer.startSpan(SPAN.serialize, { startTime: start }, dispatch.context)
+      : NO_SPAN;
     if (this.#serialize.isRecording()) {
       this.#serialize.setAttribute(ATTR.sessionId, sessionId);
       this.#serialize.setAttribute(ATTR.workerId, workerId);
@@ -271,6 +339,9 @@ export class DeliveryTrace {
    * decision) itself, so an unsampled task costs no header rewrite and no bigger message.
    */
   lease(task: TracedTask, leaseId: string, leasedAt: number): Record<string, string> | undefined {
+    if (this.#timing)
+      this.#dispatch.latency!.leased(this.#timing, task.id, task.enqueueTime, task.attempt, leasedAt);
+    if (!this.#dispatch.spans) return undefined;
     const producer = spanContextFromHeaders(task.headers);
     const links: Link[] = [{ context: this.#dispatch.span.spanContext() }];
     let parent: Context = ROOT_CONTEXT;
@@ -285,7 +356,7 @@ export class DeliveryTrace {
     span.setAttributes(queueAttributes(task.queue, 'receive'));
     span.setAttribute(ATTR.messageId, task.id);
     span.setAttribute(ATTR.attempt, task.attempt);
-    span.setAttribute(ATTR.leaseId, leaseId);
+    span.setAttribute(ATTR.leaseRef, leaseReference(leaseId));
     this.#waits.push({ span, leasedAt });
     const headers: Record<string, string> = { ...task.headers };
     delete headers.tracestate;
@@ -303,7 +374,10 @@ export class DeliveryTrace {
     }
     const now = nowMs();
     this.#serialize.end(now);
-    const write = this.#tracer.startSpan(SPAN.streamWrite, { startTime: now }, this.#dispatch.context);
+    if (this.#timing) this.#dispatch.latency!.serialized(this.#timing, now);
+    const write = this.#dispatch.spans
+      ? this.#tracer.startSpan(SPAN.streamWrite, { startTime: now }, this.#dispatch.context)
+      : NO_SPAN;
     if (write.isRecording()) {
       write.setAttribute(ATTR.batchCount, count);
       write.setAttribute(ATTR.bytes, bytes);
@@ -325,7 +399,9 @@ export class DeliveryTrace {
     if (!write) return;
     this.#write = undefined;
     if (backpressure && write.isRecording()) write.setAttribute(ATTR.backpressure, true);
-    write.end(nowMs());
+    const now = nowMs();
+    write.end(now);
+    if (this.#timing) this.#dispatch.latency!.written(this.#timing, now, backpressure);
   }
 
   /** The stream ended before the write was taken. */

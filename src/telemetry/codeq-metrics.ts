@@ -8,15 +8,21 @@ export interface MetricSources {
   /** The store's counts for one queue. */
   stats(queue: string): Promise<QueueStats>;
   /**
-   * Every queue the store knows, whichever replica used it, so that any replica reports
-   * the depth of every queue. Optional: without it, only queues this replica saw.
+   * The first `limit` queues the store knows, whichever replica used it, so that any
+   * replica reports the depth of every queue up to the cap. Optional: without it, only
+   * queues this replica saw.
    */
-  queues?(): Promise<string[]>;
-  /** Open Claim streams, and the credit they were granted and have not used. */
-  streams(): { open: number; credit: number };
+  queues?(limit: number): Promise<string[]>;
+  /** Queues with their own series, at most (`--metrics-max-queues`). Default MAX_QUEUES. */
+  maxQueues?: number;
+  /**
+   * Open Claim streams, the credit they were granted and have not used, and the lease
+   * bytes written to them that the network has not taken yet.
+   */
+  streams(): { open: number; credit: number; bufferedBytes: number };
 }
 
-/** Queues with their own series, at most; later ones share the series of `OTHER_QUEUE`. */
+/** Queues with their own series by default; later ones share the series of `OTHER_QUEUE`. */
 export const MAX_QUEUES = 1000;
 const OTHER_QUEUE = '_other';
 
@@ -38,13 +44,16 @@ interface QueueSeries {
 }
 
 const COUNTERS = [
-  ['enqueued', 'Tasks stored by Enqueue and EnqueueBatch (duplicates of an idempotency key not counted)'],
-  ['leased', 'Leases delivered to workers'],
-  ['completed', 'Leases completed'],
-  ['failed', 'Leases failed by their worker'],
-  ['retried', 'Deliveries of a second or later attempt'],
-  ['expired', 'Leases that ran out and were reaped'],
-  ['dead', 'Tasks that became DEAD: failed permanently, or out of attempts'],
+  [
+    'enqueued',
+    'Tasks stored by Enqueue and EnqueueBatch (duplicates of an idempotency key not counted), in tasks',
+  ],
+  ['leased', 'Leases delivered to workers, in leases'],
+  ['completed', 'Leases completed, in leases'],
+  ['failed', 'Leases failed by their worker, in leases'],
+  ['retried', 'Deliveries of a second or later attempt, in leases'],
+  ['expired', 'Leases that ran out and were reaped, in leases'],
+  ['dead', 'Tasks that became DEAD (failed permanently, or out of attempts), in tasks'],
 ] as const;
 
 type CounterName = (typeof COUNTERS)[number][0];
@@ -65,17 +74,23 @@ export class CodeqMetrics {
   readonly #series = new Map<string, QueueSeries>();
   readonly #claimLatency: Histogram | undefined;
   readonly #settleLatency: Histogram | undefined;
+  readonly #maxQueues: number;
 
-  constructor(meter: Meter | undefined, sources: MetricSources) {
-    this.enabled = meter !== undefined;
+  /**
+   * Without a meter nothing is recorded, unless `options.count`: then the per-queue
+   * counters are kept as plain numbers for in-process readers (the console's rate charts).
+   */
+  constructor(meter: Meter | undefined, sources: MetricSources, options: { count?: boolean } = {}) {
+    this.enabled = meter !== undefined || options.count === true;
+    this.#maxQueues = sources.maxQueues ?? MAX_QUEUES;
     if (!meter) return;
-    this.#claimLatency = meter.createHistogram('codeq.claim.latency', {
-      description: "Time from a task's enqueue to its first lease",
+    this.#claimLatency = meter.createHistogram('codeq.claim.latency_seconds', {
+      description: "Time from a task's enqueue to its first lease, in seconds",
       unit: 's',
       advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
     });
-    this.#settleLatency = meter.createHistogram('codeq.settle.latency', {
-      description: 'Time from a settle reaching the server to the store applying it',
+    this.#settleLatency = meter.createHistogram('codeq.settle.latency_seconds', {
+      description: 'Time from a settle reaching the server to the store applying it, in seconds',
       unit: 's',
       advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
     });
@@ -92,10 +107,10 @@ export class CodeqMetrics {
     );
 
     const depth = meter.createObservableGauge('codeq.queue.depth', {
-      description: 'Tasks of a queue by state: ready, scheduled, leased, dead',
+      description: 'Tasks of a queue by state (ready, scheduled, leased, dead), in tasks',
     });
-    const oldest = meter.createObservableGauge('codeq.queue.oldest_ready_age', {
-      description: 'How long the ready task that has waited longest has waited',
+    const oldest = meter.createObservableGauge('codeq.queue.oldest_ready_age_seconds', {
+      description: 'How long the ready task that has waited longest has waited, in seconds',
       unit: 's',
     });
     meter.addBatchObservableCallback(
@@ -103,11 +118,11 @@ export class CodeqMetrics {
         const now = Date.now();
         let known: string[] = [];
         try {
-          known = (await sources.queues?.()) ?? [];
+          known = (await sources.queues?.(this.#maxQueues)) ?? [];
         } catch {
           // store unreachable: the per-queue reads below fail the same way
         }
-        for (const queue of known) if (this.#series.size < MAX_QUEUES) this.#seriesOf(queue);
+        for (const queue of known) if (this.#series.size < this.#maxQueues) this.#seriesOf(queue);
         await Promise.all(
           [...this.#series].map(async ([queue, series]) => {
             if (queue === OTHER_QUEUE) return;
@@ -128,17 +143,34 @@ export class CodeqMetrics {
       [depth, oldest],
     );
 
-    const open = meter.createObservableGauge('codeq.streams.open', { description: 'Open Claim streams' });
+    const open = meter.createObservableGauge('codeq.streams.open', {
+      description: 'Open Claim streams, in streams',
+    });
     const credit = meter.createObservableGauge('codeq.streams.credit', {
-      description: 'Credit workers granted and no lease has used yet',
+      description: 'Credit workers granted and no lease has used yet, in leases',
+    });
+    const buffered = meter.createObservableGauge('codeq.streams.buffered_bytes', {
+      description:
+        'Bytes held for streams: leases written to Claim streams and not yet taken by the network, and EnqueueStream requests read and not yet stored (at most --max-buffered-bytes), in bytes',
+    });
+    // The server's own memory, read without --inspect: what a memory bound is checked against.
+    const heap = meter.createObservableGauge('codeq.process.heap_used_bytes', {
+      description: 'V8 heap in use, in bytes',
+    });
+    const external = meter.createObservableGauge('codeq.process.external_bytes', {
+      description: 'Memory outside the V8 heap held by JavaScript objects (Buffers), in bytes',
     });
     meter.addBatchObservableCallback(
       (result) => {
         const s = sources.streams();
         result.observe(open, s.open);
         result.observe(credit, s.credit);
+        result.observe(buffered, s.bufferedBytes);
+        const memory = process.memoryUsage();
+        result.observe(heap, memory.heapUsed);
+        result.observe(external, memory.external);
       },
-      [open, credit],
+      [open, credit, buffered, heap, external],
     );
   }
 
@@ -162,7 +194,7 @@ export class CodeqMetrics {
         series.retried++;
       } else {
         const waited = lease.deadline - leaseMs - task.enqueueTime;
-        this.#claimLatency!.record(Math.max(0, waited) / 1000, series.attributes);
+        this.#claimLatency?.record(Math.max(0, waited) / 1000, series.attributes);
       }
     }
   }
@@ -179,13 +211,18 @@ export class CodeqMetrics {
   settled(queue: string, op: SettleOp, result: SettleResult, latencyMs: number): void {
     if (!this.enabled || op.kind === 'extend') return;
     const series = this.#seriesOf(queue);
-    this.#settleLatency!.record(latencyMs / 1000, series.attributes);
+    this.#settleLatency?.record(latencyMs / 1000, series.attributes);
     if (result.status !== 'ok') return;
     if (op.kind === 'complete') series.completed++;
     else if (op.kind === 'fail') {
       series.failed++;
       if (result.dead) series.dead++;
     }
+  }
+
+  /** The queues this replica keeps counters for (at most {@link MAX_QUEUES}, then `_other`). */
+  queues(): IterableIterator<string> {
+    return this.#series.keys();
   }
 
   /** How many of `name` this replica counted for `queue` (tests and tools). */
@@ -196,7 +233,7 @@ export class CodeqMetrics {
   #seriesOf(queue: string): QueueSeries {
     let series = this.#series.get(queue);
     if (series) return series;
-    if (this.#series.size >= MAX_QUEUES && queue !== OTHER_QUEUE) return this.#seriesOf(OTHER_QUEUE);
+    if (this.#series.size >= this.#maxQueues && queue !== OTHER_QUEUE) return this.#seriesOf(OTHER_QUEUE);
     series = {
       attributes: { [ATTR.destination]: queue },
       enqueued: 0,

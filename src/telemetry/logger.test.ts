@@ -16,6 +16,20 @@ describe('createLogger', () => {
     expect(rest).toBe('info serving port=7070 store=memory\n');
   });
 
+  it('writes a value with a newline or a field separator as one quoted value', () => {
+    const lines: string[] = [];
+    const logger = createLogger('debug', (l) => lines.push(l), 'text');
+    const forged = 'q\n2026-01-01T00:00:00.000Z error forged admin=yes';
+    logger.debug('call refused', { caller: 'w', queue: forged, other: 'a b', sep: 'x\u2028y' });
+    logger.warn(`refused ${forged}`);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line.indexOf('\n')).toBe(line.length - 1);
+    expect(lines[0]).toContain(
+      ' queue="q\\n2026-01-01T00:00:00.000Z error forged admin=yes" other="a b" sep="x\\u2028y"\n',
+    );
+    expect(lines[1]).toContain('warn refused q\\u000a2026');
+  });
+
   it('writes one JSON object per line, with time, level and message', () => {
     const lines: string[] = [];
     const logger = createLogger('debug', (l) => lines.push(l), 'json');

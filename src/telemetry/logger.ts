@@ -36,12 +36,30 @@ function errorText(err: Error): string {
   return err instanceof CodeqError ? err.message : (err.stack ?? err.message);
 }
 
+/** Characters that end a line in some reader: C0 and C1 controls, LINE and PARAGRAPH SEPARATOR. */
+const LINE_BREAKING = /[\p{Cc}\u2028\u2029]/gu;
+/** A value holding any of these is quoted, so it reads as one value: spaces, quotes, '=', '\\'. */
+const NEEDS_QUOTES = /[\s"=\\\p{Cc}\u2028\u2029]/u;
+
+function escapeBreaks(text: string): string {
+  return text.replace(LINE_BREAKING, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * One field value of a text line. Values come from callers (queue names, worker ids,
+ * error messages): a value with a newline must not start a forged line, and one with
+ * ` key=` must not forge a field, so such a value is written as a JSON string.
+ */
+function textValue(text: string): string {
+  return text === '' || NEEDS_QUOTES.test(text) ? escapeBreaks(JSON.stringify(text)) : text;
+}
+
 function renderText(fields: Record<string, unknown> | undefined): string {
   if (!fields) return '';
   let out = '';
   for (const [k, v] of Object.entries(fields)) {
     const text = v instanceof Error ? errorText(v) : typeof v === 'string' ? v : JSON.stringify(v);
-    out += ` ${k}=${text}`;
+    out += ` ${escapeBreaks(k)}=${textValue(text ?? 'undefined')}`;
   }
   return out;
 }
@@ -74,7 +92,7 @@ export function createLogger(
       write(
         format === 'json'
           ? `${renderJson(time, l, message, fields)}\n`
-          : `${time} ${l} ${message}${renderText(fields)}\n`,
+          : `${time} ${l} ${escapeBreaks(message)}${renderText(fields)}\n`,
       );
     };
   return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -10,14 +11,32 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
+/** Options of {@link startMetricsServer}. */
+export interface MetricsServerOptions {
+  /** Bearer token every request must carry (`--metrics-token`). Unset: none asked. */
+  token?: string | undefined;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** Compares digests in constant time, so response timing tells nothing of the token. */
+function bearerMatches(header: string | undefined, expected: Buffer): boolean {
+  const m = /^Bearer[ \t]+(\S+)\s*$/i.exec(header ?? '');
+  return m !== null && timingSafeEqual(digest(m[1]!), expected);
+}
+
 /**
  * Serves the Prometheus text format on `GET /metrics` at `listen` (HOST:PORT; port 0
- * picks a free port); every other path is 404.
+ * picks a free port); every other path is 404. With a token, a request without it gets 401.
  */
 export async function startMetricsServer(
   listen: string,
   exporter: PrometheusExporter,
+  options: MetricsServerOptions = {},
 ): Promise<MetricsServer> {
+  const expected = options.token === undefined ? undefined : digest(options.token);
   const sep = listen.lastIndexOf(':');
   const host = sep < 0 ? listen : listen.slice(0, sep).replace(/^\[(.*)\]$/, '$1');
   const port = Number(sep < 0 ? 'NaN' : listen.slice(sep + 1));
@@ -26,6 +45,12 @@ export async function startMetricsServer(
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'GET' && path === '/metrics') {
+      if (expected && !bearerMatches(req.headers.authorization, expected)) {
+        res.statusCode = 401;
+        res.setHeader('www-authenticate', 'Bearer realm="codeq-metrics"');
+        res.end('unauthorized: send "Authorization: Bearer TOKEN" (--metrics-token)\n');
+        return;
+      }
       exporter.getMetricsRequestHandler(req, res);
       return;
     }

@@ -12,9 +12,11 @@ const GC_KINDS: Record<number, string> = {
 const GC_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
 /**
- * Node runtime metrics under their semantic-convention names: event-loop delay
- * (`nodejs.eventloop.delay.{min,p50,p90,p99,max,mean}`, seconds, over the time since the
- * previous collection) and GC pauses (`v8js.gc.duration` histogram by `v8js.gc.type`).
+ * Node runtime metrics under their semantic-convention names, with the unit appended: event-loop delay
+ * (`nodejs.eventloop.delay.{min,p50,p90,p99,max,mean}_seconds`, over the time since the
+ * previous collection) and GC pauses (`v8js.gc.duration_seconds` histogram by
+ * `v8js.gc.type`). Names end in their unit, as Prometheus names do, since the Prometheus
+ * exporter does not append it.
  * Returns a function that stops the monitors.
  */
 export function startRuntimeMetrics(meter: Meter): () => void {
@@ -24,8 +26,8 @@ export function startRuntimeMetrics(meter: Meter): () => void {
     (stat) =>
       [
         stat,
-        meter.createObservableGauge(`nodejs.eventloop.delay.${stat}`, {
-          description: `Event loop delay, ${stat}, since the previous collection`,
+        meter.createObservableGauge(`nodejs.eventloop.delay.${stat}_seconds`, {
+          description: `Event loop delay, ${stat}, since the previous collection, in seconds`,
           unit: 's',
         }),
       ] as const,
@@ -47,8 +49,8 @@ export function startRuntimeMetrics(meter: Meter): () => void {
     gauges.map(([, g]) => g),
   );
 
-  const gc = meter.createHistogram('v8js.gc.duration', {
-    description: 'Garbage collection pauses',
+  const gc = meter.createHistogram('v8js.gc.duration_seconds', {
+    description: 'Garbage collection pauses, in seconds',
     unit: 's',
     advice: { explicitBucketBoundaries: GC_BUCKETS },
   });

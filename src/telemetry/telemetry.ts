@@ -2,6 +2,14 @@ import { metrics, trace, type MeterProvider, type TracerProvider } from '@opente
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  envDetector,
+  hostDetector,
+  osDetector,
+  processDetector,
+  serviceInstanceIdDetector,
+  type ResourceDetector,
+} from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, StackContextManager, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
@@ -16,6 +24,8 @@ export interface TelemetryOptions {
   serviceName: string;
   /** HOST:PORT of the Prometheus `/metrics` endpoint. Unset: none. */
   metricsListen?: string | undefined;
+  /** Bearer token `/metrics` asks for. Unset: none. */
+  metricsToken?: string | undefined;
   /** Also write every span to this file as OTLP/JSON lines (turns tracing on). */
   traceFile?: string | undefined;
   /** Node runtime metrics (event-loop delay, GC) when metrics are on. Default true. */
@@ -84,6 +94,23 @@ export function otlpProtobufTraces(env: NodeJS.ProcessEnv): boolean {
     env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf';
   return protocol.trim().toLowerCase() === 'http/protobuf';
 }
+
+/**
+ * Resource attributes the SDK would take from the command line. They would carry what
+ * was passed as a flag, a `--redis` URL's password included, into every span export and
+ * onto `/metrics` (`target_info`), so codeQ leaves them out.
+ */
+export const REDACTED_RESOURCE_ATTRIBUTES = ['process.command_args', 'process.command_line'] as const;
+
+/** The SDK's process detector without the command line ({@link REDACTED_RESOURCE_ATTRIBUTES}). */
+const processDetectorWithoutArgs: ResourceDetector = {
+  detect(config) {
+    const detected = processDetector.detect(config);
+    const attributes = { ...detected.attributes };
+    for (const name of REDACTED_RESOURCE_ATTRIBUTES) delete attributes[name];
+    return { ...detected, attributes };
+  },
+};
 
 /** The OTEL_BSP_* settings of a batch span processor. */
 function batchOptions(env: NodeJS.ProcessEnv): {
@@ -166,6 +193,14 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     // codeQ hands every span its parent explicitly, so it needs no async context: the
     // AsyncLocalStorage manager the SDK installs by default would tax every promise.
     contextManager: new StackContextManager(),
+    // The SDK's default detectors, with the command line left out of the process's.
+    resourceDetectors: [
+      serviceInstanceIdDetector,
+      processDetectorWithoutArgs,
+      hostDetector,
+      osDetector,
+      envDetector,
+    ],
     ...(spanProcessors && { spanProcessors }),
     metricReaders: readers,
     logRecordProcessors: [],
@@ -190,12 +225,16 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   let metricsServer: MetricsServer | undefined;
   if (prometheus && options.metricsListen) {
     try {
-      metricsServer = await startMetricsServer(options.metricsListen, prometheus);
+      metricsServer = await startMetricsServer(options.metricsListen, prometheus, {
+        token: options.metricsToken,
+      });
     } catch (err) {
       await sdk.shutdown();
       throw err;
     }
-    summary.push(`metrics: Prometheus on ${metricsServer.url}`);
+    summary.push(
+      `metrics: Prometheus on ${metricsServer.url}${options.metricsToken ? ' (bearer token required)' : ''}`,
+    );
   }
   return {
     tracerProvider: tracing ? trace.getTracerProvider() : undefined,

@@ -19,10 +19,12 @@ const PER_DELIVERY: ReadonlySet<string> = new Set([SPAN.serialize, SPAN.streamWr
 
 /**
  * The spans of one task's life, in waterfall order: the producer's span and
- * `codeq.enqueue`, then per attempt `codeq.queue_wait` with, nested under it, the shared
- * claim spans it links to (`codeq.dispatch` and its store claim, and the serialize and
- * write spans of the message that carried the task), then `codeq.process` with the
- * handler's own spans, and `codeq.settle`.
+ * `codeq.enqueue` (a batch's, which names no task, when it is the task's ancestor or links
+ * to its producer span), then per attempt `codeq.queue_wait` with, nested under it, the
+ * shared claim spans it links to (`codeq.dispatch` and its store claim, the dispatch whose
+ * store claim took a lease read ahead, and the serialize and write spans of the message
+ * that carried the task), then `codeq.process` with the handler's own spans, and
+ * `codeq.settle`.
  *
  * Spans of other tasks that share a trace or a batch are left out, so the waterfall shows
  * this task alone. Empty when no `codeq.queue_wait` or `codeq.enqueue` span names the task.
@@ -63,10 +65,37 @@ export function taskWaterfall(spans: readonly SpanRecord[], taskId: string): Wat
     addAncestors(enqueue);
     addTree(enqueue);
   }
+  // A batch's codeq.enqueue names no task: it is the wait's ancestor (the tasks took its
+  // context) or links to the wait's producer span. Its store call belongs to every task of
+  // the batch; the other tasks' waits under it do not.
+  const otherTask = (s: SpanRecord): boolean =>
+    s.name === SPAN.queueWait && s.attributes[ATTR.messageId] !== taskId;
+  const batchEnqueuesOf = (wait: SpanRecord): SpanRecord[] => {
+    const ancestors = new Set<string>();
+    for (let p = wait.parentSpanId; p !== undefined && !ancestors.has(p); p = byId.get(p)?.parentSpanId)
+      ancestors.add(p);
+    return spans.filter(
+      (s) =>
+        s.name === SPAN.enqueue &&
+        s.attributes[ATTR.messageId] === undefined &&
+        (ancestors.has(s.spanId) || s.links.some((l) => ancestors.has(l.spanId))),
+    );
+  };
   for (const wait of waits) {
     addAncestors(wait);
+    for (const batch of batchEnqueuesOf(wait)) {
+      included.add(batch.spanId);
+      for (const child of children.get(batch.spanId) ?? []) if (!otherTask(child)) addTree(child, otherTask);
+    }
     addTree(wait);
     const linked = wait.links.map((l) => byId.get(l.spanId)).filter((s): s is SpanRecord => s !== undefined);
+    // Leases read ahead went out in a dispatch of their own, linked to the one whose store
+    // claim took them.
+    for (const dispatch of linked.filter((s) => s.name === SPAN.dispatch))
+      for (const l of dispatch.links) {
+        const claimed = byId.get(l.spanId);
+        if (claimed?.name === SPAN.dispatch && !linked.includes(claimed)) linked.push(claimed);
+      }
     // The serialize span of the message that carried the task ended as its write began.
     for (const write of linked.filter((s) => s.name === SPAN.streamWrite)) {
       const serialize = (children.get(write.parentSpanId ?? '') ?? []).find(

@@ -28,11 +28,25 @@ function span(name: string, startMs: number, endMs: number, extra: Partial<SpanR
 
 const T = 1_700_000_000_000;
 
+/** A span of `parent`'s trace, under it. */
+function child(
+  parent: SpanRecord,
+  name: string,
+  a: number,
+  b: number,
+  extra: Partial<SpanRecord> = {},
+): SpanRecord {
+  return span(name, a, b, { traceId: parent.traceId, parentSpanId: parent.spanId, ...extra });
+}
+
+/** A link to `s`. */
+function link(s: SpanRecord): { traceId: string; spanId: string } {
+  return { traceId: s.traceId, spanId: s.spanId };
+}
+
 /** Two tasks produced under one producer span and leased by one claim, delivered to two streams. */
 function twoTasks(): SpanRecord[] {
   const producer = span('produce', T, T + 3);
-  const child = (s: SpanRecord, name: string, a: number, b: number, extra: Partial<SpanRecord> = {}) =>
-    span(name, a, b, { traceId: s.traceId, parentSpanId: s.spanId, ...extra });
   const enqueueA = child(producer, 'codeq.enqueue', T + 0.5, T + 1, {
     attributes: { 'messaging.message.id': 'A' },
   });
@@ -46,14 +60,13 @@ function twoTasks(): SpanRecord[] {
   const writeA = child(dispatch, 'codeq.stream.write', T + 4.8, T + 5);
   const serializeB = child(dispatch, 'codeq.serialize', T + 5, T + 5.2);
   const writeB = child(dispatch, 'codeq.stream.write', T + 5.2, T + 5.9);
-  const link = (...spans: SpanRecord[]) => spans.map((s) => ({ traceId: s.traceId, spanId: s.spanId }));
   const waitA = child(producer, 'codeq.queue_wait', T + 1, T + 4.4, {
     attributes: { 'messaging.message.id': 'A', 'codeq.attempt': 1 },
-    links: link(dispatch, writeA),
+    links: [link(dispatch), link(writeA)],
   });
   const waitB = child(producer, 'codeq.queue_wait', T + 2, T + 4.4, {
     attributes: { 'messaging.message.id': 'B', 'codeq.attempt': 1 },
-    links: link(dispatch, writeB),
+    links: [link(dispatch), link(writeB)],
   });
   const processA = child(waitA, 'codeq.process', T + 6, T + 9, {
     attributes: { 'messaging.message.id': 'A' },
@@ -119,6 +132,62 @@ describe('taskWaterfall', () => {
       'codeq.process',
       'codeq.settle',
     ]);
+  });
+
+  it('is complete for a task of an EnqueueBatch, whose enqueue span names no task', () => {
+    const claimed = (parent: SpanRecord, id: string): SpanRecord[] => {
+      const dispatch = span('codeq.dispatch', T + 4, T + 6, { traceId: 'd'.repeat(32) });
+      const write = child(dispatch, 'codeq.stream.write', T + 4.8, T + 5);
+      const wait = child(parent, 'codeq.queue_wait', T + 1, T + 4.4, {
+        attributes: { 'messaging.message.id': id, 'codeq.attempt': 1 },
+        links: [link(dispatch), link(write)],
+      });
+      return [
+        dispatch,
+        child(dispatch, 'codeq.redis.claim', T + 4.1, T + 4.5),
+        child(dispatch, 'codeq.serialize', T + 4.6, T + 4.8),
+        write,
+        wait,
+        child(wait, 'codeq.process', T + 6, T + 7, { attributes: { 'messaging.message.id': id } }),
+        child(wait, 'codeq.settle', T + 7, T + 8, { attributes: { 'messaging.message.id': id } }),
+      ];
+    };
+    // Tasks sent without a context take the batch span's: their waits are its children.
+    const batch = span('codeq.enqueue', T, T + 1, { attributes: { 'messaging.batch.message_count': 2 } });
+    const spans = [batch, child(batch, 'codeq.redis.enqueue', T + 0.2, T + 0.8), ...claimed(batch, 'A')];
+    spans.push(...claimed(batch, 'B'));
+    expect(renderTaskWaterfall(spans, 'A')?.missing).toEqual([]);
+    expect(taskWaterfall(spans, 'A').filter((r) => r.span.name === 'codeq.queue_wait')).toHaveLength(1);
+    // Tasks that carried their producer's context: the batch span links to the producers.
+    const producer = span('produce', T, T + 1, { traceId: 'p'.repeat(32) });
+    const linkedBatch = span('codeq.enqueue', T + 0.1, T + 0.9, { links: [link(producer)] });
+    const linkedSpans = [
+      producer,
+      linkedBatch,
+      child(linkedBatch, 'codeq.redis.enqueue', T + 0.2, T + 0.8),
+      ...claimed(producer, 'C'),
+    ];
+    expect(renderTaskWaterfall(linkedSpans, 'C')?.missing).toEqual([]);
+  });
+
+  it('is complete for a lease read ahead, whose store claim was made by an earlier dispatch', () => {
+    const spans = twoTasks().filter((s) => s.attributes['messaging.message.id'] !== 'B');
+    const waitA = spans.find((s) => s.name === 'codeq.queue_wait')!;
+    const claiming = spans.find((s) => s.name === 'codeq.dispatch')!;
+    // A later dispatch served A from the read-ahead buffer, with no store call of its own.
+    const served = span('codeq.dispatch', T + 4.6, T + 5.5, {
+      traceId: 'e'.repeat(32),
+      links: [link(claiming)],
+    });
+    const write = child(served, 'codeq.stream.write', T + 4.9, T + 5.1);
+    spans.push(served, child(served, 'codeq.serialize', T + 4.7, T + 4.9), write);
+    waitA.links = [link(served), link(write)];
+    const rows = taskWaterfall(spans, 'A');
+    expect(missingStages(rows)).toEqual([]);
+    const linked = rows.filter((r) => r.linked).map((r) => r.span.name);
+    expect(linked.filter((n) => n === 'codeq.dispatch')).toHaveLength(2);
+    // The claiming dispatch's own deliveries carried other tasks: left out.
+    expect(linked.filter((n) => n === 'codeq.stream.write')).toHaveLength(1);
   });
 
   it('is empty for a task no span names', () => {

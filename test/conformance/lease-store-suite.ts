@@ -5,6 +5,7 @@ import { adminCases } from './cases/admin.js';
 import { claimCases } from './cases/claim.js';
 import { enqueueAndClaimCases, settleAndClaimCases } from './cases/combined.js';
 import { enqueueCases } from './cases/enqueue.js';
+import { fairShareCases } from './cases/fair-shares.js';
 import { leaseTrustCases } from './cases/lease-trust.js';
 import { lifecycleCases } from './cases/lifecycle.js';
 import { settleCases } from './cases/settle.js';
@@ -38,5 +39,6 @@ export function runLeaseStoreConformance(
     lifecycleCases(make);
     statsCases(make);
     adminCases(make);
+    fairShareCases(make);
   });
 }

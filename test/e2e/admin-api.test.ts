@@ -11,6 +11,7 @@ import { ServerSecurity } from '../../src/server/auth/server-security.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { startMetricsServer } from '../../src/telemetry/metrics-server.js';
 import { tempDir, writeTokenFile, type TestToken } from '../support/auth-fixtures.js';
+import { newTask } from '../support/new-task.js';
 import { redisKind, storeKinds, type StoreKind } from '../support/stores.js';
 import { rejection, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -55,7 +56,9 @@ describe.each(storeKinds())('AdminService and WaitTask ($name store)', (kind: St
     const queue = uniqueQueue('paused');
     const { producer, admin } = clientsOf(s.address);
     await admin.pause(queue);
+    const beforeEnqueue = Date.now();
     const { taskId } = await producer.enqueue(queue, 'held');
+    const enqueued = Date.now();
     const handled: string[] = [];
     await worker(s.address, {
       queues: [queue],
@@ -67,9 +70,14 @@ describe.each(storeKinds())('AdminService and WaitTask ($name store)', (kind: St
     await new Promise((r) => setTimeout(r, 300));
     expect(handled).toEqual([]);
     expect(await admin.queueStats(queue)).toMatchObject({ queue, ready: 1, leased: 0, paused: true });
+    const beforeList = Date.now();
     const [listed] = (await admin.listQueues()).filter((q) => q.queue === queue);
+    const listedAt = Date.now();
     expect(listed).toMatchObject({ paused: true, ready: 1 });
-    expect(listed!.oldestReadyAgeMs).toBeGreaterThanOrEqual(0);
+    // The only ready task: its age lies between what the clock read around the enqueue
+    // and around the listing (2 ms for the store clock's rounding against Date.now()).
+    expect(listed!.oldestReadyAgeMs).toBeGreaterThanOrEqual(beforeList - enqueued - 2);
+    expect(listed!.oldestReadyAgeMs).toBeLessThanOrEqual(listedAt - beforeEnqueue + 2);
     await admin.resume(queue);
     const done = await producer.waitTask(queue, taskId, { timeoutMs: 5_000 });
     expect(done).toMatchObject({ state: 'COMPLETED', result: Buffer.from('done') });
@@ -199,6 +207,26 @@ describe('AdminService across replicas (redis store)', () => {
   });
 });
 
+describe('ListQueues pages', () => {
+  it('answers at most 1000 queues a page, and the client reads every page', async () => {
+    const store = new MemoryStore();
+    const names = Array.from({ length: 1_200 }, (_, i) => `q${String(i).padStart(4, '0')}`);
+    await store.enqueue(names.map((queue) => newTask(queue)));
+    const pages: (number | undefined)[] = [];
+    const list = store.listQueues.bind(store);
+    store.listQueues = (options) => {
+      pages.push(options?.limit);
+      return list(options);
+    };
+    const s = await startTestServer(store);
+    cleanup.push(() => s.stop());
+    const { admin } = clientsOf(s.address);
+    expect((await admin.listQueues()).map((q) => q.queue)).toEqual(names);
+    // Each page asks the store for one more than it shows, to know whether another follows.
+    expect(pages).toEqual([1001, 1001]);
+  });
+});
+
 describe('AdminService with access control', () => {
   it('needs the admin scope on the queue, and lists only the queues it covers', async () => {
     const dir = tempDir();
@@ -230,9 +258,42 @@ describe('AdminService with access control', () => {
     expect((await rejection(asOps.admin.purge('tenant-b.jobs'))).code).toBe(status.PERMISSION_DENIED);
     const anonymous = clientsOf(s.address).admin;
     expect((await rejection(anonymous.listQueues())).code).toBe(status.UNAUTHENTICATED);
+    // A token with admin on no queue is told so, rather than shown an empty list.
+    const noAdmin = await rejection(asProducer.admin.listQueues());
+    expect(noAdmin.code).toBe(status.PERMISSION_DENIED);
+    expect(noAdmin.details).toBe('token "producer" lacks the admin scope on every queue');
     await asOps.admin.pause('tenant-a.jobs');
     expect((await asOps.admin.listQueues()).map((q) => [q.queue, q.paused])).toEqual([
       ['tenant-a.jobs', true],
     ]);
+  });
+
+  it('ListQueues reads only the queues the caller may see', async () => {
+    const dir = tempDir();
+    cleanup.push(() => dir.remove());
+    const ops: TestToken = {
+      name: 'ops-b',
+      token: 'ops-b-9a8b7c6d5e4f3a2b',
+      grants: { 'tenant-b.*': ['admin'] },
+    };
+    const config = serverConfig({
+      listen: '127.0.0.1:0',
+      authTokenFile: writeTokenFile(dir.path('tokens.json'), [ops]),
+    });
+    const store = new MemoryStore();
+    for (let i = 0; i < 200; i++) await store.enqueue([newTask(`tenant-a.q${i}`)]);
+    await store.enqueue([newTask('tenant-b.jobs')]);
+    const read: string[] = [];
+    const stats = store.stats.bind(store);
+    store.stats = (queue) => {
+      read.push(queue);
+      return stats(queue);
+    };
+    const s = await startTestServer(store, config, { security: new ServerSecurity(config, silentLogger) });
+    cleanup.push(() => s.stop());
+    expect((await clientsOf(s.address, ops.token).admin.listQueues()).map((q) => q.queue)).toEqual([
+      'tenant-b.jobs',
+    ]);
+    expect(read).toEqual(['tenant-b.jobs']);
   });
 });

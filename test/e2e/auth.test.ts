@@ -293,6 +293,26 @@ describe('JWTs', () => {
     await producer(good).enqueue(q, 'x');
   });
 
+  it('limits JWT callers like static tokens (codeq_rate claim) and refuses a JWT without exp', async () => {
+    const jwt = await issuer.sign(
+      { sub: 'svc-rated', scope: 'enqueue:*', codeq_rate: { perSecond: 1, burst: 2 } },
+      { audience: AUDIENCE, issuer: ISSUER },
+    );
+    const noExp = await issuer.sign(
+      { sub: 'svc-1', scope: 'enqueue:*' },
+      { audience: AUDIENCE, issuer: ISSUER, expiresIn: null },
+    );
+    secrets.push(jwt, noExp);
+    const q = queue('rated');
+    const p = producer(jwt);
+    await p.enqueue(q, 'a');
+    await p.enqueue(q, 'b');
+    const err = await rejection(p.enqueue(q, 'c'));
+    expect(err.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(err.details).toMatch(/"svc-rated" may enqueue 1 tasks\/s \(burst 2\)/);
+    expect((await rejection(producer(noExp).enqueue(q, 'x'))).details).toMatch(/no exp claim/);
+  });
+
   it('fetches the keys from a JWKS URL', async () => {
     const http: Server = createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');

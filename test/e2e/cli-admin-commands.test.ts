@@ -11,6 +11,7 @@ import {
 import { runCli } from '../../src/cli/codeq.js';
 import { enqueueCommand, getCommand } from '../../src/cli/task-commands.js';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
+import { newTask } from '../support/new-task.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 let server: TestServer;
@@ -164,6 +165,35 @@ describe('codeq operator commands', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ id: task!.id, attempt: 0, maxAttempts: 3 });
   });
 
+  it('tasks --state scheduled shows when each task falls due', async () => {
+    const q = queue('cli-due');
+    const before = Date.now();
+    const { taskId } = await producer.enqueue(q, 'later', { delayMs: 90_000 });
+    expect(await tasksCommand([q, '--state', 'scheduled', '--server', server.address])).toBe(0);
+    expect(output()).toMatch(/^ID\s+STATE\s+ATTEMPTS\s+PRIORITY\s+ENQUEUED\s+DUE\s+LAST ERROR$/m);
+    const row = lines
+      .join('\n')
+      .split('\n')
+      .find((l) => l.startsWith(taskId))!;
+    const due = Date.parse(row.split(/\s{2,}/)[5]!);
+    expect(due).toBeGreaterThanOrEqual(before + 90_000 - 1);
+    expect(due).toBeLessThanOrEqual(Date.now() + 90_000 + 1);
+    lines = [];
+    await tasksCommand([q, '--state', 'scheduled', '--json', '--server', server.address]);
+    expect(Date.parse((JSON.parse(lines[0]!) as { dueTime: string }).dueTime)).toBe(due);
+  });
+
+  it('pause of a queue never used is undone by resume: it leaves the queue list', async () => {
+    const q = queue('cli-typo');
+    await pauseCommand(true)([q, '--server', server.address]);
+    await queuesCommand(['--server', server.address]);
+    expect(lines).toContain(`${q} (paused)`);
+    lines = [];
+    await pauseCommand(false)([q, '--server', server.address]);
+    await queuesCommand(['--server', server.address]);
+    expect(lines.filter((l) => l.startsWith(q))).toEqual([]);
+  });
+
   it('purge asks for --yes, then deletes', async () => {
     const q = queue('cli-purge');
     await producer.enqueueBatch([
@@ -177,6 +207,55 @@ describe('codeq operator commands', () => {
     expect(await purgeCommand([q, '--server', server.address])).toBe(0);
     expect(output()).toBe(`purged: 2 tasks of ${q}`);
     expect((await store.stats(q)).ready).toBe(0);
+  });
+
+  it('dead redrive of ids that name no dead task says so and exits 1', async () => {
+    const q = queue('cli-redrive-unknown');
+    const { taskId } = await producer.enqueue(q, 'alive');
+    expect(await deadCommand(['redrive', q, taskId, 'no-such-id', '--server', server.address])).toBe(1);
+    expect(output()).toBe(`redriven: 0 tasks of ${q}`);
+    expect(errors).toEqual([
+      `codeq dead redrive: 2 of the 2 ids named no DEAD task of ${q} (unknown, or not dead)`,
+    ]);
+  });
+
+  it('stats shows the oldest ready age in readable units', async () => {
+    const q = queue('cli-age');
+    // Enqueued 19 min 54.5 s ago by the store's clock.
+    let behindMs = 1_194_500;
+    const aged = new MemoryStore({ clock: () => Date.now() - behindMs });
+    const agedServer = await startTestServer(aged);
+    try {
+      await aged.enqueue([newTask(q)]);
+      behindMs = 0;
+      expect(await statsCommand([q, '--server', agedServer.address])).toBe(0);
+    } finally {
+      await agedServer.stop();
+      await aged.close();
+    }
+    expect(output()).toMatch(new RegExp(`^${q}\\s+1\\s+0\\s+0\\s+0\\s+19m 5[45]s\\s+no$`, 'm'));
+  });
+
+  it('enqueue prints the id alone on stdout: a duplicate and a wait that runs out say so on stderr', async () => {
+    const q = queue('cli-ids');
+    const args = [q, '--payload', 'x', '--idempotency-key', 'k1', '--server', server.address];
+    expect(await enqueueCommand(args)).toBe(0);
+    expect(await enqueueCommand(args)).toBe(0);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\S+$/);
+    expect(lines[1]).toBe(lines[0]);
+    expect(errors).toEqual([`codeq enqueue: ${lines[0]} is an earlier task with this idempotency key`]);
+
+    lines = [];
+    errors = [];
+    const waited = queue('cli-wait');
+    expect(
+      await enqueueCommand([waited, '--payload', 'x', '--wait', '200ms', '--server', server.address]),
+    ).toBe(1);
+    expect(lines[0]).toMatch(/^\S+$/);
+    expect(errors).toEqual([
+      'codeq enqueue: the task did not finish within 200ms (--wait); it is PENDING now',
+    ]);
   });
 
   it('enqueue takes a retry policy and can wait for the result', async () => {

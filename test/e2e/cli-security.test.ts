@@ -97,6 +97,8 @@ describe('codeq serve with a token file', () => {
     const serving = serveCommand([
       '--listen',
       '127.0.0.1:0',
+      '--console-listen',
+      '127.0.0.1:0',
       '--auth-token-file',
       tokens,
       '--log-level',

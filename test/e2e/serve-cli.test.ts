@@ -26,20 +26,45 @@ describe('the codeq executable', () => {
   });
 
   it('shows the environment variable of every serve and work option in --help', () => {
-    for (const command of ['serve', 'work']) {
-      const { stdout } = codeq([command, '--help']);
+    // One process per command: each start of the executable costs seconds on a busy machine.
+    const help = { serve: codeq(['serve', '--help']).stdout, work: codeq(['work', '--help']).stdout };
+    for (const stdout of Object.values(help)) {
       const blocks = stdout.split(/\n(?= {2}-)/).filter((b) => /^ {2}--/.test(b));
       expect(blocks.length).toBeGreaterThan(3);
       for (const block of blocks) expect(block).toMatch(/Env: CODEQ_[A-Z_]+/);
     }
-    expect(codeq(['serve', '--help']).stdout).toContain('--log-format FORMAT');
-    expect(codeq(['work', '--help']).stdout).toContain('Env: CODEQ_CONCURRENCY');
-  });
+    expect(help.serve).toContain('--log-format FORMAT');
+    expect(help.work).toContain('Env: CODEQ_CONCURRENCY');
+    expect(help.work).toContain('Env: CODEQ_PREFETCH');
+  }, 60_000);
+
+  it('refuses a --console-login-limit it cannot read, naming the flag, before it serves', () => {
+    const out = codeq([
+      'serve',
+      '--listen',
+      '127.0.0.1:0',
+      '--console-listen',
+      '127.0.0.1:0',
+      '--console-login-limit',
+      'lots',
+    ]);
+    expect(out.status).not.toBe(0);
+    expect(out.stderr).toMatch(/--console-login-limit: expected RATE or RATE\/BURST/);
+  }, 60_000);
 
   it('logs one JSON object per line, each with a timestamp, with --log-format json', async () => {
     const child = spawn(
       process.execPath,
-      [...NODE_ARGS, 'serve', '--listen', '127.0.0.1:0', '--log-format', 'json'],
+      [
+        ...NODE_ARGS,
+        'serve',
+        '--listen',
+        '127.0.0.1:0',
+        '--console-listen',
+        '127.0.0.1:0',
+        '--log-format',
+        'json',
+      ],
       {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -62,6 +87,7 @@ describe('the codeq executable', () => {
     for (const r of records) expect(r.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(records.map((r) => r.msg)).toEqual([
       expect.stringMatching(/^serving on 127\.0\.0\.1:\d+ with the memory store$/),
+      expect.stringMatching(/^console on http:\/\/127\.0\.0\.1:\d+\/$/),
       'the memory store keeps nothing across restarts; pass --redis URL to keep tasks',
       'plaintext; no authentication: every caller may use every queue',
       expect.stringMatching(/^SIGTERM: draining/),
@@ -73,5 +99,11 @@ describe('the codeq executable', () => {
     const { status, stderr } = codeq(['serve', '--log-format', 'xml']);
     expect(status).toBe(1);
     expect(stderr).toContain('--log-format: expected text or json, got "xml"');
+  });
+
+  it('refuses to serve /metrics beyond loopback without --metrics-token', () => {
+    const { status, stderr } = codeq(['serve', '--listen', '127.0.0.1:0', '--metrics-listen', '0.0.0.0:0']);
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/--metrics-listen 0\.0\.0\.0:0: without --metrics-token \(CODEQ_METRICS_TOKEN\)/);
   });
 });

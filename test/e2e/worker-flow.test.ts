@@ -138,6 +138,16 @@ describe.each(storeKinds())('worker and producer against the server ($name store
     await p.enqueue(queue, 'later', { delayMs: 400 });
     await expect.poll(() => received.length, { timeout: 5_000, interval: 10 }).toBe(1);
     expect(received[0]! - sent).toBeGreaterThanOrEqual(390);
+    // GetTask says when a waiting task falls due.
+    const later = uniqueQueue('due');
+    const before = Date.now();
+    const { taskId } = await p.enqueue(later, 'much later', { delayMs: 60_000 });
+    const after = Date.now();
+    const waiting = await p.getTask(later, taskId);
+    expect(waiting.state).toBe('SCHEDULED');
+    // The store's clock is its own (the memory store reads it once per turn): a second of slack.
+    expect(waiting.dueTime!.getTime()).toBeGreaterThanOrEqual(before + 59_000);
+    expect(waiting.dueTime!.getTime()).toBeLessThanOrEqual(after + 61_000);
   });
 
   it('extends the lease of a handler that runs past its lease, so the task is not redelivered', async () => {

@@ -9,6 +9,9 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 interface Service {
   ports?: string[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test?: string[] };
+  restart?: string;
   environment?: Record<string, string>;
   stop_grace_period?: string;
   volumes?: string[];
@@ -18,6 +21,12 @@ const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as
   services: Record<string, Service>;
 };
 const { redis, codeq, prometheus } = compose.services;
+
+/** The host address of a published port: `127.0.0.1:7070:7070` → `127.0.0.1`, `7070:7070` → every interface. */
+function hostAddress(port: string): string | undefined {
+  const parts = port.split(':');
+  return parts.length === 3 ? parts[0] : undefined;
+}
 
 describe('docker-compose.yml', () => {
   it('keeps Redis off the host ports', () => {
@@ -52,5 +61,22 @@ describe('docker-compose.yml', () => {
       job.static_configs.flatMap((s) => s.targets.map((t) => ({ target: t, path: job.metrics_path }))),
     );
     expect(targets).toContainEqual({ target: `codeq:${port}`, path: '/metrics' });
+  });
+
+  it('publishes every port on the host loopback only', () => {
+    const open: string[] = [];
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const port of service.ports ?? []) {
+        if (hostAddress(port) !== '127.0.0.1') open.push(`${name}: ${port}`);
+      }
+    }
+    expect(open).toEqual([]);
+    expect(compose.services.jaeger?.ports?.length).toBeGreaterThan(0);
+  });
+
+  it('starts codeQ once Redis answers, and restarts it if Redis goes at its start', () => {
+    expect(redis!.healthcheck?.test).toContain('ping');
+    expect(codeq!.depends_on).toMatchObject({ redis: { condition: 'service_healthy' } });
+    expect(codeq!.restart).toBe('on-failure');
   });
 });

@@ -4,7 +4,8 @@ import type { SettleOp, TaskRecord, TaskState } from '../../src/domain/task.js';
 import type { LeaseStore } from '../../src/lease-store/lease-store.js';
 import type { StoreOptions } from '../../src/lease-store/store-options.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { ReferenceModel, type ModelTask } from './reference-model.js';
+import { FAIRNESS_KEYS, FairShareModel } from './fair-model.js';
+import { ReferenceModel, type JitterSource, type ModelTask } from './reference-model.js';
 
 /**
  * Picks a task of the op's queue and a lease of it. `leased` prefers tasks the model holds
@@ -29,8 +30,11 @@ export type Op =
         maxAttempts: number;
         retry: number;
         key: string;
+        /** The fairness key; absent in examples pinned before fair shares: ''. */
+        fk?: string;
       }[];
     }
+  | { t: 'config'; q: number; maxLeasedPerKey: number }
   | { t: 'claim'; q: number; credit: number; leaseMs: number }
   | {
       t: 'settle';
@@ -75,6 +79,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
           maxAttempts: fc.integer({ min: 1, max: 4 }),
           retry: fc.integer({ min: 0, max: RETRIES.length - 1 }),
           key: fc.constantFrom('', '', '', 'k1', 'k2'),
+          fk: fc.constantFrom(...FAIRNESS_KEYS),
         }),
         { minLength: 1, maxLength: 3 },
       ),
@@ -117,6 +122,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('cancel' as const), q: queueArb, target: targetArb }) },
   {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('config' as const),
+      q: queueArb,
+      maxLeasedPerKey: fc.constantFrom(0, 1, 2),
+    }),
+  },
+  {
     weight: 3,
     arbitrary: fc.record({
       t: fc.constant('advance' as const),
@@ -129,6 +142,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 class Run {
   readonly #queues: [string, string];
   readonly #model: ReferenceModel;
+  readonly #fair = new FairShareModel();
   /** Tasks the last op may have changed; only these are read back after it. */
   readonly #touched = new Set<ModelTask>();
   #serial = 0;
@@ -136,11 +150,11 @@ class Run {
   constructor(
     readonly store: LeaseStore,
     readonly clock: FakeClock,
-    random: number,
+    jitter: JitterSource,
     runId: string,
   ) {
     this.#queues = [`prop-${runId}-a`, `prop-${runId}-b`];
-    this.#model = new ReferenceModel(random, IDEMPOTENCY_WINDOW_MS);
+    this.#model = new ReferenceModel(jitter, IDEMPOTENCY_WINDOW_MS);
   }
 
   async apply(op: Op): Promise<void> {
@@ -161,6 +175,7 @@ class Run {
           retry: RETRIES[t.retry]!,
           idempotencyKey: t.key,
           headers: {},
+          fairnessKey: t.fk ?? '',
         }));
         this.#serial++;
         const results = await this.store.enqueue(tasks);
@@ -201,19 +216,16 @@ class Run {
         const { leases, nextDueInMs, more } = await this.store.claim(queue, op.credit, op.leaseMs);
         // Maintenance may change any unfinished task of the queue.
         for (const t of model.tasks) if (t.queue === queue && !FINISHED.has(t.state)) this.#touched.add(t);
+        model.beginCall();
         model.maintain(queue, now);
-        const ready = model.ready(queue);
-        expect(leases.length, 'a claim takes min(credit, ready tasks)').toBe(
-          Math.min(op.credit, ready.length),
-        );
+        this.#fair.refresh(model, queue);
         for (const lease of leases) {
           const t = model.get(lease.task.id);
-          expect(t && ready.includes(t), `claim returned a task that was not ready: ${lease.task.id}`).toBe(
+          const claimable = this.#fair.claimable(model, queue);
+          expect(t && claimable.includes(t), `claim returned a task it may not take: ${lease.task.id}`).toBe(
             true,
           );
-          const ahead = ready.find((r) => ReferenceModel.ahead(r, t!));
-          expect(ahead, `claim skipped ${ahead?.id} (ahead of ${t!.id})`).toBeUndefined();
-          ready.splice(ready.indexOf(t!), 1);
+          this.#fair.onLease(t!, claimable);
           const earlierToken = t!.token;
           model.lease(t!, now, op.leaseMs);
           expect(lease.token, 'every lease has a token above all earlier ones').toBeGreaterThan(earlierToken);
@@ -225,8 +237,17 @@ class Run {
             priority: t!.priority,
           });
         }
+        const left = this.#fair.claimable(model, queue).length;
+        if (leases.length < op.credit) expect(left, 'a claim takes min(credit, claimable tasks)').toBe(0);
         expect(nextDueInMs, 'nextDueInMs').toBe(model.nextDueInMs(queue, now));
-        expect(more, 'more: ready tasks left after the claim').toBe(ready.length > 0);
+        expect(more, 'more: claimable tasks left after the claim').toBe(left > 0);
+        return;
+      }
+
+      case 'config': {
+        const queue = this.#queues[op.q]!;
+        await this.store.setConfig(queue, { maxLeasedPerKey: op.maxLeasedPerKey, maxClaimsPerSecond: 0 });
+        this.#fair.limits.set(queue, op.maxLeasedPerKey);
         return;
       }
 
@@ -254,6 +275,7 @@ class Run {
         });
         const results = await this.store.settle(queue, ops);
         expect(results).toHaveLength(ops.length);
+        model.beginCall();
         for (const [i, sop] of ops.entries()) {
           const before = model.get(sop.taskId);
           if (before !== undefined) this.#touched.add(before);
@@ -308,6 +330,10 @@ class Run {
     for (const [i, t] of tasks.entries()) {
       this.#check(t, stored[i] ?? null);
     }
+    for (const queue of this.#queues) {
+      this.#fair.refresh(this.#model, queue);
+      await this.#fair.checkStore(this.store, this.#model, queue);
+    }
   }
 
   #check(t: ModelTask, stored: TaskRecord | null): void {
@@ -343,18 +369,30 @@ let runCounter = 0;
 const runTag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 /**
- * Registers a fast-check property: random sequences of enqueue, claim (with random
- * credit), complete / fail / extend / release of held and stale leases, abandon, cancel
- * and clock advances, run against a store and against a naive reference model of
- * docs/lease-store-semantics.md. After every step each task must read exactly as the
- * model says. Among what that covers: no task is lost, none completes twice, a claim
- * never exceeds its credit, tokens only grow, and stale tokens are always refused.
+ * Registers a fast-check property: random sequences of enqueue (with fairness keys),
+ * claim (with random credit), complete / fail / extend / release of held and stale
+ * leases, abandon, cancel, per-key limit changes and clock advances, run against a store
+ * and against a naive reference model of docs/lease-store-semantics.md. After every step
+ * each task must read exactly as the model says, and the store's per-key counts as the
+ * model's. Among what that covers: no task is lost, none completes twice, a claim never
+ * exceeds its credit, tokens only grow, stale tokens are always refused, no key exceeds
+ * its limit and no key starves (fair-model.ts). The rate limit (max_claims_per_second),
+ * over several replicas at once, has a property of its own: rate-limit-model.ts.
  */
 export function runLeaseStoreProperty(
   name: string,
   makeStore: (options: StoreOptions) => Promise<LeaseStore>,
   dispose: (store: LeaseStore) => Promise<void>,
-  { numRuns, examples = [] }: { numRuns: number; examples?: [random: number, ops: Op[]][] },
+  {
+    numRuns,
+    examples = [],
+    jitter,
+  }: {
+    numRuns: number;
+    examples?: [random: number, ops: Op[]][];
+    /** How the store turns its constant `random` option into backoff jitter. */
+    jitter: (random: number) => JitterSource;
+  },
 ): void {
   describe(name, () => {
     it('agrees with the reference model on random operation sequences', async () => {
@@ -370,7 +408,7 @@ export function runLeaseStoreProperty(
               idempotencyWindowMs: IDEMPOTENCY_WINDOW_MS,
             });
             try {
-              const run = new Run(store, clock, random, `${runTag}-${++runCounter}`);
+              const run = new Run(store, clock, jitter(random), `${runTag}-${++runCounter}`);
               for (const op of ops) {
                 await run.apply(op);
                 await run.verify();

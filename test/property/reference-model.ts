@@ -1,4 +1,5 @@
 import type { RetryPolicy, SettleKind, SettleOp, SettleResult, TaskState } from '../../src/domain/task.js';
+import { jitterGenerator } from '../../src/lease-store/redis/jitter-generator.js';
 import { backoffMs } from '../../src/lease-store/store-options.js';
 
 /** What the model knows of one task. */
@@ -7,6 +8,8 @@ export interface ModelTask {
   queue: string;
   payload: string;
   priority: number;
+  /** '' for the default key. */
+  fairnessKey: string;
   maxAttempts: number;
   retry: RetryPolicy;
   state: TaskState;
@@ -16,8 +19,9 @@ export interface ModelTask {
   deadline: number;
   due: number;
   /**
-   * Place in the ready order. Tasks that fell due in the same claim at the same instant
-   * share a place: the semantics leave their order open, so either order is accepted.
+   * Place in its fairness key's line. Tasks that fell due in the same claim at the same
+   * instant share a place: the semantics leave their order open, so either order is
+   * accepted. A released task goes to the front of its line (a negative place).
    */
   place: number;
   cancelRequested: boolean;
@@ -25,6 +29,38 @@ export interface ModelTask {
   result: string;
   /** The last successful settle: only a repeat with the same token, kind and detail is `ok`. */
   settled: { token: number; kind: SettleKind; detail: string } | undefined;
+  /** When its current lease was taken, counted over the whole run: ties of equal deadlines expire in this order. */
+  leaseOrder: number;
+}
+
+/**
+ * Where backoff jitter comes from, as the store under test draws it. The store's
+ * `random` option is a constant in the property test; what a store makes of it differs.
+ */
+export interface JitterSource {
+  /** A store call begins (a claim, or a settle of several ops). */
+  beginCall(): void;
+  /** The next jitter of this call, in [0, 1). */
+  next(): number;
+}
+
+/** The memory store: every backoff draws the `random` option itself. */
+export function constantJitter(random: number): JitterSource {
+  return { beginCall: () => undefined, next: () => random };
+}
+
+/**
+ * The Redis store: each script call seeds a generator with one draw of `random` and takes
+ * its backoffs from it in the order the script meets them (jitter-generator.ts).
+ */
+export function seededJitter(random: number): JitterSource {
+  let next = jitterGenerator(random);
+  return {
+    beginCall: () => {
+      next = jitterGenerator(random);
+    },
+    next: () => next(),
+  };
 }
 
 /** What tells a true repeat from another settle: the result, or the error, permanent and delay. */
@@ -38,19 +74,27 @@ function detailOf(op: SettleOp): string {
  * A deliberately naive model of docs/lease-store-semantics.md: arrays and linear scans,
  * no heaps, no lazy deletion. It predicts every answer a store gives except which of
  * several equally placed tasks a claim takes, where it checks the store's choice is one
- * the rules allow and then follows it. The random source is a constant, so backoff is
- * predictable whatever order a store draws it in.
+ * the rules allow and then follows it. Backoff jitter comes from `jitter`, drawn in the
+ * order the store draws it: fails in op order, expired leases by deadline, then by when
+ * they were leased.
  */
 export class ReferenceModel {
   readonly tasks: ModelTask[] = [];
   readonly #byId = new Map<string, ModelTask>();
   readonly #keys = new Map<string, { id: string; firstUsed: number }>();
   #nextPlace = 1;
+  #nextFront = 0;
+  #leases = 0;
 
   constructor(
-    readonly random: number,
+    readonly jitter: JitterSource,
     readonly idempotencyWindowMs: number,
   ) {}
+
+  /** A store call that may draw backoff jitter begins. */
+  beginCall(): void {
+    this.jitter.beginCall();
+  }
 
   get(id: string): ModelTask | undefined {
     return this.#byId.get(id);
@@ -63,8 +107,13 @@ export class ReferenceModel {
     return first !== undefined && now - first.firstUsed < this.idempotencyWindowMs ? first.id : undefined;
   }
 
-  add(task: Omit<ModelTask, 'state' | 'due' | 'place'>, key: string, delayMs: number, now: number): void {
-    const t: ModelTask = { ...task, state: 'PENDING', due: 0, place: 0 };
+  add(
+    task: Omit<ModelTask, 'state' | 'due' | 'place' | 'leaseOrder'>,
+    key: string,
+    delayMs: number,
+    now: number,
+  ): void {
+    const t: ModelTask = { ...task, state: 'PENDING', due: 0, place: 0, leaseOrder: 0 };
     if (delayMs > 0) this.#schedule(t, now + delayMs);
     else this.#makeReady(t);
     this.tasks.push(t);
@@ -74,10 +123,12 @@ export class ReferenceModel {
 
   /** Claim steps 1 and 2: expire leases, then promote due tasks, sharing a place on equal due times. */
   maintain(queue: string, now: number): void {
-    for (const t of this.tasks) {
-      if (t.queue !== queue || t.state !== 'LEASED' || t.deadline > now) continue;
+    const expired = this.tasks.filter((t) => t.queue === queue && t.state === 'LEASED' && t.deadline <= now);
+    expired.sort((a, b) => a.deadline - b.deadline || a.leaseOrder - b.leaseOrder);
+    for (const t of expired) {
       t.lastError = 'lease expired';
-      if (!this.#endIfOver(t, false)) this.#schedule(t, now + backoffMs(t.retry, t.attempt, this.random));
+      if (!this.#endIfOver(t, false))
+        this.#schedule(t, now + backoffMs(t.retry, t.attempt, this.jitter.next()));
     }
     const due = this.tasks.filter((t) => t.queue === queue && t.state === 'SCHEDULED' && t.due <= now);
     due.sort((a, b) => a.due - b.due);
@@ -96,16 +147,12 @@ export class ReferenceModel {
     return this.tasks.filter((t) => t.queue === queue && t.state === 'PENDING');
   }
 
-  /** True when the rules put `a` strictly ahead of `b` in the ready order. */
-  static ahead(a: ModelTask, b: ModelTask): boolean {
-    return a.priority > b.priority || (a.priority === b.priority && a.place < b.place);
-  }
-
   lease(t: ModelTask, now: number, leaseMs: number): void {
     t.state = 'LEASED';
     t.attempt += 1;
     t.token += 1;
     t.deadline = now + leaseMs;
+    t.leaseOrder = ++this.#leases;
   }
 
   nextDueInMs(queue: string, now: number): number | null {
@@ -143,7 +190,7 @@ export class ReferenceModel {
       case 'fail': {
         t.lastError = op.error;
         if (this.#endIfOver(t, op.permanent)) break;
-        const delay = op.retryDelayMs ?? backoffMs(t.retry, t.attempt, this.random);
+        const delay = op.retryDelayMs ?? backoffMs(t.retry, t.attempt, this.jitter.next());
         if (delay > 0) this.#schedule(t, now + delay);
         else this.#makeReady(t);
         break;
@@ -151,7 +198,10 @@ export class ReferenceModel {
       case 'release':
         t.attempt -= 1;
         if (t.cancelRequested) t.state = 'CANCELLED';
-        else t.state = 'PENDING';
+        else {
+          t.state = 'PENDING';
+          t.place = this.#nextFront--;
+        }
         break;
     }
     t.settled = { token: op.token, kind: op.kind, detail: detailOf(op) };

@@ -6,6 +6,8 @@ import {
   RedisStore,
   type RedisStoreOptions,
 } from '../../src/lease-store/redis/redis-store.js';
+import { backoffMs } from '../../src/domain/backoff.js';
+import { jitterGenerator } from '../../src/lease-store/redis/jitter-generator.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { startRedisServer } from '../../support/redis-server.js';
 import { newTask } from '../support/new-task.js';
@@ -131,7 +133,7 @@ describe('RedisStore data in Redis', () => {
     for (const key of keys.filter((k) => k !== `${keyPrefix}:queues`))
       expect(key).toMatch(
         new RegExp(
-          `^${keyPrefix}:\\{(alpha|beta)\\}:(ready|sched|leased|seq|dead|paused|t:[A-Za-z0-9_-]{16}|idem:once|owners|owned:[A-Za-z0-9_-]{12})$`,
+          `^${keyPrefix}:\\{(alpha|beta)\\}:(ready|sched|leased|seq|dead|paused|t:[A-Za-z0-9_-]{16}|idem:once|owners|owned:[A-Za-z0-9_-]{12}|f:(ring|parked|ready|leased|turn|bucket|config|drained:\\d|l:\\d[A-Za-z0-9._:-]*))$`,
         ),
       );
   });
@@ -167,22 +169,92 @@ describe('RedisStore data in Redis', () => {
     expect(await store.cancel('win', lease.task.id)).toBeNull();
   });
 
-  it('draws every backoff of a claim from the random option, however many leases expire', async () => {
-    let draw = 0;
-    const values = [0.1, 0.25, 0.5, 0.75, 0.9];
-    const { store, admin, clock, keyPrefix } = await open({ random: () => values[draw++ % values.length]! });
+  it('gives each key the TTL of its own setting, through every script that sets one', async () => {
+    // Distinct settings, so that two swapped arguments show: TTL = setting + 60 s of slack.
+    const SLACK = 60_000;
+    const finishedTtl = 5_000 + SLACK;
+    const deadTtl = 300_000 + SLACK;
+    const idemTtl = 2_000_000 + SLACK;
+    const { store, admin, clock, keyPrefix } = await open({
+      finishedRetentionMs: finishedTtl - SLACK,
+      deadRetentionMs: deadTtl - SLACK,
+      idempotencyWindowMs: idemTtl - SLACK,
+    });
+    const pttl = (queue: string, taskId: string) => admin.pttl(`${keyPrefix}:{${queue}}:t:${taskId}`);
+    // Near its own value: set within this test, so at most a few seconds have passed.
+    const near = async (ttl: Promise<number>, expected: number, what: string) => {
+      const ms = await ttl;
+      expect(ms, what).toBeLessThanOrEqual(expected);
+      expect(ms, what).toBeGreaterThan(expected - 10_000);
+    };
+    const failOp = (l: { task: { id: string }; token: number }) => ({
+      kind: 'fail' as const,
+      taskId: l.task.id,
+      token: l.token,
+      error: 'x',
+      retryDelayMs: undefined,
+      permanent: true,
+    });
+    const completeOp = (l: { task: { id: string }; token: number }) => ({
+      kind: 'complete' as const,
+      taskId: l.task.id,
+      token: l.token,
+      result: Buffer.alloc(0),
+    });
+
+    // enqueue-3: the idempotency key.
+    await store.enqueue([newTask('ttl', { idempotencyKey: 'k' })]);
+    await near(admin.pttl(`${keyPrefix}:{ttl}:idem:k`), idemTtl, 'idempotency key (enqueue)');
+    // enqueue-claim-6: the idempotency key of an enqueue that also claims.
+    await store.enqueueAndClaim('ttl2', [newTask('ttl2', { idempotencyKey: 'k2' })], 0, 10_000);
+    await near(admin.pttl(`${keyPrefix}:{ttl2}:idem:k2`), idemTtl, 'idempotency key (enqueue-claim)');
+
+    // settle-5: COMPLETED and DEAD.
+    await store.enqueue([newTask('ttl'), newTask('ttl'), newTask('ttl')]);
+    const [a, b] = (await store.claim('ttl', 2, 10_000)).leases;
+    await store.settle('ttl', [completeOp(a!), failOp(b!)]);
+    await near(pttl('ttl', a!.task.id), finishedTtl, 'COMPLETED (settle)');
+    await near(pttl('ttl', b!.task.id), deadTtl, 'DEAD (settle)');
+
+    // settle-claim-6: COMPLETED and DEAD.
+    const [c, d] = (await store.claim('ttl', 2, 10_000)).leases;
+    await store.settleAndClaim('ttl', [completeOp(c!), failOp(d!)], 0, 10_000);
+    await near(pttl('ttl', c!.task.id), finishedTtl, 'COMPLETED (settle-claim)');
+    await near(pttl('ttl', d!.task.id), deadTtl, 'DEAD (settle-claim)');
+
+    // claim-6: a last attempt's lease expires, the task becomes DEAD.
+    await store.enqueue([newTask('exp', { maxAttempts: 1 })]);
+    const [expiring] = (await store.claim('exp', 1, 100)).leases;
+    clock.advance(100);
+    expect((await store.claim('exp', 0, 100)).dead).toBe(1);
+    await near(pttl('exp', expiring!.task.id), deadTtl, 'DEAD (claim maintenance)');
+
+    // cancel-3: CANCELLED.
+    const [pending] = await store.enqueue([newTask('ttl')]);
+    await store.cancel('ttl', pending!.taskId);
+    await near(pttl('ttl', pending!.taskId), finishedTtl, 'CANCELLED (cancel)');
+  });
+
+  it('draws every backoff of a claim from one seed, however many leases expire', async () => {
+    let draws = 0;
+    const seed = 0.3;
+    const { store, admin, clock, keyPrefix } = await open({ random: () => (draws++, seed) });
     const retry = { initialBackoffMs: 1000, maxBackoffMs: 1000, multiplier: 1 };
     await store.enqueue(Array.from({ length: 25 }, () => newTask('jitter', { retry })));
     expect((await store.claim('jitter', 25, 100)).leases).toHaveLength(25);
     clock.advance(100);
-    await store.claim('jitter', 0, 100);
+    const before = draws;
+    expect((await store.claim('jitter', 0, 100)).expired).toBe(25);
+    expect(draws - before, 'one seed for the whole claim').toBe(1);
     expect(await admin.zcard(`${keyPrefix}:{jitter}:leased`)).toBe(0);
     const sched = `${keyPrefix}:{jitter}:sched`;
     const scores = await admin.zmscore(sched, ...(await admin.zrange(sched, '0', '-1')));
     const delays = scores.map((d) => Number(d) - clock.now());
-    expect(delays).toHaveLength(25);
-    for (const d of delays) expect(values.map((v) => Math.floor(v * 1000))).toContain(d);
-    expect(new Set(delays).size).toBe(values.length);
+    const next = jitterGenerator(seed);
+    const expected = Array.from({ length: 25 }, () => backoffMs(retry, 1, next()));
+    const byValue = (a: number, b: number) => a - b;
+    expect(delays.sort(byValue)).toEqual(expected.sort(byValue));
+    expect(new Set(delays).size, 'the generator spreads them').toBeGreaterThan(20);
   });
 
   it(`bounds maintenance to ${MAINTENANCE_LIMIT} expired leases per claim`, async () => {

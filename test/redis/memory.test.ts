@@ -56,8 +56,10 @@ describe('RedisStore memory per queued task', () => {
   it('keeps a 100-byte task in a compact listpack hash of about 400 bytes all told', async () => {
     const perTask = await bytesPerTask(store, admin, 'mem-plain', {});
     console.info(`Redis bytes per queued 100-byte task: ${perTask.toFixed(0)}`);
-    // Measured 413 B on Redis 7.0 with jemalloc; a hashtable-encoded hash costs ~750 B.
-    expect(perTask).toBeLessThanOrEqual(440);
+    // Measured 413 B on Redis 7.0 with jemalloc before fair shares, 437-439 B since (the
+    // task's place in its fairness key's line, a list entry); a hashtable-encoded hash
+    // costs ~750 B.
+    expect(perTask).toBeLessThanOrEqual(460);
     const [, keys] = await admin.scan('0', 'MATCH', 'codeq:{mem-plain}:t:*', 'COUNT', 100);
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) expect(await admin.object('ENCODING', key)).toBe('listpack');

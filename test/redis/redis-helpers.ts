@@ -1,6 +1,11 @@
 import { Redis } from 'ioredis';
 import { vi } from 'vitest';
-import { startRedisServer, type TestRedis } from '../../support/redis-server.js';
+import {
+  startRedisServer,
+  startSentinel,
+  type TestRedis,
+  type TestSentinel,
+} from '../../support/redis-server.js';
 
 /** Resolves once `redis` answers PING; fails after `timeoutMs`. */
 export async function waitForPing(redis: Redis, timeoutMs = 10_000): Promise<void> {
@@ -67,4 +72,94 @@ export async function startCluster(size: number): Promise<TestCluster> {
 export async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)![1]);
+}
+
+/** A primary with replicas (`--replicaof`), and the Sentinels watching it when asked for. */
+export interface TestReplicated {
+  primary: TestRedis;
+  replicas: TestRedis[];
+  sentinels: TestSentinel[];
+  /** `host:port,...` of the Sentinels, as `--redis-sentinels` takes it. */
+  sentinelList: string;
+  /**
+   * `SENTINEL FAILOVER` through the first Sentinel, asked again while it answers
+   * NOGOODSLAVE: a Sentinel judges a replica by INFO replies it polls, and a fresh one
+   * may not have judged it yet.
+   */
+  failover(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Resolves once `primary` reports `count` replicas online (INFO replication). */
+export async function waitForReplicas(primary: TestRedis, count: number, timeoutMs = 20_000): Promise<void> {
+  const admin = new Redis(primary.url);
+  try {
+    await vi.waitFor(
+      async () => {
+        const info = await admin.info('replication');
+        const online = (info.match(/^slave\d+:.*state=online/gm) ?? []).length;
+        if (online < count) throw new Error(`${online} of ${count} replicas online`);
+      },
+      { timeout: timeoutMs, interval: 50 },
+    );
+  } finally {
+    admin.disconnect();
+  }
+}
+
+/**
+ * Starts a primary, `replicas` servers replicating it, and `sentinels` Sentinels (quorum:
+ * a majority) watching it as `name`; resolves once the replicas are in sync and every
+ * Sentinel knows them.
+ */
+export async function startReplicated(
+  options: { replicas?: number; sentinels?: number; name?: string } = {},
+): Promise<TestReplicated> {
+  const name = options.name ?? 'codeq';
+  const primary = await startRedisServer();
+  const replicas = await Promise.all(
+    Array.from({ length: options.replicas ?? 1 }, () =>
+      startRedisServer(['--replicaof', '127.0.0.1', String(primary.port)]),
+    ),
+  );
+  await waitForReplicas(primary, replicas.length);
+  const count = options.sentinels ?? 0;
+  const sentinels = await Promise.all(
+    Array.from({ length: count }, () =>
+      startSentinel(primary.port, name, { quorum: Math.floor(count / 2) + 1 }),
+    ),
+  );
+  for (const sentinel of sentinels) {
+    const admin = new Redis(sentinel.url);
+    try {
+      await vi.waitFor(
+        async () => {
+          const known = (await admin.call('SENTINEL', 'REPLICAS', name)) as unknown[];
+          if (known.length < replicas.length) throw new Error(`sentinel knows ${known.length} replicas`);
+          const others = (await admin.call('SENTINEL', 'SENTINELS', name)) as unknown[];
+          if (others.length < count - 1) throw new Error(`sentinel knows ${others.length} sentinels`);
+        },
+        { timeout: 20_000, interval: 100 },
+      );
+    } finally {
+      admin.disconnect();
+    }
+  }
+  return {
+    primary,
+    replicas,
+    sentinels,
+    sentinelList: sentinels.map((s) => `127.0.0.1:${s.port}`).join(','),
+    async failover() {
+      const admin = new Redis(sentinels[0]!.url);
+      try {
+        await vi.waitFor(() => admin.call('SENTINEL', 'FAILOVER', name), { timeout: 30_000, interval: 250 });
+      } finally {
+        admin.disconnect();
+      }
+    },
+    async stop() {
+      await Promise.all([...sentinels, primary, ...replicas].map((s) => s.stop()));
+    },
+  };
 }

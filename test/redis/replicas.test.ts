@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { EventLog } from '../conformance/harness.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -44,6 +45,24 @@ describe('RedisStore replicas on one Redis', () => {
     await b.enqueue([newTask('after')]);
     await aLog.waitFor({ kind: 'ready', queue: 'after' });
     expect(aLog.events.filter((e) => e.kind === 'ready' && e.queue === 'mail')).toHaveLength(1);
+  });
+
+  it('lists a queue again, within a minute, when a replica enqueues to it after another resumed it empty', async () => {
+    const { a, b } = await replicas();
+    const listed = async () => (await b.listQueues()).some((q) => q.queue === 'gone');
+    await a.enqueue([newTask('gone')]);
+    await b.purge('gone');
+    await b.setPaused('gone', false);
+    expect(await listed()).toBe(false);
+    // a registered 'gone' a moment ago and trusts that for a minute; past it, it adds it again.
+    const later = Date.now() + 61_000;
+    const now = vi.spyOn(Date, 'now').mockReturnValue(later);
+    try {
+      await a.enqueue([newTask('gone')]);
+    } finally {
+      now.mockRestore();
+    }
+    expect(await listed()).toBe(true);
   });
 
   it('announces a scheduled task only locally, as due', async () => {
@@ -103,14 +122,19 @@ describe('RedisStore replicas on one Redis', () => {
   });
 
   describe('when a replica dies holding leases', () => {
-    const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-    async function owners(): Promise<{ dead: RedisStore; live: RedisStore; reaper: RedisStore }> {
+    async function owners(): Promise<{
+      dead: RedisStore;
+      live: RedisStore;
+      reaper: RedisStore;
+      keyPrefix: string;
+    }> {
       const keyPrefix = `own-${randomBytes(6).toString('hex')}`;
-      const options = { url: inject('redisUrl'), keyPrefix, ownerHeartbeatMs: 100, ownerGraceMs: 300 };
+      // A live replica's heartbeat counts for 3 × 500 ms: a busy machine's event-loop stall
+      // must not make it look dead too.
+      const options = { url: inject('redisUrl'), keyPrefix, ownerHeartbeatMs: 500, ownerGraceMs: 300 };
       const [dead, live, reaper] = await Promise.all([1, 2, 3].map(() => RedisStore.connect(options)));
       open.push(dead!, live!, reaper!);
-      return { dead: dead!, live: live!, reaper: reaper! };
+      return { dead: dead!, live: live!, reaper: reaper!, keyPrefix };
     }
 
     it("shortens only the dead replica's leases to the grace, once its heartbeat stopped", async () => {
@@ -123,17 +147,28 @@ describe('RedisStore replicas on one Redis', () => {
       // Closing stops its heartbeat and leaves its entries in Redis, as SIGKILL would.
       await dead.close();
       open.splice(open.indexOf(dead), 1);
-      await sleep(700);
-      const reaped = await reaper.claim('own', 0, 60_000);
-      expect(reaped.nextDueInMs).toBeLessThanOrEqual(300);
-      await sleep(350);
-      const again = await reaper.claim('own', 2, 60_000);
+      // Once its heartbeat has run out, a reaper shortens its lease to the grace...
+      await vi.waitFor(
+        async () => expect((await reaper.claim('own', 0, 60_000)).nextDueInMs).toBeLessThanOrEqual(300),
+        { timeout: 10_000, interval: 50 },
+      );
+      // ...and once the grace has run out, the task is delivered again.
+      const again = await vi.waitFor(
+        async () => {
+          const claimed = await reaper.claim('own', 2, 60_000);
+          expect(claimed.leases).not.toEqual([]);
+          return claimed;
+        },
+        { timeout: 10_000, interval: 50 },
+      );
       expect(again.leases.map((l) => [l.task.id, l.task.attempt])).toEqual([[lost!.task.id, 2]]);
       expect(await live.getTask('own', kept!.task.id)).toMatchObject({ state: 'LEASED', attempt: 1 });
     });
 
     it('keeps a lease another replica extended since: it has a live owner now', async () => {
-      const { dead, live, reaper } = await owners();
+      const { dead, live, reaper, keyPrefix } = await owners();
+      const admin = new Redis(inject('redisUrl'));
+      const deadId = dead.instanceId;
       const { taskId } = (await reaper.enqueue([newTask('moved')]))[0]!;
       const [lease] = (await dead.claim('moved', 1, 60_000)).leases;
       // The worker reconnected to another replica and extended its lease there.
@@ -143,7 +178,17 @@ describe('RedisStore replicas on one Redis', () => {
       expect(extended).toMatchObject({ status: 'ok' });
       await dead.close();
       open.splice(open.indexOf(dead), 1);
-      await sleep(700);
+      // Once its heartbeat has run out, a reaper forgets the dead replica (its owned set
+      // holds the lease no more), leaving the lease to its live owner.
+      await vi
+        .waitFor(
+          async () => {
+            await reaper.claim('moved', 0, 60_000);
+            expect(await admin.hexists(`${keyPrefix}:{moved}:owners`, deadId)).toBe(0);
+          },
+          { timeout: 10_000, interval: 50 },
+        )
+        .finally(() => admin.disconnect());
       expect((await reaper.claim('moved', 0, 60_000)).nextDueInMs).toBeGreaterThan(50_000);
       expect(await reaper.getTask('moved', taskId)).toMatchObject({ state: 'LEASED', attempt: 1 });
     });

@@ -41,7 +41,13 @@ export async function jwtIssuer(kid = 'test-key'): Promise<{
   jwks: { keys: Record<string, unknown>[] };
   sign(
     claims: JWTPayload,
-    options?: { expiresIn?: string | number; audience?: string; issuer?: string },
+    /** `expiresIn: null` leaves `exp` out; `issuedAt` (epoch seconds) replaces now as `iat`. */
+    options?: {
+      expiresIn?: string | number | null;
+      issuedAt?: number;
+      audience?: string;
+      issuer?: string;
+    },
   ): Promise<string>;
 }> {
   const { publicKey, privateKey } = await generateKeyPair('ES256');
@@ -49,8 +55,8 @@ export async function jwtIssuer(kid = 'test-key'): Promise<{
   return {
     jwks: { keys: [jwk] },
     async sign(claims, options = {}) {
-      let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid }).setIssuedAt();
-      jwt = jwt.setExpirationTime(options.expiresIn ?? '5m');
+      let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid }).setIssuedAt(options.issuedAt);
+      if (options.expiresIn !== null) jwt = jwt.setExpirationTime(options.expiresIn ?? '5m');
       if (options.audience !== undefined) jwt = jwt.setAudience(options.audience);
       if (options.issuer !== undefined) jwt = jwt.setIssuer(options.issuer);
       return jwt.sign(privateKey);

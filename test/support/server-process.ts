@@ -19,15 +19,19 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `codeq serve --listen 127.0.0.1:0` with `flags` (e.g. `--redis URL`) and waits for
+ * Starts `codeq serve --listen 127.0.0.1:0` (its console on a free port too) with `flags` (e.g. `--redis URL`) and waits for
  * the line naming its port. Needs `npm run build` first; says so when dist/ is missing.
  */
 export async function startServerProcess(flags: string[], timeoutMs = 20_000): Promise<ServerProcess> {
   if (!existsSync(CLI))
     throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run test:faults does)`);
-  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', ...flags], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--listen', '127.0.0.1:0', '--console-listen', '127.0.0.1:0', ...flags],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let text = '';
   child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -70,4 +74,13 @@ export function residentBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!m) throw new Error(`no VmRSS in /proc/${pid}/status`);
   return Number(m[1]) * 1024;
+}
+
+/** CPU time a process has used so far (user + system), in ms, from /proc (Linux; ticks of 10 ms). */
+export function cpuTimeMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks * 10;
 }

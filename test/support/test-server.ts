@@ -92,19 +92,19 @@ export class RawStream {
   readonly responses: ClaimResponse__Output[] = [];
   readonly stream: grpc.ClientDuplexStream<ClaimRequest, ClaimResponse__Output>;
   status: grpc.StatusObject | undefined;
-  private waiters: (() => void)[] = [];
+  #waiters: (() => void)[] = [];
 
   constructor(workers: WorkerServiceClient) {
     this.stream = workers.Claim();
     this.stream.on('data', (msg: ClaimResponse__Output) => {
       this.responses.push(msg);
-      this.wake();
+      this.#wake();
     });
     this.stream.on('status', (s: grpc.StatusObject) => {
       this.status = s;
-      this.wake();
+      this.#wake();
     });
-    this.stream.on('error', () => this.wake());
+    this.stream.on('error', () => this.#wake());
   }
 
   send(msg: ClaimRequest): void {
@@ -117,12 +117,12 @@ export class RawStream {
     from = 0,
     timeoutMs = 5_000,
   ): Promise<ClaimResponse__Output> {
-    return this.until(() => this.responses.slice(from).find(match), timeoutMs, 'a matching response');
+    return this.#until(() => this.responses.slice(from).find(match), timeoutMs, 'a matching response');
   }
 
   /** Resolves with the status the stream ended with. */
   async ended(timeoutMs = 5_000): Promise<grpc.StatusObject> {
-    return this.until(() => this.status, timeoutMs, 'the stream to end');
+    return this.#until(() => this.status, timeoutMs, 'the stream to end');
   }
 
   /** Every lease received so far, in order. */
@@ -139,7 +139,7 @@ export class RawStream {
     count: number,
     timeoutMs = 5_000,
   ): Promise<NonNullable<ClaimResponse__Output['leases']>> {
-    return this.until(
+    return this.#until(
       () => (this.leases().length >= count ? this.leases() : undefined),
       timeoutMs,
       `${count} leases`,
@@ -150,7 +150,7 @@ export class RawStream {
     count: number,
     timeoutMs = 5_000,
   ): Promise<NonNullable<ClaimResponse__Output['outcomes']>> {
-    return this.until(
+    return this.#until(
       () => (this.outcomes().length >= count ? this.outcomes() : undefined),
       timeoutMs,
       `${count} outcomes`,
@@ -161,13 +161,13 @@ export class RawStream {
     this.stream.cancel();
   }
 
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
     for (const w of waiters) w();
   }
 
-  private async until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  async #until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = probe();
@@ -180,7 +180,7 @@ export class RawStream {
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 100));
-        this.waiters.push(() => {
+        this.#waiters.push(() => {
           clearTimeout(timer);
           resolve();
         });

@@ -62,13 +62,20 @@ describe('metrics', () => {
     // Phase 1: ten tasks wait; nobody takes them.
     const firstEnqueued = Date.now();
     for (let i = 0; i < 10; i++) await producer.enqueue('metered', `task-${i}`, { maxAttempts: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    let m = await scrape();
+    // The oldest task ages while it waits: scrape until it has waited a quarter second.
+    let m = await vi.waitFor(
+      async () => {
+        const scraped = await scrape();
+        expect(value(scraped, 'codeq_queue_oldest_ready_age_seconds', q)).toBeGreaterThanOrEqual(0.25);
+        return scraped;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     expect(value(m, 'codeq_tasks_enqueued_total', q)).toBe(10);
     expect(value(m, 'codeq_tasks_leased_total', q)).toBe(0);
     expect(value(m, 'codeq_queue_depth', { ...q, state: 'ready' })).toBe(10);
-    // The oldest task has waited since it was enqueued: at least the pause, at most since the first enqueue.
-    const age = value(m, 'codeq_queue_oldest_ready_age', q);
+    // The oldest task has waited since it was enqueued: at most since the first enqueue.
+    const age = value(m, 'codeq_queue_oldest_ready_age_seconds', q);
     expect(age).toBeGreaterThanOrEqual(0.25);
     expect(age).toBeLessThanOrEqual((Date.now() - firstEnqueued) / 1000 + 0.05);
     expect(value(m, 'codeq_streams_open')).toBe(0);
@@ -104,8 +111,8 @@ describe('metrics', () => {
     expect(value(m, 'codeq_tasks_failed_total', q)).toBe(4);
     expect(value(m, 'codeq_tasks_dead_total', q)).toBe(4);
     expect(value(m, 'codeq_tasks_retried_total', q)).toBe(0);
-    expect(value(m, 'codeq_claim_latency_count', q)).toBe(10);
-    expect(value(m, 'codeq_settle_latency_count', q)).toBe(10);
+    expect(value(m, 'codeq_claim_latency_seconds_count', q)).toBe(10);
+    expect(value(m, 'codeq_settle_latency_seconds_count', q)).toBe(10);
     expect(value(m, 'codeq_queue_depth', { ...q, state: 'ready' })).toBe(0);
     expect(value(m, 'codeq_queue_depth', { ...q, state: 'dead' })).toBe(4);
     expect(value(m, 'codeq_streams_open')).toBe(1);
@@ -140,6 +147,26 @@ describe('metrics', () => {
     await vi.waitFor(async () => expect(value(await scrape(), 'codeq_streams_open')).toBe(0));
     m = await scrape();
     expect(value(m, 'codeq_tasks_enqueued_total', q)).toBe(11);
-    expect(value(m, 'nodejs_eventloop_delay_p99')).toBeGreaterThan(0);
+    expect(value(m, 'nodejs_eventloop_delay_p99_seconds')).toBeGreaterThan(0);
+
+    // Prometheus conventions: a metric in seconds says so in its name and in its HELP.
+    const text = await (await fetch(endpoint.url)).text();
+    const units = [...text.matchAll(/^# UNIT (\S+) (\S+)$/gm)].map(([, name, unit]) => ({ name, unit }));
+    const inSeconds = units.filter((u) => u.unit === 's').map((u) => u.name!);
+    expect(inSeconds).toEqual(
+      expect.arrayContaining([
+        'codeq_claim_latency_seconds',
+        'codeq_settle_latency_seconds',
+        'codeq_queue_oldest_ready_age_seconds',
+        'v8js_gc_duration_seconds',
+      ]),
+    );
+    for (const name of inSeconds) {
+      expect(name).toMatch(/_seconds$/);
+      expect(text).toMatch(new RegExp(`^# HELP ${name} .*in seconds$`, 'm'));
+    }
+    for (const [, name, help] of text.matchAll(/^# HELP (codeq_\S+) (.*)$/gm)) {
+      expect(help, name).toMatch(/, in \w+$/);
+    }
   });
 });

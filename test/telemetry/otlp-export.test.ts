@@ -204,7 +204,11 @@ describe('OTLP/HTTP export', () => {
         ]),
       );
       expect([...received.metrics]).toEqual(
-        expect.arrayContaining(['codeq.claim.latency', 'codeq.queue.depth', 'nodejs.eventloop.delay.p99']),
+        expect.arrayContaining([
+          'codeq.claim.latency_seconds',
+          'codeq.queue.depth',
+          'nodejs.eventloop.delay.p99_seconds',
+        ]),
       );
     } finally {
       await worker.stop();

@@ -15,6 +15,8 @@ import { codeqProto } from '../../src/api/proto.js';
 import { PRODUCER_TRACEPARENT_HEADER } from '../../src/spans/semconv.js';
 import { headersOf } from '../../src/spans/trace-context.js';
 import { startTestServer } from '../support/test-server.js';
+import { spanRecordOf } from '../../src/telemetry/span-record.js';
+import { missingStages, taskWaterfall } from '../../src/trace-viewer/waterfall.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
@@ -139,7 +141,7 @@ describe('spans of the claim path', () => {
       'messaging.destination.name': queue,
       'codeq.attempt': 1,
     });
-    expect(wait!.attributes['codeq.lease.id']).toEqual(expect.any(String));
+    expect(wait!.attributes['codeq.lease.ref']).toMatch(new RegExp(`^${taskId}/[1-9][0-9]*$`));
     // Enqueue time to lease time: it cannot start before the enqueue call began.
     const startMs = (s: ReadableSpan) => s.startTime[0] * 1000 + s.startTime[1] / 1e6;
     const endMs = (s: ReadableSpan) => s.endTime[0] * 1000 + s.endTime[1] / 1e6;
@@ -169,7 +171,7 @@ describe('spans of the claim path', () => {
     expect(processSpan!.attributes).toMatchObject({
       'messaging.operation.type': 'process',
       'codeq.attempt': 1,
-      'codeq.lease.id': wait!.attributes['codeq.lease.id'],
+      'codeq.lease.ref': wait!.attributes['codeq.lease.ref'],
     });
     const [work] = named('handler work');
     expect(work!.parentSpanContext?.spanId).toBe(processSpan!.spanContext().spanId);
@@ -184,6 +186,49 @@ describe('spans of the claim path', () => {
     expect(batch!.attributes['messaging.batch.message_count']).toBe(1);
     const storeSettle = named('codeq.store.settle')[0]!;
     expect(storeSettle.parentSpanContext?.spanId).toBe(batch!.spanContext().spanId);
+  });
+
+  it('ends the queue wait at the lease time, inside the claim that took the task, with sub-ms precision', async () => {
+    const { address, producer } = await setup();
+    const queue = uniqueQueue();
+    const { taskId } = await enqueueTraced(producer, queue, 'timed');
+    await startWorker(address, { queues: [queue], handler: async () => 'ok' });
+    await settled(1);
+    const startMs = (s: ReadableSpan) => s.startTime[0] * 1000 + s.startTime[1] / 1e6;
+    const endMs = (s: ReadableSpan) => s.endTime[0] * 1000 + s.endTime[1] / 1e6;
+    const [wait] = ofTask('codeq.queue_wait', taskId);
+    const dispatch = wait!.links
+      .map((l) => byId(l.context.spanId))
+      .find((s) => s?.name === 'codeq.dispatch')!;
+    const [claim] = childrenOf('codeq.store.claim', dispatch);
+    // The memory store leases on the spans' clock: the lease time falls within the claim
+    // call, not on a whole millisecond read from Date.now() after it.
+    expect(endMs(wait!)).toBeGreaterThanOrEqual(startMs(claim!));
+    expect(endMs(wait!)).toBeLessThanOrEqual(endMs(claim!));
+    expect(startMs(wait!) % 1).not.toBe(0);
+    expect(endMs(wait!) % 1).not.toBe(0);
+  });
+
+  it('draws a complete waterfall for the tasks of an EnqueueBatch, with or without a producer span', async () => {
+    const { address, producer } = await setup();
+    const queue = uniqueQueue();
+    const plain = await producer.enqueueBatch([
+      { queue, payload: 'b1' },
+      { queue, payload: 'b2' },
+    ]);
+    const span = app.startSpan('produce batch', { root: true, kind: SpanKind.PRODUCER });
+    const traced = await context.with(trace.setSpan(context.active(), span), () =>
+      producer.enqueueBatch([
+        { queue, payload: 'b3' },
+        { queue, payload: 'b4' },
+      ]),
+    );
+    span.end();
+    await startWorker(address, { queues: [queue], concurrency: 4, handler: async () => 'ok' });
+    await settled(4);
+    const records = spans().map(spanRecordOf);
+    for (const { taskId } of [...plain, ...traced])
+      expect(missingStages(taskWaterfall(records, taskId)), taskId).toEqual([]);
   });
 
   it('starts a new trace linked to the producer span when a task is retried', async () => {

@@ -27,26 +27,26 @@ export function varintSize(n: number): number {
  * move their body when the length needs another size, so one pass writes everything.
  */
 export class ProtoWriter {
-  private buf = Buffer.allocUnsafe(64 * 1024);
-  private pos = 0;
+  #buf = Buffer.allocUnsafe(64 * 1024);
+  #pos = 0;
 
   reset(): void {
-    this.pos = 0;
+    this.#pos = 0;
   }
 
   finish(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
+    const out = Buffer.allocUnsafe(this.#pos);
+    this.#buf.copy(out, 0, 0, this.#pos);
     return out;
   }
 
-  private ensure(extra: number): void {
-    if (this.pos + extra <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + extra) size *= 2;
+  #ensure(extra: number): void {
+    if (this.#pos + extra <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < this.#pos + extra) size *= 2;
     const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
+    this.#buf.copy(next, 0, 0, this.#pos);
+    this.#buf = next;
   }
 
   tag(field: number, wireType: number): void {
@@ -55,15 +55,15 @@ export class ProtoWriter {
 
   /** A non-negative integer below 2^53. */
   varint(n: number): void {
-    this.ensure(10);
-    const buf = this.buf;
-    let pos = this.pos;
+    this.#ensure(10);
+    const buf = this.#buf;
+    let pos = this.#pos;
     while (n >= 128) {
       buf[pos++] = (n % 128) | 128;
       n = Math.floor(n / 128);
     }
     buf[pos++] = n;
-    this.pos = pos;
+    this.#pos = pos;
   }
 
   /** A signed integer as int32/int64 encode it: negatives take ten bytes (two's complement). */
@@ -74,65 +74,65 @@ export class ProtoWriter {
     }
     const lo = (n % TWO_32) + TWO_32;
     const hi = Math.floor(n / TWO_32) + TWO_32;
-    this.ensure(10);
+    this.#ensure(10);
     let low = lo >>> 0;
     let high = hi >>> 0;
     for (let i = 0; i < 9; i++) {
-      this.buf[this.pos++] = (low & 127) | 128;
+      this.#buf[this.#pos++] = (low & 127) | 128;
       low = (low >>> 7) | ((high & 127) << 25);
       high >>>= 7;
     }
-    this.buf[this.pos++] = 1;
+    this.#buf[this.#pos++] = 1;
   }
 
   double(n: number): void {
-    this.ensure(8);
-    this.buf.writeDoubleLE(n, this.pos);
-    this.pos += 8;
+    this.#ensure(8);
+    this.#buf.writeDoubleLE(n, this.#pos);
+    this.#pos += 8;
   }
 
   bytes(data: Uint8Array): void {
     this.varint(data.length);
-    this.ensure(data.length);
-    this.buf.set(data, this.pos);
-    this.pos += data.length;
+    this.#ensure(data.length);
+    this.#buf.set(data, this.#pos);
+    this.#pos += data.length;
   }
 
   string(text: string): void {
     // Written in place after a guessed length size; the body moves if the guess was wrong.
     const max = text.length * 3;
-    this.ensure(max + 5);
-    const lengthAt = this.pos;
+    this.#ensure(max + 5);
+    const lengthAt = this.#pos;
     const lengthSize = text.length < 128 ? 1 : 2;
-    const written = this.buf.write(text, lengthAt + lengthSize, 'utf8');
-    this.pos = lengthAt + lengthSize + written;
-    this.placeLength(lengthAt, lengthSize, written);
+    const written = this.#buf.write(text, lengthAt + lengthSize, 'utf8');
+    this.#pos = lengthAt + lengthSize + written;
+    this.#placeLength(lengthAt, lengthSize, written);
   }
 
   /** Starts a nested message (after its tag): returns where its length goes. */
   fork(): number {
-    this.ensure(2);
-    const at = this.pos;
-    this.pos += 2;
+    this.#ensure(2);
+    const at = this.#pos;
+    this.#pos += 2;
     return at;
   }
 
   /** Ends the nested message begun at `at`. */
   join(at: number): void {
-    this.placeLength(at, 2, this.pos - at - 2);
+    this.#placeLength(at, 2, this.#pos - at - 2);
   }
 
   /** Writes `length` at `at`, where `reserved` bytes were left, moving the body when it needs another size. */
-  private placeLength(at: number, reserved: number, length: number): void {
+  #placeLength(at: number, reserved: number, length: number): void {
     const size = varintSize(length);
     const bodyAt = at + reserved;
     if (size !== reserved) {
-      this.ensure(size - reserved);
-      this.buf.copyWithin(at + size, bodyAt, bodyAt + length);
+      this.#ensure(size - reserved);
+      this.#buf.copyWithin(at + size, bodyAt, bodyAt + length);
     }
-    this.pos = at;
+    this.#pos = at;
     this.varint(length);
-    this.pos = at + size + length;
+    this.#pos = at + size + length;
   }
 }
 
@@ -163,64 +163,64 @@ export class ProtoReader {
     throw new RangeError('protobuf: varint too long for a length or tag');
   }
 
-  private lo = 0;
-  private hi = 0;
+  #lo = 0;
+  #hi = 0;
 
   /** Reads a varint of up to 64 bits into `lo` and `hi` (unsigned halves). */
-  private bits(): void {
+  #bits(): void {
     const buf = this.buf;
     let lo = 0;
     let b: number;
     for (let shift = 0; shift < 28; shift += 7) {
-      b = this.byte(buf);
+      b = this.#byte(buf);
       lo |= (b & 127) << shift;
       if (b < 128) {
-        this.lo = lo >>> 0;
-        this.hi = 0;
+        this.#lo = lo >>> 0;
+        this.#hi = 0;
         return;
       }
     }
-    b = this.byte(buf);
+    b = this.#byte(buf);
     lo |= (b & 15) << 28;
     let hi = (b & 127) >> 4;
     if (b >= 128) {
       for (let shift = 3; ; shift += 7) {
         if (shift > 31) throw new RangeError('protobuf: varint longer than ten bytes');
-        b = this.byte(buf);
+        b = this.#byte(buf);
         hi |= (b & 127) << shift;
         if (b < 128) break;
       }
     }
-    this.lo = lo >>> 0;
-    this.hi = hi >>> 0;
+    this.#lo = lo >>> 0;
+    this.#hi = hi >>> 0;
   }
 
-  private byte(buf: Buffer): number {
+  #byte(buf: Buffer): number {
     if (this.pos >= this.end) throw new RangeError('protobuf: truncated varint');
     return buf[this.pos++]!;
   }
 
   /** An int64 or uint64 as a number (exact below 2^53), signed for int64. */
   int64(signed: boolean): number {
-    this.bits();
-    if (signed && this.hi >= 0x80000000) {
+    this.#bits();
+    if (signed && this.#hi >= 0x80000000) {
       // Two's complement: -(~x + 1).
-      const lo = ~this.lo >>> 0;
-      const hi = ~this.hi >>> 0;
+      const lo = ~this.#lo >>> 0;
+      const hi = ~this.#hi >>> 0;
       return -(hi * TWO_32 + lo + 1);
     }
-    return this.hi * TWO_32 + this.lo;
+    return this.#hi * TWO_32 + this.#lo;
   }
 
   /** An int32: the low 32 bits of the varint, signed. */
   int32(): number {
-    this.bits();
-    return this.lo | 0;
+    this.#bits();
+    return this.#lo | 0;
   }
 
   uint32(): number {
-    this.bits();
-    return this.lo;
+    this.#bits();
+    return this.#lo;
   }
 
   double(): number {

@@ -1,15 +1,24 @@
 import { InvalidArgumentError, UnavailableError } from '../../domain/errors.js';
-import type { EnqueueResult, Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../../domain/task.js';
-import { newTaskId } from '../../domain/task-id.js';
-import { parseCursor } from '../list-cursor.js';
-import { FinishWaiters, isFinal } from '../finish-waiters.js';
+import {
+  type EnqueueResult,
+  type Lease,
+  type NewTask,
+  type SettleOp,
+  type SettleResult,
+  type TaskRecord,
+} from '../../domain/task.js';
+import { FinishWaiters } from '../finish-waiters.js';
 import { newLeaseNonce } from '../../domain/lease-id.js';
+import { nowMs } from '../../spans/span-helpers.js';
 import type {
   AbandonedLease,
   ClaimResult,
   EnqueueAndClaimResult,
+  KeyPage,
   LeaseStore,
   ListableState,
+  ListQueuesOptions,
+  QueueConfig,
   QueueInfo,
   QueueStats,
   SettleAndClaimResult,
@@ -23,8 +32,11 @@ import {
   type StoreOptions,
 } from '../store-options.js';
 import { settleDetail } from '../settle-detail.js';
-import { QueueState, type StoredTask } from './queue-state.js';
+import { MemoryAdminOps } from './admin-ops.js';
+import { QueueLimits } from './queue-limits.js';
+import { newStoredTask, QueueState, toRecord, type StoredTask } from './queue-state.js';
 import { Retention } from './retention.js';
+import { Signals } from './signals.js';
 
 /**
  * How many expired leases, due tasks and retention entries one call handles at most, so a
@@ -46,20 +58,25 @@ const MAINTENANCE_BATCH = 1000;
  * state by mutating what it passed or got back.
  */
 export class MemoryStore implements LeaseStore {
+  readonly kind = 'memory';
   readonly #options: ResolvedStoreOptions;
   readonly #clock: () => number;
   readonly #queues = new Map<string, QueueState>();
   readonly #retention = new Retention();
-  /** Every queue ever enqueued to or paused: `listQueues` outlives the queues' tasks. */
-  readonly #known = new Set<string>();
   readonly #paused = new Set<string>();
+  /** Each queue's fair-share limits and rate-limit budget (queue-limits.ts). */
+  readonly #limits = new QueueLimits();
+  /** The operator's side over the same state (admin-ops.ts). */
+  readonly #admin = new MemoryAdminOps({ queues: this.#queues, paused: this.#paused, limits: this.#limits });
   readonly #waiters = new FinishWaiters();
   #listener: StoreListener | undefined;
   #closed = false;
 
   constructor(options?: StoreOptions) {
     this.#options = resolveStoreOptions(options);
-    this.#clock = this.#options.clock ?? Date.now;
+    // The spans' clock, not Date.now(): the queue wait span ends at the lease time, which
+    // must fall inside the claim span, not on the next whole millisecond after it.
+    this.#clock = this.#options.clock ?? nowMs;
   }
 
   enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]> {
@@ -102,7 +119,8 @@ export class MemoryStore implements LeaseStore {
       else if (task.state === 'DEAD') dead++;
     }
 
-    let promoted = false;
+    // Parked keys whose expired leases freed them are news to other dispatchers too.
+    let promoted = q.fair.takeUnparked() > 0;
     for (let i = 0; i < MAINTENANCE_BATCH; i++) {
       const task = q.takeDue(now);
       if (task === undefined) break;
@@ -113,8 +131,10 @@ export class MemoryStore implements LeaseStore {
     // A paused queue keeps its maintenance but hands out nothing, and says nothing is
     // left so that no dispatcher comes straight back.
     const paused = this.#paused.has(queue);
+    const bucket = paused ? undefined : this.#limits.budget(queue, now);
+    const allowed = bucket === undefined ? max : bucket.allowed(now, max);
     const leases: Lease[] = [];
-    while (!paused && leases.length < max) {
+    while (!paused && leases.length < allowed) {
       const task = q.takeReady();
       if (task === undefined) break;
       task.attempt += 1;
@@ -125,15 +145,22 @@ export class MemoryStore implements LeaseStore {
       leases.push({ task: toRecord(task), token: task.token, nonce: task.nonce, deadline: task.deadline });
     }
 
+    // The rate limit held leases back: the claim comes back by its timer, not by `more`.
+    const refillIn =
+      bucket !== undefined && (allowed < max || leases.length > 0) ? bucket.spend(leases.length) : 0;
+    const ready = !paused && q.hasReady();
+    const rateLimited = ready && allowed < max;
     // Tasks that were already ready were announced when they became so; only the ones
     // this maintenance woke, and that this claim did not take, need a new announcement.
-    if (promoted && !paused && q.hasReady()) signals.ready(queue);
-    const next = q.nextEventAt();
+    if (promoted && ready && !rateLimited) signals.ready(queue);
+    let next = q.nextEventAt();
+    if (rateLimited && (next === undefined || now + refillIn < next)) next = now + refillIn;
     const result: ClaimResult = {
       leases,
       nextDueInMs: next === undefined ? null : Math.max(0, next - now),
-      more: !paused && q.hasReady(),
+      more: ready && !rateLimited,
     };
+    if (rateLimited) result.rateLimited = true;
     if (expired > 0) result.expired = expired;
     if (dead > 0) result.dead = dead;
     return result;
@@ -181,38 +208,11 @@ export class MemoryStore implements LeaseStore {
     });
   }
 
-  /** Walks the queue's tasks: O(tasks), which is fine for the embedded store's sizes and a scrape every few seconds. */
-  stats(queue: string): Promise<QueueStats> {
-    return this.#run(() => {
-      const stats: QueueStats = { ready: 0, scheduled: 0, leased: 0, dead: 0, oldestReadyEnqueueTime: null };
-      for (const task of this.#queues.get(queue)?.tasks.values() ?? []) {
-        switch (task.state) {
-          case 'PENDING':
-            stats.ready++;
-            if (stats.oldestReadyEnqueueTime === null || task.enqueueTime < stats.oldestReadyEnqueueTime)
-              stats.oldestReadyEnqueueTime = task.enqueueTime;
-            break;
-          case 'SCHEDULED':
-            stats.scheduled++;
-            break;
-          case 'LEASED':
-            stats.leased++;
-            break;
-          case 'DEAD':
-            stats.dead++;
-            break;
-          default:
-            break;
-        }
-      }
-      return stats;
-    });
-  }
-
   getTask(queue: string, taskId: string): Promise<TaskRecord | null> {
     return this.#run(() => {
       const task = this.#queues.get(queue)?.tasks.get(taskId);
-      return task === undefined ? null : toRecord(task);
+      if (task === undefined) return null;
+      return task.state === 'SCHEDULED' ? { ...toRecord(task), dueTime: task.due } : toRecord(task);
     });
   }
 
@@ -240,70 +240,46 @@ export class MemoryStore implements LeaseStore {
     });
   }
 
-  listQueues(): Promise<QueueInfo[]> {
-    return this.#run(() =>
-      [...this.#known].sort().map((queue) => ({ queue, paused: this.#paused.has(queue) })),
-    );
+  // The operator's side, in admin-ops.ts, run one operation at a time like the rest.
+
+  stats(queue: string): Promise<QueueStats> {
+    return this.#run((now) => this.#admin.stats(queue, now));
+  }
+
+  listQueues(options?: ListQueuesOptions): Promise<QueueInfo[]> {
+    return this.#run(() => this.#admin.listQueues(options));
   }
 
   listTasks(queue: string, state: ListableState, cursor: string | null, limit: number): Promise<TaskPage> {
-    return this.#run(() => {
-      const offset = parseCursor(cursor);
-      const tasks = [...(this.#queues.get(queue)?.tasks.values() ?? [])].filter((t) => t.state === state);
-      tasks.sort(LIST_ORDER[state]);
-      const page = tasks.slice(offset, offset + limit);
-      const next = offset + page.length;
-      return { tasks: page.map(toRecord), nextCursor: next < tasks.length ? String(next) : null };
-    });
+    return this.#run(() => this.#admin.listTasks(queue, state, cursor, limit));
   }
 
   redrive(queue: string, taskIds: readonly string[] | null, note: string): Promise<number> {
-    return this.#run((_now, signals) => {
-      const q = this.#queues.get(queue);
-      if (q === undefined) return 0;
-      const dead =
-        taskIds === null
-          ? [...q.tasks.values()].filter((t) => t.state === 'DEAD').sort(LIST_ORDER.DEAD)
-          : taskIds.map((id) => q.tasks.get(id)).filter((t) => t?.state === 'DEAD');
-      for (const task of dead as StoredTask[]) {
-        task.history.push(`${note} after ${task.attempt} attempts`);
-        task.attempt = 0;
-        task.finishedAt = 0;
-        q.makeReady(task);
-      }
-      if (dead.length > 0) signals.ready(queue);
-      return dead.length;
-    });
+    return this.#run((_now, signals) => this.#admin.redrive(queue, taskIds, note, signals));
   }
 
   purge(queue: string): Promise<number> {
-    return this.#run(() => {
-      const q = this.#queues.get(queue);
-      if (q === undefined) return 0;
-      let purged = 0;
-      for (const task of [...q.tasks.values()]) {
-        if (isFinal(task.state) && task.state !== 'DEAD') continue;
-        q.remove(task);
-        purged++;
-      }
-      if (q.isEmpty) this.#queues.delete(queue);
-      return purged;
-    });
+    return this.#run(() => this.#admin.purge(queue));
   }
 
   setPaused(queue: string, paused: boolean): Promise<void> {
-    return this.#run((_now, signals) => {
-      this.#known.add(queue);
-      if (paused) {
-        this.#paused.add(queue);
-      } else if (this.#paused.delete(queue) && this.#queues.get(queue)?.hasReady()) {
-        signals.ready(queue);
-      }
-    });
+    return this.#run((_now, signals) => this.#admin.setPaused(queue, paused, signals));
   }
 
   isPaused(queue: string): Promise<boolean> {
-    return this.#run(() => this.#paused.has(queue));
+    return this.#run(() => this.#admin.isPaused(queue));
+  }
+
+  setConfig(queue: string, config: QueueConfig): Promise<void> {
+    return this.#run((_now, signals) => this.#admin.setConfig(queue, config, signals));
+  }
+
+  getConfig(queue: string): Promise<QueueConfig> {
+    return this.#run(() => this.#admin.getConfig(queue));
+  }
+
+  listKeys(queue: string, cursor: string | null, limit: number): Promise<KeyPage> {
+    return this.#run(() => this.#admin.listKeys(queue, cursor, limit));
   }
 
   async waitFinished(
@@ -369,42 +345,23 @@ export class MemoryStore implements LeaseStore {
     return Promise.resolve(value);
   }
 
+  #newQueueState(queue: string): QueueState {
+    return new QueueState(() => this.#limits.maxLeasedPerKey(queue));
+  }
+
   #enqueueOne(t: NewTask, now: number, signals: Signals): EnqueueResult {
     let q = this.#queues.get(t.queue);
-    if (q === undefined) this.#queues.set(t.queue, (q = new QueueState()));
-    this.#known.add(t.queue);
+    if (q === undefined) this.#queues.set(t.queue, (q = this.#newQueueState(t.queue)));
     const key = t.idempotencyKey;
     const windowMs = this.#options.idempotencyWindowMs;
     const first = key === '' ? undefined : q.idempotency.get(key);
-    if (first !== undefined && now - first.firstUsed < windowMs) {
+    // A hit names a task that is still there: after a purge, or once the task's retention
+    // passed, the key names the new task instead, so an acknowledged enqueue stores one.
+    if (first !== undefined && now - first.firstUsed < windowMs && q.tasks.has(first.taskId)) {
       return { taskId: first.taskId, duplicate: true };
     }
 
-    const task: StoredTask = {
-      id: newTaskId(),
-      queue: t.queue,
-      payload: Buffer.from(t.payload),
-      priority: t.priority,
-      maxAttempts: t.maxAttempts,
-      retry: { ...t.retry },
-      headers: { ...t.headers },
-      enqueueTime: now,
-      state: 'PENDING',
-      attempt: 0,
-      lastError: '',
-      result: Buffer.alloc(0),
-      token: 0,
-      nonce: '',
-      leasedAt: 0,
-      seq: 0,
-      scheduleId: 0,
-      due: 0,
-      deadline: 0,
-      cancelRequested: false,
-      finishedAt: 0,
-      history: [],
-      settled: undefined,
-    };
+    const task = newStoredTask(t, now);
     q.tasks.set(task.id, task);
     if (key !== '' && windowMs > 0) {
       q.idempotency.set(key, { taskId: task.id, firstUsed: now });
@@ -466,6 +423,7 @@ export class MemoryStore implements LeaseStore {
         if (this.#endIfOver(task, now, op.permanent)) {
           if (task.state === 'DEAD') {
             task.settled = { token: op.token, kind: op.kind, nonce: op.nonce, detail: settleDetail(op) };
+            if (q.fair.takeUnparked() > 0) signals.ready(queue);
             return { status: 'ok', dead: true };
           }
           break;
@@ -492,6 +450,8 @@ export class MemoryStore implements LeaseStore {
         break;
     }
     task.settled = { token: op.token, kind: op.kind, nonce: op.nonce, detail: settleDetail(op) };
+    // The lease's end let its key's parked tasks back into the ring: push them at once.
+    if (q.fair.takeUnparked() > 0) signals.ready(queue);
     return { status: 'ok' };
   }
 
@@ -546,54 +506,4 @@ function staleReason(task: StoredTask, token: number): string {
 /** The key of a task among the waiters: queue names never contain a newline. */
 function waitKey(queue: string, taskId: string): string {
   return `${queue}\n${taskId}`;
-}
-
-/** The order `listTasks` gives each state, as the Redis store's indexes keep it. */
-const LIST_ORDER: Record<ListableState, (a: StoredTask, b: StoredTask) => number> = {
-  PENDING: (a, b) => b.priority - a.priority || a.seq - b.seq,
-  SCHEDULED: (a, b) => a.due - b.due || a.scheduleId - b.scheduleId,
-  LEASED: (a, b) => a.deadline - b.deadline || (a.id < b.id ? -1 : 1),
-  DEAD: (a, b) => a.finishedAt - b.finishedAt || (a.id < b.id ? -1 : 1),
-};
-
-function toRecord(task: StoredTask): TaskRecord {
-  return {
-    id: task.id,
-    queue: task.queue,
-    payload: Buffer.from(task.payload),
-    priority: task.priority,
-    attempt: task.attempt,
-    maxAttempts: task.maxAttempts,
-    headers: { ...task.headers },
-    enqueueTime: task.enqueueTime,
-    state: task.state,
-    lastError: task.lastError,
-    result: Buffer.from(task.result),
-    ...(task.history.length > 0 && { history: [...task.history] }),
-  };
-}
-
-/** Events one operation raised, merged per queue: one `ready`, and `due` with the smallest delay. */
-class Signals {
-  readonly #ready = new Set<string>();
-  readonly #due = new Map<string, number>();
-
-  ready(queue: string): void {
-    this.#ready.add(queue);
-  }
-
-  /** Drops the ready announcements gathered so far. */
-  clearReady(): void {
-    this.#ready.clear();
-  }
-
-  due(queue: string, inMs: number): void {
-    const prev = this.#due.get(queue);
-    if (prev === undefined || inMs < prev) this.#due.set(queue, inMs);
-  }
-
-  deliver(listener: StoreListener): void {
-    for (const queue of this.#ready) listener.ready(queue);
-    for (const [queue, inMs] of this.#due) listener.due(queue, inMs);
-  }
 }

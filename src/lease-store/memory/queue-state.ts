@@ -1,4 +1,6 @@
-import type { RetryPolicy, SettleKind, TaskState } from '../../domain/task.js';
+import type { NewTask, RetryPolicy, SettleKind, TaskRecord, TaskState } from '../../domain/task.js';
+import { newTaskId } from '../../domain/task-id.js';
+import { FairReady } from './fair-ready.js';
 import { LazyHeap } from './min-heap.js';
 
 /** A task as the memory store holds it: the record plus the bookkeeping of its place and lease. */
@@ -10,6 +12,8 @@ export interface StoredTask {
   readonly maxAttempts: number;
   readonly retry: RetryPolicy;
   readonly headers: Record<string, string>;
+  /** '' for the queue's default key. */
+  readonly fairnessKey: string;
   readonly enqueueTime: number;
   state: TaskState;
   attempt: number;
@@ -41,16 +45,40 @@ export interface StoredTask {
   settled: { token: number; kind: SettleKind; nonce: string | undefined; detail: string } | undefined;
 }
 
+/** A new PENDING task, with a fresh id, before its first lease; copies what it keeps of `t`. */
+export function newStoredTask(t: NewTask, now: number): StoredTask {
+  return {
+    id: newTaskId(),
+    queue: t.queue,
+    payload: Buffer.from(t.payload),
+    priority: t.priority,
+    maxAttempts: t.maxAttempts,
+    retry: { ...t.retry },
+    headers: { ...t.headers },
+    fairnessKey: t.fairnessKey ?? '',
+    enqueueTime: now,
+    state: 'PENDING',
+    attempt: 0,
+    lastError: '',
+    result: Buffer.alloc(0),
+    token: 0,
+    nonce: '',
+    leasedAt: 0,
+    seq: 0,
+    scheduleId: 0,
+    due: 0,
+    deadline: 0,
+    cancelRequested: false,
+    finishedAt: 0,
+    history: [],
+    settled: undefined,
+  };
+}
+
 /** The first task an idempotency key named, and when. */
 export interface IdempotencyEntry {
   taskId: string;
   firstUsed: number;
-}
-
-interface ReadyEntry {
-  id: string;
-  priority: number;
-  seq: number;
 }
 
 interface ScheduledEntry {
@@ -66,9 +94,10 @@ interface LeaseEntry {
 }
 
 /**
- * One queue's tasks and the three indexes a claim walks: ready (priority desc, seq asc),
+ * One queue's tasks and the three indexes a claim walks: ready (fair order, fair-ready.ts),
  * scheduled (due asc) and leases (deadline asc). An index entry is live only while the
  * task still matches it, so a cancel or an extend never has to search a heap.
+ * `maxLeasedPerKey` reads the queue's current per-key limit (0 = none).
  */
 export class QueueState {
   readonly tasks = new Map<string, StoredTask>();
@@ -76,13 +105,12 @@ export class QueueState {
   #nextSeq = 1;
   #nextScheduleId = 1;
 
-  readonly #ready = new LazyHeap<ReadyEntry>(
-    (a, b) => a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq),
-    (e) => {
-      const t = this.tasks.get(e.id);
-      return t !== undefined && t.state === 'PENDING' && t.seq === e.seq;
-    },
-  );
+  /** The ready tasks in claim order, and the per-key lease counts. */
+  readonly fair: FairReady;
+
+  constructor(maxLeasedPerKey: () => number = () => 0) {
+    this.fair = new FairReady(maxLeasedPerKey);
+  }
 
   readonly #scheduled = new LazyHeap<ScheduledEntry>(
     // scheduleId breaks ties so tasks due at the same time leave in the order they were scheduled.
@@ -106,25 +134,34 @@ export class QueueState {
     return this.tasks.size === 0 && this.idempotency.size === 0;
   }
 
-  /** Makes the task PENDING: at the back of its priority, or at its old place when `keepPlace`. */
+  /**
+   * Makes the task PENDING: at the back of its key's line, or (a release, `keepPlace`) at
+   * its front, keeping its old sequence number for listings.
+   */
   makeReady(task: StoredTask, keepPlace = false): void {
+    this.#endLease(task);
     if (!keepPlace) task.seq = this.#nextSeq++;
     task.state = 'PENDING';
-    this.#ready.push({ id: task.id, priority: task.priority, seq: task.seq });
+    this.fair.add(task, keepPlace);
   }
 
-  /** Removes and returns the first ready task; it stays PENDING until the caller leases it. */
+  /**
+   * Removes and returns the next ready task in fair order, counted leased for its key; it
+   * stays PENDING until the caller leases it.
+   */
   takeReady(): StoredTask | undefined {
-    const e = this.#ready.pop();
-    return e && this.tasks.get(e.id);
+    const id = this.fair.take();
+    return id === undefined ? undefined : this.tasks.get(id);
   }
 
+  /** Whether a claim could take a task now (keys at their limit wait). */
   hasReady(): boolean {
-    return this.#ready.peek() !== undefined;
+    return this.fair.hasReady();
   }
 
   /** Makes the task SCHEDULED, due at `due`. */
   schedule(task: StoredTask, due: number): void {
+    this.#endLease(task);
     task.state = 'SCHEDULED';
     task.due = due;
     task.scheduleId = this.#nextScheduleId++;
@@ -155,7 +192,9 @@ export class QueueState {
     const e = this.#leases.peek();
     if (e === undefined || e.deadline > now) return undefined;
     this.#leases.pop();
-    return this.tasks.get(e.id);
+    const task = this.tasks.get(e.id);
+    if (task !== undefined) this.fair.leaseEnded(task);
+    return task;
   }
 
   /**
@@ -163,9 +202,17 @@ export class QueueState {
    * its index entry goes stale, and the heap learns it so it can compact.
    */
   unindex(task: StoredTask): void {
-    if (task.state === 'PENDING') this.#ready.invalidate();
+    if (task.state === 'PENDING') this.fair.remove(task);
     else if (task.state === 'SCHEDULED') this.#scheduled.invalidate();
-    else if (task.state === 'LEASED') this.#leases.invalidate();
+    else if (task.state === 'LEASED') {
+      this.#leases.invalidate();
+      this.fair.leaseEnded(task);
+    }
+  }
+
+  // A LEASED task moving on ends its lease for its key's count (a no-op otherwise).
+  #endLease(task: StoredTask): void {
+    if (task.state === 'LEASED') this.fair.leaseEnded(task);
   }
 
   /** Forgets a PENDING, SCHEDULED or LEASED task at once: its index entry goes stale. */
@@ -182,4 +229,23 @@ export class QueueState {
     if (deadline === undefined) return due;
     return Math.min(due, deadline);
   }
+}
+
+/** A copy of the task as callers see it: they cannot change stored state through it. */
+export function toRecord(task: StoredTask): TaskRecord {
+  return {
+    id: task.id,
+    queue: task.queue,
+    payload: Buffer.from(task.payload),
+    priority: task.priority,
+    attempt: task.attempt,
+    maxAttempts: task.maxAttempts,
+    headers: { ...task.headers },
+    ...(task.fairnessKey !== '' && { fairnessKey: task.fairnessKey }),
+    enqueueTime: task.enqueueTime,
+    state: task.state,
+    lastError: task.lastError,
+    result: Buffer.from(task.result),
+    ...(task.history.length > 0 && { history: [...task.history] }),
+  };
 }

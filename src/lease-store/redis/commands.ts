@@ -1,124 +1,40 @@
 import { createHash } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import type { RedisClient } from './connection.js';
+import { CommandTimeouts, EncodedHead, PreparedEvalsha } from './prepared-evalsha.js';
 import { loadScripts, type LoadedScript } from './script-loader.js';
+import { SPECS } from './script-specs.js';
 
 /** An argument of a script call: ioredis sends Buffers as they are (binary-safe). */
 export type ScriptArg = string | Buffer | number;
 
-/**
- * How each script of scripts/ is called: its file (`verb-N.lua`), its KEYS and its fixed
- * ARGV by name, in the order of the script's header, and whether its reply carries binary
- * task hashes (read as Buffers). The only place that knows the positions: callers name
- * every key and argument, and pass a variable-length tail (random numbers, tasks, ops)
- * where the header says one follows.
- */
-/** Argument runs several scripts share, in their headers' order. */
-const PUBLISHING = ['taskPrefix', 'channel', 'instanceId', 'queue', 'now'] as const;
-const ENQUEUING = [
-  'taskPrefix',
-  'idempotencyPrefix',
-  'channel',
-  'instanceId',
-  'queue',
-  'now',
-  'idempotencyWindowMs',
-  'idempotencyTtlMs',
-] as const;
-const RETAINING = ['finishedTtlMs', 'deadTtlMs'] as const;
-const CLAIMING = ['max', 'leaseMs', 'limit'] as const;
-const LEASING = ['secret', 'owners', 'ownedPrefix', 'ownerTtlMs', 'ownerGraceMs'] as const;
-const QUEUE_KEYS = ['ready', 'scheduled', 'leased', 'seq', 'dead'] as const;
-
-const SPECS = {
-  enqueue: { file: 'enqueue', keys: ['ready', 'scheduled', 'seq'], args: ENQUEUING, buffer: false },
-  enqueueClaim: {
-    file: 'enqueue-claim',
-    keys: [...QUEUE_KEYS, 'paused'],
-    args: [...ENQUEUING, ...CLAIMING, ...RETAINING, ...LEASING],
-    buffer: true,
-  },
-  claim: {
-    file: 'claim',
-    keys: [...QUEUE_KEYS, 'paused'],
-    args: [...PUBLISHING, ...CLAIMING, ...RETAINING, ...LEASING],
-    buffer: true,
-  },
-  settle: {
-    file: 'settle',
-    keys: QUEUE_KEYS,
-    args: [...PUBLISHING, ...RETAINING, 'owners', 'ownedPrefix', 'ownerTtlMs'],
-    buffer: false,
-  },
-  settleClaim: {
-    file: 'settle-claim',
-    keys: [...QUEUE_KEYS, 'paused'],
-    args: [...PUBLISHING, ...RETAINING, ...CLAIMING, ...LEASING],
-    buffer: true,
-  },
-  stats: {
-    file: 'stats',
-    keys: ['ready', 'scheduled', 'leased', 'dead'],
-    args: ['taskPrefix', 'now', 'deadRetentionMs'],
-    buffer: false,
-  },
-  abandon: { file: 'abandon', keys: ['leased'], args: ['taskPrefix', 'now', 'graceMs'], buffer: false },
-  heartbeat: {
-    file: 'heartbeat',
-    keys: ['owners'],
-    args: ['ownedPrefix', 'instanceId', 'now', 'ttlMs'],
-    buffer: false,
-  },
-  noteDue: { file: 'note-due', keys: ['due'], args: ['queue', 'inMs', 'now', 'answer'], buffer: false },
-  cancel: {
-    file: 'cancel',
-    keys: ['ready', 'scheduled', 'task'],
-    args: ['taskId', 'now', 'finishedTtlMs', 'finishedRetentionMs', 'deadRetentionMs'],
-    buffer: false,
-  },
-  get: { file: 'get', keys: ['task'], args: ['now', 'finishedRetentionMs', 'deadRetentionMs'], buffer: true },
-  wait: {
-    file: 'wait',
-    keys: ['task'],
-    args: ['now', 'finishedRetentionMs', 'deadRetentionMs', 'finishChannel'],
-    buffer: true,
-  },
-  list: {
-    file: 'list',
-    keys: ['index'],
-    args: ['taskPrefix', 'stateCode', 'ordinal', 'offset', 'limit', 'now', 'deadRetentionMs'],
-    buffer: true,
-  },
-  redrive: {
-    file: 'redrive',
-    keys: ['ready', 'dead', 'seq'],
-    args: [...PUBLISHING, 'deadRetentionMs', 'note', 'limit'],
-    buffer: false,
-  },
-  purge: {
-    file: 'purge',
-    keys: ['ready', 'scheduled', 'leased', 'dead'],
-    args: ['taskPrefix', 'limit'],
-    buffer: false,
-  },
-  resume: {
-    file: 'resume',
-    keys: ['paused', 'ready'],
-    args: ['channel', 'instanceId', 'queue'],
-    buffer: false,
-  },
-} as const satisfies Record<
-  string,
-  { file: string; keys: readonly string[]; args: readonly string[]; buffer: boolean }
->;
-
 type Specs = typeof SPECS;
 
-/** A script call: keys and fixed arguments by name, then the tail its header describes. */
-type ScriptCall<S extends Specs[keyof Specs], R> = (
+/** A script call: keys and fixed arguments by name (script-specs.ts), then the tail its header describes. */
+type ScriptCall<S extends Specs[keyof Specs], R> = ((
   keys: Readonly<Record<S['keys'][number], string>>,
   args: Readonly<Record<S['args'][number], ScriptArg>>,
   tail?: readonly ScriptArg[],
+) => Promise<R>) & {
+  /**
+   * The same call with its keys and named arguments laid out once: what each call then
+   * builds is its tail alone. For callers whose keys and arguments repeat call after call
+   * (one queue's enqueues).
+   */
+  prepare(
+    keys: Readonly<Record<S['keys'][number], string>>,
+    args: Readonly<Record<S['args'][number], ScriptArg>>,
+  ): PreparedCall<R, S['args'][number]>;
+};
+
+/**
+ * A script call with its keys and named arguments fixed (`prepare`): it takes the tail,
+ * and the few named arguments that change from call to call (a claim's count, a fresh
+ * secret), which replace the prepared ones in a copy.
+ */
+export type PreparedCall<R, A extends string = string> = (
+  tail: readonly ScriptArg[],
+  vary?: Readonly<Partial<Record<A, ScriptArg>>>,
 ) => Promise<R>;
 
 /** The scripts of scripts/, one typed call each; replies as the headers describe them. */
@@ -147,6 +63,12 @@ export interface Scripts {
   /** `[deletedTasks, removedMembers]`. */
   purge: ScriptCall<Specs['purge'], number[]>;
   resume: ScriptCall<Specs['resume'], number>;
+  /** Parked lines that rejoined the ring. */
+  configure: ScriptCall<Specs['configure'], number>;
+  /** One answer per count: 0 taken, > 0 ms until it fits, -1 never (over the burst). */
+  charge: ScriptCall<Specs['charge'], number[]>;
+  /** 1 when the empty queue's keys were deleted, 0 when it is in use. */
+  forget: ScriptCall<Specs['forget'], number>;
 }
 
 let cached: Promise<LoadedScript[]> | undefined;
@@ -185,33 +107,62 @@ export async function defineScripts(client: RedisClient): Promise<Scripts> {
       throw new Error(`Lua script ${file} takes ${script.numberOfKeys} keys, expected ${keys.length}`);
   }
   await loadAll(client, sources);
+  const timeouts = new CommandTimeouts();
 
   const bind = (spec: Specs[keyof Specs]) => {
     const script = byName.get(spec.file)!;
     const sha = createHash('sha1').update(script.lua).digest('hex');
     const commands = client as unknown as Record<
       'evalsha' | 'evalshaBuffer',
-      (...args: ScriptArg[]) => Promise<unknown>
+      (head: readonly ScriptArg[], tail: readonly ScriptArg[]) => Promise<unknown>
     >;
-    const evalsha = (...args: ScriptArg[]): Promise<unknown> =>
-      spec.buffer ? commands.evalshaBuffer(...args) : commands.evalsha(...args);
-    return async (
+    // ioredis flattens one level of array arguments: the head and the tail go as they are,
+    // without being copied into one argument list first.
+    const evalsha = spec.buffer
+      ? (head: readonly ScriptArg[], tail: readonly ScriptArg[]) => commands.evalshaBuffer(head, tail)
+      : (head: readonly ScriptArg[], tail: readonly ScriptArg[]) => commands.evalsha(head, tail);
+    const retry = (head: readonly ScriptArg[], tail: readonly ScriptArg[]) => (err: unknown) => {
+      if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
+      return loadAll(client, sources).then(() => evalsha(head, tail));
+    };
+    const send = (head: readonly ScriptArg[], tail: readonly ScriptArg[]): Promise<unknown> =>
+      evalsha(head, tail).catch(retry(head, tail));
+    /** The sha, the key count, the keys and the named arguments; numbers as Redis gets them. */
+    const headOf = (keys: Readonly<Record<string, string>>, args: Readonly<Record<string, ScriptArg>>) => {
+      const head: ScriptArg[] = [sha, String(spec.keys.length)];
+      for (const name of spec.keys) head.push(keys[name]!);
+      for (const name of spec.args) {
+        const value = args[name]!;
+        head.push(typeof value === 'number' ? String(value) : value);
+      }
+      return head;
+    };
+    const call = (
       keys: Readonly<Record<string, string>>,
       args: Readonly<Record<string, ScriptArg>>,
       tail: readonly ScriptArg[] = [],
+    ): Promise<unknown> => send(headOf(keys, args), tail);
+    /** Where each named argument sits in the head. */
+    const positions = new Map<string, number>(spec.args.map((name, i) => [name, 2 + spec.keys.length + i]));
+    const replyEncoding = spec.buffer ? null : 'utf8';
+    const sendPrepared = (
+      head: EncodedHead,
+      tail: readonly ScriptArg[],
+      vary: Readonly<Record<string, ScriptArg>> | undefined,
     ): Promise<unknown> => {
-      const argv: ScriptArg[] = [sha, spec.keys.length];
-      for (const name of spec.keys) argv.push(keys[name]!);
-      for (const name of spec.args) argv.push(args[name]!);
-      for (const value of tail) argv.push(value);
-      try {
-        return await evalsha(...argv);
-      } catch (err) {
-        if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
-        await loadAll(client, sources);
-        return evalsha(...argv);
-      }
+      const command = new PreparedEvalsha(head, tail, vary, replyEncoding, timeouts);
+      void client.sendCommand(command);
+      return command.promise;
     };
+    call.prepare = (keys: Readonly<Record<string, string>>, args: Readonly<Record<string, ScriptArg>>) => {
+      const head = new EncodedHead(headOf(keys, args) as (string | Buffer)[], positions);
+      return (tail: readonly ScriptArg[], vary?: Readonly<Record<string, ScriptArg>>): Promise<unknown> =>
+        sendPrepared(head, tail, vary).catch((err: unknown) => {
+          if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
+          return loadAll(client, sources).then(() => sendPrepared(head, tail, vary));
+        });
+    };
+    return call;
   };
   return Object.fromEntries(
     Object.entries(SPECS).map(([name, spec]) => [name, bind(spec)]),

@@ -70,13 +70,69 @@ export function parseNodes(url: string): {
   return { nodes, auth };
 }
 
-/** Creates an unconnected client; call `connect()` on it. */
+/** Where the primary is: Sentinels to ask, and the name they watch it by. */
+export interface SentinelTarget {
+  /** At least one Sentinel; ioredis tries them in turn. */
+  sentinels: { host: string; port: number }[];
+  /** The name of the primary in the Sentinels' `sentinel monitor NAME ...`. */
+  name: string;
+  /** The Sentinels' own password (their `requirepass`), when they ask for one. */
+  password?: string | undefined;
+}
+
+/**
+ * A connection that found its server demoted to a replica (READONLY) reconnects, which
+ * under Sentinel asks for the new primary; the command that failed is not re-sent
+ * (`true`, not `2`): it fails UNAVAILABLE like any command during a switch.
+ */
+function reconnectOnError(err: Error): boolean {
+  return err.message.startsWith('READONLY');
+}
+
+/** Parses `--redis-sentinels` (`host:port,host:port`, port 26379 when left out). */
+export function parseSentinels(text: string): { host: string; port: number }[] {
+  const nodes = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => {
+      const parsed = new URL(`redis://${part}`);
+      return { host: parsed.hostname, port: parsed.port ? Number(parsed.port) : 26379 };
+    });
+  if (nodes.length === 0) throw new Error(`redis-sentinels: no HOST:PORT in ${JSON.stringify(text)}`);
+  return nodes;
+}
+
+/**
+ * Creates an unconnected client; call `connect()` on it. With `sentinel`, ioredis asks the
+ * Sentinels for the primary on every (re)connect and checks its role, so a promoted
+ * replica is found without a restart; `url` (optional then) gives only the credentials.
+ */
 export function createClient(
   url: string,
   cluster: boolean,
   commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
+  sentinel?: SentinelTarget,
 ): RedisClient {
-  if (!cluster) return new Redis(url, baseOptions(commandTimeoutMs));
+  if (sentinel) {
+    const auth = url ? parseNodes(url).auth : {};
+    return new Redis({
+      ...baseOptions(commandTimeoutMs),
+      ...auth,
+      sentinels: sentinel.sentinels,
+      name: sentinel.name,
+      ...(sentinel.password !== undefined && { sentinelPassword: sentinel.password }),
+      reconnectOnError,
+      // Sentinels that do not answer are tried again with the same backoff.
+      sentinelRetryStrategy: retryStrategy,
+      // No failoverDetector (ioredis's +switch-master subscription, off by default): in the
+      // chaos run a client with it ended in its final state after a failover and answered
+      // "Connection is closed." for good. Redis closes the clients of a primary that steps
+      // down, and a READONLY reply reconnects (reconnectOnError), so the switch is followed
+      // without it.
+    });
+  }
+  if (!cluster) return new Redis(url, { ...baseOptions(commandTimeoutMs), reconnectOnError });
   const { nodes, auth } = parseNodes(url);
   // Node connections do not reconnect by themselves in a Cluster (it refreshes the slots
   // and reconnects instead), so lazyConnect and retryStrategy stay the Cluster's.
@@ -86,7 +142,12 @@ export function createClient(
     enableReadyCheck: true,
     enableOfflineQueue: true,
     // A command that failed with "Connection is closed" may have run: do not re-send it.
+    // MOVED after a failover (a replica promoted) is re-sent by ioredis to the new owner:
+    // the first node refused it, so it ran nowhere; the slots are refreshed meanwhile.
     retryDelayOnFailover: 0,
+    // CLUSTERDOWN while the cluster elects a new primary: the command ran nowhere, so it
+    // fails UNAVAILABLE at once rather than wait (callers retry).
+    retryDelayOnClusterDown: 0,
     clusterRetryStrategy: retryStrategy,
     redisOptions: { ...nodeOptions, ...auth },
   };
@@ -96,6 +157,27 @@ export function createClient(
 /** A second connection with the same options (for pub/sub); call `connect()` on it. */
 export function duplicateClient(client: RedisClient): RedisClient {
   return client instanceof Cluster ? client.duplicate() : client.duplicate();
+}
+
+/**
+ * The start gave up: no ready Redis (through the Sentinels, when given) within
+ * `timeoutMs`. `cause` is the last thing that went wrong meanwhile.
+ */
+export class RedisStartTimeoutError extends UnavailableError {
+  constructor(
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`no ready Redis within ${timeoutMs} ms`, options);
+  }
+}
+
+/** A password refused, by Redis or a Sentinel: retrying will not help. */
+export function isAuthRefusal(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    /\b(WRONGPASS|NOAUTH)\b|invalid password|invalid username-password/i.test(err.message)
+  );
 }
 
 /** Errors Redis answers while it cannot serve (loading, failing over, out of memory). */

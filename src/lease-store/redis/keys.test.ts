@@ -56,3 +56,14 @@ describe('KeySpace', () => {
     expect(() => new KeySpace('')).toThrow(/prefix/);
   });
 });
+
+describe('KeySpace fair-share keys', () => {
+  it('puts them under the queue hash tag, at the prefix fair.lua derives from the task prefix', () => {
+    const q = new KeySpace('codeq').queue('emails');
+    expect(q.fairPrefix).toBe(`${q.taskPrefix.slice(0, -2)}f:`);
+    for (const key of [q.config, q.keyReady, q.keyLeased]) {
+      expect(key.startsWith(q.fairPrefix)).toBe(true);
+      expect(hashTag(key)).toBe('emails');
+    }
+  });
+});

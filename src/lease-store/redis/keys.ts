@@ -28,6 +28,22 @@ export interface QueueKeys {
   readonly owners: string;
   /** Prefix of per-replica ZSETs of the leases each holds: `<ownedPrefix><instanceId>`. */
   readonly ownedPrefix: string;
+  /**
+   * Prefix of the fair-share keys (scripts/snippets/fair.lua: ring, parked, lines, per-key
+   * counts, config, rate bucket). The scripts derive it from `taskPrefix`: the queue's
+   * prefix + `f:` instead of `t:`.
+   */
+  readonly fairPrefix: string;
+  /** HASH of the queue's config: `mlk` max leased per key, `cps` max claims per second. */
+  readonly config: string;
+  /** HASH fairness key → PENDING tasks of the key. */
+  readonly keyReady: string;
+  /** HASH fairness key → LEASED tasks of the key. */
+  readonly keyLeased: string;
+  /** ZSET of the lines (priority + fairness key) a claim may take from now. */
+  readonly ring: string;
+  /** HASH of the rate limit's token bucket: `tokens` (thousandths of a lease), `at` (ms). */
+  readonly bucket: string;
 }
 
 /** Queues whose key names a KeySpace keeps built (the hot path names the same few queues). */
@@ -65,6 +81,15 @@ export class KeySpace {
     this.replicas = `${prefix}:replicas`;
   }
 
+  /**
+   * HASH of one caller's enqueue rate limit (charge-1.lua), shared by every replica.
+   * `identity` is a digest of the caller, never its credential; it is also the hash tag,
+   * so callers' buckets spread over a Cluster's shards instead of sitting in one queue's.
+   */
+  rateBucket(identity: string): string {
+    return `${this.prefix}:rate:{${identity}}`;
+  }
+
   /** SET of the queues on which replica `instanceId` may hold leases. */
   replicaQueues(instanceId: string): string {
     return `${this.prefix}:replica-queues:${instanceId}`;
@@ -86,6 +111,12 @@ export class KeySpace {
       idempotencyPrefix: `${base}idem:`,
       owners: `${base}owners`,
       ownedPrefix: `${base}owned:`,
+      fairPrefix: `${base}f:`,
+      config: `${base}f:config`,
+      keyReady: `${base}f:ready`,
+      keyLeased: `${base}f:leased`,
+      ring: `${base}f:ring`,
+      bucket: `${base}f:bucket`,
     };
     if (this.#cache.size >= CACHED_QUEUES) this.#cache.clear();
     this.#cache.set(queue, keys);

@@ -3,7 +3,8 @@ import type { SettleResult } from '../../domain/task.js';
 /**
  * Result codes of the scripts (BullMQ `error-code.ts` style): 0 is success, a small
  * negative number a refusal. settle-5.lua returns one per op (-1 to -6, -8), cancel-3.lua
- * -1 for an unknown task, and claim-6.lua -7 in place of its result.
+ * -1 for an unknown task. -7 is not reused: it was a claim's request for more random
+ * numbers, which the scripts now draw from a seeded generator (snippets/random.lua).
  */
 export enum ScriptCode {
   Ok = 0,
@@ -19,8 +20,6 @@ export enum ScriptCode {
   CancelRequested = -5,
   /** The token names a lease that was never handed out. */
   NeverLeased = -6,
-  /** Claim only: it may expire more leases than it got random numbers for; call again with the number returned. */
-  NeedRandoms = -7,
   /** Extend refused: the lease reached its max age; the value is the time it may not pass (ms). */
   LeaseTooOld = -8,
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expandIncludes, loadScripts, scriptCodesLua } from './script-loader.js';
+import { ARGS_INCLUDE, argsLua, SPECS, type ScriptSpec } from './script-specs.js';
 
 describe('expandIncludes', () => {
   let dir: string | undefined;
@@ -41,16 +42,71 @@ describe('expandIncludes', () => {
   });
 });
 
+describe('argsLua', () => {
+  const spec = {
+    file: 'demo',
+    keys: ['ready', 'leased'],
+    args: ['now', 'finishedTtlMs', 'deadTtlMs'],
+    buffer: false,
+  };
+
+  it('binds each key and argument to its position in the spec, and the tail after them', () => {
+    expect(argsLua(spec)).toBe(
+      [
+        'local K = {',
+        '  ready = KEYS[1],',
+        '  leased = KEYS[2],',
+        '}',
+        'local A = {',
+        '  now = ARGV[1],',
+        '  finishedTtlMs = ARGV[2],',
+        '  deadTtlMs = ARGV[3],',
+        '}',
+        'local TAIL = 4',
+      ].join('\n'),
+    );
+  });
+
+  it('refuses a name Lua cannot use or one given twice, naming it', () => {
+    expect(() => argsLua({ ...spec, args: ['now', 'now'] })).toThrow(/demo: ARGV name now appears twice/);
+    expect(() => argsLua({ ...spec, keys: ['ready-set'] })).toThrow(/"ready-set" is not a Lua name/);
+  });
+
+  it('is what the args include expands to, and only for a script with a spec', async () => {
+    const lua = await expandIncludes(
+      `--@include "${ARGS_INCLUDE}"\nreturn A.deadTtlMs`,
+      '/nonexistent',
+      new Set(),
+      spec,
+    );
+    expect(lua).toContain(argsLua(spec));
+    await expect(expandIncludes(`--@include "${ARGS_INCLUDE}"`, '/nonexistent')).rejects.toThrow(/SPECS/);
+  });
+});
+
+/** A script's source without its generated bindings (snippets/args.lua). */
+function withoutBindings(lua: string): string {
+  return lua.replace(
+    new RegExp(
+      `-- begin ${ARGS_INCLUDE.replace('.', '\\.')}[\\s\\S]*?-- end ${ARGS_INCLUDE.replace('.', '\\.')}`,
+    ),
+    '',
+  );
+}
+
 describe('the store scripts', () => {
   it('are one verb-N.lua per state change, fully expanded', async () => {
     const scripts = await loadScripts();
     expect(scripts.map((s) => `${s.name}-${s.numberOfKeys}`).sort()).toEqual([
       'abandon-1',
       'cancel-3',
+      'charge-1',
       'claim-6',
+      'configure-1',
       'enqueue-3',
       'enqueue-claim-6',
-      'get-1',
+      'forget-6',
+      'get-2',
       'heartbeat-1',
       'list-1',
       'note-due-1',
@@ -65,20 +121,52 @@ describe('the store scripts', () => {
     for (const s of scripts) expect(s.lua, s.name).not.toContain('--@include');
   });
 
-  it('document every KEYS[i] they take in their header, and no other', async () => {
+  it('each bind their KEYS and ARGV by name from their spec, and have a spec each', async () => {
+    const scripts = await loadScripts();
+    const specs: ScriptSpec[] = Object.values(SPECS);
+    expect(scripts.map((s) => s.name).sort()).toEqual(specs.map((s) => s.file).sort());
+    for (const s of scripts) {
+      const spec = specs.find((x) => x.file === s.name)!;
+      expect(spec.keys.length, `${s.name}: SPECS names as many keys as its file name says`).toBe(
+        s.numberOfKeys,
+      );
+      expect(s.lua, s.name).toContain(`-- begin ${ARGS_INCLUDE}`);
+      expect(s.lua, s.name).toContain(argsLua(spec));
+    }
+  });
+
+  it('index KEYS and ARGV by number only in the generated bindings', async () => {
+    for (const s of await loadScripts()) {
+      const outside = withoutBindings(s.lua);
+      // A literal position (ARGV[11], KEYS[2], ARGV[3 + i]) or a literal start of the tail.
+      expect(outside, s.name).not.toMatch(/\b(?:ARGV|KEYS)\s*\[\s*\d/);
+      expect(outside, s.name).not.toMatch(/takeRandomSeed\(\s*\d/);
+      // Every K.x and A.x the script reads is one its spec binds.
+      const spec = Object.values(SPECS).find((x: ScriptSpec) => x.file === s.name)!;
+      for (const [, table, name] of outside.matchAll(/(?<![\w.])([KA])\.(\w+)/g)) {
+        const bound: readonly string[] = table === 'K' ? spec.keys : spec.args;
+        expect(bound, `${s.name} reads ${table}.${name!}`).toContain(name);
+      }
+    }
+  });
+
+  it('name in their header every key and argument their spec binds, and no other', async () => {
     for (const s of await loadScripts()) {
       const header = /^--\[\[([\s\S]*?)\]\]/.exec(s.lua)?.[1] ?? '';
       expect(header, `${s.name} has a header comment`).toMatch(/Returns/);
-      for (let i = 1; i <= s.numberOfKeys; i++) expect(header, s.name).toContain(`KEYS[${i}]`);
-      expect(header, s.name).not.toContain(`KEYS[${s.numberOfKeys + 1}]`);
-      expect(header, s.name).toContain('ARGV[1]');
-      const used = [...s.lua.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]));
-      expect(Math.max(...used), `${s.name} uses no KEYS beyond its N`).toBe(s.numberOfKeys);
+      expect(header, `${s.name}: positions live in SPECS only`).not.toMatch(/\b(?:ARGV|KEYS)\[/);
+      const spec = Object.values(SPECS).find((x: ScriptSpec) => x.file === s.name)!;
+      const named = (table: string) =>
+        new Set(
+          [...header.matchAll(/(?<![\w.])([KA])\.(\w+)/g)].filter((m) => m[1] === table).map((m) => m[2]),
+        );
+      expect(named('K'), s.name).toEqual(new Set(spec.keys));
+      expect(named('A'), s.name).toEqual(new Set(spec.args));
     }
   });
 
   it('share one table of result codes with TypeScript', async () => {
-    expect(scriptCodesLua()).toContain('NEED_RANDOMS = -7,');
+    expect(scriptCodesLua()).toContain('LEASE_TOO_OLD = -8,');
     expect(scriptCodesLua()).toContain('NOT_FOUND = -1,');
     for (const s of await loadScripts()) {
       // A refusal code is a CODE.* name, never a bare negative literal in a return.

@@ -1,8 +1,9 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { DEFAULT_RETRY } from '../../domain/task.js';
+import { DEFAULT_RETRY, MAX_HISTORY_ENTRIES } from '../../domain/task.js';
 import { ScriptCode } from './script-codes.js';
+import { ARGS_INCLUDE, argsLua, specOfFile, type ScriptSpec } from './script-specs.js';
 
 /** A Lua script with its includes expanded, ready for SCRIPT LOAD and EVALSHA (commands.ts). */
 export interface LoadedScript {
@@ -21,21 +22,25 @@ const SCRIPT_FILE = /^([a-z][a-z-]*)-(\d+)\.lua$/;
 
 /**
  * The include that is not a file: `--@include "snippets/script-codes.lua"` defines
- * `CODE`, the ScriptCode enum as a Lua table (`CODE.NEED_RANDOMS == -7`), so the scripts
+ * `CODE`, the ScriptCode enum as a Lua table (`CODE.LEASE_TOO_OLD == -8`), so the scripts
  * and TypeScript share one list of result codes.
  */
 export const SCRIPT_CODES_INCLUDE = 'snippets/script-codes.lua';
 
 /**
  * `--@include "snippets/shared-defaults.lua"` defines `DEFAULT_RETRY` (initial, max,
- * multiplier) from the domain's default retry policy, so Lua and TypeScript share it.
+ * multiplier) from the domain's default retry policy and `MAX_HISTORY_ENTRIES`, so Lua and
+ * TypeScript share them.
  */
 export const SHARED_DEFAULTS_INCLUDE = 'snippets/shared-defaults.lua';
 
 /** The domain defaults the scripts use, as Lua. */
 export function sharedDefaultsLua(): string {
   const { initialBackoffMs, maxBackoffMs, multiplier } = DEFAULT_RETRY;
-  return `local DEFAULT_RETRY = { initial = ${initialBackoffMs}, max = ${maxBackoffMs}, multiplier = ${multiplier} }`;
+  return [
+    `local DEFAULT_RETRY = { initial = ${initialBackoffMs}, max = ${maxBackoffMs}, multiplier = ${multiplier} }`,
+    `local MAX_HISTORY_ENTRIES = ${MAX_HISTORY_ENTRIES}`,
+  ].join('\n');
 }
 
 /** ScriptCode as Lua: `local CODE = { OK = 0, NOT_FOUND = -1, ... }`. */
@@ -50,7 +55,9 @@ export function scriptCodesLua(): string {
 const INCLUDE = /^--@include "([^"]+)"\s*$/;
 
 /**
- * Expands `--@include "snippets/x.lua"` lines (paths relative to `dir`) in place. Each
+ * Expands `--@include "snippets/x.lua"` lines (paths relative to `dir`) in place; the
+ * generated includes (`CODE`, `DEFAULT_RETRY`, and the script's own argument bindings
+ * from `spec`) are written out here. Each
  * file is included at most once per script, at its first include, so snippets may
  * include what they depend on without pasting anything twice.
  */
@@ -58,6 +65,7 @@ export async function expandIncludes(
   source: string,
   dir: string,
   included: Set<string> = new Set(),
+  spec?: ScriptSpec,
 ): Promise<string> {
   const lines = source.split('\n');
   const out: string[] = [];
@@ -74,6 +82,11 @@ export async function expandIncludes(
       out.push(`-- begin ${path} (generated from ScriptCode)`, scriptCodesLua(), `-- end ${path}`);
       continue;
     }
+    if (path === ARGS_INCLUDE) {
+      if (!spec) throw new Error(`Lua include ${JSON.stringify(path)} needs a script with an entry in SPECS`);
+      out.push(`-- begin ${path} (generated from SPECS, script-specs.ts)`, argsLua(spec), `-- end ${path}`);
+      continue;
+    }
     if (path === SHARED_DEFAULTS_INCLUDE) {
       out.push(`-- begin ${path} (generated from DEFAULT_RETRY)`, sharedDefaultsLua(), `-- end ${path}`);
       continue;
@@ -84,7 +97,7 @@ export async function expandIncludes(
     } catch (err) {
       throw new Error(`Lua include ${JSON.stringify(path)} not found in ${dir}`, { cause: err });
     }
-    out.push(`-- begin ${path}`, await expandIncludes(text, dir, included), `-- end ${path}`);
+    out.push(`-- begin ${path}`, await expandIncludes(text, dir, included, spec), `-- end ${path}`);
   }
   return out.join('\n');
 }
@@ -96,7 +109,9 @@ export async function loadScripts(dir: string = SCRIPTS_DIR): Promise<LoadedScri
     files.map(async (file) => {
       const m = SCRIPT_FILE.exec(file)!;
       const source = await readFile(join(dir, file), 'utf8');
-      return { name: m[1]!, numberOfKeys: Number(m[2]), lua: await expandIncludes(source, dir) };
+      const name = m[1]!;
+      const lua = await expandIncludes(source, dir, new Set(), specOfFile(name));
+      return { name, numberOfKeys: Number(m[2]), lua };
     }),
   );
 }

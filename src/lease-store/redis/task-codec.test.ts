@@ -44,6 +44,16 @@ describe('collectFields', () => {
     expect(fields.get('e')?.toString()).toBe('7');
   });
 
+  it('joins chunks that follow their first part, and keeps whole fields as they are', () => {
+    const reply = ['p', 'A', 'r', 'x', 'p1', 'B', 'r1', 'y', 'p2', 'C', 'z', 'k'].map((s) => Buffer.from(s));
+    const fields = collectFields(reply);
+    expect(Object.fromEntries([...fields].map(([k, v]) => [k, v.toString()]))).toEqual({
+      p: 'ABC',
+      r: 'xy',
+      z: 'k',
+    });
+  });
+
   it('decodes a hash with only the required fields to the defaults', () => {
     const reply = ['p', 'x', 's', 'P', 'e', '1700000000000', 'n', '1'].map((s) => Buffer.from(s));
     expect(decodeTask('q', 'id', collectFields(reply))).toEqual({

@@ -1,14 +1,19 @@
 import {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_RETRY,
+  type Lease,
+  type NewTask,
   type RetryPolicy,
+  type SettleOp,
   type TaskRecord,
   type TaskState,
 } from '../../domain/task.js';
+import { newTaskId } from '../../domain/task-id.js';
+import type { ScriptArg } from './commands.js';
 import { STATE_BY_CODE } from './script-codes.js';
 
 /**
- * Encodes tasks for the scripts and decodes task hashes (field names in
+ * Encodes tasks and settle ops for the scripts and decodes task hashes (field names in
  * scripts/snippets/layout.lua). Optional fields are stored only when they differ from
  * the domain defaults (DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY), which the scripts share.
  */
@@ -69,21 +74,36 @@ const EMPTY = Buffer.alloc(0);
  * the chunks of long values (`p`, `p1`, `p2`… — scripts/snippets/chunks.lua).
  */
 export function collectFields(reply: readonly unknown[], from = 0): Map<string, Buffer> {
-  const chunks = new Map<string, Buffer[]>();
+  // Most fields are whole: they go straight into the map; only a chunked value (a long
+  // payload or result) is gathered in a list of its parts, joined at the end.
+  const fields = new Map<string, Buffer>();
+  let chunks: Map<string, Buffer[]> | undefined;
   for (let i = from; i + 1 < reply.length; i += 2) {
     const name = asBuffer(reply[i]).toString('latin1');
     const value = asBuffer(reply[i + 1]);
     let end = name.length;
     while (end > 0 && name.charCodeAt(end - 1) >= 48 && name.charCodeAt(end - 1) <= 57) end--;
+    if (end === name.length) {
+      const list = chunks?.get(name);
+      if (list) list[0] = value;
+      else fields.set(name, value);
+      continue;
+    }
     const base = name.slice(0, end);
-    const index = end === name.length ? 0 : Number(name.slice(end));
+    chunks ??= new Map();
     let list = chunks.get(base);
-    if (!list) chunks.set(base, (list = []));
-    list[index] = value;
+    if (!list) {
+      list = [];
+      const whole = fields.get(base);
+      if (whole !== undefined) list[0] = whole;
+      chunks.set(base, list);
+    }
+    list[Number(name.slice(end))] = value;
   }
-  const fields = new Map<string, Buffer>();
-  for (const [name, list] of chunks) {
-    fields.set(name, list.length === 1 ? list[0]! : Buffer.concat(list.filter((b) => b !== undefined)));
+  if (chunks) {
+    for (const [name, list] of chunks) {
+      fields.set(name, list.length === 1 ? list[0]! : Buffer.concat(list.filter((b) => b !== undefined)));
+    }
   }
   return fields;
 }
@@ -107,6 +127,7 @@ export function decodeTask(queue: string, id: string, fields: Map<string, Buffer
   if (!state) throw new Error(`task ${id} of queue ${queue} has unknown state ${JSON.stringify(stateCode)}`);
   const headers = fields.get('h');
   const history = fields.get('v');
+  const fairnessKey = fields.get('z');
   return {
     id,
     queue,
@@ -120,5 +141,92 @@ export function decodeTask(queue: string, id: string, fields: Map<string, Buffer
     lastError: fields.get('l')?.toString('utf8') ?? '',
     result: fields.get('r') ?? EMPTY,
     ...(history !== undefined && { history: history.toString('utf8').split('\n') }),
+    // A listing's preview of a long value (list-1.lua): the field `~p` / `~r` holds its full length.
+    ...(fields.has('~p') && { payloadTruncated: true }),
+    ...(fields.has('~r') && { resultTruncated: true }),
+    ...(fairnessKey !== undefined &&
+      fairnessKey.length > 0 && { fairnessKey: fairnessKey.toString('latin1') }),
   };
+}
+
+/**
+ * The task count and 9 values per task, each with a fresh id, as enqueue-3.lua reads them
+ * after its arguments; appended to `tail` (what the script reads before them, if anything).
+ */
+export function encodeNewTasks(tasks: readonly NewTask[], tail: ScriptArg[] = []): ScriptArg[] {
+  tail.push(tasks.length);
+  for (const t of tasks) {
+    tail.push(
+      newTaskId(),
+      t.payload,
+      t.priority,
+      t.delayMs,
+      encodeMaxAttempts(t.maxAttempts),
+      encodeRetry(t.retry),
+      t.idempotencyKey,
+      encodeHeaders(t.headers),
+      t.fairnessKey ?? '',
+    );
+  }
+  return tail;
+}
+
+/**
+ * The ops as settle-5.lua reads them; an extend carries the store's max lease age.
+ * Appended to `opArgs` (what the script reads before them, if anything).
+ */
+export function encodeSettleOps(
+  ops: readonly SettleOp[],
+  maxLeaseAgeMs: number,
+  opArgs: ScriptArg[] = [],
+): ScriptArg[] {
+  for (const op of ops) {
+    switch (op.kind) {
+      case 'complete':
+        opArgs.push('c', op.taskId, op.token, op.nonce ?? '', op.result);
+        break;
+      case 'fail':
+        opArgs.push(
+          'f',
+          op.taskId,
+          op.token,
+          op.nonce ?? '',
+          op.error,
+          op.permanent ? '1' : '0',
+          op.retryDelayMs ?? '',
+        );
+        break;
+      case 'extend':
+        opArgs.push('e', op.taskId, op.token, op.nonce ?? '', op.extensionMs, maxLeaseAgeMs);
+        break;
+      case 'release':
+        opArgs.push('r', op.taskId, op.token, op.nonce ?? '');
+        break;
+    }
+  }
+  return opArgs;
+}
+
+/**
+ * The leases of a claim reply: from index `from` on, one `[taskId, field, value, ...]`
+ * per lease (Buffers), its token in field `t` and its nonce in `i`; all share `deadline`.
+ */
+export function decodeLeases(
+  queue: string,
+  reply: readonly unknown[],
+  from: number,
+  deadline: number,
+): Lease[] {
+  const leases: Lease[] = [];
+  for (let i = from; i < reply.length; i++) {
+    const entry = reply[i] as Buffer[];
+    const fields = collectFields(entry, 1);
+    leases.push({
+      task: decodeTask(queue, entry[0]!.toString('latin1'), fields),
+      token: Number(fields.get('t')!.toString('latin1')),
+      nonce: fields.get('i')!.toString('latin1'),
+      deadline,
+    });
+  }
+  return leases;
 }

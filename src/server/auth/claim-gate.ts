@@ -1,8 +1,7 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ClaimRequest__Output } from '../../api/generated/codeq/v1/ClaimRequest.js';
 import type { ClaimResponse } from '../../api/generated/codeq/v1/ClaimResponse.js';
-import { CodeqError } from '../../domain/errors.js';
-import { grpcCode } from '../grpc-status.js';
+import { endStream } from '../grpc-status.js';
 import { principalOf } from './access-control.js';
 import type { ServerContext } from '../server-context.js';
 
@@ -30,12 +29,7 @@ export function gateClaim(ctx: ServerContext, call: ClaimCall, start: () => void
   call.once('close', onGone);
   const refuse = (err: unknown): void => {
     if (gone) return;
-    if (!(err instanceof CodeqError)) {
-      ctx.logger.error('claim stream refused on an internal error', { error: err });
-    }
-    const code = err instanceof CodeqError ? grpcCode(err.kind) : grpcCode('INTERNAL');
-    const details = err instanceof CodeqError ? err.message : 'internal error';
-    call.emit('error', { code, details });
+    endStream(call, err, ctx.logger, { refused: 'claim stream' });
   };
   ctx.access.authenticate(call).then(() => {
     if (gone) return;

@@ -1,8 +1,9 @@
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { ServerConfig } from '../../config/server-config.js';
 import type { Logger } from '../../telemetry/logger.js';
+import { parseRateText } from '../../auth/jwt-verifier.js';
 import { AccessControl } from './access-control.js';
-import { checkListen } from './listen-guard.js';
+import { checkListen, checkMetricsListen } from './listen-guard.js';
 import { tlsServerCredentials, type ReloadableCertificates } from './tls-credentials.js';
 
 /** The settings ServerSecurity reads (security-settings.ts). */
@@ -13,11 +14,33 @@ export type SecurityConfig = Pick<
   | 'authJwksFile'
   | 'authJwtIssuer'
   | 'authJwtAudience'
+  | 'authJwtAnyAudience'
+  | 'authJwtMaxLifetimeMs'
+  | 'authJwtRateLimit'
   | 'tlsCert'
   | 'tlsKey'
   | 'tlsClientCa'
   | 'insecureAllowRemote'
+  | 'metricsToken'
 >;
+
+/**
+ * A JWT checked for signature and scopes only is a codeQ credential whatever API it was
+ * minted for: an issuer's token whose scope happens to read `admin:billing` would be an
+ * admin of `billing`. So JWTs need an audience, or the operator's explicit word (warned).
+ */
+function checkJwtAudience(config: SecurityConfig, logger: Logger): void {
+  if (!(config.authJwksUrl ?? config.authJwksFile) || config.authJwtAudience !== undefined) return;
+  if (!config.authJwtAnyAudience)
+    throw new Error(
+      '--auth-jwt-audience: required with --auth-jwks-url or --auth-jwks-file, so that tokens minted for ' +
+        'other APIs are refused; pass --auth-jwt-any-audience (CODEQ_AUTH_JWT_ANY_AUDIENCE=true) to accept any',
+    );
+  logger.warn(
+    'WARNING: accepting JWTs for ANY audience (--auth-jwt-any-audience): a token minted for another API ' +
+      'whose scopes read like codeQ scopes is a codeQ credential',
+  );
+}
 
 /**
  * Everything that decides who may call one server: the transport credentials (plaintext,
@@ -28,17 +51,19 @@ export type SecurityConfig = Pick<
 export class ServerSecurity {
   readonly access: AccessControl;
   readonly credentials: ServerCredentials;
-  private readonly certificates: ReloadableCertificates | undefined;
+  readonly #certificates: ReloadableCertificates | undefined;
+  readonly #config: SecurityConfig;
+  readonly #logger: Logger;
 
-  constructor(
-    private readonly config: SecurityConfig,
-    private readonly logger: Logger,
-  ) {
+  constructor(config: SecurityConfig, logger: Logger) {
+    this.#config = config;
+    this.#logger = logger;
     if (!config.tlsCert !== !config.tlsKey) throw new Error('--tls-cert, --tls-key: give both or neither');
     if (config.tlsClientCa && !config.tlsCert)
       throw new Error('--tls-client-ca: needs --tls-cert and --tls-key (mutual TLS is TLS first)');
     if (config.authJwksUrl && config.authJwksFile)
       throw new Error('--auth-jwks-url, --auth-jwks-file: give one, not both');
+    checkJwtAudience(config, logger);
     this.access = AccessControl.create(
       {
         tokenFile: config.authTokenFile,
@@ -47,6 +72,11 @@ export class ServerSecurity {
           jwksFile: config.authJwksFile,
           issuer: config.authJwtIssuer,
           audience: config.authJwtAudience,
+          maxLifetimeMs: config.authJwtMaxLifetimeMs,
+          rateLimit:
+            config.authJwtRateLimit === undefined
+              ? undefined
+              : parseRateText(config.authJwtRateLimit, '--auth-jwt-rate-limit'),
         },
       },
       logger,
@@ -58,7 +88,7 @@ export class ServerSecurity {
         clientCaFile: config.tlsClientCa,
       });
       this.credentials = tls.credentials;
-      this.certificates = tls.certificates;
+      this.#certificates = tls.certificates;
     } else {
       this.credentials = ServerCredentials.createInsecure();
     }
@@ -66,16 +96,28 @@ export class ServerSecurity {
 
   /** True when a caller must prove who it is: a bearer credential or a client certificate. */
   get authenticated(): boolean {
-    return this.access.enabled || Boolean(this.config.tlsClientCa);
+    return this.access.enabled || Boolean(this.#config.tlsClientCa);
   }
 
-  /** Throws when `listen` is not loopback and nothing authenticates callers; warns when allowed anyway. */
-  checkListen(listen: string): void {
+  /** Throws (naming `flag`) when `listen` is not loopback and nothing authenticates callers; warns when allowed anyway. */
+  checkListen(listen: string, flag = '--listen'): void {
     const warning = checkListen(listen, {
       authenticated: this.authenticated,
-      insecureAllowRemote: this.config.insecureAllowRemote,
+      insecureAllowRemote: this.#config.insecureAllowRemote,
+      plaintextBearer: this.access.enabled && !this.#config.tlsCert,
+      flag,
     });
-    if (warning) this.logger.warn(warning);
+    if (warning) this.#logger.warn(warning);
+  }
+
+  /** Throws when `--metrics-listen` is not loopback and has no `--metrics-token` nor `--insecure-allow-remote`. */
+  checkMetricsListen(listen: string | undefined): void {
+    if (listen === undefined) return;
+    const warning = checkMetricsListen(listen, {
+      token: Boolean(this.#config.metricsToken),
+      insecureAllowRemote: this.#config.insecureAllowRemote,
+    });
+    if (warning) this.#logger.warn(warning);
   }
 
   /**
@@ -86,13 +128,13 @@ export class ServerSecurity {
     let ok = true;
     for (const [what, step] of [
       ['credentials', () => this.access.reload()],
-      ['certificates', () => this.certificates?.reload()],
+      ['certificates', () => this.#certificates?.reload()],
     ] as const) {
       try {
         step();
       } catch (err) {
         ok = false;
-        this.logger.error(`reload: kept the ${what} in force`, { error: (err as Error).message });
+        this.#logger.error(`reload: kept the ${what} in force`, { error: (err as Error).message });
       }
     }
     return ok;

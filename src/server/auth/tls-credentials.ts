@@ -27,21 +27,23 @@ function read(path: string, flag: string): Buffer {
  * take the listener down.
  */
 export class ReloadableCertificates implements experimental.CertificateProvider {
-  private identity!: experimental.IdentityCertificateUpdate;
-  private ca: experimental.CaCertificateUpdate | null = null;
-  private readonly identityListeners = new Set<IdentityListener>();
-  private readonly caListeners = new Set<CaListener>();
+  #identity!: experimental.IdentityCertificateUpdate;
+  #ca: experimental.CaCertificateUpdate | null = null;
+  readonly #identityListeners = new Set<IdentityListener>();
+  readonly #caListeners = new Set<CaListener>();
+  readonly #files: TlsFiles;
 
-  constructor(private readonly files: TlsFiles) {
+  constructor(files: TlsFiles) {
+    this.#files = files;
     this.reload();
   }
 
   /** Reads the files again and hands them to the server; throws naming the file when they do not load. */
   reload(): void {
-    const certificate = read(this.files.certFile, '--tls-cert');
-    const privateKey = read(this.files.keyFile, '--tls-key');
-    const caCertificate = this.files.clientCaFile
-      ? read(this.files.clientCaFile, '--tls-client-ca')
+    const certificate = read(this.#files.certFile, '--tls-cert');
+    const privateKey = read(this.#files.keyFile, '--tls-key');
+    const caCertificate = this.#files.clientCaFile
+      ? read(this.#files.clientCaFile, '--tls-client-ca')
       : undefined;
     try {
       createSecureContext({
@@ -55,34 +57,34 @@ export class ReloadableCertificates implements experimental.CertificateProvider 
         { cause: err },
       );
     }
-    this.identity = { certificate, privateKey };
-    this.ca = caCertificate ? { caCertificate } : null;
-    for (const listener of this.caListeners) listener(this.ca);
-    for (const listener of this.identityListeners) listener(this.identity);
+    this.#identity = { certificate, privateKey };
+    this.#ca = caCertificate ? { caCertificate } : null;
+    for (const listener of this.#caListeners) listener(this.#ca);
+    for (const listener of this.#identityListeners) listener(this.#identity);
   }
 
   // grpc-js subscribes before it registers the server that waits for the update, so
   // the current files are handed over on the next microtask, not during the subscription.
   addCaCertificateListener(listener: CaListener): void {
-    this.caListeners.add(listener);
+    this.#caListeners.add(listener);
     queueMicrotask(() => {
-      if (this.caListeners.has(listener)) listener(this.ca);
+      if (this.#caListeners.has(listener)) listener(this.#ca);
     });
   }
 
   removeCaCertificateListener(listener: CaListener): void {
-    this.caListeners.delete(listener);
+    this.#caListeners.delete(listener);
   }
 
   addIdentityCertificateListener(listener: IdentityListener): void {
-    this.identityListeners.add(listener);
+    this.#identityListeners.add(listener);
     queueMicrotask(() => {
-      if (this.identityListeners.has(listener)) listener(this.identity);
+      if (this.#identityListeners.has(listener)) listener(this.#identity);
     });
   }
 
   removeIdentityCertificateListener(listener: IdentityListener): void {
-    this.identityListeners.delete(listener);
+    this.#identityListeners.delete(listener);
   }
 }
 

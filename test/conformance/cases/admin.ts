@@ -1,23 +1,74 @@
 import { describe, expect, it } from 'vitest';
+import { LIST_PAGE_BYTES, LIST_PREVIEW_BYTES, MAX_HISTORY_ENTRIES } from '../../../src/domain/task.js';
+import type { TaskPage } from '../../../src/lease-store/lease-store.js';
 import { ids, LEASE_MS, NO_BACKOFF, UNKNOWN_ID, type MakeHarness } from '../harness.js';
 
 /** The operator's calls: listQueues, listTasks, redrive, purge, pause and resume, and waitFinished. */
 export function adminCases(setup: MakeHarness): void {
   describe('listQueues', () => {
-    it('names every queue enqueued to or paused, sorted, with its pause flag, even once empty', async () => {
+    it('names every queue with tasks or paused, sorted, with its pause flag', async () => {
       const h = await setup();
       const [a, b] = [h.queue, h.other].sort();
-      const id = await h.add();
+      await h.add();
       await h.store.setPaused(h.other, true);
-      const lease = await h.claimOne();
-      await h.store.settle(h.queue, [
-        { kind: 'complete', taskId: id, token: lease.token, result: Buffer.alloc(0) },
-      ]);
       const listed = (await h.store.listQueues()).filter((q) => q.queue === a || q.queue === b);
       expect(listed).toEqual([
         { queue: a, paused: a === h.other },
         { queue: b, paused: b === h.other },
       ]);
+    });
+
+    it('forgets a queue once it holds no pending, scheduled, leased or dead task and is not paused', async () => {
+      const h = await setup();
+      const [done, purged, delayed, dead] = ['done', 'purged', 'delayed', 'dead'].map(
+        (n) => `${h.queue}-${n}`,
+      );
+      const [id] = await h.store.enqueue([{ ...h.task(), queue: done! }]);
+      const [lease] = (await h.store.claim(done!, 1, LEASE_MS)).leases;
+      await h.store.settle(done!, [
+        { kind: 'complete', taskId: id!.taskId, token: lease!.token, result: Buffer.alloc(0) },
+      ]);
+      await h.store.enqueue([
+        { ...h.task(), queue: purged! },
+        { ...h.task(), queue: delayed!, delayMs: 60_000 },
+        { ...h.task(), queue: dead!, maxAttempts: 1 },
+      ]);
+      const [doomed] = (await h.store.claim(dead!, 1, LEASE_MS)).leases;
+      await h.store.settle(dead!, [
+        {
+          kind: 'fail',
+          taskId: doomed!.task.id,
+          token: doomed!.token,
+          error: 'x',
+          retryDelayMs: 0,
+          permanent: true,
+        },
+      ]);
+      await h.store.purge(purged!);
+      await h.store.setPaused(h.other, true);
+      await h.store.setPaused(h.other, false);
+      await h.store.pruneQueues?.();
+      const mine = (await h.store.listQueues())
+        .map((q) => q.queue)
+        .filter((q) => q.startsWith(h.queue) || q === h.other);
+      expect(mine).toEqual([delayed, dead].sort());
+    });
+
+    it('reads only the queues its filter lets through, up to its limit', async () => {
+      const h = await setup();
+      const names = ['c', 'a', 'b'].map((n) => `${h.queue}-${n}`);
+      for (const queue of names) await h.store.enqueue([{ ...h.task(), queue }]);
+      const asked: string[] = [];
+      const visible = (queue: string): boolean => {
+        asked.push(queue);
+        return queue.startsWith(h.queue);
+      };
+      expect((await h.store.listQueues({ visible })).map((q) => q.queue)).toEqual(names.slice().sort());
+      expect(asked).toEqual(expect.arrayContaining(names));
+      const limited = await h.store.listQueues({ visible, limit: 2 });
+      expect(limited.map((q) => q.queue)).toEqual(names.slice().sort().slice(0, 2));
+      const rest = await h.store.listQueues({ visible, after: limited[1]!.queue });
+      expect(rest.map((q) => q.queue)).toEqual(names.slice().sort().slice(2));
     });
   });
 
@@ -61,6 +112,55 @@ export function adminCases(setup: MakeHarness): void {
     });
   });
 
+  describe('resume of a queue without tasks', () => {
+    const listed = async (h: Awaited<ReturnType<MakeHarness>>, queue: string): Promise<boolean> =>
+      (await h.store.listQueues()).some((q) => q.queue === queue);
+
+    it('undoes a pause of a queue never used: it leaves listQueues', async () => {
+      const h = await setup();
+      await h.store.setPaused(h.other, true);
+      expect(await listed(h, h.other)).toBe(true);
+      await h.store.setPaused(h.other, false);
+      expect(await listed(h, h.other)).toBe(false);
+      expect(await h.store.isPaused(h.other)).toBe(false);
+    });
+
+    it('removes a paused queue once emptied, keeps one with tasks, and lists it again on its next enqueue', async () => {
+      const h = await setup();
+      const id = await h.add();
+      await h.store.setPaused(h.queue, true);
+      await h.store.setPaused(h.queue, false);
+      expect(await listed(h, h.queue)).toBe(true);
+      await h.store.setPaused(h.queue, true);
+      expect(await h.store.purge(h.queue)).toBe(1);
+      await h.store.setPaused(h.queue, false);
+      expect(await listed(h, h.queue)).toBe(false);
+      expect(await h.store.getTask(h.queue, id)).toBeNull();
+      await h.add();
+      expect(await listed(h, h.queue)).toBe(true);
+    });
+
+    it('keeps a queue whose only tasks are DEAD, so they stay in sight for redrive', async () => {
+      const h = await setup();
+      const id = await h.add({ maxAttempts: 1 });
+      const lease = await h.claimOne();
+      await h.store.settle(h.queue, [
+        {
+          kind: 'fail',
+          taskId: id,
+          token: lease.token,
+          error: 'boom',
+          retryDelayMs: undefined,
+          permanent: true,
+        },
+      ]);
+      expect((await h.get(id)).state).toBe('DEAD');
+      await h.store.setPaused(h.queue, true);
+      await h.store.setPaused(h.queue, false);
+      expect(await listed(h, h.queue)).toBe(true);
+    });
+  });
+
   describe('listTasks', () => {
     it('pages through each state in its order with a cursor', async () => {
       const h = await setup();
@@ -78,6 +178,10 @@ export function adminCases(setup: MakeHarness): void {
       const scheduled = await h.store.listTasks(h.queue, 'SCHEDULED', null, 10);
       expect(scheduled.tasks.map((t) => t.id)).toEqual([sooner, later]);
       expect(scheduled.tasks[0]).toMatchObject({ state: 'SCHEDULED', queue: h.queue });
+      // Each scheduled task says when it falls due; other states carry no due time.
+      const now = h.clock.now();
+      expect(scheduled.tasks.map((t) => t.dueTime)).toEqual([now + 3_000, now + 9_000]);
+      expect(first.tasks.map((t) => t.dueTime)).toEqual([undefined, undefined]);
       expect((await h.store.listTasks(h.queue, 'DEAD', null, 10)).tasks).toEqual([]);
       expect(await h.store.listTasks(h.other, 'PENDING', null, 10)).toEqual({ tasks: [], nextCursor: null });
     });
@@ -98,6 +202,40 @@ export function adminCases(setup: MakeHarness): void {
         [a, 'DEAD', 'x'],
         [b, 'DEAD', 'x'],
       ]);
+    });
+
+    it('shows payload previews, flagged when cut; getTask returns the whole task', async () => {
+      const h = await setup();
+      const long = Buffer.alloc(5_000, 'a');
+      const big = await h.add({ payload: long });
+      const small = await h.add({ payload: Buffer.from('small') });
+      const page = await h.store.listTasks(h.queue, 'PENDING', null, 10);
+      expect(page.tasks.map((t) => [t.id, t.payload.toString(), t.payloadTruncated ?? false])).toEqual([
+        [big, long.subarray(0, LIST_PREVIEW_BYTES).toString(), true],
+        [small, 'small', false],
+      ]);
+      expect((await h.get(big)).payload.equals(long)).toBe(true);
+      expect((await h.get(big)).payloadTruncated).toBeUndefined();
+    });
+
+    it('ends a page early once its tasks hold LIST_PAGE_BYTES, whatever the page size', async () => {
+      const h = await setup();
+      const added: string[] = [];
+      for (let i = 0; i < 5; i++) added.push(await h.add({ payload: Buffer.alloc(1024 * 1024, i) }));
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: TaskPage = await h.store.listTasks(h.queue, 'PENDING', cursor, 1000);
+        expect(page.tasks.length).toBeGreaterThanOrEqual(1);
+        expect(page.tasks.length * 1024 * 1024).toBeLessThanOrEqual(LIST_PAGE_BYTES);
+        for (const t of page.tasks) expect(t.payload.length).toBe(LIST_PREVIEW_BYTES);
+        seen.push(...page.tasks.map((t) => t.id));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor !== null && pages < 10);
+      expect(seen).toEqual(added);
+      expect(pages).toBeGreaterThanOrEqual(3);
     });
 
     it('refuses a cursor it did not make, naming the field', async () => {
@@ -167,6 +305,22 @@ export function adminCases(setup: MakeHarness): void {
       expect((await h.get(second)).state).toBe('PENDING');
       expect(await h.store.redrive(h.other, null, 'none')).toBe(0);
     });
+    it(`keeps only the last ${MAX_HISTORY_ENTRIES} notes of a task redriven over and over`, async () => {
+      const h = await setup();
+      const id = await h.add({ maxAttempts: 1 });
+      const rounds = MAX_HISTORY_ENTRIES + 5;
+      for (let round = 1; round <= rounds; round++) {
+        const lease = await h.claimOne();
+        await h.store.settle(h.queue, [
+          { kind: 'fail', taskId: id, token: lease.token, error: 'x', retryDelayMs: 0, permanent: true },
+        ]);
+        expect(await h.store.redrive(h.queue, [id], `round ${round}`)).toBe(1);
+      }
+      const history = (await h.get(id)).history!;
+      expect(history).toHaveLength(MAX_HISTORY_ENTRIES);
+      expect(history[0]).toBe(`round ${rounds - MAX_HISTORY_ENTRIES + 1} after 1 attempts`);
+      expect(history.at(-1)).toBe(`round ${rounds} after 1 attempts`);
+    });
   });
 
   describe('purge', () => {
@@ -193,6 +347,7 @@ export function adminCases(setup: MakeHarness): void {
         leased: 0,
         dead: 0,
         oldestReadyEnqueueTime: null,
+        readyKeys: 0,
       });
       expect(await h.store.getTask(h.queue, pending)).toBeNull();
       expect(await h.store.getTask(h.queue, leased)).toBeNull();
@@ -202,7 +357,9 @@ export function adminCases(setup: MakeHarness): void {
       ]);
       expect(settled!.status).toBe('not_found');
       expect(await h.store.purge(h.queue)).toBe(0);
-      expect((await h.store.listQueues()).map((q) => q.queue)).toContain(h.queue);
+      // Nothing left to list it for: it leaves listQueues (at the Redis store's next prune).
+      await h.store.pruneQueues?.();
+      expect((await h.store.listQueues()).map((q) => q.queue)).not.toContain(h.queue);
     });
   });
 

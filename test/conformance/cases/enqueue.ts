@@ -51,6 +51,33 @@ export function enqueueCases(setup: MakeHarness): void {
       expect(lease.task.attempt).toBe(1);
     });
 
+    it('says when a SCHEDULED task falls due, after a delay and after a failed attempt', async () => {
+      const h = await setup();
+      const start = h.clock.now();
+      const delayed = await h.add({ delayMs: 7_000 });
+      const ready = await h.add();
+      expect(await h.get(delayed)).toMatchObject({ state: 'SCHEDULED', dueTime: start + 7_000 });
+      expect((await h.get(ready)).dueTime).toBeUndefined();
+      const lease = await h.claimOne();
+      expect(lease.task.id).toBe(ready);
+      expect((await h.get(ready)).dueTime).toBeUndefined(); // LEASED
+      h.clock.advance(1_000);
+      await h.store.settle(h.queue, [
+        {
+          kind: 'fail',
+          taskId: ready,
+          token: lease.token,
+          error: 'e',
+          retryDelayMs: 2_500,
+          permanent: false,
+        },
+      ]);
+      expect(await h.get(ready)).toMatchObject({ state: 'SCHEDULED', dueTime: start + 3_500 });
+      h.clock.advance(2_500);
+      expect((await h.claimOne()).task.id).toBe(ready);
+      expect((await h.get(ready)).dueTime).toBeUndefined();
+    });
+
     it('takes a batch that spans two queues, each task landing on its own queue', async () => {
       const h = await setup();
       const results = await h.store.enqueue([
@@ -137,6 +164,41 @@ export function enqueueCases(setup: MakeHarness): void {
       h.clock.advance(999);
       const [dupOfFresh] = await h.store.enqueue([h.task({ idempotencyKey: 'k' })]);
       expect(dupOfFresh).toEqual({ taskId: fresh?.taskId, duplicate: true });
+    });
+
+    it('stores a new task when the task the key named was purged (enqueue and enqueueAndClaim)', async () => {
+      const h = await setup();
+      const first = await h.add({ idempotencyKey: 'k' });
+      const second = await h.add({ idempotencyKey: 'k2' });
+      expect(await h.store.purge(h.queue)).toBe(2);
+      const [fresh] = await h.store.enqueue([h.task({ idempotencyKey: 'k' })]);
+      expect(fresh?.duplicate).toBe(false);
+      expect(fresh?.taskId).not.toBe(first);
+      expect((await h.get(fresh!.taskId)).state).toBe('PENDING');
+      const both = await h.store.enqueueAndClaim(h.queue, [h.task({ idempotencyKey: 'k2' })], 0, LEASE_MS);
+      expect(both.results[0]?.duplicate).toBe(false);
+      expect(both.results[0]?.taskId).not.toBe(second);
+      // The key now names the new task, and answers with it.
+      const [dup] = await h.store.enqueue([h.task({ idempotencyKey: 'k' })]);
+      expect(dup).toEqual({ taskId: fresh?.taskId, duplicate: true });
+      expect(await h.claim(10)).toHaveLength(2);
+    });
+
+    it('answers with a finished task while it is readable, and stores a new one after its retention', async () => {
+      const h = await setup({ finishedRetentionMs: 1000, idempotencyWindowMs: 60_000 });
+      const first = await h.add({ idempotencyKey: 'k' });
+      const lease = await h.claimOne();
+      await h.store.settle(h.queue, [
+        { kind: 'complete', taskId: first, token: lease.token, nonce: lease.nonce, result: Buffer.alloc(0) },
+      ]);
+      h.clock.advance(999);
+      const [dup] = await h.store.enqueue([h.task({ idempotencyKey: 'k' })]);
+      expect(dup).toEqual({ taskId: first, duplicate: true });
+      h.clock.advance(1);
+      expect(await h.store.getTask(h.queue, first)).toBeNull();
+      const [fresh] = await h.store.enqueue([h.task({ idempotencyKey: 'k' })]);
+      expect(fresh?.duplicate).toBe(false);
+      expect((await h.get(fresh!.taskId)).state).toBe('PENDING');
     });
 
     it('never deduplicates tasks without a key', async () => {

@@ -12,6 +12,7 @@ export function statsCases(setup: MakeHarness): void {
         leased: 0,
         dead: 0,
         oldestReadyEnqueueTime: null,
+        readyKeys: 0,
       });
     });
 
@@ -34,6 +35,8 @@ export function statsCases(setup: MakeHarness): void {
         dead: 0,
         // The priority 1 task is claimed last, but it has waited longest.
         oldestReadyEnqueueTime: t0,
+        // Every ready task has the default key.
+        readyKeys: 1,
       });
       const [failed] = await h.store.settle(h.queue, [
         { kind: 'fail', taskId: doomed, token: lease.token, error: 'x', retryDelayMs: 0, permanent: false },
@@ -48,6 +51,7 @@ export function statsCases(setup: MakeHarness): void {
         leased: 3,
         dead: 1,
         oldestReadyEnqueueTime: null,
+        readyKeys: 0,
       });
     });
 

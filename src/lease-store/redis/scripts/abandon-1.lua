@@ -4,22 +4,23 @@
   past the one the stream knew was extended since on another stream (its worker came
   back): it is left alone.
 
-  KEYS[1] leased ZSET
-  ARGV[1] task hash prefix
-  ARGV[2] now (ms) or '' for Redis TIME
-  ARGV[3] grace (ms)
-  ARGV[4..] triples of taskId, token, deadline the stream knew ('' = unknown)
+  K.leased       leased ZSET
+  A.taskPrefix   task hash prefix
+  A.now          now (ms) or '' for Redis TIME
+  A.graceMs      grace (ms)
+  tail: triples of taskId, token, deadline the stream knew ('' = unknown)
 
   Returns the number of leases whose deadline moved earlier.
 ]]
+--@include "snippets/args.lua"
 --@include "snippets/now.lua"
 --@include "snippets/layout.lua"
 
-local leased, taskPrefix = KEYS[1], ARGV[1]
-local now = resolveNow(ARGV[2])
-local graceDeadline = now + tonumber(ARGV[3])
+local leased, taskPrefix = K.leased, A.taskPrefix
+local now = resolveNow(A.now)
+local graceDeadline = now + tonumber(A.graceMs)
 local changed = 0
-for i = 4, #ARGV - 2, 3 do
+for i = TAIL, #ARGV - 2, 3 do
   local id, token, known = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
   local v = redis.call('HMGET', taskPrefix .. id, 's', 't', 'o')
   if v[1] == 'L' and tonumber(v[2]) == token then

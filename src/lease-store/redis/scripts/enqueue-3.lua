@@ -1,29 +1,37 @@
 --[[
   enqueue: stores a batch of new tasks of one queue.
 
-  KEYS[1] ready ZSET          KEYS[2] scheduled ZSET          KEYS[3] sequence counter
-  ARGV[1] task hash prefix    ARGV[2] idempotency key prefix
-  ARGV[3] wake channel        ARGV[4] store instance id       ARGV[5] queue name
-  ARGV[6] now (ms) or '' for Redis TIME
-  ARGV[7] idempotency window (ms)                 ARGV[8] idempotency key TTL (ms, >= window)
-  ARGV[9] number of tasks N, then 8 values per task from ARGV[10]:
+  K.ready K.scheduled            ready and scheduled ZSETs
+  K.seq                          sequence counter
+  A.taskPrefix                   task hash prefix
+  A.idempotencyPrefix            idempotency key prefix
+  A.channel A.instanceId A.queue wake channel, store instance id, queue name
+  A.now                          now (ms) or '' for Redis TIME
+  A.idempotencyWindowMs          idempotency window (ms)
+  A.idempotencyTtlMs             idempotency key TTL (ms, >= window)
+  A.finishedRetentionMs          retention of COMPLETED and CANCELLED tasks (ms)
+  A.deadRetentionMs              retention of DEAD tasks (ms): an idempotency key naming
+                                 a task past these, or purged, no longer answers
+  tail: the number of tasks N, then 9 values per task (snippets/enqueue-tasks.lua):
     id, payload, priority, delay (ms), max attempts ('' = 5), backoff spec ('' = default),
-    idempotency key ('' = none), encoded headers ('' = none)
+    idempotency key ('' = none), encoded headers ('' = none), fairness key ('' = default)
 
   Returns { readyCount, status1, id1, status2, id2, ... } in request order, status
   0 = stored PENDING, 1 = stored SCHEDULED, 2 = duplicate (id is the first task's id).
   Publishes a wake-up when a task became PENDING.
 ]]
+--@include "snippets/args.lua"
 --@include "snippets/now.lua"
 --@include "snippets/enqueue-tasks.lua"
 --@include "snippets/wake.lua"
 
 local E = {
-  ready = KEYS[1], sched = KEYS[2], seq = KEYS[3], taskPrefix = ARGV[1], idemPrefix = ARGV[2],
-  window = tonumber(ARGV[7]), idemTtl = tonumber(ARGV[8]),
+  ready = K.ready, sched = K.scheduled, seq = K.seq, taskPrefix = A.taskPrefix, idemPrefix = A.idempotencyPrefix,
+  window = tonumber(A.idempotencyWindowMs), idemTtl = tonumber(A.idempotencyTtlMs),
+  finishedRetentionMs = tonumber(A.finishedRetentionMs), deadRetentionMs = tonumber(A.deadRetentionMs),
 }
-local out = enqueueTasks(E, resolveNow(ARGV[6]), 10, tonumber(ARGV[9]))
+local out = enqueueTasks(E, resolveNow(A.now), TAIL + 1, tonumber(ARGV[TAIL]))
 if out[1] > 0 then
-  wake(ARGV[3], ARGV[4], ARGV[5])
+  wake(A.channel, A.instanceId, A.queue)
 end
 return out

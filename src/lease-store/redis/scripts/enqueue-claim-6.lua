@@ -3,48 +3,59 @@
   tasks for streams of this replica that wait for them, in one round trip. Other replicas
   hear a wake-up only when ready tasks are left after the claim.
 
-  KEYS[1] ready ZSET     KEYS[2] scheduled ZSET     KEYS[3] leased ZSET
-  KEYS[4] sequence counter                          KEYS[5] dead ZSET
-  KEYS[6] paused flag (while it exists, nothing is leased)
-  ARGV[1] task hash prefix                          ARGV[2] idempotency key prefix
-  ARGV[3] wake channel   ARGV[4] store instance id   ARGV[5] queue name
-  ARGV[6] now (ms) or '' for Redis TIME
-  ARGV[7] idempotency window (ms)                   ARGV[8] idempotency key TTL (ms)
-  ARGV[9] max leases     ARGV[10] lease duration (ms)  ARGV[11] maintenance limit per kind
-  ARGV[12] TTL of finished (CANCELLED) hashes (ms)  ARGV[13] TTL of DEAD hashes (ms)
-  ARGV[14..18] lease secret, owners HASH, owned ZSET prefix, owner heartbeat TTL (ms),
-          grace of a dead replica's leases (ms), as ARGV[11..15] of claim-6.lua
-  ARGV[19] number R of random numbers, ARGV[20 .. 19+R] random numbers in [0, 1)
-  ARGV[20+R] number of tasks N, then 8 values per task as in enqueue-3.lua
+  K.ready K.scheduled K.leased   the queue's ready, scheduled and leased ZSETs
+  K.seq                          sequence counter
+  K.dead                         dead ZSET
+  K.paused                       paused flag (while it exists, nothing is leased)
+  A.taskPrefix                   task hash prefix
+  A.idempotencyPrefix            idempotency key prefix
+  A.channel A.instanceId A.queue wake channel, store instance id, queue name
+  A.now                          now (ms) or '' for Redis TIME
+  A.idempotencyWindowMs          idempotency window (ms)
+  A.idempotencyTtlMs             idempotency key TTL (ms, >= window)
+  A.finishedRetentionMs          retention of COMPLETED and CANCELLED tasks (ms)
+  A.deadRetentionMs              retention of DEAD tasks (ms): an idempotency key naming
+                                 a task past these, or purged, no longer answers
+  A.max                          max leases
+  A.leaseMs                      lease duration (ms)
+  A.limit                        maintenance limit per kind
+  A.finishedTtlMs                TTL of COMPLETED / CANCELLED hashes (ms)
+  A.deadTtlMs                    TTL of DEAD hashes (ms), also how long the dead ZSET
+                                 keeps its members
+  A.secret                       the call's random secret (lease nonces)
+  A.owners                       owners HASH            (snippets/owners.lua)
+  A.ownedPrefix                  prefix of per-replica owned ZSETs
+  A.ownerTtlMs                   owner heartbeat TTL (ms)
+  A.ownerGraceMs                 grace of a dead replica's leases (ms)
+  tail: the seed in [0, 1) of the backoff jitter of leases the claim's maintenance
+    expires (snippets/random.lua), then the number of tasks and the tasks as in
+    enqueue-3.lua
 
   The owners HASH and the owned ZSETs are keys of this queue, under the same hash tag as
-  KEYS[1] (one slot; keys.ts builds them), passed in ARGV because their number varies
+  K.ready (one slot; keys.ts builds them), passed in ARGV because their number varies
   with the replicas.
 
   Returns { enqueued, claimed }: enqueued as enqueue-3.lua returns it, claimed as
-  claim-6.lua does. When the claim needs more random numbers (claimed is
-  { CODE.NEED_RANDOMS, n }), the tasks are stored all the same: claim them with claim-6.
+  claim-6.lua does.
 ]]
+--@include "snippets/args.lua"
 --@include "snippets/now.lua"
 --@include "snippets/enqueue-tasks.lua"
 --@include "snippets/claim-tasks.lua"
 
 local Q = {
-  ready = KEYS[1], sched = KEYS[2], leased = KEYS[3], seq = KEYS[4], dead = KEYS[5], paused = KEYS[6],
-  taskPrefix = ARGV[1], idemPrefix = ARGV[2],
-  channel = ARGV[3], instanceId = ARGV[4], queue = ARGV[5],
-  window = tonumber(ARGV[7]), idemTtl = tonumber(ARGV[8]),
-  finishedTtlMs = tonumber(ARGV[12]), deadTtlMs = tonumber(ARGV[13]),
-  secret = ARGV[14], owners = ARGV[15], ownedPrefix = ARGV[16],
-  ownerTtlMs = tonumber(ARGV[17]), ownerGraceMs = tonumber(ARGV[18]),
+  ready = K.ready, sched = K.scheduled, leased = K.leased, seq = K.seq, dead = K.dead, paused = K.paused,
+  taskPrefix = A.taskPrefix, idemPrefix = A.idempotencyPrefix,
+  channel = A.channel, instanceId = A.instanceId, queue = A.queue,
+  window = tonumber(A.idempotencyWindowMs), idemTtl = tonumber(A.idempotencyTtlMs),
+  finishedRetentionMs = tonumber(A.finishedRetentionMs), deadRetentionMs = tonumber(A.deadRetentionMs),
+  finishedTtlMs = tonumber(A.finishedTtlMs), deadTtlMs = tonumber(A.deadTtlMs),
+  secret = A.secret, owners = A.owners, ownedPrefix = A.ownedPrefix,
+  ownerTtlMs = tonumber(A.ownerTtlMs), ownerGraceMs = tonumber(A.ownerGraceMs),
 }
-local now = resolveNow(ARGV[6])
-local tasksAt = takeRandoms(19)
+local now = resolveNow(A.now)
+local tasksAt = takeRandomSeed(TAIL)
 
 local enqueued = enqueueTasks(Q, now, tasksAt + 1, tonumber(ARGV[tasksAt]))
-local claimed = claimTasks(Q, now, tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), enqueued[1])
-if claimed[1] == CODE.NEED_RANDOMS and enqueued[1] > 0 then
-  -- Nothing was claimed: tell every replica, as a plain enqueue does.
-  wake(Q.channel, Q.instanceId, Q.queue)
-end
+local claimed = claimTasks(Q, now, tonumber(A.max), tonumber(A.leaseMs), tonumber(A.limit), enqueued[1])
 return { enqueued, claimed }

@@ -8,24 +8,25 @@
   (a delayed task, a retry, a grace) never replaces an entry already due: that work has
   not been claimed yet.
 
-  KEYS[1] due ZSET (queue name -> ms)
-  ARGV[1] queue name
-  ARGV[2] in how many ms the queue next has timed work, or '' for never
-  ARGV[3] now (ms) or '' for Redis TIME
-  ARGV[4] '1' when ARGV[2] is a claim's answer, '0' for one more timed event
+  K.due      due ZSET (queue name -> ms)
+  A.queue    queue name
+  A.inMs     in how many ms the queue next has timed work, or '' for never
+  A.now      now (ms) or '' for Redis TIME
+  A.answer   '1' when A.inMs is a claim's answer, '0' for one more timed event
 
   Returns 1 when the index changed, else 0.
 ]]
+--@include "snippets/args.lua"
 --@include "snippets/now.lua"
 
-local index, queue = KEYS[1], ARGV[1]
-local now = resolveNow(ARGV[3])
+local index, queue = K.due, A.queue
+local now = resolveNow(A.now)
 local due = ''
-if ARGV[2] ~= '' then
-  due = now + tonumber(ARGV[2])
+if A.inMs ~= '' then
+  due = now + tonumber(A.inMs)
 end
 local current = redis.call('ZSCORE', index, queue)
-if current and (tonumber(current) > now or ARGV[4] ~= '1') then
+if current and (tonumber(current) > now or A.answer ~= '1') then
   if due ~= '' and due < tonumber(current) then
     redis.call('ZADD', index, due, queue)
     return 1

@@ -4,16 +4,18 @@
   COMPLETED and CANCELLED hashes are left to their retention. Call again until it
   removes no member.
 
-  KEYS[1] ready ZSET     KEYS[2] scheduled ZSET     KEYS[3] leased ZSET
-  KEYS[4] dead ZSET
-  ARGV[1] task hash prefix
-  ARGV[2] limit of members per set and call
+  K.ready K.scheduled K.leased K.dead   the queue's state ZSETs
+  A.taskPrefix                          task hash prefix
+  A.limit                               limit of members per set and call
 
   Returns { deletedTasks, removedMembers }.
 ]]
+--@include "snippets/args.lua"
 --@include "snippets/layout.lua"
+--@include "snippets/fair.lua"
 
-local taskPrefix, limit = ARGV[1], tonumber(ARGV[2])
+local taskPrefix, limit = A.taskPrefix, tonumber(A.limit)
+local Q = { ready = K.ready, taskPrefix = taskPrefix }
 local deleted, removed = 0, 0
 
 local function purgeSet(key, state, ordinalMembers)
@@ -27,7 +29,14 @@ local function purgeSet(key, state, ordinalMembers)
       id = memberId(member)
     end
     local taskKey = taskPrefix .. id
-    if redis.call('HGET', taskKey, 's') == state then
+    local v = redis.call('HMGET', taskKey, 's', 'y', 'z')
+    if v[1] == state then
+      -- The fairness bookkeeping forgets the task as a cancel or a settle would.
+      if state == 'P' then
+        fairForgetLine(Q, tonumber(v[2] or '0'), v[3] or '')
+      elseif state == 'L' then
+        fairLeaseEnded(Q, v[3] or '')
+      end
       redis.call('DEL', taskKey)
       deleted = deleted + 1
     end
@@ -36,8 +45,8 @@ local function purgeSet(key, state, ordinalMembers)
   removed = removed + #members
 end
 
-purgeSet(KEYS[1], 'P', false)
-purgeSet(KEYS[2], 'S', true)
-purgeSet(KEYS[3], 'L', true)
-purgeSet(KEYS[4], 'D', false)
+purgeSet(K.ready, 'P', false)
+purgeSet(K.scheduled, 'S', true)
+purgeSet(K.leased, 'L', true)
+purgeSet(K.dead, 'D', false)
 return { deleted, removed }

@@ -2,16 +2,18 @@
   resume: lifts a queue's pause and, when tasks are ready, wakes the dispatchers of
   every replica so they claim at once.
 
-  KEYS[1] paused flag    KEYS[2] ready ZSET
-  ARGV[1] wake channel   ARGV[2] store instance id   ARGV[3] queue name
+  K.paused                        paused flag
+  K.ready                         ready ZSET
+  A.channel A.instanceId A.queue  wake channel, store instance id, queue name
 
   Returns 1 when a wake-up was published, else 0.
 ]]
+--@include "snippets/args.lua"
 --@include "snippets/wake.lua"
 
-redis.call('DEL', KEYS[1])
-if redis.call('ZCARD', KEYS[2]) > 0 then
-  wake(ARGV[1], ARGV[2], ARGV[3])
+redis.call('DEL', K.paused)
+if redis.call('ZCARD', K.ready) > 0 then
+  wake(A.channel, A.instanceId, A.queue)
   return 1
 end
 return 0

@@ -2,24 +2,24 @@
   stats: counts one queue's tasks by state, for metrics. Read-only; its cost is bounded
   by the number of priorities, never by the queue's depth.
 
-  KEYS[1] ready ZSET     KEYS[2] scheduled ZSET     KEYS[3] leased ZSET
-  KEYS[4] dead ZSET
-  ARGV[1] task hash prefix
-  ARGV[2] now (ms) or '' for Redis TIME
-  ARGV[3] retention of DEAD tasks (ms)
+  K.ready K.scheduled K.leased K.dead   the queue's state ZSETs
+  A.taskPrefix                          task hash prefix
+  A.now                                 now (ms) or '' for Redis TIME
+  A.deadRetentionMs                     retention of DEAD tasks (ms)
 
   Returns { ready, scheduled, leased, dead, oldestReadyEnqueueTime (-1 = none) }: dead
   counts the DEAD tasks still within their retention; the oldest ready enqueue time is
   the earliest among the first task of each priority (exact unless a retried task waits
   behind newer ones of its priority).
 ]]
+--@include "snippets/args.lua"
 --@include "snippets/now.lua"
 --@include "snippets/layout.lua"
 
-local ready, sched, leased, dead = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local taskPrefix = ARGV[1]
-local now = resolveNow(ARGV[2])
-local deadRetentionMs = tonumber(ARGV[3])
+local ready, sched, leased, dead = K.ready, K.scheduled, K.leased, K.dead
+local taskPrefix = A.taskPrefix
+local now = resolveNow(A.now)
+local deadRetentionMs = tonumber(A.deadRetentionMs)
 
 local oldest = -1
 for priority = 9, 0, -1 do

@@ -4,21 +4,23 @@
   publishes the task's key. Checking and asking in one script leaves no gap in which
   the task could finish unheard.
 
-  KEYS[1] the task hash
-  ARGV[1] now (ms) or '' for Redis TIME
-  ARGV[2] retention of COMPLETED / CANCELLED tasks (ms)   ARGV[3] retention of DEAD tasks (ms)
-  ARGV[4] finish channel
+  K.task                 the task hash
+  A.now                  now (ms) or '' for Redis TIME
+  A.finishedRetentionMs  retention of COMPLETED / CANCELLED tasks (ms)
+  A.deadRetentionMs      retention of DEAD tasks (ms)
+  A.finishChannel        finish channel
 
   Returns the hash as { field1, value1, ... } (as read, before w was set), or nil when
   unknown or past its retention.
 ]]
+--@include "snippets/args.lua"
 --@include "snippets/read-visible.lua"
 
-local fields, state = readVisible(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
+local fields, state = readVisible(K.task, A.now, tonumber(A.finishedRetentionMs), tonumber(A.deadRetentionMs))
 if not fields then
   return nil
 end
 if state ~= 'C' and state ~= 'D' and state ~= 'X' then
-  redis.call('HSET', KEYS[1], 'w', ARGV[4])
+  redis.call('HSET', K.task, 'w', A.finishChannel)
 end
 return fields

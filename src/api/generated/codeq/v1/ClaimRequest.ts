@@ -1,6 +1,6 @@
 // Original file: proto/codeq/v1/codeq.proto
 
-import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration';
+import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration.js';
 
 export interface _codeq_v1_ClaimRequest_Complete {
   'leaseId'?: (string);

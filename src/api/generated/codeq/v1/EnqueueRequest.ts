@@ -1,7 +1,7 @@
 // Original file: proto/codeq/v1/codeq.proto
 
-import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration';
-import type { RetryPolicy as _codeq_v1_RetryPolicy, RetryPolicy__Output as _codeq_v1_RetryPolicy__Output } from '../../codeq/v1/RetryPolicy';
+import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration.js';
+import type { RetryPolicy as _codeq_v1_RetryPolicy, RetryPolicy__Output as _codeq_v1_RetryPolicy__Output } from '../../codeq/v1/RetryPolicy.js';
 
 export interface EnqueueRequest {
   /**
@@ -35,6 +35,12 @@ export interface EnqueueRequest {
    * travel here.
    */
   'headers'?: ({[key: string]: string});
+  /**
+   * 0-128 characters of [A-Za-z0-9._:-]; empty is the queue's default key. Within
+   * one priority, ready tasks are claimed round-robin across fairness keys, FIFO
+   * within a key; the queue's config may limit the leases of one key.
+   */
+  'fairnessKey'?: (string);
   '_maxAttempts'?: "maxAttempts";
 }
 
@@ -70,5 +76,11 @@ export interface EnqueueRequest__Output {
    * travel here.
    */
   'headers'?: ({[key: string]: string});
+  /**
+   * 0-128 characters of [A-Za-z0-9._:-]; empty is the queue's default key. Within
+   * one priority, ready tasks are claimed round-robin across fairness keys, FIFO
+   * within a key; the queue's config may limit the leases of one key.
+   */
+  'fairnessKey'?: (string);
   '_maxAttempts'?: "maxAttempts";
 }

@@ -1,6 +1,6 @@
 // Original file: proto/codeq/v1/codeq.proto
 
-import type { TaskState as _codeq_v1_TaskState, TaskState__Output as _codeq_v1_TaskState__Output } from '../../codeq/v1/TaskState';
+import type { TaskState as _codeq_v1_TaskState, TaskState__Output as _codeq_v1_TaskState__Output } from '../../codeq/v1/TaskState.js';
 
 export interface ListTasksRequest {
   'queue'?: (string);
@@ -9,7 +9,9 @@ export interface ListTasksRequest {
    */
   'state'?: (_codeq_v1_TaskState);
   /**
-   * At most this many tasks, 1-1000. Unset means 100.
+   * At most this many tasks, 1-1000. Unset means 100. A page also ends early, after at
+   * least one task, once its tasks' data reaches 2 MiB, so a reply stays far under gRPC's
+   * 4 MiB default; payloads and results are 1 KiB previews (payload_truncated).
    */
   'pageSize'?: (number);
   /**
@@ -25,7 +27,9 @@ export interface ListTasksRequest__Output {
    */
   'state'?: (_codeq_v1_TaskState__Output);
   /**
-   * At most this many tasks, 1-1000. Unset means 100.
+   * At most this many tasks, 1-1000. Unset means 100. A page also ends early, after at
+   * least one task, once its tasks' data reaches 2 MiB, so a reply stays far under gRPC's
+   * 4 MiB default; payloads and results are 1 KiB previews (payload_truncated).
    */
   'pageSize'?: (number);
   /**

@@ -1,6 +1,6 @@
 // Original file: proto/codeq/v1/codeq.proto
 
-import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration';
+import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration.js';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -33,6 +33,15 @@ export interface QueueStats {
    * True while the queue is paused.
    */
   'paused'?: (boolean);
+  /**
+   * Fairness keys with ready tasks.
+   */
+  'readyKeys'?: (number | string | Long);
+  /**
+   * True while ready tasks wait for the queue's max_claims_per_second budget
+   * (a different thing from paused).
+   */
+  'rateLimited'?: (boolean);
 }
 
 /**
@@ -65,4 +74,13 @@ export interface QueueStats__Output {
    * True while the queue is paused.
    */
   'paused'?: (boolean);
+  /**
+   * Fairness keys with ready tasks.
+   */
+  'readyKeys'?: (number);
+  /**
+   * True while ready tasks wait for the queue's max_claims_per_second budget
+   * (a different thing from paused).
+   */
+  'rateLimited'?: (boolean);
 }

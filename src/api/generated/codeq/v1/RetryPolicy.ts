@@ -1,6 +1,6 @@
 // Original file: proto/codeq/v1/codeq.proto
 
-import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration';
+import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration.js';
 
 /**
  * RetryPolicy is the backoff between attempts: exponential with full jitter, capped.

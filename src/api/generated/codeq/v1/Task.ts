@@ -1,7 +1,7 @@
 // Original file: proto/codeq/v1/codeq.proto
 
-import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp';
-import type { TaskState as _codeq_v1_TaskState, TaskState__Output as _codeq_v1_TaskState__Output } from '../../codeq/v1/TaskState';
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp.js';
+import type { TaskState as _codeq_v1_TaskState, TaskState__Output as _codeq_v1_TaskState__Output } from '../../codeq/v1/TaskState.js';
 
 export interface Task {
   'id'?: (string);
@@ -22,9 +22,28 @@ export interface Task {
    */
   'result'?: (Buffer | Uint8Array | string);
   /**
-   * Notes of what operators did to the task (a redrive from DEAD), oldest first.
+   * Notes of what operators did to the task (a redrive from DEAD), oldest first; the
+   * last 20.
    */
   'history'?: (string)[];
+  /**
+   * True when payload is a preview: ListTasks shows the first 1 KiB of each payload;
+   * GetTask returns the whole task.
+   */
+  'payloadTruncated'?: (boolean);
+  /**
+   * True when result is a preview, as for payload_truncated.
+   */
+  'resultTruncated'?: (boolean);
+  /**
+   * The fairness key the task was enqueued with; empty for the default key.
+   */
+  'fairnessKey'?: (string);
+  /**
+   * When a SCHEDULED task falls due (its delay or retry backoff ends); set by GetTask and
+   * ListTasks, unset in other states.
+   */
+  'dueTime'?: (_google_protobuf_Timestamp | null);
 }
 
 export interface Task__Output {
@@ -46,7 +65,26 @@ export interface Task__Output {
    */
   'result'?: (Buffer);
   /**
-   * Notes of what operators did to the task (a redrive from DEAD), oldest first.
+   * Notes of what operators did to the task (a redrive from DEAD), oldest first; the
+   * last 20.
    */
   'history': (string)[];
+  /**
+   * True when payload is a preview: ListTasks shows the first 1 KiB of each payload;
+   * GetTask returns the whole task.
+   */
+  'payloadTruncated'?: (boolean);
+  /**
+   * True when result is a preview, as for payload_truncated.
+   */
+  'resultTruncated'?: (boolean);
+  /**
+   * The fairness key the task was enqueued with; empty for the default key.
+   */
+  'fairnessKey'?: (string);
+  /**
+   * When a SCHEDULED task falls due (its delay or retry backoff ends); set by GetTask and
+   * ListTasks, unset in other states.
+   */
+  'dueTime'?: (_google_protobuf_Timestamp__Output);
 }

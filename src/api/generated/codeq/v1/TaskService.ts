@@ -2,17 +2,17 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { CancelTaskRequest as _codeq_v1_CancelTaskRequest, CancelTaskRequest__Output as _codeq_v1_CancelTaskRequest__Output } from '../../codeq/v1/CancelTaskRequest';
-import type { CancelTaskResponse as _codeq_v1_CancelTaskResponse, CancelTaskResponse__Output as _codeq_v1_CancelTaskResponse__Output } from '../../codeq/v1/CancelTaskResponse';
-import type { EnqueueBatchRequest as _codeq_v1_EnqueueBatchRequest, EnqueueBatchRequest__Output as _codeq_v1_EnqueueBatchRequest__Output } from '../../codeq/v1/EnqueueBatchRequest';
-import type { EnqueueBatchResponse as _codeq_v1_EnqueueBatchResponse, EnqueueBatchResponse__Output as _codeq_v1_EnqueueBatchResponse__Output } from '../../codeq/v1/EnqueueBatchResponse';
-import type { EnqueueRequest as _codeq_v1_EnqueueRequest, EnqueueRequest__Output as _codeq_v1_EnqueueRequest__Output } from '../../codeq/v1/EnqueueRequest';
-import type { EnqueueResponse as _codeq_v1_EnqueueResponse, EnqueueResponse__Output as _codeq_v1_EnqueueResponse__Output } from '../../codeq/v1/EnqueueResponse';
-import type { EnqueueStreamRequest as _codeq_v1_EnqueueStreamRequest, EnqueueStreamRequest__Output as _codeq_v1_EnqueueStreamRequest__Output } from '../../codeq/v1/EnqueueStreamRequest';
-import type { EnqueueStreamResponse as _codeq_v1_EnqueueStreamResponse, EnqueueStreamResponse__Output as _codeq_v1_EnqueueStreamResponse__Output } from '../../codeq/v1/EnqueueStreamResponse';
-import type { GetTaskRequest as _codeq_v1_GetTaskRequest, GetTaskRequest__Output as _codeq_v1_GetTaskRequest__Output } from '../../codeq/v1/GetTaskRequest';
-import type { Task as _codeq_v1_Task, Task__Output as _codeq_v1_Task__Output } from '../../codeq/v1/Task';
-import type { WaitTaskRequest as _codeq_v1_WaitTaskRequest, WaitTaskRequest__Output as _codeq_v1_WaitTaskRequest__Output } from '../../codeq/v1/WaitTaskRequest';
+import type { CancelTaskRequest as _codeq_v1_CancelTaskRequest, CancelTaskRequest__Output as _codeq_v1_CancelTaskRequest__Output } from '../../codeq/v1/CancelTaskRequest.js';
+import type { CancelTaskResponse as _codeq_v1_CancelTaskResponse, CancelTaskResponse__Output as _codeq_v1_CancelTaskResponse__Output } from '../../codeq/v1/CancelTaskResponse.js';
+import type { EnqueueBatchRequest as _codeq_v1_EnqueueBatchRequest, EnqueueBatchRequest__Output as _codeq_v1_EnqueueBatchRequest__Output } from '../../codeq/v1/EnqueueBatchRequest.js';
+import type { EnqueueBatchResponse as _codeq_v1_EnqueueBatchResponse, EnqueueBatchResponse__Output as _codeq_v1_EnqueueBatchResponse__Output } from '../../codeq/v1/EnqueueBatchResponse.js';
+import type { EnqueueRequest as _codeq_v1_EnqueueRequest, EnqueueRequest__Output as _codeq_v1_EnqueueRequest__Output } from '../../codeq/v1/EnqueueRequest.js';
+import type { EnqueueResponse as _codeq_v1_EnqueueResponse, EnqueueResponse__Output as _codeq_v1_EnqueueResponse__Output } from '../../codeq/v1/EnqueueResponse.js';
+import type { EnqueueStreamRequest as _codeq_v1_EnqueueStreamRequest, EnqueueStreamRequest__Output as _codeq_v1_EnqueueStreamRequest__Output } from '../../codeq/v1/EnqueueStreamRequest.js';
+import type { EnqueueStreamResponse as _codeq_v1_EnqueueStreamResponse, EnqueueStreamResponse__Output as _codeq_v1_EnqueueStreamResponse__Output } from '../../codeq/v1/EnqueueStreamResponse.js';
+import type { GetTaskRequest as _codeq_v1_GetTaskRequest, GetTaskRequest__Output as _codeq_v1_GetTaskRequest__Output } from '../../codeq/v1/GetTaskRequest.js';
+import type { Task as _codeq_v1_Task, Task__Output as _codeq_v1_Task__Output } from '../../codeq/v1/Task.js';
+import type { WaitTaskRequest as _codeq_v1_WaitTaskRequest, WaitTaskRequest__Output as _codeq_v1_WaitTaskRequest__Output } from '../../codeq/v1/WaitTaskRequest.js';
 
 /**
  * TaskService is the producer's API.

@@ -2,10 +2,10 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { ClaimRequest as _codeq_v1_ClaimRequest, ClaimRequest__Output as _codeq_v1_ClaimRequest__Output } from '../../codeq/v1/ClaimRequest';
-import type { ClaimResponse as _codeq_v1_ClaimResponse, ClaimResponse__Output as _codeq_v1_ClaimResponse__Output } from '../../codeq/v1/ClaimResponse';
-import type { CompleteRequest as _codeq_v1_CompleteRequest, CompleteRequest__Output as _codeq_v1_CompleteRequest__Output } from '../../codeq/v1/CompleteRequest';
-import type { CompleteResponse as _codeq_v1_CompleteResponse, CompleteResponse__Output as _codeq_v1_CompleteResponse__Output } from '../../codeq/v1/CompleteResponse';
+import type { ClaimRequest as _codeq_v1_ClaimRequest, ClaimRequest__Output as _codeq_v1_ClaimRequest__Output } from '../../codeq/v1/ClaimRequest.js';
+import type { ClaimResponse as _codeq_v1_ClaimResponse, ClaimResponse__Output as _codeq_v1_ClaimResponse__Output } from '../../codeq/v1/ClaimResponse.js';
+import type { CompleteRequest as _codeq_v1_CompleteRequest, CompleteRequest__Output as _codeq_v1_CompleteRequest__Output } from '../../codeq/v1/CompleteRequest.js';
+import type { CompleteResponse as _codeq_v1_CompleteResponse, CompleteResponse__Output as _codeq_v1_CompleteResponse__Output } from '../../codeq/v1/CompleteResponse.js';
 
 /**
  * WorkerService is the worker's API.

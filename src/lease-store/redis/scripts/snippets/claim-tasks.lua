@@ -1,8 +1,9 @@
 --[[
   claimTasks: maintenance of one queue (expired leases ended, due tasks made ready),
-  then leases up to `max` ready tasks for `leaseMs`. With max = 0 it is the reaper.
-  Cost is bounded by `limit` and `max`, never by the queue's depth. The random numbers
-  for the backoff of expired leases must be set (setRandoms) before.
+  then leases up to `max` ready tasks for `leaseMs`, round-robin across fairness keys
+  within the highest priority (fair.lua). With max = 0 it is the reaper.
+  Cost is bounded by `limit` and `max`, never by the queue's depth. The generator of
+  the backoff of expired leases must be seeded (random.lua: seedRandom) before.
 
   Q holds the keys and settings: Q.ready, Q.sched, Q.leased, Q.seq, Q.dead, Q.taskPrefix,
   Q.finishedTtlMs, Q.deadTtlMs, for wake-ups Q.channel, Q.instanceId, Q.queue, and for
@@ -13,19 +14,22 @@
   script): with the ones maintenance made ready, they are announced to other replicas
   only when some are left after this claim's leases.
 
+  The queue's rate limit (fair.lua: fairBudget) may lease fewer than `max`: then more
+  is 2 when ready tasks are left, and nextDueInMs counts the time until the budget has a
+  lease again, so the dispatcher comes back by its timer instead of spinning.
+
   Returns { woke, nextDueInMs (-1 = none), deadline, expired, dead, more, lease1, ... }
   where each lease is { taskId, field1, value1, ... } (the task hash after leasing), woke
   is 1 when tasks became ready and some are left after the leases (then a wake-up was
   published), expired counts the leases maintenance ended and dead how many of those
   made their task DEAD, and more is 1 when ready tasks are left after the leases.
-  Returns { -7, n } and changes nothing when more than the given random numbers could
-  be needed: the caller calls again with n of them.
 ]]
 --@include "snippets/layout.lua"
 --@include "snippets/random.lua"
 --@include "snippets/maintenance.lua"
 --@include "snippets/owners.lua"
 --@include "snippets/wake.lua"
+--@include "snippets/fair.lua"
 --@include "snippets/script-codes.lua"
 
 -- The first member of each timed set says whether maintenance has anything to do, so a
@@ -48,18 +52,15 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
   reapDeadOwners(Q, now, limit)
   local firstLease, firstDue = firstScore(Q.leased), firstScore(Q.sched)
 
+  -- Lines of fairness keys that expired leases let back into the ring count as promoted.
   local expired, dead, promoted = 0, 0, 0
   if firstLease ~= nil and firstLease <= now then
-    local expiring = math.min(limit, redis.call('ZCOUNT', Q.leased, '-inf', now))
-    if expiring > randomsLeft() then
-      return { CODE.NEED_RANDOMS, expiring }
-    end
-    expired, dead = expireLeases(Q, now, limit)
+    expired, dead, promoted = expireLeases(Q, now, limit)
     -- Expired leases moved tasks into the scheduled set and out of the leased one.
     firstLease, firstDue = firstScore(Q.leased), firstScore(Q.sched)
   end
   if firstDue ~= nil and firstDue <= now then
-    promoted = promoteDue(Q, now, limit)
+    promoted = promoted + promoteDue(Q, now, limit)
     firstDue = firstScore(Q.sched)
   end
   if max == 0 then
@@ -73,13 +74,22 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
   -- leased and nothing is reported left, so no dispatcher comes straight back.
   local paused = Q.paused and redis.call('EXISTS', Q.paused) == 1
   local owned = {}
+  -- Set when the rate limit held leases back: ms until it allows the next one.
+  local refillIn = nil
   if max > 0 and not paused then
-    local popped = redis.call('ZPOPMIN', Q.ready, max)
-    local count = #popped / 2
+    -- Round-robin across fairness keys within the highest priority (fair.lua).
+    local budget = fairBudget(Q, now, max)
+    local popped = fairTake(Q, budget)
+    if budget < max then
+      refillIn = fairSpend(Q, now, #popped)
+    elseif #popped > 0 and Q.bucketTokens then
+      fairSpend(Q, now, #popped)
+    end
+    local count = #popped
     if count > 0 then
       local ordinal = redis.call('INCRBY', Q.seq, count) - count
       for i = 1, count do
-        local id = popped[2 * i - 1]
+        local id = popped[i]
         local taskKey = Q.taskPrefix .. id
         -- One read and one write per task: the reply is the hash as read, followed by the
         -- fields this lease changed (a later field overrides an earlier one when decoded).
@@ -119,7 +129,9 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
     end
   end
 
-  if not paused and redis.call('ZCARD', Q.ready) > 0 then
+  if not paused and fairHasReady(Q) and refillIn ~= nil then
+    out[6] = 2
+  elseif not paused and fairHasReady(Q) then
     out[6] = 1
     if promoted + newlyReady > 0 then
       out[1] = 1
@@ -135,6 +147,9 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
   local nextDue = firstDue
   if firstLease ~= nil and (nextDue == nil or firstLease < nextDue) then
     nextDue = firstLease
+  end
+  if out[6] == 2 and (nextDue == nil or now + refillIn < nextDue) then
+    nextDue = now + refillIn
   end
   if nextDue ~= nil then
     out[2] = math.max(0, nextDue - now)

@@ -2,6 +2,7 @@
 --@include "snippets/backoff.lua"
 --@include "snippets/random.lua"
 --@include "snippets/finish.lua"
+--@include "snippets/fair.lua"
 --[[
   endAttempt: a lease ended without success (fail or expiry); its attempt counts and the
   caller has already removed it from Q.leased. The task becomes CANCELLED when a cancel
@@ -9,7 +10,7 @@
   `delayMs` (nil: the task's backoff). A retry due now becomes PENDING at once when
   `readyWhenDue` (fail), else SCHEDULED at now so that promoteDue orders it by due time
   (expiry). A DEAD task joins Q.dead, scored by when it died. `task` holds the fields
-  s t a m b c y of the hash.
+  s t a m b c y z of the hash.
   Returns the new state ('P', 'S', 'D' or 'X') and the retry delay.
 ]]
 local function endAttempt(Q, id, task, now, permanent, delayMs, readyWhenDue)
@@ -31,7 +32,7 @@ local function endAttempt(Q, id, task, now, permanent, delayMs, readyWhenDue)
   end
   if delay <= 0 and readyWhenDue then
     local seq = redis.call('INCR', Q.seq)
-    redis.call('ZADD', Q.ready, readyScore(tonumber(task.y or '0'), seq), id)
+    fairReady(Q, id, tonumber(task.y or '0'), seq, task.z or '')
     redis.call('HSET', taskKey, 's', 'P', 'n', seq)
     return 'P', 0
   end
@@ -43,12 +44,12 @@ end
 
 -- Reads the fields endAttempt and the settle checks need into a table.
 local function readTask(taskKey)
-  local v = redis.call('HMGET', taskKey, 's', 't', 'a', 'm', 'b', 'c', 'y', 'n', 'o', 'k', 'i', 'g', 'u')
+  local v = redis.call('HMGET', taskKey, 's', 't', 'a', 'm', 'b', 'c', 'y', 'n', 'o', 'k', 'i', 'g', 'u', 'z')
   if not v[1] then
     return nil
   end
   return {
     s = v[1], t = v[2], a = v[3], m = v[4], b = v[5], c = v[6], y = v[7], n = v[8], o = v[9], k = v[10],
-    i = v[11], g = v[12], u = v[13],
+    i = v[11], g = v[12], u = v[13], z = v[14],
   }
 end

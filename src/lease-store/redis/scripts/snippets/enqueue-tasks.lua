@@ -1,10 +1,15 @@
 --[[
   enqueueTasks: stores `count` new tasks of one queue whose values start at ARGV[at],
-  8 per task: id, payload, priority, delay (ms), max attempts ('' = 5), backoff spec
-  ('' = default), idempotency key ('' = none), encoded headers ('' = none).
+  9 per task: id, payload, priority, delay (ms), max attempts ('' = 5), backoff spec
+  ('' = default), idempotency key ('' = none), encoded headers ('' = none), fairness
+  key ('' = the default key).
 
   E holds the keys and settings: E.ready, E.sched, E.seq, E.taskPrefix, E.idemPrefix,
-  E.window (idempotency window, ms), E.idemTtl (its key TTL, ms, >= window).
+  E.window (idempotency window, ms), E.idemTtl (its key TTL, ms, >= window),
+  E.finishedRetentionMs and E.deadRetentionMs (how long finished tasks stay readable).
+
+  An idempotency key answers with the first task's id only while that task exists (not
+  purged, not past its retention): else the key names the new task, which is stored.
 
   Returns { readyCount, status1, id1, status2, id2, ... } in request order, status
   0 = stored PENDING, 1 = stored SCHEDULED, 2 = duplicate (id is the first task's id).
@@ -12,6 +17,14 @@
 ]]
 --@include "snippets/layout.lua"
 --@include "snippets/chunks.lua"
+--@include "snippets/finish.lua"
+
+-- Whether the task an idempotency key named can still be read: a hit must never name nothing.
+local function stillThere(E, id, now)
+  local v = redis.call('HMGET', E.taskPrefix .. id, 's', 'f')
+  return v[1] and not isGone(v[1], v[2], now, E.finishedRetentionMs, E.deadRetentionMs)
+end
+--@include "snippets/fair.lua"
 
 local function enqueueTasks(E, now, at, count)
   local seq = redis.call('INCRBY', E.seq, count) - count
@@ -20,10 +33,11 @@ local function enqueueTasks(E, now, at, count)
   local nowText = string.format('%d', now)
 
   for i = 0, count - 1 do
-    local base = at + i * 8
+    local base = at + i * 9
     local id, payload = ARGV[base], ARGV[base + 1]
     local priority, delay = tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
     local maxAttempts, backoff, idemKey, headers = ARGV[base + 4], ARGV[base + 5], ARGV[base + 6], ARGV[base + 7]
+    local fairnessKey = ARGV[base + 8]
     seq = seq + 1
 
     local duplicateOf = nil
@@ -32,8 +46,9 @@ local function enqueueTasks(E, now, at, count)
       local first = redis.call('GET', key)
       if first then
         local sep = string.find(first, ':', 1, true)
-        if now - tonumber(string.sub(first, 1, sep - 1)) < E.window then
-          duplicateOf = string.sub(first, sep + 1)
+        local firstId = string.sub(first, sep + 1)
+        if now - tonumber(string.sub(first, 1, sep - 1)) < E.window and stillThere(E, firstId, now) then
+          duplicateOf = firstId
         end
       end
       if not duplicateOf then
@@ -64,6 +79,10 @@ local function enqueueTasks(E, now, at, count)
       if headers ~= '' then
         appendChunked(fields, 'h', headers)
       end
+      if fairnessKey ~= '' then
+        fields[#fields + 1] = 'z'
+        fields[#fields + 1] = fairnessKey
+      end
       fields[#fields + 1] = 's'
       if delay > 0 then
         fields[#fields + 1] = 'S'
@@ -75,7 +94,7 @@ local function enqueueTasks(E, now, at, count)
         fields[#fields + 1] = 'P'
         fields[#fields + 1] = 'n'
         fields[#fields + 1] = seq
-        redis.call('ZADD', E.ready, readyScore(priority, seq), id)
+        fairReady(E, id, priority, seq, fairnessKey)
         readyCount = readyCount + 1
         out[#out + 1] = 0
       end

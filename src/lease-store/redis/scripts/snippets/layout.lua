@@ -22,6 +22,7 @@
     i  nonce of the latest lease (24 hex digits): settles must present it
     g  when the latest lease was taken (ms): extends stop at g + max lease age
     u  instance id of the replica holding the latest lease (owners.lua)
+    z  fairness key (absent = the default key ''; fair.lua)
 
   Q.ready members are task ids scored by readyScore (priority 9 first, then sequence);
   Q.sched and Q.leased members are setMember(ordinal, id), so equal scores keep the

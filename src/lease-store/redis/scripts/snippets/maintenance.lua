@@ -1,21 +1,24 @@
 --@include "snippets/layout.lua"
 --@include "snippets/chunks.lua"
 --@include "snippets/end-attempt.lua"
+--@include "snippets/fair.lua"
 --[[
   Claim maintenance, at most `limit` tasks of each kind per call so one call stays cheap.
   expireLeases: leases with deadline <= now end ("lease expired"): CANCELLED, DEAD, or
   SCHEDULED after the task's backoff. promoteDue: SCHEDULED tasks with due <= now become
   PENDING with fresh sequence numbers, in due order. expireLeases returns how many leases
-  it ended and how many of those tasks became DEAD; promoteDue how many tasks it moved.
+  it ended, how many of those tasks became DEAD, and how many parked lines of fairness
+  keys the ended leases let back into the ring (fair.lua); promoteDue how many tasks it
+  moved.
   forgetDead drops Q.dead members older than the DEAD hashes' TTL (their hashes are gone).
 ]]
 local function expireLeases(Q, now, limit)
   local expired = redis.call('ZRANGEBYSCORE', Q.leased, '-inf', now, 'LIMIT', 0, limit)
   if #expired == 0 then
-    return 0, 0
+    return 0, 0, 0
   end
   redis.call('ZREM', Q.leased, unpack(expired))
-  local ended, dead = 0, 0
+  local ended, dead, unparked = 0, 0, 0
   for _, member in ipairs(expired) do
     local id = memberId(member)
     local taskKey = Q.taskPrefix .. id
@@ -24,12 +27,13 @@ local function expireLeases(Q, now, limit)
     if task and task.s == 'L' and setMember(tonumber(task.o), id) == member then
       replaceChunked(taskKey, 'l', 'lease expired')
       ended = ended + 1
+      unparked = unparked + fairLeaseEnded(Q, task.z or '')
       if endAttempt(Q, id, task, now, false, nil, false) == 'D' then
         dead = dead + 1
       end
     end
   end
-  return ended, dead
+  return ended, dead, unparked
 end
 
 local function promoteDue(Q, now, limit)
@@ -43,10 +47,10 @@ local function promoteDue(Q, now, limit)
   for _, member in ipairs(due) do
     local id = memberId(member)
     local taskKey = Q.taskPrefix .. id
-    local v = redis.call('HMGET', taskKey, 's', 'y')
+    local v = redis.call('HMGET', taskKey, 's', 'y', 'z')
     if v[1] == 'S' then
       seq = seq + 1
-      redis.call('ZADD', Q.ready, readyScore(tonumber(v[2] or '0'), seq), id)
+      fairReady(Q, id, tonumber(v[2] or '0'), seq, v[3] or '')
       redis.call('HSET', taskKey, 's', 'P', 'n', seq)
       promoted = promoted + 1
     end

@@ -1,37 +1,35 @@
 --[[
-  Backoff jitter. The store passes uniform numbers in [0, 1) drawn from its `random`
-  option, one per backoff the script may compute, so results never depend on the seeding
-  of Lua's math.random and a test's fixed `random` fully decides them. Running out is a
-  bug of the caller: the script fails rather than invent numbers.
+  Backoff jitter. The store passes one seed in [0, 1) drawn from its `random` option;
+  the script draws as many numbers as its backoffs need from a generator seeded with it,
+  so no call ever runs out and none needs a second round trip. The first draw is the
+  seed itself, later ones come from a Lehmer generator (Park and Miller's minimal
+  standard, multiplier 48271 modulo 2^31 - 1) whose every step is exact in a double.
+  jitter-generator.ts mirrors it, so tests with a fixed `random` still predict every
+  backoff.
 ]]
-local givenRandoms = {}
+local RANDOM_MODULUS = 2147483647
+local randomSeed = 0
+local randomState = 1
 local randomDraws = 0
 
-local function setRandoms(list)
-  givenRandoms = list
-end
-
-local function randomsLeft()
-  return #givenRandoms - randomDraws
+local function seedRandom(seed)
+  randomSeed = seed
+  randomState = 1 + math.floor(seed * (RANDOM_MODULUS - 1))
+  randomDraws = 0
 end
 
 local function nextRandom()
   randomDraws = randomDraws + 1
-  local r = givenRandoms[randomDraws]
-  if r == nil then
-    error('codeq: script ran out of random numbers for backoff jitter')
+  if randomDraws == 1 then
+    return randomSeed
   end
-  return r
+  randomState = math.fmod(randomState * 48271, RANDOM_MODULUS)
+  return (randomState - 1) / (RANDOM_MODULUS - 1)
 end
 
--- Takes ARGV[at] = R and the R numbers after it as the random numbers to draw from;
--- returns the index of the first argument after them.
-local function takeRandoms(at)
-  local count = tonumber(ARGV[at])
-  local list = {}
-  for i = 1, count do
-    list[i] = tonumber(ARGV[at + i])
-  end
-  setRandoms(list)
-  return at + count + 1
+-- Takes ARGV[at] as the seed of this call's random numbers; returns the index of the
+-- first argument after it.
+local function takeRandomSeed(at)
+  seedRandom(tonumber(ARGV[at]))
+  return at + 1
 end

@@ -16,7 +16,8 @@
   Q.finishedTtlMs, Q.deadTtlMs, Q.instanceId, Q.owners, Q.ownedPrefix, Q.ownerTtlMs.
 
   Returns { readied, code1, value1, code2, value2, ... } where readied counts the tasks
-  made PENDING (released, or failed with no delay); publishes nothing. Code 0 = ok, with
+  made PENDING (released, or failed with no delay) and the parked lines of fairness keys
+  that ended leases let back into the ring; publishes nothing. Code 0 = ok, with
   value the new deadline (extend), for fail the retry delay when the task was SCHEDULED
   or -1 when it became DEAD, else 0; a negative code is a refusal (CODE) with value the
   task's token (RE_LEASED), state (LEASE_ENDED) or the time the lease may not be
@@ -90,6 +91,8 @@ local function settleOps(Q, now, at)
       else
         redis.call('ZREM', Q.leased, member)
         disown(Q, task.u, member)
+        -- Lines of the key that waited for this lease to end count as made ready.
+        readied = readied + fairLeaseEnded(Q, task.z or '')
         redis.call('HSET', taskKey, 'k', settledMark(token, kind, nonce, detail))
         if kind == 'c' then
           if arg1 ~= '' then
@@ -118,7 +121,7 @@ local function settleOps(Q, now, at)
             finishTask(taskKey, 'X', now, Q.finishedTtlMs)
           else
             redis.call('HSET', taskKey, 's', 'P')
-            redis.call('ZADD', Q.ready, readyScore(tonumber(task.y or '0'), tonumber(task.n)), id)
+            fairReady(Q, id, tonumber(task.y or '0'), tonumber(task.n), task.z or '', true)
             readied = readied + 1
           end
         end

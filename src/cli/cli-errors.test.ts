@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { describeCliError, quietIpServernameWarning, workerLogSentence } from './cli-errors.js';
+
+const refused = {
+  code: 14,
+  details:
+    'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: ',
+};
+const handshake = {
+  code: 14,
+  details:
+    'No connection established. Last error: Failed to connect (2026-12-04T05:49:39.470Z). Resolution note: ',
+};
+
+describe('describeCliError', () => {
+  it('says a server cannot be reached in a sentence, with the cause', () => {
+    expect(describeCliError(refused)).toBe(
+      'cannot reach the server: connect ECONNREFUSED 127.0.0.1:1 (is codeq serve running at that address?)',
+    );
+  });
+
+  it('hints at TLS when a plaintext connection opened but failed, and at the CA over TLS', () => {
+    expect(describeCliError(handshake)).toBe(
+      'cannot reach the server: Failed to connect (if the server serves TLS, connect with --tls or --tls-ca PATH)',
+    );
+    expect(describeCliError(handshake, { tls: true })).toBe(
+      "cannot reach the server: Failed to connect (check --tls-ca, and the certificate's names against --server)",
+    );
+  });
+
+  it('keeps what the server said, and plain messages', () => {
+    expect(describeCliError({ code: 3, details: 'queue: must match …' })).toBe(
+      'queue: must match … (gRPC status 3)',
+    );
+    expect(describeCliError(new Error('--wait: only with a single task'))).toBe(
+      '--wait: only with a single task',
+    );
+  });
+});
+
+describe('workerLogSentence', () => {
+  it('turns a stream that cannot connect into a sentence, and other fields into pairs', () => {
+    expect(
+      workerLogSentence(
+        'still no Claim stream after 8 attempts',
+        { attempt: 8, delayMs: 5299, ...refused, address: '127.0.0.1:1' },
+        false,
+      ),
+    ).toBe(
+      'cannot reach the server: connect ECONNREFUSED 127.0.0.1:1 (is codeq serve running at that address?); trying again in 5.3 s (attempt 8)',
+    );
+    expect(workerLogSentence('lease lost', { taskId: 't1', error: new Error('gone') }, false)).toBe(
+      'lease lost (taskId t1, error gone)',
+    );
+    expect(workerLogSentence('draining', undefined, false)).toBe('draining');
+  });
+});
+
+describe('quietIpServernameWarning', () => {
+  const original = Object.getOwnPropertyDescriptor(process, 'emitWarning')!;
+  afterEach(() => {
+    Object.defineProperty(process, 'emitWarning', original);
+  });
+
+  it("drops Node's warning about an IP address as TLS server name, and no other", async () => {
+    const seen: string[] = [];
+    const listener = (w: Error & { code?: string }): void => void seen.push(w.code ?? w.name);
+    process.on('warning', listener);
+    try {
+      quietIpServernameWarning();
+      process.emitWarning('Setting the TLS ServerName to an IP address …', 'DeprecationWarning', 'DEP0123');
+      process.emitWarning('something else', { type: 'DeprecationWarning', code: 'DEP0999' });
+      process.emitWarning('an IP again', { type: 'DeprecationWarning', code: 'DEP0123' });
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', listener);
+    }
+    expect(seen).toEqual(['DEP0999']);
+  });
+});

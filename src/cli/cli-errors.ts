@@ -1,0 +1,92 @@
+/** The gRPC status of a connection that could not be made (grpc-js `UNAVAILABLE`). */
+const UNAVAILABLE = 14;
+
+/** Errors of a TCP connection that never opened: nothing listens, or no such host. */
+const NOT_LISTENING = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EAI_AGAIN/;
+
+/**
+ * One sentence for an error a command ends with. A gRPC error says what the server said,
+ * with its status; grpc-js's "No connection established. Last error: …" becomes "cannot
+ * reach the server", with the cause, and, when the connection opened but the handshake
+ * failed on a plaintext channel, the hint that the server may serve TLS.
+ */
+export function describeCliError(err: unknown, options: { tls?: boolean } = {}): string {
+  const e = err as { code?: unknown; details?: unknown; message?: unknown } | null;
+  if (typeof e?.details === 'string' && typeof e.code === 'number') {
+    if (e.code === UNAVAILABLE) {
+      const unreachable = unreachableCause(e.details);
+      if (unreachable !== undefined) return unreachableSentence(unreachable, options.tls ?? false);
+    }
+    return `${e.details} (gRPC status ${e.code})`;
+  }
+  return String(e?.message ?? err);
+}
+
+/** The cause inside grpc-js's "No connection established" details; undefined for other details. */
+function unreachableCause(details: string): string | undefined {
+  const m = /^No connection established\. Last error: (?:Error: )?(.*?)\.?(?: Resolution note:.*)?$/s.exec(
+    details,
+  );
+  // grpc-js dates some causes ("Failed to connect (2026-…Z)"): the date says nothing here.
+  return m ? m[1]!.replace(/ \(\d{4}-\d\d-\d\dT[^)]*\)$/, '').trim() : undefined;
+}
+
+function unreachableSentence(cause: string, tls: boolean): string {
+  const base = `cannot reach the server: ${cause}`;
+  if (NOT_LISTENING.test(cause)) return `${base} (is codeq serve running at that address?)`;
+  return tls
+    ? `${base} (check --tls-ca, and the certificate's names against --server)`
+    : `${base} (if the server serves TLS, connect with --tls or --tls-ca PATH)`;
+}
+
+/**
+ * Whether a Claim stream failure in a worker's log fields is a connection that could not
+ * be made, and its sentence; undefined otherwise.
+ */
+export function describeUnreachable(details: unknown, tls: boolean): string | undefined {
+  if (typeof details !== 'string') return undefined;
+  const cause = unreachableCause(details);
+  return cause === undefined ? undefined : unreachableSentence(cause, tls);
+}
+
+/**
+ * Drops Node's DEP0123 warning ("Setting the TLS ServerName to an IP address is not
+ * permitted by RFC 6066"). grpc-js names the TLS server by the host of `--server`, an IP
+ * address included; Node then sends no SNI and still checks the certificate against the
+ * address, which is what a user of `--tls-ca` with `--server 10.0.0.5:7070` wants. Every
+ * other warning is printed as before.
+ */
+export function quietIpServernameWarning(): void {
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  const quiet = (warning: unknown, ...rest: unknown[]): void => {
+    const first = rest[0] as { code?: unknown } | string | undefined;
+    const code = typeof first === 'object' ? first?.code : rest[1];
+    if (code === 'DEP0123') return;
+    emit(warning, ...rest);
+  };
+  process.emitWarning = quiet;
+}
+
+/**
+ * A worker's log line as one sentence for `codeq work`: a Claim stream that cannot connect
+ * says why and when it tries again; other fields follow as `name value` pairs.
+ */
+export function workerLogSentence(
+  message: string,
+  meta: Record<string, unknown> | undefined,
+  tls: boolean,
+): string {
+  const unreachable = describeUnreachable(meta?.details, tls);
+  if (unreachable !== undefined) {
+    const retry =
+      typeof meta?.delayMs === 'number' ? `; trying again in ${(meta.delayMs / 1000).toFixed(1)} s` : '';
+    const attempt = typeof meta?.attempt === 'number' ? ` (attempt ${meta.attempt})` : '';
+    return `${unreachable}${retry}${attempt}`;
+  }
+  const fields = Object.entries(meta ?? {})
+    .filter(([, v]) => v !== undefined)
+    .map(
+      ([k, v]) => `${k} ${typeof v === 'string' ? v : v instanceof Error ? v.message : JSON.stringify(v)}`,
+    );
+  return fields.length === 0 ? message : `${message} (${fields.join(', ')})`;
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import type { WorkerTask } from '../../clients/index.js';
+import { execHandler, withoutCredentials } from './exec-handler.js';
+
+const task = {
+  id: 't1',
+  queue: 'q',
+  attempt: 1,
+  maxAttempts: 3,
+  priority: 0,
+  leaseId: 'lease',
+  payload: Buffer.from(''),
+} as unknown as WorkerTask;
+
+const ENV = {
+  PATH: process.env.PATH,
+  HOME: '/home/w',
+  CODEQ_SERVER: 'codeq:7070',
+  CODEQ_TOKEN: 'tok-secret',
+  CODEQ_TLS_CLIENT_KEY: '/keys/worker.key',
+  CODEQ_METRICS_TOKEN: 'm-secret',
+  CODEQ_REDIS_URL: 'redis://:pw@redis:6379',
+};
+
+async function childEnv(passCredentials?: boolean): Promise<Record<string, string>> {
+  const run = execHandler('env', { env: ENV, onStderr: () => undefined, passCredentials });
+  const result = (await run(task, { signal: new AbortController().signal } as never)) as Uint8Array;
+  const out = Buffer.from(result).toString();
+  return Object.fromEntries(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+describe('codeq work --exec', () => {
+  it('runs the command without CODEQ_TOKEN and the other credential variables', async () => {
+    const env = await childEnv();
+    expect(env).toMatchObject({ HOME: '/home/w', CODEQ_SERVER: 'codeq:7070', CODEQ_TASK_ID: 't1' });
+    for (const name of ['CODEQ_TOKEN', 'CODEQ_TLS_CLIENT_KEY', 'CODEQ_METRICS_TOKEN', 'CODEQ_REDIS_URL'])
+      expect(env, name).not.toHaveProperty(name);
+    expect(Object.values(env).join('\n')).not.toContain('secret');
+  });
+
+  it('passes them when asked (--exec-pass-token)', async () => {
+    expect(await childEnv(true)).toMatchObject({
+      CODEQ_TOKEN: 'tok-secret',
+      CODEQ_REDIS_URL: 'redis://:pw@redis:6379',
+    });
+  });
+
+  it('keeps every variable that is not a credential', () => {
+    expect(
+      Object.keys(withoutCredentials({ CODEQ_TOKENISH: 'x', CODEQ_CONCURRENCY: '2', MY_TOKEN: 'y' })),
+    ).toEqual(['CODEQ_TOKENISH', 'CODEQ_CONCURRENCY', 'MY_TOKEN']);
+  });
+});

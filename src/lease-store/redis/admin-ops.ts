@@ -1,0 +1,209 @@
+import { LIST_PAGE_BYTES, LIST_PREVIEW_BYTES } from '../../domain/task.js';
+import { parseCursor } from '../list-cursor.js';
+import { listPreview } from '../list-preview.js';
+import type {
+  KeyPage,
+  ListableState,
+  ListQueuesOptions,
+  QueueConfig,
+  QueueInfo,
+  QueueStats,
+  TaskPage,
+} from '../lease-store.js';
+import type { ResolvedStoreOptions } from '../store-options.js';
+import type { Scripts } from './commands.js';
+import type { RedisClient } from './connection.js';
+import { FairShares } from './fair-shares.js';
+import type { KeySpace } from './keys.js';
+import type { QueueRegistry } from './queue-registry.js';
+import { collectFields, decodeTask } from './task-codec.js';
+
+/** Members of each set one purge or redrive call handles; the store calls again until done. */
+const ADMIN_BATCH = 500;
+
+/** How list-1.lua finds each listable state: its index, the state code, and whether members carry an ordinal. */
+const LIST_INDEX = {
+  PENDING: ['ready', 'P', '0'],
+  SCHEDULED: ['scheduled', 'S', '1'],
+  LEASED: ['leased', 'L', '1'],
+  DEAD: ['dead', 'D', '0'],
+} as const;
+
+/** What the admin operations share with the store's claim path (redis-store.ts). */
+export interface AdminContext {
+  readonly client: RedisClient;
+  readonly scripts: Scripts;
+  readonly keys: KeySpace;
+  readonly options: ResolvedStoreOptions;
+  readonly instanceId: string;
+  /** The registry of queues behind listQueues; the claim path adds to it on enqueue. */
+  readonly registry: QueueRegistry;
+  /** "now" for the scripts: the clock option's value, or '' to use Redis TIME. */
+  nowArg(): string;
+  /** Tells the store's listener that `queue` has ready tasks (a listener that throws is only warned of). */
+  emitReady(queue: string): void;
+}
+
+/**
+ * The Redis store's operator side: counts, listings, redrive, purge, pause and the
+ * fair-share config and keys (fair-shares.ts). None of it runs on the claim path;
+ * RedisStore delegates to it and turns its errors into store errors.
+ */
+export class RedisAdminOps {
+  /** Fair-share config and per-key counts (fair-shares.ts). */
+  readonly #fair: FairShares;
+  readonly #ctx: AdminContext;
+
+  constructor(ctx: AdminContext) {
+    this.#ctx = ctx;
+    this.#fair = new FairShares(ctx.client, ctx.scripts, {
+      channel: ctx.keys.wakeChannel,
+      instanceId: ctx.instanceId,
+    });
+  }
+
+  async stats(queue: string): Promise<QueueStats> {
+    const k = this.#ctx.keys.queue(queue);
+    const [reply, readyKeys, rateLimited] = await Promise.all([
+      this.#ctx.scripts.stats(k, {
+        taskPrefix: k.taskPrefix,
+        now: this.#ctx.nowArg(),
+        deadRetentionMs: this.#ctx.options.deadRetentionMs,
+      }),
+      this.#fair.readyKeys(k),
+      this.#fair.rateLimited(k, this.#ctx.options.clock?.()),
+    ]);
+    const [ready, scheduled, leased, dead, oldest] = reply.map(Number);
+    return {
+      ready: ready!,
+      scheduled: scheduled!,
+      leased: leased!,
+      dead: dead!,
+      oldestReadyEnqueueTime: oldest! < 0 ? null : oldest!,
+      readyKeys,
+      ...(rateLimited && { rateLimited: true as const }),
+    };
+  }
+
+  /** One SMEMBERS, then one EXISTS per queue returned (none per queue filtered out). */
+  listQueues(options?: ListQueuesOptions): Promise<QueueInfo[]> {
+    return this.#ctx.registry.list(options);
+  }
+
+  /** A whole pass over the registry (queue-registry.ts); the store also prunes a step on a timer. */
+  pruneQueues(): Promise<number> {
+    return this.#ctx.registry.prune();
+  }
+
+  async listTasks(
+    queue: string,
+    state: ListableState,
+    cursor: string | null,
+    limit: number,
+  ): Promise<TaskPage> {
+    const offset = parseCursor(cursor);
+    const k = this.#ctx.keys.queue(queue);
+    const [index, code, ordinal] = LIST_INDEX[state];
+    const reply = await this.#ctx.scripts.list(
+      { index: k[index] },
+      {
+        taskPrefix: k.taskPrefix,
+        stateCode: code,
+        ordinal,
+        offset,
+        limit,
+        now: this.#ctx.nowArg(),
+        deadRetentionMs: this.#ctx.options.deadRetentionMs,
+        previewBytes: LIST_PREVIEW_BYTES,
+        pageBytes: LIST_PAGE_BYTES,
+      },
+    );
+    const tasks = reply.slice(1).map((entry) => {
+      const fields = collectFields(entry as Buffer[], 1);
+      const task = listPreview(decodeTask(queue, (entry as Buffer[])[0]!.toString('latin1'), fields));
+      const due = fields.get('due'); // list-1.lua adds it to SCHEDULED tasks
+      return due === undefined ? task : { ...task, dueTime: Number(due.toString('latin1')) };
+    });
+    const next = Number(reply[0]);
+    return { tasks, nextCursor: next < 0 ? null : String(next) };
+  }
+
+  async redrive(queue: string, taskIds: readonly string[] | null, note: string): Promise<number> {
+    const k = this.#ctx.keys.queue(queue);
+    const args = {
+      taskPrefix: k.taskPrefix,
+      channel: this.#ctx.keys.wakeChannel,
+      instanceId: this.#ctx.instanceId,
+      queue,
+      now: this.#ctx.nowArg(),
+      deadRetentionMs: this.#ctx.options.deadRetentionMs,
+      note,
+      limit: ADMIN_BATCH,
+    };
+    let total = 0;
+    if (taskIds !== null) {
+      if (taskIds.length === 0) return 0;
+      for (let i = 0; i < taskIds.length; i += ADMIN_BATCH) {
+        const part = taskIds.slice(i, i + ADMIN_BATCH);
+        const [redriven] = await this.#ctx.scripts.redrive(k, args, part);
+        total += redriven!;
+      }
+    } else {
+      for (;;) {
+        const [redriven, examined] = await this.#ctx.scripts.redrive(k, args);
+        total += redriven!;
+        if (examined! < ADMIN_BATCH) break;
+      }
+    }
+    if (total > 0) this.#ctx.emitReady(queue);
+    return total;
+  }
+
+  async purge(queue: string): Promise<number> {
+    const k = this.#ctx.keys.queue(queue);
+    let total = 0;
+    for (;;) {
+      const [deleted, removed] = await this.#ctx.scripts.purge(k, {
+        taskPrefix: k.taskPrefix,
+        limit: ADMIN_BATCH,
+      });
+      total += deleted!;
+      if (removed === 0) return total;
+    }
+  }
+
+  async setPaused(queue: string, paused: boolean): Promise<void> {
+    const k = this.#ctx.keys.queue(queue);
+    if (paused) {
+      await this.#ctx.registry.register(queue);
+      await this.#ctx.client.set(k.paused, '1');
+      return;
+    }
+    const woke = await this.#ctx.scripts.resume(k, {
+      channel: this.#ctx.keys.wakeChannel,
+      instanceId: this.#ctx.instanceId,
+      queue,
+    });
+    if (woke === 1) this.#ctx.emitReady(queue);
+    // A resumed queue with no task left leaves the registry now, not at the next prune
+    // pass: resuming undoes a pause of a queue never used.
+    await this.#ctx.registry.pruneQueue(queue);
+  }
+
+  async isPaused(queue: string): Promise<boolean> {
+    return (await this.#ctx.client.exists(this.#ctx.keys.queue(queue).paused)) === 1;
+  }
+
+  async setConfig(queue: string, config: QueueConfig): Promise<void> {
+    await this.#ctx.registry.register(queue);
+    if (await this.#fair.setConfig(queue, this.#ctx.keys.queue(queue), config)) this.#ctx.emitReady(queue);
+  }
+
+  getConfig(queue: string): Promise<QueueConfig> {
+    return this.#fair.getConfig(this.#ctx.keys.queue(queue));
+  }
+
+  listKeys(queue: string, cursor: string | null, limit: number): Promise<KeyPage> {
+    return this.#fair.listKeys(this.#ctx.keys.queue(queue), cursor, limit);
+  }
+}

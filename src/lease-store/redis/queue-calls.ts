@@ -1,0 +1,121 @@
+import { newClaimSecret } from '../../domain/lease-id.js';
+import type { ResolvedStoreOptions } from '../store-options.js';
+import type { PreparedCall, Scripts } from './commands.js';
+import type { KeySpace, QueueKeys } from './keys.js';
+
+/** Expired leases and due tasks handled per claim call, at most, of each kind. */
+export const MAINTENANCE_LIMIT = 1000;
+
+/** Queues whose script calls are kept prepared at once; past that the cache starts over. */
+const CACHED_QUEUES = 4096;
+
+type Claiming = 'max' | 'leaseMs' | 'secret' | 'now';
+
+/** One queue's prepared calls of the scripts on its hot paths; what varies per call is named. */
+export interface QueueCalls {
+  enqueue: PreparedCall<(string | number)[], 'now'>;
+  enqueueClaim: PreparedCall<[unknown[], unknown[]], Claiming>;
+  claim: PreparedCall<unknown[], Claiming>;
+  settle: PreparedCall<(string | number)[], 'now'>;
+  settleClaim: PreparedCall<[unknown[], unknown[]], Claiming>;
+}
+
+/** What the hot paths' scripts take besides a queue's keys: windows, owner and replica ids. */
+export interface QueueCallSettings {
+  scripts: Scripts;
+  keys: KeySpace;
+  options: ResolvedStoreOptions;
+  instanceId: string;
+  finishedTtlMs: number;
+  deadTtlMs: number;
+  idempotencyTtlMs: number;
+  ownerTtlMs: number;
+  ownerGraceMs: number;
+}
+
+/**
+ * Each queue's prepared script calls (commands.ts `prepare`): its keys and the arguments
+ * that are the same on every call laid out once, on first use. "now" is among them while
+ * the store runs on Redis's clock (''); a clock option varies it per call.
+ */
+export class QueueCallCache {
+  readonly #s: QueueCallSettings;
+  readonly #prepared = new Map<string, QueueCalls>();
+
+  constructor(settings: QueueCallSettings) {
+    this.#s = settings;
+  }
+
+  of(queue: string): QueueCalls {
+    let calls = this.#prepared.get(queue);
+    if (calls) return calls;
+    const { scripts } = this.#s;
+    const k = this.#s.keys.queue(queue);
+    const enqueuing = this.#enqueueArgs(queue, k);
+    const claiming = { max: 0, leaseMs: 0, limit: MAINTENANCE_LIMIT, ...this.#leaseArgs(k) };
+    const publishing = this.#queueArgs(queue, k);
+    calls = {
+      enqueue: scripts.enqueue.prepare(k, enqueuing),
+      enqueueClaim: scripts.enqueueClaim.prepare(k, { ...enqueuing, ...claiming }),
+      claim: scripts.claim.prepare(k, { ...publishing, ...claiming }),
+      settle: scripts.settle.prepare(k, { ...publishing, ...this.#ownerArgs(k) }),
+      settleClaim: scripts.settleClaim.prepare(k, { ...publishing, ...claiming }),
+    };
+    if (this.#prepared.size >= CACHED_QUEUES) this.#prepared.clear();
+    this.#prepared.set(queue, calls);
+    return calls;
+  }
+
+  /** "now" for the scripts: the clock option's value, or '' to use Redis TIME. */
+  nowArg(): string {
+    const clock = this.#s.options.clock;
+    return clock ? String(clock()) : '';
+  }
+
+  /** What a prepared call without arguments of its own varies: "now" with a clock option, else nothing. */
+  nowVary(): { now: string } | undefined {
+    return this.#s.options.clock ? { now: this.nowArg() } : undefined;
+  }
+
+  /** A claim's varying arguments: its count and lease, a fresh secret for its lease nonces, "now" with a clock. */
+  claimVary(max: number, leaseMs: number): { max: number; leaseMs: number; secret: string; now?: string } {
+    const values = { max, leaseMs, secret: newClaimSecret() };
+    return this.#s.options.clock ? { ...values, now: this.nowArg() } : values;
+  }
+
+  /** The arguments every script of a queue that publishes takes: its keys' prefix, the wake channel, the clock. */
+  #queueArgs(queue: string, k: QueueKeys) {
+    return {
+      taskPrefix: k.taskPrefix,
+      channel: this.#s.keys.wakeChannel,
+      instanceId: this.#s.instanceId,
+      queue,
+      now: this.nowArg(),
+      finishedTtlMs: this.#s.finishedTtlMs,
+      deadTtlMs: this.#s.deadTtlMs,
+    };
+  }
+
+  /** The claim scripts' lease arguments: a random secret and what snippets/owners.lua needs. */
+  #leaseArgs(k: QueueKeys) {
+    return { secret: newClaimSecret(), ...this.#ownerArgs(k), ownerGraceMs: this.#s.ownerGraceMs };
+  }
+
+  /** The owner arguments of the settle and claim scripts (snippets/owners.lua). */
+  #ownerArgs(k: QueueKeys) {
+    return { owners: k.owners, ownedPrefix: k.ownedPrefix, ownerTtlMs: this.#s.ownerTtlMs };
+  }
+
+  /** The arguments of enqueue-3.lua and the enqueue part of enqueue-claim-6.lua. */
+  #enqueueArgs(queue: string, k: QueueKeys) {
+    const { options } = this.#s;
+    return {
+      ...this.#queueArgs(queue, k),
+      idempotencyPrefix: k.idempotencyPrefix,
+      idempotencyWindowMs: options.idempotencyWindowMs,
+      idempotencyTtlMs: this.#s.idempotencyTtlMs,
+      finishedRetentionMs: options.finishedRetentionMs,
+      deadRetentionMs: options.deadRetentionMs,
+    };
+  }
+}

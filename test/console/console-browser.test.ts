@@ -1,0 +1,295 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TaskError, Worker } from '../../clients/index.js';
+import { tempDir, writeTokenFile } from '../support/auth-fixtures.js';
+import {
+  CHROMIUM_ARGS,
+  requireChromium,
+  startConsoleFixture,
+  type ConsoleFixture,
+} from './console-fixture.js';
+
+/**
+ * The console clicked through in a real headless Chromium (Debian's `chromium` package,
+ * driven by playwright-core; no browser download). With CODEQ_CONSOLE_SCREENSHOTS=1 it
+ * also saves a screenshot of each page into docs/console/.
+ */
+const SHOTS =
+  process.env.CODEQ_CONSOLE_SCREENSHOTS === '1' ? join(import.meta.dirname, '../../docs/console') : undefined;
+const SCRIPT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
+
+let browser: Browser;
+const cleanup: (() => Promise<unknown> | void)[] = [];
+
+beforeAll(async () => {
+  const executablePath = requireChromium();
+  // playwright-core gives a plain launch a fresh temporary --user-data-dir of its own and
+  // removes it on close: nothing carries over between runs.
+  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+}, 60_000);
+
+afterAll(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+  await browser?.close();
+});
+
+async function newPage(
+  width = 1280,
+  height = 860,
+): Promise<{ context: BrowserContext; page: Page; dialogs: string[] }> {
+  const context = await browser.newContext({ viewport: { width, height } });
+  cleanup.push(() => context.close());
+  const page = await context.newPage();
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  return { context, page, dialogs };
+}
+
+/**
+ * For the screenshots only: `ms` of uneven traffic over a few queues, with a worker whose
+ * handler takes 0–20 ms, so the charts have real slots to draw.
+ */
+async function traffic(f: ConsoleFixture, ms: number): Promise<void> {
+  const p = f.producer();
+  const queues = ['emails', 'thumbnails', 'invoices', 'webhooks'];
+  const worker = new Worker({
+    address: f.server.address,
+    queues,
+    concurrency: 16,
+    logger: { warn() {} },
+    handler: async () => {
+      await new Promise((r) => setTimeout(r, Math.random() * 20));
+      return 'ok';
+    },
+  });
+  await worker.start();
+  const end = Date.now() + ms;
+  for (let tick = 0; Date.now() < end; tick++) {
+    const wave = Math.round(20 + 15 * Math.sin(tick / 8));
+    await p.enqueueBatch(
+      queues.flatMap((queue, q) =>
+        Array.from({ length: Math.max(1, wave >> q) }, (_, i) => ({ queue, payload: `t${tick}.${i}` })),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await worker.stop();
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+describe('the web console in Chromium', () => {
+  let f: ConsoleFixture;
+
+  beforeAll(async () => {
+    f = await startConsoleFixture();
+    cleanup.push(() => f.stop());
+  });
+
+  it('shows the counts of two queues it was given tasks for', async () => {
+    const p = f.producer();
+    for (let i = 0; i < 3; i++) await p.enqueue('emails', `mail ${i}`);
+    for (let i = 0; i < 2; i++) await p.enqueue('reports.daily', `report ${i}`, { delayMs: 3_600_000 });
+    const { page } = await newPage();
+    await page.goto(f.url);
+    const emails = page.locator('tr[data-queue="emails"]');
+    await expect.poll(() => emails.locator('[data-col="ready"]').textContent()).toBe('3');
+    const reports = page.locator('tr[data-queue="reports.daily"]');
+    expect(await reports.locator('[data-col="ready"]').textContent()).toBe('0');
+    expect(await reports.locator('[data-col="scheduled"]').textContent()).toBe('2');
+    // Live: a new task shows without a reload.
+    await p.enqueue('emails', 'mail 3');
+    await expect.poll(() => emails.locator('[data-col="ready"]').textContent(), { timeout: 8_000 }).toBe('4');
+    // Search narrows the list.
+    await page.fill('input[name=q]', 'report');
+    await page.click('form.search button');
+    await expect.poll(() => page.locator('tr[data-queue]').count()).toBe(1);
+  });
+
+  it('shows a DEAD task with its last error, redrives it, and opens a task with its claim waterfall', async () => {
+    const p = f.producer();
+    const { taskId } = await p.enqueue('payments', 'charge 42', { maxAttempts: 1 });
+    const worker = new Worker({
+      address: f.server.address,
+      queues: ['payments'],
+      logger: { warn() {} },
+      handler: () => Promise.reject(new TaskError('card declined: insufficient funds', { permanent: true })),
+    });
+    await worker.start();
+    await expect
+      .poll(async () => (await p.getTask('payments', taskId)).state, { timeout: 5_000 })
+      .toBe('DEAD');
+    await worker.stop();
+
+    // Waiting charges of a few merchants, so the queue page has fairness keys to show.
+    const merchants = { 'merchant-acme': 5, 'merchant-globex': 3, 'merchant-initech': 1 };
+    for (const [fairnessKey, n] of Object.entries(merchants))
+      for (let i = 0; i < n; i++) await p.enqueue('payments', `charge ${fairnessKey} ${i}`, { fairnessKey });
+    await f.store.setConfig('payments', { maxLeasedPerKey: 2, maxClaimsPerSecond: 100 });
+
+    const { page } = await newPage();
+    await page.goto(`${f.url}queues/payments?state=DEAD`);
+    await expect.poll(() => page.locator('td.err').first().textContent()).toContain('card declined');
+    const keys = await page.locator('table.keys tr[data-key] td.mono').allTextContents();
+    expect(keys.map((k) => k.trim())).toEqual(['merchant-acme', 'merchant-globex', 'merchant-initech']);
+    expect(await page.locator('[data-count="dead"]').textContent()).toBe('1');
+    await shot(page, 'queue');
+
+    // The task: fields, error, and the waterfall of the claim that delivered it.
+    await page.click(`a:text("${taskId}")`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe(taskId);
+    expect(await page.locator('pre[data-kind="error"]').textContent()).toContain('card declined');
+    const rows = await page.locator('svg.waterfall .wf-label').allTextContents();
+    expect(rows).toEqual([
+      'codeq.queue_wait',
+      'codeq.dispatch',
+      'codeq.store.claim',
+      'codeq.serialize',
+      'codeq.stream.write',
+    ]);
+    await shot(page, 'task');
+
+    // Redrive it from its queue page.
+    await page.goto(`${f.url}queues/payments?state=DEAD`);
+    await page.locator('tbody form button:text("Redrive")').first().click();
+    await expect.poll(() => page.locator('.flash').textContent()).toContain('Redriven 1 task');
+    expect(await page.locator('[data-count="dead"]').textContent()).toBe('0');
+    expect((await p.getTask('payments', taskId)).state).toBe('PENDING');
+  });
+
+  it("changes a queue's fair-share limits from its page", async () => {
+    const { page } = await newPage();
+    await page.goto(`${f.url}queues/emails`);
+    expect(await page.locator('[data-config="max_leased_per_key"]').textContent()).toBe('no limit');
+    await page.fill('input[name=max_leased_per_key]', '4');
+    await page.fill('input[name=max_claims_per_second]', '50');
+    await page.click('#save-config');
+    await expect.poll(() => page.locator('.flash').textContent()).toContain('Limits saved');
+    expect(await page.locator('[data-config="max_leased_per_key"]').textContent()).toBe('4 leased per key');
+    expect(await page.locator('[data-config="max_claims_per_second"]').textContent()).toBe('50 claims/s');
+    expect(await f.store.getConfig('emails')).toEqual({ maxLeasedPerKey: 4, maxClaimsPerSecond: 50 });
+    await page.fill('input[name=max_leased_per_key]', '0');
+    await page.fill('input[name=max_claims_per_second]', '0');
+    await page.click('#save-config');
+    await expect
+      .poll(() => f.store.getConfig('emails'))
+      .toEqual({ maxLeasedPerKey: 0, maxClaimsPerSecond: 0 });
+  });
+
+  it('pauses and resumes a queue', async () => {
+    const { page } = await newPage();
+    await page.goto(`${f.url}queues/emails`);
+    await page.click('#pause-toggle');
+    await expect.poll(() => page.locator('h1 .badge').textContent()).toBe('paused');
+    expect(await f.store.isPaused('emails')).toBe(true);
+    await page.goto(f.url);
+    expect(await page.locator('tr[data-queue="emails"] .badge.paused').count()).toBe(1);
+    await page.goto(`${f.url}queues/emails`);
+    await page.click('#pause-toggle');
+    await expect.poll(() => page.locator('h1 .badge').textContent()).toBe('active');
+    expect(await f.store.isPaused('emails')).toBe(false);
+  });
+
+  it(
+    'shows claim-stage percentiles and the slowest claims with their waterfalls',
+    { timeout: 120_000 },
+    async () => {
+      const p = f.producer();
+      const worker = new Worker({
+        address: f.server.address,
+        queues: ['emails', 'thumbnails'],
+        logger: { warn() {} },
+        handler: async () => 'ok',
+      });
+      for (let i = 0; i < 20; i++) await p.enqueue('thumbnails', `img ${i}`);
+      await worker.start();
+      await expect.poll(async () => (await f.store.stats('thumbnails')).ready, { timeout: 5_000 }).toBe(0);
+      await expect.poll(async () => (await f.store.stats('emails')).ready, { timeout: 5_000 }).toBe(0);
+      if (SHOTS) await traffic(f, 65_000);
+      await worker.stop();
+      const { page } = await newPage();
+      await page.goto(`${f.url}latency`);
+      const claims = await page.locator('tr[data-stage="claim"] td.num').first().textContent();
+      expect(Number(claims?.replace(/,/g, ''))).toBeGreaterThan(0);
+      expect(await page.locator('details.slow').count()).toBeGreaterThan(0);
+      expect(await page.locator('details.slow[open] svg.waterfall').count()).toBe(1);
+      await shot(page, 'latency');
+      await page.goto(f.url);
+      await shot(page, 'queues');
+    },
+  );
+
+  it('shows script-bearing payloads and headers as text: nothing runs', async () => {
+    const p = f.producer();
+    const { taskId } = await p.enqueue('emails', SCRIPT, { headers: { 'x-note': SCRIPT } });
+    const { page, dialogs } = await newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(`${f.url}queues/emails/tasks/${taskId}`);
+    expect(await page.locator('pre[data-kind="payload"]').textContent()).toBe(SCRIPT);
+    expect(await page.locator('table.headers td').first().textContent()).toBe(SCRIPT);
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('main script, main img').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+  });
+});
+
+describe('the web console with auth on', () => {
+  const dir = tempDir();
+  const ADMIN = { name: 'ops', token: 'ops-token-0123456789abcdef', grants: { '*': ['admin'] } };
+  const TENANT = {
+    name: 'tenant-a',
+    token: 'tenant-a-token-0123456789',
+    grants: { 'tenant-a.*': ['admin'] },
+  };
+  let f: ConsoleFixture;
+
+  beforeAll(async () => {
+    f = await startConsoleFixture({
+      authTokenFile: writeTokenFile(dir.path('tokens.json'), [ADMIN, TENANT]),
+    });
+    cleanup.push(
+      () => f.stop(),
+      () => dir.remove(),
+    );
+    const p = f.producer(ADMIN.token);
+    await p.enqueue('tenant-a.jobs', 'a');
+    await p.enqueue('tenant-b.jobs', 'b');
+  });
+
+  it('asks for a token once and shows only the queues its scopes allow', async () => {
+    const { context, page } = await newPage(1280, 640);
+    await page.goto(f.url);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.fill('input[name=token]', 'not-a-token');
+    await page.click('form button');
+    expect(await page.locator('.flash').textContent()).toContain('not accepted');
+    await shot(page, 'login');
+    await page.fill('input[name=token]', TENANT.token);
+    await page.click('form button');
+    await expect.poll(() => page.locator('tr[data-queue]').allTextContents()).toHaveLength(1);
+    expect(await page.locator('tr[data-queue]').getAttribute('data-queue')).toBe('tenant-a.jobs');
+    expect(await page.locator('.who').textContent()).toBe('tenant-a');
+    // The cookie holds a session id, not the token.
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: 'codeq_console', httpOnly: true, sameSite: 'Strict' });
+    expect(cookie!.value).not.toContain(TENANT.token);
+    // Another tenant's queue is refused, by URL too.
+    const res = await page.goto(`${f.url}queues/tenant-b.jobs`);
+    expect(res?.status()).toBe(403);
+    // Signing out ends the session.
+    await page.goto(f.url);
+    await page.click('button:text("Sign out")');
+    expect(new URL(page.url()).pathname).toBe('/login');
+  });
+});

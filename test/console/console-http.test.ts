@@ -1,0 +1,356 @@
+import { copyFileSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
+import { ConsoleServer } from '../../src/console/console-server.js';
+import { AccessControl } from '../../src/server/auth/access-control.js';
+import { silentLogger } from '../../src/telemetry/logger.js';
+import { makeCertificates, tempDir, writeTokenFile } from '../support/auth-fixtures.js';
+import { newTask } from '../support/new-task.js';
+import { startConsoleFixture, type ConsoleFixture } from './console-fixture.js';
+
+/** The console's HTTP rules, without a browser: headers, CSRF, origins, host names, listen rule, paging. */
+let f: ConsoleFixture;
+beforeAll(async () => {
+  f = await startConsoleFixture();
+});
+afterAll(() => f.stop());
+
+/** A GET that keeps the session cookie and returns the page's CSRF token. */
+async function session(): Promise<{ cookie: string; csrf: string }> {
+  const res = await fetch(f.url);
+  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  const csrf = /name="csrf" value="([^"]+)"/.exec(
+    await fetch(`${f.url}queues/jobs`, { headers: { cookie } }).then((r) => r.text()),
+  )?.[1];
+  return { cookie, csrf: csrf! };
+}
+
+function post(
+  path: string,
+  cookie: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${f.url}${path}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+describe('console HTTP rules', () => {
+  beforeAll(() => f.store.enqueue([newTask('jobs'), newTask('jobs')]));
+
+  it('sends a strict CSP and no-sniff on every page, and no inline script or style', async () => {
+    const res = await fetch(f.url);
+    expect(res.headers.get('content-security-policy')).toMatch(
+      /default-src 'none'; script-src 'self'; style-src 'self'/,
+    );
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    const text = await res.text();
+    expect(text).not.toMatch(/<script>|<script [^>]*>[^<]|\sstyle="|\son\w+="/);
+    const css = await fetch(`${f.url}assets/console.css`);
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+  });
+
+  it('refuses a POST without the session CSRF token, or from another site', async () => {
+    const { cookie, csrf } = await session();
+    expect(csrf).toMatch(/^[\w-]{20,}$/);
+    expect((await post('queues/jobs/pause', cookie, {})).status).toBe(403);
+    expect((await post('queues/jobs/pause', cookie, { csrf: 'x'.repeat(csrf.length) })).status).toBe(403);
+    expect((await post('queues/jobs/pause', '', { csrf })).status).toBe(403);
+    expect(
+      (await post('queues/jobs/pause', cookie, { csrf }, { 'sec-fetch-site': 'cross-site' })).status,
+    ).toBe(403);
+    expect(
+      (await post('queues/jobs/pause', cookie, { csrf }, { origin: 'http://evil.example' })).status,
+    ).toBe(403);
+    expect(await f.store.isPaused('jobs')).toBe(false);
+    const ok = await post('queues/jobs/pause', cookie, { csrf }, { 'sec-fetch-site': 'same-origin' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe('/queues/jobs?done=paused');
+    expect(await f.store.isPaused('jobs')).toBe(true);
+    await post('queues/jobs/resume', cookie, { csrf });
+    expect(await f.store.isPaused('jobs')).toBe(false);
+  });
+
+  it("shows a scheduled task's due time on its page", async () => {
+    const before = Date.now();
+    const taskId = (await f.store.enqueue([newTask('later', { delayMs: 3_600_000 })]))[0]!.taskId;
+    const text = await fetch(`${f.url}queues/later/tasks/${taskId}`).then((r) => r.text());
+    const due = /<th>due_time<\/th>\s*<td>([^<]+)<\/td>/.exec(text)?.[1];
+    expect(Date.parse(due!)).toBeGreaterThanOrEqual(before + 3_600_000 - 1_000);
+    expect(Date.parse(due!)).toBeLessThanOrEqual(Date.now() + 3_600_000);
+  });
+
+  it('purges only when the queue name is typed to confirm', async () => {
+    const { cookie, csrf } = await session();
+    const wrong = await post('queues/jobs/purge', cookie, { csrf, confirm: 'job' });
+    expect(wrong.headers.get('location')).toBe('/queues/jobs?done=confirm-purge');
+    expect((await f.store.stats('jobs')).ready).toBe(2);
+    const right = await post('queues/jobs/purge', cookie, { csrf, confirm: 'jobs' });
+    expect(right.headers.get('location')).toBe('/queues/jobs?done=purged&n=2');
+    expect((await f.store.stats('jobs')).ready).toBe(0);
+  });
+
+  it("shows a queue's fairness keys busiest first, paged, and escapes them", async () => {
+    await f.store.enqueue([newTask('fair', { fairnessKey: 'tenant-big' })]);
+    expect((await f.store.claim('fair', 1, 60_000)).leases).toHaveLength(1);
+    const tasks = [
+      ...Array.from({ length: 4 }, () => newTask('fair', { fairnessKey: 'tenant-big' })),
+      newTask('fair', { fairnessKey: 'tenant:"<b>x' }),
+      ...Array.from({ length: 24 }, (_, i) => newTask('fair', { fairnessKey: `k${i}` })),
+      ...Array.from({ length: 2 }, () => newTask('fair', { fairnessKey: 'k0' })),
+    ];
+    await f.store.enqueue(tasks);
+    const text = await fetch(`${f.url}queues/fair`).then((r) => r.text());
+    const keys = [...text.matchAll(/<tr data-key="([^"]*)">/g)].map((m) => m[1]);
+    expect(keys).toHaveLength(20);
+    expect(keys.slice(0, 2)).toEqual(['tenant-big', 'k0']);
+    expect(text).toMatch(
+      /data-key="tenant-big">[\s\S]*?data-col="ready">4<\/td>[\s\S]*?data-col="leased">1<\/td>/,
+    );
+    expect(text).toContain('<b data-count="ready-keys">26</b>');
+    const next = /href="(\/queues\/fair\?keys=\d+)#fair-shares"/.exec(text)![1]!;
+    const second = await fetch(`${f.url}${next.slice(1)}`).then((r) => r.text());
+    const more = [...second.matchAll(/<tr data-key="([^"]*)">/g)].map((m) => m[1]);
+    expect(more).toHaveLength(6);
+    expect(new Set([...keys, ...more]).size).toBe(26);
+    const all = text + second;
+    expect(all).not.toContain('"<b>x');
+    expect(all).toContain('tenant:&quot;&lt;b&gt;x');
+    expect((await fetch(`${f.url}queues/fair?keys=zz`)).status).toBe(200);
+  });
+
+  it('changes the limits through the config form, with CSRF, naming a bad field', async () => {
+    const { cookie, csrf } = await session();
+    const limits = { max_leased_per_key: '3', max_claims_per_second: '250' };
+    expect((await post('queues/fair/config', cookie, limits)).status).toBe(403);
+    expect(await f.store.getConfig('fair')).toEqual({ maxLeasedPerKey: 0, maxClaimsPerSecond: 0 });
+    const ok = await post('queues/fair/config', cookie, { csrf, ...limits });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe('/queues/fair?done=configured#fair-shares');
+    expect(await f.store.getConfig('fair')).toEqual({ maxLeasedPerKey: 3, maxClaimsPerSecond: 250 });
+    const text = await fetch(`${f.url}queues/fair?done=configured`, { headers: { cookie } }).then((r) =>
+      r.text(),
+    );
+    expect(text).toContain('Limits saved');
+    expect(text).toMatch(/data-config="max_leased_per_key">3 leased per key/);
+    expect(text).toMatch(/data-config="max_claims_per_second">250 claims\/s/);
+    expect(text).toContain('name="max_claims_per_second"');
+    const bad = await post('queues/fair/config', cookie, {
+      csrf,
+      max_leased_per_key: '2.5',
+      max_claims_per_second: '',
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('config.max_leased_per_key: must be an integer');
+    const huge = await post('queues/fair/config', cookie, {
+      csrf,
+      max_leased_per_key: '0',
+      max_claims_per_second: '999999999',
+    });
+    expect(await huge.text()).toContain('config.max_claims_per_second:');
+    expect(await f.store.getConfig('fair')).toEqual({ maxLeasedPerKey: 3, maxClaimsPerSecond: 250 });
+    await post('queues/fair/config', cookie, { csrf, max_leased_per_key: '', max_claims_per_second: '0' });
+    expect(await f.store.getConfig('fair')).toEqual({ maxLeasedPerKey: 0, maxClaimsPerSecond: 0 });
+  });
+
+  it("shows a task's fairness key on its page", async () => {
+    const { taskId } = (await f.store.enqueue([newTask('fair', { fairnessKey: 'tenant-<7>' })]))[0]!;
+    const text = await fetch(`${f.url}queues/fair/tasks/${taskId}`).then((r) => r.text());
+    expect(text).toMatch(/<th>fairness_key<\/th>\s*<td><span class="mono">tenant-&lt;7&gt;<\/span>/);
+    const [plain] = await f.store.enqueue([newTask('fair')]);
+    const other = await fetch(`${f.url}queues/fair/tasks/${plain!.taskId}`).then((r) => r.text());
+    expect(other).toContain('(default key)');
+  });
+
+  it('answers bad input and unknown pages with the field named, never a crash', async () => {
+    const bad = await fetch(`${f.url}queues/${encodeURIComponent('bad queue!')}`);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('queue: must match');
+    expect((await fetch(`${f.url}queues/jobs/tasks/nope`)).status).toBe(404);
+    expect((await fetch(`${f.url}nothing-here`)).status).toBe(404);
+    expect((await fetch(`${f.url}queues/%E0%A4%A`)).status).toBe(400);
+  });
+
+  it('serves only loopback host names without auth (DNS rebinding)', async () => {
+    const status = (host: string): Promise<number | undefined> =>
+      new Promise((resolve, reject) => {
+        const req = request(f.url, { headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await status('attacker.example:7071')).toBe(421);
+    expect(await status('localhost:7071')).toBe(200);
+  });
+
+  it('refuses a remote address without authentication at start, naming --console-listen', () => {
+    expect(
+      () =>
+        new ConsoleServer(
+          {
+            admin: f.server.server.admin,
+            latency: f.latency,
+            rates: f.console.rates,
+            replica: 'r',
+            storeName: 'memory',
+          },
+          AccessControl.off(),
+          { listen: '0.0.0.0:0', insecureAllowRemote: false, logger: silentLogger },
+        ),
+    ).toThrow(/--console-listen 0\.0\.0\.0:0: without authentication/);
+  });
+
+  it('pages and searches 10,000 queues, reading the counts of one page only', async () => {
+    const tasks = Array.from({ length: 10_000 }, (_, i) =>
+      newTask(`tenant-${String(i).padStart(5, '0')}.jobs`),
+    );
+    for (let i = 0; i < tasks.length; i += 1000) await f.store.enqueue(tasks.slice(i, i + 1000));
+    let stats = 0;
+    const original = f.store.stats.bind(f.store);
+    f.store.stats = (queue) => {
+      stats++;
+      return original(queue);
+    };
+    try {
+      const started = performance.now();
+      const text = await (await fetch(`${f.url}?page=3`)).text();
+      const pageMs = performance.now() - started;
+      // Earlier tests of this file may leave a few queues of their own beside the 10,000.
+      const pager = /([\d,]+) queues\s*· page 3 of\s+(\d+)/.exec(text);
+      const total = Number(pager?.[1]?.replaceAll(',', ''));
+      expect(total).toBeGreaterThanOrEqual(10_000);
+      expect(total).toBeLessThan(10_010);
+      expect(Number(pager?.[2])).toBe(Math.ceil(total / 50));
+      expect(text.match(/<tr data-queue=/g)).toHaveLength(50);
+      expect(stats).toBe(50);
+      const found = await (await fetch(`${f.url}?q=tenant-09999`)).text();
+      expect(found.match(/<tr data-queue=/g)).toHaveLength(1);
+      // Generous: the machine is shared. The figure itself goes to docs/console.md.
+      expect(pageMs).toBeLessThan(2_000);
+    } finally {
+      f.store.stats = original;
+    }
+  });
+});
+
+describe('console over TLS', () => {
+  it("serves HTTPS with the server's certificate, and marks the session cookie Secure; reloads its pair on SIGHUP", async () => {
+    const dir = tempDir();
+    const pki = makeCertificates(dir.dir);
+    const tls = await startConsoleFixture({ tlsCert: pki.serverCert, tlsKey: pki.serverKey });
+    try {
+      expect(tls.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+      const res = await new Promise<{ status?: number; cookie?: string }>((resolve, reject) => {
+        httpsGet(tls.url, { ca: readFileSync(pki.ca), agent: false }, (r) => {
+          r.resume();
+          resolve({ status: r.statusCode, cookie: r.headers['set-cookie']?.[0] });
+        }).on('error', reject);
+      });
+      expect(res.status).toBe(200);
+      expect(res.cookie).toMatch(/HttpOnly; SameSite=Strict; Secure$/);
+      // SIGHUP: a renewed pair in the same files serves new connections.
+      const renewed = makeCertificates(dir.dir, 'renewed-');
+      copyFileSync(renewed.serverCert, pki.serverCert);
+      copyFileSync(renewed.serverKey, pki.serverKey);
+      tls.console.console.reloadTls();
+      const again = await new Promise<number | undefined>((resolve, reject) => {
+        httpsGet(tls.url, { ca: readFileSync(renewed.ca), agent: false }, (r) => {
+          r.resume();
+          resolve(r.statusCode);
+        }).on('error', reject);
+      });
+      expect(again).toBe(200);
+    } finally {
+      await tls.stop();
+      dir.remove();
+    }
+  });
+});
+
+describe('rate-limited queues', () => {
+  const T = Date.UTC(2026, 0, 1);
+  let r: ConsoleFixture;
+  beforeAll(async () => {
+    // A frozen store clock: the claim budget never refills during the test.
+    r = await startConsoleFixture({}, { store: new MemoryStore({ clock: () => T }) });
+  });
+  afterAll(() => r.stop());
+
+  it('shows rate-limited apart from paused, on the queues page and the queue page', async () => {
+    await r.store.enqueue([newTask('limited'), newTask('limited'), newTask('held'), newTask('calm')]);
+    await r.store.setConfig('limited', { maxLeasedPerKey: 0, maxClaimsPerSecond: 1 });
+    await r.store.claim('limited', 1, 60_000);
+    expect((await r.store.stats('limited')).rateLimited).toBe(true);
+    await r.store.setPaused('held', true);
+    const list = await fetch(r.url).then((x) => x.text());
+    const badge = (q: string): string | undefined =>
+      new RegExp(`<tr data-queue="${q}">[\\s\\S]*?</td>`)
+        .exec(list)?.[0]
+        .match(/badge (\w+)"?[^>]*>([\w-]+)/)?.[2];
+    expect(badge('limited')).toBe('rate-limited');
+    expect(badge('held')).toBe('paused');
+    expect(badge('calm')).toBeUndefined();
+    const one = await fetch(`${r.url}queues/limited`).then((x) => x.text());
+    expect(one).toMatch(/<span class="badge limited"[^>]*>\s*rate-limited/);
+    expect(one).not.toContain('badge paused');
+    expect(await fetch(`${r.url}queues/held`).then((x) => x.text())).toContain('badge paused">paused');
+  });
+});
+
+describe('console scopes with auth on', () => {
+  const dir = tempDir();
+  const READER = { name: 'reader', token: 'reader-token-0123456789abcdef', grants: { jobs: ['read'] } };
+  let g: ConsoleFixture;
+  let taskId: string;
+
+  beforeAll(async () => {
+    g = await startConsoleFixture({ authTokenFile: writeTokenFile(dir.path('tokens.json'), [READER]) });
+    taskId = (await g.store.enqueue([newTask('jobs')]))[0]!.taskId;
+  });
+  afterAll(async () => {
+    await g.stop();
+    dir.remove();
+  });
+
+  it('lets a read-only token see a task but neither list nor change the queue', async () => {
+    expect((await fetch(g.url, { redirect: 'manual' })).headers.get('location')).toBe('/login');
+    const login = await fetch(`${g.url}login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: READER.token }).toString(),
+    });
+    expect(login.status).toBe(303);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    expect(cookie).not.toContain(READER.token);
+    const taskPage = await fetch(`${g.url}queues/jobs/tasks/${taskId}`, { headers: { cookie } });
+    expect(taskPage.status).toBe(200);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await taskPage.text())![1]!;
+    expect((await fetch(`${g.url}queues/jobs`, { headers: { cookie } })).status).toBe(403);
+    const cancel = await fetch(`${g.url}queues/jobs/tasks/${taskId}/cancel`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf }).toString(),
+    });
+    expect(cancel.status).toBe(403);
+    expect((await g.store.getTask('jobs', taskId))!.state).toBe('PENDING');
+    const config = await fetch(`${g.url}queues/jobs/config`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf, max_leased_per_key: '1', max_claims_per_second: '1' }).toString(),
+    });
+    expect(config.status).toBe(403);
+    expect(await g.store.getConfig('jobs')).toEqual({ maxLeasedPerKey: 0, maxClaimsPerSecond: 0 });
+  });
+});

@@ -1,0 +1,75 @@
+import { Socket } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
+import { startRedisServer, type TestRedis } from '../../support/redis-server.js';
+import { newTask } from '../support/new-task.js';
+
+/**
+ * The enqueue calls that the store lays out once per queue (commands.ts `prepare`,
+ * prepared-evalsha.ts) on a private redis-server, whose script cache this test may flush:
+ * a Redis that lost its scripts (restarted, SCRIPT FLUSH) gets them again and the call
+ * goes through, as the store's other calls do.
+ */
+describe('RedisStore prepared enqueue calls', () => {
+  let server: TestRedis;
+  let admin: Redis;
+  let store: RedisStore;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    admin = new Redis(server.url);
+    store = await RedisStore.connect({ url: server.url });
+  });
+  afterAll(async () => {
+    await store.close();
+    admin.disconnect();
+    await server.stop();
+  });
+
+  it('enqueues again after Redis flushed its scripts, one call after another on the same queue', async () => {
+    const [first] = await store.enqueue([newTask('prepared', { payload: Buffer.from('one') })]);
+    await admin.script('FLUSH');
+    const [second] = await store.enqueue([newTask('prepared', { payload: Buffer.from('two') })]);
+    expect(second!.taskId).not.toBe(first!.taskId);
+    const claimed = await store.claim('prepared', 10, 30_000);
+    expect(claimed.leases.map((l) => l.task.payload.toString())).toEqual(['one', 'two']);
+  });
+
+  it('sends the calls started in `together` in one write, and answers each', async () => {
+    await store.enqueue([newTask('together-a'), newTask('together-b')]);
+    const writev = vi.spyOn(Socket.prototype as unknown as { _writev: () => void }, '_writev');
+    const write = vi.spyOn(Socket.prototype as unknown as { _write: () => void }, '_write');
+    let a: Promise<unknown> | undefined;
+    let b: Promise<unknown> | undefined;
+    store.together(() => {
+      a = store.enqueue([newTask('together-a')]);
+      b = store.enqueueAndClaim('together-b', [newTask('together-b')], 2, 30_000);
+    });
+    try {
+      expect(writev).toHaveBeenCalledTimes(1);
+      expect(write).not.toHaveBeenCalled();
+    } finally {
+      writev.mockRestore();
+      write.mockRestore();
+    }
+    expect(await a).toHaveLength(1);
+    expect(((await b) as { claim: { leases: unknown[] } }).claim.leases).toHaveLength(2);
+  });
+
+  it('enqueues and claims after a flush, each call with its own count and lease', async () => {
+    await store.enqueueAndClaim('prepared-both', [newTask('prepared-both')], 1, 30_000);
+    await admin.script('FLUSH');
+    const both = await store.enqueueAndClaim(
+      'prepared-both',
+      [newTask('prepared-both'), newTask('prepared-both')],
+      2,
+      60_000,
+    );
+    expect(both.results).toHaveLength(2);
+    // Both of this call's tasks: the count is this call's, not the one the call was prepared with.
+    expect(both.claim.leases).toHaveLength(2);
+    const deadline = both.claim.leases[0]!.deadline;
+    const ttl = deadline - Number((await admin.time())[0]) * 1000;
+    expect(ttl).toBeGreaterThan(30_000);
+  });
+});

@@ -1,0 +1,207 @@
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Worker } from '../../clients/index.js';
+import { parseSentinels } from '../../src/lease-store/redis/connection.js';
+import { openStore } from '../../src/cli/open-store.js';
+import { serverConfig } from '../../src/config/server-config.js';
+import { startRedisServer, startSentinel } from '../../support/redis-server.js';
+import { rawClients, startTestServer } from '../support/test-server.js';
+import { startReplicated, type TestReplicated } from './redis-helpers.js';
+
+const NAME = 'codeq';
+
+/** Enqueues until one is acknowledged; every refusal meanwhile must be UNAVAILABLE. */
+async function enqueueThroughSwitch(
+  enqueue: () => Promise<unknown>,
+  refusals: number[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await enqueue();
+      return;
+    } catch (err) {
+      refusals.push((err as { code: number }).code);
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** The port the Sentinel names as the primary now. */
+async function primaryPort(group: TestReplicated): Promise<number> {
+  const admin = new Redis(group.sentinels[0]!.url);
+  try {
+    const [, port] = (await admin.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME)) as string[];
+    return Number(port);
+  } finally {
+    admin.disconnect();
+  }
+}
+
+/** Redis Sentinel: a primary, a replica and Sentinels this test starts; the server is never restarted. */
+describe('codeQ on a Sentinel-managed primary', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+
+  it('parses --redis-sentinels, with 26379 when the port is left out', () => {
+    expect(parseSentinels('a:1, b')).toEqual([
+      { host: 'a', port: 1 },
+      { host: 'b', port: 26379 },
+    ]);
+    expect(() => parseSentinels(' , ')).toThrow(/redis-sentinels: no HOST:PORT/);
+  });
+
+  it('asks Sentinels that require a password with --redis-sentinel-password, and never shows it', async () => {
+    const primary = await startRedisServer();
+    cleanup.push(() => primary.stop());
+    const password = 'sentinel-secret-pw';
+    const sentinel = await startSentinel(primary.port, NAME, { password });
+    cleanup.push(() => sentinel.stop());
+    const sentinels = `127.0.0.1:${sentinel.port}`;
+
+    // Without the password the Sentinel refuses to name the primary.
+    const anonymous = new Redis(sentinel.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    cleanup.push(async () => anonymous.disconnect());
+    await expect(anonymous.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME)).rejects.toThrow(/NOAUTH/);
+
+    // As `CODEQ_REDIS_SENTINEL_PASSWORD=... codeq serve --redis-sentinels ...` opens it.
+    const config = serverConfig(
+      { redisSentinels: sentinels, redisSentinelName: NAME },
+      { CODEQ_REDIS_SENTINEL_PASSWORD: password },
+    );
+    const { store, description } = await openStore(config);
+    cleanup.push(() => store.close());
+    expect(description).toBe(`redis (sentinel ${NAME} at ${sentinels})`);
+    expect(description).not.toContain(password);
+    const server = await startTestServer(store);
+    cleanup.push(() => server.stop());
+    const raw = rawClients(server.address);
+    cleanup.push(async () => raw.close());
+    const { taskId } = await raw.enqueue({ queue: 'pw', payload: Buffer.from('x') });
+    // The task went to the primary the Sentinel named.
+    const direct = new Redis(primary.port, '127.0.0.1');
+    cleanup.push(async () => direct.disconnect());
+    expect(await direct.exists(`codeq:{pw}:t:${String(taskId)}`)).toBe(1);
+  }, 30_000);
+
+  it.each([
+    ['SENTINEL FAILOVER', 1],
+    ['the primary killed', 3],
+  ])(
+    'keeps serving through a failover (%s, %i sentinel(s)): calls meanwhile answer UNAVAILABLE, the worker goes on',
+    async (how, sentinels) => {
+      const group = await startReplicated({ replicas: 1, sentinels, name: NAME });
+      cleanup.push(() => group.stop());
+      // As `codeq serve --redis-sentinels ... --redis-sentinel-name codeq` opens it.
+      const { store, description } = await openStore(
+        serverConfig({ redisSentinels: group.sentinelList, redisSentinelName: NAME }),
+      );
+      expect(description).toBe(`redis (sentinel ${NAME} at ${group.sentinelList})`);
+      cleanup.push(() => store.close());
+      const server = await startTestServer(store);
+      cleanup.push(() => server.stop());
+      const raw = rawClients(server.address);
+      cleanup.push(async () => raw.close());
+      const done: string[] = [];
+      const worker = new Worker({
+        address: server.address,
+        queues: ['sq'],
+        handler: async (task) => {
+          done.push(task.payload.toString());
+          return 'ok';
+        },
+        logger: { warn() {} },
+      });
+      cleanup.push(() => worker.stop());
+      await worker.start();
+
+      await raw.enqueue({ queue: 'sq', payload: Buffer.from('before') });
+      await vi.waitFor(() => expect(done).toContain('before'), { timeout: 10_000 });
+
+      const oldPort = group.primary.port;
+      if (how === 'SENTINEL FAILOVER') {
+        await group.failover();
+      } else {
+        await group.primary.kill();
+      }
+      await vi.waitFor(async () => expect(await primaryPort(group)).toBe(group.replicas[0]!.port), {
+        timeout: 30_000,
+        interval: 200,
+      });
+
+      const refusals: number[] = [];
+      await enqueueThroughSwitch(() => raw.enqueue({ queue: 'sq', payload: Buffer.from('after') }), refusals);
+      // Never a wrong answer during the switch: only UNAVAILABLE (14).
+      expect(refusals.filter((code) => code !== 14)).toEqual([]);
+      await vi.waitFor(() => expect(done).toContain('after'), { timeout: 20_000 });
+      // The task went to the new primary: the old port no longer serves writes.
+      expect(await primaryPort(group)).not.toBe(oldPort);
+    },
+    90_000,
+  );
+  it.each(['SENTINEL FAILOVER', 'the primary killed'])(
+    "still hears another replica's wake-ups after a failover (%s): its workers are served without its own enqueues",
+    async (how) => {
+      const group = await startReplicated({
+        replicas: 1,
+        sentinels: how === 'SENTINEL FAILOVER' ? 1 : 3,
+        name: NAME,
+      });
+      cleanup.push(() => group.stop());
+      // Two server replicas, as two `codeq serve --redis-sentinels ...` open them.
+      const open = async (): Promise<{ address: string; raw: ReturnType<typeof rawClients> }> => {
+        const { store } = await openStore(
+          serverConfig({ redisSentinels: group.sentinelList, redisSentinelName: NAME }),
+        );
+        cleanup.push(() => store.close());
+        const server = await startTestServer(store);
+        cleanup.push(() => server.stop());
+        const raw = rawClients(server.address);
+        cleanup.push(async () => raw.close());
+        return { address: server.address, raw };
+      };
+      const a = await open();
+      const b = await open();
+      const done: string[] = [];
+      const worker = new Worker({
+        address: a.address,
+        queues: ['wq'],
+        handler: async (task) => {
+          done.push(task.payload.toString());
+          return 'ok';
+        },
+        logger: { warn() {} },
+      });
+      cleanup.push(() => worker.stop());
+      await worker.start();
+      // Served by a's dispatcher only because b's enqueue woke it (pub/sub): a claims a
+      // queue only on a wake-up, its own enqueues, its timers, or its full sweep (5 min).
+      const wokenWithin = async (payload: string): Promise<void> => {
+        await enqueueThroughSwitch(() => b.raw.enqueue({ queue: 'wq', payload: Buffer.from(payload) }), []);
+        await vi.waitFor(() => expect(done).toContain(payload), { timeout: 15_000, interval: 50 });
+      };
+      await a.raw.enqueue({ queue: 'wq', payload: Buffer.from('own') });
+      await vi.waitFor(() => expect(done).toContain('own'), { timeout: 10_000 });
+      await wokenWithin('before');
+
+      if (how === 'SENTINEL FAILOVER') {
+        await group.failover();
+      } else {
+        await group.primary.kill();
+      }
+      await vi.waitFor(async () => expect(await primaryPort(group)).toBe(group.replicas[0]!.port), {
+        timeout: 30_000,
+        interval: 200,
+      });
+      // a's own enqueue through the switch: its store works again and its claims found the queue empty.
+      await enqueueThroughSwitch(() => a.raw.enqueue({ queue: 'wq', payload: Buffer.from('own after') }), []);
+      await vi.waitFor(() => expect(done).toContain('own after'), { timeout: 20_000 });
+      for (let i = 0; i < 3; i++) await wokenWithin(`after ${i}`);
+    },
+    120_000,
+  );
+});
