@@ -23,8 +23,8 @@ export interface Claimant<Q> {
 export interface PlanOptions<Q> {
   /** Whether a queue may be claimed now (may hold ready tasks, no claim in flight). */
   isOpen: (queue: Q) => boolean;
-  /** Most leases one claim of a queue takes. */
-  perQueue: number;
+  /** Most leases one claim of a queue takes: one figure for all, or each queue's own. */
+  perQueue: number | ((queue: Q) => number);
   /** Most leases one consumer gets in this plan. Default: all its free capacity. */
   perConsumer?: number;
   /** Index of the consumer served first. */
@@ -53,7 +53,9 @@ export interface Plan<Q> {
 }
 
 export function planClaims<Q>(claimants: readonly Claimant<Q>[], options: PlanOptions<Q>): Plan<Q> {
-  const { isOpen, perQueue } = options;
+  const { isOpen } = options;
+  const limit = options.perQueue;
+  const perQueue = typeof limit === 'number' ? (): number => limit : limit;
   const perConsumer = options.perConsumer ?? Infinity;
   const planned = new Map<Q, number>();
   const claims = new Map<Q, Map<number, PlannedClaim<Q>>>();
@@ -69,7 +71,7 @@ export function planClaims<Q>(claimants: readonly Claimant<Q>[], options: PlanOp
     const qs = c.queues;
     for (let j = 0; j < qs.length; j++) {
       const queue = qs[(c.cursor + j) % qs.length]!;
-      if (isOpen(queue) && (planned.get(queue) ?? 0) < perQueue) open.push(queue);
+      if (isOpen(queue) && (planned.get(queue) ?? 0) < perQueue(queue)) open.push(queue);
     }
     if (open.length === 0) continue;
     cursors[index] = (c.cursor + 1) % qs.length;
@@ -79,7 +81,7 @@ export function planClaims<Q>(claimants: readonly Claimant<Q>[], options: PlanOp
       let queue: Q | undefined;
       for (let t = 0; t < open.length && queue === undefined; t++) {
         const candidate = open[(at + t) % open.length]!;
-        if ((planned.get(candidate) ?? 0) < perQueue) {
+        if ((planned.get(candidate) ?? 0) < perQueue(candidate)) {
           queue = candidate;
           at = (at + t + 1) % open.length;
         }

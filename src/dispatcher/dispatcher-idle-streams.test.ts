@@ -54,6 +54,27 @@ describe('Dispatcher: cost independent of idle streams', () => {
     expect(many.looks).toBeLessThanOrEqual(few.looks * 1.2);
   });
 
+  it('claims as many leases as the enqueue made ready, not a whole claim batch', async () => {
+    const dispatcher = f.start();
+    const consumers = Array.from({ length: 1_000 }, () => new CountedConsumer(['q'], 1));
+    for (const c of consumers) dispatcher.add(c);
+    await vi.advanceTimersByTimeAsync(1);
+    const claim = vi.spyOn(f.store, 'claim');
+    CountedConsumer.looks = 0;
+    for (let i = 0; i < 10; i++) {
+      await f.store.enqueue([newTask('q')]);
+      await vi.advanceTimersByTimeAsync(1);
+    }
+    await f.store.enqueue([newTask('q'), newTask('q'), newTask('q')]);
+    await vi.advanceTimersByTimeAsync(1);
+    // One lease asked per task enqueued alone, three for the three: not the 256 of the
+    // default claim batch, which would reserve 256 streams for one task.
+    expect(claim.mock.calls.map((call) => call[1])).toEqual([...Array<number>(10).fill(1), 3]);
+    expect(consumers.filter((c) => c.received.length > 0)).toHaveLength(13);
+    expect(CountedConsumer.looks / 13).toBeLessThanOrEqual(4);
+    for (const c of consumers) dispatcher.remove(c);
+  });
+
   it('still gives every idle stream its turn (the ring moves served streams to the back)', async () => {
     const { served } = await looksPerTask(30, 30);
     expect(served).toBe(30);

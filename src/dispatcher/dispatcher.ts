@@ -40,9 +40,14 @@ interface QueueState {
   readonly consumers: Set<Consumer>;
   /** Its consumers that may have room, in serving order: what a claim walks instead of `consumers`. */
   readonly ready: ReadyRing<Consumer>;
-  /** Could the queue have ready tasks? Cleared when a claim comes back short. */
-  maybeReady: boolean;
-  /** Bumped by every ready signal, so a claim that started before one cannot clear `maybeReady`. */
+  /**
+   * How many tasks may be ready: 0 once a claim came back short; the count an enqueue here
+   * made ready; Infinity when unknown (a wake from another replica, a due timer, a claim
+   * that left more). A claim asks for no more than this, so one new task costs a claim of
+   * one consumer, not a walk of a whole claim's worth of streams.
+   */
+  readyHint: number;
+  /** Bumped by every ready signal, so a claim that started before one cannot clear `readyHint`. */
   wakeGen: number;
   /** Claims in flight for this queue. */
   inflight: number;
@@ -122,7 +127,7 @@ export class Dispatcher {
       onTurn: (enqueued) => this.#turn(enqueued),
     });
     store.listen({
-      ready: (queue) => this.#signalReady(queue),
+      ready: (queue, count) => this.#signalReady(queue, count),
       due: (queue, inMs) => this.#armTimer(this.#queue(queue), inMs),
     });
     // An interval past what Node's timers hold would fire every millisecond.
@@ -211,7 +216,7 @@ export class Dispatcher {
         name,
         consumers: new Set(),
         ready: new ReadyRing(),
-        maybeReady: true,
+        readyHint: Infinity,
         wakeGen: 0,
         inflight: 0,
         timer: undefined,
@@ -237,11 +242,11 @@ export class Dispatcher {
     }
   }
 
-  #signalReady(name: string): void {
+  #signalReady(name: string, count = Infinity): void {
     const state = this.#queues.get(name);
     if (!state) return; // no consumer of this queue here, and no timer to honour
     state.wakeGen++;
-    state.maybeReady = true;
+    state.readyHint += count;
     if (state.consumers.size > 0) this.#schedulePass();
   }
 
@@ -263,7 +268,7 @@ export class Dispatcher {
   /** Something may have fallen due: claim if a consumer waits, else only reap, so other replicas hear of it. */
   #wakeForMaintenance(state: QueueState): void {
     state.wakeGen++;
-    state.maybeReady = true;
+    state.readyHint = Infinity;
     if (this.#hasCapacity(state)) {
       this.#schedulePass();
     } else if (state.inflight === 0) {
@@ -352,7 +357,7 @@ export class Dispatcher {
     // grant) find no such queue and end here.
     const openQueues: QueueState[] = [];
     for (const state of this.#queues.values()) {
-      if (state.maybeReady && state.inflight === 0 && state.consumers.size > 0) openQueues.push(state);
+      if (state.readyHint > 0 && state.inflight === 0 && state.consumers.size > 0) openQueues.push(state);
     }
     if (openQueues.length > 0) this.#planClaims(openQueues, now);
     return wroteLeases;
@@ -364,10 +369,12 @@ export class Dispatcher {
     // (they move to the back, so every stream gets its turn): the plan's cost follows the
     // claims, not the number of open streams.
     const hasRoom = (c: Consumer): boolean => this.#free(c) > 0;
+    const perQueue = (state: QueueState | undefined): number =>
+      state ? Math.min(this.#claimBatch, state.readyHint) : 0;
     const consumers =
       openQueues.length === 1
-        ? openQueues[0]!.ready.take(this.#claimBatch, hasRoom)
-        : [...new Set(openQueues.flatMap((state) => state.ready.take(this.#claimBatch, hasRoom)))];
+        ? openQueues[0]!.ready.take(perQueue(openQueues[0]), hasRoom)
+        : [...new Set(openQueues.flatMap((state) => state.ready.take(perQueue(state), hasRoom)))];
     if (consumers.length === 0) return;
     const plan = planClaims(
       consumers.map((c) => ({
@@ -377,8 +384,8 @@ export class Dispatcher {
         cursor: this.#slots.get(c)!.cursor,
       })),
       {
-        isOpen: (state) => state !== undefined && state.maybeReady && state.inflight === 0,
-        perQueue: this.#claimBatch,
+        isOpen: (state) => state !== undefined && state.readyHint > 0 && state.inflight === 0,
+        perQueue,
         start: 0,
       },
     );
@@ -486,6 +493,7 @@ export class Dispatcher {
     const run = () => this.calls.claim(state.name, want + ahead, leaseMs);
     const gen = state.wakeGen;
     state.inflight++;
+    state.readyHint = Math.max(0, state.readyHint - want - ahead);
     // A reap (want 0) serves no one: only claims for streams get a dispatch span.
     const dispatch =
       this.#tracer && want > 0
@@ -507,8 +515,8 @@ export class Dispatcher {
     if (result.expired) this.#metrics?.reaped(state.name, result.expired, result.dead ?? 0);
     // Tasks left: keep claiming. Nothing left, and no ready signal since the claim
     // started: wait for one.
-    if (result.more) state.maybeReady = true;
-    else if (state.wakeGen === gen) state.maybeReady = false;
+    if (result.more) state.readyHint = Infinity;
+    else if (state.wakeGen === gen) state.readyHint = 0;
     if (want + ahead > 0) state.backlog = result.more;
     if (nextDueInMs !== null) this.#armTimer(state, nextDueInMs);
     this.#deal(state, leases, reservations, leaseMs, dispatch);

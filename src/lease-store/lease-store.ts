@@ -140,7 +140,8 @@ export interface QueueInfo {
  * lease deadline), so the dispatcher can set one timer per queue instead of polling.
  */
 export interface StoreListener {
-  ready(queue: string): void;
+  /** `count`: how many tasks became ready, when the store knows (an enqueue); else unknown. */
+  ready(queue: string, count?: number): void;
   due(queue: string, inMs: number): void;
 }
 

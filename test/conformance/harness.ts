@@ -13,9 +13,14 @@ export type StoreEvent = { kind: 'ready'; queue: string } | { kind: 'due'; queue
  */
 export class EventLog implements StoreListener {
   readonly events: StoreEvent[] = [];
+  /** The `count` of each ready event, by queue (undefined: the store did not know). */
+  readonly readyCounts = new Map<string, (number | undefined)[]>();
 
-  readonly ready = (queue: string): void => {
+  readonly ready = (queue: string, count?: number): void => {
     this.events.push({ kind: 'ready', queue });
+    let counts = this.readyCounts.get(queue);
+    if (!counts) this.readyCounts.set(queue, (counts = []));
+    counts.push(count);
   };
 
   readonly due = (queue: string, inMs: number): void => {
@@ -24,6 +29,7 @@ export class EventLog implements StoreListener {
 
   clear(): void {
     this.events.length = 0;
+    this.readyCounts.clear();
   }
 
   /** Resolves once an event equal to `expected` has arrived; fails after ten seconds (pub/sub under load). */

@@ -372,7 +372,7 @@ export class MemoryStore implements LeaseStore {
       signals.due(t.queue, t.delayMs);
     } else {
       q.makeReady(task);
-      signals.ready(t.queue);
+      signals.ready(t.queue, 1);
     }
     return { taskId: task.id, duplicate: false };
   }

@@ -2,11 +2,12 @@ import type { StoreListener } from '../lease-store.js';
 
 /** Events one operation raised, merged per queue: one `ready`, and `due` with the smallest delay. */
 export class Signals {
-  readonly #ready = new Set<string>();
+  /** Queue → how many tasks became ready (Infinity: unknown). */
+  readonly #ready = new Map<string, number>();
   readonly #due = new Map<string, number>();
 
-  ready(queue: string): void {
-    this.#ready.add(queue);
+  ready(queue: string, count = Infinity): void {
+    this.#ready.set(queue, (this.#ready.get(queue) ?? 0) + count);
   }
 
   /** Drops the ready announcements gathered so far. */
@@ -20,7 +21,10 @@ export class Signals {
   }
 
   deliver(listener: StoreListener): void {
-    for (const queue of this.#ready) listener.ready(queue);
+    for (const [queue, count] of this.#ready) {
+      if (count === Infinity) listener.ready(queue);
+      else listener.ready(queue, count);
+    }
     for (const [queue, inMs] of this.#due) listener.due(queue, inMs);
   }
 }

@@ -264,7 +264,8 @@ export class RedisStore implements LeaseStore {
         .then(
           (reply) => {
             const results = this.#enqueueResults(queue, tasks, reply);
-            if (Number(reply[0]) > 0) this.#emitReady(queue);
+            const ready = Number(reply[0]);
+            if (ready > 0) this.#emitReady(queue, ready);
             // After the wake-up: a write WAIT cannot confirm is still in Redis and claimable.
             return this.#replication.enabled ? this.#replication.confirm().then(() => results) : results;
           },
@@ -550,9 +551,10 @@ export class RedisStore implements LeaseStore {
 
   // The operation has already happened in Redis when the listener hears of it: a
   // listener that throws must not turn that success into an error the caller retries.
-  #emitReady(queue: string): void {
+  #emitReady(queue: string, count?: number): void {
     try {
-      this.#listener?.ready(queue);
+      if (count === undefined) this.#listener?.ready(queue);
+      else this.#listener?.ready(queue, count);
     } catch (err) {
       process.emitWarning(err instanceof Error ? err : new Error(String(err)));
     }

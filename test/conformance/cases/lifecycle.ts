@@ -189,6 +189,13 @@ export function lifecycleCases(setup: MakeHarness): void {
       await h.events.waitFor({ kind: 'ready', queue: h.queue });
     });
 
+    it('says how many tasks an enqueue made ready, so a claim asks for no more', async () => {
+      const h = await setup();
+      await h.store.enqueue([h.task(), h.task({ delayMs: 300 }), h.task()]);
+      await h.events.waitFor({ kind: 'ready', queue: h.queue });
+      expect(h.events.readyCounts.get(h.queue)).toContain(2);
+    });
+
     it('reports due with the smallest delay of a batch', async () => {
       const h = await setup();
       await h.store.enqueue([
