@@ -6,6 +6,7 @@ import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { EventLog } from '../conformance/harness.js';
 import { runLeaseStoreConformance } from '../conformance/lease-store-suite.js';
 import { keySlot, startCluster, type TestCluster } from './redis-helpers.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { newTask } from '../support/new-task.js';
 
 /** A Redis Cluster of three masters on this machine, for the whole file. */
@@ -73,6 +74,34 @@ describe('RedisStore on a three-master Redis Cluster', () => {
       for (const queue of queues) await log.waitFor({ kind: 'ready', queue });
       for (const queue of queues) expect((await b.claim(queue, 5, 1000)).leases).toHaveLength(1);
     } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe('enqueue rate limits on a three-master Redis Cluster (charge-1.lua)', () => {
+  it('keeps one bucket per caller for every replica, whichever master holds it', async () => {
+    const keyPrefix = `clrate-${randomBytes(6).toString('hex')}`;
+    const clock = new FakeClock();
+    const open = () => RedisStore.connect({ url: cluster.url, cluster: true, keyPrefix, clock: clock.now });
+    const [a, b] = await Promise.all([open(), open()]);
+    const admin = new Redis(cluster.nodes[0]!.url);
+    try {
+      const limit = { perSecond: 10, burst: 5 };
+      // Callers whose buckets sit on each of the three masters.
+      const callers = Array.from({ length: 12 }, (_, i) => `caller-${i}`);
+      const slots = await Promise.all(callers.map((c) => keySlot(admin, `${keyPrefix}:rate:{${c}}`)));
+      expect(new Set(slots.map((slot) => Math.floor(slot / 5462))).size).toBe(3);
+      for (const caller of callers) {
+        // Three on one replica and two on the other fill the burst; a sixth waits 100 ms.
+        expect(await a.chargeRate(caller, limit, [3])).toEqual([0]);
+        expect(await b.chargeRate(caller, limit, [2])).toEqual([0]);
+        expect(await a.chargeRate(caller, limit, [1])).toEqual([100]);
+      }
+      clock.advance(100);
+      for (const caller of callers) expect(await b.chargeRate(caller, limit, [1])).toEqual([0]);
+    } finally {
+      admin.disconnect();
       await Promise.all([a.close(), b.close()]);
     }
   });
