@@ -110,6 +110,8 @@ class BenchStream {
   }
 }
 
+const OPEN_TIMEOUT_S = 120;
+
 /** `spec.streams` raw Claim streams on one channel, as many worker instances of one host would hold. */
 export class CodeqStreamWorkers implements LoadWorkers {
   readonly #client: WorkerServiceClient;
@@ -127,7 +129,25 @@ export class CodeqStreamWorkers implements LoadWorkers {
   async start(): Promise<void> {
     for (let i = 0; i < this.#spec.streams; i++)
       this.#streams.push(new BenchStream(this.#client, i, this.#spec, this.#recorder));
-    await Promise.all(this.#streams.map((s) => s.opened));
+    // A stream the server never answers (a cap on streams per connection, say) would hang
+    // the run: fail it, saying how many opened.
+    let open = 0;
+    const all = Promise.all(this.#streams.map((s) => s.opened.then(() => void open++)));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`${open} of ${this.#streams.length} Claim streams opened within ${OPEN_TIMEOUT_S} s`),
+          ),
+        OPEN_TIMEOUT_S * 1000,
+      );
+    });
+    try {
+      await Promise.race([all, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   held(): number {

@@ -60,6 +60,11 @@ export async function startSystem(
   const server = await CodeqServerProcess.start({
     redisUrl: redis.url,
     config: {
+      // The default caps (1,000 streams per connection, 10,000 per server) bound what one
+      // client can make a server hold; the bench opens all of a worker process's streams
+      // on one connection, and as many streams as the run asks for.
+      maxConcurrentStreams: Math.max(1_000, options.streams + 1_000),
+      maxStreams: Math.max(10_000, 2 * options.streams + 1_000),
       ...(options.claimBatch !== undefined && { claimBatch: options.claimBatch }),
       ...(options.readAhead !== undefined && { readAhead: options.readAhead }),
       ...config,
