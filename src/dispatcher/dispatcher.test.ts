@@ -73,6 +73,73 @@ describe('Dispatcher', () => {
     expect(consumer.received).toHaveLength(5);
   });
 
+  /** Holds every store claim until released; counts how many were in flight at once. */
+  function heldClaims(): { release(): void; inFlight: () => number; most: () => number; sizes: number[] } {
+    const claim = store.claim.bind(store);
+    const waiting: (() => void)[] = [];
+    const sizes: number[] = [];
+    let inFlight = 0;
+    let most = 0;
+    vi.spyOn(store, 'claim').mockImplementation(async (queue, max, leaseMs) => {
+      sizes.push(max);
+      most = Math.max(most, ++inFlight);
+      await new Promise<void>((resolve) => waiting.push(resolve));
+      inFlight--;
+      return claim(queue, max, leaseMs);
+    });
+    return {
+      release: () => waiting.splice(0).forEach((resolve) => resolve()),
+      inFlight: () => inFlight,
+      most: () => most,
+      sizes,
+    };
+  }
+
+  it('drains a backlog with a second claim in flight beside a large one, never a third', async () => {
+    dispatcher = new Dispatcher(store, { claimBatch: 32 });
+    await store.enqueue(Array.from({ length: 500 }, () => task('q')));
+    const consumer = new TestConsumer(['q'], 32);
+    dispatcher.add(consumer);
+    await settle();
+    // The first claim found more than it took: the queue has a backlog.
+    expect(consumer.received).toHaveLength(32);
+    const held = heldClaims();
+    for (let grant = 0; grant < 3; grant++) {
+      consumer.credit += 32;
+      dispatcher.poke(consumer);
+      await settle();
+    }
+    // A second claim started while the first waits for the store; the third grant waits.
+    expect(held.inFlight()).toBe(2);
+    expect(held.sizes).toEqual([32, 32]);
+    held.release();
+    await settle();
+    held.release();
+    await settle();
+    expect(held.most()).toBe(2);
+    expect(consumer.received).toHaveLength(32 * 4);
+  });
+
+  it('keeps one claim in flight for a queue without a backlog', async () => {
+    dispatcher = new Dispatcher(store, { claimBatch: 32 });
+    const consumer = new TestConsumer(['q'], 100);
+    dispatcher.add(consumer);
+    await settle();
+    const held = heldClaims();
+    await store.enqueue(Array.from({ length: 20 }, () => task('q')));
+    await settle();
+    await store.enqueue(Array.from({ length: 20 }, () => task('q')));
+    await settle();
+    // The first claim asks for the 20 it heard of; the next 20 wait for it to come back.
+    expect(held.sizes).toEqual([20]);
+    held.release();
+    await settle();
+    held.release();
+    await settle();
+    expect(held.most()).toBe(1);
+    expect(consumer.received).toHaveLength(40);
+  });
+
   it('pushes a task enqueued after the consumer waits, without being asked again', async () => {
     dispatcher = new Dispatcher(store);
     const consumer = new TestConsumer(['q'], 1);

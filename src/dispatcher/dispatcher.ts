@@ -51,6 +51,8 @@ interface QueueState {
   wakeGen: number;
   /** Claims in flight for this queue. */
   inflight: number;
+  /** Leases those claims asked for. */
+  inflightLeases: number;
   /** The due timer: a task's delay or retry delay feeds it, so it may be months long. */
   timer: LongTimeout | undefined;
   timerAt: number;
@@ -73,6 +75,9 @@ interface Reservation {
  * script and its note.
  */
 const FULL_SWEEP_EVERY = 60;
+
+/** A claim in flight this large lets a second one start (`#mayClaim`). */
+const PIPELINE_MIN_LEASES = 16;
 
 /**
  * Pushes tasks to consumers the moment both exist. A ready signal (an enqueue here, a
@@ -219,6 +224,7 @@ export class Dispatcher {
         readyHint: Infinity,
         wakeGen: 0,
         inflight: 0,
+        inflightLeases: 0,
         timer: undefined,
         timerAt: Infinity,
         backlog: false,
@@ -357,7 +363,7 @@ export class Dispatcher {
     // grant) find no such queue and end here.
     const openQueues: QueueState[] = [];
     for (const state of this.#queues.values()) {
-      if (state.readyHint > 0 && state.inflight === 0 && state.consumers.size > 0) openQueues.push(state);
+      if (state.readyHint > 0 && this.#mayClaim(state) && state.consumers.size > 0) openQueues.push(state);
     }
     if (openQueues.length > 0) this.#planClaims(openQueues, now);
     return wroteLeases;
@@ -384,7 +390,7 @@ export class Dispatcher {
         cursor: this.#slots.get(c)!.cursor,
       })),
       {
-        isOpen: (state) => state !== undefined && state.readyHint > 0 && state.inflight === 0,
+        isOpen: (state) => state !== undefined && state.readyHint > 0 && this.#mayClaim(state),
         perQueue,
         start: 0,
       },
@@ -493,6 +499,7 @@ export class Dispatcher {
     const run = () => this.calls.claim(state.name, want + ahead, leaseMs);
     const gen = state.wakeGen;
     state.inflight++;
+    state.inflightLeases += want + ahead;
     state.readyHint = Math.max(0, state.readyHint - want - ahead);
     // A reap (want 0) serves no one: only claims for streams get a dispatch span.
     const dispatch =
@@ -505,6 +512,7 @@ export class Dispatcher {
     } catch (err) {
       dispatch?.fail(err);
       state.inflight--;
+      state.inflightLeases -= want + ahead;
       for (const r of reservations) this.#unreserve(r.consumer, r.count);
       logClaimFailure(this.#logger, state.name, err);
       this.#armTimer(state, this.#retryDelayMs);
@@ -512,6 +520,7 @@ export class Dispatcher {
     }
     const { leases, nextDueInMs } = result;
     state.inflight--;
+    state.inflightLeases -= want + ahead;
     if (result.expired) this.#metrics?.reaped(state.name, result.expired, result.dead ?? 0);
     // Tasks left: keep claiming. Nothing left, and no ready signal since the claim
     // started: wait for one.
@@ -562,6 +571,18 @@ export class Dispatcher {
     });
     if (delivered > 0 && state.held?.leaseMs === leaseMs) state.held.served(delivered, Date.now());
     this.#hold(state, leaseMs, rest, dispatch);
+  }
+
+  /**
+   * Whether a pass may start a claim of the queue: when none is in flight; or a second
+   * while a large one is, on a queue with a backlog (batches being drained), so the
+   * store, the server and the workers overlap instead of taking turns on one batch. A
+   * queue without a backlog keeps one claim in flight, which gathers the demand of the
+   * round trip into the next one.
+   */
+  #mayClaim(state: QueueState): boolean {
+    if (state.inflight === 0) return true;
+    return state.inflight === 1 && state.backlog && state.inflightLeases >= PIPELINE_MIN_LEASES;
   }
 
   /** Room a consumer has for leases not yet reserved by claims in flight. */
