@@ -120,6 +120,29 @@ describe('Dispatcher', () => {
     expect(consumer.received).toHaveLength(32 * 4);
   });
 
+  it('reads ahead with the first claim in flight only, so what is held stays within --read-ahead', async () => {
+    dispatcher = new Dispatcher(store, { claimBatch: 32, readAhead: { max: 8, holdMs: 5 } });
+    await store.enqueue(Array.from({ length: 500 }, () => task('q')));
+    const consumer = new TestConsumer(['q'], 32);
+    dispatcher.add(consumer);
+    await settle();
+    const held = heldClaims();
+    for (let grant = 0; grant < 2; grant++) {
+      consumer.credit += 32;
+      dispatcher.poke(consumer);
+      await settle();
+    }
+    // The first claim asks for its streams' 32 and up to 8 ahead; the second for 32 alone.
+    expect(held.sizes).toHaveLength(2);
+    expect(held.sizes[0]).toBeGreaterThan(32);
+    expect(held.sizes[0]).toBeLessThanOrEqual(40);
+    expect(held.sizes[1]).toBe(32);
+    held.release();
+    await settle();
+    held.release();
+    await settle();
+  });
+
   it('keeps one claim in flight for a queue without a backlog', async () => {
     dispatcher = new Dispatcher(store, { claimBatch: 32 });
     const consumer = new TestConsumer(['q'], 100);

@@ -405,12 +405,14 @@ export class Dispatcher {
         claim.leaseMs,
         this.#reserve(consumers, claim.shares),
         this.#passRequestedAt,
-        this.#aheadOf(state, claim.leaseMs, now, true),
+        // Read-ahead rides with the only claim in flight: a second one beside it takes
+        // leases for streams alone, so what is held stays within --read-ahead.
+        state.inflight === 0 ? this.#aheadOf(state, claim.leaseMs, now, true) : 0,
       );
     }
     // Queues with a backlog whose streams are all busy: top up what is held for them.
     for (const state of openQueues) {
-      if (claimed.has(state) || !state.held) continue;
+      if (claimed.has(state) || !state.held || state.inflight > 0) continue;
       const extra = this.#aheadOf(state, state.held.leaseMs, now, false);
       if (extra > 0) void this.#claim(state, state.held.leaseMs, [], this.#passRequestedAt, extra);
     }
