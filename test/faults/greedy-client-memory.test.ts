@@ -24,8 +24,15 @@ const STREAMS = 40;
  * every task: the server held the 120 MiB of payloads and grew by more than this.
  */
 const RSS_GROWTH_BOUND = 192 * MiB;
-/** The server's heap plus Buffers (its own /metrics figures), at most, during the attack. */
-const MEMORY_BOUND = 224 * MiB;
+/**
+ * The server's heap plus Buffers (its own /metrics figures), at most, during the attack: a
+ * backstop against growth outside the capped lease bytes (encodings, claims in flight). It
+ * moves with the timing of collections (peaks of 167–235 MiB over twelve runs with the caps;
+ * 231–237 MiB in this test's one-second window without them), so it does not tell the caps
+ * apart: the server's gauge of lease bytes held for streams, checked below, does (32 MiB
+ * with them, 103–110 without).
+ */
+const MEMORY_BOUND = 288 * MiB;
 /** How soon another client's task must be enqueued and claimed, however busy the machine. */
 const SERVED_BOUND_MS = 30_000;
 
