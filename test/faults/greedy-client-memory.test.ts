@@ -27,12 +27,12 @@ const RSS_GROWTH_BOUND = 192 * MiB;
 /**
  * The server's heap plus Buffers (its own /metrics figures), at most, during the attack: a
  * backstop against growth outside the capped lease bytes (encodings, claims in flight). It
- * moves with the timing of collections (peaks of 167–235 MiB over twelve runs with the caps;
- * 231–237 MiB in this test's one-second window without them), so it does not tell the caps
- * apart: the server's gauge of lease bytes held for streams, checked below, does (32 MiB
- * with them, 103–110 without).
+ * moves with the timing of collections (peaks of 167–257 MiB over fourteen runs with the
+ * caps; 231–237 MiB in this test's one-second window without them), so it does not tell the
+ * caps apart: the server's gauge of lease bytes held for streams, checked below, does (32
+ * MiB with them, 103–110 without).
  */
-const MEMORY_BOUND = 288 * MiB;
+const MEMORY_BOUND = 320 * MiB;
 /** How soon another client's task must be enqueued and claimed, however busy the machine. */
 const SERVED_BOUND_MS = 30_000;
 
