@@ -76,7 +76,7 @@ interface Reservation {
  */
 const FULL_SWEEP_EVERY = 60;
 
-/** A claim in flight this large lets a second one start (`#mayClaim`). */
+/** A claim in flight this large lets a second one start (`#claimable`). */
 const PIPELINE_MIN_LEASES = 16;
 
 /**
@@ -358,12 +358,12 @@ export class Dispatcher {
     for (const state of this.#queues.values()) {
       if (state.held && state.held.size > 0 && this.#serveHeld(state, state.held, now)) wroteLeases = true;
     }
-    // Only queues that may hold ready tasks and have no claim in flight take part, and
-    // only their consumers are looked at: most passes (after a claim, after a credit
+    // Only queues a claim may start on take part (`#claimable`), and only their consumers
+    // are looked at: most passes (after a claim, after a credit
     // grant) find no such queue and end here.
     const openQueues: QueueState[] = [];
     for (const state of this.#queues.values()) {
-      if (state.readyHint > 0 && this.#mayClaim(state) && state.consumers.size > 0) openQueues.push(state);
+      if (state.consumers.size > 0 && this.#claimable(state)) openQueues.push(state);
     }
     if (openQueues.length > 0) this.#planClaims(openQueues, now);
     return wroteLeases;
@@ -390,7 +390,7 @@ export class Dispatcher {
         cursor: this.#slots.get(c)!.cursor,
       })),
       {
-        isOpen: (state) => state !== undefined && state.readyHint > 0 && this.#mayClaim(state),
+        isOpen: (state) => state !== undefined && this.#claimable(state),
         perQueue,
         start: 0,
       },
@@ -576,13 +576,14 @@ export class Dispatcher {
   }
 
   /**
-   * Whether a pass may start a claim of the queue: when none is in flight; or a second
-   * while a large one is, on a queue with a backlog (batches being drained), so the
-   * store, the server and the workers overlap instead of taking turns on one batch. A
-   * queue without a backlog keeps one claim in flight, which gathers the demand of the
-   * round trip into the next one.
+   * Whether a pass may claim the queue now: it may hold ready tasks, and no claim of it is
+   * in flight; or one is, large, on a queue with a backlog (batches being drained), so a
+   * second lets the store, the server and the workers overlap instead of taking turns on
+   * one batch. A queue without a backlog keeps one claim in flight, which gathers the
+   * demand of the round trip into the next one.
    */
-  #mayClaim(state: QueueState): boolean {
+  #claimable(state: QueueState): boolean {
+    if (state.readyHint <= 0) return false;
     if (state.inflight === 0) return true;
     return state.inflight === 1 && state.backlog && state.inflightLeases >= PIPELINE_MIN_LEASES;
   }

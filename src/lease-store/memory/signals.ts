@@ -21,10 +21,7 @@ export class Signals {
   }
 
   deliver(listener: StoreListener): void {
-    for (const [queue, count] of this.#ready) {
-      if (count === Infinity) listener.ready(queue);
-      else listener.ready(queue, count);
-    }
+    for (const [queue, count] of this.#ready) listener.ready(queue, count === Infinity ? undefined : count);
     for (const [queue, inMs] of this.#due) listener.due(queue, inMs);
   }
 }

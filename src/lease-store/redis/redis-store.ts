@@ -553,8 +553,7 @@ export class RedisStore implements LeaseStore {
   // listener that throws must not turn that success into an error the caller retries.
   #emitReady(queue: string, count?: number): void {
     try {
-      if (count === undefined) this.#listener?.ready(queue);
-      else this.#listener?.ready(queue, count);
+      this.#listener?.ready(queue, count);
     } catch (err) {
       process.emitWarning(err instanceof Error ? err : new Error(String(err)));
     }
