@@ -13,6 +13,10 @@ import { QueueRates } from '../../src/telemetry/queue-rates.js';
 import { serveParent } from '../core/child-process.js';
 import { ProcessWatch, settledHeapBytes } from '../core/process-stats.js';
 import { benchTelemetry, type ServerTelemetry } from './server-telemetry.js';
+import { tuneHeapForServer } from '../../src/runtime/heap-tuning.js';
+
+// As `codeq serve` runs (src/runtime/heap-tuning.ts).
+tuneHeapForServer();
 
 /** Arguments of the `start` command. */
 export interface ServerStartArgs {

@@ -5,6 +5,9 @@
 import { exitOnOldNode } from './node-version.js';
 
 exitOnOldNode();
+// Before grpc-js and the server's modules load (heap-tuning.ts says why).
+const { tuneHeapForServer } = await import('../runtime/heap-tuning.js');
+tuneHeapForServer();
 const { runCli } = await import('./codeq.js');
 await runCli(process.argv.slice(2));
 // The command is done. A socket whose peer stopped reading (a frozen network) can outlive
