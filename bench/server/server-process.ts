@@ -13,9 +13,9 @@ import { QueueRates } from '../../src/telemetry/queue-rates.js';
 import { serveParent } from '../core/child-process.js';
 import { ProcessWatch, settledHeapBytes } from '../core/process-stats.js';
 import { benchTelemetry, type ServerTelemetry } from './server-telemetry.js';
-import { tuneHeapForServer } from '../../src/runtime/heap-tuning.js';
+import { tuneHeapForServer } from '../../src/server/heap-tuning.js';
 
-// As `codeq serve` runs (src/runtime/heap-tuning.ts).
+// As `codeq serve` runs (src/server/heap-tuning.ts).
 tuneHeapForServer();
 
 /** Arguments of the `start` command. */

@@ -6,7 +6,7 @@ import { exitOnOldNode } from './node-version.js';
 
 exitOnOldNode();
 // Before grpc-js and the server's modules load (heap-tuning.ts says why).
-const { tuneHeapForServer } = await import('../runtime/heap-tuning.js');
+const { tuneHeapForServer } = await import('../server/heap-tuning.js');
 tuneHeapForServer();
 const { runCli } = await import('./codeq.js');
 await runCli(process.argv.slice(2));
