@@ -76,6 +76,13 @@ export interface WorkerOptions extends KeepaliveOptions {
    * stream to close, in ms. Default 5 000 (5 s).
    */
   settleTimeoutMs?: number;
+  /**
+   * Warns through `logger` when a stream has neither opened nor ended this long after the
+   * worker asked for it, in ms: the server has not answered, or the stream waits in the
+   * client behind the server's per-connection stream cap (`--max-concurrent-streams`,
+   * shared by the Workers and clients of one process on one connection). Default 10 000.
+   */
+  openWarningMs?: number;
   /** Default: `console.warn` for real problems, nothing for routine events. */
   logger?: WorkerLogger;
   /**
@@ -104,6 +111,7 @@ export interface ResolvedWorkerOptions {
   reconnectMaxBackoffMs: number;
   shutdownGraceMs: number;
   settleTimeoutMs: number;
+  openWarningMs: number;
   logger: WorkerLogger;
   tracerProvider: TracerProvider;
 }
@@ -152,6 +160,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     reconnectMaxBackoffMs: options.reconnectMaxBackoffMs ?? 10_000,
     shutdownGraceMs: options.shutdownGraceMs ?? 30_000,
     settleTimeoutMs: options.settleTimeoutMs ?? 5_000,
+    openWarningMs: options.openWarningMs ?? 10_000,
     logger: options.logger ?? consoleLogger,
     tracerProvider: options.tracerProvider ?? trace.getTracerProvider(),
   };
@@ -170,6 +179,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     'reconnectMaxBackoffMs',
     'shutdownGraceMs',
     'settleTimeoutMs',
+    'openWarningMs',
   ] as const) {
     const value = resolved[key];
     if (!Number.isFinite(value) || value < 0) throw new TypeError(`${key}: must be a finite number >= 0`);

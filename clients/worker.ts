@@ -191,10 +191,38 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (credit > 0) first.credit = credit;
     const session = new WorkerStream(this.#clients[this.#reconnect.target]!.Claim(), first, leaseDurationMs);
     this.#session = session;
-    session.on('opened', () => this.#onOpened(session));
+    const unopened = this.#warnIfUnopened(session, this.#options.addresses[this.#reconnect.target]!);
+    session.on('opened', () => {
+      clearTimeout(unopened);
+      this.#onOpened(session);
+    });
     session.on('response', (message) => this.#onResponse(session, message));
     session.on('drain', () => this.#scheduleFlush());
-    session.on('closed', (status, error) => this.#onClosed(session, status, error));
+    session.on('closed', (status, error) => {
+      clearTimeout(unopened);
+      this.#onClosed(session, status, error);
+    });
+  }
+
+  /**
+   * A stream neither opened nor ended after `openWarningMs` says so once: nothing else
+   * would, since grpc-js holds a stream past the server's per-connection cap without an
+   * error, and `start()` waits for the first one.
+   */
+  #warnIfUnopened(session: WorkerStream, address: string): NodeJS.Timeout {
+    const { openWarningMs, logger, queues } = this.#options;
+    const timer = setTimeout(() => {
+      if (session !== this.#session || session.opened) return;
+      logger.warn(
+        `no Claim stream open to ${address} after ${openWarningMs} ms: the server has not answered, ` +
+          "or the stream waits in this process behind the server's per-connection stream cap " +
+          '(--max-concurrent-streams, shared by the Workers and clients of one process that ' +
+          'connect to one server)',
+        { address, queues },
+      );
+    }, openWarningMs);
+    timer.unref();
+    return timer;
   }
 
   #onResponse(session: WorkerStream, message: ClaimResponse__Output): void {

@@ -191,10 +191,12 @@ export async function startFakeServer(
     onClaim?: (stream: FakeClaimStream) => void;
     tasks?: Partial<TaskServiceHandlers>;
     complete?: WorkerServiceHandlers['Complete'];
+    /** grpc-js server options, e.g. `grpc.max_concurrent_streams`. */
+    serverOptions?: grpc.ServerOptions;
   } = {},
 ): Promise<FakeServer> {
   const proto = codeqProto().codeq.v1;
-  const server = new grpc.Server();
+  const server = new grpc.Server(options.serverOptions);
   const streams: FakeClaimStream[] = [];
   const completes: CompleteRequest__Output[] = [];
 
