@@ -8,8 +8,8 @@ import { setFlagsFromString } from 'node:v8';
  * sites to pretenure, so every unary `Enqueue` call's objects went to the old generation
  * as garbage, and a full mark-compact (10–20 ms, the event loop stopped) came every few
  * seconds at 1,000 calls/s. Without it the short-lived objects die young: about a sixth
- * of the garbage reaches the old generation, and GC time per run is about halved
- * (BENCHMARKS.md, "Pretenuring").
+ * of the garbage reaches the old generation, and GC time per run falls by about two
+ * thirds (BENCHMARKS.md, "Pretenuring off in the server").
  *
  * Called before the server's modules run; the flag is read at each collection, so it
  * holds for whatever runs after. A process embedding codeQ as a library decides for
