@@ -1,11 +1,8 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Producer, Worker, type WorkerTask } from '../../clients/index.js';
+import { rescuing, startHangingWorker } from '../support/hanging-worker.js';
 import { redisKind } from '../support/stores.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-
-const HANGING_WORKER = fileURLToPath(new URL('./fixtures/hanging-worker.mjs', import.meta.url));
 
 function uniqueQueue(name: string): string {
   return `${name}-${Math.random().toString(36).slice(2, 8)}`;
@@ -85,32 +82,20 @@ describe('end to end on Redis', () => {
     const p = producer(s.address);
     const { taskId } = await p.enqueue(queue, 'work');
 
-    const doomed = spawn(process.execPath, [HANGING_WORKER, s.address, queue], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const doomed = startHangingWorker(s.address, queue);
     cleanup.push(() => {
-      doomed.kill('SIGKILL');
+      doomed.child.kill('SIGKILL');
     });
-    const leased = await new Promise<string>((resolve, reject) => {
-      doomed.stdout.on('data', (chunk: Buffer) => {
-        const m = /LEASED (\S+)/.exec(chunk.toString());
-        if (m) resolve(m[1]!);
-      });
-      doomed.on('exit', (code) => reject(new Error(`hanging worker exited with ${code}`)));
-    });
-    expect(leased).toBe(taskId);
+    expect(await doomed.leased).toBe(taskId);
 
     const deliveries: WorkerTask[] = [];
     const rescuer = worker(s.address, {
       queues: [queue],
-      handler: async (task) => {
-        deliveries.push(task);
-        return 'rescued';
-      },
+      handler: rescuing(deliveries),
     });
     await rescuer.start();
     const killedAt = Date.now();
-    doomed.kill('SIGKILL');
+    doomed.child.kill('SIGKILL');
     await expect.poll(() => deliveries.length, { timeout: 10_000, interval: 20 }).toBe(1);
     // Not before the grace: the lease waited for its worker to come back. (The lease itself ran 60 s.)
     expect(Date.now() - killedAt).toBeGreaterThanOrEqual(400);

@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkerTask } from '../../clients/index.js';
+import { rescuing, startHangingWorker } from '../support/hanging-worker.js';
 import { Cleanup, uniquePrefix, uniqueQueue } from './fault-harness.js';
-
-const HANGING_WORKER = fileURLToPath(new URL('../e2e/fixtures/hanging-worker.mjs', import.meta.url));
 
 describe('fault: a server replica is killed (SIGKILL) while its worker holds a long lease', () => {
   const cleanup = new Cleanup();
@@ -23,27 +20,15 @@ describe('fault: a server replica is killed (SIGKILL) while its worker holds a l
 
     // Its lease runs 60 s, and its stream ends with no replica left to apply the grace:
     // only the survivor noticing that the replica's heartbeat stopped brings it back sooner.
-    const worker = spawn(process.execPath, [HANGING_WORKER, doomedServer.address, queue], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    cleanup.add(() => worker.kill('SIGKILL'));
-    const leased = await new Promise<string>((resolve, reject) => {
-      worker.stdout.on('data', (chunk: Buffer) => {
-        const m = /LEASED (\S+)/.exec(chunk.toString());
-        if (m) resolve(m[1]!);
-      });
-      worker.on('exit', (code) => reject(new Error(`hanging worker exited with ${code}`)));
-    });
-    expect(leased).toBe(taskId);
+    const worker = startHangingWorker(doomedServer.address, queue);
+    cleanup.add(() => worker.child.kill('SIGKILL'));
+    expect(await worker.leased).toBe(taskId);
 
     const deliveries: WorkerTask[] = [];
     const rescuer = cleanup.worker({
       address: survivor.address,
       queues: [queue],
-      handler: async (task) => {
-        deliveries.push(task);
-        return 'rescued';
-      },
+      handler: rescuing(deliveries),
     });
     await rescuer.start();
     const killedAt = Date.now();

@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkerTask } from '../../clients/index.js';
+import { rescuing, startHangingWorker } from '../support/hanging-worker.js';
 import { Cleanup, uniquePrefix, uniqueQueue } from './fault-harness.js';
-
-const HANGING_WORKER = fileURLToPath(new URL('../e2e/fixtures/hanging-worker.mjs', import.meta.url));
 
 describe('fault: a worker process is killed (SIGKILL) mid-task', () => {
   const cleanup = new Cleanup();
@@ -17,31 +14,19 @@ describe('fault: a worker process is killed (SIGKILL) mid-task', () => {
     const { taskId } = await producer.enqueue(queue, 'work');
 
     // Its lease runs 60 s: only the reconnect grace can bring the task back sooner.
-    const doomed = spawn(process.execPath, [HANGING_WORKER, s.address, queue], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    cleanup.add(() => doomed.kill('SIGKILL'));
-    const leased = await new Promise<string>((resolve, reject) => {
-      doomed.stdout.on('data', (chunk: Buffer) => {
-        const m = /LEASED (\S+)/.exec(chunk.toString());
-        if (m) resolve(m[1]!);
-      });
-      doomed.on('exit', (code) => reject(new Error(`hanging worker exited with ${code}`)));
-    });
-    expect(leased).toBe(taskId);
+    const doomed = startHangingWorker(s.address, queue);
+    cleanup.add(() => doomed.child.kill('SIGKILL'));
+    expect(await doomed.leased).toBe(taskId);
 
     const deliveries: WorkerTask[] = [];
     const rescuer = cleanup.worker({
       address: s.address,
       queues: [queue],
-      handler: async (task) => {
-        deliveries.push(task);
-        return 'rescued';
-      },
+      handler: rescuing(deliveries),
     });
     await rescuer.start();
     const killedAt = Date.now();
-    doomed.kill('SIGKILL');
+    doomed.child.kill('SIGKILL');
     await expect.poll(() => deliveries.length, { timeout: 20_000, interval: 20 }).toBe(1);
     // Not before the grace: the lease waited for its worker to come back.
     expect(Date.now() - killedAt).toBeGreaterThanOrEqual(900);
