@@ -74,6 +74,7 @@ local function parkKey(Q, fkey)
     if score then
       redis.call('ZREM', base .. 'ring', member)
       redis.call('ZADD', base .. 'parked', score, member)
+      Q.noneParked = nil
     end
   end
 end
@@ -96,6 +97,7 @@ local function joinRing(Q, member, priority, fkey, atLeast)
   end
   if limit > 0 and keyLeased(base, fkey) >= limit then
     redis.call('ZADD', base .. 'parked', score, member)
+    Q.noneParked = nil
     return false
   end
   redis.call('ZADD', base .. 'ring', score, member)
@@ -163,8 +165,13 @@ local function fairLeaseEnded(Q, fkey)
   if limit > 0 and keyLeased(base, fkey) >= limit then
     return 0
   end
-  -- Most queues park nothing: one EXISTS instead of a ZSCORE per priority.
+  -- Most queues park nothing: one EXISTS instead of a ZSCORE per priority, and one per
+  -- script call (Q.noneParked, cleared wherever this call parks a line), not per lease.
+  if Q.noneParked then
+    return 0
+  end
   if redis.call('EXISTS', base .. 'parked') == 0 then
+    Q.noneParked = true
     return 0
   end
   local joined = 0
@@ -178,6 +185,46 @@ local function fairLeaseEnded(Q, fkey)
   return joined
 end
 
+-- The line `top` (just popped) is the only one in the ring and no key has a limit: the
+-- loop in fairTake would pop it, serve one task, put it back a round later and pop it
+-- again, three calls and more per task. fairTakeAlone takes up to `want` of its tasks in
+-- one go and leaves the line, the ring, the turn and the drained set as those rounds
+-- would have. A purged task it finds in the line is skipped as the loop skips it (the
+-- rounds it cost are counted), and the caller's loop goes on from the ring.
+local function fairTakeAlone(Q, base, ring, top, want, ids)
+  local member = top[1]
+  local priority, fkey = tonumber(string.sub(member, 1, 1)), string.sub(member, 2)
+  local band = (9 - priority) * RING_BAND
+  local turn = tonumber(top[2]) - band
+  local served = turn - turn % 2
+  local line = base .. 'l:' .. member
+  local popped = redis.call('LRANGE', line, 0, want - 1)
+  redis.call('LTRIM', line, #popped, -1)
+  -- One round per task taken: the last one's number is what the turn and the line keep.
+  local last = served + 2 * math.max(#popped - 1, 0)
+  local drained = base .. 'drained:' .. priority
+  if #popped > 1 or tonumber(redis.call('HGET', base .. 'turn', priority) or '0') ~= served then
+    redis.call('HSET', base .. 'turn', priority, last)
+    redis.call('DEL', drained)
+  end
+  local taken = 0
+  for _, id in ipairs(popped) do
+    if redis.call('ZREM', Q.ready, id) == 1 then
+      ids[#ids + 1] = id
+      taken = taken + 1
+    end
+  end
+  if taken > 0 then
+    redis.call('HINCRBY', base .. 'leased', fkey, taken)
+    addKeyCount(base .. 'ready', fkey, -taken)
+  end
+  if #popped == want and redis.call('LLEN', line) > 0 then
+    redis.call('ZADD', ring, band + last + 2, member)
+  else
+    redis.call('HSET', drained, fkey, last)
+  end
+end
+
 -- Takes up to `max` task ids off the ring in fair order, counting them leased for their
 -- key; a key that reaches its limit is parked. Returns the ids (the caller leases them).
 local function fairTake(Q, max)
@@ -185,43 +232,56 @@ local function fairTake(Q, max)
   local ring = base .. 'ring'
   local limit = fairConfig(Q)
   local ids = {}
+  -- Whether the first line popped was alone (checked once: a ring of many lines stays so).
+  local checkedAlone = false
   while #ids < max do
     local top = redis.call('ZPOPMIN', ring)
     if not top[1] then
       break
     end
-    local member = top[1]
-    local priority, fkey = tonumber(string.sub(member, 1, 1)), string.sub(member, 2)
-    local band = (9 - priority) * RING_BAND
-    local turn = tonumber(top[2]) - band
-    local served = turn - turn % 2
-    local drained = base .. 'drained:' .. priority
-    if tonumber(redis.call('HGET', base .. 'turn', priority) or '0') ~= served then
-      redis.call('HSET', base .. 'turn', priority, served)
-      redis.call('DEL', drained)
+    local alone = false
+    if not checkedAlone and limit == 0 and max - #ids > 1 then
+      checkedAlone = true
+      alone = redis.call('ZCARD', ring) == 0
     end
-    local leased = keyLeased(base, fkey)
-    if limit > 0 and leased >= limit then
-      -- Only a lowered limit leaves a full key in the ring (configure-1.lua parks them).
-      redis.call('ZADD', base .. 'parked', top[2], member)
-      parkKey(Q, fkey)
+    if alone then
+      fairTakeAlone(Q, base, ring, top, max - #ids, ids)
     else
-      local line = base .. 'l:' .. member
-      local id = redis.call('LPOP', line)
-      -- A purge deletes Q.ready's members batch by batch: a line may name a task that is gone.
-      if id and redis.call('ZREM', Q.ready, id) == 1 then
-        ids[#ids + 1] = id
-        leased = leased + 1
-        redis.call('HINCRBY', base .. 'leased', fkey, 1)
-        addKeyCount(base .. 'ready', fkey, -1)
+      local member = top[1]
+      local priority, fkey = tonumber(string.sub(member, 1, 1)), string.sub(member, 2)
+      local band = (9 - priority) * RING_BAND
+      local turn = tonumber(top[2]) - band
+      local served = turn - turn % 2
+      local drained = base .. 'drained:' .. priority
+      if tonumber(redis.call('HGET', base .. 'turn', priority) or '0') ~= served then
+        redis.call('HSET', base .. 'turn', priority, served)
+        redis.call('DEL', drained)
       end
-      if redis.call('LLEN', line) > 0 then
-        redis.call('ZADD', ring, band + served + 2, member)
-      else
-        redis.call('HSET', drained, fkey, served)
-      end
+      -- Without a limit the key's leased count decides nothing here.
+      local leased = limit > 0 and keyLeased(base, fkey) or 0
       if limit > 0 and leased >= limit then
+        -- Only a lowered limit leaves a full key in the ring (configure-1.lua parks them).
+        redis.call('ZADD', base .. 'parked', top[2], member)
+        Q.noneParked = nil
         parkKey(Q, fkey)
+      else
+        local line = base .. 'l:' .. member
+        local id = redis.call('LPOP', line)
+        -- A purge deletes Q.ready's members batch by batch: a line may name a task that is gone.
+        if id and redis.call('ZREM', Q.ready, id) == 1 then
+          ids[#ids + 1] = id
+          leased = leased + 1
+          redis.call('HINCRBY', base .. 'leased', fkey, 1)
+          addKeyCount(base .. 'ready', fkey, -1)
+        end
+        if redis.call('LLEN', line) > 0 then
+          redis.call('ZADD', ring, band + served + 2, member)
+        else
+          redis.call('HSET', drained, fkey, served)
+        end
+        if limit > 0 and leased >= limit then
+          parkKey(Q, fkey)
+        end
       end
     end
   end

@@ -1,0 +1,61 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
+import { startRedisServer, type TestRedis } from '../../support/redis-server.js';
+import { newTask } from '../support/new-task.js';
+
+/** Commands Redis ran (scripts' own `redis.call`s included), from INFO commandstats. */
+async function commandsRun(admin: Redis): Promise<number> {
+  let calls = 0;
+  for (const m of (await admin.info('commandstats')).matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) {
+    if (m[1] !== 'info' && m[1] !== 'evalsha' && m[1] !== 'config') calls += Number(m[2]);
+  }
+  return calls;
+}
+
+/**
+ * What a claim of many tasks costs Redis when one fairness key has them all (every queue
+ * that does not use keys): the round-robin ring would serve that key one round per task,
+ * a handful of commands each; the claim takes its tasks in one go (fair.lua,
+ * fairTakeAlone). The order and the rounds that follow are the conformance and property
+ * tests' to check; this one checks the cost.
+ */
+describe('RedisStore: a claim of many tasks of one key', () => {
+  let server: TestRedis;
+  let admin: Redis;
+  let store: RedisStore;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    admin = new Redis(server.url);
+    store = await RedisStore.connect({ url: server.url });
+  });
+  afterAll(async () => {
+    await store.close();
+    admin.disconnect();
+    await server.stop();
+  });
+
+  it('costs Redis a few commands per task, not a round of the ring each', async () => {
+    await store.enqueue(
+      Array.from({ length: 60 }, (_, i) => newTask('one-key', { payload: Buffer.from(`t${i}`) })),
+    );
+    await admin.config('RESETSTAT');
+    const before = await commandsRun(admin);
+    const { leases } = await store.claim('one-key', 50, 30_000);
+    const commands = (await commandsRun(admin)) - before;
+    expect(leases.map((l) => l.task.payload.toString())).toEqual(
+      Array.from({ length: 50 }, (_, i) => `t${i}`),
+    );
+    // Per task: the task's read and write, its leased-set entry and its ready-set removal;
+    // per claim: maintenance, the ring, the owners. Round by round it was about 15 per task.
+    expect(commands / leases.length).toBeLessThan(6);
+    // The rounds it took count as they did one by one: a key that gets a task now joins
+    // the round being served, ahead of the key that has had fifty turns.
+    await store.enqueue([newTask('one-key', { payload: Buffer.from('other'), fairnessKey: 'b' })]);
+    const next = await store.claim('one-key', 20, 30_000);
+    expect(next.leases.map((l) => l.task.payload.toString())).toEqual([
+      'other',
+      ...Array.from({ length: 10 }, (_, i) => `t${50 + i}`),
+    ]);
+  });
+});
