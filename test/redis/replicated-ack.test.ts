@@ -7,6 +7,8 @@ import { newTask } from '../support/new-task.js';
 import { rawClients, rejection, startTestServer } from '../support/test-server.js';
 import { startReplicated } from './redis-helpers.js';
 
+const WAIT_TIMEOUT_MS = 1_500;
+
 /** `--redis-wait-replicas`: acknowledged only once a replica has it. Each test runs its own primary and replica. */
 describe('RedisStore with replicated acknowledgements', () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -54,7 +56,13 @@ describe('RedisStore with replicated acknowledgements', () => {
   it('answers UNAVAILABLE after the wait timeout when the replica is gone, and never OK', async () => {
     const group = await startReplicated({ replicas: 1 });
     cleanup.push(() => group.stop());
-    const store = await RedisStore.connect({ url: group.primary.url, waitReplicas: 1, waitTimeoutMs: 300 });
+    // Long enough for a healthy replica's acknowledgement on a loaded machine (300 ms
+    // was not, once, in CI), short enough for the three calls that wait it out below.
+    const store = await RedisStore.connect({
+      url: group.primary.url,
+      waitReplicas: 1,
+      waitTimeoutMs: WAIT_TIMEOUT_MS,
+    });
     cleanup.push(() => store.close());
     const server = await startTestServer(store);
     cleanup.push(() => server.stop());
@@ -68,7 +76,7 @@ describe('RedisStore with replicated acknowledgements', () => {
     await group.replicas[0]!.stop();
     const started = Date.now();
     await expect(store.enqueue([newTask('rq')])).rejects.toThrow(UnavailableError);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(WAIT_TIMEOUT_MS - 50);
     const err = await rejection(raw.enqueue({ queue: 'rq', payload: Buffer.from('x') }));
     expect(err.code).toBe(14); // UNAVAILABLE
     expect(err.details).toBe(NOT_REPLICATED);
