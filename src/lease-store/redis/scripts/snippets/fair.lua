@@ -185,6 +185,16 @@ local function fairLeaseEnded(Q, fkey)
   return joined
 end
 
+-- A ring entry as ZPOPMIN returns it ({ member, score }): its line's member, priority,
+-- key, priority band, and the round being served (its turn rounded down to even).
+local function ringEntry(top)
+  local member = top[1]
+  local priority = tonumber(string.sub(member, 1, 1))
+  local band = (9 - priority) * RING_BAND
+  local turn = tonumber(top[2]) - band
+  return member, priority, string.sub(member, 2), band, turn - turn % 2
+end
+
 -- The line `top` (just popped) is the only one in the ring and no key has a limit: the
 -- loop in fairTake would pop it, serve one task, put it back a round later and pop it
 -- again, three calls and more per task. fairTakeAlone takes up to `want` of its tasks in
@@ -192,11 +202,7 @@ end
 -- would have. A purged task it finds in the line is skipped as the loop skips it (the
 -- rounds it cost are counted), and the caller's loop goes on from the ring.
 local function fairTakeAlone(Q, base, ring, top, want, ids)
-  local member = top[1]
-  local priority, fkey = tonumber(string.sub(member, 1, 1)), string.sub(member, 2)
-  local band = (9 - priority) * RING_BAND
-  local turn = tonumber(top[2]) - band
-  local served = turn - turn % 2
+  local member, priority, fkey, band, served = ringEntry(top)
   local line = base .. 'l:' .. member
   local popped = redis.call('LRANGE', line, 0, want - 1)
   redis.call('LTRIM', line, #popped, -1)
@@ -247,11 +253,7 @@ local function fairTake(Q, max)
     if alone then
       fairTakeAlone(Q, base, ring, top, max - #ids, ids)
     else
-      local member = top[1]
-      local priority, fkey = tonumber(string.sub(member, 1, 1)), string.sub(member, 2)
-      local band = (9 - priority) * RING_BAND
-      local turn = tonumber(top[2]) - band
-      local served = turn - turn % 2
+      local member, priority, fkey, band, served = ringEntry(top)
       local drained = base .. 'drained:' .. priority
       if tonumber(redis.call('HGET', base .. 'turn', priority) or '0') ~= served then
         redis.call('HSET', base .. 'turn', priority, served)
