@@ -1,8 +1,7 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
-import { startRedisServer, type TestRedis } from '../../support/redis-server.js';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { newTask } from '../support/new-task.js';
+import { privateRedisStore } from './redis-helpers.js';
 
 /** Commands Redis ran (scripts' own `redis.call`s included), from INFO commandstats. */
 async function commandsRun(admin: Redis): Promise<number> {
@@ -21,28 +20,16 @@ async function commandsRun(admin: Redis): Promise<number> {
  * tests' to check; this one checks the cost.
  */
 describe('RedisStore: a claim of many tasks of one key', () => {
-  let server: TestRedis;
-  let admin: Redis;
-  let store: RedisStore;
-  beforeAll(async () => {
-    server = await startRedisServer();
-    admin = new Redis(server.url);
-    store = await RedisStore.connect({ url: server.url });
-  });
-  afterAll(async () => {
-    await store.close();
-    admin.disconnect();
-    await server.stop();
-  });
+  const redis = privateRedisStore();
 
   it('costs Redis a few commands per task, not a round of the ring each', async () => {
-    await store.enqueue(
+    await redis.store.enqueue(
       Array.from({ length: 60 }, (_, i) => newTask('one-key', { payload: Buffer.from(`t${i}`) })),
     );
-    await admin.config('RESETSTAT');
-    const before = await commandsRun(admin);
-    const { leases } = await store.claim('one-key', 50, 30_000);
-    const commands = (await commandsRun(admin)) - before;
+    await redis.admin.config('RESETSTAT');
+    const before = await commandsRun(redis.admin);
+    const { leases } = await redis.store.claim('one-key', 50, 30_000);
+    const commands = (await commandsRun(redis.admin)) - before;
     expect(leases.map((l) => l.task.payload.toString())).toEqual(
       Array.from({ length: 50 }, (_, i) => `t${i}`),
     );
@@ -51,8 +38,8 @@ describe('RedisStore: a claim of many tasks of one key', () => {
     expect(commands / leases.length).toBeLessThan(6);
     // The rounds it took count as they did one by one: a key that gets a task now joins
     // the round being served, ahead of the key that has had fifty turns.
-    await store.enqueue([newTask('one-key', { payload: Buffer.from('other'), fairnessKey: 'b' })]);
-    const next = await store.claim('one-key', 20, 30_000);
+    await redis.store.enqueue([newTask('one-key', { payload: Buffer.from('other'), fairnessKey: 'b' })]);
+    const next = await redis.store.claim('one-key', 20, 30_000);
     expect(next.leases.map((l) => l.task.payload.toString())).toEqual([
       'other',
       ...Array.from({ length: 10 }, (_, i) => `t${50 + i}`),

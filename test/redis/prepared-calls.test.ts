@@ -1,9 +1,7 @@
 import { Socket } from 'node:net';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
-import { startRedisServer, type TestRedis } from '../../support/redis-server.js';
+import { describe, expect, it, vi } from 'vitest';
 import { newTask } from '../support/new-task.js';
+import { privateRedisStore } from './redis-helpers.js';
 
 /**
  * The enqueue calls that the store lays out once per queue (commands.ts `prepare`,
@@ -12,38 +10,26 @@ import { newTask } from '../support/new-task.js';
  * goes through, as the store's other calls do.
  */
 describe('RedisStore prepared enqueue calls', () => {
-  let server: TestRedis;
-  let admin: Redis;
-  let store: RedisStore;
-  beforeAll(async () => {
-    server = await startRedisServer();
-    admin = new Redis(server.url);
-    store = await RedisStore.connect({ url: server.url });
-  });
-  afterAll(async () => {
-    await store.close();
-    admin.disconnect();
-    await server.stop();
-  });
+  const redis = privateRedisStore();
 
   it('enqueues again after Redis flushed its scripts, one call after another on the same queue', async () => {
-    const [first] = await store.enqueue([newTask('prepared', { payload: Buffer.from('one') })]);
-    await admin.script('FLUSH');
-    const [second] = await store.enqueue([newTask('prepared', { payload: Buffer.from('two') })]);
+    const [first] = await redis.store.enqueue([newTask('prepared', { payload: Buffer.from('one') })]);
+    await redis.admin.script('FLUSH');
+    const [second] = await redis.store.enqueue([newTask('prepared', { payload: Buffer.from('two') })]);
     expect(second!.taskId).not.toBe(first!.taskId);
-    const claimed = await store.claim('prepared', 10, 30_000);
+    const claimed = await redis.store.claim('prepared', 10, 30_000);
     expect(claimed.leases.map((l) => l.task.payload.toString())).toEqual(['one', 'two']);
   });
 
   it('sends the calls started in `together` in one write, and answers each', async () => {
-    await store.enqueue([newTask('together-a'), newTask('together-b')]);
+    await redis.store.enqueue([newTask('together-a'), newTask('together-b')]);
     const writev = vi.spyOn(Socket.prototype as unknown as { _writev: () => void }, '_writev');
     const write = vi.spyOn(Socket.prototype as unknown as { _write: () => void }, '_write');
     let a: Promise<unknown> | undefined;
     let b: Promise<unknown> | undefined;
-    store.together(() => {
-      a = store.enqueue([newTask('together-a')]);
-      b = store.enqueueAndClaim('together-b', [newTask('together-b')], 2, 30_000);
+    redis.store.together(() => {
+      a = redis.store.enqueue([newTask('together-a')]);
+      b = redis.store.enqueueAndClaim('together-b', [newTask('together-b')], 2, 30_000);
     });
     try {
       expect(writev).toHaveBeenCalledTimes(1);
@@ -57,9 +43,9 @@ describe('RedisStore prepared enqueue calls', () => {
   });
 
   it('enqueues and claims after a flush, each call with its own count and lease', async () => {
-    await store.enqueueAndClaim('prepared-both', [newTask('prepared-both')], 1, 30_000);
-    await admin.script('FLUSH');
-    const both = await store.enqueueAndClaim(
+    await redis.store.enqueueAndClaim('prepared-both', [newTask('prepared-both')], 1, 30_000);
+    await redis.admin.script('FLUSH');
+    const both = await redis.store.enqueueAndClaim(
       'prepared-both',
       [newTask('prepared-both'), newTask('prepared-both')],
       2,
@@ -69,7 +55,7 @@ describe('RedisStore prepared enqueue calls', () => {
     // Both of this call's tasks: the count is this call's, not the one the call was prepared with.
     expect(both.claim.leases).toHaveLength(2);
     const deadline = both.claim.leases[0]!.deadline;
-    const ttl = deadline - Number((await admin.time())[0]) * 1000;
+    const ttl = deadline - Number((await redis.admin.time())[0]) * 1000;
     expect(ttl).toBeGreaterThan(30_000);
   });
 });

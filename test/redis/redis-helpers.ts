@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { vi } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
+import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import {
   startRedisServer,
   startSentinel,
@@ -162,4 +163,33 @@ export async function startReplicated(
       await Promise.all([...sentinels, primary, ...replicas].map((s) => s.stop()));
     },
   };
+}
+
+/** What {@link privateRedisStore} gives the tests of its describe block. */
+export interface PrivateRedisStore {
+  server: TestRedis;
+  /** A plain client on the same server, for what the test reads or does around the store. */
+  admin: Redis;
+  store: RedisStore;
+}
+
+/**
+ * A redis-server of the describe block's own, a plain client and a RedisStore on it,
+ * started before its tests and stopped after them: for tests that read server-wide
+ * figures (used_memory, commandstats) or flush what other tests would need. Its fields
+ * are set once the block's tests run.
+ */
+export function privateRedisStore(): PrivateRedisStore {
+  const redis = {} as PrivateRedisStore;
+  beforeAll(async () => {
+    redis.server = await startRedisServer();
+    redis.admin = new Redis(redis.server.url);
+    redis.store = await RedisStore.connect({ url: redis.server.url });
+  });
+  afterAll(async () => {
+    await redis.store.close();
+    redis.admin.disconnect();
+    await redis.server.stop();
+  });
+  return redis;
 }
