@@ -46,3 +46,42 @@ describe('RedisStore: a claim of many tasks of one key', () => {
     ]);
   });
 });
+
+/**
+ * What a settle of many completions costs Redis: per lease the task's read, the check
+ * that it is still held, one write and its expiry; the leased sets and the key's leased
+ * count are updated once per call (settle-ops.lua), not once per lease.
+ */
+describe('RedisStore: a settle of many completions', () => {
+  const redis = privateRedisStore();
+
+  it('costs Redis a few commands per lease, the sets written once per call', async () => {
+    await redis.store.enqueue(Array.from({ length: 50 }, () => newTask('settle-cost')));
+    const { leases } = await redis.store.claim('settle-cost', 50, 30_000);
+    expect(leases).toHaveLength(50);
+    const [owned] = await redis.admin.keys('codeq:{settle-cost}:owned:*');
+    expect(await redis.admin.zcard(owned!)).toBe(50);
+    expect(await redis.admin.hget('codeq:{settle-cost}:f:leased', '')).toBe('50');
+    await redis.admin.config('RESETSTAT');
+    const before = await commandsRun(redis.admin);
+    const results = await redis.store.settle(
+      'settle-cost',
+      leases.map((l) => ({
+        kind: 'complete',
+        taskId: l.task.id,
+        token: l.token,
+        nonce: l.nonce,
+        result: Buffer.from('ok'),
+      })),
+    );
+    const commands = (await commandsRun(redis.admin)) - before;
+    expect(results.every((r) => r.status === 'ok')).toBe(true);
+    // Nine per lease when every lease wrote the leased sets and its key's count itself.
+    expect(commands / leases.length).toBeLessThan(5);
+    // What the call wrote once for all: no lease left in the leased set, in the replica's
+    // set of owned leases (an empty set is no key), or in the key's leased count.
+    expect(await redis.store.stats('settle-cost')).toMatchObject({ ready: 0, leased: 0 });
+    expect(await redis.admin.keys('codeq:{settle-cost}:owned:*')).toEqual([]);
+    expect(await redis.admin.hlen('codeq:{settle-cost}:f:leased')).toBe(0);
+  });
+});

@@ -112,7 +112,6 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
           local member = setMember(ordinal, id)
           redis.call('HSET', taskKey, 's', 'L', 't', token, 'a', attempt, 'o', ordinal, 'i', nonce, 'g', now,
             'u', Q.instanceId)
-          redis.call('ZADD', Q.leased, deadline, member)
           owned[#owned + 1] = deadline
           owned[#owned + 1] = member
           local n = #lease
@@ -125,13 +124,16 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
       end
     end
     if #owned > 0 then
+      -- The leases join Q.leased and this replica's set, each with one ZADD.
+      redis.call('ZADD', Q.leased, unpack(owned))
       ownLeases(Q, now, owned)
     end
   end
 
-  if not paused and fairHasReady(Q) and refillIn ~= nil then
+  local hasReady = not paused and fairHasReady(Q)
+  if hasReady and refillIn ~= nil then
     out[6] = 2
-  elseif not paused and fairHasReady(Q) then
+  elseif hasReady then
     out[6] = 1
     if promoted + newlyReady > 0 then
       out[1] = 1

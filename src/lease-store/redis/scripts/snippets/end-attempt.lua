@@ -10,19 +10,19 @@
   `delayMs` (nil: the task's backoff). A retry due now becomes PENDING at once when
   `readyWhenDue` (fail), else SCHEDULED at now so that promoteDue orders it by due time
   (expiry). A DEAD task joins Q.dead, scored by when it died. `task` holds the fields
-  s t a m b c y z of the hash.
+  of the hash readTask reads.
   Returns the new state ('P', 'S', 'D' or 'X') and the retry delay.
 ]]
 local function endAttempt(Q, id, task, now, permanent, delayMs, readyWhenDue)
   local taskKey = Q.taskPrefix .. id
   if task.c == '1' then
-    finishTask(taskKey, 'X', now, Q.finishedTtlMs)
+    finishTask(taskKey, 'X', now, Q.finishedTtlMs, task)
     return 'X', 0
   end
   local attempt = tonumber(task.a or '0')
   local maxAttempts = tonumber(task.m or '5')
   if permanent or attempt >= maxAttempts then
-    finishTask(taskKey, 'D', now, Q.deadTtlMs)
+    finishTask(taskKey, 'D', now, Q.deadTtlMs, task)
     redis.call('ZADD', Q.dead, now, id)
     return 'D', 0
   end
@@ -44,12 +44,12 @@ end
 
 -- Reads the fields endAttempt and the settle checks need into a table.
 local function readTask(taskKey)
-  local v = redis.call('HMGET', taskKey, 's', 't', 'a', 'm', 'b', 'c', 'y', 'n', 'o', 'k', 'i', 'g', 'u', 'z')
+  local v = redis.call('HMGET', taskKey, 's', 't', 'a', 'm', 'b', 'c', 'y', 'n', 'o', 'k', 'i', 'g', 'u', 'z', 'w')
   if not v[1] then
     return nil
   end
   return {
     s = v[1], t = v[2], a = v[3], m = v[4], b = v[5], c = v[6], y = v[7], n = v[8], o = v[9], k = v[10],
-    i = v[11], g = v[12], u = v[13], z = v[14],
+    i = v[11], g = v[12], u = v[13], z = v[14], w = v[15],
   }
 end

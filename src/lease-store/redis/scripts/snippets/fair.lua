@@ -158,10 +158,29 @@ end
 -- A lease of key fkey ended (complete, fail, release, expiry). When the key drops below
 -- its limit, its parked lines rejoin the ring; returns how many did, so the caller wakes
 -- the dispatchers (the next task of the key is pushed at once).
+-- Writes the leased counts fairLeaseEnded gathered in Q.leasedDelta (set by a caller
+-- that ends many leases, settle-ops.lua), one HINCRBY per key, and stops gathering.
+local function fairFlushLeased(Q)
+  local delta = Q.leasedDelta
+  Q.leasedDelta = nil
+  if not delta then
+    return
+  end
+  local base = fairBase(Q)
+  for fkey, by in pairs(delta) do
+    addKeyCount(base .. 'leased', fkey, by)
+  end
+end
+
 local function fairLeaseEnded(Q, fkey)
   local base = fairBase(Q)
-  addKeyCount(base .. 'leased', fkey, -1)
   local limit = fairConfig(Q)
+  if limit == 0 and Q.leasedDelta then
+    -- Without a per-key limit nothing reads the count before fairFlushLeased.
+    Q.leasedDelta[fkey] = (Q.leasedDelta[fkey] or 0) - 1
+  else
+    addKeyCount(base .. 'leased', fkey, -1)
+  end
   if limit > 0 and keyLeased(base, fkey) >= limit then
     return 0
   end

@@ -42,3 +42,10 @@ end
 local function memberId(member)
   return string.sub(member, ORDINAL_WIDTH + 1)
 end
+
+-- ZREM of `members` from the set at `key`, a few hundred per call (unpack's stack).
+local function removeMembers(key, members)
+  for from = 1, #members, 500 do
+    redis.call('ZREM', key, unpack(members, from, math.min(from + 499, #members)))
+  end
+end

@@ -8,13 +8,12 @@
     Q.ownedPrefix .. replica ZSET the leases the replica took or extended, member as in
                              Q.leased, scored by the deadline it gave; a settle removes
                              its member, expired ones are trimmed lazily, so a member
-                             counts only while the task's field w still names the
+                             counts only while the task's field u still names the
                              replica and its field o still matches the member
 
   ownLeases: this replica (Q.instanceId) took or extended leases: `owned` holds
   score/member pairs for its ZSET, whose members past their deadline it trims; its
   heartbeat deadline moves to now + Q.ownerTtlMs.
-  disown: a settle ended a lease of replica `owner` (the task's field w, may be nil).
   reapDeadOwners: for each replica whose heartbeat deadline passed, every lease it still
   holds runs out at min(its deadline, now + Q.ownerGraceMs), at most `limit` per call;
   the replica is forgotten once none is left.
@@ -26,12 +25,6 @@ local function ownLeases(Q, now, owned)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
   redis.call('ZADD', key, unpack(owned))
   redis.call('HSET', Q.owners, Q.instanceId, now + Q.ownerTtlMs)
-end
-
-local function disown(Q, owner, member)
-  if owner then
-    redis.call('ZREM', Q.ownedPrefix .. owner, member)
-  end
 end
 
 local function reapDeadOwners(Q, now, limit)

@@ -42,6 +42,9 @@ local function settleOps(Q, now, at)
     CODE.CANCEL_REQUESTED, CODE.NEVER_LEASED
   local out = { 0 }
   local readied = 0
+  -- Members of ended leases, removed from Q.leased and from each owner's set at the end.
+  local unleased, disowned = {}, {}
+  Q.leasedDelta = {}
   while at <= #ARGV do
     local kind, id, token, nonce = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), ARGV[at + 3]
     at = at + 4
@@ -89,19 +92,28 @@ local function settleOps(Q, now, at)
           ownLeases(Q, now, { value, member })
         end
       else
-        redis.call('ZREM', Q.leased, member)
-        disown(Q, task.u, member)
+        -- Out of Q.leased and its owner's set at the end of the ops, one ZREM each for
+        -- the batch; the task's state, written now, already tells later ops it ended.
+        unleased[#unleased + 1] = member
+        if task.u then
+          local members = disowned[task.u]
+          if not members then
+            members = {}
+            disowned[task.u] = members
+          end
+          members[#members + 1] = member
+        end
         -- Lines of the key that waited for this lease to end count as made ready.
         readied = readied + fairLeaseEnded(Q, task.z or '')
-        redis.call('HSET', taskKey, 'k', settledMark(token, kind, nonce, detail))
+        local mark = settledMark(token, kind, nonce, detail)
         if kind == 'c' then
+          local fields = { 'k', mark }
           if arg1 ~= '' then
-            local fields = {}
             appendChunked(fields, 'r', arg1)
-            redis.call('HSET', taskKey, unpack(fields))
           end
-          finishTask(taskKey, 'C', now, Q.finishedTtlMs)
+          finishTask(taskKey, 'C', now, Q.finishedTtlMs, task, fields)
         elseif kind == 'f' then
+          redis.call('HSET', taskKey, 'k', mark)
           replaceChunked(taskKey, 'l', arg1)
           local delay = nil
           if arg3 ~= '' then
@@ -116,9 +128,10 @@ local function settleOps(Q, now, at)
             value = -1
           end
         else -- release: the attempt does not count
+          redis.call('HSET', taskKey, 'k', mark)
           redis.call('HINCRBY', taskKey, 'a', -1)
           if task.c == '1' then
-            finishTask(taskKey, 'X', now, Q.finishedTtlMs)
+            finishTask(taskKey, 'X', now, Q.finishedTtlMs, task)
           else
             redis.call('HSET', taskKey, 's', 'P')
             fairReady(Q, id, tonumber(task.y or '0'), tonumber(task.n), task.z or '', true)
@@ -143,6 +156,11 @@ local function settleOps(Q, now, at)
     out[#out + 1] = code
     out[#out + 1] = value
   end
+  removeMembers(Q.leased, unleased)
+  for owner, members in pairs(disowned) do
+    removeMembers(Q.ownedPrefix .. owner, members)
+  end
+  fairFlushLeased(Q)
   out[1] = readied
   return out
 end
