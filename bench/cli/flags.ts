@@ -110,6 +110,12 @@ const FLAGS: Record<string, Flag> = {
     arg: 'N',
     help: 'Server readAhead setting (leases claimed ahead per queue, 0: off)',
   },
+  'read-ahead-hold': {
+    key: 'readAheadHoldMs',
+    kind: 'number',
+    arg: 'MS',
+    help: 'Server readAheadHoldMs setting (longest a lease claimed ahead is held)',
+  },
   'bullmq-instances': {
     key: 'bullmqInstances',
     kind: 'number',

@@ -78,6 +78,8 @@ export interface BenchOptions {
   claimBatch: number | undefined;
   /** Server `readAhead` (leases claimed ahead of demand per queue; 0: off); unset: the server default. */
   readAhead: number | undefined;
+  /** Server `readAheadHoldMs` (longest a lease claimed ahead is held); unset: the server default. */
+  readAheadHoldMs: number | undefined;
   /** Run the short baseline check instead of a scenario (bench/check/). */
   checkBaseline: boolean;
   /** With checkBaseline: write the run to bench/baseline.json. */
@@ -130,6 +132,7 @@ export const BASE_OPTIONS: BenchOptions = {
   serverConsole: false,
   claimBatch: undefined,
   readAhead: undefined,
+  readAheadHoldMs: undefined,
   checkBaseline: false,
   updateBaseline: false,
   bullmqInstances: undefined,

@@ -67,6 +67,7 @@ export async function startSystem(
       maxStreams: Math.max(10_000, 2 * options.streams + 1_000),
       ...(options.claimBatch !== undefined && { claimBatch: options.claimBatch }),
       ...(options.readAhead !== undefined && { readAhead: options.readAhead }),
+      ...(options.readAheadHoldMs !== undefined && { readAheadHoldMs: options.readAheadHoldMs }),
       ...config,
     },
     nodeFlags: options.serverNodeFlags,

@@ -24,7 +24,7 @@ export interface DispatcherOptions {
   tracer?: ClaimPathTracer | undefined;
   /** Counts leases, claim latency, expired leases and deaths. Default: none. */
   metrics?: CodeqMetrics | undefined;
-  /** Leases claimed ahead of demand per queue (read-ahead.ts). Default: off (max 0), hold 5 ms. */
+  /** Leases claimed ahead of demand per queue (read-ahead.ts). Default: off (max 0), hold 20 ms. */
   readAhead?: Partial<ReadAheadOptions>;
 }
 
@@ -119,7 +119,7 @@ export class Dispatcher {
     this.#claimBatch = options.claimBatch ?? 256;
     this.#readAhead = {
       max: Math.min(options.readAhead?.max ?? 0, this.#claimBatch),
-      holdMs: options.readAhead?.holdMs ?? 5,
+      holdMs: options.readAhead?.holdMs ?? 20,
     };
     this.#retryDelayMs = options.retryDelayMs ?? 250;
     this.#logger = options.logger ?? silentLogger;
