@@ -365,12 +365,19 @@ export class Dispatcher {
     for (const state of this.#queues.values()) {
       if (state.consumers.size > 0 && this.#claimable(state)) openQueues.push(state);
     }
-    if (openQueues.length > 0) this.#planClaims(openQueues, now);
+    const claimed = openQueues.length > 0 ? this.#planClaims(openQueues, now) : undefined;
+    // Queues with a backlog whose streams are all busy: refill what is held for them once
+    // it runs low, while the rest is dealt (read-ahead.ts, topUp).
+    for (const state of openQueues) {
+      if (claimed?.has(state) || !state.held || state.inflight > 0 || !state.backlog) continue;
+      const extra = this.#readAhead.max > 0 ? state.held.topUp(now) : 0;
+      if (extra > 0) void this.#claim(state, state.held.leaseMs, [], this.#passRequestedAt, extra);
+    }
     return wroteLeases;
   }
 
-  /** Reserves the free capacity of the open queues' consumers and starts their claims. */
-  #planClaims(openQueues: QueueState[], now: number): void {
+  /** Reserves the free capacity of the open queues' consumers and starts their claims; returns the queues claimed. */
+  #planClaims(openQueues: QueueState[], now: number): ReadonlySet<QueueState> {
     // At most a claim's worth of consumers with room per queue, from the head of its ring
     // (they move to the back, so every stream gets its turn): the plan's cost follows the
     // claims, not the number of open streams.
@@ -381,7 +388,8 @@ export class Dispatcher {
       openQueues.length === 1
         ? openQueues[0]!.ready.take(perQueue(openQueues[0]), hasRoom)
         : [...new Set(openQueues.flatMap((state) => state.ready.take(perQueue(state), hasRoom)))];
-    if (consumers.length === 0) return;
+    const claimed = new Set<QueueState>();
+    if (consumers.length === 0) return claimed;
     const plan = planClaims(
       consumers.map((c) => ({
         queues: c.queues.map((name) => this.#queues.get(name)),
@@ -396,7 +404,6 @@ export class Dispatcher {
       },
     );
     plan.cursors.forEach((cursor, i) => (this.#slots.get(consumers[i]!)!.cursor = cursor));
-    const claimed = new Set<QueueState>();
     for (const claim of plan.claims) {
       const state = claim.queue!;
       claimed.add(state);
@@ -407,22 +414,17 @@ export class Dispatcher {
         this.#passRequestedAt,
         // Read-ahead rides with the only claim in flight: a second one beside it takes
         // leases for streams alone, so what is held stays within --read-ahead.
-        state.inflight === 0 ? this.#aheadOf(state, claim.leaseMs, now, true) : 0,
+        state.inflight === 0 ? this.#aheadOf(state, claim.leaseMs, now) : 0,
       );
     }
-    // Queues with a backlog whose streams are all busy: top up what is held for them.
-    for (const state of openQueues) {
-      if (claimed.has(state) || !state.held || state.inflight > 0) continue;
-      const extra = this.#aheadOf(state, state.held.leaseMs, now, false);
-      if (extra > 0) void this.#claim(state, state.held.leaseMs, [], this.#passRequestedAt, extra);
-    }
+    return claimed;
   }
 
-  /** How many leases of `leaseMs` a claim of `state` should take ahead of demand now (`demand`: streams wait). */
-  #aheadOf(state: QueueState, leaseMs: number, now: number, demand: boolean): number {
+  /** How many leases of `leaseMs` a claim of `state` for waiting streams should take ahead of demand. */
+  #aheadOf(state: QueueState, leaseMs: number, now: number): number {
     if (this.#readAhead.max === 0 || !state.backlog) return 0;
     state.held ??= new ReadAheadBuffer(leaseMs, this.#readAhead);
-    return state.held.leaseMs === leaseMs ? state.held.room(now, demand) : 0;
+    return state.held.leaseMs === leaseMs ? state.held.room(now, true) : 0;
   }
 
   /** Deals held leases to the queue's consumers with room, round-robin from a rotating start; true when it dealt any. */

@@ -88,6 +88,35 @@ describe('Dispatcher read-ahead', () => {
     expect(claims - before).toBeLessThanOrEqual(1);
   });
 
+  it('refills what it holds once half of it is dealt, while the stream has no room', async () => {
+    const consumer = await backlog(30, { max: 4, holdMs: 50 });
+    const leased = async () => (await store.stats('q')).leased;
+    // The stream takes a few leases at once: the claim for them takes what it took ahead.
+    consumer.credit = 6;
+    dispatcher!.poke(consumer);
+    await turn();
+    expect(consumer.received).toHaveLength(7);
+    // The stream frees its slots one at a time, each answered from what is held.
+    const held: number[] = [];
+    const claimsWhileBusy: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const before = claims;
+      consumer.credit = 1;
+      dispatcher!.poke(consumer);
+      await turn();
+      expect(consumer.received).toHaveLength(8 + i);
+      expect(consumer.credit).toBe(0);
+      claimsWhileBusy.push(claims - before);
+      held.push((await leased()) - consumer.received.length);
+    }
+    // It never ran dry: once half of it was dealt, a claim refilled it though the stream
+    // had no room, and only then, not after every lease dealt.
+    expect(Math.min(...held)).toBeGreaterThanOrEqual(2);
+    const refills = claimsWhileBusy.reduce((a, b) => a + b, 0);
+    expect(refills).toBeGreaterThan(0);
+    expect(refills).toBeLessThanOrEqual(claimsWhileBusy.length / 2);
+  });
+
   it('sends the store calls of a turn that dealt a held lease after the check phase that writes it', async () => {
     const consumer = await backlog(10, { max: 4, holdMs: 50 });
     consumer.credit = 1;
