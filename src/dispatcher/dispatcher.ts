@@ -424,7 +424,7 @@ export class Dispatcher {
   #aheadOf(state: QueueState, leaseMs: number, now: number): number {
     if (this.#readAhead.max === 0 || !state.backlog) return 0;
     state.held ??= new ReadAheadBuffer(leaseMs, this.#readAhead);
-    return state.held.leaseMs === leaseMs ? state.held.room(now, true) : 0;
+    return state.held.leaseMs === leaseMs ? state.held.room(now) : 0;
   }
 
   /** Deals held leases to the queue's consumers with room, round-robin from a rotating start; true when it dealt any. */

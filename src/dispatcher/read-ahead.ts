@@ -48,13 +48,13 @@ export class ReadAheadBuffer {
   }
 
   /**
-   * How many more leases to claim ahead now: what streams took in the last hold period,
-   * up to `max`, less what is held; at least one while `demand` (a stream waits now).
-   * With no demand for two hold periods it is 0, so an idle queue is not claimed from.
+   * How many more leases a claim for waiting streams should take ahead: what streams took
+   * in the last hold period, up to `max` (at least one), less what is held. While every
+   * stream is busy, {@link topUp} decides instead.
    */
-  room(now: number, demand: boolean): number {
+  room(now: number): number {
     this.#roll(now);
-    const target = Math.min(this.#options.max, Math.max(demand ? 1 : 0, this.#servedBefore, this.#servedNow));
+    const target = Math.min(this.#options.max, Math.max(1, this.#servedBefore, this.#servedNow));
     return Math.max(0, target - this.size);
   }
 
@@ -63,6 +63,7 @@ export class ReadAheadBuffer {
    * fallen to half the target, then up to the target. The buffer is refilled in large
    * claims while half of it is still there to deal from, so a stream that frees a slot is
    * not left waiting for the refill, and the store is not called once per lease dealt.
+   * With no lease taken for two hold periods it is 0, so an idle queue is not claimed from.
    */
   topUp(now: number): number {
     this.#roll(now);
