@@ -370,7 +370,7 @@ export class Dispatcher {
     // it runs low, while the rest is dealt (read-ahead.ts, topUp).
     for (const state of openQueues) {
       if (claimed?.has(state) || !state.held || state.inflight > 0 || !state.backlog) continue;
-      const extra = this.#readAhead.max > 0 ? state.held.topUp(now) : 0;
+      const extra = state.held.topUp(now);
       if (extra > 0) void this.#claim(state, state.held.leaseMs, [], this.#passRequestedAt, extra);
     }
     return wroteLeases;

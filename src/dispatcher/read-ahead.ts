@@ -53,9 +53,7 @@ export class ReadAheadBuffer {
    * stream is busy, {@link topUp} decides instead.
    */
   room(now: number): number {
-    this.#roll(now);
-    const target = Math.min(this.#options.max, Math.max(1, this.#servedBefore, this.#servedNow));
-    return Math.max(0, target - this.size);
+    return Math.max(0, Math.min(this.#options.max, Math.max(1, this.#target(now))) - this.size);
   }
 
   /**
@@ -66,9 +64,14 @@ export class ReadAheadBuffer {
    * With no lease taken for two hold periods it is 0, so an idle queue is not claimed from.
    */
   topUp(now: number): number {
-    this.#roll(now);
-    const target = Math.min(this.#options.max, Math.max(this.#servedBefore, this.#servedNow));
+    const target = this.#target(now);
     return this.size * 2 <= target ? target - this.size : 0;
+  }
+
+  /** What streams took in the last hold period, up to `max`: what the buffer aims to hold. */
+  #target(now: number): number {
+    this.#roll(now);
+    return Math.min(this.#options.max, Math.max(this.#servedBefore, this.#servedNow));
   }
 
   /** Counts leases handed to streams, for the size of the next read-ahead. */
