@@ -143,6 +143,27 @@ describe('Dispatcher', () => {
     await settle();
   });
 
+  it('asks for as many tasks as the last claim left, not a full batch', async () => {
+    dispatcher = new Dispatcher(store, { claimBatch: 32 });
+    await store.enqueue(Array.from({ length: 3 }, () => task('q')));
+    const first = new TestConsumer(['q'], 1);
+    dispatcher.add(first);
+    await settle();
+    // The claim for one stream took one task and counted two left.
+    expect(first.received).toHaveLength(1);
+    const sizes: number[] = [];
+    const claim = store.claim.bind(store);
+    vi.spyOn(store, 'claim').mockImplementation((queue, max, leaseMs) => {
+      sizes.push(max);
+      return claim(queue, max, leaseMs);
+    });
+    const second = new TestConsumer(['q'], 32);
+    dispatcher.add(second);
+    await settle();
+    expect(sizes).toEqual([2]);
+    expect(second.received).toHaveLength(2);
+  });
+
   it('keeps one claim in flight for a queue without a backlog', async () => {
     dispatcher = new Dispatcher(store, { claimBatch: 32 });
     const consumer = new TestConsumer(['q'], 100);

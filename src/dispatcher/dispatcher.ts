@@ -526,10 +526,13 @@ export class Dispatcher {
     state.inflight--;
     state.inflightLeases -= want + ahead;
     if (result.expired) this.#metrics?.reaped(state.name, result.expired, result.dead ?? 0);
-    // Tasks left: keep claiming. Nothing left, and no ready signal since the claim
-    // started: wait for one.
-    if (result.more) state.readyHint = Infinity;
-    else if (state.wakeGen === gen) state.readyHint = 0;
+    // Tasks left: keep claiming, as many as the store counted (a ready signal since the
+    // claim started may name tasks it did not see). Nothing left, and no ready signal
+    // since the claim started: wait for one.
+    if (result.more) {
+      const left = result.readyLeft ?? Infinity;
+      state.readyHint = state.wakeGen === gen ? left : Math.max(state.readyHint, left);
+    } else if (state.wakeGen === gen) state.readyHint = 0;
     if (want + ahead > 0) state.backlog = result.more;
     if (nextDueInMs !== null) this.#armTimer(state, nextDueInMs);
     this.#deal(state, leases, reservations, leaseMs, dispatch);

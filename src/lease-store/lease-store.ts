@@ -27,6 +27,13 @@ export interface ClaimResult {
    */
   more: boolean;
   /**
+   * With `more`: the ready tasks the store counted after this claim (tasks of keys at
+   * their `maxLeasedPerKey` included, so it may count more than a claim could take). A
+   * dispatcher sizes its next claim by it instead of asking for a full batch to find one
+   * task. Absent: the store does not count them.
+   */
+  readyLeft?: number;
+  /**
    * The queue's `maxClaimsPerSecond` held leases back and ready tasks are left;
    * `nextDueInMs` then counts until the budget allows the next lease (absent: not held).
    */

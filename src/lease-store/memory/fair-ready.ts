@@ -205,6 +205,11 @@ export class FairReady {
     return this.#leased.get(key)?.size ?? 0;
   }
 
+  /** Ready tasks, of every key (parked ones included). */
+  get readyCount(): number {
+    return this.#pos.size;
+  }
+
   /** Keys with ready tasks. */
   get readyKeys(): number {
     return this.#readyByKey.size;

@@ -152,7 +152,7 @@ export class MemoryStore implements LeaseStore {
     const rateLimited = ready && allowed < max;
     // Tasks that were already ready were announced when they became so; only the ones
     // this maintenance woke, and that this claim did not take, need a new announcement.
-    if (promoted && ready && !rateLimited) signals.ready(queue);
+    if (promoted && ready && !rateLimited) signals.ready(queue, q.fair.readyCount);
     let next = q.nextEventAt();
     if (rateLimited && (next === undefined || now + refillIn < next)) next = now + refillIn;
     const result: ClaimResult = {
@@ -160,6 +160,7 @@ export class MemoryStore implements LeaseStore {
       nextDueInMs: next === undefined ? null : Math.max(0, next - now),
       more: ready && !rateLimited,
     };
+    if (result.more) result.readyLeft = q.fair.readyCount;
     if (rateLimited) result.rateLimited = true;
     if (expired > 0) result.expired = expired;
     if (dead > 0) result.dead = dead;

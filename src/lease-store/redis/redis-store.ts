@@ -353,13 +353,17 @@ export class RedisStore implements LeaseStore {
     const deadline = Number(reply[2]);
     const expired = Number(reply[3]);
     const dead = Number(reply[4]);
-    const more = Number(reply[5]) === 1;
-    const rateLimited = Number(reply[5]) === 2;
+    // claim-tasks.lua: the ready tasks left, or -1 when the rate limit holds them.
+    const left = Number(reply[5]);
+    const more = left > 0;
+    const rateLimited = left < 0;
     const leases = decodeLeases(queue, reply, 6, deadline);
     if (leases.length > 0) this.#replica.holds(queue);
-    if (Number(reply[0]) === 1) this.#emitReady(queue);
+    // Woken tasks are left (woke implies some are): how many, so no listener asks for a batch.
+    if (Number(reply[0]) === 1) this.#emitReady(queue, left);
     const nextDue = Number(reply[1]);
     const result: ClaimResult = { leases, nextDueInMs: nextDue < 0 ? null : nextDue, more };
+    if (more) result.readyLeft = left;
     this.#replica.noteDue(queue, result.nextDueInMs, true);
     if (expired > 0) result.expired = expired;
     if (dead > 0) result.dead = dead;

@@ -107,8 +107,13 @@ export function claimCases(setup: MakeHarness): void {
       const h = await setup();
       await h.add();
       await h.add();
-      expect((await h.store.claim(h.queue, 1, LEASE_MS)).more).toBe(true);
-      expect((await h.store.claim(h.queue, 1, LEASE_MS)).more).toBe(false);
+      await h.add();
+      // With how many: a dispatcher asks for that many next.
+      expect(await h.store.claim(h.queue, 1, LEASE_MS)).toMatchObject({ more: true, readyLeft: 2 });
+      expect(await h.store.claim(h.queue, 1, LEASE_MS)).toMatchObject({ more: true, readyLeft: 1 });
+      const last = await h.store.claim(h.queue, 1, LEASE_MS);
+      expect(last.more).toBe(false);
+      expect(last.readyLeft).toBeUndefined();
       expect((await h.store.claim(h.queue, 1, LEASE_MS)).more).toBe(false);
       await h.add({ delayMs: 100 });
       h.clock.advance(100);

@@ -15,14 +15,15 @@
   only when some are left after this claim's leases.
 
   The queue's rate limit (fair.lua: fairBudget) may lease fewer than `max`: then more
-  is 2 when ready tasks are left, and nextDueInMs counts the time until the budget has a
+  is -1 when ready tasks are left, and nextDueInMs counts the time until the budget has a
   lease again, so the dispatcher comes back by its timer instead of spinning.
 
   Returns { woke, nextDueInMs (-1 = none), deadline, expired, dead, more, lease1, ... }
   where each lease is { taskId, field1, value1, ... } (the task hash after leasing), woke
   is 1 when tasks became ready and some are left after the leases (then a wake-up was
   published), expired counts the leases maintenance ended and dead how many of those
-  made their task DEAD, and more is 1 when ready tasks are left after the leases.
+  made their task DEAD, and more counts the PENDING tasks left after the leases when some
+  may be claimed now (ZCARD of Q.ready, so keys at their lease limit count too), else 0.
 ]]
 --@include "snippets/layout.lua"
 --@include "snippets/random.lua"
@@ -132,9 +133,10 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
 
   local hasReady = not paused and fairHasReady(Q)
   if hasReady and refillIn ~= nil then
-    out[6] = 2
+    out[6] = -1
   elseif hasReady then
-    out[6] = 1
+    -- How many are left, so the dispatcher asks for that many next rather than a batch.
+    out[6] = math.max(1, redis.call('ZCARD', Q.ready))
     if promoted + newlyReady > 0 then
       out[1] = 1
       wake(Q.channel, Q.instanceId, Q.queue)
@@ -150,7 +152,7 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
   if firstLease ~= nil and (nextDue == nil or firstLease < nextDue) then
     nextDue = firstLease
   end
-  if out[6] == 2 and (nextDue == nil or now + refillIn < nextDue) then
+  if out[6] == -1 and (nextDue == nil or now + refillIn < nextDue) then
     nextDue = now + refillIn
   end
   if nextDue ~= nil then
