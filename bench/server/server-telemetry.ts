@@ -1,5 +1,4 @@
 import { context, type MeterProvider, type TracerProvider as ApiTracerProvider } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import {
   AggregationTemporality,
@@ -9,6 +8,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import {
   BatchSpanProcessor,
+  StackContextManager,
   TracerProvider,
   type ReadableSpan,
   type SpanExporter,
@@ -40,7 +40,9 @@ export function benchTelemetry(mode: ServerTelemetry): {
   let tracer: TracerProvider | undefined;
   let meter: SdkMeterProvider | undefined;
   if (mode === 'traces' || mode === 'all') {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    // As `codeq serve` sets it up (src/telemetry/telemetry.ts): the server hands every
+    // span its parent, and an AsyncLocalStorage manager would tax every promise.
+    context.setGlobalContextManager(new StackContextManager().enable());
     tracer = new TracerProvider({
       spanProcessors: [new BatchSpanProcessor({ exporter: new DiscardingExporter() })],
     });
