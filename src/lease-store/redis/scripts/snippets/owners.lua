@@ -45,9 +45,7 @@ local function reapDeadOwners(Q, now, limit)
           end
         end
       end
-      if #members > 0 then
-        redis.call('ZREM', ownedKey, unpack(members))
-      end
+      removeMembers(ownedKey, members)
       if #members < limit then
         redis.call('DEL', ownedKey)
         redis.call('HDEL', Q.owners, replica)
