@@ -151,16 +151,13 @@ describe('Dispatcher', () => {
     await settle();
     // The claim for one stream took one task and counted two left.
     expect(first.received).toHaveLength(1);
-    const sizes: number[] = [];
-    const claim = store.claim.bind(store);
-    vi.spyOn(store, 'claim').mockImplementation((queue, max, leaseMs) => {
-      sizes.push(max);
-      return claim(queue, max, leaseMs);
-    });
+    const held = heldClaims();
     const second = new TestConsumer(['q'], 32);
     dispatcher.add(second);
     await settle();
-    expect(sizes).toEqual([2]);
+    expect(held.sizes).toEqual([2]);
+    held.release();
+    await settle();
     expect(second.received).toHaveLength(2);
   });
 
