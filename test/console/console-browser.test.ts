@@ -20,6 +20,9 @@ const SHOTS =
   process.env.CODEQ_CONSOLE_SCREENSHOTS === '1' ? join(import.meta.dirname, '../../docs/console') : undefined;
 const SCRIPT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
 
+/** How long one Playwright step (a click, a locator read, a navigation) may wait. */
+const STEP_TIMEOUT_MS = 10_000;
+
 let browser: Browser;
 const cleanup: (() => Promise<unknown> | void)[] = [];
 
@@ -42,6 +45,10 @@ async function newPage(
 ): Promise<{ context: BrowserContext; page: Page; dialogs: string[] }> {
   const context = await browser.newContext({ viewport: { width, height } });
   cleanup.push(() => context.close());
+  // No step waits without end: one that hangs fails with Playwright's error naming the step
+  // and what it waited for, well inside the test's own timeout.
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
   const page = await context.newPage();
   const dialogs: string[] = [];
   page.on('dialog', (d) => {
@@ -272,11 +279,17 @@ describe('the web console with auth on', () => {
     await page.goto(f.url);
     expect(new URL(page.url()).pathname).toBe('/login');
     await page.fill('input[name=token]', 'not-a-token');
+    const refused = page.waitForResponse(
+      (r) => r.request().method() === 'POST' && r.url().endsWith('/login'),
+    );
     await page.click('form button');
+    expect((await refused).status()).toBe(401);
     expect(await page.locator('.flash').textContent()).toContain('not accepted');
     await shot(page, 'login');
     await page.fill('input[name=token]', TENANT.token);
+    const signedIn = page.waitForURL((u) => u.pathname === '/');
     await page.click('form button');
+    await signedIn;
     await expect.poll(() => page.locator('tr[data-queue]').allTextContents()).toHaveLength(1);
     expect(await page.locator('tr[data-queue]').getAttribute('data-queue')).toBe('tenant-a.jobs');
     expect(await page.locator('.who').textContent()).toBe('tenant-a');
@@ -289,7 +302,9 @@ describe('the web console with auth on', () => {
     expect(res?.status()).toBe(403);
     // Signing out ends the session.
     await page.goto(f.url);
+    const signedOut = page.waitForURL((u) => u.pathname === '/login');
     await page.click('button:text("Sign out")');
-    expect(new URL(page.url()).pathname).toBe('/login');
+    await signedOut;
+    expect(await page.locator('input[name=token]').count()).toBe(1);
   });
 });
