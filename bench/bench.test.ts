@@ -161,6 +161,15 @@ describe.concurrent('bench scenarios (quick mode)', { timeout: 60_000 }, () => {
     }
   });
 
+  it('delayed --producer h2-unary: unary calls over bare HTTP/2 carry their delays', async () => {
+    const result = await quick('delayed', { producer: 'h2-unary' });
+    expectWellFormed(result, 'delayed');
+    const phase = (result.data as PhaseResult[])[0]!;
+    expectDelivered(phase, Number(SCENARIOS.find((s) => s.name === 'delayed')!.quick.streams));
+    expect(phase.late.count, 'delayed tasks were leased after their due time').toBeGreaterThan(0);
+    expect(phase.early, 'no delayed task was leased before its due time').toBe(0);
+  });
+
   it('throughput --client lib counts the completions the server acknowledged', async () => {
     const result = await quick('throughput', { client: 'lib', tasks: 300 });
     const [codeq] = result.data as { phase: PhaseResult }[];
@@ -191,6 +200,7 @@ describe('bench flags', () => {
     expect(() => parseArgs(['--compare', 'bullmq,kafka'])).toThrow(
       /--compare: one of bullmq, rabbitmq, got "kafka"/,
     );
+    expect(parseArgs(['--producer', 'h2-unary']).set).toEqual({ producer: 'h2-unary' });
     expect(() => parseArgs(['--producer', 'http'])).toThrow(/--producer/);
     expect(parseArgs(['--pin', '--prefetch', '4']).set).toEqual({ pin: true, prefetch: 4 });
   });

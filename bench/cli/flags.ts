@@ -50,9 +50,11 @@ const FLAGS: Record<string, Flag> = {
   producer: {
     key: 'producer',
     kind: 'string',
-    arg: 'stream|unary',
-    help: 'codeQ producer side: EnqueueStream messages or one unary Enqueue per task',
-    choices: ['stream', 'unary'],
+    arg: 'stream|unary|h2-unary',
+    help:
+      'codeQ producer side: EnqueueStream messages, one unary Enqueue per task (grpc-js), or the same ' +
+      'calls over a bare HTTP/2 session (a producer about as cheap as a compiled client)',
+    choices: ['stream', 'unary', 'h2-unary'],
   },
   pin: { key: 'pin', kind: 'bool', help: 'Pin server and Redis to core 0, producers and workers to core 1' },
   prefetch: { key: 'prefetch', kind: 'number', arg: 'N', help: "--client lib: the Worker's prefetch option" },

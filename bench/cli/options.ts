@@ -37,7 +37,7 @@ export interface BenchOptions {
    * Producer's default) or one unary Enqueue call per task (`unary`, how a service in
    * another language calls codeQ).
    */
-  producer: 'stream' | 'unary';
+  producer: 'stream' | 'unary' | 'h2-unary';
   /** codeQ worker side: raw Claim streams (`raw`) or the client library's Worker (`lib`). */
   client: 'raw' | 'lib';
   /**

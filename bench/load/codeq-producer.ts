@@ -12,7 +12,7 @@ export class CodeqProducer implements LoadProducer {
 
   constructor(address: string, spec: ProducerSpec) {
     this.#spec = spec;
-    this.#producer = new Producer({ address, transport: spec.transport });
+    this.#producer = new Producer({ address, transport: spec.transport === 'stream' ? 'stream' : 'unary' });
   }
 
   async send(stamp: Stamp): Promise<void> {

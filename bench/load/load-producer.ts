@@ -16,6 +16,9 @@ export interface ProducerSpec {
   payloadBytes: number;
   /** Pass priorities to the system (BullMQ takes a slower path for prioritized jobs). */
   usePriorities: boolean;
-  /** codeQ only: EnqueueStream messages (`stream`) or one unary Enqueue per task. */
-  transport: 'stream' | 'unary';
+  /**
+   * codeQ only: EnqueueStream messages (`stream`), one unary Enqueue per task through
+   * grpc-js (`unary`) or through a bare HTTP/2 session (`h2-unary`).
+   */
+  transport: 'stream' | 'unary' | 'h2-unary';
 }

@@ -10,6 +10,7 @@ import { ProcessWatch } from '../core/process-stats.js';
 import { monoNs, type Stamp } from '../core/stamp.js';
 import { BullmqProducer } from './bullmq-producer.js';
 import { CodeqProducer } from './codeq-producer.js';
+import { H2UnaryProducer } from './h2-unary-producer.js';
 import type { LoadProducer, ProducerSpec } from './load-producer.js';
 import { MixDrawer, type TaskMix } from './task-mix.js';
 import { RabbitmqProducer } from './rabbitmq-producer.js';
@@ -72,6 +73,7 @@ const link = serveParent({
   init: (args: ProducerInitArgs) => {
     if (args.system === 'bullmq') producer = new BullmqProducer(args.redisUrl!, args.spec);
     else if (args.system === 'rabbitmq') producer = new RabbitmqProducer(args.address!, args.spec);
+    else if (args.spec.transport === 'h2-unary') producer = new H2UnaryProducer(args.address!, args.spec);
     else producer = new CodeqProducer(args.address!, args.spec);
     return null;
   },

@@ -1,0 +1,89 @@
+import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
+import type { MethodDefinition } from '@grpc/proto-loader';
+import { codeqPackageDefinition } from '../../src/api/proto.js';
+import type { EnqueueRequest } from '../../src/api/generated/codeq/v1/EnqueueRequest.js';
+import { encodeStamp, type Stamp } from '../core/stamp.js';
+import type { LoadProducer, ProducerSpec } from './load-producer.js';
+
+const TASK_SERVICE = codeqPackageDefinition()['codeq.v1.TaskService'] as Record<
+  string,
+  MethodDefinition<object, object>
+>;
+/** The server's own codecs of the two calls, so the bytes are what any client sends. */
+const ENQUEUE = TASK_SERVICE.Enqueue!;
+const ENQUEUE_BATCH = TASK_SERVICE.EnqueueBatch!;
+
+/**
+ * One unary `Enqueue` per task over a bare `node:http2` session: the gRPC wire protocol
+ * (a length-prefixed protobuf message, `grpc-status` in the trailers) without grpc-js's
+ * client, which costs the producer process about half as much CPU per call. A service
+ * calling codeQ from Go or Python pays its own client's cost, not grpc-js's; a run with
+ * this producer (`--producer h2-unary`) shows the server's unary path with less of the
+ * load generator's cost on the same two cores. The server sees the same calls as from
+ * any other client.
+ */
+export class H2UnaryProducer implements LoadProducer {
+  readonly #session: ClientHttp2Session;
+  readonly #spec: ProducerSpec;
+
+  constructor(address: string, spec: ProducerSpec) {
+    this.#spec = spec;
+    this.#session = connect(`http://${address}`);
+    this.#session.on('error', () => {});
+  }
+
+  send(stamp: Stamp): Promise<void> {
+    return this.#call(ENQUEUE.path, ENQUEUE.requestSerialize(enqueueRequest(this.#spec, stamp)));
+  }
+
+  sendBatch(stamps: readonly Stamp[]): Promise<void> {
+    const tasks = stamps.map((stamp) => enqueueRequest(this.#spec, stamp));
+    return this.#call(ENQUEUE_BATCH.path, ENQUEUE_BATCH.requestSerialize({ tasks }));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.#session.close(() => resolve()));
+  }
+
+  #call(path: string, message: Buffer): Promise<void> {
+    const frame = Buffer.allocUnsafe(5 + message.length);
+    frame[0] = 0;
+    frame.writeUInt32BE(message.length, 1);
+    message.copy(frame, 5);
+    return new Promise((resolve, reject) => {
+      const req = this.#session.request({
+        ':method': 'POST',
+        ':path': path,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
+      let status: IncomingHttpHeaders | undefined;
+      // A trailers-only reply (an error) carries grpc-status in the headers.
+      req.on('response', (headers) => {
+        if (headers['grpc-status'] !== undefined) status = headers;
+      });
+      req.on('trailers', (trailers: IncomingHttpHeaders) => {
+        status = trailers;
+      });
+      req.on('data', () => {});
+      req.on('error', reject);
+      req.on('close', () => {
+        const code = status?.['grpc-status'];
+        if (code === '0') resolve();
+        else
+          reject(new Error(`${path}: grpc-status ${String(code)} ${String(status?.['grpc-message'] ?? '')}`));
+      });
+      req.end(frame);
+    });
+  }
+}
+
+/** The EnqueueRequest of one bench task: queue, payload, and what differs from the defaults. */
+function enqueueRequest(spec: ProducerSpec, stamp: Stamp): EnqueueRequest {
+  const request: EnqueueRequest = { queue: spec.queue, payload: encodeStamp(stamp, spec.payloadBytes) };
+  if (stamp.priority !== 0) request.priority = stamp.priority;
+  if (stamp.delayMs > 0)
+    request.delay = { seconds: Math.floor(stamp.delayMs / 1000), nanos: (stamp.delayMs % 1000) * 1_000_000 };
+  if (stamp.key !== undefined) request.fairnessKey = stamp.key;
+  return request;
+}
