@@ -6,6 +6,7 @@ import { msToDuration } from '../api/time.js';
 import { RateLimitedError } from '../domain/errors.js';
 import type { NewTask } from '../domain/task.js';
 import { endStream, toGrpcStatus } from './grpc-status.js';
+import { gatherWrites } from './gathered-writes.js';
 import type { ServerContext } from './server-context.js';
 import { storeTasks } from './store-tasks.js';
 import { toNewTasks } from './validation.js';
@@ -79,6 +80,7 @@ export class EnqueueStream {
     this.#call = call;
     this.#ctx = ctx;
     this.#onClosed = onClosed;
+    gatherWrites(call);
     call.on('data', (request: EnqueueStreamRequest__Output) => this.#receive(request));
     call.on('end', () => this.finish());
     call.on('cancelled', () => this.#close());
@@ -185,12 +187,15 @@ export class EnqueueStream {
   #answer(slot: Slot, response: EnqueueStreamResponse): void {
     slot.response = response;
     if (this.#closed) return;
+    // Answers that came in one turn leave in one write (gatherWrites), not one per turn.
+    this.#call.cork();
     while (this.#head < this.#slots.length) {
       const next = this.#slots[this.#head]!.response;
       if (!next) break;
       this.#head++;
       if (!this.#call.write(next)) this.#writable = false;
     }
+    this.#call.uncork();
     if (this.#head === this.#slots.length) {
       this.#slots.length = 0;
       this.#head = 0;
