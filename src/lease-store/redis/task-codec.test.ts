@@ -3,6 +3,7 @@ import { DEFAULT_RETRY } from '../../domain/task.js';
 import {
   collectFields,
   decodeHeaders,
+  decodeLeases,
   decodeTask,
   encodeHeaders,
   encodeMaxAttempts,
@@ -74,5 +75,56 @@ describe('collectFields', () => {
   it('refuses an unknown state', () => {
     const reply = ['s', '?'].map((s) => Buffer.from(s));
     expect(() => decodeTask('q', 'id', collectFields(reply))).toThrow(/unknown state/);
+  });
+});
+
+describe('decodeLeases', () => {
+  /** A claim reply's lease as leaseReply (claim-tasks.lua) builds it, its strings slices of one read buffer. */
+  function reply(read: Buffer, fields: (string | number)[]): unknown[] {
+    let at = 0;
+    return fields.map((f) => {
+      if (typeof f === 'number') return f;
+      const n = read.write(f, at);
+      at += n;
+      return read.subarray(at - n, at);
+    });
+  }
+
+  it('reads a lease by position, with defaults for the fields the task does not have', () => {
+    const read = Buffer.alloc(64 * 1024);
+    const entry = reply(read, ['t1', 'work', '', 2, '', '4:note1:x', '1700', 'boom', '', '', '', 3, 'abc']);
+    const [lease] = decodeLeases('q', [0, -1, 9000, 0, 0, 0, entry], 6, 9000);
+    expect(lease).toEqual({
+      task: {
+        id: 't1',
+        queue: 'q',
+        payload: Buffer.from('work'),
+        priority: 0,
+        attempt: 2,
+        maxAttempts: 5,
+        headers: { note: 'x' },
+        enqueueTime: 1700,
+        state: 'LEASED',
+        lastError: 'boom',
+        result: Buffer.alloc(0),
+      },
+      token: 3,
+      nonce: 'abc',
+      deadline: 9000,
+    });
+  });
+
+  it('copies a payload out of the read buffer it was a slice of, so a held lease does not keep the buffer', () => {
+    const read = Buffer.alloc(64 * 1024);
+    const entry = reply(read, ['t1', 'x'.repeat(100), '7', 1, '3', '', '1', '', '', 'redriven', 'k', 1, 'n']);
+    const [lease] = decodeLeases('q', [0, -1, 9000, 0, 0, 0, entry], 6, 9000);
+    expect(lease!.task.payload.toString()).toBe('x'.repeat(100));
+    expect(lease!.task.payload.buffer).not.toBe(read.buffer);
+    expect(lease!.task).toMatchObject({
+      priority: 7,
+      maxAttempts: 3,
+      history: ['redriven'],
+      fairnessKey: 'k',
+    });
   });
 });

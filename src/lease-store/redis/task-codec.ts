@@ -208,8 +208,10 @@ export function encodeSettleOps(
 }
 
 /**
- * The leases of a claim reply: from index `from` on, one `[taskId, field, value, ...]`
- * per lease (Buffers), its token in field `t` and its nonce in `i`; all share `deadline`.
+ * The leases of a claim reply from `from` on, each the positional array of
+ * claim-tasks.lua's `leaseReply`: { taskId, payload, priority, attempt, maxAttempts,
+ * headers, enqueueTime, lastError, result, history, fairnessKey, token, nonce }, long
+ * values already joined, '' where the task has no such field.
  */
 export function decodeLeases(
   queue: string,
@@ -219,14 +221,49 @@ export function decodeLeases(
 ): Lease[] {
   const leases: Lease[] = [];
   for (let i = from; i < reply.length; i++) {
-    const entry = reply[i] as Buffer[];
-    const fields = collectFields(entry, 1);
-    leases.push({
-      task: decodeTask(queue, entry[0]!.toString('latin1'), fields),
-      token: Number(fields.get('t')!.toString('latin1')),
-      nonce: fields.get('i')!.toString('latin1'),
-      deadline,
-    });
+    const e = reply[i] as readonly unknown[];
+    const headers = asBuffer(e[5]);
+    const history = asBuffer(e[9]);
+    const fairnessKey = asBuffer(e[10]);
+    const task: TaskRecord = {
+      id: text(e[0]),
+      queue,
+      payload: owned(asBuffer(e[1])),
+      priority: integer(e[2], 0),
+      attempt: integer(e[3], 0),
+      maxAttempts: integer(e[4], DEFAULT_MAX_ATTEMPTS),
+      headers: headers.length > 0 ? decodeHeaders(headers) : {},
+      enqueueTime: integer(e[6], 0),
+      state: LEASED,
+      lastError: asBuffer(e[7]).toString('utf8'),
+      result: owned(asBuffer(e[8])),
+      ...(history.length > 0 && { history: history.toString('utf8').split('\n') }),
+      ...(fairnessKey.length > 0 && { fairnessKey: fairnessKey.toString('latin1') }),
+    };
+    leases.push({ task, token: integer(e[11], 0), nonce: text(e[12]), deadline });
   }
   return leases;
+}
+
+const LEASED = STATE_BY_CODE.L;
+
+/**
+ * `value`, or a copy of it when it is a small part of a larger buffer: the Redis client
+ * hands out bulk strings as slices of the socket's read buffer (64 KB), and a lease held
+ * in the read-ahead buffer would keep all of it alive, into the old generation.
+ */
+function owned(value: Buffer): Buffer {
+  return value.length * 2 < value.buffer.byteLength ? Buffer.from(value) : value;
+}
+
+/** A reply element as text (ids and nonces are ASCII). */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : asBuffer(value).toString('latin1');
+}
+
+/** A numeric reply element (an integer reply, or a number stored as text); `fallback` for ''. */
+function integer(value: unknown, fallback: number): number {
+  if (typeof value === 'number') return value;
+  const digits = text(value);
+  return digits === '' ? fallback : Number(digits);
 }

@@ -94,6 +94,41 @@ export function claimCases(setup: MakeHarness): void {
       expect(await h.get(id)).toMatchObject({ state: 'LEASED', attempt: 1 });
     });
 
+    it('carries the whole task as getTask reads it: long values, priority, max attempts, key, last error, history', async () => {
+      const h = await setup();
+      const headers = {
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        note: 'ü'.repeat(150),
+      };
+      const payload = Buffer.from(Array.from({ length: 700 }, (_, i) => (i * 13) % 256));
+      const id = await h.add({ payload, priority: 4, maxAttempts: 1, headers, fairnessKey: 'tenant-7' });
+      const first = await h.claimOne();
+      await h.store.settle(h.queue, [
+        {
+          kind: 'fail',
+          taskId: id,
+          token: first.token,
+          error: 'é'.repeat(100),
+          retryDelayMs: undefined,
+          permanent: true,
+        },
+      ]);
+      expect(await h.store.redrive(h.queue, [id], 'redriven by an operator')).toBe(1);
+      const lease = await h.claimOne();
+      const { dueTime: _due, ...read } = await h.get(id);
+      expect(lease.task).toEqual(read);
+      expect(lease.task).toMatchObject({
+        payload,
+        priority: 4,
+        maxAttempts: 1,
+        headers,
+        fairnessKey: 'tenant-7',
+        lastError: 'é'.repeat(100),
+        state: 'LEASED',
+      });
+      expect(lease.task.history).toHaveLength(1);
+    });
+
     it('answers an unknown or empty queue with no leases and nextDueInMs null', async () => {
       const h = await setup();
       expect(await h.store.claim(h.other, 5, LEASE_MS)).toEqual({

@@ -19,7 +19,7 @@
   lease again, so the dispatcher comes back by its timer instead of spinning.
 
   Returns { woke, nextDueInMs (-1 = none), deadline, expired, dead, more, lease1, ... }
-  where each lease is { taskId, field1, value1, ... } (the task hash after leasing), woke
+  where each lease is leaseReply's array (below), woke
   is 1 when tasks became ready and some are left after the leases (then a wake-up was
   published), expired counts the leases maintenance ended and dead how many of those
   made their task DEAD, and more counts the PENDING tasks left after the leases when some
@@ -45,6 +45,40 @@ end
 -- other leases tell nothing of this one; cutting the digest also rules out extending it.
 local function leaseNonce(secret, id, token)
   return string.sub(redis.sha1hex(secret .. '/' .. id .. '/' .. token), 1, 24)
+end
+
+-- A lease as the caller reads it, by position (task-codec.ts: decodeLeases), each long
+-- value joined from its chunks (chunks.lua), so the reply holds one string per field
+-- instead of the hash's names and chunks:
+-- { taskId, payload, priority, attempt, maxAttempts, headers, enqueueTime, lastError,
+--   result, history, fairnessKey, token, nonce }; '' where the hash has no such field.
+local function leaseReply(id, hash, attempt, token, nonce)
+  local v, parts = {}, nil
+  for j = 1, #hash, 2 do
+    local name = hash[j]
+    if #name == 1 then
+      v[name] = hash[j + 1]
+    else
+      local base, index = string.match(name, '^(%a)(%d+)$')
+      if base then
+        parts = parts or {}
+        local list = parts[base]
+        if not list then
+          list = {}
+          parts[base] = list
+        end
+        list[tonumber(index)] = hash[j + 1]
+      end
+    end
+  end
+  if parts then
+    for base, list in pairs(parts) do
+      list[0] = v[base] or ''
+      v[base] = table.concat(list, '', 0, #list)
+    end
+  end
+  return { id, v.p or '', v.y or '', attempt, v.m or '', v.h or '', v.e or '', v.l or '', v.r or '', v.v or '',
+    v.z or '', token, nonce }
 end
 
 local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
@@ -92,8 +126,8 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
       for i = 1, count do
         local id = popped[i]
         local taskKey = Q.taskPrefix .. id
-        -- One read and one write per task: the reply is the hash as read, followed by the
-        -- fields this lease changed (a later field overrides an earlier one when decoded).
+        -- One read and one write per task: the reply is built from the hash as read and
+        -- the fields this lease changed.
         local lease = redis.call('HGETALL', taskKey)
         local state, token, attempt = nil, 0, 0
         for j = 1, #lease, 2 do
@@ -115,12 +149,7 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
             'u', Q.instanceId)
           owned[#owned + 1] = deadline
           owned[#owned + 1] = member
-          local n = #lease
-          lease[n + 1], lease[n + 2], lease[n + 3], lease[n + 4] = 's', 'L', 't', token
-          lease[n + 5], lease[n + 6], lease[n + 7], lease[n + 8] = 'a', attempt, 'o', ordinal
-          lease[n + 9], lease[n + 10] = 'i', nonce
-          table.insert(lease, 1, id)
-          out[#out + 1] = lease
+          out[#out + 1] = leaseReply(id, lease, attempt, token, nonce)
         end
       end
     end
