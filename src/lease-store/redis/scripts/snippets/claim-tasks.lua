@@ -19,11 +19,11 @@
   lease again, so the dispatcher comes back by its timer instead of spinning.
 
   Returns { woke, nextDueInMs (-1 = none), deadline, expired, dead, more, lease1, ... }
-  where each lease is leaseReply's array (below), woke
-  is 1 when tasks became ready and some are left after the leases (then a wake-up was
-  published), expired counts the leases maintenance ended and dead how many of those
-  made their task DEAD, and more counts the PENDING tasks left after the leases when some
-  may be claimed now (ZCARD of Q.ready, so keys at their lease limit count too), else 0.
+  where each lease is leaseReply's array (below), woke is 1 when tasks became ready and
+  some are left after the leases (then a wake-up was published), expired counts the
+  leases maintenance ended and dead how many of those made their task DEAD, and more
+  counts the PENDING tasks left after the leases when some may be claimed now (ZCARD of
+  Q.ready, so keys at their lease limit count too), else 0.
 ]]
 --@include "snippets/layout.lua"
 --@include "snippets/random.lua"
