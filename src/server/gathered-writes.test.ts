@@ -41,8 +41,22 @@ function writeSpread(call: grpc.ServerDuplexStream<Buffer, Buffer>): Promise<num
   });
 }
 
-describe('gatherWrites on a grpc-js server stream', () => {
-  const server = new grpc.Server();
+/** Like the server's access control: the call's metadata is checked asynchronously before the handler reads it. */
+const checksMetadata: grpc.ServerInterceptor = (_method, call) =>
+  new grpc.ServerInterceptingCall(call, {
+    start: (next) =>
+      next(
+        new grpc.ServerListenerBuilder()
+          .withOnReceiveMetadata((metadata, pass) => void Promise.resolve().then(() => pass(metadata)))
+          .build(),
+      ),
+  });
+
+describe.each([
+  { server: 'without interceptors', interceptors: [] },
+  { server: 'behind an interceptor', interceptors: [checksMetadata] },
+])('gatherWrites on a grpc-js server stream, $server', ({ interceptors }) => {
+  const server = new grpc.Server({ interceptors });
   let client: grpc.Client;
   const gathered: boolean[] = [];
   const spreads: number[] = [];
@@ -96,7 +110,9 @@ describe('gatherWrites on a grpc-js server stream', () => {
     expect(plain, 'grpc-js alone writes a message or two per turn').toBeGreaterThanOrEqual(MESSAGES / 5);
     expect(withGather, 'gathered: one or two socket writes').toBeLessThanOrEqual(3);
   });
+});
 
+describe('gatherWrites', () => {
   it('leaves an object that is not a grpc-js server stream as it is', () => {
     const other = { write() {} };
     expect(gatherWrites(other)).toBe(false);
