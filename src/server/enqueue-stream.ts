@@ -187,7 +187,8 @@ export class EnqueueStream {
   #answer(slot: Slot, response: EnqueueStreamResponse): void {
     slot.response = response;
     if (this.#closed) return;
-    // Answers that came in one turn leave in one write (gatherWrites), not one per turn.
+    // Answers ready in one turn leave together (gatherWrites): in one or two socket writes,
+    // not one per turn.
     this.#call.cork();
     while (this.#head < this.#slots.length) {
       const next = this.#slots[this.#head]!.response;
