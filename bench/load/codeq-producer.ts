@@ -39,7 +39,7 @@ export class CodeqProducer implements LoadProducer {
 }
 
 /** Only what differs from the defaults, so requests stay as small as users' would. */
-function options(stamp: Stamp): TaskOptions {
+export function options(stamp: Stamp): TaskOptions {
   const out: TaskOptions = {};
   if (stamp.priority !== 0) out.priority = stamp.priority;
   if (stamp.delayMs > 0) out.delayMs = stamp.delayMs;

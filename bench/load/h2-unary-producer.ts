@@ -2,7 +2,9 @@ import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { codeqPackageDefinition } from '../../src/api/proto.js';
 import type { EnqueueRequest } from '../../src/api/generated/codeq/v1/EnqueueRequest.js';
+import { toEnqueueRequest } from '../../clients/producer.js';
 import { encodeStamp, type Stamp } from '../core/stamp.js';
+import { options } from './codeq-producer.js';
 import type { LoadProducer, ProducerSpec } from './load-producer.js';
 
 const TASK_SERVICE = codeqPackageDefinition()['codeq.v1.TaskService'] as Record<
@@ -78,12 +80,7 @@ export class H2UnaryProducer implements LoadProducer {
   }
 }
 
-/** The EnqueueRequest of one bench task: queue, payload, and what differs from the defaults. */
+/** The EnqueueRequest of one bench task, as the codeQ Producer builds it (codeq-producer.ts). */
 function enqueueRequest(spec: ProducerSpec, stamp: Stamp): EnqueueRequest {
-  const request: EnqueueRequest = { queue: spec.queue, payload: encodeStamp(stamp, spec.payloadBytes) };
-  if (stamp.priority !== 0) request.priority = stamp.priority;
-  if (stamp.delayMs > 0)
-    request.delay = { seconds: Math.floor(stamp.delayMs / 1000), nanos: (stamp.delayMs % 1000) * 1_000_000 };
-  if (stamp.key !== undefined) request.fairnessKey = stamp.key;
-  return request;
+  return toEnqueueRequest(spec.queue, encodeStamp(stamp, spec.payloadBytes), options(stamp));
 }
