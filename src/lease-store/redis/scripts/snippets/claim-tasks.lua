@@ -47,12 +47,9 @@ local function leaseNonce(secret, id, token)
   return string.sub(redis.sha1hex(secret .. '/' .. id .. '/' .. token), 1, 24)
 end
 
--- A lease as the caller reads it, by position (task-codec.ts: decodeLeases), each long
--- value joined from its chunks (chunks.lua), so the reply holds one string per field
--- instead of the hash's names and chunks:
--- { taskId, payload, priority, attempt, maxAttempts, headers, enqueueTime, lastError,
---   result, history, fairnessKey, token, nonce }; '' where the hash has no such field.
-local function leaseReply(id, hash, attempt, token, nonce)
+-- A task hash as read by HGETALL, by field name, each long value joined from its chunks
+-- (chunks.lua: `p`, `p1`, ... become one `p`).
+local function hashFields(hash)
   local v, parts = {}, nil
   for j = 1, #hash, 2 do
     local name = hash[j]
@@ -77,6 +74,14 @@ local function leaseReply(id, hash, attempt, token, nonce)
       v[base] = table.concat(list, '', 0, #list)
     end
   end
+  return v
+end
+
+-- A lease as the caller reads it, by position (task-codec.ts: decodeLeases), one string
+-- per field instead of the hash's names and chunks:
+-- { taskId, payload, priority, attempt, maxAttempts, headers, enqueueTime, lastError,
+--   result, history, fairnessKey, token, nonce }; '' where the hash has no such field.
+local function leaseReply(id, v, attempt, token, nonce)
   return { id, v.p or '', v.y or '', attempt, v.m or '', v.h or '', v.e or '', v.l or '', v.r or '', v.v or '',
     v.z or '', token, nonce }
 end
@@ -128,19 +133,9 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
         local taskKey = Q.taskPrefix .. id
         -- One read and one write per task: the reply is built from the hash as read and
         -- the fields this lease changed.
-        local lease = redis.call('HGETALL', taskKey)
-        local state, token, attempt = nil, 0, 0
-        for j = 1, #lease, 2 do
-          local field = lease[j]
-          if field == 's' then
-            state = lease[j + 1]
-          elseif field == 't' then
-            token = tonumber(lease[j + 1])
-          elseif field == 'a' then
-            attempt = tonumber(lease[j + 1])
-          end
-        end
-        if state == 'P' then
+        local fields = hashFields(redis.call('HGETALL', taskKey))
+        local token, attempt = tonumber(fields.t or 0), tonumber(fields.a or 0)
+        if fields.s == 'P' then
           ordinal = ordinal + 1
           token, attempt = token + 1, attempt + 1
           local nonce = leaseNonce(Q.secret, id, token)
@@ -149,7 +144,7 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
             'u', Q.instanceId)
           owned[#owned + 1] = deadline
           owned[#owned + 1] = member
-          out[#out + 1] = leaseReply(id, lease, attempt, token, nonce)
+          out[#out + 1] = leaseReply(id, fields, attempt, token, nonce)
         end
       end
     end
