@@ -27,8 +27,9 @@ export interface LeaseSnapshot {
   /** `claim` of the tasks sent without a delay. */
   immediate: string;
   /**
-   * Delayed tasks leased more than {@link CLOCK_SLACK_MS} before their due time by the
-   * producer's clock (never expected), and the most any task was early, ms.
+   * Delayed tasks leased more than {@link CLOCK_SLACK_MS} before their due time (send time
+   * + delay, on the wall clock the store sets due times by; never expected), and the most
+   * any task was early, ms.
    */
   early: number;
   earliestMs: number;
@@ -43,8 +44,9 @@ export interface LeaseSnapshot {
 }
 
 /**
- * How early a delayed task may be leased by the producer's clock without being early: the
- * store computes due times from Redis's clock truncated to whole milliseconds.
+ * How early a delayed task may be leased by the wall clock without being early: both ends
+ * read `Date.now()` in whole milliseconds, and the embedded store's clock is anchored to it
+ * within one.
  */
 export const CLOCK_SLACK_MS = 1;
 
@@ -156,10 +158,11 @@ export class LeaseRecorder {
     if (!h) this.#byPriority.set(stamp.priority, (h = newHistogram()));
     recordUs(h, claimUs);
     if (stamp.delayMs > 0) {
-      const lateUs = (now - stamp.sendNs) / 1000 - stamp.delayMs * 1000;
-      if (lateUs < -CLOCK_SLACK_MS * 1000) this.#early++;
-      if (lateUs < 0) this.#earliestMs = Math.max(this.#earliestMs, -lateUs / 1000);
-      recordUs(this.#late, lateUs);
+      recordUs(this.#late, (now - stamp.sendNs) / 1000 - stamp.delayMs * 1000);
+      // Early is read on the wall clock the store sets due times by (see Stamp.sendWallMs).
+      const lateMs = wall - stamp.sendWallMs - stamp.delayMs;
+      if (lateMs < -CLOCK_SLACK_MS) this.#early++;
+      if (lateMs < 0) this.#earliestMs = Math.max(this.#earliestMs, -lateMs);
     } else {
       recordUs(this.#immediate, claimUs);
     }

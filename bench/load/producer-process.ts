@@ -108,6 +108,7 @@ function produce(target: LoadProducer, args: ProduceArgs): Promise<ProduceResult
   const sendOne = (): void => {
     const stamp: Stamp = {
       sendNs: monoNs(),
+      sendWallMs: Date.now(),
       epoch: args.epoch,
       priority: drawer.priority(),
       delayMs: drawer.delayMs(),
@@ -187,6 +188,7 @@ async function prefill(
         const key = keyOf();
         stamps.push({
           sendNs: monoNs(),
+          sendWallMs: Date.now(),
           epoch: args.epoch,
           priority: args.priority,
           delayMs: 0,

@@ -55,7 +55,7 @@ export interface PhaseResult {
   /** Claim latency of the tasks sent without a delay. */
   immediate: LatencySummary;
   early: number;
-  /** The most a delayed task was leased before its due time by the producer's clock, ms. */
+  /** The most a delayed task was leased before its due time by the wall clock, ms. */
   earliestMs: number;
   byPriority: Record<string, LatencySummary>;
   /** Tasks per stream: fairness. */
