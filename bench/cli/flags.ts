@@ -56,7 +56,11 @@ const FLAGS: Record<string, Flag> = {
       'calls over a bare HTTP/2 session (a producer about as cheap as a compiled client)',
     choices: ['stream', 'unary', 'h2-unary'],
   },
-  pin: { key: 'pin', kind: 'bool', help: 'Pin server and Redis to core 0, producers and workers to core 1' },
+  pin: {
+    key: 'pin',
+    kind: 'bool',
+    help: 'Pin server and Redis to core 0, producers and workers (micro: the bench process) to core 1',
+  },
   prefetch: { key: 'prefetch', kind: 'number', arg: 'N', help: "--client lib: the Worker's prefetch option" },
   tasks: { key: 'tasks', kind: 'number', arg: 'N', help: 'Tasks (burst, throughput, footprint)' },
   depths: { key: 'depths', kind: 'numbers', arg: 'N,N,..', help: 'Queue depths (prefill)' },

@@ -16,3 +16,10 @@ export function pinProcess(pid: number, cpu: number): boolean {
   const result = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
   return result.status === 0;
 }
+
+/** Lets every thread of `pid` run on every core again (after {@link pinProcess}). */
+export function unpinProcess(pid: number): void {
+  const cores = availableParallelism();
+  if (pid <= 0 || cores < 2) return;
+  spawnSync('taskset', ['-a', '-p', '-c', `0-${cores - 1}`, String(pid)], { stdio: 'ignore' });
+}

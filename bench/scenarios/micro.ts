@@ -2,15 +2,23 @@ import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
 import type { LeaseStore } from '../../src/lease-store/lease-store.js';
 import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { summarize } from '../core/histogram.js';
+import { LOAD_CPU, pinProcess, SERVICE_CPU, unpinProcess } from '../core/pin.js';
 import { target, type Table, type TargetCheck } from '../core/report.js';
 import type { RunContext } from '../run/context.js';
-import { createClaimComplete, stagedRedisCost, type StageCosts } from '../run/store-loop.js';
+import { bullmqCreateClaimComplete } from '../run/bullmq-loop.js';
+import {
+  createClaimComplete,
+  stagedRedisCost,
+  type StageCosts,
+  type StoreLoopResult,
+} from '../run/store-loop.js';
 import type { Scenario } from './scenario.js';
 
 /** Tasks per call of the batched case. */
 const BATCH = 64;
 
 interface MicroCase {
+  /** `memory`, `redis`, or `bullmq` (with `--compare bullmq`). */
   store: string;
   parallel: number;
   /** Tasks per enqueue, claim and settle call. */
@@ -33,14 +41,15 @@ interface MicroCase {
  * and from 64 concurrent loops, like the Go benchmark BenchmarkScheduler_CreateClaimComplete
  * (< 80 µs/op). No gRPC, no dispatcher: the store's own cost and its Redis round trips. A
  * last case moves 64 tasks per call (one loop), the cost a store that coalesced the 64
- * loops' calls would pay.
+ * loops' calls would pay. With `--compare bullmq`, BullMQ's own cycle from the same loops
+ * (add, a manually driven Worker's getNextJob, moveToCompleted) on the same Redis.
  */
 export const micro: Scenario = {
   name: 'micro',
   summary: 'in-process create → claim → complete per store, sequential and at concurrency 64: µs/op',
   defaults: { ops: 20_000, stores: ['memory', 'redis'], parallel: [1, 64] },
   quick: { ops: 300 },
-  compares: [],
+  compares: ['bullmq'],
   async run(ctx) {
     const cases: MicroCase[] = [];
     for (const name of ctx.options.stores) {
@@ -48,6 +57,8 @@ export const micro: Scenario = {
       // What a store that coalesced the 64 loops' calls into one script call each would cost.
       cases.push(await runCase(ctx, name, 1, BATCH));
     }
+    if (ctx.options.compare.includes('bullmq'))
+      for (const parallel of ctx.options.parallel) cases.push(await runCase(ctx, 'bullmq', parallel));
     const tables = [microTable(cases)];
     let stages: StageCosts[] = [];
     if (ctx.options.stores.includes('redis')) {
@@ -98,14 +109,28 @@ async function openStore(ctx: RunContext, name: string): Promise<LeaseStore> {
 
 async function runCase(ctx: RunContext, name: string, parallel: number, batch = 1): Promise<MicroCase> {
   const { ops, payloadBytes } = ctx.options;
-  const store = await openStore(ctx, name);
+  let cycle: (n: number) => Promise<StoreLoopResult>;
+  let close: () => Promise<void>;
+  if (name === 'bullmq') {
+    await ctx.redis.flush();
+    cycle = (n) => bullmqCreateClaimComplete(ctx.redis.url, 'micro', n, parallel, payloadBytes);
+    close = async () => {};
+  } else {
+    const store = await openStore(ctx, name);
+    cycle = (n) => createClaimComplete(store, 'micro', n, parallel, payloadBytes, batch);
+    close = () => store.close();
+  }
+  const onRedis = name !== 'memory';
+  // --pin: Redis on the service core, this process (the store's client side) on the other.
+  const pinned = ctx.options.pin && onRedis && pinProcess(process.pid, LOAD_CPU);
+  if (pinned) pinProcess(await ctx.redis.pid(), SERVICE_CPU);
   try {
     ctx.progress.update(`[micro ${name} x${parallel}] warming up`);
-    await createClaimComplete(store, 'micro', Math.min(2_000, ops), parallel, payloadBytes, batch);
+    await cycle(Math.min(2_000, ops));
     ctx.progress.update(`[micro ${name} x${parallel}] ${ops} ops`);
-    const redisBefore = name === 'redis' ? await ctx.redis.cpuMs() : 0;
-    const r = await createClaimComplete(store, 'micro', ops, parallel, payloadBytes, batch);
-    const redisMs = name === 'redis' ? (await ctx.redis.cpuMs()) - redisBefore : 0;
+    const redisBefore = onRedis ? await ctx.redis.cpuMs() : 0;
+    const r = await cycle(ops);
+    const redisMs = onRedis ? (await ctx.redis.cpuMs()) - redisBefore : 0;
     ctx.progress.clear();
     const us = (ms: number): number => Math.round((ms * 1000 * 10) / r.ops) / 10;
     return {
@@ -122,7 +147,8 @@ async function runCase(ctx: RunContext, name: string, parallel: number, batch = 
       claimP99: summarize(r.claim).p99 * 1000,
     };
   } finally {
-    await store.close();
+    if (pinned) unpinProcess(process.pid);
+    await close();
   }
 }
 
