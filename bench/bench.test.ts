@@ -170,6 +170,19 @@ describe.concurrent('bench scenarios (quick mode)', { timeout: 60_000 }, () => {
     expect(phase.early, 'no delayed task was leased before its due time').toBe(0);
   });
 
+  it("delayed --producer py-unary: Python's grpcio sends the unary calls, stamps and delays intact", async () => {
+    const result = await quick('delayed', { producer: 'py-unary' });
+    expectWellFormed(result, 'delayed');
+    const phase = (result.data as PhaseResult[])[0]!;
+    expectDelivered(phase, Number(SCENARIOS.find((s) => s.name === 'delayed')!.quick.streams));
+    expect(phase.enqueue.count, 'enqueue latencies the Python generator reported').toBe(phase.sent);
+    expect(phase.late.count, 'delayed tasks were leased after their due time').toBeGreaterThan(0);
+    expect(phase.early, 'no delayed task was leased before its due time').toBe(0);
+    expect(phase.cpuPerTaskUs.producers, "the Python process's CPU counts as the producer's").toBeGreaterThan(
+      0,
+    );
+  });
+
   it('throughput --client lib counts the completions the server acknowledged', async () => {
     const result = await quick('throughput', { client: 'lib', tasks: 300 });
     const [codeq] = result.data as { phase: PhaseResult }[];
@@ -201,6 +214,7 @@ describe('bench flags', () => {
       /--compare: one of bullmq, rabbitmq, got "kafka"/,
     );
     expect(parseArgs(['--producer', 'h2-unary']).set).toEqual({ producer: 'h2-unary' });
+    expect(parseArgs(['--producer', 'py-unary']).set).toEqual({ producer: 'py-unary' });
     expect(() => parseArgs(['--producer', 'http'])).toThrow(/--producer/);
     expect(parseArgs(['--pin', '--prefetch', '4']).set).toEqual({ pin: true, prefetch: 4 });
   });

@@ -50,11 +50,12 @@ const FLAGS: Record<string, Flag> = {
   producer: {
     key: 'producer',
     kind: 'string',
-    arg: 'stream|unary|h2-unary',
+    arg: 'stream|unary|h2-unary|py-unary',
     help:
-      'codeQ producer side: EnqueueStream messages, one unary Enqueue per task (grpc-js), or the same ' +
-      'calls over a bare HTTP/2 session (a producer about as cheap as a compiled client)',
-    choices: ['stream', 'unary', 'h2-unary'],
+      'codeQ producer side: EnqueueStream messages, one unary Enqueue per task (grpc-js), the same ' +
+      'calls over a bare HTTP/2 session (a producer about as cheap as a compiled client), or from ' +
+      "Python's grpcio (no Node GC pauses; needs python3-grpcio)",
+    choices: ['stream', 'unary', 'h2-unary', 'py-unary'],
   },
   pin: {
     key: 'pin',

@@ -35,9 +35,10 @@ export interface BenchOptions {
   /**
    * codeQ producer side: one message per task on a long-lived EnqueueStream (`stream`, the
    * Producer's default) or one unary Enqueue call per task (`unary`, how a service in
-   * another language calls codeQ).
+   * another language calls codeQ), through grpc-js, a bare HTTP/2 session (`h2-unary`) or
+   * Python's grpcio (`py-unary`).
    */
-  producer: 'stream' | 'unary' | 'h2-unary';
+  producer: 'stream' | 'unary' | 'h2-unary' | 'py-unary';
   /** codeQ worker side: raw Claim streams (`raw`) or the client library's Worker (`lib`). */
   client: 'raw' | 'lib';
   /**

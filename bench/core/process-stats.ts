@@ -59,6 +59,8 @@ export class ProcessWatch {
   #gcMax = 0;
   #gcByKind = new Map<string, { count: number; totalMs: number; maxMs: number }>();
   #rssPeak = 0;
+  /** CPU of helper processes counted as this process's (a generator it ran), ms. */
+  #extraCpuMs = 0;
 
   constructor() {
     this.#gc = new PerformanceObserver((list) => {
@@ -89,10 +91,16 @@ export class ProcessWatch {
     this.#gcCount = 0;
     this.#gcTotal = 0;
     this.#gcMax = 0;
+    this.#extraCpuMs = 0;
     this.#gcByKind = new Map();
     this.#rssPeak = 0;
     this.#loop.reset();
     this.#sampleRss();
+  }
+
+  /** Counts `ms` of a helper process's CPU (a generator this process ran) in this window's. */
+  addCpuMs(ms: number): void {
+    this.#extraCpuMs += ms;
   }
 
   /** The window so far. */
@@ -104,7 +112,7 @@ export class ProcessWatch {
     const sampled = this.#loop.count > 0;
     return {
       windowMs: Math.round(performance.now() - this.#start),
-      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000) + this.#extraCpuMs,
       gcCount: this.#gcCount,
       gcTotalMs: Math.round(this.#gcTotal * 1000) / 1000,
       gcMaxMs: Math.round(this.#gcMax * 1000) / 1000,

@@ -18,7 +18,8 @@ export interface ProducerSpec {
   usePriorities: boolean;
   /**
    * codeQ only: EnqueueStream messages (`stream`), one unary Enqueue per task through
-   * grpc-js (`unary`) or through a bare HTTP/2 session (`h2-unary`).
+   * grpc-js (`unary`), through a bare HTTP/2 session (`h2-unary`) or through Python's
+   * grpcio (`py-unary`, python-unary-producer.ts).
    */
-  transport: 'stream' | 'unary' | 'h2-unary';
+  transport: 'stream' | 'unary' | 'h2-unary' | 'py-unary';
 }

@@ -11,6 +11,7 @@ import { monoNs, type Stamp } from '../core/stamp.js';
 import { BullmqProducer } from './bullmq-producer.js';
 import { CodeqProducer } from './codeq-producer.js';
 import { H2UnaryProducer } from './h2-unary-producer.js';
+import { producePython } from './python-unary-producer.js';
 import type { LoadProducer, ProducerSpec } from './load-producer.js';
 import { MixDrawer, type TaskMix } from './task-mix.js';
 import { RabbitmqProducer } from './rabbitmq-producer.js';
@@ -68,16 +69,27 @@ export interface PrefillArgs {
 
 const watch = new ProcessWatch();
 let producer: LoadProducer | undefined;
+let init: ProducerInitArgs | undefined;
 
 const link = serveParent({
   init: (args: ProducerInitArgs) => {
+    init = args;
     if (args.system === 'bullmq') producer = new BullmqProducer(args.redisUrl!, args.spec);
     else if (args.system === 'rabbitmq') producer = new RabbitmqProducer(args.address!, args.spec);
-    else if (args.spec.transport === 'h2-unary') producer = new H2UnaryProducer(args.address!, args.spec);
+    // py-unary: the Python generator sends the measured load; prefills go over bare HTTP/2.
+    else if (args.spec.transport === 'h2-unary' || args.spec.transport === 'py-unary')
+      producer = new H2UnaryProducer(args.address!, args.spec);
     else producer = new CodeqProducer(args.address!, args.spec);
     return null;
   },
-  produce: (args: ProduceArgs) => produce(producer!, args),
+  produce: async (args: ProduceArgs) => {
+    if (init?.system !== 'codeq' || init.spec.transport !== 'py-unary') return produce(producer!, args);
+    const { cpuMs, ...result } = await producePython(init.address!, init.spec, args, (report) =>
+      link.emit('interval', report),
+    );
+    watch.addCpuMs(cpuMs);
+    return result;
+  },
   prefill: (args: PrefillArgs) => prefill(producer!, args),
   processStats: () => watch.read(),
   resetStats: () => watch.reset(),

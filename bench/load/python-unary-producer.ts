@@ -1,0 +1,150 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { MethodDefinition } from '@grpc/proto-loader';
+import { toEnqueueRequest } from '../../clients/producer.js';
+import { codeqPackageDefinition } from '../../src/api/proto.js';
+import { encodeHistogram, newHistogram, recordUs } from '../core/histogram.js';
+import { encodeStamp, type Stamp } from '../core/stamp.js';
+import { options } from './codeq-producer.js';
+import type { ProducerSpec } from './load-producer.js';
+import { MixDrawer, type TaskMix } from './task-mix.js';
+
+const ENQUEUE = (
+  codeqPackageDefinition()['codeq.v1.TaskService'] as Record<string, MethodDefinition<object, object>>
+).Enqueue!;
+
+/** The script, in the checkout's bench/load whether this module runs from bench/ or dist/bench/. */
+function scriptPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`py-unary: no package.json above ${import.meta.url}`);
+    dir = parent;
+  }
+  return join(dir, 'bench', 'load', 'python-unary-producer.py');
+}
+
+/**
+ * A Python 3 that has grpcio: `CODEQ_BENCH_PYTHON` when set, else `python3` on the PATH,
+ * else Debian's `/usr/bin/python3` (where the `python3-grpcio` package installs it).
+ */
+export function findPython(): string {
+  const candidates = [process.env.CODEQ_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(
+    (c): c is string => !!c,
+  );
+  for (const python of candidates) {
+    if (spawnSync(python, ['-c', 'import grpc'], { stdio: 'ignore' }).status === 0) return python;
+  }
+  throw new Error(
+    `--producer py-unary needs Python 3 with grpcio (tried ${candidates.join(', ')}): ` +
+      '`sudo apt-get install python3-grpcio` on Debian or Ubuntu, or `pip install grpcio`; ' +
+      'CODEQ_BENCH_PYTHON names the interpreter to use',
+  );
+}
+
+/** What the generator was asked: the producer process's `produce` arguments it reads. */
+export interface PythonProduceArgs {
+  epoch: number;
+  rate: number;
+  count: number;
+  durationMs: number;
+  mix: TaskMix;
+  maxInflight: number;
+  seed: number;
+}
+
+/** What the generator did, in the producer process's terms. */
+export interface PythonProduceResult {
+  sent: number;
+  failed: number;
+  firstError: string | undefined;
+  elapsedMs: number;
+  enqueue: string;
+  maxLagMs: number;
+  /** The Python process's CPU, ms. */
+  cpuMs: number;
+}
+
+interface IntervalLine {
+  sent: number;
+  us: number[];
+}
+interface DoneLine {
+  done: Omit<PythonProduceResult, 'enqueue' | 'firstError'> & { firstError: string | null };
+}
+
+/**
+ * `--producer py-unary`: the open-loop schedule of producer-process.ts run by
+ * python-unary-producer.py, one unary Enqueue per task through Python's grpcio. Every
+ * request is built here beforehand, with the Producer's own `toEnqueueRequest` and the
+ * server's codec, so the server sees the bytes the other producers send; the script
+ * writes the send times into each payload's stamp as it sends. `onInterval` gets each
+ * second's report as the other producers emit it.
+ */
+export async function producePython(
+  address: string,
+  spec: ProducerSpec,
+  args: PythonProduceArgs,
+  onInterval: (report: { at: number; sent: number; enqueue: string }) => void,
+): Promise<PythonProduceResult> {
+  if (!(args.rate > 0)) throw new Error('--producer py-unary sends at a rate: give --rate');
+  const python = findPython();
+  const drawer = new MixDrawer(args.mix, args.seed);
+  const count = Math.min(args.count, Math.ceil((args.rate * args.durationMs) / 1000) + 1);
+  const frames: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const stamp: Stamp = {
+      sendNs: 0,
+      sendWallMs: 0,
+      epoch: args.epoch,
+      priority: drawer.priority(),
+      delayMs: drawer.delayMs(),
+    };
+    const key = drawer.key();
+    if (key !== undefined) stamp.key = key;
+    const payload = encodeStamp(stamp, spec.payloadBytes);
+    const message = ENQUEUE.requestSerialize(toEnqueueRequest(spec.queue, payload, options(stamp)));
+    const offset = message.indexOf(payload);
+    if (offset < 0) throw new Error('py-unary: the payload is not verbatim in its EnqueueRequest');
+    const header = Buffer.alloc(8);
+    header.writeUInt32LE(message.length, 0);
+    header.writeUInt32LE(offset, 4);
+    frames.push(header, message);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'codeq-py-unary-'));
+  try {
+    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ address, ...args }));
+    writeFileSync(join(dir, 'requests.bin'), Buffer.concat(frames));
+    const child = spawn(python, [scriptPath(), join(dir, 'settings.json'), join(dir, 'requests.bin')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4_000)));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const enqueue = newHistogram();
+    let done: DoneLine['done'] | undefined;
+    for await (const text of createInterface({ input: child.stdout })) {
+      const line = JSON.parse(text) as IntervalLine | DoneLine;
+      if ('done' in line) {
+        done = line.done;
+        continue;
+      }
+      const interval = newHistogram();
+      for (const us of line.us) {
+        recordUs(enqueue, us);
+        recordUs(interval, us);
+      }
+      onInterval({ at: Date.now(), sent: line.sent, enqueue: encodeHistogram(interval) });
+    }
+    const code = await exited;
+    if (code !== 0 || !done)
+      throw new Error(`py-unary: ${python} exited with ${String(code)}: ${stderr.trim()}`);
+    return { ...done, firstError: done.firstError ?? undefined, enqueue: encodeHistogram(enqueue) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
