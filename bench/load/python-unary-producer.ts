@@ -127,18 +127,23 @@ export async function producePython(
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     const enqueue = newHistogram();
     let done: DoneLine['done'] | undefined;
-    for await (const text of createInterface({ input: child.stdout })) {
-      const line = JSON.parse(text) as IntervalLine | DoneLine;
-      if ('done' in line) {
-        done = line.done;
-        continue;
+    try {
+      for await (const text of createInterface({ input: child.stdout })) {
+        const line = JSON.parse(text) as IntervalLine | DoneLine;
+        if ('done' in line) {
+          done = line.done;
+          continue;
+        }
+        const interval = newHistogram();
+        for (const us of line.us) {
+          recordUs(enqueue, us);
+          recordUs(interval, us);
+        }
+        onInterval({ at: Date.now(), sent: line.sent, enqueue: encodeHistogram(interval) });
       }
-      const interval = newHistogram();
-      for (const us of line.us) {
-        recordUs(enqueue, us);
-        recordUs(interval, us);
-      }
-      onInterval({ at: Date.now(), sent: line.sent, enqueue: encodeHistogram(interval) });
+    } catch (err) {
+      child.kill();
+      throw err;
     }
     const code = await exited;
     if (code !== 0 || !done)
