@@ -113,17 +113,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     await telemetry.shutdown().catch(() => undefined);
     throw err;
   }
-  const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
-  logger.info(`serving on ${host}:${server.port} with the ${description} store`, {
-    version: codeqVersion(),
-  });
-  if (webConsole) logger.info(`console on ${webConsole.console.url}`);
-  else logger.info('console: off (--no-console)');
-  for (const line of telemetry.summary) logger.info(line);
-  if (!config.redisUrl && !config.redisSentinels) {
-    logger.warn('the memory store keeps nothing across restarts; pass --redis URL to keep tasks');
-  }
-  logger.info(securitySummary(config));
+  // The signal handlers go in before the banner: a supervisor that starts sending traffic,
+  // or a stop, as soon as it reads "serving on" must get a drain, not the default kill.
   const onHangup = (): void => {
     try {
       webConsole?.console.reloadTls();
@@ -133,7 +124,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     if (security.reload()) logger.info('SIGHUP: reloaded token, JWKS and certificate files');
   };
   process.on('SIGHUP', onHangup);
-  await new Promise<void>((resolve) => {
+  const stopped = new Promise<void>((resolve) => {
     let draining = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (draining) process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -148,6 +139,18 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
+  logger.info(`serving on ${host}:${server.port} with the ${description} store`, {
+    version: codeqVersion(),
+  });
+  if (webConsole) logger.info(`console on ${webConsole.console.url}`);
+  else logger.info('console: off (--no-console)');
+  for (const line of telemetry.summary) logger.info(line);
+  if (!config.redisUrl && !config.redisSentinels) {
+    logger.warn('the memory store keeps nothing across restarts; pass --redis URL to keep tasks');
+  }
+  logger.info(securitySummary(config));
+  await stopped;
   process.off('SIGHUP', onHangup);
   await telemetry
     .shutdown()
