@@ -142,10 +142,9 @@ export async function workCommand(argv: string[]): Promise<number> {
     },
   });
   await worker.start();
-  console.error(
-    `codeq work: taking tasks of ${queues.join(', ')} from ${connection.address}, ${concurrency} at a time`,
-  );
-  await new Promise<void>((resolve) => {
+  // The handlers go in before the banner, so a stop sent on reading it finishes the running
+  // tasks instead of killing them (serve-command.ts does the same).
+  const stopped = new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -159,6 +158,10 @@ export async function workCommand(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  console.error(
+    `codeq work: taking tasks of ${queues.join(', ')} from ${connection.address}, ${concurrency} at a time`,
+  );
+  await stopped;
   await telemetry.shutdown().catch(() => undefined);
   return 0;
 }
