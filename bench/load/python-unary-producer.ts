@@ -11,7 +11,8 @@ import { encodeHistogram, newHistogram, recordUs } from '../core/histogram.js';
 import { encodeStamp, type Stamp } from '../core/stamp.js';
 import { options } from './codeq-producer.js';
 import type { ProducerSpec } from './load-producer.js';
-import { MixDrawer, type TaskMix } from './task-mix.js';
+import type { ProduceArgs, ProduceResult } from './producer-process.js';
+import { MixDrawer } from './task-mix.js';
 
 const ENQUEUE = (
   codeqPackageDefinition()['codeq.v1.TaskService'] as Record<string, MethodDefinition<object, object>>
@@ -28,6 +29,9 @@ function scriptPath(): string {
   return join(dir, 'bench', 'load', 'python-unary-producer.py');
 }
 
+/** The interpreter {@link producePython} runs, once found. */
+let python: string | undefined;
+
 /**
  * A Python 3 that has grpcio: `CODEQ_BENCH_PYTHON` when set, else `python3` on the PATH,
  * else Debian's `/usr/bin/python3` (where the `python3-grpcio` package installs it).
@@ -36,8 +40,8 @@ export function findPython(): string {
   const candidates = [process.env.CODEQ_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(
     (c): c is string => !!c,
   );
-  for (const python of candidates) {
-    if (spawnSync(python, ['-c', 'import grpc'], { stdio: 'ignore' }).status === 0) return python;
+  for (const candidate of candidates) {
+    if (spawnSync(candidate, ['-c', 'import grpc'], { stdio: 'ignore' }).status === 0) return candidate;
   }
   throw new Error(
     `--producer py-unary needs Python 3 with grpcio (tried ${candidates.join(', ')}): ` +
@@ -46,28 +50,8 @@ export function findPython(): string {
   );
 }
 
-/** What the generator was asked: the producer process's `produce` arguments it reads. */
-export interface PythonProduceArgs {
-  epoch: number;
-  rate: number;
-  count: number;
-  durationMs: number;
-  mix: TaskMix;
-  maxInflight: number;
-  seed: number;
-}
-
-/** What the generator did, in the producer process's terms. */
-export interface PythonProduceResult {
-  sent: number;
-  failed: number;
-  firstError: string | undefined;
-  elapsedMs: number;
-  enqueue: string;
-  maxLagMs: number;
-  /** The Python process's CPU, ms. */
-  cpuMs: number;
-}
+/** What the generator did, as the other producers report it, and the Python process's CPU, ms. */
+export type PythonProduceResult = ProduceResult & { cpuMs: number };
 
 interface IntervalLine {
   sent: number;
@@ -88,11 +72,12 @@ interface DoneLine {
 export async function producePython(
   address: string,
   spec: ProducerSpec,
-  args: PythonProduceArgs,
+  args: ProduceArgs,
   onInterval: (report: { at: number; sent: number; enqueue: string }) => void,
 ): Promise<PythonProduceResult> {
   if (!(args.rate > 0)) throw new Error('--producer py-unary sends at a rate: give --rate');
-  const python = findPython();
+  // Found once per process: the warm-up and the measured phase each call produce.
+  const interpreter = (python ??= findPython());
   const drawer = new MixDrawer(args.mix, args.seed);
   const count = Math.min(args.count, Math.ceil((args.rate * args.durationMs) / 1000) + 1);
   const frames: Buffer[] = [];
@@ -119,7 +104,7 @@ export async function producePython(
   try {
     writeFileSync(join(dir, 'settings.json'), JSON.stringify({ address, ...args }));
     writeFileSync(join(dir, 'requests.bin'), Buffer.concat(frames));
-    const child = spawn(python, [scriptPath(), join(dir, 'settings.json'), join(dir, 'requests.bin')], {
+    const child = spawn(interpreter, [scriptPath(), join(dir, 'settings.json'), join(dir, 'requests.bin')], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -147,7 +132,7 @@ export async function producePython(
     }
     const code = await exited;
     if (code !== 0 || !done)
-      throw new Error(`py-unary: ${python} exited with ${String(code)}: ${stderr.trim()}`);
+      throw new Error(`py-unary: ${interpreter} exited with ${String(code)}: ${stderr.trim()}`);
     return { ...done, firstError: done.firstError ?? undefined, enqueue: encodeHistogram(enqueue) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
