@@ -1,25 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
-
-const same = (b: Buffer): Buffer => b;
+import { rawBytesMethod } from '../../support/raw-grpc.js';
 
 /** The echo service: one unary method and one bidi stream, both of raw bytes. */
 export const ECHO_SERVICE: grpc.ServiceDefinition = {
-  Unary: {
-    path: '/bench.Echo/Unary',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: same,
-    requestDeserialize: same,
-    responseSerialize: same,
-    responseDeserialize: same,
-  },
-  Stream: {
-    path: '/bench.Echo/Stream',
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: same,
-    requestDeserialize: same,
-    responseSerialize: same,
-    responseDeserialize: same,
-  },
+  Unary: rawBytesMethod('/bench.Echo/Unary', false, false),
+  Stream: rawBytesMethod('/bench.Echo/Stream', true, true),
 };

@@ -1,19 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawBytesMethod } from '../../support/raw-grpc.js';
 import { gatherWrites } from './gathered-writes.js';
 
-const same = (b: Buffer): Buffer => b;
-const SERVICE: grpc.ServiceDefinition = {
-  Stream: {
-    path: '/test.Gather/Stream',
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: same,
-    requestDeserialize: same,
-    responseSerialize: same,
-    responseDeserialize: same,
-  },
-};
+const STREAM = rawBytesMethod('/test.Gather/Stream', true, true);
+const SERVICE: grpc.ServiceDefinition = { Stream: STREAM };
 const MESSAGES = 50;
 
 /**
@@ -91,7 +82,11 @@ describe.each([
   /** Opens a stream, sends one message, and collects what the server writes back. */
   function exchange(): Promise<string[]> {
     return new Promise((resolve, reject) => {
-      const call = client.makeBidiStreamRequest('/test.Gather/Stream', same, same);
+      const call = client.makeBidiStreamRequest(
+        STREAM.path,
+        STREAM.requestSerialize,
+        STREAM.responseDeserialize,
+      );
       const got: string[] = [];
       call.on('data', (b: Buffer) => got.push(b.toString()));
       call.on('error', reject);
