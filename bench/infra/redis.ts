@@ -54,7 +54,7 @@ export class BenchRedis {
     return Math.round((Number(field(info, 'used_cpu_user')) + Number(field(info, 'used_cpu_sys'))) * 1000);
   }
 
-  /** Calls per command since start (`INFO commandstats`), e.g. `{ evalsha: 1200, publish: 10 }`. */
+  /** Calls per command since start (`INFO commandstats`), e.g. `{ fcall: 1200, publish: 10 }`. */
   async commandCalls(): Promise<Record<string, number>> {
     return (await this.commandStats()).calls;
   }
@@ -71,10 +71,10 @@ export class BenchRedis {
     return { calls, usec };
   }
 
-  /** µs Redis spent executing scripts (EVAL/EVALSHA bodies, not I/O) since start. */
+  /** µs Redis spent executing scripts (codeQ's FCALLs, a peer's EVAL/EVALSHA; not I/O) since start. */
   async scriptExecUs(): Promise<number> {
     const { usec } = await this.commandStats();
-    return (usec.evalsha ?? 0) + (usec.eval ?? 0);
+    return (usec.fcall ?? 0) + (usec.evalsha ?? 0) + (usec.eval ?? 0);
   }
 
   async stop(): Promise<void> {

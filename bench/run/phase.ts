@@ -71,7 +71,7 @@ export interface PhaseResult {
    * server, Redis and load processes used. Above ~0.2 the figures are disturbed by others.
    */
   otherCores: number;
-  /** Redis commands per received task, by command (scripts count as evalsha/evalsha_ro/eval). */
+  /** Redis commands per received task, by command (codeQ's scripts count as fcall, a peer's as evalsha or eval). */
   redisCallsPerTask: Record<string, number>;
   timeline: TimelinePoint[];
 }

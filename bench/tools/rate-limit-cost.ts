@@ -5,7 +5,7 @@
  * of one task from `concurrency` loops for `seconds`, the modes interleaved A/B/C over
  * `rounds` so a noisy machine weighs on each alike. Prints per mode and round: tasks/s,
  * enqueue p50, this process's CPU per task (server and client), Redis CPU per task and
- * script calls (EVALSHA) per task, and how many of those were charge-1.lua.
+ * script calls (FCALL) per task, and how many of those were charge-1.lua.
  *
  *   npm run build && node dist/bench/tools/rate-limit-cost.js [concurrency 50] [seconds 3] [rounds 3]
  */
@@ -29,13 +29,13 @@ const rounds = Number(process.argv[4] ?? 3);
 const LIMITED = 'rate-cost-limited-token';
 const FREE = 'rate-cost-free-token';
 
-async function redisCounters(redis: Redis): Promise<{ cpuUs: number; evalsha: number }> {
+async function redisCounters(redis: Redis): Promise<{ cpuUs: number; fcall: number }> {
   const cpu = await redis.info('cpu');
   const user = Number(/used_cpu_user:([\d.]+)/.exec(cpu)?.[1] ?? 0);
   const sys = Number(/used_cpu_sys:([\d.]+)/.exec(cpu)?.[1] ?? 0);
   const stats = await redis.info('commandstats');
-  const evalsha = Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
-  return { cpuUs: (user + sys) * 1e6, evalsha };
+  const fcall = Number(/cmdstat_fcall:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+  return { cpuUs: (user + sys) * 1e6, fcall };
 }
 
 async function round(mode: string, address: string, token: string, redis: Redis): Promise<number> {
@@ -68,7 +68,7 @@ async function round(mode: string, address: string, token: string, redis: Redis)
       `p50 ${latencies[Math.floor(n / 2)]!.toFixed(2)} ms`,
       `node ${((cpu.user + cpu.system) / n).toFixed(1)} µs/task`,
       `redis ${((after.cpuUs - before.cpuUs) / n).toFixed(1)} µs/task`,
-      `scripts ${((after.evalsha - before.evalsha) / n).toFixed(3)}/task`,
+      `scripts ${((after.fcall - before.fcall) / n).toFixed(3)}/task`,
     ].join('  '),
   );
   return n;

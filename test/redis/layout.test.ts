@@ -274,16 +274,37 @@ describe('RedisStore data in Redis', () => {
 });
 
 describe('RedisStore script calls', () => {
-  it('send each script whole once per connection, then by its SHA (EVALSHA)', async () => {
+  it('load the library once per start and call its functions by name (FCALL), never sending script text', async () => {
     const server = await startRedisServer();
     const store = await RedisStore.connect({ url: server.url });
     const admin = new Redis(server.url);
     try {
-      for (let i = 0; i < 20; i++) await store.claim('sha', 1, 1000);
+      for (let i = 0; i < 20; i++) await store.claim('fcall', 1, 1000);
       const stats = await admin.info('commandstats');
       const calls = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
-      expect(calls('evalsha')).toBeGreaterThanOrEqual(19);
-      expect(calls('eval')).toBeLessThanOrEqual(1);
+      expect(calls('fcall')).toBeGreaterThanOrEqual(20);
+      expect(calls('eval') + calls('evalsha') + calls('script')).toBe(0);
+      const libraries = (await admin.call('FUNCTION', 'LIST')) as unknown[][];
+      expect(
+        libraries.map((l) => String(l[1])),
+        'one library',
+      ).toEqual([expect.stringMatching(/^codeq_[0-9a-f]{16}$/)]);
+    } finally {
+      await store.close();
+      admin.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('load the library again when Redis lost it, for calls that are not prepared too', async () => {
+    const server = await startRedisServer();
+    const store = await RedisStore.connect({ url: server.url });
+    const admin = new Redis(server.url);
+    try {
+      await store.enqueue([newTask('lost')]);
+      await admin.call('FUNCTION', 'FLUSH');
+      expect((await store.claim('lost', 1, 1000)).leases).toHaveLength(1);
+      expect((await store.stats('lost')).leased).toBe(1);
     } finally {
       await store.close();
       admin.disconnect();

@@ -5,16 +5,16 @@ import { privateRedisStore } from './redis-helpers.js';
 
 /**
  * The enqueue calls that the store lays out once per queue (commands.ts `prepare`,
- * prepared-evalsha.ts) on a private redis-server, whose script cache this test may flush:
- * a Redis that lost its scripts (restarted, SCRIPT FLUSH) gets them again and the call
- * goes through, as the store's other calls do.
+ * prepared-fcall.ts) on a private redis-server, whose functions this test may flush: a
+ * Redis that lost its functions (restarted without its data, FUNCTION FLUSH) gets the
+ * library again and the call goes through, as the store's other calls do.
  */
 describe('RedisStore prepared enqueue calls', () => {
   const redis = privateRedisStore();
 
-  it('enqueues again after Redis flushed its scripts, one call after another on the same queue', async () => {
+  it('enqueues again after Redis flushed its functions, one call after another on the same queue', async () => {
     const [first] = await redis.store.enqueue([newTask('prepared', { payload: Buffer.from('one') })]);
-    await redis.admin.script('FLUSH');
+    await redis.admin.function('FLUSH');
     const [second] = await redis.store.enqueue([newTask('prepared', { payload: Buffer.from('two') })]);
     expect(second!.taskId).not.toBe(first!.taskId);
     const claimed = await redis.store.claim('prepared', 10, 30_000);
@@ -44,7 +44,7 @@ describe('RedisStore prepared enqueue calls', () => {
 
   it('enqueues and claims after a flush, each call with its own count and lease', async () => {
     await redis.store.enqueueAndClaim('prepared-both', [newTask('prepared-both')], 1, 30_000);
-    await redis.admin.script('FLUSH');
+    await redis.admin.function('FLUSH');
     const both = await redis.store.enqueueAndClaim(
       'prepared-both',
       [newTask('prepared-both'), newTask('prepared-both')],

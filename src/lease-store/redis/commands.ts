@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import type { RedisClient } from './connection.js';
-import { CommandTimeouts, EncodedHead, PreparedEvalsha } from './prepared-evalsha.js';
-import { loadScripts, type LoadedScript } from './script-loader.js';
+import { CommandTimeouts, EncodedHead, PreparedFcall } from './prepared-fcall.js';
+import { loadLibrary, type ScriptLibrary } from './script-loader.js';
 import { SPECS } from './script-specs.js';
 
 /** An argument of a script call: ioredis sends Buffers as they are (binary-safe). */
@@ -71,65 +70,76 @@ export interface Scripts {
   forget: ScriptCall<Specs['forget'], number>;
 }
 
-let cached: Promise<LoadedScript[]> | undefined;
+let cached: Promise<ScriptLibrary> | undefined;
 
-/** The scripts with includes expanded, read from disk once per process. */
-export function scriptSources(): Promise<LoadedScript[]> {
-  cached ??= loadScripts().catch((err: unknown) => {
+/** The scripts as one Functions library, built from disk once per process. */
+export function scriptLibrary(): Promise<ScriptLibrary> {
+  cached ??= loadLibrary().catch((err: unknown) => {
     cached = undefined;
     throw err;
   });
   return cached;
 }
 
-/** Loads every script into Redis (every master of a Cluster). */
-async function loadAll(client: RedisClient, sources: readonly LoadedScript[]): Promise<void> {
+/**
+ * Loads the library into Redis (every master of a Cluster; replicas get it by
+ * replication). REPLACE makes a second load of the same code a no-op, and its name holds
+ * the code's hash, so replicas of another codeQ version on the same Redis keep theirs.
+ */
+async function loadLibraryInto(client: RedisClient, library: ScriptLibrary): Promise<void> {
   const nodes = client instanceof Cluster ? client.nodes('master') : [client];
-  await Promise.all(nodes.flatMap((node) => sources.map((s) => node.script('LOAD', s.lua))));
+  await Promise.all(
+    nodes.map((node) =>
+      node.call('FUNCTION', 'LOAD', 'REPLACE', library.code).catch((err: unknown) => {
+        if (err instanceof Error && /unknown command/i.test(err.message))
+          throw new Error(
+            `Redis ${node.options.host ?? ''}:${String(node.options.port ?? '')} has no FUNCTION command: codeQ needs Redis 7.0 or newer`,
+            { cause: err },
+          );
+        throw err;
+      }),
+    ),
+  );
 }
 
+/** The reply of a call whose function Redis does not have (restarted without its data, or FUNCTION FLUSH). */
+const isFunctionMissing = (err: unknown): boolean =>
+  err instanceof Error && err.message.includes('Function not found');
+
 /**
- * Binds every script to an EVALSHA call and loads it into Redis now (every master of a
- * Cluster), so a script that does not compile fails the start instead of the first
- * request. A NOSCRIPT reply (Redis restarted or flushed its script cache) loads the
- * scripts again and retries once.
- *
- * EVALSHA is sent as a plain command: ioredis `defineCommand` would send the whole
- * script text as EVAL the first time on each connection, and every time inside a pipeline.
+ * Binds every script to an FCALL of its function in the library and loads the library
+ * into Redis now (every master of a Cluster), so a script that does not compile fails the
+ * start instead of the first request. A reply that the function is missing (Redis
+ * restarted without its data, or its functions were flushed) loads the library again and
+ * retries once.
  */
 export async function defineScripts(client: RedisClient): Promise<Scripts> {
-  const sources = await scriptSources();
-  const byName = new Map(sources.map((s) => [s.name, s]));
-  for (const { file, keys } of Object.values(SPECS)) {
-    const script = byName.get(file);
-    if (!script) throw new Error(`Lua script ${file}-${keys.length}.lua is missing`);
-    if (script.numberOfKeys !== keys.length)
-      throw new Error(`Lua script ${file} takes ${script.numberOfKeys} keys, expected ${keys.length}`);
-  }
-  await loadAll(client, sources);
+  const library = await scriptLibrary();
+  for (const { file } of Object.values(SPECS))
+    if (!library.functions.has(file)) throw new Error(`Lua script ${file}-N.lua is missing`);
+  await loadLibraryInto(client, library);
   const timeouts = new CommandTimeouts();
 
   const bind = (spec: Specs[keyof Specs]) => {
-    const script = byName.get(spec.file)!;
-    const sha = createHash('sha1').update(script.lua).digest('hex');
+    const fn = library.functions.get(spec.file)!;
     const commands = client as unknown as Record<
-      'evalsha' | 'evalshaBuffer',
+      'fcall' | 'fcallBuffer',
       (head: readonly ScriptArg[], tail: readonly ScriptArg[]) => Promise<unknown>
     >;
     // ioredis flattens one level of array arguments: the head and the tail go as they are,
     // without being copied into one argument list first.
-    const evalsha = spec.buffer
-      ? (head: readonly ScriptArg[], tail: readonly ScriptArg[]) => commands.evalshaBuffer(head, tail)
-      : (head: readonly ScriptArg[], tail: readonly ScriptArg[]) => commands.evalsha(head, tail);
+    const fcall = spec.buffer
+      ? (head: readonly ScriptArg[], tail: readonly ScriptArg[]) => commands.fcallBuffer(head, tail)
+      : (head: readonly ScriptArg[], tail: readonly ScriptArg[]) => commands.fcall(head, tail);
     const retry = (head: readonly ScriptArg[], tail: readonly ScriptArg[]) => (err: unknown) => {
-      if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
-      return loadAll(client, sources).then(() => evalsha(head, tail));
+      if (!isFunctionMissing(err)) throw err;
+      return loadLibraryInto(client, library).then(() => fcall(head, tail));
     };
     const send = (head: readonly ScriptArg[], tail: readonly ScriptArg[]): Promise<unknown> =>
-      evalsha(head, tail).catch(retry(head, tail));
-    /** The sha, the key count, the keys and the named arguments; numbers as Redis gets them. */
+      fcall(head, tail).catch(retry(head, tail));
+    /** The function, the key count, the keys and the named arguments; numbers as Redis gets them. */
     const headOf = (keys: Readonly<Record<string, string>>, args: Readonly<Record<string, ScriptArg>>) => {
-      const head: ScriptArg[] = [sha, String(spec.keys.length)];
+      const head: ScriptArg[] = [fn, String(spec.keys.length)];
       for (const name of spec.keys) head.push(keys[name]!);
       for (const name of spec.args) {
         const value = args[name]!;
@@ -150,7 +160,7 @@ export async function defineScripts(client: RedisClient): Promise<Scripts> {
       tail: readonly ScriptArg[],
       vary: Readonly<Record<string, ScriptArg>> | undefined,
     ): Promise<unknown> => {
-      const command = new PreparedEvalsha(head, tail, vary, replyEncoding, timeouts);
+      const command = new PreparedFcall(head, tail, vary, replyEncoding, timeouts);
       void client.sendCommand(command);
       return command.promise;
     };
@@ -158,8 +168,8 @@ export async function defineScripts(client: RedisClient): Promise<Scripts> {
       const head = new EncodedHead(headOf(keys, args) as (string | Buffer)[], positions);
       return (tail: readonly ScriptArg[], vary?: Readonly<Record<string, ScriptArg>>): Promise<unknown> =>
         sendPrepared(head, tail, vary).catch((err: unknown) => {
-          if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
-          return loadAll(client, sources).then(() => sendPrepared(head, tail, vary));
+          if (!isFunctionMissing(err)) throw err;
+          return loadLibraryInto(client, library).then(() => sendPrepared(head, tail, vary));
         });
     };
     return call;

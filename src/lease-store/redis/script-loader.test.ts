@@ -1,8 +1,8 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expandIncludes, loadScripts, scriptCodesLua } from './script-loader.js';
+import { expandIncludes, loadLibrary, loadScripts, SCRIPTS_DIR, scriptCodesLua } from './script-loader.js';
 import { ARGS_INCLUDE, argsLua, SPECS, type ScriptSpec } from './script-specs.js';
 
 describe('expandIncludes', () => {
@@ -178,6 +178,55 @@ describe('the store scripts', () => {
     for (const s of await loadScripts()) {
       const names = [...s.lua.matchAll(/^local function (\w+)/gm)].map((m) => m[1]);
       expect(new Set(names).size, s.name).toBe(names.length);
+    }
+  });
+});
+
+describe('the store library (Redis Functions)', () => {
+  it('has one function per script, named by the hash of its code', async () => {
+    const library = await loadLibrary();
+    const scripts = await loadScripts();
+    expect([...library.functions.keys()].sort()).toEqual(scripts.map((s) => s.name).sort());
+    expect(library.name).toMatch(/^codeq_[0-9a-f]{16}$/);
+    expect(library.code.split('\n')[0]).toBe(`#!lua name=${library.name}`);
+    for (const [verb, fn] of library.functions) {
+      expect(fn, verb).toBe(`${library.name}_${verb.replaceAll('-', '_')}`);
+      expect(library.code, verb).toContain(`redis.register_function('${fn}', function(keys, args)`);
+    }
+    expect(library.code).not.toContain('--@include');
+  });
+
+  it('defines each snippet function once, outside the functions, and binds each script its own arguments', async () => {
+    const library = await loadLibrary();
+    const names = [...library.code.matchAll(/^local function (\w+)/gm)].map((m) => m[1]);
+    expect(new Set(names).size).toBe(names.length);
+    const snippetFunctions = readdirSync(join(SCRIPTS_DIR, 'snippets')).flatMap((file) =>
+      [...readFileSync(join(SCRIPTS_DIR, 'snippets', file), 'utf8').matchAll(/^local function (\w+)/gm)].map(
+        (m) => m[1]!,
+      ),
+    );
+    expect(snippetFunctions.length).toBeGreaterThan(30);
+    const firstFunction = library.code.indexOf('redis.register_function(');
+    for (const name of snippetFunctions)
+      expect(library.code.indexOf(`local function ${name}(`), `${name} is a library local`).toBeLessThan(
+        firstFunction,
+      );
+    for (const spec of Object.values(SPECS) as ScriptSpec[]) expect(library.code).toContain(argsLua(spec));
+  });
+
+  it('names a new version of the code anew, so two versions can share one Redis', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'codeq-lib-'));
+    try {
+      mkdirSync(join(dir, 'snippets'));
+      writeFileSync(join(dir, 'snippets', 'a.lua'), 'local function a() return 1 end');
+      writeFileSync(join(dir, 'resume-2.lua'), '--@include "snippets/a.lua"\nreturn a()');
+      const one = await loadLibrary(dir);
+      writeFileSync(join(dir, 'resume-2.lua'), '--@include "snippets/a.lua"\nreturn a() + 1');
+      const two = await loadLibrary(dir);
+      expect(two.name).not.toBe(one.name);
+      expect(two.code).not.toContain(one.name);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

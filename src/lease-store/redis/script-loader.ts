@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { DEFAULT_RETRY, MAX_HISTORY_ENTRIES } from '../../domain/task.js';
 import { ScriptCode } from './script-codes.js';
 import { ARGS_INCLUDE, argsLua, specOfFile, type ScriptSpec } from './script-specs.js';
 
-/** A Lua script with its includes expanded, ready for SCRIPT LOAD and EVALSHA (commands.ts). */
+/** A Lua script with its includes expanded: one script read on its own (the scripts' tests). */
 export interface LoadedScript {
   /** The file name without `-N.lua`, e.g. `claim`. */
   name: string;
@@ -114,4 +115,72 @@ export async function loadScripts(dir: string = SCRIPTS_DIR): Promise<LoadedScri
       return { name, numberOfKeys: Number(m[2]), lua };
     }),
   );
+}
+
+/**
+ * The scripts as one Redis Functions library, for `FUNCTION LOAD` (commands.ts): every
+ * snippet is defined once, when the library loads, and each `verb-N.lua` becomes a
+ * function whose body is the script's own code after its includes. An EVALSHA would run
+ * every definition of the script (some sixty local functions and tables for a claim)
+ * again at every call.
+ */
+export interface ScriptLibrary {
+  /** `codeq_<hash>`: the hash of the code, so two versions of codeQ on one Redis keep one library each. */
+  readonly name: string;
+  /** The library's source, starting with its `#!lua name=` line. */
+  readonly code: string;
+  /** The function of each script, by its file name without `-N.lua` (`enqueue-claim` → `<name>_enqueue_claim`). */
+  readonly functions: ReadonlyMap<string, string>;
+}
+
+/** Stands for the library's name in its code until the code's hash names it. */
+const LIBRARY_NAME = '__codeq_library__';
+
+/**
+ * Builds the library of every `verb-N.lua` in `dir`. The snippets' code goes first, each
+ * once, at the first script that includes it; then one `redis.register_function` per
+ * script, whose body binds `KEYS` and `ARGV` (upvalues of the whole library, which the
+ * snippets read) and the script's named arguments (snippets/args.lua) before its code.
+ */
+export async function loadLibrary(dir: string = SCRIPTS_DIR): Promise<ScriptLibrary> {
+  const files = (await readdir(dir)).filter((f) => SCRIPT_FILE.test(f)).sort();
+  const included = new Set<string>();
+  const shared: string[] = [];
+  const registered: string[] = [];
+  const verbs: string[] = [];
+  for (const file of files) {
+    const verb = SCRIPT_FILE.exec(file)![1]!;
+    const spec = specOfFile(verb);
+    const body: string[] = [];
+    for (const line of (await readFile(join(dir, file), 'utf8')).split('\n')) {
+      const m = INCLUDE.exec(line);
+      if (m?.[1] === ARGS_INCLUDE) {
+        if (!spec) throw new Error(`Lua script ${file} binds its arguments but has no entry in SPECS`);
+        body.push(`-- ${ARGS_INCLUDE} (generated from SPECS, script-specs.ts)`, argsLua(spec));
+      } else if (m) {
+        // A snippet never binds arguments: without a spec, expandIncludes refuses args.lua.
+        shared.push(await expandIncludes(line, dir, included));
+      } else body.push(line);
+    }
+    verbs.push(verb);
+    registered.push(
+      `redis.register_function('${LIBRARY_NAME}_${verb.replaceAll('-', '_')}', function(keys, args)`,
+      'KEYS, ARGV = keys, args',
+      ...body,
+      'end)',
+    );
+  }
+  const template = [
+    `#!lua name=${LIBRARY_NAME}`,
+    "-- codeQ's lease store: one function per verb-N.lua script, the snippets they share defined once.",
+    'local KEYS, ARGV',
+    ...shared,
+    ...registered,
+  ].join('\n');
+  const name = `codeq_${createHash('sha1').update(template).digest('hex').slice(0, 16)}`;
+  return {
+    name,
+    code: template.replaceAll(LIBRARY_NAME, name),
+    functions: new Map(verbs.map((verb) => [verb, `${name}_${verb.replaceAll('-', '_')}`])),
+  };
 }

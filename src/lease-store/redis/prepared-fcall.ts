@@ -4,7 +4,7 @@ import { Command } from 'ioredis';
 type Arg = string | Buffer;
 
 const CRLF_LENGTH = 2;
-const COMMAND = '$7\r\nevalsha\r\n';
+const COMMAND = '$5\r\nfcall\r\n';
 
 const byteLength = (value: Arg): number =>
   typeof value === 'string' ? Buffer.byteLength(value) : value.length;
@@ -47,7 +47,7 @@ function writeBulk(out: Buffer, pos: number, value: Arg): number {
 }
 
 /**
- * The head of a script call (sha, key count, keys, named arguments) in RESP, encoded once
+ * The head of a script call (function, key count, keys, named arguments) in RESP, encoded once
  * when the call is prepared: each call copies these bytes instead of building the text of
  * some twenty arguments again. A few named arguments may vary per call (`indexOf`).
  */
@@ -160,12 +160,12 @@ export class CommandTimeouts {
 }
 
 /**
- * EVALSHA of a prepared script call: ioredis sends it like any command (queues, timeouts,
+ * FCALL of a prepared script call: ioredis sends it like any command (queues, timeouts,
  * Cluster slots, replies), and `toWritable` writes the prepared head's bytes, the varied
  * arguments and the tail into one Buffer. ioredis's own script commands override
  * `toWritable` the same way (`Script.js`).
  */
-export class PreparedEvalsha extends Command {
+export class PreparedFcall extends Command {
   readonly #head: EncodedHead;
   /** Indexes of the head arguments this call replaced, ascending. */
   readonly #varied: readonly number[];
@@ -193,7 +193,7 @@ export class PreparedEvalsha extends Command {
       args = copy;
     }
     // ioredis flattens these into a list of its own (`args.flat()`): the arrays are not changed.
-    super('evalsha', [args as Arg[], tail as (Arg | number)[]], { replyEncoding });
+    super('fcall', [args as Arg[], tail as (Arg | number)[]], { replyEncoding });
     this.#head = head;
     this.#varied = varied;
     this.#timeouts = timeouts;

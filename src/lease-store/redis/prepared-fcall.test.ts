@@ -1,21 +1,21 @@
 import { Command } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CommandTimeouts, EncodedHead, PreparedEvalsha } from './prepared-evalsha.js';
+import { CommandTimeouts, EncodedHead, PreparedFcall } from './prepared-fcall.js';
 
-/** What ioredis itself writes for the same EVALSHA (its Command with the flat argument list). */
+/** What ioredis itself writes for the same FCALL (its Command with the flat argument list). */
 function ioredisBytes(args: (string | Buffer | number)[]): Buffer {
-  const written = new Command('evalsha', args, { replyEncoding: null }).toWritable({});
+  const written = new Command('fcall', args, { replyEncoding: null }).toWritable({});
   return Buffer.isBuffer(written) ? written : Buffer.from(written);
 }
 
-const HEAD = ['0123abcd', '2', 'codeq:{q}:ready', 'codeq:{q}:seq', '', 'é-utf8 ✓', '30000'];
+const HEAD = ['codeq_0123abcd_enqueue', '2', 'codeq:{q}:ready', 'codeq:{q}:seq', '', 'é-utf8 ✓', '30000'];
 const POSITIONS = new Map([
   ['now', 4],
   ['label', 5],
   ['max', 6],
 ]);
 
-describe('PreparedEvalsha', () => {
+describe('PreparedFcall', () => {
   it('writes the same bytes as ioredis for the head and a tail of strings, numbers and Buffers', () => {
     const head = new EncodedHead(HEAD, POSITIONS);
     const tail = [
@@ -28,14 +28,14 @@ describe('PreparedEvalsha', () => {
       Buffer.alloc(1234, 7),
       'y'.repeat(100),
     ];
-    const command = new PreparedEvalsha(head, tail, undefined, null);
+    const command = new PreparedFcall(head, tail, undefined, null);
     expect(command.toWritable()).toEqual(ioredisBytes([...HEAD, ...tail]));
   });
 
   it('replaces the varied arguments, in any order, and leaves the prepared head as it was', () => {
     const head = new EncodedHead(HEAD, POSITIONS);
     const before = Buffer.from(head.bytes);
-    const command = new PreparedEvalsha(head, ['t'], { max: 1234567, now: 'ñow' }, 'utf8');
+    const command = new PreparedFcall(head, ['t'], { max: 1234567, now: 'ñow' }, 'utf8');
     const expected = [...HEAD];
     expected[4] = 'ñow';
     expected[6] = '1234567';
@@ -47,8 +47,8 @@ describe('PreparedEvalsha', () => {
 
   it('writes a head alone, and refuses a name it does not know', () => {
     const head = new EncodedHead(HEAD, POSITIONS);
-    expect(new PreparedEvalsha(head, [], undefined, null).toWritable()).toEqual(ioredisBytes(HEAD));
-    expect(() => new PreparedEvalsha(head, [], { nope: 1 }, null)).toThrow(/nope/);
+    expect(new PreparedFcall(head, [], undefined, null).toWritable()).toEqual(ioredisBytes(HEAD));
+    expect(() => new PreparedFcall(head, [], { nope: 1 }, null)).toThrow(/nope/);
   });
 
   describe('command timeout', () => {
@@ -60,10 +60,10 @@ describe('PreparedEvalsha', () => {
       vi.useFakeTimers();
       const head = new EncodedHead(HEAD, POSITIONS);
       const timeouts = new CommandTimeouts();
-      const answered = new PreparedEvalsha(head, [], undefined, null, timeouts);
-      const late = new PreparedEvalsha(head, [], undefined, null, timeouts);
-      const later = new PreparedEvalsha(head, [], undefined, null, timeouts);
-      const outcome = (c: PreparedEvalsha) =>
+      const answered = new PreparedFcall(head, [], undefined, null, timeouts);
+      const late = new PreparedFcall(head, [], undefined, null, timeouts);
+      const later = new PreparedFcall(head, [], undefined, null, timeouts);
+      const outcome = (c: PreparedFcall) =>
         c.promise.then(
           (value: unknown) => ({ value }),
           (err: Error) => ({ error: err.message }),
@@ -93,7 +93,7 @@ describe('PreparedEvalsha', () => {
       const timeouts = new CommandTimeouts();
       const commands = Array.from(
         { length: 3 },
-        () => new PreparedEvalsha(head, [], undefined, null, timeouts),
+        () => new PreparedFcall(head, [], undefined, null, timeouts),
       );
       for (const c of commands) c.setTimeout(2_000);
       for (const c of commands) c.resolve(Buffer.from('OK'));
