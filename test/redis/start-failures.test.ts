@@ -138,4 +138,14 @@ describe('a Redis start that cannot succeed', () => {
     expect(failed.message).toContain('--redis-sentinel-name');
     expect(failed.ms).toBeLessThan(20_000);
   }, 30_000);
+
+  it('says codeQ needs Redis 7.0 when Redis has no FUNCTION command, at once', async () => {
+    // A Redis older than 7.0 answers FUNCTION as an unknown command, as this one does.
+    const old = await startRedisServer(['--rename-command', 'FUNCTION', '""']);
+    cleanup.push(() => old.stop());
+    const failed = await failedStart({ redisUrl: old.url, redisStartTimeoutMs: 60_000 });
+    expect(failed.message).toContain('Redis 7.0 or newer');
+    expect(failed.message).toContain(String(old.port));
+    expect(failed.ms).toBeLessThan(30_000);
+  }, 90_000);
 });

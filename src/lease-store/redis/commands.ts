@@ -91,10 +91,10 @@ async function loadLibraryInto(client: RedisClient, library: ScriptLibrary): Pro
   await Promise.all(
     nodes.map((node) =>
       node.call('FUNCTION', 'LOAD', 'REPLACE', library.code).catch((err: unknown) => {
+        // The reply names the command and the start of the library's code: the message alone says more.
         if (err instanceof Error && /unknown command/i.test(err.message))
           throw new Error(
             `Redis ${node.options.host ?? ''}:${String(node.options.port ?? '')} has no FUNCTION command: codeQ needs Redis 7.0 or newer`,
-            { cause: err },
           );
         throw err;
       }),
