@@ -51,3 +51,79 @@ describe('ReadyRing', () => {
     expect(ring.size).toBe(0);
   });
 });
+
+describe('ReadyRing membership', () => {
+  it('keeps serving order through leaving and coming back, and forgets a deleted consumer', () => {
+    const ring = new ReadyRing<string>();
+    for (const c of ['a', 'b', 'c']) ring.add(c);
+    // 'b' has no room: it leaves on the walk, then comes back at the end.
+    expect(ring.take(3, (c) => c !== 'b')).toEqual(['a', 'c']);
+    expect(ring.size).toBe(2);
+    ring.add('b');
+    ring.add('a'); // already in: keeps its place
+    expect(ring.take(3, () => true)).toEqual(['a', 'c', 'b']);
+    ring.demote('c');
+    ring.demote('zzz'); // unknown: nothing happens
+    expect(ring.take(3, () => true)).toEqual(['a', 'b', 'c']);
+    ring.delete('a');
+    ring.delete('a');
+    expect(ring.size).toBe(2);
+    expect(ring.take(3, () => true)).toEqual(['b', 'c']);
+    ring.add('a');
+    expect(ring.take(3, () => true)).toEqual(['b', 'c', 'a']);
+  });
+
+  it('matches a model of the ring over random operations', () => {
+    // The model: an array in serving order.
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 48271) % 2147483647;
+      return seed % n;
+    };
+    const ring = new ReadyRing<number>();
+    let model: number[] = [];
+    const full = new Set<number>();
+    for (let step = 0; step < 5_000; step++) {
+      const c = rand(12);
+      switch (rand(5)) {
+        case 0:
+          ring.add(c);
+          if (!model.includes(c)) model.push(c);
+          break;
+        case 1:
+          ring.demote(c);
+          if (model.includes(c)) model = [...model.filter((x) => x !== c), c];
+          break;
+        case 2:
+          ring.delete(c);
+          model = model.filter((x) => x !== c);
+          break;
+        case 3: {
+          if (full.has(c)) full.delete(c);
+          else full.add(c);
+          break;
+        }
+        default: {
+          const max = 1 + rand(4);
+          const served: number[] = [];
+          const kept: number[] = [];
+          for (const x of model) {
+            if (served.length >= max) kept.push(x);
+            else if (full.has(x)) continue;
+            else if (x % 3 === 0) kept.push(x);
+            else served.push(x);
+          }
+          model = [...kept, ...served];
+          expect(
+            ring.take(
+              max,
+              (x) => !full.has(x),
+              (x) => x % 3 !== 0,
+            ),
+          ).toEqual(served);
+        }
+      }
+      expect(ring.size).toBe(model.length);
+    }
+  });
+});

@@ -14,6 +14,7 @@ import type { Consumer } from '../dispatcher/dispatcher.js';
 import type { AbandonedLease } from '../lease-store/lease-store.js';
 import type { DeliveryTrace, DispatchTrace } from '../telemetry/claim-path-tracer.js';
 import { endStream, errorOutcomeStatus, settleOutcomeStatus } from './grpc-status.js';
+import { HeldLeases } from './held-leases.js';
 import { leaseMessage } from './messages.js';
 import { OutcomeBatch } from './outcome-batch.js';
 import { settleRequests } from './settle-requests.js';
@@ -57,7 +58,7 @@ export class ClaimStream implements Consumer {
   /** False from a write the transport could not take at once until its 'drain'. */
   #writable = true;
   /** Leases sent on this stream and not settled here, by lease id. */
-  readonly #outstanding = new Map<string, HeldLease>();
+  readonly #outstanding = new HeldLeases<HeldLease>();
   /** The server ends the stream at the end of its drain: release its leases rather than wait for the worker. */
   #releaseOnClose = false;
   /** Settles received and not yet answered. */
