@@ -115,13 +115,23 @@ const isFunctionMissing = (err: unknown): boolean =>
  */
 export async function defineScripts(client: RedisClient): Promise<Scripts> {
   const library = await scriptLibrary();
-  for (const { file } of Object.values(SPECS))
-    if (!library.functions.has(file)) throw new Error(`Lua script ${file}-N.lua is missing`);
+  for (const { file, keys } of Object.values(SPECS)) {
+    const fn = library.functions.get(file);
+    if (!fn) throw new Error(`Lua script ${file}-${keys.length}.lua is missing`);
+    if (fn.numberOfKeys !== keys.length)
+      throw new Error(`Lua script ${file} takes ${fn.numberOfKeys} keys, expected ${keys.length}`);
+  }
   await loadLibraryInto(client, library);
+  /** Runs a call; when Redis lacks the function, loads the library again and runs it once more. */
+  const reloadingOnce = <T>(run: () => Promise<T>): Promise<T> =>
+    run().catch((err: unknown) => {
+      if (!isFunctionMissing(err)) throw err;
+      return loadLibraryInto(client, library).then(run);
+    });
   const timeouts = new CommandTimeouts();
 
   const bind = (spec: Specs[keyof Specs]) => {
-    const fn = library.functions.get(spec.file)!;
+    const fn = library.functions.get(spec.file)!.name;
     const commands = client as unknown as Record<
       'fcall' | 'fcallBuffer',
       (head: readonly ScriptArg[], tail: readonly ScriptArg[]) => Promise<unknown>
@@ -131,12 +141,8 @@ export async function defineScripts(client: RedisClient): Promise<Scripts> {
     const fcall = spec.buffer
       ? (head: readonly ScriptArg[], tail: readonly ScriptArg[]) => commands.fcallBuffer(head, tail)
       : (head: readonly ScriptArg[], tail: readonly ScriptArg[]) => commands.fcall(head, tail);
-    const retry = (head: readonly ScriptArg[], tail: readonly ScriptArg[]) => (err: unknown) => {
-      if (!isFunctionMissing(err)) throw err;
-      return loadLibraryInto(client, library).then(() => fcall(head, tail));
-    };
     const send = (head: readonly ScriptArg[], tail: readonly ScriptArg[]): Promise<unknown> =>
-      fcall(head, tail).catch(retry(head, tail));
+      reloadingOnce(() => fcall(head, tail));
     /** The function, the key count, the keys and the named arguments; numbers as Redis gets them. */
     const headOf = (keys: Readonly<Record<string, string>>, args: Readonly<Record<string, ScriptArg>>) => {
       const head: ScriptArg[] = [fn, String(spec.keys.length)];
@@ -167,10 +173,7 @@ export async function defineScripts(client: RedisClient): Promise<Scripts> {
     call.prepare = (keys: Readonly<Record<string, string>>, args: Readonly<Record<string, ScriptArg>>) => {
       const head = new EncodedHead(headOf(keys, args) as (string | Buffer)[], positions);
       return (tail: readonly ScriptArg[], vary?: Readonly<Record<string, ScriptArg>>): Promise<unknown> =>
-        sendPrepared(head, tail, vary).catch((err: unknown) => {
-          if (!isFunctionMissing(err)) throw err;
-          return loadLibraryInto(client, library).then(() => sendPrepared(head, tail, vary));
-        });
+        reloadingOnce(() => sendPrepared(head, tail, vary));
     };
     return call;
   };

@@ -190,8 +190,9 @@ describe('the store library (Redis Functions)', () => {
     expect(library.name).toMatch(/^codeq_[0-9a-f]{16}$/);
     expect(library.code.split('\n')[0]).toBe(`#!lua name=${library.name}`);
     for (const [verb, fn] of library.functions) {
-      expect(fn, verb).toBe(`${library.name}_${verb.replaceAll('-', '_')}`);
-      expect(library.code, verb).toContain(`redis.register_function('${fn}', function(keys, args)`);
+      expect(fn.name, verb).toBe(`${library.name}_${verb.replaceAll('-', '_')}`);
+      expect(fn.numberOfKeys, verb).toBe(scripts.find((s) => s.name === verb)!.numberOfKeys);
+      expect(library.code, verb).toContain(`redis.register_function('${fn.name}', function(keys, args)`);
     }
     expect(library.code).not.toContain('--@include');
   });

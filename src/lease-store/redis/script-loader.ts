@@ -129,8 +129,11 @@ export interface ScriptLibrary {
   readonly name: string;
   /** The library's source, starting with its `#!lua name=` line. */
   readonly code: string;
-  /** The function of each script, by its file name without `-N.lua` (`enqueue-claim` → `<name>_enqueue_claim`). */
-  readonly functions: ReadonlyMap<string, string>;
+  /**
+   * The function of each script and the number of KEYS its file name gives, by its file
+   * name without `-N.lua` (`enqueue-claim` → `<name>_enqueue_claim`).
+   */
+  readonly functions: ReadonlyMap<string, { readonly name: string; readonly numberOfKeys: number }>;
 }
 
 /** Stands for the library's name in its code until the code's hash names it. */
@@ -147,9 +150,11 @@ export async function loadLibrary(dir: string = SCRIPTS_DIR): Promise<ScriptLibr
   const included = new Set<string>();
   const shared: string[] = [];
   const registered: string[] = [];
-  const verbs: string[] = [];
+  const verbs: { verb: string; suffix: string; numberOfKeys: number }[] = [];
   for (const file of files) {
-    const verb = SCRIPT_FILE.exec(file)![1]!;
+    const m = SCRIPT_FILE.exec(file)!;
+    const verb = m[1]!;
+    const suffix = verb.replaceAll('-', '_');
     const spec = specOfFile(verb);
     const body: string[] = [];
     for (const line of (await readFile(join(dir, file), 'utf8')).split('\n')) {
@@ -162,9 +167,9 @@ export async function loadLibrary(dir: string = SCRIPTS_DIR): Promise<ScriptLibr
         shared.push(await expandIncludes(line, dir, included));
       } else body.push(line);
     }
-    verbs.push(verb);
+    verbs.push({ verb, suffix, numberOfKeys: Number(m[2]) });
     registered.push(
-      `redis.register_function('${LIBRARY_NAME}_${verb.replaceAll('-', '_')}', function(keys, args)`,
+      `redis.register_function('${LIBRARY_NAME}_${suffix}', function(keys, args)`,
       'KEYS, ARGV = keys, args',
       ...body,
       'end)',
@@ -181,6 +186,8 @@ export async function loadLibrary(dir: string = SCRIPTS_DIR): Promise<ScriptLibr
   return {
     name,
     code: template.replaceAll(LIBRARY_NAME, name),
-    functions: new Map(verbs.map((verb) => [verb, `${name}_${verb.replaceAll('-', '_')}`])),
+    functions: new Map(
+      verbs.map(({ verb, suffix, numberOfKeys }) => [verb, { name: `${name}_${suffix}`, numberOfKeys }]),
+    ),
   };
 }
