@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { TaskError, Worker } from '../../clients/index.js';
 import { tempDir, writeTokenFile } from '../support/auth-fixtures.js';
 import {
@@ -22,6 +22,12 @@ const SCRIPT = '<script>window.__pwned = 1</script><img src=x onerror="window.__
 
 /** How long one Playwright step (a click, a locator read, a navigation) may wait. */
 const STEP_TIMEOUT_MS = 10_000;
+/**
+ * A test's own limit. A test is a dozen steps; on a two-core machine running the rest of the
+ * suite beside Chromium, the steps together have taken longer than the suite's default 30 s
+ * while none of them reached its own limit.
+ */
+const BROWSER_TEST_TIMEOUT_MS = 90_000;
 
 let browser: Browser;
 const cleanup: (() => Promise<unknown> | void)[] = [];
@@ -43,13 +49,32 @@ async function newPage(
   width = 1280,
   height = 860,
 ): Promise<{ context: BrowserContext; page: Page; dialogs: string[] }> {
+  const started = performance.now();
+  // What the page did, with times: printed when the test fails, so a slow or stuck run says
+  // which request or navigation it was on.
+  const trail: string[] = [];
+  const mark = (what: string): void => {
+    trail.push(`+${Math.round(performance.now() - started)} ms ${what}`);
+  };
+  onTestFailed(() => {
+    console.error(`what the page did before the failure:\n  ${trail.join('\n  ')}`);
+  });
   const context = await browser.newContext({ viewport: { width, height } });
   cleanup.push(() => context.close());
   // No step waits without end: one that hangs fails with Playwright's error naming the step
   // and what it waited for, well inside the test's own timeout.
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
+  mark('context open');
   const page = await context.newPage();
+  mark('page open');
+  page.on('request', (r) => mark(`request ${r.method()} ${new URL(r.url()).pathname}`));
+  page.on('response', (r) => mark(`response ${r.status()} ${new URL(r.url()).pathname}`));
+  page.on('requestfailed', (r) => mark(`failed ${new URL(r.url()).pathname}: ${r.failure()?.errorText}`));
+  page.on('framenavigated', (fr) => {
+    if (fr === page.mainFrame()) mark(`at ${new URL(fr.url()).pathname}`);
+  });
+  page.on('crash', () => mark('page crashed'));
   const dialogs: string[] = [];
   page.on('dialog', (d) => {
     dialogs.push(d.message());
@@ -93,7 +118,7 @@ async function shot(page: Page, name: string): Promise<void> {
   if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-describe('the web console in Chromium', () => {
+describe('the web console in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   let f: ConsoleFixture;
 
   beforeAll(async () => {
@@ -251,7 +276,7 @@ describe('the web console in Chromium', () => {
   });
 });
 
-describe('the web console with auth on', () => {
+describe('the web console with auth on', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   const dir = tempDir();
   const ADMIN = { name: 'ops', token: 'ops-token-0123456789abcdef', grants: { '*': ['admin'] } };
   const TENANT = {
