@@ -13,7 +13,7 @@ interface Flag {
 
 /** The command-line flags, `--kebab-case` of each option. */
 const FLAGS: Record<string, Flag> = {
-  scenario: { key: 'scenario', kind: 'string', arg: 'NAME', help: 'Scenario to run (list below)' },
+  scenario: { key: 'scenario', kind: 'string', arg: 'NAME', help: 'Scenario to run (listed above)' },
   duration: { key: 'duration', kind: 'number', arg: 'S', help: 'Measured duration, seconds' },
   rate: { key: 'rate', kind: 'number', arg: 'R', help: 'Offered load, tasks/s' },
   streams: { key: 'streams', kind: 'number', arg: 'N', help: 'Worker streams (BullMQ: Worker instances)' },
@@ -214,13 +214,35 @@ export function helpText(scenarios: readonly { name: string; summary: string }[]
     'Results, charts and profiles go to bench/results/ (git-ignored).',
     '',
     'Scenarios:',
-    ...scenarios.map((s) => `  ${s.name.padEnd(14)}${s.summary}`),
+    ...scenarios.map((s) => column(`  ${s.name}`, 16, s.summary)),
     '',
     'Flags (each scenario has its own defaults; a flag overrides them):',
   ];
   for (const [name, flag] of Object.entries(FLAGS)) {
     const left = `  --${name}${flag.arg ? ` ${flag.arg}` : ''}`;
-    lines.push(`${left.padEnd(34)}${flag.help}`);
+    lines.push(column(left, 34, flag.help));
   }
   return lines.join('\n');
+}
+
+/** Help lines are wrapped to this many columns. */
+const HELP_WIDTH = 100;
+
+/**
+ * `left` padded to `width`, then `text` wrapped at HELP_WIDTH under its own column; a `left`
+ * too long for the column gets a line of its own.
+ */
+function column(left: string, width: number, text: string): string {
+  const indent = ''.padEnd(width);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && width + line.length + 1 + word.length > HELP_WIDTH) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  const first = left.length < width - 1 ? left.padEnd(width) : `${left}\n${indent}`;
+  return first + lines.join(`\n${indent}`);
 }
