@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { SettleOp, TaskRecord, TaskState } from '../../src/domain/task.js';
-import type { LeaseStore } from '../../src/lease-store/lease-store.js';
+import type { EnqueueResult, NewTask, SettleOp, TaskRecord, TaskState } from '../../src/domain/task.js';
+import type { ClaimResult, LeaseStore } from '../../src/lease-store/lease-store.js';
 import type { StoreOptions } from '../../src/lease-store/store-options.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { FAIRNESS_KEYS, FairShareModel } from './fair-model.js';
@@ -19,20 +19,31 @@ interface Target {
   tokenDelta: number;
 }
 
+/** Stores tasks, each in the queue it names. */
+interface EnqueueOp {
+  t: 'enqueue';
+  tasks: {
+    q: number;
+    priority: number;
+    delayMs: number;
+    maxAttempts: number;
+    retry: number;
+    key: string;
+    /** The fairness key; absent in examples pinned before fair shares: ''. */
+    fk?: string;
+  }[];
+}
+
 /** One step of a generated sequence; exported so a counterexample can be pinned in `examples`. */
 export type Op =
+  | EnqueueOp
   | {
-      t: 'enqueue';
-      tasks: {
-        q: number;
-        priority: number;
-        delayMs: number;
-        maxAttempts: number;
-        retry: number;
-        key: string;
-        /** The fairness key; absent in examples pinned before fair shares: ''. */
-        fk?: string;
-      }[];
+      /** enqueueAndClaim: tasks of one queue stored, then a claim of it, in one store call. */
+      t: 'enqueueClaim';
+      q: number;
+      tasks: Omit<EnqueueOp['tasks'][number], 'q'>[];
+      credit: number;
+      leaseMs: number;
     }
   | { t: 'config'; q: number; maxLeasedPerKey: number }
   | { t: 'claim'; q: number; credit: number; leaseMs: number }
@@ -66,23 +77,37 @@ const targetArb = fc.record({
   pick: fc.nat(),
   tokenDelta: fc.constantFrom(0, 0, 0, -1, 1),
 });
+const newTaskArb = fc.record({
+  priority: fc.constantFrom(0, 1, 9),
+  delayMs: fc.constantFrom(0, 0, 100, 1000),
+  maxAttempts: fc.integer({ min: 1, max: 4 }),
+  retry: fc.integer({ min: 0, max: RETRIES.length - 1 }),
+  key: fc.constantFrom('', '', '', 'k1', 'k2'),
+  fk: fc.constantFrom(...FAIRNESS_KEYS),
+});
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.record({
       t: fc.constant('enqueue' as const),
       tasks: fc.array(
-        fc.record({
-          q: queueArb,
-          priority: fc.constantFrom(0, 1, 9),
-          delayMs: fc.constantFrom(0, 0, 100, 1000),
-          maxAttempts: fc.integer({ min: 1, max: 4 }),
-          retry: fc.integer({ min: 0, max: RETRIES.length - 1 }),
-          key: fc.constantFrom('', '', '', 'k1', 'k2'),
-          fk: fc.constantFrom(...FAIRNESS_KEYS),
-        }),
+        newTaskArb.chain((task) => queueArb.map((q) => ({ ...task, q }))),
         { minLength: 1, maxLength: 3 },
       ),
+    }),
+  },
+  {
+    // Mostly one task, as a producer's call usually is.
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('enqueueClaim' as const),
+      q: queueArb,
+      tasks: fc.oneof(
+        { weight: 3, arbitrary: fc.array(newTaskArb, { minLength: 1, maxLength: 1 }) },
+        { weight: 1, arbitrary: fc.array(newTaskArb, { minLength: 1, maxLength: 3 }) },
+      ),
+      credit: fc.integer({ min: 0, max: 3 }),
+      leaseMs: fc.constantFrom(100, 1000, 5000),
     }),
   },
   {
@@ -157,6 +182,95 @@ class Run {
     this.#model = new ReferenceModel(jitter, IDEMPOTENCY_WINDOW_MS);
   }
 
+  /** The tasks of an enqueue op, with payloads no other op has. */
+  #newTasks(tasks: EnqueueOp['tasks']): NewTask[] {
+    const made = tasks.map((t, i) => ({
+      queue: this.#queues[t.q]!,
+      payload: Buffer.from(`p${this.#serial}-${i}`),
+      priority: t.priority,
+      delayMs: t.delayMs,
+      maxAttempts: t.maxAttempts,
+      retry: RETRIES[t.retry]!,
+      idempotencyKey: t.key,
+      headers: {},
+      fairnessKey: t.fk ?? '',
+    }));
+    this.#serial++;
+    return made;
+  }
+
+  /** Checks an enqueue's results against the model and adds the new tasks to it. */
+  #enqueued(op: Op, tasks: NewTask[], results: EnqueueResult[], now: number): void {
+    const model = this.#model;
+    expect(results).toHaveLength(tasks.length);
+    for (const [i, task] of tasks.entries()) {
+      const r = results[i]!;
+      const first = model.duplicateOf(task.queue, task.idempotencyKey, now);
+      expect(r, `enqueue #${i} of ${JSON.stringify(op)}`).toEqual({
+        taskId: first ?? r.taskId,
+        duplicate: first !== undefined,
+      });
+      if (first !== undefined) continue;
+      expect(model.get(r.taskId), 'a new task got a fresh id').toBeUndefined();
+      model.add(
+        {
+          ...task,
+          id: r.taskId,
+          payload: task.payload.toString(),
+          fairnessKey: task.fairnessKey ?? '',
+          attempt: 0,
+          token: 0,
+          deadline: 0,
+          cancelRequested: false,
+          lastError: '',
+          result: '',
+          settled: undefined,
+        },
+        task.idempotencyKey,
+        task.delayMs,
+        now,
+      );
+      this.#touched.add(model.get(r.taskId)!);
+    }
+  }
+
+  /** Checks a claim of `queue` against the model (maintenance, fair order, credit) and applies its leases. */
+  #claimed(queue: string, result: ClaimResult, credit: number, leaseMs: number, now: number): void {
+    const model = this.#model;
+    const { leases, nextDueInMs, more } = result;
+    // Maintenance may change any unfinished task of the queue.
+    for (const t of model.tasks) if (t.queue === queue && !FINISHED.has(t.state)) this.#touched.add(t);
+    model.beginCall();
+    model.maintain(queue, now);
+    this.#fair.refresh(model, queue);
+    for (const lease of leases) {
+      const t = model.get(lease.task.id);
+      const claimable = this.#fair.claimable(model, queue);
+      expect(t && claimable.includes(t), `claim returned a task it may not take: ${lease.task.id}`).toBe(
+        true,
+      );
+      this.#fair.onLease(t!, claimable);
+      const earlierToken = t!.token;
+      model.lease(t!, now, leaseMs);
+      expect(lease.token, 'every lease has a token above all earlier ones').toBeGreaterThan(earlierToken);
+      expect(lease).toMatchObject({ token: t!.token, deadline: t!.deadline });
+      expect(lease.task).toMatchObject({
+        queue,
+        state: 'LEASED',
+        attempt: t!.attempt,
+        priority: t!.priority,
+        maxAttempts: t!.maxAttempts,
+      });
+      // A lease carries the task as stored, however the store read it.
+      expect(lease.task.payload.toString(), 'the lease carries the payload').toBe(t!.payload);
+      expect(lease.task.fairnessKey ?? '', 'the lease carries the fairness key').toBe(t!.fairnessKey);
+    }
+    const left = this.#fair.claimable(model, queue).length;
+    if (leases.length < credit) expect(left, 'a claim takes min(credit, claimable tasks)').toBe(0);
+    expect(nextDueInMs, 'nextDueInMs').toBe(model.nextDueInMs(queue, now));
+    expect(more, 'more: claimable tasks left after the claim').toBe(left > 0);
+  }
+
   async apply(op: Op): Promise<void> {
     const now = this.clock.now();
     const model = this.#model;
@@ -166,81 +280,29 @@ class Run {
         return;
 
       case 'enqueue': {
-        const tasks = op.tasks.map((t, i) => ({
-          queue: this.#queues[t.q]!,
-          payload: Buffer.from(`p${this.#serial}-${i}`),
-          priority: t.priority,
-          delayMs: t.delayMs,
-          maxAttempts: t.maxAttempts,
-          retry: RETRIES[t.retry]!,
-          idempotencyKey: t.key,
-          headers: {},
-          fairnessKey: t.fk ?? '',
-        }));
-        this.#serial++;
-        const results = await this.store.enqueue(tasks);
-        expect(results).toHaveLength(tasks.length);
-        for (const [i, task] of tasks.entries()) {
-          const r = results[i]!;
-          const first = model.duplicateOf(task.queue, task.idempotencyKey, now);
-          expect(r, `enqueue #${i} of ${JSON.stringify(op)}`).toEqual({
-            taskId: first ?? r.taskId,
-            duplicate: first !== undefined,
-          });
-          if (first !== undefined) continue;
-          expect(model.get(r.taskId), 'a new task got a fresh id').toBeUndefined();
-          model.add(
-            {
-              ...task,
-              id: r.taskId,
-              payload: task.payload.toString(),
-              attempt: 0,
-              token: 0,
-              deadline: 0,
-              cancelRequested: false,
-              lastError: '',
-              result: '',
-              settled: undefined,
-            },
-            task.idempotencyKey,
-            task.delayMs,
-            now,
-          );
-          this.#touched.add(model.get(r.taskId)!);
-        }
+        const tasks = this.#newTasks(op.tasks);
+        this.#enqueued(op, tasks, await this.store.enqueue(tasks), now);
+        return;
+      }
+
+      case 'enqueueClaim': {
+        const queue = this.#queues[op.q]!;
+        const tasks = this.#newTasks(op.tasks.map((t) => ({ ...t, q: op.q })));
+        const { results, claim } = await this.store.enqueueAndClaim(queue, tasks, op.credit, op.leaseMs);
+        this.#enqueued(op, tasks, results, now);
+        this.#claimed(queue, claim, op.credit, op.leaseMs, now);
         return;
       }
 
       case 'claim': {
         const queue = this.#queues[op.q]!;
-        const { leases, nextDueInMs, more } = await this.store.claim(queue, op.credit, op.leaseMs);
-        // Maintenance may change any unfinished task of the queue.
-        for (const t of model.tasks) if (t.queue === queue && !FINISHED.has(t.state)) this.#touched.add(t);
-        model.beginCall();
-        model.maintain(queue, now);
-        this.#fair.refresh(model, queue);
-        for (const lease of leases) {
-          const t = model.get(lease.task.id);
-          const claimable = this.#fair.claimable(model, queue);
-          expect(t && claimable.includes(t), `claim returned a task it may not take: ${lease.task.id}`).toBe(
-            true,
-          );
-          this.#fair.onLease(t!, claimable);
-          const earlierToken = t!.token;
-          model.lease(t!, now, op.leaseMs);
-          expect(lease.token, 'every lease has a token above all earlier ones').toBeGreaterThan(earlierToken);
-          expect(lease).toMatchObject({ token: t!.token, deadline: t!.deadline });
-          expect(lease.task).toMatchObject({
-            queue,
-            state: 'LEASED',
-            attempt: t!.attempt,
-            priority: t!.priority,
-          });
-        }
-        const left = this.#fair.claimable(model, queue).length;
-        if (leases.length < op.credit) expect(left, 'a claim takes min(credit, claimable tasks)').toBe(0);
-        expect(nextDueInMs, 'nextDueInMs').toBe(model.nextDueInMs(queue, now));
-        expect(more, 'more: claimable tasks left after the claim').toBe(left > 0);
+        this.#claimed(
+          queue,
+          await this.store.claim(queue, op.credit, op.leaseMs),
+          op.credit,
+          op.leaseMs,
+          now,
+        );
         return;
       }
 

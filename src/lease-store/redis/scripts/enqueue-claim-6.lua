@@ -52,6 +52,7 @@ local Q = {
   finishedTtlMs = tonumber(A.finishedTtlMs), deadTtlMs = tonumber(A.deadTtlMs),
   secret = A.secret, owners = A.owners, ownedPrefix = A.ownedPrefix,
   ownerTtlMs = tonumber(A.ownerTtlMs), ownerGraceMs = tonumber(A.ownerGraceMs),
+  handOff = true,
 }
 local now = resolveNow(A.now)
 local tasksAt = takeRandomSeed(TAIL)

@@ -92,6 +92,16 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
   reapDeadOwners(Q, now, limit)
   local firstLease, firstDue = firstScore(Q.leased), firstScore(Q.sched)
 
+  -- A task the same script enqueued and left out of the ready structures (enqueue-tasks.lua:
+  -- Q.deferred) becomes ready here, at the latest, unless it is leased at once below. When
+  -- maintenance will make tasks ready, it does so first: it was ready before them.
+  local deferred = Q.deferred
+  Q.deferred = nil
+  if deferred and ((firstLease ~= nil and firstLease <= now) or (firstDue ~= nil and firstDue <= now)) then
+    fairReady(Q, deferred.id, deferred.priority, deferred.seq, deferred.fkey)
+    deferred.ready = true
+  end
+
   -- Lines of fairness keys that expired leases let back into the ring count as promoted.
   local expired, dead, promoted = 0, 0, 0
   if firstLease ~= nil and firstLease <= now then
@@ -116,10 +126,25 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
   local owned = {}
   -- Set when the rate limit held leases back: ms until it allows the next one.
   local refillIn = nil
+  if deferred and not deferred.ready then
+    -- Handed straight to this claim when no other line may be claimed (fair.lua).
+    -- Its own line may hold tasks out of the ring (parked under a limit since lifted).
+    deferred.ready = max == 0 or paused or redis.call('ZCARD', fairBase(Q) .. 'ring') > 0
+      or redis.call('LLEN', fairBase(Q) .. 'l:' .. deferred.priority .. deferred.fkey) > 0
+    if deferred.ready then
+      fairReady(Q, deferred.id, deferred.priority, deferred.seq, deferred.fkey)
+    end
+  end
   if max > 0 and not paused then
     -- Round-robin across fairness keys within the highest priority (fair.lua).
     local budget = fairBudget(Q, now, max)
-    local popped = fairTake(Q, budget)
+    local popped
+    if deferred and not deferred.ready then
+      fairHandOff(Q, deferred.priority, deferred.fkey)
+      popped = { deferred.id }
+    else
+      popped = fairTake(Q, budget)
+    end
     if budget < max then
       refillIn = fairSpend(Q, now, #popped)
     elseif #popped > 0 and Q.bucketTokens then
@@ -133,7 +158,8 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
         local taskKey = Q.taskPrefix .. id
         -- One read and one write per task: the reply is built from the hash as read and
         -- the fields this lease changed.
-        local fields = hashFields(redis.call('HGETALL', taskKey))
+        local fields = deferred and deferred.id == id and deferred.fields
+          or hashFields(redis.call('HGETALL', taskKey))
         local token, attempt = tonumber(fields.t or 0), tonumber(fields.a or 0)
         if fields.s == 'P' then
           ordinal = ordinal + 1

@@ -14,6 +14,13 @@
   Returns { readyCount, status1, id1, status2, id2, ... } in request order, status
   0 = stored PENDING, 1 = stored SCHEDULED, 2 = duplicate (id is the first task's id).
   Publishes nothing: the caller decides whether other replicas must hear of it.
+
+  E.handOff (set by enqueue-and-claim): a call of one ready task, on a queue without
+  per-key or rate limits, leaves the task out of Q.ready and its key's line for now and
+  describes it in E.deferred instead (id, priority, seq, fkey, and its hash's fields as
+  claim-tasks.lua reads them). The claim that follows in the same script either leases it
+  straight away, when nothing else may be claimed, or makes it ready first (claimTasks):
+  either way the queue ends as if it had been ready in between.
 ]]
 --@include "snippets/layout.lua"
 --@include "snippets/chunks.lua"
@@ -94,7 +101,21 @@ local function enqueueTasks(E, now, at, count)
         fields[#fields + 1] = 'P'
         fields[#fields + 1] = 'n'
         fields[#fields + 1] = seq
-        fairReady(E, id, priority, seq, fairnessKey)
+        local mlk, cps = 1, 1
+        if E.handOff and count == 1 then
+          mlk, cps = fairConfig(E)
+        end
+        if mlk == 0 and cps == 0 then
+          -- What hashFields would read back from the hash written below.
+          E.deferred = { id = id, priority = priority, seq = seq, fkey = fairnessKey, fields = {
+            p = payload, e = string.format('%.17g', now), s = 'P',
+            y = priority ~= 0 and string.format('%.17g', priority) or nil,
+            m = maxAttempts ~= '' and maxAttempts or nil, b = backoff ~= '' and backoff or nil,
+            h = headers ~= '' and headers or nil, z = fairnessKey ~= '' and fairnessKey or nil,
+          } }
+        else
+          fairReady(E, id, priority, seq, fairnessKey)
+        end
         readyCount = readyCount + 1
         out[#out + 1] = 0
       end

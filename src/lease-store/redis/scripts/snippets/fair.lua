@@ -250,6 +250,27 @@ local function fairTakeAlone(Q, base, ring, top, want, ids)
   end
 end
 
+-- A task enqueued in this script (enqueue-tasks.lua: E.deferred) is the only one that
+-- may be claimed: its line would join the ring, be popped, give up the task and drain.
+-- fairHandOff leaves the ring, the turn, the drained set and the counts as that would,
+-- without the line, Q.ready or the ring ever holding it. The caller checked that no
+-- line is in the ring and that the queue has no per-key or rate limit.
+local function fairHandOff(Q, priority, fkey)
+  local base = fairBase(Q)
+  local served = tonumber(redis.call('HGET', base .. 'turn', priority) or '0')
+  local drained = base .. 'drained:' .. priority
+  -- joinRing's turn (served + 1, or + 2 for a line that drained this round), rounded
+  -- down to its round as ringEntry does.
+  local round = served
+  if redis.call('HEXISTS', drained, fkey) == 1 then
+    round = served + 2
+    redis.call('HSET', base .. 'turn', priority, round)
+    redis.call('DEL', drained)
+  end
+  redis.call('HINCRBY', base .. 'leased', fkey, 1)
+  redis.call('HSET', drained, fkey, round)
+end
+
 -- Takes up to `max` task ids off the ring in fair order, counting them leased for their
 -- key; a key that reaches its limit is parked. Returns the ids (the caller leases them).
 local function fairTake(Q, max)
