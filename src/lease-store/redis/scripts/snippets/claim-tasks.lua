@@ -86,20 +86,27 @@ local function leaseReply(id, v, attempt, token, nonce)
     v.z or '', token, nonce }
 end
 
+-- Makes the tasks an enqueue of this script held back (Q.deferred) ready, in order.
+local function readyDeferred(Q, deferred)
+  for _, t in ipairs(deferred.tasks) do
+    fairReady(Q, t.id, deferred.priority, t.seq, deferred.fkey)
+  end
+  deferred.ready = true
+end
+
 local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
   -- One read of a hash with an entry per replica holding leases here: cheap enough for
   -- every claim, and the sweep of an idle queue with waiting workers claims with max > 0.
   reapDeadOwners(Q, now, limit)
   local firstLease, firstDue = firstScore(Q.leased), firstScore(Q.sched)
 
-  -- A task the same script enqueued and left out of the ready structures (enqueue-tasks.lua:
-  -- Q.deferred) becomes ready here, at the latest, unless it is leased at once below. When
-  -- maintenance will make tasks ready, it does so first: it was ready before them.
+  -- Tasks the same script enqueued and left out of the ready structures (enqueue-tasks.lua:
+  -- Q.deferred) become ready here, at the latest, unless they are leased at once below.
+  -- When maintenance will make tasks ready, they go first: they were ready before them.
   local deferred = Q.deferred
   Q.deferred = nil
   if deferred and ((firstLease ~= nil and firstLease <= now) or (firstDue ~= nil and firstDue <= now)) then
-    fairReady(Q, deferred.id, deferred.priority, deferred.seq, deferred.fkey)
-    deferred.ready = true
+    readyDeferred(Q, deferred)
   end
 
   -- Lines of fairness keys that expired leases let back into the ring count as promoted.
@@ -127,12 +134,12 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
   -- Set when the rate limit held leases back: ms until it allows the next one.
   local refillIn = nil
   if deferred and not deferred.ready then
-    -- Handed straight to this claim when no other line may be claimed (fair.lua).
-    -- Its own line may hold tasks out of the ring (parked under a limit since lifted).
-    deferred.ready = max == 0 or paused or redis.call('ZCARD', fairBase(Q) .. 'ring') > 0
-      or redis.call('LLEN', fairBase(Q) .. 'l:' .. deferred.priority .. deferred.fkey) > 0
-    if deferred.ready then
-      fairReady(Q, deferred.id, deferred.priority, deferred.seq, deferred.fkey)
+    -- Handed straight to this claim when it takes them all and no other line may be
+    -- claimed; their own line may hold tasks out of the ring (parked under a limit since
+    -- lifted).
+    if max < #deferred.tasks or paused or redis.call('ZCARD', fairBase(Q) .. 'ring') > 0
+      or redis.call('LLEN', fairBase(Q) .. 'l:' .. deferred.priority .. deferred.fkey) > 0 then
+      readyDeferred(Q, deferred)
     end
   end
   if max > 0 and not paused then
@@ -140,8 +147,11 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
     local budget = fairBudget(Q, now, max)
     local popped
     if deferred and not deferred.ready then
-      fairHandOff(Q, deferred.priority, deferred.fkey)
-      popped = { deferred.id }
+      fairHandOff(Q, deferred.priority, deferred.fkey, #deferred.tasks)
+      popped = {}
+      for i, t in ipairs(deferred.tasks) do
+        popped[i] = t.id
+      end
     else
       popped = fairTake(Q, budget)
     end
@@ -158,8 +168,7 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
         local taskKey = Q.taskPrefix .. id
         -- One read and one write per task: the reply is built from the hash as read and
         -- the fields this lease changed.
-        local fields = deferred and deferred.id == id and deferred.fields
-          or hashFields(redis.call('HGETALL', taskKey))
+        local fields = deferred and deferred.fields[id] or hashFields(redis.call('HGETALL', taskKey))
         local token, attempt = tonumber(fields.t or 0), tonumber(fields.a or 0)
         if fields.s == 'P' then
           ordinal = ordinal + 1

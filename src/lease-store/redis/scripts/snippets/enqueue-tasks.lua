@@ -15,12 +15,13 @@
   0 = stored PENDING, 1 = stored SCHEDULED, 2 = duplicate (id is the first task's id).
   Publishes nothing: the caller decides whether other replicas must hear of it.
 
-  E.handOff (set by enqueue-and-claim): a call of one ready task, on a queue without
-  per-key or rate limits, leaves the task out of Q.ready and its key's line for now and
-  describes it in E.deferred instead (id, priority, seq, fkey, and its hash's fields as
-  claim-tasks.lua reads them). The claim that follows in the same script either leases it
-  straight away, when nothing else may be claimed, or makes it ready first (claimTasks):
-  either way the queue ends as if it had been ready in between.
+  E.handOff (set by enqueue-and-claim): when the call's ready tasks all share one line (one
+  priority, one fairness key) on a queue without per-key or rate limits, they stay out of
+  Q.ready and the line for now; E.deferred describes them instead ({ priority, fkey,
+  tasks = { { id, seq }, ... } in order, fields = id -> the hash's fields as claim-tasks.lua
+  reads them }). The claim that follows in the same script either leases them all at once,
+  when nothing else may be claimed, or makes them ready first (claimTasks): either way the
+  queue ends as if they had been ready in between.
 ]]
 --@include "snippets/layout.lua"
 --@include "snippets/chunks.lua"
@@ -33,11 +34,30 @@ local function stillThere(E, id, now)
 end
 --@include "snippets/fair.lua"
 
+-- Whether the ready tasks of the call (ARGV from `at`, `count` of them) may be handed to
+-- the claim after it (E.handOff): one line among them, no per-key or rate limit.
+local function mayHandOff(E, at, count)
+  local priority, fkey = nil, nil
+  for i = 0, count - 1 do
+    local base = at + i * 9
+    if tonumber(ARGV[base + 3]) == 0 then
+      if priority == nil then
+        priority, fkey = tonumber(ARGV[base + 2]), ARGV[base + 8]
+      elseif tonumber(ARGV[base + 2]) ~= priority or ARGV[base + 8] ~= fkey then
+        return false
+      end
+    end
+  end
+  local mlk, cps = fairConfig(E)
+  return mlk == 0 and cps == 0
+end
+
 local function enqueueTasks(E, now, at, count)
   local seq = redis.call('INCRBY', E.seq, count) - count
   local out = { 0 }
   local readyCount = 0
   local nowText = string.format('%d', now)
+  local handOff = E.handOff and mayHandOff(E, at, count)
 
   for i = 0, count - 1 do
     local base = at + i * 9
@@ -101,18 +121,20 @@ local function enqueueTasks(E, now, at, count)
         fields[#fields + 1] = 'P'
         fields[#fields + 1] = 'n'
         fields[#fields + 1] = seq
-        local mlk, cps = 1, 1
-        if E.handOff and count == 1 then
-          mlk, cps = fairConfig(E)
-        end
-        if mlk == 0 and cps == 0 then
+        if handOff then
+          local d = E.deferred
+          if not d then
+            d = { priority = priority, fkey = fairnessKey, tasks = {}, fields = {} }
+            E.deferred = d
+          end
+          d.tasks[#d.tasks + 1] = { id = id, seq = seq }
           -- What hashFields would read back from the hash written below.
-          E.deferred = { id = id, priority = priority, seq = seq, fkey = fairnessKey, fields = {
+          d.fields[id] = {
             p = payload, e = string.format('%.17g', now), s = 'P',
             y = priority ~= 0 and string.format('%.17g', priority) or nil,
             m = maxAttempts ~= '' and maxAttempts or nil, b = backoff ~= '' and backoff or nil,
             h = headers ~= '' and headers or nil, z = fairnessKey ~= '' and fairnessKey or nil,
-          } }
+          }
         else
           fairReady(E, id, priority, seq, fairnessKey)
         end

@@ -250,25 +250,29 @@ local function fairTakeAlone(Q, base, ring, top, want, ids)
   end
 end
 
--- A task enqueued in this script (enqueue-tasks.lua: E.deferred) is the only one that
--- may be claimed: its line would join the ring, be popped, give up the task and drain.
--- fairHandOff leaves the ring, the turn, the drained set and the counts as that would,
--- without the line, Q.ready or the ring ever holding it. The caller checked that no
--- line is in the ring and that the queue has no per-key or rate limit.
-local function fairHandOff(Q, priority, fkey)
+-- The `n` tasks enqueued in this script (enqueue-tasks.lua: E.deferred), all of one line,
+-- are the only ones that may be claimed, and the claim takes them all: their line would
+-- join the ring, be popped, give them up and drain. fairHandOff leaves the turn, the
+-- drained set and the counts as that would (fairTake, fairTakeAlone), without the line,
+-- Q.ready or the ring ever holding them. The caller checked that no line is in the ring,
+-- that this line is empty, and that the queue has no per-key or rate limit.
+local function fairHandOff(Q, priority, fkey, n)
   local base = fairBase(Q)
   local served = tonumber(redis.call('HGET', base .. 'turn', priority) or '0')
   local drained = base .. 'drained:' .. priority
   -- joinRing's turn (served + 1, or + 2 for a line that drained this round), rounded
-  -- down to its round as ringEntry does.
+  -- down to its round as ringEntry does; then one round per task taken.
   local round = served
   if redis.call('HEXISTS', drained, fkey) == 1 then
     round = served + 2
-    redis.call('HSET', base .. 'turn', priority, round)
+  end
+  local last = round + 2 * (n - 1)
+  if last ~= served then
+    redis.call('HSET', base .. 'turn', priority, last)
     redis.call('DEL', drained)
   end
-  redis.call('HINCRBY', base .. 'leased', fkey, 1)
-  redis.call('HSET', drained, fkey, round)
+  redis.call('HINCRBY', base .. 'leased', fkey, n)
+  redis.call('HSET', drained, fkey, last)
 end
 
 -- Takes up to `max` task ids off the ring in fair order, counting them leased for their
