@@ -58,6 +58,9 @@ local function enqueueTasks(E, now, at, count)
   local readyCount = 0
   local nowText = string.format('%d', now)
   local handOff = E.handOff and mayHandOff(E, at, count)
+  -- Numbers go into the hash as text made here, so a hand-off's copy of the fields (below)
+  -- is the very text the hash holds.
+  local nowField = string.format('%.17g', now)
 
   for i = 0, count - 1 do
     local base = at + i * 9
@@ -90,10 +93,12 @@ local function enqueueTasks(E, now, at, count)
       local fields = {}
       appendChunked(fields, 'p', payload)
       fields[#fields + 1] = 'e'
-      fields[#fields + 1] = now
+      fields[#fields + 1] = nowField
+      local priorityField = nil
       if priority ~= 0 then
+        priorityField = string.format('%.17g', priority)
         fields[#fields + 1] = 'y'
-        fields[#fields + 1] = priority
+        fields[#fields + 1] = priorityField
       end
       if maxAttempts ~= '' then
         fields[#fields + 1] = 'm'
@@ -130,8 +135,7 @@ local function enqueueTasks(E, now, at, count)
           d.tasks[#d.tasks + 1] = { id = id, seq = seq }
           -- What hashFields would read back from the hash written below.
           d.fields[id] = {
-            p = payload, e = string.format('%.17g', now), s = 'P',
-            y = priority ~= 0 and string.format('%.17g', priority) or nil,
+            p = payload, e = nowField, s = 'P', y = priorityField,
             m = maxAttempts ~= '' and maxAttempts or nil, b = backoff ~= '' and backoff or nil,
             h = headers ~= '' and headers or nil, z = fairnessKey ~= '' and fairnessKey or nil,
           }
