@@ -436,9 +436,9 @@ const runTag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 
  * held and stale leases, abandon, cancel, per-key limit changes and clock advances, run
  * against a store and against a naive reference model of docs/lease-store-semantics.md.
  * After every step each task must read exactly as the model says, and the store's per-key
- * counts as the model's. Among what that covers: no task is lost, none completes twice, a claim never
- * exceeds its credit, tokens only grow, stale tokens are always refused, no key exceeds
- * its limit and no key starves (fair-model.ts). The rate limit (max_claims_per_second),
+ * counts as the model's. Among what that covers: no task is lost, none completes twice, a
+ * claim never exceeds its credit, tokens only grow, stale tokens are always refused, no key
+ * exceeds its limit and no key starves (fair-model.ts). The rate limit (max_claims_per_second),
  * over several replicas at once, has a property of its own: rate-limit-model.ts.
  */
 export function runLeaseStoreProperty(
