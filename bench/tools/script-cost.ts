@@ -10,29 +10,18 @@
  *   npm run build && node dist/bench/tools/script-cost.js [tasks per call, default 1] [cycles, default 10000] [rounds, default 3]
  */
 import { Redis } from 'ioredis';
-import type { NewTask } from '../../src/domain/task.js';
 import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { startRedisServer } from '../../support/redis-server.js';
+import { plainTask } from './plain-task.js';
 
 const tasksPerCall = Number(process.argv[2] ?? 1);
 const cycles = Number(process.argv[3] ?? 10_000);
 const rounds = Number(process.argv[4] ?? 3);
 const WARM_UP_CYCLES = 2_000;
 
-const task = (): NewTask => ({
-  queue: 'script-cost',
-  payload: Buffer.alloc(100, 1),
-  priority: 0,
-  delayMs: 0,
-  maxAttempts: 5,
-  retry: { initialBackoffMs: 0, maxBackoffMs: 0, multiplier: 1 },
-  idempotencyKey: '',
-  headers: {},
-});
-
 async function run(store: RedisStore, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
-    const tasks = Array.from({ length: tasksPerCall }, task);
+    const tasks = Array.from({ length: tasksPerCall }, () => plainTask('script-cost'));
     const { claim } = await store.enqueueAndClaim('script-cost', tasks, tasksPerCall, 30_000);
     if (claim.leases.length !== tasksPerCall)
       throw new Error(`a claim took ${claim.leases.length} of ${tasksPerCall} new tasks`);

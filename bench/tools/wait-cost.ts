@@ -10,22 +10,10 @@
 import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { startRedisServer } from '../../support/redis-server.js';
+import { plainTask } from './plain-task.js';
 
 const rate = Number(process.argv[2] ?? 1000);
 const seconds = Number(process.argv[3] ?? 5);
-
-function task(): Parameters<RedisStore['enqueue']>[0][number] {
-  return {
-    queue: 'wait-cost',
-    payload: Buffer.alloc(100),
-    priority: 0,
-    delayMs: 0,
-    maxAttempts: 5,
-    retry: { initialBackoffMs: 0, maxBackoffMs: 0, multiplier: 1 },
-    idempotencyKey: '',
-    headers: {},
-  };
-}
 
 async function run(url: string, waitReplicas: number): Promise<void> {
   const store = await RedisStore.connect({ url, keyPrefix: `w${waitReplicas}`, waitReplicas });
@@ -41,7 +29,9 @@ async function run(url: string, waitReplicas: number): Promise<void> {
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const t0 = performance.now();
-    pending.push(store.enqueue([task()]).then(() => void latencies.push(performance.now() - t0)));
+    pending.push(
+      store.enqueue([plainTask('wait-cost')]).then(() => void latencies.push(performance.now() - t0)),
+    );
   }
   await Promise.all(pending);
   const elapsed = (performance.now() - started) / 1000;
