@@ -38,7 +38,7 @@ const root = join(fileURLToPath(import.meta.url), '..', '..');
 const dist = (path) => join(root, 'dist', path);
 const { Producer, Worker } = await import(dist('clients/index.js'));
 const { OtlpJsonFileExporter } = await import(dist('src/telemetry/otlp-json-file-exporter.js'));
-const { OffThreadSpanExporter } = await import(dist('src/telemetry/off-thread-exporter.js'));
+const { OtlpProtobufSpanExporter } = await import(dist('src/telemetry/otlp-span-exporter.js'));
 const { spansFromOtlpJson } = await import(dist('src/telemetry/otlp-json.js'));
 const { formatStageTable, stageStatistics, taskAtClaimPercentile } = await import(
   dist('src/trace-viewer/stage-stats.js')
@@ -220,9 +220,9 @@ function workerProviderFor(ratio) {
   return new TracerProvider({
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
     spanProcessors: [
-      // As `codeq work` exports: OTLP/HTTP protobuf from a worker thread.
+      // As `codeq work` exports: OTLP/HTTP protobuf, encoded by codeQ's encoder.
       new BatchSpanProcessor({
-        exporter: new OffThreadSpanExporter({ config: { url: `${SINK}/v1/traces` } }),
+        exporter: new OtlpProtobufSpanExporter({ url: `${SINK}/v1/traces` }),
       }),
     ],
   });

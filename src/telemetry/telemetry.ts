@@ -13,8 +13,8 @@ import {
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, StackContextManager, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
-import { OffThreadSpanExporter } from './off-thread-exporter.js';
 import { OtlpJsonFileExporter } from './otlp-json-file-exporter.js';
+import { OtlpProtobufSpanExporter } from './otlp-span-exporter.js';
 import { startRuntimeMetrics } from './runtime-metrics.js';
 import { INSTRUMENTATION_SCOPE } from '../spans/semconv.js';
 
@@ -84,8 +84,8 @@ export function otlpMetricsRequested(env: NodeJS.ProcessEnv): boolean {
 
 /**
  * Whether the traces go out by OTLP over HTTP/protobuf (the default exporter and
- * protocol), which codeQ exports from a worker thread ({@link OffThreadSpanExporter});
- * any other choice is left to the SDK as the variables say.
+ * protocol), which codeQ encodes itself ({@link OtlpProtobufSpanExporter}); any other
+ * choice is left to the SDK as the variables say.
  */
 export function otlpProtobufTraces(env: NodeJS.ProcessEnv): boolean {
   const exporters = list(env.OTEL_TRACES_EXPORTER);
@@ -168,14 +168,14 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   // Undefined: the SDK sets the exporters up from the variables.
   let spanProcessors: SpanProcessor[] | undefined;
   const fromEnv = tracingRequested(env);
-  const offThread = fromEnv && otlpProtobufTraces(env);
+  const ownEncoder = fromEnv && otlpProtobufTraces(env);
   if (!tracing) {
     spanProcessors = [];
-  } else if (offThread || options.traceFile !== undefined) {
+  } else if (ownEncoder || options.traceFile !== undefined) {
     spanProcessors = [];
-    if (offThread) {
+    if (ownEncoder) {
       spanProcessors.push(
-        new BatchSpanProcessor({ exporter: new OffThreadSpanExporter(), ...batchOptions(env) }),
+        new BatchSpanProcessor({ exporter: new OtlpProtobufSpanExporter(), ...batchOptions(env) }),
       );
     }
     if (options.traceFile !== undefined) {
@@ -207,7 +207,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     instrumentations: [],
   });
   sdk.start();
-  if (fromEnv && !offThread && options.traceFile !== undefined) {
+  if (fromEnv && !ownEncoder && options.traceFile !== undefined) {
     summary.push(
       'traces: only OTLP over HTTP/protobuf goes with --trace-file; OTEL_TRACES_EXPORTER is ignored',
     );
