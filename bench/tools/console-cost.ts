@@ -26,7 +26,7 @@ async function run(tracer: ClaimPathTracer | undefined, batch: number, tasks: nu
     if (dispatch) await dispatch.claim(claimed);
     else await claimed();
     const delivery = dispatch?.delivery('session', 'worker');
-    for (let i = 0; i < batch; i++) delivery?.lease(task, 'lease', Date.now());
+    for (let i = 0; i < batch; i++) delivery?.lease(task, 1, Date.now());
     delivery?.serialized(100 * batch);
     delivery?.written();
     dispatch?.end(batch);

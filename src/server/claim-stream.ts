@@ -171,7 +171,7 @@ export class ClaimStream implements Consumer {
         deadline: lease.deadline,
       });
       // The worker's spans continue the trace of this delivery's queue_wait span.
-      const headers = delivery?.lease(lease.task, leaseId, lease.deadline - this.leaseMs);
+      const headers = delivery?.lease(lease.task, lease.token, lease.deadline - this.leaseMs);
       if (headers) message.task!.headers = headers;
       messages.push(message);
     }

@@ -36,11 +36,14 @@ function parseTraceparent(value: string, tracestate: string | undefined): SpanCo
   };
 }
 
-/** The span context in `headers` (`traceparent`, `tracestate`), or undefined when absent or malformed. */
+/**
+ * The span context in `headers` (`traceparent`, `tracestate`), or undefined when absent or
+ * malformed. The pattern admits only valid ids (lowercase hex, not all zero), so the
+ * context needs no second check.
+ */
 export function spanContextFromHeaders(headers: Headers | undefined): SpanContext | undefined {
   if (!headers?.traceparent) return undefined;
-  const sc = parseTraceparent(headers.traceparent, headers.tracestate);
-  return sc && isSpanContextValid(sc) ? sc : undefined;
+  return parseTraceparent(headers.traceparent, headers.tracestate);
 }
 
 /** A context whose parent is the remote span in `headers`; ROOT_CONTEXT when there is none. */
@@ -52,14 +55,18 @@ export function contextFromHeaders(headers: Headers | undefined): Context {
 /** Writes the span context of `ctx` into `headers` as `traceparent` (and `tracestate`); nothing when it has none. */
 export function injectHeaders(ctx: Context, headers: Record<string, string>): void {
   const sc = trace.getSpanContext(ctx);
-  if (!sc || !isSpanContextValid(sc)) return;
-  headers.traceparent = `00-${sc.traceId}-${sc.spanId}-0${Number(sc.traceFlags || 0).toString(16)}`;
-  if (sc.traceState) headers.tracestate = sc.traceState.serialize();
+  if (sc) writeHeaders(sc, headers);
 }
 
-/** The `traceparent` (and `tracestate`) of one span context, as headers. */
+/** The `traceparent` (and `tracestate`) of one span context, as headers; none when it is invalid. */
 export function headersOf(sc: SpanContext): Record<string, string> {
   const out: Record<string, string> = {};
-  injectHeaders(trace.setSpanContext(ROOT_CONTEXT, sc), out);
+  writeHeaders(sc, out);
   return out;
+}
+
+function writeHeaders(sc: SpanContext, headers: Record<string, string>): void {
+  if (!isSpanContextValid(sc)) return;
+  headers.traceparent = `00-${sc.traceId}-${sc.spanId}-0${Number(sc.traceFlags || 0).toString(16)}`;
+  if (sc.traceState) headers.tracestate = sc.traceState.serialize();
 }

@@ -49,7 +49,7 @@ async function claimThrough(tracer: ClaimPathTracer, ids: string[], claimMs = 0)
   for (const id of ids) {
     const headers = delivery.lease(
       { id, queue: 'q', attempt: 1, enqueueTime: Date.now() - 5, headers: {} },
-      `q/${id}/1.secret`,
+      1,
       Date.now(),
     );
     expect(headers).toBeUndefined();

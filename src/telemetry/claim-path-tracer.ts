@@ -18,7 +18,6 @@ import {
   storeSpanNames,
   type StoreSpanNames,
 } from '../spans/semconv.js';
-import { leaseReference } from '../domain/lease-id.js';
 import { failSpan, nowMs, queueAttributes } from '../spans/span-helpers.js';
 import { headersOf, spanContextFromHeaders } from '../spans/trace-context.js';
 import type { ClaimLatency, DeliveryTiming, DispatchTiming } from './claim-latency.js';
@@ -337,8 +336,10 @@ export class DeliveryTrace {
    * Returns undefined when the span is not sampled: the task then goes out with its
    * headers as they are, and the worker follows the producer's context (and its sampling
    * decision) itself, so an unsampled task costs no header rewrite and no bigger message.
+   * `token` is the lease's fencing token: the span names the lease by task id and token
+   * (`leaseReference`), never by its id.
    */
-  lease(task: TracedTask, leaseId: string, leasedAt: number): Record<string, string> | undefined {
+  lease(task: TracedTask, token: number, leasedAt: number): Record<string, string> | undefined {
     if (this.#timing)
       this.#dispatch.latency!.leased(this.#timing, task.id, task.enqueueTime, task.attempt, leasedAt);
     if (!this.#dispatch.spans) return undefined;
@@ -356,7 +357,7 @@ export class DeliveryTrace {
     span.setAttributes(queueAttributes(task.queue, 'receive'));
     span.setAttribute(ATTR.messageId, task.id);
     span.setAttribute(ATTR.attempt, task.attempt);
-    span.setAttribute(ATTR.leaseRef, leaseReference(leaseId));
+    span.setAttribute(ATTR.leaseRef, `${task.id}/${token}`);
     this.#waits.push({ span, leasedAt });
     const headers: Record<string, string> = { ...task.headers };
     delete headers.tracestate;
