@@ -44,6 +44,10 @@ async function storeCall<R>(
   run: () => Promise<R>,
   annotate?: (span: Span, result: R) => void,
 ): Promise<R> {
+  // A child of a span that is not recorded is not recorded either (the samplers the OTEL_*
+  // settings choose follow the parent's decision or the trace id's, which is the parent's):
+  // at low sampling rates most store calls skip building a span that would be dropped.
+  if (trace.getSpan(context)?.isRecording() === false) return run();
   const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, startTime: nowMs() }, context);
   if (span.isRecording()) span.setAttribute(ATTR.store, store);
   try {
@@ -318,7 +322,8 @@ export class DeliveryTrace {
     this.#tracer = tracer;
     const start = nowMs();
     if (dispatch.timing) this.#timing = dispatch.latency!.delivery(dispatch.timing, workerId, start);
-    this.#serialize = dispatch.spans
+    // Children of an unsampled dispatch would be unsampled too (see storeCall).
+    this.#serialize = dispatch.span.isRecording()
       ? tracer.startSpan(SPAN.serialize, { startTime: start }, dispatch.context)
       : NO_SPAN;
     if (this.#serialize.isRecording()) {
@@ -376,7 +381,7 @@ export class DeliveryTrace {
     const now = nowMs();
     this.#serialize.end(now);
     if (this.#timing) this.#dispatch.latency!.serialized(this.#timing, now);
-    const write = this.#dispatch.spans
+    const write = this.#dispatch.span.isRecording()
       ? this.#tracer.startSpan(SPAN.streamWrite, { startTime: now }, this.#dispatch.context)
       : NO_SPAN;
     if (write.isRecording()) {
@@ -386,9 +391,9 @@ export class DeliveryTrace {
     this.#write = write;
     // The write span names the message that carried the task; its serialize span is the
     // sibling that ended as it began (task-spans.ts finds it), so one link is enough.
-    const carried: Link = { context: write.spanContext() };
+    const carried: Link | undefined = write.isRecording() ? { context: write.spanContext() } : undefined;
     for (const wait of this.#waits) {
-      wait.span.addLink(carried);
+      if (carried) wait.span.addLink(carried);
       wait.span.end(wait.leasedAt);
     }
     this.#waits.length = 0;

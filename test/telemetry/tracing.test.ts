@@ -1,8 +1,16 @@
-import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+  type TracerProvider as ApiTracerProvider,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   AlwaysOffSampler,
   InMemorySpanExporter,
+  ParentBasedSampler,
   SimpleSpanProcessor,
   TracerProvider,
   type ReadableSpan,
@@ -46,7 +54,7 @@ function uniqueQueue(): string {
 const unsampled = new TracerProvider({ sampler: new AlwaysOffSampler() });
 
 async function setup(
-  options: { serverTraced?: boolean; serverProvider?: TracerProvider } = {},
+  options: { serverTraced?: boolean; serverProvider?: ApiTracerProvider } = {},
 ): Promise<{ address: string; producer: Producer }> {
   const store = new MemoryStore();
   const tracerProvider = options.serverProvider ?? provider;
@@ -353,6 +361,44 @@ describe('spans of the claim path', () => {
     // The stored context is the enqueue span's: the wait hangs under it.
     expect(wait!.parentSpanContext?.spanId).toBe(enqueue!.spanContext().spanId);
     expect(processSpan!.parentSpanContext?.spanId).toBe(wait!.spanContext().spanId);
+  });
+
+  it("builds no span under a dispatch the sampler dropped, and still traces a sampled producer's task", async () => {
+    // Roots (dispatches, settle batches) never sampled; a child follows its parent.
+    const real = new TracerProvider({
+      sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }),
+      spanProcessors: [new SimpleSpanProcessor({ exporter })],
+    });
+    const started: string[] = [];
+    const counting: ApiTracerProvider = {
+      getTracer(name, version) {
+        const tracer = real.getTracer(name, version);
+        return {
+          startSpan(spanName, options, ctx) {
+            started.push(spanName);
+            return tracer.startSpan(spanName, options, ctx);
+          },
+          startActiveSpan: tracer.startActiveSpan.bind(tracer),
+        };
+      },
+    };
+    const { address, producer } = await setup({ serverProvider: counting });
+    const queue = uniqueQueue();
+    const { taskId, producerSpan } = await enqueueTraced(producer, queue, 'sampled by its producer');
+    await startWorker(address, { queues: [queue], handler: async () => {} });
+    await settled(1);
+
+    const [wait] = ofTask('codeq.queue_wait', taskId);
+    expect(wait?.parentSpanContext?.spanId).toBe(producerSpan.spanContext().spanId);
+    expect(named('codeq.store.enqueue')).toHaveLength(1);
+    // The dispatch was dropped: its claim, serialize and write spans were never started.
+    expect(started).toContain('codeq.dispatch');
+    for (const child of ['codeq.store.claim', 'codeq.serialize', 'codeq.stream.write', 'codeq.store.settle'])
+      expect(started).not.toContain(child);
+    // The wait links the dispatch that leased it, and no link names a span that does not exist.
+    expect(wait!.links.length).toBeGreaterThan(0);
+    for (const link of wait!.links) expect(link.context.spanId).not.toMatch(/^0+$/);
+    await real.shutdown();
   });
 
   it('delivers an unsampled task with its headers untouched', async () => {
