@@ -80,7 +80,7 @@ describe('encodeTraceRequest', () => {
       fc.boolean(),
       fc.integer(),
       fc.double(),
-      fc.constantFrom(0, -0, 2 ** 32, 2 ** 53, -(2 ** 40), Number.MAX_SAFE_INTEGER, -1),
+      fc.constantFrom(0, -0, 2 ** 32, 2 ** 53, 2 ** 62, -(2 ** 40), -(2 ** 63), Number.MAX_SAFE_INTEGER, -1),
     );
     const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 5 }), fc.constant(undefined));
     fc.assert(

@@ -1,7 +1,8 @@
 /**
  * The protobuf wire format at its lowest: a writer into one growing scratch buffer and a
- * reader over a Buffer. Only what codeQ's messages use: varints (32- and 64-bit), 64-bit
- * doubles, length-delimited bytes, strings and nested messages.
+ * reader over a Buffer. Only what codeQ's messages and its OTLP span encoder use: varints
+ * (32- and 64-bit), fixed32 and fixed64, 64-bit doubles, length-delimited bytes, strings
+ * and nested messages.
  */
 
 export const VARINT = 0;
@@ -91,6 +92,43 @@ export class ProtoWriter {
     this.#pos += 8;
   }
 
+  /** A fixed32 value (an unsigned integer below 2^32). */
+  fixed32(n: number): void {
+    this.#ensure(4);
+    this.#buf.writeUInt32LE(n >>> 0, this.#pos);
+    this.#pos += 4;
+  }
+
+  /** A fixed64 value from its unsigned 32-bit halves. */
+  fixed64(lo: number, hi: number): void {
+    this.#ensure(8);
+    this.#buf.writeUInt32LE(lo >>> 0, this.#pos);
+    this.#buf.writeUInt32LE(hi >>> 0, this.#pos + 4);
+    this.#pos += 8;
+  }
+
+  /** Bytes as they are, no length before them: a field encoded once and kept. */
+  raw(data: Uint8Array): void {
+    this.#ensure(data.length);
+    this.#buf.set(data, this.#pos);
+    this.#pos += data.length;
+  }
+
+  /**
+   * A bytes field given as hex text (trace and span ids), decoded straight into the buffer.
+   * A digit outside [0-9a-fA-F] reads as OpenTelemetry's `hexToBinary` reads it.
+   */
+  hexBytes(hex: string): void {
+    const n = hex.length >>> 1;
+    this.varint(n);
+    this.#ensure(n);
+    const buf = this.#buf;
+    let pos = this.#pos;
+    for (let i = 0; i < 2 * n; i += 2)
+      buf[pos++] = (nibble(hex.charCodeAt(i)) << 4) | nibble(hex.charCodeAt(i + 1));
+    this.#pos = pos;
+  }
+
   bytes(data: Uint8Array): void {
     this.varint(data.length);
     this.#ensure(data.length);
@@ -109,17 +147,21 @@ export class ProtoWriter {
     this.#placeLength(lengthAt, lengthSize, written);
   }
 
-  /** Starts a nested message (after its tag): returns where its length goes. */
-  fork(): number {
-    this.#ensure(2);
+  /**
+   * Starts a nested message (after its tag): returns where its length goes. `reserved`
+   * bytes are kept for the length, 2 by default; 1 suits messages mostly under 128 bytes
+   * (OTLP's attributes), whose body then seldom moves. Pass the same to {@link join}.
+   */
+  fork(reserved: 1 | 2 = 2): number {
+    this.#ensure(reserved);
     const at = this.#pos;
-    this.#pos += 2;
+    this.#pos += reserved;
     return at;
   }
 
-  /** Ends the nested message begun at `at`. */
-  join(at: number): void {
-    this.#placeLength(at, 2, this.#pos - at - 2);
+  /** Ends the nested message begun at `at` by `fork(reserved)`. */
+  join(at: number, reserved: 1 | 2 = 2): void {
+    this.#placeLength(at, reserved, this.#pos - at - reserved);
   }
 
   /** Writes `length` at `at`, where `reserved` bytes were left, moving the body when it needs another size. */
@@ -134,6 +176,15 @@ export class ProtoWriter {
     this.varint(length);
     this.#pos = at + size + length;
   }
+}
+
+/** Hex digits' values by character code; other characters as OpenTelemetry's `hexToBinary` reads them. */
+const NIBBLES = new Int16Array(128).map((_, c) =>
+  c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c - 55,
+);
+
+function nibble(c: number): number {
+  return c < 128 ? NIBBLES[c]! : c - 55;
 }
 
 /** Reads fields from a Buffer; `end` bounds the current message. */
