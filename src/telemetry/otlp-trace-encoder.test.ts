@@ -69,6 +69,24 @@ describe('encodeTraceRequest', () => {
       p.getTracer('one').startSpan('a3').end();
     }, 'svc-a');
     const b = spansOf((p) => p.getTracer('one').startSpan('b1', { kind: SpanKind.CLIENT }).end(), 'svc-b');
+    // A link's context is the caller's, never checked by the SDK: upper-case hex too.
+    const linked = spansOf((p) =>
+      p
+        .getTracer('one')
+        .startSpan('linked', {
+          links: [
+            {
+              context: {
+                traceId: 'ABCDEF0123456789ABCDEF0123456789',
+                spanId: 'FEDCBA9876543210',
+                traceFlags: 1,
+              },
+            },
+          ],
+        })
+        .end(),
+    );
+    expect(ours(linked).equals(official(linked))).toBe(true);
     const mixed = [a[0]!, b[0]!, a[1]!, a[2]!];
     expect(ours(mixed).equals(official(mixed))).toBe(true);
     expect(ours([]).equals(official([]))).toBe(true);
