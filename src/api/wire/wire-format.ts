@@ -131,9 +131,7 @@ export class ProtoWriter {
 
   bytes(data: Uint8Array): void {
     this.varint(data.length);
-    this.#ensure(data.length);
-    this.#buf.set(data, this.#pos);
-    this.#pos += data.length;
+    this.raw(data);
   }
 
   string(text: string): void {
