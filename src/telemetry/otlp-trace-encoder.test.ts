@@ -119,6 +119,16 @@ describe('encodeTraceRequest', () => {
     );
   });
 
+  it('writes map values, nested, as the official serializer does', () => {
+    // The SDK drops attribute values that are maps, but an exporter is handed whatever a
+    // processor passes on: a span standing in for the SDK's, with a map among its attributes.
+    const [real] = spansOf((p) => p.getTracer('codeq').startSpan('mapped').end());
+    const mapped = Object.create(real!, {
+      attributes: { value: { plain: 'v', map: { a: 1, b: 'x', c: [1, 2], d: { e: true, f: 2.5 } } } },
+    }) as ReadableSpan;
+    expect(ours([mapped]).equals(official([mapped]))).toBe(true);
+  });
+
   it('writes lengths of several bytes when a span outgrows 127 bytes', () => {
     const spans = spansOf((p) =>
       p

@@ -110,9 +110,8 @@ function writeTime(w: ProtoWriter, [seconds, nanos]: HrTime): void {
   w.fixed64(low, high);
 }
 
-function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
-  const start = w.fork();
-  const ctx = span.spanContext();
+/** Fields 1-3 of a `Span` and of a `Span.Link` alike: trace id, span id and trace state. */
+function writeContext(w: ProtoWriter, ctx: SpanContext): void {
   w.tag(1, LENGTH_DELIMITED);
   w.hexBytes(ctx.traceId);
   w.tag(2, LENGTH_DELIMITED);
@@ -122,6 +121,12 @@ function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
     w.tag(3, LENGTH_DELIMITED);
     w.string(traceState);
   }
+}
+
+function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
+  const start = w.fork();
+  const ctx = span.spanContext();
+  writeContext(w, ctx);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, LENGTH_DELIMITED);
@@ -183,15 +188,7 @@ function writeEvent(w: ProtoWriter, event: TimedEvent): void {
 function writeLink(w: ProtoWriter, link: Link): void {
   const start = w.fork();
   const context: SpanContext = link.context;
-  w.tag(1, LENGTH_DELIMITED);
-  w.hexBytes(context.traceId);
-  w.tag(2, LENGTH_DELIMITED);
-  w.hexBytes(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, LENGTH_DELIMITED);
-    w.string(traceState);
-  }
+  writeContext(w, context);
   if (link.attributes) writeAttributes(w, link.attributes, 4);
   w.tag(5, VARINT);
   w.varint(link.droppedAttributesCount || 0);
@@ -273,21 +270,9 @@ function writeAnyValue(w: ProtoWriter, value: unknown): void {
         }
         w.join(array);
       } else {
-        w.tag(6, LENGTH_DELIMITED); // KeyValueList
+        w.tag(6, LENGTH_DELIMITED); // KeyValueList: its entries as KeyValues in field 1
         const list = w.fork();
-        const entries = value as Record<string, unknown>;
-        for (const key in entries) {
-          if (!Object.prototype.hasOwnProperty.call(entries, key)) continue;
-          w.tag(1, LENGTH_DELIMITED);
-          const kv = w.fork(SHORT);
-          w.tag(1, LENGTH_DELIMITED);
-          w.string(key);
-          w.tag(2, LENGTH_DELIMITED);
-          const one = w.fork(SHORT);
-          writeAnyValue(w, entries[key]);
-          w.join(one, SHORT);
-          w.join(kv, SHORT);
-        }
+        writeAttributes(w, value as Attributes, 1);
         w.join(list);
       }
       return;
