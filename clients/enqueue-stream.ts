@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import Denque from 'denque';
 import type { EnqueueRequest } from '../src/api/generated/codeq/v1/EnqueueRequest.js';
 import type { EnqueueResponse__Output } from '../src/api/generated/codeq/v1/EnqueueResponse.js';
 import type { EnqueueStreamRequest } from '../src/api/generated/codeq/v1/EnqueueStreamRequest.js';
@@ -45,8 +46,8 @@ export function serviceError(code: grpc.status, details: string, retryAfterMs?: 
  */
 export class EnqueueStreamClient {
   #call: StreamCall | undefined;
-  readonly #waiting: Waiter[] = [];
-  #head = 0;
+  /** Enqueues sent and not answered yet, oldest first: an answer takes its waiter out. */
+  readonly #waiting = new Denque<Waiter>();
   /** The server does not offer EnqueueStream: the producer uses unary calls instead. */
   unsupported = false;
   readonly #client: TaskServiceClient;
@@ -101,11 +102,7 @@ export class EnqueueStreamClient {
   }
 
   #answer(response: EnqueueStreamResponse__Output): void {
-    const waiter = this.#waiting[this.#head++];
-    if (this.#head === this.#waiting.length) {
-      this.#waiting.length = 0;
-      this.#head = 0;
-    }
+    const waiter = this.#waiting.shift();
     if (!waiter || waiter.settled) return;
     waiter.timer?.clear();
     const code: grpc.status = response.code ?? grpc.status.OK;
@@ -119,9 +116,8 @@ export class EnqueueStreamClient {
   #broken(call: StreamCall, err: grpc.ServiceError): void {
     if (this.#call !== call) return;
     this.#call = undefined;
-    const owed = this.#waiting.splice(this.#head);
-    this.#waiting.length = 0;
-    this.#head = 0;
+    const owed = this.#waiting.toArray();
+    this.#waiting.clear();
     if (err.code === grpc.status.UNIMPLEMENTED) this.unsupported = true;
     for (const waiter of owed) {
       if (waiter.settled) continue;

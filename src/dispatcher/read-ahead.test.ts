@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Lease, NewTask, SettleOp, SettleResult } from '../domain/task.js';
+import type { Lease, NewTask, SettleOp, SettleResult, TaskRecord } from '../domain/task.js';
 import { MemoryStore } from '../lease-store/memory/memory-store.js';
 import { newTask } from '../../test/support/new-task.js';
 import { Dispatcher, type Consumer } from './dispatcher.js';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { ClaimPathTracer, type DispatchTrace } from '../telemetry/claim-path-tracer.js';
+import { collected } from '../../test/support/collect-garbage.js';
+import { ReadAheadBuffer } from './read-ahead.js';
 
 const task = (overrides: Partial<NewTask> = {}): NewTask => newTask('q', overrides);
 
@@ -285,5 +287,26 @@ describe('Dispatcher carrying settles', () => {
     expect((await store.getTask('q', done!.taskId))?.state).toBe('COMPLETED');
     dispatcher.stop();
     await store.close();
+  });
+});
+
+describe('ReadAheadBuffer', () => {
+  const lease = (id: string): Lease => ({ task: { id } as TaskRecord, token: 1, nonce: 'n', deadline: 0 });
+  const ids = (leases: readonly Lease[]): string[] => leases.map((l) => l.task.id);
+
+  it('lets go of a lease dealt or expired while others stay held', async () => {
+    // Under a backlog the buffer is topped up before it runs dry, so it never empties:
+    // what left it must not wait for that to be freed.
+    const buffer = new ReadAheadBuffer(30_000, { max: 16, holdMs: 20 });
+    buffer.add([lease('a'), lease('b')], 0);
+    const dealt = new WeakRef(buffer.take(1, 0)[0]!);
+    buffer.add([lease('c')], 10);
+    const expired = new WeakRef(buffer.expired(20)[0]!);
+    buffer.add([lease('d')], 30);
+    expect(await collected(dealt)).toBe(true);
+    expect(await collected(expired)).toBe(true);
+    expect(buffer.size).toBe(2);
+    expect(buffer.nextExpiry).toBe(30);
+    expect(ids(buffer.take(5, 30))).toEqual(['c', 'd']);
   });
 });

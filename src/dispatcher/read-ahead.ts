@@ -1,3 +1,4 @@
+import Denque from 'denque';
 import type { Lease } from '../domain/task.js';
 
 /** How much a replica may lease ahead of demand, per queue. */
@@ -22,8 +23,8 @@ interface Held {
  * The hold counts in the lease: a worker gets a lease that is at most `holdMs` shorter.
  */
 export class ReadAheadBuffer {
-  readonly #held: Held[] = [];
-  #head = 0;
+  /** Oldest first; a lease taken, expired or given back leaves it at once. */
+  readonly #held = new Denque<Held>();
   /** Leases handed to streams (from here or straight from claims) in the current period. */
   #servedNow = 0;
   #servedBefore = 0;
@@ -38,12 +39,12 @@ export class ReadAheadBuffer {
   }
 
   get size(): number {
-    return this.#held.length - this.#head;
+    return this.#held.length;
   }
 
   /** When the oldest lease held runs past its hold, or undefined when none is held. */
   get nextExpiry(): number | undefined {
-    const oldest = this.#held[this.#head];
+    const oldest = this.#held.peekFront();
     return oldest && oldest.heldAt + this.#options.holdMs;
   }
 
@@ -87,8 +88,7 @@ export class ReadAheadBuffer {
   /** Takes up to `count` leases, oldest first. */
   take(count: number, now: number): Lease[] {
     const out: Lease[] = [];
-    while (out.length < count && this.#head < this.#held.length) out.push(this.#held[this.#head++]!.lease);
-    this.#compact();
+    while (out.length < count && !this.#held.isEmpty()) out.push(this.#held.shift()!.lease);
     if (out.length > 0) this.served(out.length, now);
     return out;
   }
@@ -96,26 +96,20 @@ export class ReadAheadBuffer {
   /** Removes and returns the leases held `holdMs` or longer. */
   expired(now: number): Lease[] {
     const out: Lease[] = [];
-    while (this.#head < this.#held.length && this.#held[this.#head]!.heldAt + this.#options.holdMs <= now) {
-      out.push(this.#held[this.#head++]!.lease);
+    for (;;) {
+      const oldest = this.#held.peekFront();
+      if (!oldest || oldest.heldAt + this.#options.holdMs > now) break;
+      this.#held.shift();
+      out.push(oldest.lease);
     }
-    this.#compact();
     return out;
   }
 
   /** Removes and returns every lease held. */
   takeAll(): Lease[] {
-    const out = this.#held.slice(this.#head).map((h) => h.lease);
-    this.#held.length = 0;
-    this.#head = 0;
+    const out = this.#held.toArray().map((h) => h.lease);
+    this.#held.clear();
     return out;
-  }
-
-  #compact(): void {
-    if (this.#head === this.#held.length) {
-      this.#held.length = 0;
-      this.#head = 0;
-    }
   }
 
   #roll(now: number): void {

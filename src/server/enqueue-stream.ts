@@ -1,4 +1,5 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
+import Denque from 'denque';
 import type { EnqueueRequest__Output } from '../api/generated/codeq/v1/EnqueueRequest.js';
 import type { EnqueueStreamRequest__Output } from '../api/generated/codeq/v1/EnqueueStreamRequest.js';
 import type { EnqueueStreamResponse } from '../api/generated/codeq/v1/EnqueueStreamResponse.js';
@@ -58,9 +59,11 @@ interface Slot {
  * receive limit), and grpc-js keeps reading up to 16 messages ahead of a paused stream.
  */
 export class EnqueueStream {
-  /** Answers in request order; the head is written as soon as it is known. */
-  readonly #slots: Slot[] = [];
-  #head = 0;
+  /**
+   * The requests read and not answered yet, in request order: the oldest is written, and
+   * taken out, as soon as its answer is known.
+   */
+  readonly #slots = new Denque<Slot>();
   #writable = true;
   #paused = false;
   #finishing = false;
@@ -190,17 +193,13 @@ export class EnqueueStream {
     // Answers ready in one turn leave together (gatherWrites): in one or two socket writes,
     // not one per turn.
     this.#call.cork();
-    while (this.#head < this.#slots.length) {
-      const next = this.#slots[this.#head]!.response;
+    for (;;) {
+      const next = this.#slots.peekFront()?.response;
       if (!next) break;
-      this.#head++;
+      this.#slots.shift();
       if (!this.#call.write(next)) this.#writable = false;
     }
     this.#call.uncork();
-    if (this.#head === this.#slots.length) {
-      this.#slots.length = 0;
-      this.#head = 0;
-    }
     this.#updateFlow();
     this.#endIfDone();
   }
@@ -209,7 +208,7 @@ export class EnqueueStream {
   #updateFlow(): void {
     if (this.#closed) return;
     if (this.#authenticating) return;
-    const busy = !this.#writable || this.#slots.length - this.#head >= MAX_IN_FLIGHT || !this.#roomToRead();
+    const busy = !this.#writable || this.#slots.length >= MAX_IN_FLIGHT || !this.#roomToRead();
     if (busy && !this.#paused) {
       this.#paused = true;
       this.#call.pause();
@@ -220,7 +219,7 @@ export class EnqueueStream {
   }
 
   #endIfDone(): void {
-    if (this.#finishing && !this.#closed && this.#head === this.#slots.length) {
+    if (this.#finishing && !this.#closed && this.#slots.isEmpty()) {
       this.#call.end();
       this.#close();
     }
