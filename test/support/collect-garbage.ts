@@ -18,3 +18,10 @@ export async function collected(ref: WeakRef<object>): Promise<boolean> {
   }
   return false;
 }
+
+/** The heap and the memory of Buffers in use after a full collection, in bytes. */
+export function liveBytes(): number {
+  gc();
+  const { heapUsed, external } = process.memoryUsage();
+  return heapUsed + external;
+}

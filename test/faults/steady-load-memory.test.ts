@@ -1,0 +1,77 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Producer, Worker } from '../../clients/index.js';
+import { liveBytes } from '../support/collect-garbage.js';
+import { redisKind } from '../support/stores.js';
+import { startTestServer } from '../support/test-server.js';
+import { Cleanup, uniqueQueue } from './fault-harness.js';
+
+const MiB = 1024 * 1024;
+const WARM_UP = 5_000;
+const TASKS = 40_000;
+/** Enqueues a lane keeps sending while this many tasks wait: a backlog that never drains. */
+const BACKLOG = 2_000;
+/**
+ * Growth of the live heap and Buffers of this process (producer, server and worker) between
+ * the warm-up and the end, at most. Steady load leaves it within a few MiB; when the
+ * producer's and the server's enqueue streams and the read-ahead buffer kept what had left
+ * them until they next ran empty, which steady load never lets them, it grew by about
+ * 3 KiB per task (105 MiB here).
+ */
+const GROWTH_BOUND = 24 * MiB;
+
+describe('fault: steady load that never lets a queue run empty', () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+
+  it('keeps nothing of the tasks it has finished: enqueue streams and read-ahead hold only what is in flight', async () => {
+    const { store, close } = await redisKind().open();
+    cleanup.add(close);
+    // Read-ahead on, as by default: with a backlog the buffer is topped up before it runs dry.
+    const server = await startTestServer(store, { readAhead: 256 });
+    cleanup.add(() => server.stop());
+    const queue = uniqueQueue('steady');
+    const producer = new Producer({ address: server.address });
+    cleanup.add(() => producer.close());
+    let done = 0;
+    const worker = new Worker({
+      address: server.address,
+      queues: [queue],
+      concurrency: 50,
+      logger: { warn() {} },
+      handler: () => {
+        done++;
+        return Promise.resolve();
+      },
+    });
+    await worker.start();
+    cleanup.add(() => worker.stop());
+
+    let sent = 0;
+    let stop = false;
+    // Sixteen lanes, each with an enqueue in flight all the time, and a backlog for the
+    // worker: neither stream nor the read-ahead buffer ever runs empty.
+    const lane = async (): Promise<void> => {
+      while (!stop) {
+        if (sent - done >= BACKLOG) {
+          await sleep(1);
+          continue;
+        }
+        sent++;
+        await producer.enqueue(queue, 'x'.repeat(100));
+      }
+    };
+    const lanes = Array.from({ length: 16 }, lane);
+    cleanup.add(async () => {
+      stop = true;
+      await Promise.allSettled(lanes);
+    });
+
+    await expect.poll(() => done, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(WARM_UP);
+    const before = liveBytes();
+    await expect.poll(() => done, { timeout: 120_000, interval: 20 }).toBeGreaterThanOrEqual(TASKS);
+    const growth = liveBytes() - before;
+    expect(sent - done).toBeGreaterThan(0);
+    expect(growth).toBeLessThan(GROWTH_BOUND);
+  });
+});
