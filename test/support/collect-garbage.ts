@@ -19,9 +19,24 @@ export async function collected(ref: WeakRef<object>): Promise<boolean> {
   return false;
 }
 
-/** The heap and the memory of Buffers in use after a full collection, in bytes. */
-export function liveBytes(): number {
-  gc();
-  const { heapUsed, external } = process.memoryUsage();
-  return heapUsed + external;
+/**
+ * The heap and the memory of Buffers in use after full collections, in bytes. Buffers a
+ * collection found dead are given back to the system only after it, so this collects,
+ * lets a few macrotasks run, and collects again, until two readings agree within 1 MiB.
+ */
+export async function liveBytes(): Promise<number> {
+  const read = async (): Promise<number> => {
+    gc();
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    const { heapUsed, external } = process.memoryUsage();
+    return heapUsed + external;
+  };
+  let last = await read();
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const now = await read();
+    if (Math.abs(now - last) < 1024 * 1024) return now;
+    last = now;
+  }
+  return last;
 }
