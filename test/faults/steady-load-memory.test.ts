@@ -8,14 +8,14 @@ import { Cleanup, uniqueQueue } from './fault-harness.js';
 
 const MiB = 1024 * 1024;
 const WARM_UP = 5_000;
-const TASKS = 40_000;
+const TASKS = 25_000;
 /** Enqueues a lane keeps sending while this many tasks wait: a backlog that never drains. */
 const BACKLOG = 2_000;
 /**
  * Growth of the live heap and Buffers of this process (producer, server and worker) between
  * the warm-up and the end, at most. Steady load leaves it within a MiB or two; when the
  * producer's and the server's enqueue streams kept what had left them until they next ran
- * empty, which steady load never lets them, it grew by about 3 KiB per task (100 MiB
+ * empty, which steady load never lets them, it grew by about 3 KiB per task (57 MiB
  * here). (The read-ahead buffer had the same flaw; `read-ahead.test.ts` tests it alone.)
  */
 const GROWTH_BOUND = 16 * MiB;
