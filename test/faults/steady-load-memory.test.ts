@@ -27,8 +27,7 @@ describe('fault: steady load that never lets a queue run empty', () => {
   it('keeps nothing of the tasks it has finished: the enqueue streams hold only what is in flight', async () => {
     const { store, close } = await redisKind().open();
     cleanup.add(close);
-    // Read-ahead on, as by default: with a backlog the buffer is topped up before it runs dry.
-    const server = await startTestServer(store, { readAhead: 256 });
+    const server = await startTestServer(store);
     cleanup.add(() => server.stop());
     const queue = uniqueQueue('steady');
     const producer = new Producer({ address: server.address });
@@ -50,7 +49,7 @@ describe('fault: steady load that never lets a queue run empty', () => {
     let sent = 0;
     let stop = false;
     // Sixteen lanes, each with an enqueue in flight all the time, and a backlog for the
-    // worker: neither stream nor the read-ahead buffer ever runs empty.
+    // worker: neither the producer's nor the server's enqueue stream ever runs empty.
     const lane = async (): Promise<void> => {
       while (!stop) {
         if (sent - done >= BACKLOG) {
