@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { EnqueueRequest } from '../src/api/generated/codeq/v1/EnqueueRequest.js';
 import type { TaskServiceClient } from '../src/api/generated/codeq/v1/TaskService.js';
-import { collected } from '../test/support/collect-garbage.js';
+import { collected } from '../support/collect-garbage.js';
 import { EnqueueStreamClient } from './enqueue-stream.js';
 
 /** An EnqueueStream call as grpc-js's client returns it: an emitter the test answers on. */

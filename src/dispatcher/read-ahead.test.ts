@@ -5,7 +5,7 @@ import { newTask } from '../../test/support/new-task.js';
 import { Dispatcher, type Consumer } from './dispatcher.js';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { ClaimPathTracer, type DispatchTrace } from '../telemetry/claim-path-tracer.js';
-import { collected } from '../../test/support/collect-garbage.js';
+import { collected } from '../../support/collect-garbage.js';
 import { ReadAheadBuffer } from './read-ahead.js';
 
 const task = (overrides: Partial<NewTask> = {}): NewTask => newTask('q', overrides);

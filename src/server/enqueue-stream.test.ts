@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { EnqueueStreamResponse } from '../api/generated/codeq/v1/EnqueueStreamResponse.js';
 import { serverConfig } from '../config/server-config.js';
 import type { EnqueueResult, NewTask } from '../domain/task.js';
-import { collected } from '../../test/support/collect-garbage.js';
+import { collected } from '../../support/collect-garbage.js';
 import { AccessControl } from './auth/access-control.js';
 import { EnqueueStream } from './enqueue-stream.js';
 import type { ServerContext } from './server-context.js';

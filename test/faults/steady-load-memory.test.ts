@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Producer, Worker } from '../../clients/index.js';
-import { liveBytes } from '../support/collect-garbage.js';
+import { liveBytes } from '../../support/collect-garbage.js';
 import { redisKind } from '../support/stores.js';
 import { startTestServer } from '../support/test-server.js';
 import { Cleanup, uniqueQueue } from './fault-harness.js';
