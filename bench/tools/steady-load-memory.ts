@@ -20,6 +20,7 @@ import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { CodeqServer } from '../../src/server/codeq-server.js';
 import { liveBytes } from '../../support/collect-garbage.js';
 import { startRedisServer } from '../../support/redis-server.js';
+import { steadyLanes } from '../load/steady-lanes.js';
 
 const USAGE = `Usage: node dist/bench/tools/steady-load-memory.js [options]
 
@@ -77,7 +78,6 @@ await server.start();
 const address = `127.0.0.1:${server.port}`;
 const producer = new Producer({ address, transport: values.unary ? 'unary' : 'stream' });
 
-let sent = 0;
 let done = 0;
 let stopping = false;
 /** A worker whose handler counts what it runs (`onTask`) and fails FAIL_RATE of it. */
@@ -95,21 +95,6 @@ const newWorker = (onTask: () => void = () => {}): Worker =>
     },
   });
 
-const lane = async (): Promise<void> => {
-  while (!stopping) {
-    if (sent - done >= BACKLOG) {
-      await sleep(1);
-      continue;
-    }
-    sent++;
-    await producer.enqueue(QUEUE, 'x'.repeat(100), {
-      ...(KEYS > 0 && { fairnessKey: `k${sent % KEYS}` }),
-      maxAttempts: 3,
-      retry: { initialBackoffMs: 1, maxBackoffMs: 5 },
-    });
-  }
-};
-
 let workerLifetimes = 0;
 /** One worker at a time that stops after `CHURN` tasks, and the next. */
 const churn = async (perWorker: number): Promise<void> => {
@@ -125,10 +110,18 @@ const churn = async (perWorker: number): Promise<void> => {
 
 const steadyWorker = CHURN === undefined ? newWorker() : undefined;
 await steadyWorker?.start();
-const running = [
-  ...Array.from({ length: LANES }, lane),
-  ...(CHURN === undefined ? [] : Array.from({ length: 8 }, () => churn(CHURN))),
-];
+const lanes = steadyLanes({
+  lanes: LANES,
+  backlog: BACKLOG,
+  done: () => done,
+  send: (index) =>
+    producer.enqueue(QUEUE, 'x'.repeat(100), {
+      ...(KEYS > 0 && { fairnessKey: `k${index % KEYS}` }),
+      maxAttempts: 3,
+      retry: { initialBackoffMs: 1, maxBackoffMs: 5 },
+    }),
+});
+const churning = CHURN === undefined ? [] : Array.from({ length: 8 }, () => churn(CHURN));
 
 const mb = (bytes: number): string => (bytes / 1e6).toFixed(1);
 console.log(
@@ -150,7 +143,8 @@ for (let t = 10; t <= SECONDS; t += 10) {
   );
 }
 stopping = true;
-await Promise.allSettled(running);
+await lanes.stop();
+await Promise.allSettled(churning);
 await steadyWorker?.stop();
 producer.close();
 await server.stop();

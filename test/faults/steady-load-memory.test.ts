@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { steadyLanes } from '../../bench/load/steady-lanes.js';
 import { Producer, Worker } from '../../clients/index.js';
 import { liveBytes } from '../../support/collect-garbage.js';
 import { redisKind } from '../support/stores.js';
@@ -46,31 +46,21 @@ describe('fault: steady load that never lets a queue run empty', () => {
     await worker.start();
     cleanup.add(() => worker.stop());
 
-    let sent = 0;
-    let stop = false;
     // Sixteen lanes, each with an enqueue in flight all the time, and a backlog for the
     // worker: neither the producer's nor the server's enqueue stream ever runs empty.
-    const lane = async (): Promise<void> => {
-      while (!stop) {
-        if (sent - done >= BACKLOG) {
-          await sleep(1);
-          continue;
-        }
-        sent++;
-        await producer.enqueue(queue, 'x'.repeat(100));
-      }
-    };
-    const lanes = Array.from({ length: 16 }, lane);
-    cleanup.add(async () => {
-      stop = true;
-      await Promise.allSettled(lanes);
+    const lanes = steadyLanes({
+      lanes: 16,
+      backlog: BACKLOG,
+      done: () => done,
+      send: () => producer.enqueue(queue, 'x'.repeat(100)),
     });
+    cleanup.add(() => lanes.stop());
 
     await expect.poll(() => done, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(WARM_UP);
     const before = await liveBytes();
     await expect.poll(() => done, { timeout: 120_000, interval: 20 }).toBeGreaterThanOrEqual(TASKS);
     const growth = (await liveBytes()) - before;
-    expect(sent - done).toBeGreaterThan(0);
+    expect(lanes.sent() - done).toBeGreaterThan(0);
     expect(growth).toBeLessThan(GROWTH_BOUND);
   });
 });
