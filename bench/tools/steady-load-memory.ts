@@ -1,12 +1,12 @@
 /**
  * Whether codeQ keeps anything of finished tasks under steady load. A Producer, a server
  * on a private redis-server and a Worker run in this process; producer lanes each keep an
- * enqueue in flight while the queue keeps a backlog the worker never catches up with, so
- * neither the producer's unanswered enqueues nor the server's unwritten answers ever run
- * out, and the read-ahead buffer deals from a backlog. Every interval it prints the tasks done
- * and the live heap and Buffers after full collections: a flat line is right, a climb is
- * something kept that should not be. `--churn N` has workers come and go instead (each
- * stops after N tasks and a new one starts), for what a stream's end must give back.
+ * enqueue in flight while fewer than `--backlog` tasks wait, so neither the producer's
+ * unanswered enqueues nor the server's unwritten answers ever run out. Every interval it
+ * prints the tasks done and the live heap and Buffers after full collections: a flat line
+ * is right, a climb is something kept that should not be. `--churn N` has workers come and
+ * go instead (each stops after N tasks and a new one starts), for what a stream's end must
+ * give back.
  *
  *   npm run build && node dist/bench/tools/steady-load-memory.js [--seconds 60] [--lanes 16]
  *       [--concurrency 50] [--prefetch 0] [--fail-rate 0] [--keys 0] [--unary] [--churn N]
