@@ -8,9 +8,9 @@ export interface SteadyLanes {
 }
 
 /**
- * `lanes` producer lanes, each sending its next enqueue as soon as the last is answered,
- * while fewer than `backlog` of the tasks sent are `done`: every lane keeps an enqueue in
- * flight and the queue keeps a backlog, so neither ever runs empty.
+ * `lanes` producer lanes, each sending its next enqueue as soon as the last is answered
+ * while fewer than `backlog` of the tasks sent are not `done` yet: the producer always has
+ * an enqueue in flight, and the queue never grows past the backlog.
  */
 export function steadyLanes(options: {
   lanes: number;

@@ -9,7 +9,7 @@ import { Cleanup, uniqueQueue } from './fault-harness.js';
 const MiB = 1024 * 1024;
 const WARM_UP = 5_000;
 const TASKS = 25_000;
-/** Enqueues a lane keeps sending while this many tasks wait: a backlog that never drains. */
+/** The lanes pause while this many tasks wait, so the queue never grows without bound. */
 const BACKLOG = 2_000;
 /**
  * Growth of the live heap and Buffers of this process (producer, server and worker) between
