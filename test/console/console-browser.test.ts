@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
 import { TaskError, Worker } from '../../clients/index.js';
 import { tempDir, writeTokenFile } from '../support/auth-fixtures.js';
 import {
@@ -20,8 +21,11 @@ const SHOTS =
   process.env.CODEQ_CONSOLE_SCREENSHOTS === '1' ? join(import.meta.dirname, '../../docs/console') : undefined;
 const SCRIPT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
 
-/** How long one Playwright step (a click, a locator read, a navigation) may wait. */
-const STEP_TIMEOUT_MS = 10_000;
+/**
+ * How long one Playwright step (a click, a locator read, a navigation) may wait. A clean-clone
+ * CI run once saw a locator read after sign-in go unanswered for 10 s on a busy machine.
+ */
+const STEP_TIMEOUT_MS = 20_000;
 /**
  * A test's own limit. A test is a dozen steps; on a two-core machine running the rest of the
  * suite beside Chromium, the steps together have taken longer than the suite's default 30 s
@@ -56,11 +60,23 @@ async function newPage(
   const mark = (what: string): void => {
     trail.push(`+${Math.round(performance.now() - started)} ms ${what}`);
   };
+  // Whether this process (the servers and Playwright's client) stalled, or the browser did.
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
   onTestFailed(() => {
-    console.error(`what the page did before the failure:\n  ${trail.join('\n  ')}`);
+    loopDelay.disable();
+    console.error(
+      `what the page did before the failure:\n  ${trail.join('\n  ')}\n` +
+        `this process's longest event-loop delay meanwhile: ${Math.round(loopDelay.max / 1e6)} ms`,
+    );
   });
   const context = await browser.newContext({ viewport: { width, height } });
-  cleanup.push(() => context.close());
+  // Closed with its test: a page left open goes on refreshing its live parts every few
+  // seconds, and the later tests would share the machine with every earlier test's page.
+  onTestFinished(async () => {
+    loopDelay.disable();
+    await context.close();
+  });
   // No step waits without end: one that hangs fails with Playwright's error naming the step
   // and what it waited for, well inside the test's own timeout.
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
@@ -74,7 +90,11 @@ async function newPage(
   page.on('framenavigated', (fr) => {
     if (fr === page.mainFrame()) mark(`at ${new URL(fr.url()).pathname}`);
   });
+  page.on('load', () => mark('load'));
+  page.on('pageerror', (err) => mark(`page error: ${err.message}`));
+  page.on('console', (msg) => mark(`console ${msg.type()}: ${msg.text()}`));
   page.on('crash', () => mark('page crashed'));
+  page.on('close', () => mark('page closed'));
   const dialogs: string[] = [];
   page.on('dialog', (d) => {
     dialogs.push(d.message());
@@ -315,7 +335,9 @@ describe('the web console with auth on', { timeout: BROWSER_TEST_TIMEOUT_MS }, (
     const signedIn = page.waitForURL((u) => u.pathname === '/');
     await page.click('form button');
     await signedIn;
-    await expect.poll(() => page.locator('tr[data-queue]').allTextContents()).toHaveLength(1);
+    await expect
+      .poll(() => page.locator('tr[data-queue]').allTextContents(), { timeout: STEP_TIMEOUT_MS })
+      .toHaveLength(1);
     expect(await page.locator('tr[data-queue]').getAttribute('data-queue')).toBe('tenant-a.jobs');
     expect(await page.locator('.who').textContent()).toBe('tenant-a');
     // The cookie holds a session id, not the token.
