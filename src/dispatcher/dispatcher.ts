@@ -93,6 +93,10 @@ export class Dispatcher {
   /** Open consumers by worker id, for serving a worker's newest stream first. */
   readonly #byWorker = new Map<string, Set<Consumer>>();
   readonly #slots = new Map<Consumer, Slot>();
+  /** Consumers whose capacity grew in this task of the event loop, while leases were held for a queue of theirs. */
+  readonly #grew = new Set<Consumer>();
+  /** When the first of them grew (ms, tracing on only): the start of their dispatch spans. */
+  #grewAt = 0;
   readonly #claimBatch: number;
   readonly #readAhead: ReadAheadOptions;
   readonly #retryDelayMs: number;
@@ -183,9 +187,42 @@ export class Dispatcher {
    * one, every consumer is looked at again (a walk over all streams).
    */
   poke(consumer?: Consumer): void {
-    if (consumer) this.#mayHaveRoom(consumer);
-    else for (const state of this.#queues.values()) for (const c of state.consumers) state.ready.add(c);
+    if (consumer) {
+      this.#mayHaveRoom(consumer);
+      this.#serveHeldSoon(consumer);
+    } else for (const state of this.#queues.values()) for (const c of state.consumers) state.ready.add(c);
     this.#schedulePass();
+  }
+
+  /**
+   * Leases held ahead of demand need no store call, so a consumer whose capacity grew gets
+   * them at the end of this task of the event loop (the credits of one socket read
+   * gathered) rather than at the store calls' turn, a check-phase callback: a lease written
+   * there reached the socket one loop iteration later, behind what that iteration's poll
+   * phase wrote first, such as the outcome of the worker's previous settle (measured at one
+   * slot: the lease left after the Redis round trip of that settle). The pass still deals
+   * what is held to every other consumer with room.
+   */
+  #serveHeldSoon(consumer: Consumer): void {
+    if (!consumer.queues.some((name) => (this.#queues.get(name)?.held?.size ?? 0) > 0)) return;
+    this.#grew.add(consumer);
+    if (this.#grew.size > 1) return;
+    if (this.#tracer) this.#grewAt = nowMs();
+    queueMicrotask(() => {
+      const grew = [...this.#grew];
+      this.#grew.clear();
+      if (this.#stopped) return;
+      const now = Date.now();
+      for (const c of grew) {
+        if (!this.#slots.has(c)) continue; // its stream ended meanwhile
+        for (const name of c.queues) {
+          const state = this.#queues.get(name);
+          const held = state?.held;
+          if (!state || !held || held.size === 0 || held.leaseMs !== c.leaseMs) continue;
+          if (!this.#dealHeld(state, held, c, now, this.#grewAt)) break;
+        }
+      }
+    });
   }
 
   /** Puts a consumer back in the ready rings of its queues. */
@@ -437,20 +474,32 @@ export class Dispatcher {
     );
     for (const consumer of consumers) {
       if (held.size === 0) break;
-      const free = this.#free(consumer);
-      const leases = held.take(free, now);
-      const dispatch = this.#tracer?.startDispatch(
-        state.name,
-        leases.length,
-        this.#passRequestedAt || nowMs(),
-        this.#claimedBy(leases),
-      );
-      consumer.deliver(state.name, leases, dispatch);
-      dispatch?.end(leases.length);
-      this.#metrics?.leased(state.name, leases, held.leaseMs);
-      dealt = true;
+      if (this.#dealHeld(state, held, consumer, now, this.#passRequestedAt)) dealt = true;
     }
     return dealt;
+  }
+
+  /** Deals a consumer as many held leases as it has room for; false when it has none. */
+  #dealHeld(
+    state: QueueState,
+    held: ReadAheadBuffer,
+    consumer: Consumer,
+    now: number,
+    requestedAt: number,
+  ): boolean {
+    const free = this.#free(consumer);
+    if (free <= 0) return false;
+    const leases = held.take(free, now);
+    const dispatch = this.#tracer?.startDispatch(
+      state.name,
+      leases.length,
+      requestedAt || nowMs(),
+      this.#claimedBy(leases),
+    );
+    consumer.deliver(state.name, leases, dispatch);
+    dispatch?.end(leases.length);
+    this.#metrics?.leased(state.name, leases, held.leaseMs);
+    return true;
   }
 
   /** The dispatches whose store claims took `leases` (read ahead), once each. */

@@ -143,14 +143,76 @@ describe('Dispatcher read-ahead', () => {
       deliver(queue, leases, dispatch);
       setImmediate(() => (callsBeforeWrite = storeCalls()));
     };
+    // Dealt by the pass (a stream whose credit grew is dealt sooner: the test below).
     consumer.credit = 1;
-    dispatcher!.poke(consumer);
+    dispatcher!.poke();
     const settled = dispatcher!.calls.settle('q', op);
     await turn();
     expect(consumer.received).toHaveLength(3);
     expect(callsBeforeWrite).toBe(0);
     expect(await settled).toEqual<SettleResult>({ status: 'ok' });
     expect(storeCalls()).toBe(1);
+  });
+
+  it('deals a held lease to a stream whose credit grew at the end of that task, before the turn', async () => {
+    const consumer = await backlog(10, { max: 4, holdMs: 50 });
+    consumer.credit = 1;
+    dispatcher!.poke();
+    await turn();
+    expect(consumer.received).toHaveLength(2);
+    const first = consumer.received[0]!;
+    const settle = vi.spyOn(store, 'settle');
+    const settleAndClaim = vi.spyOn(store, 'settleAndClaim');
+    const claim = vi.spyOn(store, 'claim');
+    // The worker settles its first lease and grants one credit in the same message.
+    consumer.credit = 1;
+    dispatcher!.poke(consumer);
+    const settled = dispatcher!.calls.settle('q', {
+      kind: 'complete',
+      taskId: first.task.id,
+      token: first.token,
+      result: Buffer.alloc(0),
+    });
+    expect(consumer.received).toHaveLength(2);
+    // Microtasks only: no timer and no check phase ran, and no store call was made.
+    await Promise.resolve();
+    expect(consumer.received).toHaveLength(3);
+    expect(settle.mock.calls.length + settleAndClaim.mock.calls.length + claim.mock.calls.length).toBe(0);
+    await turn();
+    expect(await settled).toEqual<SettleResult>({ status: 'ok' });
+    expect(settle.mock.calls.length + settleAndClaim.mock.calls.length).toBe(1);
+  });
+
+  it('gathers the credits a stream grants in one task into one delivery of held leases', async () => {
+    const consumer = await backlog(20, { max: 8, holdMs: 50 });
+    consumer.credit = 2;
+    dispatcher!.poke(consumer);
+    await turn();
+    expect(consumer.received).toHaveLength(3);
+    const held = (await store.stats('q')).leased - consumer.received.length;
+    expect(held).toBeGreaterThanOrEqual(2);
+    const deliveries = consumer.dispatches.length;
+    // Two settle-and-credit messages of one socket read.
+    for (let i = 0; i < 2; i++) {
+      consumer.credit++;
+      dispatcher!.poke(consumer);
+    }
+    await Promise.resolve();
+    expect(consumer.received).toHaveLength(5);
+    expect(consumer.dispatches.length).toBe(deliveries + 1);
+  });
+
+  it('deals nothing to a stream that ended before the end of the task its credit grew in', async () => {
+    const consumer = await backlog(10, { max: 4, holdMs: 50 });
+    consumer.credit = 1;
+    dispatcher!.poke();
+    await turn();
+    expect(consumer.received).toHaveLength(2);
+    consumer.credit = 1;
+    dispatcher!.poke(consumer);
+    dispatcher!.remove(consumer);
+    await turn();
+    expect(consumer.received).toHaveLength(2);
   });
 
   it('links the dispatch of a lease read ahead to the dispatch whose store claim took it', async () => {
