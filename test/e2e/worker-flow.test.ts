@@ -159,10 +159,12 @@ describe.each(storeKinds())('worker and producer against the server ($name store
     const w = worker(s.address, {
       queues: [queue],
       concurrency: 2,
-      leaseDurationMs: 1_000,
+      // Extended every half lease: a 2 s lease leaves a second for an extension to arrive,
+      // which a busy CI machine needs (1 s left 500 ms, and an overloaded run redelivered).
+      leaseDurationMs: 2_000,
       handler: async (task) => {
         deliveries.push(task.attempt);
-        await new Promise((r) => setTimeout(r, 2_500));
+        await new Promise((r) => setTimeout(r, 4_500));
         return 'finished';
       },
     });
