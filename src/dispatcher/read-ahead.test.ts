@@ -68,6 +68,23 @@ describe('Dispatcher read-ahead', () => {
     return consumer;
   }
 
+  /**
+   * A stream that has taken two leases while more are held ahead for the queue, and no
+   * credit left; `complete` settles its first lease, as the worker's next message would.
+   */
+  async function oneHeldAhead(): Promise<{ consumer: TestConsumer; complete: SettleOp }> {
+    const consumer = await backlog(10, { max: 4, holdMs: 50 });
+    consumer.credit = 1;
+    dispatcher!.poke();
+    await turn();
+    expect(consumer.received).toHaveLength(2);
+    const first = consumer.received[0]!;
+    return {
+      consumer,
+      complete: { kind: 'complete', taskId: first.task.id, token: first.token, result: Buffer.alloc(0) },
+    };
+  }
+
   it('claims ahead on a backlog and hands a freed slot a lease claimed before it was freed', async () => {
     const consumer = await backlog(10, { max: 4, holdMs: 50 });
     consumer.credit = 1;
@@ -120,19 +137,8 @@ describe('Dispatcher read-ahead', () => {
   });
 
   it('sends the store calls of a turn that dealt a held lease after the check phase that writes it', async () => {
-    const consumer = await backlog(10, { max: 4, holdMs: 50 });
-    consumer.credit = 1;
-    dispatcher!.poke();
-    await turn();
-    expect(consumer.received).toHaveLength(2);
     // The worker settles its first lease and grants one credit in the same message.
-    const first = consumer.received[0]!;
-    const op: SettleOp = {
-      kind: 'complete',
-      taskId: first.task.id,
-      token: first.token,
-      result: Buffer.alloc(0),
-    };
+    const { consumer, complete: op } = await oneHeldAhead();
     const settle = vi.spyOn(store, 'settle');
     const settleAndClaim = vi.spyOn(store, 'settleAndClaim');
     const storeCalls = () => settle.mock.calls.length + settleAndClaim.mock.calls.length;
@@ -155,24 +161,14 @@ describe('Dispatcher read-ahead', () => {
   });
 
   it('deals a held lease to a stream whose credit grew at the end of that task, before the turn', async () => {
-    const consumer = await backlog(10, { max: 4, holdMs: 50 });
-    consumer.credit = 1;
-    dispatcher!.poke();
-    await turn();
-    expect(consumer.received).toHaveLength(2);
-    const first = consumer.received[0]!;
+    const { consumer, complete } = await oneHeldAhead();
     const settle = vi.spyOn(store, 'settle');
     const settleAndClaim = vi.spyOn(store, 'settleAndClaim');
     const claim = vi.spyOn(store, 'claim');
     // The worker settles its first lease and grants one credit in the same message.
     consumer.credit = 1;
     dispatcher!.poke(consumer);
-    const settled = dispatcher!.calls.settle('q', {
-      kind: 'complete',
-      taskId: first.task.id,
-      token: first.token,
-      result: Buffer.alloc(0),
-    });
+    const settled = dispatcher!.calls.settle('q', complete);
     expect(consumer.received).toHaveLength(2);
     // Microtasks only: no timer and no check phase ran, and no store call was made.
     await Promise.resolve();
@@ -203,11 +199,7 @@ describe('Dispatcher read-ahead', () => {
   });
 
   it('deals nothing to a stream that ended before the end of the task its credit grew in', async () => {
-    const consumer = await backlog(10, { max: 4, holdMs: 50 });
-    consumer.credit = 1;
-    dispatcher!.poke();
-    await turn();
-    expect(consumer.received).toHaveLength(2);
+    const { consumer } = await oneHeldAhead();
     consumer.credit = 1;
     dispatcher!.poke(consumer);
     dispatcher!.remove(consumer);
