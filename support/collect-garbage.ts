@@ -1,3 +1,4 @@
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -12,7 +13,7 @@ const gc = runInNewContext('gc') as () => void;
  */
 export async function collected(ref: WeakRef<object>): Promise<boolean> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextMacrotask();
     gc();
     if (ref.deref() === undefined) return true;
   }
@@ -27,7 +28,7 @@ export async function collected(ref: WeakRef<object>): Promise<boolean> {
 export async function liveBytes(): Promise<number> {
   const read = async (): Promise<number> => {
     gc();
-    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 3; i++) await nextMacrotask();
     gc();
     const { heapUsed, external } = process.memoryUsage();
     return heapUsed + external;

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it, vi } from 'vitest';
 import type { EnqueueStreamResponse } from '../api/generated/codeq/v1/EnqueueStreamResponse.js';
@@ -63,7 +64,6 @@ function stream(): { call: FakeCall; enqueuer: ReturnType<typeof gatedEnqueuer> 
 }
 
 const request = { tasks: [{ queue: 'q', payload: Buffer.from('p') }] };
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('EnqueueStream', () => {
   it('answers in request order, each answer once the ones before it are', async () => {
@@ -71,10 +71,10 @@ describe('EnqueueStream', () => {
     call.emit('data', request);
     call.emit('data', request);
     enqueuer.answer(1);
-    await settle();
+    await nextMacrotask();
     expect(call.taskIds).toEqual([]);
     enqueuer.answer(0);
-    await settle();
+    await nextMacrotask();
     expect(call.taskIds).toEqual(['t0', 't1']);
   });
 
@@ -85,12 +85,12 @@ describe('EnqueueStream', () => {
     call.emit('data', request);
     call.emit('data', request);
     enqueuer.answer(0);
-    await settle();
+    await nextMacrotask();
     const [answered] = call.written;
     expect(answered).toBeDefined();
     expect(await collected(answered!)).toBe(true);
     enqueuer.answer(1);
-    await settle();
+    await nextMacrotask();
     expect(call.taskIds).toEqual(['t0', 't1']);
   });
 });
