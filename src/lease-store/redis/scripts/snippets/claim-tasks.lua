@@ -126,6 +126,7 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
   end
 
   local deadline = now + leaseMs
+  local nowArg, deadlineArg = numText(now), numText(deadline)
   local out = { 0, -1, deadline, expired, dead, 0 }
   -- Q.paused, the queue's pause flag: while it exists, maintenance runs but nothing is
   -- leased and nothing is reported left, so no dispatcher comes straight back.
@@ -173,11 +174,14 @@ local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
         if fields.s == 'P' then
           ordinal = ordinal + 1
           token, attempt = token + 1, attempt + 1
-          local nonce = leaseNonce(Q.secret, id, token)
+          -- The token's text, once, for the nonce and the hash (the same digits as Lua's own
+          -- '%.14g' for any token below 10^14).
+          local tokenArg = numText(token)
+          local nonce = leaseNonce(Q.secret, id, tokenArg)
           local member = setMember(ordinal, id)
-          redis.call('HSET', taskKey, 's', 'L', 't', token, 'a', attempt, 'o', ordinal, 'i', nonce, 'g', now,
+          redis.call('HSET', taskKey, 's', 'L', 't', tokenArg, 'a', attempt, 'o', ordinal, 'i', nonce, 'g', nowArg,
             'u', Q.instanceId)
-          owned[#owned + 1] = deadline
+          owned[#owned + 1] = deadlineArg
           owned[#owned + 1] = member
           out[#out + 1] = leaseReply(id, fields, attempt, token, nonce)
         end

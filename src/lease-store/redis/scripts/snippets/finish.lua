@@ -6,6 +6,7 @@
   task's key there. `task`, when the caller read the hash already (readTask in
   end-attempt.lua), tells field w, so a task nobody waits for costs no read and no
   message; `fields`, when given, are more field/value pairs written by the same HSET.
+  `now` and `ttlMs` may be numbers or their text (layout.lua: numText).
   isGone: whether a finished task's retention has passed at `now`.
 ]]
 local function finishTask(taskKey, state, now, ttlMs, task, fields)

@@ -39,6 +39,13 @@ local function setMember(ordinal, id)
   return string.format('%013x', ordinal) .. id
 end
 
+-- redis.call turns each number it is given into text (Redis 7.0: snprintf '%.17g', about
+-- 0.4 µs a number). A number that every task of a call writes (the clock, a deadline, a
+-- TTL) is turned once, by the same format, and passed as that text.
+local function numText(n)
+  return string.format('%.17g', n)
+end
+
 local function memberId(member)
   return string.sub(member, ORDINAL_WIDTH + 1)
 end

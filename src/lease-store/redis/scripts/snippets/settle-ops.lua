@@ -45,8 +45,12 @@ local function settleOps(Q, now, at)
   -- Members of ended leases, removed from Q.leased and from each owner's set at the end.
   local unleased, disowned = {}, {}
   Q.leasedDelta = {}
+  local nowArg, finishedTtlArg = numText(now), numText(Q.finishedTtlMs)
   while at <= #ARGV do
-    local kind, id, token, nonce = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), ARGV[at + 3]
+    -- tokenText is the token as the server wrote it, an integer's decimal digits: the text
+    -- `token .. kind` would make, without turning the number back into text.
+    local kind, id, tokenText, nonce = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
+    local token = tonumber(tokenText)
     at = at + 4
     local arg1, arg2, arg3
     local detail = ''
@@ -105,13 +109,13 @@ local function settleOps(Q, now, at)
         end
         -- Lines of the key that waited for this lease to end count as made ready.
         readied = readied + fairLeaseEnded(Q, task.z or '')
-        local mark = settledMark(token, kind, nonce, detail)
+        local mark = settledMark(tokenText, kind, nonce, detail)
         if kind == 'c' then
           local fields = { 'k', mark }
           if arg1 ~= '' then
             appendChunked(fields, 'r', arg1)
           end
-          finishTask(taskKey, 'C', now, Q.finishedTtlMs, task, fields)
+          finishTask(taskKey, 'C', nowArg, finishedTtlArg, task, fields)
         elseif kind == 'f' then
           redis.call('HSET', taskKey, 'k', mark)
           replaceChunked(taskKey, 'l', arg1)
@@ -131,7 +135,7 @@ local function settleOps(Q, now, at)
           redis.call('HSET', taskKey, 'k', mark)
           redis.call('HINCRBY', taskKey, 'a', -1)
           if task.c == '1' then
-            finishTask(taskKey, 'X', now, Q.finishedTtlMs, task)
+            finishTask(taskKey, 'X', nowArg, finishedTtlArg, task)
           else
             redis.call('HSET', taskKey, 's', 'P')
             fairReady(Q, id, tonumber(task.y or '0'), tonumber(task.n), task.z or '', true)
@@ -139,7 +143,7 @@ local function settleOps(Q, now, at)
           end
         end
       end
-    elseif kind ~= 'e' and task.k == settledMark(token, kind, nonce, detail) then
+    elseif kind ~= 'e' and task.k == settledMark(tokenText, kind, nonce, detail) then
       code = OK
     else
       local current = tonumber(task.t or '0')
