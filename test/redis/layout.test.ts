@@ -65,6 +65,43 @@ describe('RedisStore data in Redis', () => {
     expect(hash.i).toMatch(/^[0-9a-f]{24}$/);
   });
 
+  it('writes times, tokens and marks as plain decimal text, the same for every task of a call', async () => {
+    const { store, admin, clock, keyPrefix } = await open();
+    const now = clock.now();
+    await store.enqueue([newTask('txt'), newTask('txt')]);
+    const { leases } = await store.claim('txt', 2, 10_000);
+    const hashOf = (id: string) => admin.hgetall(`${keyPrefix}:{txt}:t:${id}`);
+    const owned = `${keyPrefix}:{txt}:owned:${store.instanceId}`;
+    for (const lease of leases) {
+      const hash = await hashOf(lease.task.id);
+      expect({ t: hash.t, a: hash.a, g: hash.g }).toEqual({ t: '1', a: '1', g: String(now) });
+    }
+    const deadlines = (await admin.zrange(owned, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1);
+    expect(deadlines).toEqual([String(now + 10_000), String(now + 10_000)]);
+
+    clock.advance(1_234);
+    const [first, second] = leases;
+    await store.settle('txt', [
+      { kind: 'complete', taskId: first!.task.id, token: 1, nonce: first!.nonce, result: Buffer.alloc(0) },
+      { kind: 'release', taskId: second!.task.id, token: 1, nonce: second!.nonce },
+    ]);
+    const done = await hashOf(first!.task.id);
+    expect(done.f).toBe(String(now + 1_234));
+    expect(done.k).toMatch(/^1c:[0-9a-f]{20}$/);
+    expect(await admin.pttl(`${keyPrefix}:{txt}:t:${first!.task.id}`)).toBeGreaterThan(0);
+    expect((await hashOf(second!.task.id)).k).toMatch(/^1r:[0-9a-f]{20}$/);
+
+    // The released task's next lease counts on from the text the first one wrote.
+    const again = await store.claim('txt', 1, 5_000);
+    expect(again.leases.map((l) => l.token)).toEqual([2]);
+    expect((await hashOf(second!.task.id)).t).toBe('2');
+    // A repeat of the complete is answered as the one that succeeded: its mark matches.
+    const [repeat] = await store.settle('txt', [
+      { kind: 'complete', taskId: first!.task.id, token: 1, nonce: first!.nonce, result: Buffer.alloc(0) },
+    ]);
+    expect(repeat).toEqual({ status: 'ok' });
+  });
+
   it('round-trips binary payloads and results of every size around the chunk boundaries', async () => {
     const { store } = await open();
     const sizes = [0, 1, 63, 64, 65, 128, 129, 1023, 1024, 1025, 5000];
