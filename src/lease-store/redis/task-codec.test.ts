@@ -114,6 +114,31 @@ describe('decodeLeases', () => {
     });
   });
 
+  it('reads the short form of a task without optional fields, with their defaults', () => {
+    const read = Buffer.alloc(64 * 1024);
+    const entry = reply(read, ['t2', 'job', 1, '1700', 4, 'def']);
+    const [lease] = decodeLeases('q', [0, -1, 9000, 0, 0, 0, entry], 6, 9000);
+    expect(lease).toEqual({
+      task: {
+        id: 't2',
+        queue: 'q',
+        payload: Buffer.from('job'),
+        priority: 0,
+        attempt: 1,
+        maxAttempts: 5,
+        headers: {},
+        enqueueTime: 1700,
+        state: 'LEASED',
+        lastError: '',
+        result: Buffer.alloc(0),
+      },
+      token: 4,
+      nonce: 'def',
+      deadline: 9000,
+    });
+    expect(lease!.task.payload.buffer).not.toBe(read.buffer);
+  });
+
   it('copies a payload out of the read buffer it was a slice of, so a held lease does not keep the buffer', () => {
     const read = Buffer.alloc(64 * 1024);
     const entry = reply(read, ['t1', 'x'.repeat(100), '7', 1, '3', '', '1', '', '', 'redriven', 'k', 1, 'n']);

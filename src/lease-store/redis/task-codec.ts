@@ -211,7 +211,8 @@ export function encodeSettleOps(
  * The leases of a claim reply from `from` on, each the positional array of
  * claim-tasks.lua's `leaseReply`: { taskId, payload, priority, attempt, maxAttempts,
  * headers, enqueueTime, lastError, result, history, fairnessKey, token, nonce }, long
- * values already joined, '' where the task has no such field.
+ * values already joined, '' where the task has no such field; or, for a task with none
+ * of the optional fields, { taskId, payload, attempt, enqueueTime, token, nonce }.
  */
 export function decodeLeases(
   queue: string,
@@ -222,6 +223,23 @@ export function decodeLeases(
   const leases: Lease[] = [];
   for (let i = from; i < reply.length; i++) {
     const e = reply[i] as readonly unknown[];
+    if (e.length === SHORT_LEASE) {
+      const task: TaskRecord = {
+        id: text(e[0]),
+        queue,
+        payload: owned(asBuffer(e[1])),
+        priority: 0,
+        attempt: integer(e[2], 0),
+        maxAttempts: DEFAULT_MAX_ATTEMPTS,
+        headers: {},
+        enqueueTime: integer(e[3], 0),
+        state: LEASED,
+        lastError: '',
+        result: Buffer.alloc(0),
+      };
+      leases.push({ task, token: integer(e[4], 0), nonce: text(e[5]), deadline });
+      continue;
+    }
     const headers = asBuffer(e[5]);
     const history = asBuffer(e[9]);
     const fairnessKey = asBuffer(e[10]);
@@ -246,6 +264,8 @@ export function decodeLeases(
 }
 
 const LEASED = STATE_BY_CODE.L;
+/** Elements of leaseReply's short form (a task without optional fields). */
+const SHORT_LEASE = 6;
 
 /**
  * `value`, or a copy of it when it is a small part of a larger buffer: the Redis client

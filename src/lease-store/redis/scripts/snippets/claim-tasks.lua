@@ -81,7 +81,14 @@ end
 -- per field instead of the hash's names and chunks:
 -- { taskId, payload, priority, attempt, maxAttempts, headers, enqueueTime, lastError,
 --   result, history, fairnessKey, token, nonce }; '' where the hash has no such field.
+-- A task with none of the optional fields (most tasks: no priority, headers, error,
+-- history or fairness key, the default max attempts) gets the short form
+-- { taskId, payload, attempt, enqueueTime, token, nonce }: the caller decodes each
+-- element on its own, so seven empty ones cost it more than the test here.
 local function leaseReply(id, v, attempt, token, nonce)
+  if not (v.y or v.m or v.h or v.l or v.r or v.v or v.z) then
+    return { id, v.p or '', attempt, v.e or '', token, nonce }
+  end
   return { id, v.p or '', v.y or '', attempt, v.m or '', v.h or '', v.e or '', v.l or '', v.r or '', v.v or '',
     v.z or '', token, nonce }
 end
