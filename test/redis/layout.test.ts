@@ -76,7 +76,7 @@ describe('RedisStore data in Redis', () => {
       const hash = await hashOf(lease.task.id);
       expect({ t: hash.t, a: hash.a, g: hash.g }).toEqual({ t: '1', a: '1', g: String(now) });
     }
-    const deadlines = (await admin.zrange(owned, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1);
+    const deadlines = (await admin.zrange(owned, '0', '-1', 'WITHSCORES')).filter((_, i) => i % 2 === 1);
     expect(deadlines).toEqual([String(now + 10_000), String(now + 10_000)]);
 
     clock.advance(1_234);
