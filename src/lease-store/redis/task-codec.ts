@@ -223,49 +223,46 @@ export function decodeLeases(
   const leases: Lease[] = [];
   for (let i = from; i < reply.length; i++) {
     const e = reply[i] as readonly unknown[];
-    if (e.length === SHORT_LEASE) {
-      const task: TaskRecord = {
-        id: text(e[0]),
-        queue,
-        payload: owned(asBuffer(e[1])),
-        priority: 0,
-        attempt: integer(e[2], 0),
-        maxAttempts: DEFAULT_MAX_ATTEMPTS,
-        headers: {},
-        enqueueTime: integer(e[3], 0),
-        state: LEASED,
-        lastError: '',
-        result: Buffer.alloc(0),
-      };
-      leases.push({ task, token: integer(e[4], 0), nonce: text(e[5]), deadline });
-      continue;
-    }
-    const headers = asBuffer(e[5]);
-    const history = asBuffer(e[9]);
-    const fairnessKey = asBuffer(e[10]);
+    const long = e.length !== SHORT_LEASE;
+    const at = long ? LONG_AT : SHORT_AT;
     const task: TaskRecord = {
       id: text(e[0]),
       queue,
       payload: owned(asBuffer(e[1])),
-      priority: integer(e[2], 0),
-      attempt: integer(e[3], 0),
-      maxAttempts: integer(e[4], DEFAULT_MAX_ATTEMPTS),
-      headers: headers.length > 0 ? decodeHeaders(headers) : {},
-      enqueueTime: integer(e[6], 0),
+      priority: 0,
+      attempt: integer(e[at.attempt], 0),
+      maxAttempts: DEFAULT_MAX_ATTEMPTS,
+      headers: {},
+      enqueueTime: integer(e[at.enqueueTime], 0),
       state: LEASED,
-      lastError: asBuffer(e[7]).toString('utf8'),
-      result: owned(asBuffer(e[8])),
-      ...(history.length > 0 && { history: history.toString('utf8').split('\n') }),
-      ...(fairnessKey.length > 0 && { fairnessKey: fairnessKey.toString('latin1') }),
+      lastError: '',
+      result: long ? owned(asBuffer(e[8])) : Buffer.alloc(0),
     };
-    leases.push({ task, token: integer(e[11], 0), nonce: text(e[12]), deadline });
+    if (long) readOptionalFields(task, e);
+    leases.push({ task, token: integer(e[at.token], 0), nonce: text(e[at.nonce]), deadline });
   }
   return leases;
+}
+
+/** The optional fields of a lease in leaseReply's long form, over the defaults `task` holds. */
+function readOptionalFields(task: TaskRecord, e: readonly unknown[]): void {
+  const headers = asBuffer(e[5]);
+  const history = asBuffer(e[9]);
+  const fairnessKey = asBuffer(e[10]);
+  task.priority = integer(e[2], 0);
+  task.maxAttempts = integer(e[4], DEFAULT_MAX_ATTEMPTS);
+  if (headers.length > 0) task.headers = decodeHeaders(headers);
+  task.lastError = asBuffer(e[7]).toString('utf8');
+  if (history.length > 0) task.history = history.toString('utf8').split('\n');
+  if (fairnessKey.length > 0) task.fairnessKey = fairnessKey.toString('latin1');
 }
 
 const LEASED = STATE_BY_CODE.L;
 /** Elements of leaseReply's short form (a task without optional fields). */
 const SHORT_LEASE = 6;
+/** Where the fields both forms carry sit in each. */
+const LONG_AT = { attempt: 3, enqueueTime: 6, token: 11, nonce: 12 } as const;
+const SHORT_AT = { attempt: 2, enqueueTime: 3, token: 4, nonce: 5 } as const;
 
 /**
  * `value`, or a copy of it when it is a small part of a larger buffer: the Redis client
