@@ -1,3 +1,4 @@
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeCliError, quietIpServernameWarning, workerLogSentence } from './cli-errors.js';
 
@@ -71,7 +72,7 @@ describe('quietIpServernameWarning', () => {
       process.emitWarning('Setting the TLS ServerName to an IP address …', 'DeprecationWarning', 'DEP0123');
       process.emitWarning('something else', { type: 'DeprecationWarning', code: 'DEP0999' });
       process.emitWarning('an IP again', { type: 'DeprecationWarning', code: 'DEP0123' });
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextMacrotask();
     } finally {
       process.off('warning', listener);
     }

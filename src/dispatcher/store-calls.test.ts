@@ -1,3 +1,4 @@
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EnqueueResult, NewTask, SettleOp } from '../domain/task.js';
@@ -169,7 +170,7 @@ describe('StoreCalls', () => {
     const { owner, claims, wanted } = calls(() => ({ max: 1, leaseMs: 10_000 }));
     wanted.add('q');
     owner.requestTurn();
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextMacrotask();
     expect(claim).toHaveBeenCalledTimes(1);
     expect(((await claims[0]) as { leases: unknown[] }).leases).toHaveLength(1);
     // A reap from a timer does not wait for a turn.
@@ -223,7 +224,7 @@ describe('StoreCalls', () => {
         },
       });
       await owner.settle('q', await leased());
-      await new Promise(setImmediate);
+      await nextMacrotask();
       expect(settle).toHaveBeenCalledTimes(1);
       settle.mockRestore();
       return seen;

@@ -1,3 +1,4 @@
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { UnavailableError } from '../../domain/errors.js';
 import type { NewTask } from '../../domain/task.js';
@@ -92,7 +93,7 @@ describe('MemoryStore lifecycle', () => {
       due: () => {},
     });
     const [result] = await store.enqueue([task()]);
-    await new Promise((r) => setImmediate(r));
+    await nextMacrotask();
     expect(seen).toEqual([result?.taskId]);
   });
 });
