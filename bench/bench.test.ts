@@ -5,8 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { BenchResult } from './core/report.js';
 import type { LatencySummary } from './core/histogram.js';
 import type { PhaseResult } from './run/phase.js';
-import { runScenario } from './run/run-scenario.js';
-import { helpText, parseArgs } from './cli/flags.js';
+import { checkQueues, runScenario } from './run/run-scenario.js';
+import { helpText, parseArgs, resolveOptions } from './cli/flags.js';
+import type { BenchOptions } from './cli/options.js';
+import { QueueTurns, spreadQueue } from './load/queue-spread.js';
 import type { FloorCase } from './scenarios/floor.js';
 import { AMQP_URL, resetRabbitQueue } from './infra/rabbitmq.js';
 import { SCENARIOS } from './scenarios/index.js';
@@ -109,6 +111,16 @@ describe.concurrent('bench scenarios (quick mode)', { timeout: 60_000 }, () => {
       if (name === 'delayed') expect(phase.late.count).toBeGreaterThan(0);
     });
   }
+
+  it('many-workers --queues 50 --worker-procs 2: each stream claims from a queue of its own', async () => {
+    // One queue per stream, over two worker processes: a stream counted from the wrong
+    // first index, or a producer that does not spread, leaves tasks no stream claims.
+    const result = await quick('many-workers', { queues: 50, workerProcs: 2 });
+    expectWellFormed(result, 'many-workers');
+    const phase = (result.data as { phases: PhaseResult[] }).phases[0]!;
+    expectDelivered(phase, 50);
+    expect(result.options.queues).toBe(50);
+  });
 
   it('knee', async () => {
     const result = await quick('knee');
@@ -222,5 +234,50 @@ describe('bench flags', () => {
     expect(parseArgs(['--producer', 'py-unary']).set).toEqual({ producer: 'py-unary' });
     expect(() => parseArgs(['--producer', 'http'])).toThrow(/--producer/);
     expect(parseArgs(['--pin', '--prefetch', '4']).set).toEqual({ pin: true, prefetch: 4 });
+  });
+
+  it('--queues: spread where the scenario takes it, for codeQ alone, never over more queues than streams', () => {
+    const scenario = (name: string) => SCENARIOS.find((s) => s.name === name)!;
+    const options = (set: Partial<BenchOptions>) => resolveOptions(scenario('sustained').defaults, set);
+    expect(() => checkQueues(scenario('sustained'), options({ queues: 100 }))).not.toThrow();
+    expect(() => checkQueues(scenario('sustained'), options({ queues: 1.5 }))).toThrow(
+      /--queues: a whole number/,
+    );
+    expect(() => checkQueues(scenario('sustained'), options({ queues: 0 }))).toThrow(
+      /--queues: a whole number/,
+    );
+    expect(() => checkQueues(scenario('micro'), resolveOptions({}, { queues: 4 }))).toThrow(
+      /micro does not take --queues \(.*sustained.*\)/,
+    );
+    expect(() => checkQueues(scenario('sustained'), options({ queues: 4, compare: ['bullmq'] }))).toThrow(
+      /leave out --compare/,
+    );
+    expect(() => checkQueues(scenario('sustained'), options({ queues: 4, producer: 'py-unary' }))).toThrow(
+      /py-unary/,
+    );
+    expect(() => checkQueues(scenario('sustained'), options({ queues: 301 }))).toThrow(
+      /--queues 301 needs at least as many --streams .* got 300/,
+    );
+  });
+
+  it('--queues names the queues in turn, and keeps the plain name for one', () => {
+    expect(spreadQueue('bench', 1, 7)).toBe('bench');
+    expect(spreadQueue('bench', undefined, 7)).toBe('bench');
+    expect([0, 1, 2, 3, 4].map((i) => spreadQueue('bench', 3, i))).toEqual([
+      'bench-0',
+      'bench-1',
+      'bench-2',
+      'bench-0',
+      'bench-1',
+    ]);
+    const turns = new QueueTurns('bench', 3);
+    expect(Array.from({ length: 4 }, () => turns.next())).toEqual([
+      'bench-0',
+      'bench-1',
+      'bench-2',
+      'bench-0',
+    ]);
+    const one = new QueueTurns('bench', 1);
+    expect([one.next(), one.next()]).toEqual(['bench', 'bench']);
   });
 });

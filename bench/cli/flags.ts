@@ -25,6 +25,12 @@ const FLAGS: Record<string, Flag> = {
     arg: 'N',
     help: 'Spread tasks over N fairness keys in turn (codeQ; 0: the default key)',
   },
+  queues: {
+    key: 'queues',
+    kind: 'number',
+    arg: 'N',
+    help: 'Spread tasks over N queues in turn, worker stream i claiming from queue i mod N (codeQ; N <= --streams)',
+  },
   'payload-bytes': { key: 'payloadBytes', kind: 'number', arg: 'B', help: 'Payload size, bytes' },
   warmup: { key: 'warmup', kind: 'number', arg: 'S', help: 'Unmeasured warm-up, seconds' },
   compare: {

@@ -53,6 +53,11 @@ export interface BenchOptions {
   tasks: number;
   /** Fairness keys the producers spread tasks over, in turn (`k0`, `k1`, ...); 0: none (the default key). */
   keys: number;
+  /**
+   * Queues the tasks are spread over (`bench-0`, `bench-1`, ... in turn), worker stream i
+   * claiming from queue i mod N (codeQ only; at most one queue per stream); 1: one queue.
+   */
+  queues: number;
   /** Queue depths of the prefill scenario. */
   depths: number[];
   /** Rate steps of the knee scenario, tasks/s. */
@@ -106,6 +111,7 @@ export const BASE_OPTIONS: BenchOptions = {
   concurrency: 1,
   workMs: 0,
   keys: 0,
+  queues: 1,
   payloadBytes: 100,
   warmup: 3,
   compare: [],

@@ -1,6 +1,7 @@
 import { Producer, type BatchTask, type TaskOptions } from '../../clients/producer.js';
 import { encodeStamp, type Stamp } from '../core/stamp.js';
 import type { LoadProducer, ProducerSpec } from './load-producer.js';
+import { QueueTurns } from './queue-spread.js';
 
 /**
  * Enqueues over the codeQ client library (`clients/Producer`): one EnqueueStream message
@@ -9,15 +10,17 @@ import type { LoadProducer, ProducerSpec } from './load-producer.js';
 export class CodeqProducer implements LoadProducer {
   readonly #producer: Producer;
   readonly #spec: ProducerSpec;
+  readonly #queues: QueueTurns;
 
   constructor(address: string, spec: ProducerSpec) {
     this.#spec = spec;
+    this.#queues = new QueueTurns(spec.queue, spec.queues);
     this.#producer = new Producer({ address, transport: spec.transport === 'stream' ? 'stream' : 'unary' });
   }
 
   async send(stamp: Stamp): Promise<void> {
     await this.#producer.enqueue(
-      this.#spec.queue,
+      this.#queues.next(),
       encodeStamp(stamp, this.#spec.payloadBytes),
       options(stamp),
     );
@@ -25,7 +28,7 @@ export class CodeqProducer implements LoadProducer {
 
   async sendBatch(stamps: readonly Stamp[]): Promise<void> {
     const tasks: BatchTask[] = stamps.map((stamp) => ({
-      queue: this.#spec.queue,
+      queue: this.#queues.next(),
       payload: encodeStamp(stamp, this.#spec.payloadBytes),
       ...options(stamp),
     }));

@@ -6,6 +6,7 @@ import { toEnqueueRequest } from '../../clients/producer.js';
 import { encodeStamp, type Stamp } from '../core/stamp.js';
 import { options } from './codeq-producer.js';
 import type { LoadProducer, ProducerSpec } from './load-producer.js';
+import { QueueTurns } from './queue-spread.js';
 
 const TASK_SERVICE = codeqPackageDefinition()['codeq.v1.TaskService'] as Record<
   string,
@@ -27,19 +28,24 @@ const ENQUEUE_BATCH = TASK_SERVICE.EnqueueBatch!;
 export class H2UnaryProducer implements LoadProducer {
   readonly #session: ClientHttp2Session;
   readonly #spec: ProducerSpec;
+  readonly #queues: QueueTurns;
 
   constructor(address: string, spec: ProducerSpec) {
     this.#spec = spec;
+    this.#queues = new QueueTurns(spec.queue, spec.queues);
     this.#session = connect(`http://${address}`);
     this.#session.on('error', () => {});
   }
 
   send(stamp: Stamp): Promise<void> {
-    return this.#call(ENQUEUE.path, ENQUEUE.requestSerialize(enqueueRequest(this.#spec, stamp)));
+    return this.#call(
+      ENQUEUE.path,
+      ENQUEUE.requestSerialize(enqueueRequest(this.#spec, this.#queues.next(), stamp)),
+    );
   }
 
   sendBatch(stamps: readonly Stamp[]): Promise<void> {
-    const tasks = stamps.map((stamp) => enqueueRequest(this.#spec, stamp));
+    const tasks = stamps.map((stamp) => enqueueRequest(this.#spec, this.#queues.next(), stamp));
     return this.#call(ENQUEUE_BATCH.path, ENQUEUE_BATCH.requestSerialize({ tasks }));
   }
 
@@ -81,6 +87,6 @@ export class H2UnaryProducer implements LoadProducer {
 }
 
 /** The EnqueueRequest of one bench task, as the codeQ Producer builds it (codeq-producer.ts). */
-function enqueueRequest(spec: ProducerSpec, stamp: Stamp): EnqueueRequest {
-  return toEnqueueRequest(spec.queue, encodeStamp(stamp, spec.payloadBytes), options(stamp));
+function enqueueRequest(spec: ProducerSpec, queue: string, stamp: Stamp): EnqueueRequest {
+  return toEnqueueRequest(queue, encodeStamp(stamp, spec.payloadBytes), options(stamp));
 }

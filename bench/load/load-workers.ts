@@ -1,6 +1,13 @@
 /** How the worker side of a run behaves, whatever the system under test. */
 export interface WorkerSpec {
   queue: string;
+  /**
+   * codeQ only: the tasks are spread over this many queues (queue-spread.ts), stream i
+   * claiming from queue (firstStream + i) mod queues; absent or 1: `queue` alone.
+   */
+  queues?: number;
+  /** This process's first stream, counted over all worker processes (with `queues`). */
+  firstStream?: number;
   /** Claim streams (codeQ) or Worker instances (BullMQ). */
   streams: number;
   /** Tasks each stream or instance works on at once. */

@@ -53,12 +53,20 @@ export class Fleet {
         workers.push(child);
         if (options.pin) pinProcess(child.pid, LOAD_CPU);
         const share = Math.floor(streams / procs) + (i < streams % procs ? 1 : 0);
+        const firstStream = i * Math.floor(streams / procs) + Math.min(i, streams % procs);
         const args: WorkerInitArgs = {
           system: sut.name,
           address: sut.address,
           redisUrl: sut.redisUrl,
           client: options.client,
-          spec: { ...fleet.workers, queue: fleet.queue, streams: share, prefetch: options.prefetch },
+          spec: {
+            ...fleet.workers,
+            queue: fleet.queue,
+            queues: options.queues,
+            firstStream,
+            streams: share,
+            prefetch: options.prefetch,
+          },
           measureFrom: fleet.measureFrom,
         };
         await child.call('init', args);
@@ -73,6 +81,7 @@ export class Fleet {
           redisUrl: sut.redisUrl,
           spec: {
             queue: fleet.queue,
+            queues: options.queues,
             payloadBytes: options.payloadBytes,
             usePriorities: fleet.usePriorities ?? false,
             transport: options.producer,

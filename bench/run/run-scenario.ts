@@ -6,7 +6,8 @@ import { describeMachine } from '../core/machine.js';
 import { Progress } from '../core/progress.js';
 import type { BenchResult } from '../core/report.js';
 import { BenchRedis } from '../infra/redis.js';
-import { findScenario } from '../scenarios/index.js';
+import { findScenario, SCENARIOS } from '../scenarios/index.js';
+import type { Scenario } from '../scenarios/scenario.js';
 
 /**
  * Runs one scenario end to end: a private redis-server, the scenario, the result (JSON
@@ -26,6 +27,7 @@ export async function runScenario(
     { ...scenario.defaults, ...(quick ? scenario.quick : {}) },
     { ...set, scenario: name },
   );
+  checkQueues(scenario, options);
   const started = Date.now();
   const progress = new Progress(options.quiet);
   const redis = await BenchRedis.start();
@@ -47,6 +49,25 @@ export async function runScenario(
   }
   writeResult(options.out, result);
   return result;
+}
+
+/** `--queues N`: a whole number; above 1 only where the scenario spreads its load, for codeQ alone. */
+export function checkQueues(scenario: Scenario, options: BenchOptions): void {
+  const { queues } = options;
+  if (!Number.isInteger(queues) || queues < 1)
+    throw new Error(`--queues: a whole number >= 1, got ${queues}`);
+  if (queues === 1) return;
+  if (!scenario.spreadsQueues) {
+    const takers = SCENARIOS.filter((s) => s.spreadsQueues).map((s) => s.name);
+    throw new Error(`${scenario.name} does not take --queues (${takers.join(', ')} do)`);
+  }
+  if (options.compare.length > 0) throw new Error("--queues spreads codeQ's load only: leave out --compare");
+  if (options.producer === 'py-unary')
+    throw new Error('--queues does not reach the py-unary producer: use --producer unary or h2-unary');
+  if (queues > options.streams)
+    throw new Error(
+      `--queues ${queues} needs at least as many --streams (one stream claims from one queue), got ${options.streams}`,
+    );
 }
 
 function writeResult(dir: string, result: BenchResult): void {

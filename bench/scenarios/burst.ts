@@ -16,6 +16,7 @@ export const burst: Scenario = {
   defaults: { tasks: 10_000, streams: 200, concurrency: 1, rate: 0, maxInflight: 1_000, duration: 10 },
   quick: { tasks: 500, streams: 20, duration: 5 },
   compares: [],
+  spreadsQueues: true,
   async run(ctx) {
     const { options } = ctx;
     const phase = await withSystem(ctx, 'codeq', 'burst-codeq', (sut) =>

@@ -46,6 +46,7 @@ export const knee: Scenario = {
   defaults: { streams: 200, concurrency: 1, stepDuration: 5, warmup: 5 },
   quick: { rates: [200], stepDuration: 1, streams: 20, warmup: 0.2 },
   compares: ['bullmq'],
+  spreadsQueues: true,
   async run(ctx) {
     const runs: KneeRun[] = [];
     for (const system of systemsOf(ctx.options)) runs.push(await runKnee(ctx, system));

@@ -15,6 +15,7 @@ export const manyWorkers: Scenario = {
   defaults: { streams: 500, rate: 800, duration: 60, concurrency: 1, warmup: 3 },
   quick: { streams: 50, rate: 200, duration: 1, warmup: 0.2 },
   compares: [],
+  spreadsQueues: true,
   async run(ctx) {
     const { options } = ctx;
     const fairness = { value: 0 };

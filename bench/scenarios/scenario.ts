@@ -13,5 +13,7 @@ export interface Scenario {
   quick: Partial<BenchOptions>;
   /** The peers it accepts in --compare. */
   compares: readonly PeerName[];
+  /** Takes --queues: its load goes through the fleet's producers and streams alone. */
+  spreadsQueues?: boolean;
   run(ctx: RunContext): Promise<ScenarioReport>;
 }

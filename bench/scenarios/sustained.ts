@@ -26,6 +26,7 @@ export const sustained: Scenario = {
   defaults: { duration: 60, rate: 1_000, streams: 300, concurrency: 1, warmup: 3 },
   quick: { duration: 2, rate: 200, streams: 20, warmup: 0.5 },
   compares: ['bullmq', 'rabbitmq'],
+  spreadsQueues: true,
   async run(ctx) {
     const phases: PhaseResult[] = [];
     for (const system of systemsOf(ctx.options)) {

@@ -1,0 +1,28 @@
+/**
+ * `--queues N`: the bench's tasks spread over N queues, `<queue>-0` .. `<queue>-<N-1>`,
+ * taken in turn by each producer; worker stream i (counted over all worker processes)
+ * claims from queue i mod N. One queue (the default) keeps the plain name.
+ */
+export function spreadQueue(queue: string, queues: number | undefined, index: number): string {
+  return queues === undefined || queues <= 1 ? queue : `${queue}-${index % queues}`;
+}
+
+/** Hands out a producer's queues in turn. */
+export class QueueTurns {
+  readonly #queue: string;
+  readonly #queues: number | undefined;
+  #next = 0;
+
+  constructor(queue: string, queues: number | undefined) {
+    this.#queue = queue;
+    this.#queues = queues;
+  }
+
+  /** The next task's queue. */
+  next(): string {
+    if (this.#queues === undefined || this.#queues <= 1) return this.#queue;
+    const name = spreadQueue(this.#queue, this.#queues, this.#next);
+    this.#next = (this.#next + 1) % this.#queues;
+    return name;
+  }
+}
