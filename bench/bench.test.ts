@@ -122,6 +122,14 @@ describe.concurrent('bench scenarios (quick mode)', { timeout: 60_000 }, () => {
     expect(result.options.queues).toBe(50);
   });
 
+  it('sustained --queues 4 --compare bullmq: BullMQ takes the same queues, a Worker instance each', async () => {
+    const result = await quick('sustained', { queues: 4, compare: ['bullmq'] });
+    const [codeq, bullmq] = result.data as PhaseResult[];
+    expect([codeq!.system, bullmq!.system]).toEqual(['codeq', 'bullmq']);
+    expectDelivered(codeq!, Number(SCENARIOS.find((s) => s.name === 'sustained')!.quick.streams));
+    expectDelivered(bullmq!, 4);
+  });
+
   it('knee', async () => {
     const result = await quick('knee');
     expectWellFormed(result, 'knee');
@@ -236,7 +244,7 @@ describe('bench flags', () => {
     expect(parseArgs(['--pin', '--prefetch', '4']).set).toEqual({ pin: true, prefetch: 4 });
   });
 
-  it('--queues: spread where the scenario takes it, for codeQ alone, never over more queues than streams', () => {
+  it('--queues: spread where the scenario takes it, for codeQ and BullMQ, never over more queues than streams', () => {
     const scenario = (name: string) => SCENARIOS.find((s) => s.name === name)!;
     const options = (set: Partial<BenchOptions>) => resolveOptions(scenario('sustained').defaults, set);
     expect(() => checkQueues(scenario('sustained'), options({ queues: 100 }))).not.toThrow();
@@ -249,8 +257,11 @@ describe('bench flags', () => {
     expect(() => checkQueues(scenario('micro'), resolveOptions({}, { queues: 4 }))).toThrow(
       /micro does not take --queues \(.*sustained.*\)/,
     );
-    expect(() => checkQueues(scenario('sustained'), options({ queues: 4, compare: ['bullmq'] }))).toThrow(
-      /leave out --compare/,
+    expect(() =>
+      checkQueues(scenario('sustained'), options({ queues: 4, compare: ['bullmq'] })),
+    ).not.toThrow();
+    expect(() => checkQueues(scenario('sustained'), options({ queues: 4, compare: ['rabbitmq'] }))).toThrow(
+      /leave out --compare rabbitmq/,
     );
     expect(() => checkQueues(scenario('sustained'), options({ queues: 4, producer: 'py-unary' }))).toThrow(
       /py-unary/,

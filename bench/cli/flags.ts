@@ -29,7 +29,7 @@ const FLAGS: Record<string, Flag> = {
     key: 'queues',
     kind: 'number',
     arg: 'N',
-    help: 'Spread tasks over N queues in turn, worker stream i claiming from queue i mod N (codeQ; N <= --streams)',
+    help: 'Spread tasks over N queues in turn, worker stream i claiming from queue i mod N (codeQ and BullMQ; N <= --streams)',
   },
   'payload-bytes': { key: 'payloadBytes', kind: 'number', arg: 'B', help: 'Payload size, bytes' },
   warmup: { key: 'warmup', kind: 'number', arg: 'S', help: 'Unmeasured warm-up, seconds' },

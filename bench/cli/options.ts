@@ -55,7 +55,8 @@ export interface BenchOptions {
   keys: number;
   /**
    * Queues the tasks are spread over (`bench-0`, `bench-1`, ... in turn), worker stream i
-   * claiming from queue i mod N (codeQ only; at most one queue per stream); 1: one queue.
+   * claiming from queue i mod N (codeQ and BullMQ, whose Worker instances are then at least N;
+   * never more queues than streams); 1: one queue.
    */
   queues: number;
   /** Queue depths of the prefill scenario. */

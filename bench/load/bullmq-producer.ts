@@ -2,6 +2,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import { stampJobData, type JobData, type Stamp } from '../core/stamp.js';
 import { bullmqConnection } from './bullmq-workers.js';
 import type { LoadProducer, ProducerSpec } from './load-producer.js';
+import { QueueTurns } from './queue-spread.js';
 
 /**
  * Enqueues with BullMQ's `Queue.add` (one round trip per job, like a unary Enqueue) and
@@ -9,30 +10,58 @@ import type { LoadProducer, ProducerSpec } from './load-producer.js';
  * costs BullMQ least; codeQ keeps finished tasks readable for its retention window.
  */
 export class BullmqProducer implements LoadProducer {
-  readonly #queue: Queue<JobData>;
+  /** One Queue object per queue name (`--queues`), made when first used. */
+  readonly #queues = new Map<string, Queue<JobData>>();
+  readonly #turns: QueueTurns;
+  readonly #redisUrl: string;
   readonly #spec: ProducerSpec;
 
   constructor(redisUrl: string, spec: ProducerSpec) {
+    this.#redisUrl = redisUrl;
     this.#spec = spec;
-    this.#queue = new Queue<JobData>(spec.queue, { connection: bullmqConnection(redisUrl) });
+    this.#turns = new QueueTurns(spec.queue, spec.queues);
   }
 
   async send(stamp: Stamp): Promise<void> {
-    await this.#queue.add('t', stampJobData(stamp, this.#spec.payloadBytes), this.#options(stamp));
+    await this.#queue(this.#turns.next()).add(
+      't',
+      stampJobData(stamp, this.#spec.payloadBytes),
+      this.#options(stamp),
+    );
   }
 
   async sendBatch(stamps: readonly Stamp[]): Promise<void> {
-    await this.#queue.addBulk(
-      stamps.map((stamp) => ({
-        name: 't',
-        data: stampJobData(stamp, this.#spec.payloadBytes),
-        opts: this.#options(stamp),
-      })),
+    const byQueue = new Map<string, Stamp[]>();
+    for (const stamp of stamps) {
+      const name = this.#turns.next();
+      const list = byQueue.get(name);
+      if (list) list.push(stamp);
+      else byQueue.set(name, [stamp]);
+    }
+    await Promise.all(
+      [...byQueue].map(([name, list]) =>
+        this.#queue(name).addBulk(
+          list.map((stamp) => ({
+            name: 't',
+            data: stampJobData(stamp, this.#spec.payloadBytes),
+            opts: this.#options(stamp),
+          })),
+        ),
+      ),
     );
   }
 
   async close(): Promise<void> {
-    await this.#queue.close();
+    await Promise.all([...this.#queues.values()].map((q) => q.close()));
+  }
+
+  #queue(name: string): Queue<JobData> {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = new Queue<JobData>(name, { connection: bullmqConnection(this.#redisUrl) });
+      this.#queues.set(name, queue);
+    }
+    return queue;
   }
 
   #options(stamp: Stamp): JobsOptions {

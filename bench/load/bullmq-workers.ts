@@ -2,6 +2,7 @@ import { Worker, type ConnectionOptions } from 'bullmq';
 import { jobDataStamp, type JobData } from '../core/stamp.js';
 import type { LeaseRecorder } from './lease-recorder.js';
 import type { LoadWorkers, WorkerSpec } from './load-workers.js';
+import { spreadQueue } from './queue-spread.js';
 
 /** BullMQ's connection settings for the bench's private Redis (workers need no request retry limit). */
 export function bullmqConnection(redisUrl: string): ConnectionOptions {
@@ -35,7 +36,7 @@ export class BullmqWorkers implements LoadWorkers {
     const recorder = this.#recorder;
     for (let i = 0; i < spec.streams; i++) {
       const worker = new Worker<JobData>(
-        spec.queue,
+        spreadQueue(spec.queue, spec.queues, (spec.firstStream ?? 0) + i),
         async (job) => {
           recorder.lease(i, jobDataStamp(job.data));
           if (spec.hold) {

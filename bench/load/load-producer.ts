@@ -12,7 +12,7 @@ export interface LoadProducer {
 /** What every task of a producer looks like. */
 export interface ProducerSpec {
   queue: string;
-  /** codeQ only: spread the tasks over this many queues in turn (queue-spread.ts); absent or 1: `queue` alone. */
+  /** Spread the tasks over this many queues in turn (queue-spread.ts); absent or 1: `queue` alone. */
   queues?: number;
   /** Payload size, bytes (the JSON size of the job data for BullMQ). */
   payloadBytes: number;

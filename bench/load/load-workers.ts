@@ -2,7 +2,7 @@
 export interface WorkerSpec {
   queue: string;
   /**
-   * codeQ only: the tasks are spread over this many queues (queue-spread.ts), stream i
+   * The tasks are spread over this many queues (queue-spread.ts), stream (or BullMQ Worker) i
    * claiming from queue (firstStream + i) mod queues; absent or 1: `queue` alone.
    */
   queues?: number;

@@ -1,7 +1,8 @@
 /**
  * `--queues N`: the bench's tasks spread over N queues, `<queue>-0` .. `<queue>-<N-1>`,
  * taken in turn by each producer; worker stream i (counted over all worker processes)
- * claims from queue i mod N. One queue (the default) keeps the plain name.
+ * claims from queue i mod N (BullMQ: Worker instance i). One queue (the default) keeps the
+ * plain name.
  */
 export function spreadQueue(queue: string, queues: number | undefined, index: number): string {
   return queues === undefined || queues <= 1 ? queue : `${queue}-${index % queues}`;

@@ -62,10 +62,15 @@ export function workerSide(
  * BullMQ's worker side for the same slots (streams × concurrency): by default one Worker
  * instance per worker process holding all its slots as concurrency, BullMQ's cheapest
  * setup (300 instances of concurrency 1 cost it about half again as much CPU per job);
- * --bullmq-instances sets another count.
+ * --bullmq-instances sets another count, and --queues N makes it at least N (instance i
+ * takes queue i mod N, as codeQ's stream i does).
  */
 export function bullmqWorkerSide(ctx: RunContext, side: FleetOptions['workers']): FleetOptions['workers'] {
-  const instances = ctx.options.bullmqInstances ?? Math.max(1, ctx.options.workerProcs);
+  // A BullMQ Worker takes one queue: with --queues, at least one instance per queue.
+  const instances = Math.max(
+    ctx.options.bullmqInstances ?? Math.max(1, ctx.options.workerProcs),
+    ctx.options.queues,
+  );
   if (instances >= side.streams) return side;
   const slots = side.streams * side.concurrency;
   return { ...side, streams: instances, concurrency: Math.ceil(slots / instances) };

@@ -51,7 +51,7 @@ export async function runScenario(
   return result;
 }
 
-/** `--queues N`: a whole number; above 1 only where the scenario spreads its load, for codeQ alone. */
+/** `--queues N`: a whole number; above 1 only where the scenario spreads its load, for codeQ and BullMQ. */
 export function checkQueues(scenario: Scenario, options: BenchOptions): void {
   const { queues } = options;
   if (!Number.isInteger(queues) || queues < 1)
@@ -61,7 +61,10 @@ export function checkQueues(scenario: Scenario, options: BenchOptions): void {
     const takers = SCENARIOS.filter((s) => s.spreadsQueues).map((s) => s.name);
     throw new Error(`${scenario.name} does not take --queues (${takers.join(', ')} do)`);
   }
-  if (options.compare.length > 0) throw new Error("--queues spreads codeQ's load only: leave out --compare");
+  if (options.compare.includes('rabbitmq'))
+    throw new Error(
+      "--queues spreads codeQ's and BullMQ's load, not RabbitMQ's: leave out --compare rabbitmq",
+    );
   if (options.producer === 'py-unary')
     throw new Error('--queues does not reach the py-unary producer: use --producer unary or h2-unary');
   if (queues > options.streams)
