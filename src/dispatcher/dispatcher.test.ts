@@ -249,6 +249,36 @@ describe('Dispatcher', () => {
     expect(claims() - before).toBe(1);
   });
 
+  it('claims with an enqueue while an earlier claim of the queue is still in flight', async () => {
+    dispatcher = new Dispatcher(store, { sweepIntervalMs: 3_600_000 });
+    const consumer = new TestConsumer(['q'], 10);
+    dispatcher.add(consumer);
+    await settle();
+    const held = heldClaims();
+    const plain = vi.spyOn(store, 'enqueue');
+    const combined = vi.spyOn(store, 'enqueueAndClaim');
+    const first = (await store.enqueue([task('q'), task('q')])).map((r) => r.taskId);
+    await settle();
+    expect(held.inFlight()).toBe(1);
+    // The new tasks' claim rides with their enqueue (no call of its own, no wake-up
+    // published): it does not wait for the claim in flight to come back.
+    const next = dispatcher.calls.enqueue([task('q'), task('q')]);
+    await settle();
+    expect(plain).toHaveBeenCalledTimes(1); // the direct store.enqueue above only
+    expect(combined).toHaveBeenCalledTimes(1);
+    // One lease per stream with an enqueue (sync match); the rest goes to a pass.
+    expect(combined.mock.calls[0]!.slice(2)).toEqual([1, consumer.leaseMs]);
+    const second = (await next).map((r) => r.taskId);
+    // A lease before the claim in flight came back (the oldest ready task: this test
+    // holds that claim before it reaches the store, so it has not taken its tasks yet).
+    expect(consumer.received).toHaveLength(1);
+    held.release();
+    await settle();
+    held.release();
+    await settle();
+    expect(consumer.received.map((r) => r.lease.task.id).sort()).toEqual([...first, ...second].sort());
+  });
+
   it('frees the room it reserved when the enqueue and its claim fail', async () => {
     dispatcher = new Dispatcher(store, { sweepIntervalMs: 3_600_000, retryDelayMs: 3_600_000 });
     const consumer = new TestConsumer(['q'], 1);

@@ -53,6 +53,8 @@ interface QueueState {
   inflight: number;
   /** Leases those claims asked for. */
   inflightLeases: number;
+  /** The store-call turn (`Dispatcher.#turnCount`) its newest claim started in. */
+  claimTurn: number;
   /** The due timer: a task's delay or retry delay feeds it, so it may be months long. */
   timer: LongTimeout | undefined;
   timerAt: number;
@@ -112,6 +114,8 @@ export class Dispatcher {
   readonly #heldClaims = new WeakMap<Lease, DispatchTrace>();
   readonly #sweep: NodeJS.Timeout;
   #passScheduled = false;
+  /** Turns of the store calls so far: a claim started in the current one rides with its calls. */
+  #turnCount = 0;
   /** When the wake-up or credit that scheduled the coming pass arrived (ms), the start of its dispatch spans. */
   #passRequestedAt = 0;
   #sweeps = 0;
@@ -262,6 +266,7 @@ export class Dispatcher {
         wakeGen: 0,
         inflight: 0,
         inflightLeases: 0,
+        claimTurn: 0,
         timer: undefined,
         timerAt: Infinity,
         backlog: false,
@@ -347,15 +352,20 @@ export class Dispatcher {
 
   /**
    * One turn of the store calls (store-calls.ts): the pass when one was asked for, then a
-   * claim for each queue that gathered ready tasks and has none in flight, which the
-   * queue's enqueue carries. True when the pass wrote held leases to streams.
+   * claim for each queue that gathered ready tasks and has no claim in this turn yet,
+   * which the queue's enqueue carries. A claim in flight from an earlier turn does not
+   * hold it back: the new tasks' claim costs no call of its own, where waiting for the
+   * earlier one to come back would cost a claim call then (and the enqueue a wake-up for
+   * every replica). True when the pass wrote held leases to streams.
    */
   #turn(enqueued: ReadonlyMap<string, number>): boolean {
     if (this.#stopped) return false;
+    this.#turnCount++;
     const wroteLeases = this.#passScheduled && this.#pass();
     for (const [name, ready] of enqueued) {
       const state = this.#queues.get(name);
-      if (state && state.inflight === 0 && state.consumers.size > 0) this.#matchEnqueue(state, ready);
+      if (state && state.claimTurn !== this.#turnCount && state.consumers.size > 0)
+        this.#matchEnqueue(state, ready);
     }
     return wroteLeases;
   }
@@ -553,6 +563,7 @@ export class Dispatcher {
     const gen = state.wakeGen;
     state.inflight++;
     state.inflightLeases += want + ahead;
+    state.claimTurn = this.#turnCount;
     state.readyHint = Math.max(0, state.readyHint - want - ahead);
     // A reap (want 0) serves no one: only claims for streams get a dispatch span.
     const dispatch =
