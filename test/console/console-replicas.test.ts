@@ -40,9 +40,16 @@ describe('consoles of two replicas on one Redis', () => {
       logger: { warn() {} },
       handler: async () => 'ok',
     });
+    // Every order completed, not only leased: a lease still out when the worker stops
+    // would go back to the queue and show as ready again.
+    let completed = 0;
+    worker.on('settled', ({ kind }) => {
+      if (kind === 'COMPLETE') completed++;
+    });
     await worker.start();
-    await expect.poll(async () => (await b.store.stats('orders')).ready, { timeout: 5_000 }).toBe(0);
+    await expect.poll(() => completed, { timeout: 10_000 }).toBe(3);
     await worker.stop();
+    expect((await b.store.stats('orders')).ready).toBe(0);
     const claims = async (r: ConsoleFixture): Promise<{ replica: boolean; count: number }> => {
       const text = await (await fetch(`${r.url}latency`)).text();
       const m =
