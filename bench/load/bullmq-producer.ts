@@ -1,4 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
+import { groupBy } from '../../src/domain/group-by.js';
 import { stampJobData, type JobData, type Stamp } from '../core/stamp.js';
 import { bullmqConnection } from './bullmq-workers.js';
 import type { LoadProducer, ProducerSpec } from './load-producer.js';
@@ -31,13 +32,7 @@ export class BullmqProducer implements LoadProducer {
   }
 
   async sendBatch(stamps: readonly Stamp[]): Promise<void> {
-    const byQueue = new Map<string, Stamp[]>();
-    for (const stamp of stamps) {
-      const name = this.#turns.next();
-      const list = byQueue.get(name);
-      if (list) list.push(stamp);
-      else byQueue.set(name, [stamp]);
-    }
+    const byQueue = groupBy(stamps, () => this.#turns.next());
     await Promise.all(
       [...byQueue].map(([name, list]) =>
         this.#queue(name).addBulk(

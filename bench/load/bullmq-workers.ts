@@ -2,7 +2,7 @@ import { Worker, type ConnectionOptions } from 'bullmq';
 import { jobDataStamp, type JobData } from '../core/stamp.js';
 import type { LeaseRecorder } from './lease-recorder.js';
 import type { LoadWorkers, WorkerSpec } from './load-workers.js';
-import { spreadQueue } from './queue-spread.js';
+import { streamQueue } from './queue-spread.js';
 
 /** BullMQ's connection settings for the bench's private Redis (workers need no request retry limit). */
 export function bullmqConnection(redisUrl: string): ConnectionOptions {
@@ -36,7 +36,7 @@ export class BullmqWorkers implements LoadWorkers {
     const recorder = this.#recorder;
     for (let i = 0; i < spec.streams; i++) {
       const worker = new Worker<JobData>(
-        spreadQueue(spec.queue, spec.queues, (spec.firstStream ?? 0) + i),
+        streamQueue(spec, i),
         async (job) => {
           recorder.lease(i, jobDataStamp(job.data));
           if (spec.hold) {

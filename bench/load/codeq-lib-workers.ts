@@ -2,7 +2,7 @@ import { Worker } from '../../clients/worker.js';
 import { decodeStamp, type Stamp } from '../core/stamp.js';
 import type { LeaseRecorder } from './lease-recorder.js';
 import type { LoadWorkers, WorkerSpec } from './load-workers.js';
-import { spreadQueue } from './queue-spread.js';
+import { streamQueue } from './queue-spread.js';
 
 const never = new Promise<never>(() => {});
 
@@ -32,7 +32,7 @@ export class CodeqLibWorkers implements LoadWorkers {
     for (let i = 0; i < spec.streams; i++) {
       const worker = new Worker({
         address: this.#address,
-        queues: [spreadQueue(spec.queue, spec.queues, (spec.firstStream ?? 0) + i)],
+        queues: [streamQueue(spec, i)],
         concurrency: spec.concurrency,
         prefetch: spec.prefetch ?? 0,
         leaseDurationMs: spec.leaseMs,

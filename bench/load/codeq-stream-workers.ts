@@ -10,7 +10,7 @@ import { msToDuration } from '../../src/api/time.js';
 import { decodeStamp, type Stamp } from '../core/stamp.js';
 import type { LeaseRecorder } from './lease-recorder.js';
 import type { LoadWorkers, WorkerSpec } from './load-workers.js';
-import { spreadQueue } from './queue-spread.js';
+import { streamQueue } from './queue-spread.js';
 
 type ClaimCall = grpc.ClientDuplexStream<ClaimRequest, ClaimResponse__Output>;
 
@@ -63,7 +63,7 @@ class BenchStream {
     this.#call.write({
       open: {
         workerId: `bench-${process.pid}-${index}`,
-        queues: [spreadQueue(spec.queue, spec.queues, (spec.firstStream ?? 0) + index)],
+        queues: [streamQueue(spec, index)],
         leaseDuration: msToDuration(spec.leaseMs),
       },
       credit: spec.concurrency,

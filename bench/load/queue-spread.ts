@@ -1,3 +1,5 @@
+import type { WorkerSpec } from './load-workers.js';
+
 /**
  * `--queues N`: the bench's tasks spread over N queues, `<queue>-0` .. `<queue>-<N-1>`,
  * taken in turn by each producer; worker stream i (counted over all worker processes)
@@ -21,9 +23,11 @@ export class QueueTurns {
 
   /** The next task's queue. */
   next(): string {
-    if (this.#queues === undefined || this.#queues <= 1) return this.#queue;
-    const name = spreadQueue(this.#queue, this.#queues, this.#next);
-    this.#next = (this.#next + 1) % this.#queues;
-    return name;
+    return spreadQueue(this.#queue, this.#queues, this.#next++);
   }
+}
+
+/** The queue worker stream (or BullMQ Worker) `index` of this process claims from. */
+export function streamQueue(spec: WorkerSpec, index: number): string {
+  return spreadQueue(spec.queue, spec.queues, (spec.firstStream ?? 0) + index);
 }
