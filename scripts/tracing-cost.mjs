@@ -4,7 +4,8 @@
 // waterfalls of its median and p99 claims.
 //
 //   npm run build && node scripts/tracing-cost.mjs [--store memory|redis] [--tasks N]
-//       [--rounds N] [--concurrency N] [--batch N] [--work-us N] [--out DIR]
+//       [--rounds N] [--concurrency N] [--batch N] [--work-us N] [--modes off,all,one]
+//       [--out DIR]
 //
 // It writes docs/tracing/cost-<store>.md and the waterfall SVGs (run `npx prettier --write
 // docs/tracing` after, to align the tables). Throughput moves with whatever else runs on
@@ -46,8 +47,28 @@ const { formatStageTable, stageStatistics, taskAtClaimPercentile } = await impor
 const { renderTaskWaterfall } = await import(dist('src/trace-viewer/waterfall.js'));
 const { nowMs } = await import(dist('src/spans/span-helpers.js'));
 
+const USAGE = `Usage: npm run build && node scripts/tracing-cost.mjs [options]
+
+Measures what tracing costs codeQ: throughput and CPU per task with tracing off, with 100 %
+sampling and with 1 % sampling, modes in turn over several rounds; then records one fully
+traced run and writes docs/tracing/cost-<store>.md and the waterfalls of its p50 and p99 claims.
+
+Options:
+  --store memory|redis  the lease store (redis starts a private redis-server; default memory)
+  --tasks N             tasks per measure (default 20000)
+  --rounds N            rounds of every mode (default 3)
+  --concurrency N       the worker's concurrency (default 256)
+  --batch N             tasks per EnqueueBatch call (default 50)
+  --work-us N           CPU each handler spins, in µs (default 0: an empty handler)
+  --modes LIST          which of off, all (100 %), one (1 %) to run (default off,all,one);
+                        with fewer than all three, no table or traced run is written
+  --out DIR             where the table and waterfalls go (default docs/tracing)
+  --help                this text`;
+
 const { values } = parseArgs({
   options: {
+    help: { type: 'boolean', default: false },
+    modes: { type: 'string', default: 'off,all,one' },
     store: { type: 'string', default: 'memory' },
     tasks: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '3' },
@@ -57,11 +78,33 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(root, 'docs', 'tracing') },
   },
 });
-const TASKS = Number(values.tasks);
-const ROUNDS = Number(values.rounds);
-const CONCURRENCY = Number(values.concurrency);
-const BATCH = Number(values.batch);
-const WORK_US = Number(values['work-us']);
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+function fail(message) {
+  console.error(`tracing-cost: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+/** `--name`'s value as a whole number of at least `min`, or the usage and exit. */
+function count(name, min) {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < min)
+    fail(`--${name} must be a whole number ≥ ${min}, got '${values[name]}'`);
+  return n;
+}
+if (values.store !== 'memory' && values.store !== 'redis')
+  fail(`--store must be memory or redis, got '${values.store}'`);
+const TASKS = count('tasks', 1);
+const ROUNDS = count('rounds', 1);
+const CONCURRENCY = count('concurrency', 1);
+const BATCH = count('batch', 1);
+const WORK_US = count('work-us', 0);
+const order = ['off', 'all', 'one'];
+const chosen = values.modes.split(',').map((m) => m.trim());
+for (const mode of chosen)
+  if (!order.includes(mode)) fail(`--modes: unknown mode '${mode}' (off, all or one)`);
+const runOrder = order.filter((m) => chosen.includes(m));
 
 /** The handler's work: spins the CPU for WORK_US microseconds. */
 function work() {
@@ -235,12 +278,14 @@ async function measure(mode) {
   try {
     // A short warm-up on the same server, so each mode's measure starts from a warm JIT.
     await runLoad(server.address, provider, Math.min(2000, TASKS));
-    const cpu0 = server.cpuUs() + ownCpuUs();
+    const server0 = server.cpuUs();
+    const own0 = ownCpuUs();
     const rate = await runLoad(server.address, provider, TASKS);
     // CPU per task, server and load together: unlike throughput, other load on the
     // machine barely moves it, so it shows tracing's cost even on a busy box.
-    const cpuPerTask = (server.cpuUs() + ownCpuUs() - cpu0) / TASKS;
-    return { rate, cpuPerTask };
+    const serverPerTask = (server.cpuUs() - server0) / TASKS;
+    const loadPerTask = (ownCpuUs() - own0) / TASKS;
+    return { rate, cpuPerTask: serverPerTask + loadPerTask, serverPerTask, loadPerTask };
   } finally {
     await provider?.shutdown();
     await server.stop();
@@ -250,21 +295,30 @@ async function measure(mode) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = { off: [], all: [], one: [] };
 const cpu = { off: [], all: [], one: [] };
-const order = ['off', 'all', 'one'];
+
 console.log(
   `codeQ tracing cost: ${values.store} store, ${TASKS} tasks per measure, batches of ${BATCH}, worker concurrency ${CONCURRENCY}, handler work ${WORK_US} µs, ${ROUNDS} rounds`,
 );
 for (let round = 0; round < ROUNDS; round++) {
   // Rotate the order so no mode always runs first (or on the warmest machine).
-  for (let i = 0; i < order.length; i++) {
-    const mode = order[(i + round) % order.length];
-    const { rate, cpuPerTask } = await measure(mode);
+  for (let i = 0; i < runOrder.length; i++) {
+    const mode = runOrder[(i + round) % runOrder.length];
+    const { rate, cpuPerTask, serverPerTask, loadPerTask } = await measure(mode);
     results[mode].push(rate);
     cpu[mode].push(cpuPerTask);
     console.log(
-      `  round ${round + 1}: ${MODES[mode].label.padEnd(15)} ${rate.toFixed(0).padStart(7)} tasks/s  ${cpuPerTask.toFixed(0).padStart(4)} µs CPU/task`,
+      `  round ${round + 1}: ${MODES[mode].label.padEnd(15)} ${rate.toFixed(0).padStart(7)} tasks/s  ${cpuPerTask.toFixed(0).padStart(4)} µs CPU/task (server ${serverPerTask.toFixed(0)}, load ${loadPerTask.toFixed(0)})`,
     );
   }
+}
+if (runOrder.length < order.length) {
+  // A partial run (a profile of one mode, say) has no baseline to set a table against.
+  sink.close();
+  if (redis) {
+    redis.child.kill();
+    rmSync(redis.dir, { recursive: true, force: true });
+  }
+  process.exit(0);
 }
 const base = median(results.off);
 const baseCpu = median(cpu.off);
