@@ -8,6 +8,13 @@ import { cpSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+if (process.argv.length > 2) {
+  // Takes no arguments: --help (or anything else) prints what it does and builds nothing.
+  console.log('Usage: npm run build:client\n\nBuilds the client package (codeq-client) into clients/dist/.');
+  const extra = process.argv.slice(2).filter((a) => a !== '--help' && a !== '-h');
+  if (extra.length > 0) console.error(`build-client: takes no arguments, got ${extra.join(' ')}`);
+  process.exit(extra.length > 0 ? 2 : 0);
+}
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'clients', 'dist');
 rmSync(out, { recursive: true, force: true });

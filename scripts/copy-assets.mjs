@@ -5,6 +5,15 @@ import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+if (process.argv.length > 2) {
+  // Takes no arguments: --help (or anything else) prints what it does and copies nothing.
+  console.log(
+    'Usage: node scripts/copy-assets.mjs (run by npm run build)\n\nCopies the Lua scripts and the console assets from src/ into dist/src/.',
+  );
+  const extra = process.argv.slice(2).filter((a) => a !== '--help' && a !== '-h');
+  if (extra.length > 0) console.error(`copy-assets: takes no arguments, got ${extra.join(' ')}`);
+  process.exit(extra.length > 0 ? 2 : 0);
+}
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const from = join(root, 'src');
 const to = join(root, 'dist', 'src');

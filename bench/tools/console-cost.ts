@@ -11,8 +11,15 @@
 import { ClaimLatency } from '../../src/telemetry/claim-latency.js';
 import { ClaimPathTracer } from '../../src/telemetry/claim-path-tracer.js';
 import { nowMs } from '../../src/spans/span-helpers.js';
+import { toolArgs } from './tool-args.js';
 
-const batches = (process.argv[2] ?? '1,8,64').split(',').map(Number);
+const [batchList] = toolArgs(
+  'console-cost',
+  [{ name: 'batch sizes', default: '1,8,64', kind: 'counts' }],
+  'What the web console’s always-on figures cost on the claim path, per task and lease batch size:\n' +
+    'the claim-path tracer’s calls with a ClaimLatency and no tracer provider, against none.',
+);
+const batches = batchList!.split(',').map(Number);
 const TASKS = 2_000_000;
 const leases = { leases: [] as unknown[] };
 const claimed = (): Promise<typeof leases> => Promise.resolve(leases);

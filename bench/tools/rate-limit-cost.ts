@@ -21,10 +21,18 @@ import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { StoreRateLimits } from '../../src/server/auth/store-rate-limits.js';
 import { CodeqServer } from '../../src/server/codeq-server.js';
 import { startRedisServer } from '../../support/redis-server.js';
+import { toolArgs } from './tool-args.js';
 
-const concurrency = Number(process.argv[2] ?? 50);
-const seconds = Number(process.argv[3] ?? 3);
-const rounds = Number(process.argv[4] ?? 3);
+const [concurrency, seconds, rounds] = toolArgs(
+  'rate-limit-cost',
+  [
+    { name: 'concurrency', default: '50', kind: 'count' },
+    { name: 'seconds', default: '3', kind: 'count' },
+    { name: 'rounds', default: '3', kind: 'count' },
+  ],
+  'An enqueue rate limit counted in Redis against the same limit counted in the server, and none:\n' +
+    'tasks/s, enqueue p50, CPU per task (this process, Redis) and script calls per task, per mode and round.',
+).map(Number) as [number, number, number];
 
 const LIMITED = 'rate-cost-limited-token';
 const FREE = 'rate-cost-free-token';

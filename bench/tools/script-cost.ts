@@ -13,10 +13,18 @@ import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { startRedisServer } from '../../support/redis-server.js';
 import { plainTask } from './plain-task.js';
+import { toolArgs } from './tool-args.js';
 
-const tasksPerCall = Number(process.argv[2] ?? 1);
-const cycles = Number(process.argv[3] ?? 10_000);
-const rounds = Number(process.argv[4] ?? 3);
+const [tasksPerCall, cycles, rounds] = toolArgs(
+  'script-cost',
+  [
+    { name: 'tasks per call', default: '1', kind: 'count' },
+    { name: 'cycles', default: '10000', kind: 'count' },
+    { name: 'rounds', default: '3', kind: 'count' },
+  ],
+  'Script time per enqueue-and-claim-then-settle cycle inside a private redis-server (INFO commandstats),\n' +
+    'the commands’ own time within it, script calls per cycle and this process’s wall time per cycle.',
+).map(Number) as [number, number, number];
 const WARM_UP_CYCLES = 2_000;
 
 async function run(store: RedisStore, count: number): Promise<void> {

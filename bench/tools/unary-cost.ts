@@ -25,6 +25,7 @@ import { startRedisServer, type TestRedis } from '../../support/redis-server.js'
 import { CodeqStreamWorkers } from '../load/codeq-stream-workers.js';
 import { ECHO_SERVICE } from '../load/echo-service.js';
 import { LeaseRecorder } from '../load/lease-recorder.js';
+import { toolArgs } from './tool-args.js';
 
 const WARMUP = 1_000;
 const PAYLOAD = Buffer.alloc(100, 1);
@@ -155,10 +156,20 @@ async function round(
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
-  const calls = Number(process.argv[2] ?? 3000);
-  const rounds = Number(process.argv[3] ?? 3);
-  const storeKind = process.argv[4] ?? 'memory';
-  const streams = Number(process.argv[5] ?? 0);
+  const [callsArg, roundsArg, storeKind, streamsArg] = toolArgs(
+    'unary-cost',
+    [
+      { name: 'calls per round', default: '3000', kind: 'count' },
+      { name: 'rounds', default: '3', kind: 'count' },
+      { name: 'store', default: 'memory', kind: ['memory', 'redis'] },
+      { name: 'streams', default: '0', kind: 'count', min: 0 },
+    ],
+    'What one unary Enqueue costs the server beside a bare grpc-js unary echo, one call at a time:\n' +
+      'server CPU µs and heap KB per call, rounds alternating codeQ and the echo, then the medians.',
+  );
+  const calls = Number(callsArg);
+  const rounds = Number(roundsArg);
+  const streams = Number(streamsArg);
   let redis: TestRedis | undefined;
   if (storeKind === 'redis') redis = await startRedisServer();
   const all: Round[] = [];

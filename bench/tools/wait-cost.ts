@@ -11,9 +11,17 @@ import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { startRedisServer } from '../../support/redis-server.js';
 import { plainTask } from './plain-task.js';
+import { toolArgs } from './tool-args.js';
 
-const rate = Number(process.argv[2] ?? 1000);
-const seconds = Number(process.argv[3] ?? 5);
+const [rate, seconds] = toolArgs(
+  'wait-cost',
+  [
+    { name: 'rate', default: '1000', kind: 'count' },
+    { name: 'seconds', default: '5', kind: 'count' },
+  ],
+  'What --redis-wait-replicas 1 costs an enqueue at the store: a private primary and replica on this\n' +
+    'machine, enqueue latency (p50, p99, max) without WAIT and with it, the rate reached, WAITs run.',
+).map(Number) as [number, number];
 
 async function run(url: string, waitReplicas: number): Promise<void> {
   const store = await RedisStore.connect({ url, keyPrefix: `w${waitReplicas}`, waitReplicas });

@@ -16,10 +16,18 @@ import type {
 } from '../../src/api/generated/codeq/v1/ClaimResponse.js';
 import { codeqProto } from '../../src/api/proto.js';
 import { Worker } from '../../clients/worker.js';
+import { toolArgs } from './tool-args.js';
 
-const tasks = Number(process.argv[2] ?? 200_000);
-const prefetch = Number(process.argv[3] ?? 0);
-const concurrency = Number(process.argv[4] ?? 1);
+const [tasks, prefetch, concurrency] = toolArgs(
+  'worker-cost',
+  [
+    { name: 'tasks', default: '200000', kind: 'count' },
+    { name: 'prefetch', default: '0', kind: 'count', min: 0 },
+    { name: 'concurrency', default: '1', kind: 'count' },
+  ],
+  'What the Worker library itself costs per task, its Claim call a stand-in in this process:\n' +
+    'CPU µs per task and tasks per second, with an empty handler.',
+).map(Number) as [number, number, number];
 /** Tasks run before measuring, so the JIT has settled. */
 const WARMUP = Math.min(20_000, Math.floor(tasks / 5));
 
