@@ -76,6 +76,19 @@ export function residentBytes(pid: number): number {
   return Number(m[1]) * 1024;
 }
 
+/**
+ * How many times the main thread of a process has been put on a CPU so far, from
+ * /proc/PID/schedstat (Linux): one per wake-up from sleep, give or take a preemption. A
+ * timer that fires in a loop shows here as hundreds a second, whatever the machine's
+ * speed; an idle Node.js process wakes a few times a second.
+ */
+export function runCount(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/);
+  const runs = Number(fields[2]);
+  if (!Number.isFinite(runs)) throw new Error(`no run count in /proc/${pid}/schedstat`);
+  return runs;
+}
+
 /** CPU time a process has used so far (user + system), in ms, from /proc (Linux; ticks of 10 ms). */
 export function cpuTimeMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
