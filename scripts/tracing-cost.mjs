@@ -295,6 +295,8 @@ async function measure(mode) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = { off: [], all: [], one: [] };
 const cpu = { off: [], all: [], one: [] };
+const serverCpu = { off: [], all: [], one: [] };
+const loadCpu = { off: [], all: [], one: [] };
 
 console.log(
   `codeQ tracing cost: ${values.store} store, ${TASKS} tasks per measure, batches of ${BATCH}, worker concurrency ${CONCURRENCY}, handler work ${WORK_US} µs, ${ROUNDS} rounds`,
@@ -306,6 +308,8 @@ for (let round = 0; round < ROUNDS; round++) {
     const { rate, cpuPerTask, serverPerTask, loadPerTask } = await measure(mode);
     results[mode].push(rate);
     cpu[mode].push(cpuPerTask);
+    serverCpu[mode].push(serverPerTask);
+    loadCpu[mode].push(loadPerTask);
     console.log(
       `  round ${round + 1}: ${MODES[mode].label.padEnd(15)} ${rate.toFixed(0).padStart(7)} tasks/s  ${cpuPerTask.toFixed(0).padStart(4)} µs CPU/task (server ${serverPerTask.toFixed(0)}, load ${loadPerTask.toFixed(0)})`,
     );
@@ -323,14 +327,15 @@ if (runOrder.length < order.length) {
 const base = median(results.off);
 const baseCpu = median(cpu.off);
 const lines = [
-  `| mode | tasks/s (median of ${ROUNDS}) | runs | throughput cost | CPU µs/task (median) | CPU cost |`,
-  '|---|---:|---|---:|---:|---:|',
+  `| mode | tasks/s (median of ${ROUNDS}) | runs | throughput cost | CPU µs/task (median) | server / load µs/task | CPU cost |`,
+  '|---|---:|---|---:|---:|---:|---:|',
   ...order.map((mode) => {
     const m = median(results[mode]);
     const c = median(cpu[mode]);
     const cost = mode === 'off' ? '—' : `${(((base - m) / base) * 100).toFixed(1)} %`;
     const cpuCost = mode === 'off' ? '—' : `+${(((c - baseCpu) / baseCpu) * 100).toFixed(1)} %`;
-    return `| ${MODES[mode].label} | ${m.toFixed(0)} | ${results[mode].map((r) => r.toFixed(0)).join(', ')} | ${cost} | ${c.toFixed(0)} | ${cpuCost} |`;
+    const split = `${median(serverCpu[mode]).toFixed(0)} / ${median(loadCpu[mode]).toFixed(0)}`;
+    return `| ${MODES[mode].label} | ${m.toFixed(0)} | ${results[mode].map((r) => r.toFixed(0)).join(', ')} | ${cost} | ${c.toFixed(0)} | ${split} | ${cpuCost} |`;
   }),
 ];
 console.log(`\n${lines.join('\n')}\n`);
