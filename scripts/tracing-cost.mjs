@@ -293,23 +293,29 @@ async function measure(mode) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = { off: [], all: [], one: [] };
-const cpu = { off: [], all: [], one: [] };
-const serverCpu = { off: [], all: [], one: [] };
-const loadCpu = { off: [], all: [], one: [] };
+/** Each mode's measures, one per round: { rate, cpuPerTask, serverPerTask, loadPerTask }. */
+const runs = { off: [], all: [], one: [] };
+/** The median over a mode's rounds of one figure of its measures. */
+const medianOf = (mode, figure) => median(runs[mode].map((r) => r[figure]));
 
-console.log(
-  `codeQ tracing cost: ${values.store} store, ${TASKS} tasks per measure, batches of ${BATCH}, worker concurrency ${CONCURRENCY}, handler work ${WORK_US} µs, ${ROUNDS} rounds`,
-);
+/** Stops the OTLP sink and the private redis-server, if any. */
+function stopHelpers() {
+  sink.close();
+  if (redis) {
+    redis.child.kill();
+    rmSync(redis.dir, { recursive: true, force: true });
+  }
+}
+
+const heading = `codeQ tracing cost: ${values.store} store, ${TASKS} tasks per measure, batches of ${BATCH}, worker concurrency ${CONCURRENCY}, handler work ${WORK_US} µs, ${ROUNDS} rounds`;
+console.log(heading);
 for (let round = 0; round < ROUNDS; round++) {
   // Rotate the order so no mode always runs first (or on the warmest machine).
   for (let i = 0; i < runOrder.length; i++) {
     const mode = runOrder[(i + round) % runOrder.length];
-    const { rate, cpuPerTask, serverPerTask, loadPerTask } = await measure(mode);
-    results[mode].push(rate);
-    cpu[mode].push(cpuPerTask);
-    serverCpu[mode].push(serverPerTask);
-    loadCpu[mode].push(loadPerTask);
+    const measured = await measure(mode);
+    runs[mode].push(measured);
+    const { rate, cpuPerTask, serverPerTask, loadPerTask } = measured;
     console.log(
       `  round ${round + 1}: ${MODES[mode].label.padEnd(15)} ${rate.toFixed(0).padStart(7)} tasks/s  ${cpuPerTask.toFixed(0).padStart(4)} µs CPU/task (server ${serverPerTask.toFixed(0)}, load ${loadPerTask.toFixed(0)})`,
     );
@@ -317,25 +323,21 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 if (runOrder.length < order.length) {
   // A partial run (a profile of one mode, say) has no baseline to set a table against.
-  sink.close();
-  if (redis) {
-    redis.child.kill();
-    rmSync(redis.dir, { recursive: true, force: true });
-  }
+  stopHelpers();
   process.exit(0);
 }
-const base = median(results.off);
-const baseCpu = median(cpu.off);
+const base = medianOf('off', 'rate');
+const baseCpu = medianOf('off', 'cpuPerTask');
 const lines = [
   `| mode | tasks/s (median of ${ROUNDS}) | runs | throughput cost | CPU µs/task (median) | server / load µs/task | CPU cost |`,
   '|---|---:|---|---:|---:|---:|---:|',
   ...order.map((mode) => {
-    const m = median(results[mode]);
-    const c = median(cpu[mode]);
+    const m = medianOf(mode, 'rate');
+    const c = medianOf(mode, 'cpuPerTask');
     const cost = mode === 'off' ? '—' : `${(((base - m) / base) * 100).toFixed(1)} %`;
     const cpuCost = mode === 'off' ? '—' : `+${(((c - baseCpu) / baseCpu) * 100).toFixed(1)} %`;
-    const split = `${median(serverCpu[mode]).toFixed(0)} / ${median(loadCpu[mode]).toFixed(0)}`;
-    return `| ${MODES[mode].label} | ${m.toFixed(0)} | ${results[mode].map((r) => r.toFixed(0)).join(', ')} | ${cost} | ${c.toFixed(0)} | ${split} | ${cpuCost} |`;
+    const split = `${medianOf(mode, 'serverPerTask').toFixed(0)} / ${medianOf(mode, 'loadPerTask').toFixed(0)}`;
+    return `| ${MODES[mode].label} | ${m.toFixed(0)} | ${runs[mode].map((r) => r.rate.toFixed(0)).join(', ')} | ${cost} | ${c.toFixed(0)} | ${split} | ${cpuCost} |`;
   }),
 ];
 console.log(`\n${lines.join('\n')}\n`);
@@ -410,7 +412,6 @@ for (const p of [50, 99]) {
   drawn.push(path);
   console.log(wf.text);
 }
-const heading = `codeQ tracing cost: ${values.store} store, ${TASKS} tasks per measure, batches of ${BATCH}, worker concurrency ${CONCURRENCY}, handler work ${WORK_US} µs, ${ROUNDS} rounds`;
 writeFileSync(
   join(OUT, `cost-${values.store}${WORK_US ? `-work${WORK_US}us` : ''}.md`),
   `${heading}\n\n${lines.join('\n')}\n\nPer stage over a fully traced run of ${Math.min(5000, TASKS)} tasks, one Enqueue each:\n\n\`\`\`\n${table}\n\`\`\`\n`,
@@ -418,8 +419,4 @@ writeFileSync(
 console.log(`wrote ${drawn.join(', ')}`);
 rmSync(serverFile, { force: true });
 rmSync(workerFile, { force: true });
-sink.close();
-if (redis) {
-  redis.child.kill();
-  rmSync(redis.dir, { recursive: true, force: true });
-}
+stopHelpers();
