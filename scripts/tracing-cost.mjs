@@ -335,7 +335,8 @@ const lines = [
     const m = medianOf(mode, 'rate');
     const c = medianOf(mode, 'cpuPerTask');
     const cost = mode === 'off' ? '—' : `${(((base - m) / base) * 100).toFixed(1)} %`;
-    const cpuCost = mode === 'off' ? '—' : `+${(((c - baseCpu) / baseCpu) * 100).toFixed(1)} %`;
+    const cpuChange = ((c - baseCpu) / baseCpu) * 100;
+    const cpuCost = mode === 'off' ? '—' : `${cpuChange >= 0 ? '+' : ''}${cpuChange.toFixed(1)} %`;
     const split = `${medianOf(mode, 'serverPerTask').toFixed(0)} / ${medianOf(mode, 'loadPerTask').toFixed(0)}`;
     return `| ${MODES[mode].label} | ${m.toFixed(0)} | ${runs[mode].map((r) => r.rate.toFixed(0)).join(', ')} | ${cost} | ${c.toFixed(0)} | ${split} | ${cpuCost} |`;
   }),
