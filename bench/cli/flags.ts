@@ -112,6 +112,11 @@ const FLAGS: Record<string, Flag> = {
     kind: 'bool',
     help: 'Run a short set (micro, throughput raw and lib, sustained stream and unary) against bench/baseline.json',
   },
+  scorecard: {
+    key: 'scorecard',
+    kind: 'bool',
+    help: 'Run the scorecard: codeQ beside BullMQ where users start (unary, stream, 10,000 streams, the Worker library, knee, micro), each figure against its target (about 7 minutes on two cores)',
+  },
   'update-baseline': {
     key: 'updateBaseline',
     kind: 'bool',

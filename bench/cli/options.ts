@@ -89,6 +89,8 @@ export interface BenchOptions {
   readAheadHoldMs: number | undefined;
   /** Run the short baseline check instead of a scenario (bench/check/). */
   checkBaseline: boolean;
+  /** Run the scorecard instead of a scenario (bench/check/run-scorecard.ts). */
+  scorecard: boolean;
   /** With checkBaseline: write the run to bench/baseline.json. */
   updateBaseline: boolean;
   /** BullMQ Worker instances sharing the slots; unset: one per worker process. */
@@ -142,6 +144,7 @@ export const BASE_OPTIONS: BenchOptions = {
   readAhead: undefined,
   readAheadHoldMs: undefined,
   checkBaseline: false,
+  scorecard: false,
   updateBaseline: false,
   bullmqInstances: undefined,
   maxInflight: 2_000,

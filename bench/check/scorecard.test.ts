@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import type { PhaseResult } from '../run/phase.js';
+import type { FloorCase } from '../scenarios/floor.js';
+import { renderScorecard, rowStatus, scoreRows, type ScorecardInputs, type ScoreRow } from './scorecard.js';
+
+interface PhaseFigures {
+  system?: string;
+  p99?: number;
+  p999?: number;
+  enqueueP99?: number;
+  server?: number;
+  redis?: number;
+  producers?: number;
+  workers?: number;
+  gcMaxMs?: number;
+  completedRate?: number;
+}
+
+/** A phase with only the figures the scorecard reads. */
+function phase(f: PhaseFigures): PhaseResult {
+  return {
+    system: f.system ?? 'codeq',
+    claim: { p99: f.p99 ?? 5, p999: f.p999 ?? 10 },
+    enqueue: { p99: f.enqueueP99 ?? 2 },
+    cpuPerTaskUs: {
+      server: f.server ?? 300,
+      redis: f.redis ?? 200,
+      producers: f.producers ?? 150,
+      workers: f.workers ?? 200,
+    },
+    server: { gcMaxMs: f.gcMaxMs ?? 4, gcCount: 20 },
+    completedRate: f.completedRate ?? 0,
+  } as unknown as PhaseResult;
+}
+
+function floorCase(
+  mode: FloorCase['mode'],
+  rate: number,
+  serverUsPerCall: number,
+  callsPerS: number,
+): FloorCase {
+  return { mode, rate, calls: 1, callsPerS, p50Ms: 0.1, p99Ms: 1, serverUsPerCall, clientUsPerCall: 1 };
+}
+
+const throughput = (system: string, concurrency: number, rate: number) => ({
+  system,
+  concurrency,
+  phase: phase({ system, completedRate: rate }),
+});
+
+function inputs(over: Partial<ScorecardInputs> = {}): ScorecardInputs {
+  return {
+    floor: [
+      floorCase('unary', 0, 170, 2_800),
+      floorCase('unary', 1_000, 180, 1_000),
+      floorCase('stream', 0, 40, 14_000),
+      floorCase('stream', 1_000, 110, 1_000),
+    ],
+    unary: [phase({ p99: 9, p999: 16, server: 560 }), phase({ system: 'bullmq', p99: 5, p999: 12 })],
+    stream: [
+      phase({ p99: 6, enqueueP99: 6, server: 360, gcMaxMs: 9.5 }),
+      phase({ system: 'bullmq', p99: 6, enqueueP99: 2, server: 0, redis: 300, producers: 160, workers: 340 }),
+    ],
+    rate5000: phase({ server: 110 }),
+    streams300: phase({ p99: 6, server: 350 }),
+    streams10k: phase({ p99: 12, server: 385 }),
+    library: [
+      throughput('codeq', 1, 3_600),
+      throughput('bullmq', 1, 6_000),
+      throughput('codeq', 50, 17_000),
+      throughput('bullmq', 50, 16_800),
+    ],
+    prefetch: [
+      throughput('codeq', 1, 9_000),
+      throughput('bullmq', 1, 6_000),
+      throughput('codeq', 50, 18_000),
+      throughput('bullmq', 50, 16_000),
+    ],
+    micro: { codeqUs: 130, bullmqUs: 100 },
+    knee: { codeq: 20_000, bullmq: 15_000 },
+    ...over,
+  };
+}
+
+const byName = (rows: readonly ScoreRow[], start: string): ScoreRow => {
+  const row = rows.find((r) => r.name.startsWith(start));
+  if (!row) throw new Error(`no row starting ${start}`);
+  return row;
+};
+
+describe('scorecard rows', () => {
+  it('reads tails as ratios to BullMQ’s of the same run', () => {
+    const rows = scoreRows(inputs());
+    const p99 = byName(rows, 'unary (Python), 1,000/s: claim p99 ÷');
+    expect(p99.value).toBeCloseTo(1.8);
+    expect(rowStatus(p99)).toBe('met');
+    const enqueue = byName(rows, 'stream, 1,000/s: enqueue p99');
+    expect(enqueue.value).toBeCloseTo(3);
+    expect(rowStatus(enqueue)).toBe('NOT MET');
+    expect(enqueue.detail).toBe('6 ms against 2 ms');
+  });
+
+  it('measures the unary server against the echo at the same rate, and the library against the echo at one in flight', () => {
+    const rows = scoreRows(inputs());
+    const server = byName(rows, 'unary (Python), 1,000/s: server CPU');
+    expect(server.value).toBe(560 - 180);
+    expect(rowStatus(server)).toBe('NOT MET');
+    expect(byName(rows, 'library, concurrency 1, no prefetch: tasks/s ÷ a bare').value).toBeCloseTo(
+      3_600 / 14_000,
+    );
+    expect(byName(rows, 'library, concurrency 1, no prefetch: tasks/s ÷ BullMQ').value).toBeCloseTo(0.6);
+  });
+
+  it('adds every process’s CPU, and compares 10,000 streams with 300', () => {
+    const rows = scoreRows(inputs());
+    const cpu = byName(rows, 'stream, 1,000/s: all processes');
+    expect(cpu.value).toBeCloseTo((360 + 200 + 150 + 200) / (300 + 160 + 340));
+    expect(byName(rows, '10,000 open streams, 1,000/s: claim p99').value).toBe(2);
+    expect(rowStatus(byName(rows, '10,000 open streams, 1,000/s: server CPU'))).toBe('met');
+  });
+
+  it('holds a target at its boundary by its operator', () => {
+    const rows = scoreRows(inputs({ knee: { codeq: 15_000, bullmq: 15_000 } }));
+    expect(rowStatus(byName(rows, 'knee'))).toBe('met');
+    const noKnee = byName(scoreRows(inputs({ knee: { codeq: 2_500, bullmq: 0 } })), 'knee');
+    expect([noKnee.value, noKnee.limit, rowStatus(noKnee)]).toEqual([2_500, 0, 'met']);
+    expect(rowStatus(byName(scoreRows(inputs({ knee: { codeq: 0, bullmq: 2_500 } })), 'knee'))).toBe(
+      'NOT MET',
+    );
+    const gc = byName(
+      scoreRows(inputs({ stream: [phase({ gcMaxMs: 5 }), phase({ system: 'bullmq' })] })),
+      'stream, 1,000/s: server’s longest',
+    );
+    expect(rowStatus(gc)).toBe('NOT MET');
+    expect(rowStatus(byName(rows, 'library, prefetch 4, concurrency 1'))).toBe('met');
+    expect(rowStatus(byName(rows, 'library, prefetch 4, concurrency 50'))).toBe('NOT MET');
+  });
+
+  it('names a run that is missing a case instead of printing NaN', () => {
+    expect(() => scoreRows(inputs({ floor: [floorCase('unary', 1_000, 180, 1_000)] }))).toThrow(
+      /no stream case at rate 0/,
+    );
+    expect(() => scoreRows(inputs({ library: [throughput('codeq', 1, 3_000)] }))).toThrow(
+      /no bullmq case at concurrency 1/,
+    );
+  });
+});
+
+describe('scorecard table', () => {
+  it('prints one line per target, with a figure that has no target as reported', () => {
+    const rows = scoreRows(inputs());
+    const markdown = renderScorecard(rows, true).split('\n');
+    expect(markdown).toHaveLength(rows.length + 2);
+    expect(markdown[0]).toBe('| target | figure | target value | status | from |');
+    const micro = markdown.find((l) => l.startsWith('| micro'));
+    expect(micro).toContain('| 1.3 × | - | reported |');
+    const text = renderScorecard(rows, false).split('\n');
+    expect(text).toHaveLength(rows.length + 2);
+    expect(text.find((l) => l.startsWith('stream, 5,000/s'))).toMatch(/110 µs\s+<= 80 µs\s+NOT MET/);
+  });
+});
