@@ -3,20 +3,97 @@ import { describeMachine } from '../core/machine.js';
 import type { PhaseResult } from '../run/phase.js';
 import { runScenario } from '../run/run-scenario.js';
 import type { FloorCase } from '../scenarios/floor.js';
-import { renderScorecard, scoreRows, type ScorecardInputs, type ThroughputCase } from './scorecard.js';
+import { renderScorecard, scoreRows, type ThroughputCase } from './scorecard.js';
 
-/** The commands the scorecard runs, in order, as a user would type them. */
-export const SCORECARD_RUNS = [
-  '--scenario floor --rate 1000 --duration 10',
-  '--scenario sustained --producer py-unary --compare bullmq --duration 20 --warmup 5',
-  '--scenario sustained --compare bullmq --duration 20 --warmup 5',
-  '--scenario sustained --rate 5000 --duration 15 --warmup 5',
-  '--scenario sustained --duration 15 --warmup 5 --worker-procs 2 [--streams 300, then 10000]',
-  '--scenario throughput --client lib --concurrencies 1,50 --tasks 40000 --compare bullmq',
-  '--scenario throughput --client lib --prefetch 4 --concurrencies 1,50 --tasks 60000 --compare bullmq',
-  '--scenario knee --compare bullmq',
-  '--scenario micro --stores redis --parallel 64 --compare bullmq',
-] as const;
+/** One run of the scorecard: a scenario with its flags, and those flags as a user types them. */
+interface ScorecardRun {
+  key: string;
+  scenario: string;
+  options: Partial<BenchOptions>;
+  flags: string;
+}
+
+const STREAMS = { duration: 15, warmup: 5, workerProcs: 2 } as const;
+
+/** The scorecard's runs, in order. */
+export const SCORECARD_RUNS: readonly ScorecardRun[] = [
+  {
+    key: 'floor',
+    scenario: 'floor',
+    options: { rate: 1_000, duration: 10 },
+    flags: '--scenario floor --rate 1000 --duration 10',
+  },
+  {
+    key: 'unary',
+    scenario: 'sustained',
+    options: { producer: 'py-unary', compare: ['bullmq'], duration: 20, warmup: 5 },
+    flags: '--scenario sustained --producer py-unary --compare bullmq --duration 20 --warmup 5',
+  },
+  {
+    key: 'stream',
+    scenario: 'sustained',
+    options: { compare: ['bullmq'], duration: 20, warmup: 5 },
+    flags: '--scenario sustained --compare bullmq --duration 20 --warmup 5',
+  },
+  {
+    key: 'rate5000',
+    scenario: 'sustained',
+    options: { rate: 5_000, duration: 15, warmup: 5 },
+    flags: '--scenario sustained --rate 5000 --duration 15 --warmup 5',
+  },
+  {
+    key: 'streams300',
+    scenario: 'sustained',
+    options: { ...STREAMS, streams: 300 },
+    flags: '--scenario sustained --duration 15 --warmup 5 --worker-procs 2 --streams 300',
+  },
+  {
+    key: 'streams10k',
+    scenario: 'sustained',
+    options: { ...STREAMS, streams: 10_000 },
+    flags: '--scenario sustained --duration 15 --warmup 5 --worker-procs 2 --streams 10000',
+  },
+  {
+    key: 'library',
+    scenario: 'throughput',
+    options: { client: 'lib', concurrencies: [1, 50], tasks: 40_000, compare: ['bullmq'] },
+    flags: '--scenario throughput --client lib --concurrencies 1,50 --tasks 40000 --compare bullmq',
+  },
+  {
+    key: 'prefetch',
+    scenario: 'throughput',
+    options: { client: 'lib', prefetch: 4, concurrencies: [1, 50], tasks: 60_000, compare: ['bullmq'] },
+    flags:
+      '--scenario throughput --client lib --prefetch 4 --concurrencies 1,50 --tasks 60000 --compare bullmq',
+  },
+  {
+    key: 'knee',
+    scenario: 'knee',
+    options: { compare: ['bullmq'] },
+    flags: '--scenario knee --compare bullmq',
+  },
+  {
+    key: 'micro',
+    scenario: 'micro',
+    options: { stores: ['redis'], parallel: [64], compare: ['bullmq'] },
+    flags: '--scenario micro --stores redis --parallel 64 --compare bullmq',
+  },
+];
+
+type MicroCase = { store: string; parallel: number; batch: number; usPerOp: number };
+
+function phases(data: unknown): { codeq: PhaseResult; bullmq: PhaseResult | undefined } {
+  const list = data as PhaseResult[];
+  const codeq = list.find((p) => p.system === 'codeq');
+  if (!codeq) throw new Error('scorecard: a run came back without codeQ’s figures');
+  return { codeq, bullmq: list.find((p) => p.system === 'bullmq') };
+}
+
+function pair(data: unknown): readonly [PhaseResult, PhaseResult] {
+  const { codeq, bullmq } = phases(data);
+  if (!bullmq) throw new Error('scorecard: a run beside BullMQ came back without BullMQ’s figures');
+  return [codeq, bullmq];
+}
 
 /**
  * `--scorecard`: runs the scorecard's scenarios one after the other (about 7 minutes on
@@ -25,94 +102,44 @@ export const SCORECARD_RUNS = [
  */
 export async function scorecard(set: Partial<BenchOptions>, command: string): Promise<number> {
   const base: Partial<BenchOptions> = { ...set, quiet: set.quiet ?? true, json: false, markdown: false };
-  const total = SCORECARD_RUNS.length + 1;
-  let step = 0;
-  const run = async (name: string, options: Partial<BenchOptions>, label: string): Promise<unknown> => {
-    step++;
-    process.stderr.write(`scorecard: ${step} of ${total}: npm run bench -- ${label}\n`);
-    return (await runScenario(name, { ...base, ...options }, `scorecard ${label}`)).data;
-  };
-  const pair = (data: unknown): readonly [PhaseResult, PhaseResult] => {
-    const phases = data as PhaseResult[];
-    const codeq = phases.find((p) => p.system === 'codeq');
-    const bullmq = phases.find((p) => p.system === 'bullmq');
-    if (!codeq || !bullmq) throw new Error('scorecard: a run beside BullMQ came back without both systems');
-    return [codeq, bullmq];
-  };
-  const one = (data: unknown): PhaseResult => (data as PhaseResult[])[0]!;
-  const [floorRun, unaryRun, streamRun, rateRun, streamsRun, libraryRun, prefetchRun, kneeRun, microRun] =
-    SCORECARD_RUNS;
-
-  const floor = (await run('floor', { rate: 1_000, duration: 10 }, floorRun)) as FloorCase[];
-  const unary = pair(
-    await run('sustained', { producer: 'py-unary', compare: ['bullmq'], duration: 20, warmup: 5 }, unaryRun),
-  );
-  const stream = pair(await run('sustained', { compare: ['bullmq'], duration: 20, warmup: 5 }, streamRun));
-  const rate5000 = one(await run('sustained', { rate: 5_000, duration: 15, warmup: 5 }, rateRun));
-  const spread = { duration: 15, warmup: 5, workerProcs: 2 };
-  const streams300 = one(
-    await run(
-      'sustained',
-      { ...spread, streams: 300 },
-      streamsRun.replace('[--streams 300, then 10000]', '--streams 300'),
-    ),
-  );
-  const streams10k = one(
-    await run(
-      'sustained',
-      { ...spread, streams: 10_000 },
-      streamsRun.replace('[--streams 300, then 10000]', '--streams 10000'),
-    ),
-  );
-  const library = (await run(
-    'throughput',
-    { client: 'lib', concurrencies: [1, 50], tasks: 40_000, compare: ['bullmq'] },
-    libraryRun,
-  )) as ThroughputCase[];
-  const prefetch = (await run(
-    'throughput',
-    { client: 'lib', prefetch: 4, concurrencies: [1, 50], tasks: 60_000, compare: ['bullmq'] },
-    prefetchRun,
-  )) as ThroughputCase[];
-  const knees = (await run('knee', { compare: ['bullmq'] }, kneeRun)) as { system: string; knee: number }[];
-  const micro = (
-    (await run('micro', { stores: ['redis'], parallel: [64], compare: ['bullmq'] }, microRun)) as {
-      cases: { store: string; parallel: number; batch: number; usPerOp: number }[];
-    }
-  ).cases;
+  const data = new Map<string, unknown>();
+  for (const [i, run] of SCORECARD_RUNS.entries()) {
+    process.stderr.write(`scorecard: ${i + 1} of ${SCORECARD_RUNS.length}: npm run bench -- ${run.flags}\n`);
+    const result = await runScenario(run.scenario, { ...base, ...run.options }, `scorecard ${run.flags}`);
+    data.set(run.key, result.data);
+  }
+  const micro = (data.get('micro') as { cases: MicroCase[] }).cases;
   const microUs = (store: string): number =>
     micro.find((c) => c.store === store && c.parallel === 64 && c.batch === 1)?.usPerOp ?? Number.NaN;
+  const knees = data.get('knee') as { system: string; knee: number }[];
   const kneeOf = (system: string): number => knees.find((k) => k.system === system)?.knee ?? 0;
-
-  const inputs: ScorecardInputs = {
-    floor,
-    unary,
-    stream,
-    rate5000,
-    streams300,
-    streams10k,
-    library,
-    prefetch,
+  const rows = scoreRows({
+    floor: data.get('floor') as FloorCase[],
+    unary: pair(data.get('unary')),
+    stream: pair(data.get('stream')),
+    rate5000: phases(data.get('rate5000')).codeq,
+    streams300: phases(data.get('streams300')).codeq,
+    streams10k: phases(data.get('streams10k')).codeq,
+    library: data.get('library') as ThroughputCase[],
+    prefetch: data.get('prefetch') as ThroughputCase[],
     micro: { codeqUs: microUs('redis'), bullmqUs: microUs('bullmq') },
     knee: { codeq: kneeOf('codeq'), bullmq: kneeOf('bullmq') },
-  };
-  const rows = scoreRows(inputs);
+  });
   const machine = describeMachine();
+  const date = new Date().toISOString();
   if (set.json) {
-    process.stdout.write(
-      `${JSON.stringify({ command, date: new Date().toISOString(), machine, rows }, null, 2)}\n`,
-    );
+    process.stdout.write(`${JSON.stringify({ command, date, machine, rows }, null, 2)}\n`);
     return 0;
   }
   process.stdout.write(
     [
-      `codeQ scorecard   ${new Date().toISOString()}   ${machine.cores} cores ${machine.cpu}`,
+      `codeQ scorecard   ${date}   ${machine.cores} cores ${machine.cpu}`,
       `$ ${command}`,
       '',
       renderScorecard(rows, set.markdown ?? false),
       '',
       'Runs, in order (npm run bench -- ...):',
-      ...SCORECARD_RUNS.map((r) => `  ${r}`),
+      ...SCORECARD_RUNS.map((r) => `  ${r.flags}`),
       'Tracing’s cost is measured apart: node scripts/tracing-cost.mjs --store redis',
       '',
     ].join('\n'),

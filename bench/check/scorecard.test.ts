@@ -124,6 +124,7 @@ describe('scorecard rows', () => {
     expect(rowStatus(byName(rows, 'knee'))).toBe('met');
     const noKnee = byName(scoreRows(inputs({ knee: { codeq: 2_500, bullmq: 0 } })), 'knee');
     expect([noKnee.value, noKnee.limit, rowStatus(noKnee)]).toEqual([2_500, 0, 'met']);
+    expect(noKnee.detail).toBe('BullMQ held no step with claim p99 under 10 ms');
     expect(rowStatus(byName(scoreRows(inputs({ knee: { codeq: 0, bullmq: 2_500 } })), 'knee'))).toBe(
       'NOT MET',
     );
