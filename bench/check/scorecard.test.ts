@@ -154,7 +154,7 @@ describe('scorecard table', () => {
     expect(markdown).toHaveLength(rows.length + 2);
     expect(markdown[0]).toBe('| target | figure | target value | status | from |');
     const micro = markdown.find((l) => l.startsWith('| micro'));
-    expect(micro).toContain('| 1.3 × | - | reported |');
+    expect(micro).toContain('| 1.3 × | - | reported | 130 µs against 100 µs per cycle |');
     const text = renderScorecard(rows, false).split('\n');
     expect(text).toHaveLength(rows.length + 2);
     expect(text.find((l) => l.startsWith('stream, 5,000/s'))).toMatch(/110 µs\s+<= 80 µs\s+NOT MET/);

@@ -89,57 +89,73 @@ export function fmt(n: number): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits });
 }
 
+/**
+ * A row read as `codeq ÷ reference`, both figures in its detail as `show` prints them
+ * (`extra` after them); without `op` and `limit` the ratio is only reported.
+ */
+function ratioRow(
+  name: string,
+  codeq: number,
+  reference: number,
+  show: (n: number) => string,
+  target?: { op: '<=' | '>='; limit: number },
+  extra = '',
+): ScoreRow {
+  return {
+    name,
+    value: codeq / reference,
+    unit: '×',
+    ...target,
+    detail: `${show(codeq)} against ${show(reference)}${extra}`,
+  };
+}
+
+const atMost = (limit: number) => ({ op: '<=' as const, limit });
+const atLeast = (limit: number) => ({ op: '>=' as const, limit });
+
 /** The scorecard's rows, in the order of the targets. */
 export function scoreRows(inputs: ScorecardInputs): ScoreRow[] {
   const [unary, unaryBull] = inputs.unary;
   const [stream, streamBull] = inputs.stream;
+  const { streams300, streams10k, rate5000, knee, micro } = inputs;
   const echoUnary = floorCase(inputs.floor, 'unary', 1_000);
   const echoStream = floorCase(inputs.floor, 'stream', 0);
-  const libC1 = throughputRate(inputs.library, 'codeq', 1);
-  const bullC1 = throughputRate(inputs.library, 'bullmq', 1);
-  const prefetchRow = (concurrency: number): ScoreRow => {
-    const codeq = throughputRate(inputs.prefetch, 'codeq', concurrency);
-    const bullmq = throughputRate(inputs.prefetch, 'bullmq', concurrency);
-    return {
-      name: `library, prefetch 4, concurrency ${concurrency}: tasks/s ÷ BullMQ’s`,
-      value: codeq / bullmq,
-      unit: '×',
-      op: '>=',
-      limit: 1.5,
-      detail: `${perS(codeq)} against ${perS(bullmq)}`,
-    };
-  };
+  const library = (system: string, c: number): number => throughputRate(inputs.library, system, c);
+  const prefetch = (c: number): ScoreRow =>
+    ratioRow(
+      `library, prefetch 4, concurrency ${c}: tasks/s ÷ BullMQ’s`,
+      throughputRate(inputs.prefetch, 'codeq', c),
+      throughputRate(inputs.prefetch, 'bullmq', c),
+      perS,
+      atLeast(1.5),
+    );
   return [
-    {
-      name: 'unary (Python), 1,000/s: claim p99 ÷ BullMQ’s',
-      value: unary.claim.p99 / unaryBull.claim.p99,
-      unit: '×',
-      op: '<=',
-      limit: 2,
-      detail: `${ms(unary.claim.p99)} against ${ms(unaryBull.claim.p99)}`,
-    },
-    {
-      name: 'unary (Python), 1,000/s: claim p99.9 ÷ BullMQ’s',
-      value: unary.claim.p999 / unaryBull.claim.p999,
-      unit: '×',
-      op: '<=',
-      limit: 2.5,
-      detail: `${ms(unary.claim.p999)} against ${ms(unaryBull.claim.p999)}`,
-    },
+    ratioRow(
+      'unary (Python), 1,000/s: claim p99 ÷ BullMQ’s',
+      unary.claim.p99,
+      unaryBull.claim.p99,
+      ms,
+      atMost(2),
+    ),
+    ratioRow(
+      'unary (Python), 1,000/s: claim p99.9 ÷ BullMQ’s',
+      unary.claim.p999,
+      unaryBull.claim.p999,
+      ms,
+      atMost(2.5),
+    ),
     {
       name: 'unary (Python), 1,000/s: server CPU per task over a bare unary echo’s per call',
       value: unary.cpuPerTaskUs.server - echoUnary.serverUsPerCall,
       unit: 'µs',
-      op: '<=',
-      limit: 200,
+      ...atMost(200),
       detail: `${us(unary.cpuPerTaskUs.server)} against the echo’s ${us(echoUnary.serverUsPerCall)}`,
     },
     {
       name: 'stream, 1,000/s: server CPU per task',
       value: stream.cpuPerTaskUs.server,
       unit: 'µs',
-      op: '<=',
-      limit: 350,
+      ...atMost(350),
       detail: `the unary echo’s server: ${us(echoUnary.serverUsPerCall)} per call`,
     },
     {
@@ -150,90 +166,83 @@ export function scoreRows(inputs: ScorecardInputs): ScoreRow[] {
       limit: 5,
       detail: `${fmt(stream.server?.gcCount ?? 0)} collections`,
     },
-    {
-      name: 'stream, 1,000/s: claim p99 ÷ BullMQ’s',
-      value: stream.claim.p99 / streamBull.claim.p99,
-      unit: '×',
-      op: '<=',
-      limit: 0.7,
-      detail: `${ms(stream.claim.p99)} against ${ms(streamBull.claim.p99)}`,
-    },
-    {
-      name: 'stream, 1,000/s: enqueue p99 ÷ BullMQ’s',
-      value: stream.enqueue.p99 / streamBull.enqueue.p99,
-      unit: '×',
-      op: '<=',
-      limit: 1,
-      detail: `${ms(stream.enqueue.p99)} against ${ms(streamBull.enqueue.p99)}`,
-    },
-    {
-      name: 'stream, 1,000/s: all processes’ CPU per task ÷ BullMQ’s',
-      value: allCpuUs(stream) / allCpuUs(streamBull),
-      unit: '×',
-      op: '<=',
-      limit: 0.9,
-      detail: `${us(allCpuUs(stream))} (server ${us(stream.cpuPerTaskUs.server)}) against ${us(allCpuUs(streamBull))}`,
-    },
+    ratioRow(
+      'stream, 1,000/s: claim p99 ÷ BullMQ’s',
+      stream.claim.p99,
+      streamBull.claim.p99,
+      ms,
+      atMost(0.7),
+    ),
+    ratioRow(
+      'stream, 1,000/s: enqueue p99 ÷ BullMQ’s',
+      stream.enqueue.p99,
+      streamBull.enqueue.p99,
+      ms,
+      atMost(1),
+    ),
+    ratioRow(
+      'stream, 1,000/s: all processes’ CPU per task ÷ BullMQ’s',
+      allCpuUs(stream),
+      allCpuUs(streamBull),
+      us,
+      atMost(0.9),
+      `; codeQ’s server ${us(stream.cpuPerTaskUs.server)}`,
+    ),
     {
       name: 'stream, 5,000/s: server CPU per task',
-      value: inputs.rate5000.cpuPerTaskUs.server,
+      value: rate5000.cpuPerTaskUs.server,
       unit: 'µs',
-      op: '<=',
-      limit: 80,
-      detail: `claim p99 ${ms(inputs.rate5000.claim.p99)}`,
+      ...atMost(80),
+      detail: `claim p99 ${ms(rate5000.claim.p99)}`,
     },
-    {
-      name: '10,000 open streams, 1,000/s: claim p99 ÷ at 300 streams',
-      value: inputs.streams10k.claim.p99 / inputs.streams300.claim.p99,
-      unit: '×',
-      op: '<=',
-      limit: 1.3,
-      detail: `${ms(inputs.streams10k.claim.p99)} against ${ms(inputs.streams300.claim.p99)}`,
-    },
-    {
-      name: '10,000 open streams, 1,000/s: server CPU per task ÷ at 300 streams',
-      value: inputs.streams10k.cpuPerTaskUs.server / inputs.streams300.cpuPerTaskUs.server,
-      unit: '×',
-      op: '<=',
-      limit: 1.2,
-      detail: `${us(inputs.streams10k.cpuPerTaskUs.server)} against ${us(inputs.streams300.cpuPerTaskUs.server)}`,
-    },
-    {
-      name: 'library, concurrency 1, no prefetch: tasks/s ÷ BullMQ’s',
-      value: libC1 / bullC1,
-      unit: '×',
-      op: '>=',
-      limit: 1.1,
-      detail: `${perS(libC1)} against ${perS(bullC1)}`,
-    },
-    {
-      name: 'library, concurrency 1, no prefetch: tasks/s ÷ a bare stream echo’s round trips/s',
-      value: libC1 / echoStream.callsPerS,
-      unit: '×',
-      op: '>=',
-      limit: 0.75,
-      detail: `${perS(libC1)} against ${perS(echoStream.callsPerS)} at one in flight`,
-    },
-    prefetchRow(1),
-    prefetchRow(50),
+    ratioRow(
+      '10,000 open streams, 1,000/s: claim p99 ÷ at 300 streams',
+      streams10k.claim.p99,
+      streams300.claim.p99,
+      ms,
+      atMost(1.3),
+    ),
+    ratioRow(
+      '10,000 open streams, 1,000/s: server CPU per task ÷ at 300 streams',
+      streams10k.cpuPerTaskUs.server,
+      streams300.cpuPerTaskUs.server,
+      us,
+      atMost(1.2),
+    ),
+    ratioRow(
+      'library, concurrency 1, no prefetch: tasks/s ÷ BullMQ’s',
+      library('codeq', 1),
+      library('bullmq', 1),
+      perS,
+      atLeast(1.1),
+    ),
+    ratioRow(
+      'library, concurrency 1, no prefetch: tasks/s ÷ a bare stream echo’s round trips/s',
+      library('codeq', 1),
+      echoStream.callsPerS,
+      perS,
+      atLeast(0.75),
+      ' at one in flight',
+    ),
+    prefetch(1),
+    prefetch(50),
     {
       // A rate against a rate: BullMQ may hold no step under 10 ms at all (0), where a ratio would not read.
       name: 'knee: highest rate held with claim p99 under 10 ms, against BullMQ’s',
-      value: inputs.knee.codeq,
+      value: knee.codeq,
       unit: 'tasks/s',
-      op: '>=',
-      limit: inputs.knee.bullmq,
+      ...atLeast(knee.bullmq),
       detail:
-        inputs.knee.bullmq > 0
-          ? `BullMQ’s: ${perS(inputs.knee.bullmq)}`
-          : 'BullMQ held no step with claim p99 under 10 ms',
+        knee.bullmq > 0 ? `BullMQ’s: ${perS(knee.bullmq)}` : 'BullMQ held no step with claim p99 under 10 ms',
     },
-    {
-      name: 'micro, Redis, concurrency 64: create-claim-complete ÷ BullMQ’s add-take-complete',
-      value: inputs.micro.codeqUs / inputs.micro.bullmqUs,
-      unit: '×',
-      detail: `${us(inputs.micro.codeqUs)} against ${us(inputs.micro.bullmqUs)} per cycle`,
-    },
+    ratioRow(
+      'micro, Redis, concurrency 64: create-claim-complete ÷ BullMQ’s add-take-complete',
+      micro.codeqUs,
+      micro.bullmqUs,
+      us,
+      undefined,
+      ' per cycle',
+    ),
   ];
 }
 
