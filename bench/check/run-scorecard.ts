@@ -109,10 +109,17 @@ export async function scorecard(set: Partial<BenchOptions>, command: string): Pr
     data.set(run.key, result.data);
   }
   const micro = (data.get('micro') as { cases: MicroCase[] }).cases;
-  const microUs = (store: string): number =>
-    micro.find((c) => c.store === store && c.parallel === 64 && c.batch === 1)?.usPerOp ?? Number.NaN;
+  const microUs = (store: string): number => {
+    const found = micro.find((c) => c.store === store && c.parallel === 64 && c.batch === 1);
+    if (!found) throw new Error(`scorecard: the micro run has no ${store} case at concurrency 64`);
+    return found.usPerOp;
+  };
   const knees = data.get('knee') as { system: string; knee: number }[];
-  const kneeOf = (system: string): number => knees.find((k) => k.system === system)?.knee ?? 0;
+  const kneeOf = (system: string): number => {
+    const found = knees.find((k) => k.system === system);
+    if (!found) throw new Error(`scorecard: the knee run has no ${system} run`);
+    return found.knee;
+  };
   const rows = scoreRows({
     floor: data.get('floor') as FloorCase[],
     unary: pair(data.get('unary')),

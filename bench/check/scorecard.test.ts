@@ -141,6 +141,10 @@ describe('scorecard rows', () => {
     expect(() => scoreRows(inputs({ floor: [floorCase('unary', 1_000, 180, 1_000)] }))).toThrow(
       /no stream case at rate 0/,
     );
+    const noServer = { ...phase({}), server: undefined } as PhaseResult;
+    expect(() => scoreRows(inputs({ stream: [noServer, phase({ system: 'bullmq' })] }))).toThrow(
+      /stream run has no figures of the server/,
+    );
     expect(() => scoreRows(inputs({ library: [throughput('codeq', 1, 3_000)] }))).toThrow(
       /no bullmq case at concurrency 1/,
     );

@@ -47,7 +47,7 @@ export interface ScoreRow {
   /** The target: `value op limit`; none for a figure that is only reported. */
   op?: '<=' | '<' | '>=';
   limit?: number;
-  /** The figures the value comes from, e.g. `6.3 ms against BullMQ's 5.9`. */
+  /** The figures the value comes from, e.g. `6.3 ms against 5.9 ms`. */
   detail: string;
 }
 
@@ -82,7 +82,7 @@ const ms = (n: number): string => `${fmt(n)} ms`;
 const us = (n: number): string => `${fmt(n)} µs`;
 const perS = (n: number): string => `${fmt(n)}/s`;
 
-/** A number as the scorecard prints it: three significant figures at most, thousands separated. */
+/** A number as the scorecard prints it: thousands separated; no decimals from 100, one from 10, two below. */
 export function fmt(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   const digits = Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 2;
@@ -120,6 +120,8 @@ export function scoreRows(inputs: ScorecardInputs): ScoreRow[] {
   const { streams300, streams10k, rate5000, knee, micro } = inputs;
   const echoUnary = floorCase(inputs.floor, 'unary', 1_000);
   const echoStream = floorCase(inputs.floor, 'stream', 0);
+  const server = stream.server;
+  if (!server) throw new Error('scorecard: the stream run has no figures of the server process');
   const library = (system: string, c: number): number => throughputRate(inputs.library, system, c);
   const prefetch = (c: number): ScoreRow =>
     ratioRow(
@@ -160,11 +162,11 @@ export function scoreRows(inputs: ScorecardInputs): ScoreRow[] {
     },
     {
       name: 'stream, 1,000/s: server’s longest GC pause',
-      value: stream.server?.gcMaxMs ?? Number.NaN,
+      value: server.gcMaxMs,
       unit: 'ms',
       op: '<',
       limit: 5,
-      detail: `${fmt(stream.server?.gcCount ?? 0)} collections`,
+      detail: `${fmt(server.gcCount)} collections`,
     },
     ratioRow(
       'stream, 1,000/s: claim p99 ÷ BullMQ’s',
