@@ -87,7 +87,15 @@ describe('codeq serve on Redis with a password', () => {
   it('exits non-zero, closing its Redis connections, when its port is in use', async () => {
     const busy = await occupiedPort();
     try {
-      const run = codeq(['serve', '--listen', `127.0.0.1:${portOf(busy)}`, '--redis', url]);
+      const run = codeq([
+        'serve',
+        '--listen',
+        `127.0.0.1:${portOf(busy)}`,
+        '--console-listen',
+        '127.0.0.1:0',
+        '--redis',
+        url,
+      ]);
       // Held open by its Redis connections, the process would never exit on its own.
       const code = await exitWithin(run, 20_000);
       if (code === 'still running') run.child.kill('SIGKILL');
@@ -104,6 +112,8 @@ describe('codeq serve on Redis with a password', () => {
     const run = codeq([
       'serve',
       '--listen',
+      '127.0.0.1:0',
+      '--console-listen',
       '127.0.0.1:0',
       '--redis',
       url,
@@ -128,7 +138,15 @@ describe('codeq serve on Redis with a password', () => {
 
   it('names the URL, without its password, and the cause when Redis cannot be reached', async () => {
     const closed = await freePort();
-    const run = codeq(['serve', '--redis', `redis://default:${PASSWORD}@127.0.0.1:${closed}`]);
+    const run = codeq([
+      'serve',
+      '--listen',
+      '127.0.0.1:0',
+      '--console-listen',
+      '127.0.0.1:0',
+      '--redis',
+      `redis://default:${PASSWORD}@127.0.0.1:${closed}`,
+    ]);
     const code = await exitWithin(run, 20_000);
     if (code === 'still running') run.child.kill('SIGKILL');
     expect(code).toBe(1);
