@@ -80,7 +80,9 @@ function expectDelivered(phase: PhaseResult, streams: number): void {
   expect(phase.cpuPerTaskUs.redis).toBeGreaterThan(0);
 }
 
-describe.concurrent('bench scenarios (quick mode)', { timeout: 60_000 }, () => {
+// Run five at a time (Vitest's default), their children compiling the sources at once: a
+// scenario of a second alone can take a minute here on two cores.
+describe.concurrent('bench scenarios (quick mode)', { timeout: 180_000 }, () => {
   it('offers every scenario in --help, each with its summary and a quick mode', () => {
     const help = helpText(SCENARIOS);
     const names = SCENARIOS.map((s) => s.name);
