@@ -3,7 +3,7 @@ import { describeMachine } from '../core/machine.js';
 import type { PhaseResult } from '../run/phase.js';
 import { runScenario } from '../run/run-scenario.js';
 import type { FloorCase } from '../scenarios/floor.js';
-import { renderScorecard, scoreRows, type ThroughputCase } from './scorecard.js';
+import { renderScorecard, rowStatus, scoreRows, type ThroughputCase } from './scorecard.js';
 
 /** One run of the scorecard: a scenario with its flags, and those flags as a user types them. */
 interface ScorecardRun {
@@ -135,7 +135,8 @@ export async function scorecard(set: Partial<BenchOptions>, command: string): Pr
   const machine = describeMachine();
   const date = new Date().toISOString();
   if (set.json) {
-    process.stdout.write(`${JSON.stringify({ command, date, machine, rows }, null, 2)}\n`);
+    const withStatus = rows.map((r) => ({ ...r, status: rowStatus(r) }));
+    process.stdout.write(`${JSON.stringify({ command, date, machine, rows: withStatus }, null, 2)}\n`);
     return 0;
   }
   process.stdout.write(
