@@ -5,6 +5,8 @@ import type { BenchOptions } from '../cli/options.js';
 import { describeMachine } from '../core/machine.js';
 import type { PhaseResult } from '../run/phase.js';
 import { runScenario } from '../run/run-scenario.js';
+import type { MicroCase } from '../scenarios/micro.js';
+import type { ThroughputCase } from '../scenarios/throughput.js';
 import { compare, report, type Baseline, type Comparison, type Figure } from './figures.js';
 
 /** `bench/baseline.json` of the checkout this module runs from (under bench/ or dist/bench/). */
@@ -52,9 +54,7 @@ export async function measure(base: Partial<BenchOptions>): Promise<Figure[]> {
       { ...set, stores: ['redis'], parallel: [PARALLEL], ops: 5_000, compare: ['bullmq'] },
       'check micro',
     );
-    const microCases = (
-      micro.data as { cases: { store: string; parallel: number; batch: number; usPerOp: number }[] }
-    ).cases;
+    const microCases = (micro.data as { cases: MicroCase[] }).cases;
     const usPerOp = (store: string): number =>
       microCases.find((c) => c.store === store && c.parallel === PARALLEL && c.batch === 1)!.usPerOp;
     ratios.push(usPerOp('redis') / usPerOp('bullmq'));
@@ -166,13 +166,6 @@ export async function measure(base: Partial<BenchOptions>): Promise<Figure[]> {
     gated: false,
   });
   return figures;
-}
-
-/** One case of the throughput scenario's data. */
-interface ThroughputCase {
-  system: string;
-  concurrency: number;
-  phase: PhaseResult;
 }
 
 function readBaseline(): Baseline | undefined {

@@ -3,6 +3,7 @@ import { describeMachine } from '../core/machine.js';
 import type { PhaseResult } from '../run/phase.js';
 import { runScenario } from '../run/run-scenario.js';
 import type { FloorCase } from '../scenarios/floor.js';
+import type { MicroCase } from '../scenarios/micro.js';
 import { renderScorecard, rowStatus, scoreRows, type ThroughputCase } from './scorecard.js';
 
 /** One run of the scorecard: a scenario with its flags, and those flags as a user types them. */
@@ -79,8 +80,6 @@ export const SCORECARD_RUNS: readonly ScorecardRun[] = [
     flags: '--scenario micro --stores redis --parallel 64 --compare bullmq',
   },
 ];
-
-type MicroCase = { store: string; parallel: number; batch: number; usPerOp: number };
 
 function phases(data: unknown): { codeq: PhaseResult; bullmq: PhaseResult | undefined } {
   const list = data as PhaseResult[];

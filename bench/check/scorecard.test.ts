@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PhaseResult } from '../run/phase.js';
+import type { SystemName } from '../run/system.js';
 import type { FloorCase } from '../scenarios/floor.js';
 import { renderScorecard, rowStatus, scoreRows, type ScorecardInputs, type ScoreRow } from './scorecard.js';
 
@@ -42,7 +43,7 @@ function floorCase(
   return { mode, rate, calls: 1, callsPerS, p50Ms: 0.1, p99Ms: 1, serverUsPerCall, clientUsPerCall: 1 };
 }
 
-const throughput = (system: string, concurrency: number, rate: number) => ({
+const throughput = (system: SystemName, concurrency: number, rate: number) => ({
   system,
   concurrency,
   phase: phase({ system, completedRate: rate }),

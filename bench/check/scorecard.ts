@@ -7,13 +7,10 @@
  */
 import type { FloorCase } from '../scenarios/floor.js';
 import type { PhaseResult } from '../run/phase.js';
+import type { ThroughputCase as ScenarioCase } from '../scenarios/throughput.js';
 
-/** One case of the throughput scenario's data. */
-export interface ThroughputCase {
-  system: string;
-  concurrency: number;
-  phase: PhaseResult;
-}
+/** What the scorecard reads of a case of the throughput scenario. */
+export type ThroughputCase = Pick<ScenarioCase, 'system' | 'concurrency' | 'phase'>;
 
 /** What the scorecard's runs measured. */
 export interface ScorecardInputs {

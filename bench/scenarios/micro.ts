@@ -17,7 +17,7 @@ import type { Scenario } from './scenario.js';
 /** Tasks per call of the batched case. */
 const BATCH = 64;
 
-interface MicroCase {
+export interface MicroCase {
   /** `memory`, `redis`, or `bullmq` (with `--compare bullmq`). */
   store: string;
   parallel: number;

@@ -7,7 +7,8 @@ import { systemsOf, type SystemName } from '../run/system.js';
 import type { Scenario } from './scenario.js';
 import { PEER_NAMES, processTable, redisCallsTable, withoutTimeline } from './tables.js';
 
-interface Case {
+/** One measured case: a system at one concurrency (also the scenario's `data`, its timeline left out). */
+export interface ThroughputCase {
   system: SystemName;
   concurrency: number;
   prefill: PrefillResult;
@@ -26,7 +27,7 @@ export const throughput: Scenario = {
   quick: { tasks: 2_000, concurrencies: [50], duration: 5 },
   compares: ['bullmq', 'rabbitmq'],
   async run(ctx) {
-    const cases: Case[] = [];
+    const cases: ThroughputCase[] = [];
     for (const concurrency of ctx.options.concurrencies) {
       for (const system of systemsOf(ctx.options)) cases.push(await runCase(ctx, system, concurrency));
     }
@@ -43,7 +44,7 @@ export const throughput: Scenario = {
   },
 };
 
-async function runCase(ctx: RunContext, system: SystemName, concurrency: number): Promise<Case> {
+async function runCase(ctx: RunContext, system: SystemName, concurrency: number): Promise<ThroughputCase> {
   const { options } = ctx;
   return withSystem(ctx, system, `throughput-c${concurrency}-${system}`, async (sut) => {
     const prefill = await prefillQueue(ctx, sut, options.tasks, 1);
@@ -83,7 +84,7 @@ async function runCase(ctx: RunContext, system: SystemName, concurrency: number)
   });
 }
 
-function cycleTable(ctx: RunContext, cases: readonly Case[]): Table {
+function cycleTable(ctx: RunContext, cases: readonly ThroughputCase[]): Table {
   const rows: (string | number)[][] = [];
   for (const c of cases) {
     rows.push([
@@ -124,7 +125,7 @@ function cycleTable(ctx: RunContext, cases: readonly Case[]): Table {
   };
 }
 
-function throughputTargets(cases: readonly Case[]): TargetCheck[] {
+function throughputTargets(cases: readonly ThroughputCase[]): TargetCheck[] {
   const codeq = cases.filter((c) => c.system === 'codeq');
   if (codeq.length === 0) return [];
   const best = Math.max(...codeq.map((c) => c.phase.completedRate));
