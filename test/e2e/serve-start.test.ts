@@ -35,6 +35,14 @@ function codeq(args: string[]): Run {
   return { child, output: () => text, exited };
 }
 
+/**
+ * `codeq serve` on the Redis at `redis`, on `listen`, with its web console on a free port
+ * (on the default 7071 it would collide with a codeQ already running on this machine).
+ */
+function serve(redis: string, listen = '127.0.0.1:0', more: string[] = []): Run {
+  return codeq(['serve', '--listen', listen, '--console-listen', '127.0.0.1:0', '--redis', redis, ...more]);
+}
+
 /** Resolves with the exit code, or 'still running' when the process outlives `ms`. */
 function exitWithin(run: Run, ms: number): Promise<number | string> {
   return Promise.race([
@@ -87,15 +95,7 @@ describe('codeq serve on Redis with a password', () => {
   it('exits non-zero, closing its Redis connections, when its port is in use', async () => {
     const busy = await occupiedPort();
     try {
-      const run = codeq([
-        'serve',
-        '--listen',
-        `127.0.0.1:${portOf(busy)}`,
-        '--console-listen',
-        '127.0.0.1:0',
-        '--redis',
-        url,
-      ]);
+      const run = serve(url, `127.0.0.1:${portOf(busy)}`);
       // Held open by its Redis connections, the process would never exit on its own.
       const code = await exitWithin(run, 20_000);
       if (code === 'still running') run.child.kill('SIGKILL');
@@ -109,17 +109,7 @@ describe('codeq serve on Redis with a password', () => {
 
   it('keeps the password off /metrics and out of its log', async () => {
     const metricsPort = await freePort();
-    const run = codeq([
-      'serve',
-      '--listen',
-      '127.0.0.1:0',
-      '--console-listen',
-      '127.0.0.1:0',
-      '--redis',
-      url,
-      '--metrics-listen',
-      `127.0.0.1:${metricsPort}`,
-    ]);
+    const run = serve(url, '127.0.0.1:0', ['--metrics-listen', `127.0.0.1:${metricsPort}`]);
     try {
       await waitFor(run, 'serving on');
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -138,15 +128,7 @@ describe('codeq serve on Redis with a password', () => {
 
   it('names the URL, without its password, and the cause when Redis cannot be reached', async () => {
     const closed = await freePort();
-    const run = codeq([
-      'serve',
-      '--listen',
-      '127.0.0.1:0',
-      '--console-listen',
-      '127.0.0.1:0',
-      '--redis',
-      `redis://default:${PASSWORD}@127.0.0.1:${closed}`,
-    ]);
+    const run = serve(`redis://default:${PASSWORD}@127.0.0.1:${closed}`);
     const code = await exitWithin(run, 20_000);
     if (code === 'still running') run.child.kill('SIGKILL');
     expect(code).toBe(1);
