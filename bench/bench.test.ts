@@ -174,6 +174,8 @@ describe.concurrent('bench scenarios (quick mode)', { timeout: 180_000 }, () => 
     expect(cases.map((c) => `${c.mode}@${c.rate}`)).toEqual([
       'unary@0',
       'unary@200',
+      'py-unary@0',
+      'py-unary@200',
       'stream@0',
       'stream@200',
       'evalsha@0',

@@ -54,6 +54,8 @@ function inputs(over: Partial<ScorecardInputs> = {}): ScorecardInputs {
     floor: [
       floorCase('unary', 0, 170, 2_800),
       floorCase('unary', 1_000, 180, 1_000),
+      floorCase('py-unary', 0, 240, 900),
+      floorCase('py-unary', 1_000, 230, 1_000),
       floorCase('stream', 0, 40, 14_000),
       floorCase('stream', 1_000, 110, 1_000),
     ],
@@ -101,11 +103,14 @@ describe('scorecard rows', () => {
     expect(enqueue.detail).toBe('6 ms against 2 ms');
   });
 
-  it('measures the unary server against the echo at the same rate, and the library against the echo at one in flight', () => {
+  it('measures the unary server against the echo called from Python at the same rate, and the library against the echo at one in flight', () => {
     const rows = scoreRows(inputs());
     const server = byName(rows, 'unary (Python), 1,000/s: server CPU');
-    expect(server.value).toBe(560 - 180);
+    expect(server.value).toBe(560 - 230);
+    expect(server.detail).toBe('560 µs against the echo’s 230 µs (180 µs called from Node)');
     expect(rowStatus(server)).toBe('NOT MET');
+    const cheaper = scoreRows(inputs({ unary: [phase({ server: 430 }), phase({ system: 'bullmq' })] }));
+    expect(rowStatus(byName(cheaper, 'unary (Python), 1,000/s: server CPU'))).toBe('met');
     expect(byName(rows, 'library, concurrency 1, no prefetch: tasks/s ÷ a bare').value).toBeCloseTo(
       3_600 / 14_000,
     );
@@ -140,7 +145,7 @@ describe('scorecard rows', () => {
 
   it('names a run that is missing a case instead of printing NaN', () => {
     expect(() => scoreRows(inputs({ floor: [floorCase('unary', 1_000, 180, 1_000)] }))).toThrow(
-      /no stream case at rate 0/,
+      /no py-unary case at rate 1000/,
     );
     const noServer = { ...phase({}), server: undefined } as PhaseResult;
     expect(() => scoreRows(inputs({ stream: [noServer, phase({ system: 'bullmq' })] }))).toThrow(

@@ -5,13 +5,18 @@ young-generation collections of several milliseconds at 1,000 calls/s on a small
 which a task sent meanwhile carries as latency; this generator has no such pauses.
 
 Run by python-unary-producer.ts, which prepares every request: argv[1] is a JSON file of
-settings, argv[2] the requests, each as <u32 length><u32 stamp offset><EnqueueRequest bytes>
+settings, argv[2] the requests, each as <u32 length><u32 stamp offset><request bytes>
 (little-endian). At send time the stamp's monotonic send time (float64 ns at the offset)
 and wall-clock send time (float64 ms at offset + 16) are written into the payload, as the
-Node producers stamp theirs (bench/core/stamp.ts).
+Node producers stamp theirs (bench/core/stamp.ts); an offset of 0xFFFFFFFF: no stamp.
 
-Sends open-loop at the settings' rate, and writes one JSON line to stdout per second
-({"sent": n, "us": [enqueue latencies]}) and a last one ({"done": {...}}).
+Settings: `address`, `rate` (calls per second, open-loop; 0: as fast as `maxInflight`
+allows), `durationMs`, `maxInflight`, and optionally `method` (the unary method's path,
+default codeQ's Enqueue; the floor scenario calls its echo) and `cycle` (send the requests
+over again until the time is up, rather than stop after the last).
+
+Writes one JSON line to stdout per second ({"sent": n, "us": [latencies]}) and a last one
+({"done": {...}}).
 """
 
 import json
@@ -23,6 +28,7 @@ import time
 import grpc
 
 ENQUEUE = "/codeq.v1.TaskService/Enqueue"
+NO_STAMP = 0xFFFFFFFF
 
 
 def main() -> None:
@@ -41,11 +47,13 @@ def main() -> None:
     rate = float(settings["rate"])
     duration_s = settings["durationMs"] / 1000
     max_inflight = int(settings["maxInflight"])
+    method = settings.get("method") or ENQUEUE
+    cycle = bool(settings.get("cycle"))
 
     channel = grpc.insecure_channel(settings["address"])
     grpc.channel_ready_future(channel).result(timeout=10)
     # No serializers: the requests are protobuf bytes already, the replies are not read.
-    enqueue = channel.unary_unary(ENQUEUE)
+    enqueue = channel.unary_unary(method)
 
     lock = threading.Condition()
     state = {"inflight": 0, "failed": 0, "first_error": None, "last_reply": time.monotonic()}
@@ -66,7 +74,7 @@ def main() -> None:
             else:
                 state["failed"] += 1
                 if state["first_error"] is None:
-                    state["first_error"] = f"{ENQUEUE}: {error.code().name} {error.details()}"
+                    state["first_error"] = f"{method}: {error.code().name} {error.details()}"
             state["inflight"] -= 1
             state["last_reply"] = time.monotonic()
             lock.notify_all()
@@ -90,23 +98,31 @@ def main() -> None:
     start = time.monotonic()
     max_lag = 0.0
     sent = 0
-    for message, offset in requests:
-        due = start + sent / rate
+    # Open-loop: the schedule's calls, round(rate x duration) of them, however late the
+    # machine lets them go, as the Node clients send theirs. Closed loop: until the time is up.
+    scheduled = round(rate * duration_s) if rate > 0 else None
+    at = 0
+    while at < len(requests) and (scheduled is None or sent < scheduled):
+        message, offset = requests[at]
+        at = (at + 1) % len(requests) if cycle else at + 1
         now = time.monotonic()
-        if now - start >= duration_s:
+        if scheduled is None and now - start >= duration_s:
             break
-        if due > now:
-            time.sleep(due - now)
-        else:
-            max_lag = max(max_lag, now - due)
+        if rate > 0:
+            due = start + sent / rate
+            if due > now:
+                time.sleep(due - now)
+            else:
+                max_lag = max(max_lag, now - due)
         with lock:
             while state["inflight"] >= max_inflight:
                 lock.wait()
             state["inflight"] += 1
             interval["sent"] += 1
         sent_ns = time.monotonic_ns()
-        struct.pack_into("<d", message, offset, float(sent_ns))
-        struct.pack_into("<d", message, offset + 16, float(time.time_ns() // 1_000_000))
+        if offset != NO_STAMP:
+            struct.pack_into("<d", message, offset, float(sent_ns))
+            struct.pack_into("<d", message, offset + 16, float(time.time_ns() // 1_000_000))
         future = enqueue.future(bytes(message))
         future.add_done_callback(lambda f, t=sent_ns: replied(f, t))
         sent += 1

@@ -76,8 +76,6 @@ export async function producePython(
   onInterval: (report: { at: number; sent: number; enqueue: string }) => void,
 ): Promise<PythonProduceResult> {
   if (!(args.rate > 0)) throw new Error('--producer py-unary sends at a rate: give --rate');
-  // Found once per process: the warm-up and the measured phase each call produce.
-  const interpreter = (python ??= findPython());
   const drawer = new MixDrawer(args.mix, args.seed);
   const count = Math.min(args.count, Math.ceil((args.rate * args.durationMs) / 1000) + 1);
   const frames: Buffer[] = [];
@@ -95,14 +93,60 @@ export async function producePython(
     const message = ENQUEUE.requestSerialize(toEnqueueRequest(spec.queue, payload, options(stamp)));
     const offset = message.indexOf(payload);
     if (offset < 0) throw new Error('py-unary: the payload is not verbatim in its EnqueueRequest');
-    const header = Buffer.alloc(8);
-    header.writeUInt32LE(message.length, 0);
-    header.writeUInt32LE(offset, 4);
-    frames.push(header, message);
+    frames.push(frame(message, offset));
   }
+  return runPython({ address, ...args }, frames, onInterval);
+}
+
+/**
+ * The floor's unary echo called from Python's grpcio, as `--producer py-unary` calls
+ * codeQ: `rate` calls per second open-loop (0: one in flight) of `payloadBytes` raw bytes
+ * to `method` for `durationMs`. A server's cost per call depends on its client (how it
+ * frames a call, its pings and window updates), so the unary path's figure is read
+ * against an echo called the same way.
+ */
+export function echoPython(
+  address: string,
+  method: string,
+  args: { rate: number; durationMs: number; payloadBytes: number },
+): Promise<PythonProduceResult> {
+  const payload = Buffer.alloc(args.payloadBytes, 0x2e);
+  return runPython(
+    {
+      address,
+      method,
+      rate: args.rate,
+      durationMs: args.durationMs,
+      maxInflight: args.rate > 0 ? 10_000 : 1,
+      cycle: true,
+    },
+    [frame(payload, NO_STAMP)],
+    () => {},
+  );
+}
+
+/** The script's offset meaning "this request carries no stamp". */
+const NO_STAMP = 0xffffffff;
+
+/** One request as the script reads it: <u32 length><u32 stamp offset><bytes>, little-endian. */
+function frame(message: Buffer, stampOffset: number): Buffer {
+  const header = Buffer.alloc(8);
+  header.writeUInt32LE(message.length, 0);
+  header.writeUInt32LE(stampOffset, 4);
+  return Buffer.concat([header, message]);
+}
+
+/** Runs python-unary-producer.py with these settings and requests; its interval reports go to `onInterval`. */
+async function runPython(
+  settings: Record<string, unknown>,
+  frames: readonly Buffer[],
+  onInterval: (report: { at: number; sent: number; enqueue: string }) => void,
+): Promise<PythonProduceResult> {
+  // Found once per process: the warm-up and the measured phase each call produce.
+  const interpreter = (python ??= findPython());
   const dir = mkdtempSync(join(tmpdir(), 'codeq-py-unary-'));
   try {
-    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ address, ...args }));
+    writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings));
     writeFileSync(join(dir, 'requests.bin'), Buffer.concat(frames));
     const child = spawn(interpreter, [scriptPath(), join(dir, 'settings.json'), join(dir, 'requests.bin')], {
       stdio: ['ignore', 'pipe', 'pipe'],
