@@ -8,6 +8,7 @@ import { helpText, parseArgs } from './cli/flags.js';
 import { renderMarkdown, renderText } from './core/report.js';
 import { checkBaseline } from './check/check-baseline.js';
 import { scorecard } from './check/run-scorecard.js';
+import { scorecardRounds } from './check/scorecard.js';
 import { runScenario } from './run/run-scenario.js';
 import { SCENARIOS } from './scenarios/index.js';
 
@@ -16,6 +17,7 @@ async function main(argv: string[]): Promise<number> {
   if (set.checkBaseline && !help) {
     return checkBaseline(set, ['npm run bench --', ...argv].join(' '), set.updateBaseline ?? false);
   }
+  scorecardRounds(set);
   if (set.scorecard && !help) return scorecard(set, ['npm run bench --', ...argv].join(' '));
   if (help || !set.scenario) {
     process.stdout.write(`${helpText(SCENARIOS)}\n`);

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { PhaseResult } from '../run/phase.js';
 import type { SystemName } from '../run/system.js';
 import type { FloorCase } from '../scenarios/floor.js';
-import { renderScorecard, rowStatus, scoreRows, type ScorecardInputs, type ScoreRow } from './scorecard.js';
+import {
+  combineRounds,
+  median,
+  renderScorecard,
+  rowStatus,
+  scoreRows,
+  scorecardRounds,
+  type ScorecardInputs,
+  type ScoreRow,
+} from './scorecard.js';
 
 interface PhaseFigures {
   system?: string;
@@ -154,6 +163,50 @@ describe('scorecard rows', () => {
     expect(() => scoreRows(inputs({ library: [throughput('codeq', 1, 3_000)] }))).toThrow(
       /no bullmq case at concurrency 1/,
     );
+  });
+});
+
+describe('scorecard rounds', () => {
+  it('takes the middle figure, the mean of the middle two for an even count', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(() => median([])).toThrow(/no values/);
+  });
+
+  it('judges each target by its median over the rounds and says how many rounds met it', () => {
+    const p99 = (unary: number) =>
+      scoreRows(inputs({ unary: [phase({ p99: unary }), phase({ system: 'bullmq', p99: 5 })] }));
+    // 1.2 ×, 2.6 ×, 1.6 ×: one round over the target, the median under it.
+    const rows = combineRounds([p99(6), p99(13), p99(8)]);
+    const row = byName(rows, 'unary (Python), 1,000/s: claim p99 ÷');
+    expect(row.value).toBeCloseTo(1.6);
+    expect(rowStatus(row)).toBe('met');
+    expect(row.detail).toBe('median of 3 rounds: 1.2, 2.6, 1.6 ×; met in 2 of 3');
+    const micro = byName(rows, 'micro');
+    expect(rowStatus(micro)).toBe('reported');
+    expect(micro.detail).toBe('median of 3 rounds: 1.3, 1.3, 1.3 ×');
+  });
+
+  it('reads a target set by its own run (the knee) against the median limit', () => {
+    const knee = (codeq: number, bullmq: number) => scoreRows(inputs({ knee: { codeq, bullmq } }));
+    const row = byName(combineRounds([knee(2_500, 5_000), knee(5_000, 2_500), knee(5_000, 1_000)]), 'knee');
+    expect([row.value, row.limit, rowStatus(row)]).toEqual([5_000, 2_500, 'met']);
+    expect(row.detail).toBe('median of 3 rounds: 2,500, 5,000, 5,000 tasks/s; met in 2 of 3');
+  });
+
+  it('--rounds: a whole number of at least 1, with --scorecard only', () => {
+    expect(scorecardRounds({ scorecard: true })).toBe(1);
+    expect(scorecardRounds({ scorecard: true, rounds: 3 })).toBe(3);
+    expect(() => scorecardRounds({ rounds: 3 })).toThrow(/--rounds goes with --scorecard/);
+    expect(() => scorecardRounds({ scorecard: true, rounds: 0 })).toThrow(/at least 1, got 0/);
+    expect(() => scorecardRounds({ scorecard: true, rounds: 1.5 })).toThrow(/whole number/);
+  });
+
+  it('passes one round through, and refuses rounds whose rows differ', () => {
+    const rows = scoreRows(inputs());
+    expect(combineRounds([rows])).toEqual(rows);
+    expect(() => combineRounds([rows, rows.slice(1)])).toThrow(/round 2 has no row/);
+    expect(() => combineRounds([])).toThrow(/no rounds/);
   });
 });
 

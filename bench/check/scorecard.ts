@@ -252,6 +252,57 @@ export function scoreRows(inputs: ScorecardInputs): ScoreRow[] {
   ];
 }
 
+/**
+ * How many rounds of the scorecard `--rounds` asks for (1 when unset); a whole number of at
+ * least 1, and only with `--scorecard`.
+ */
+export function scorecardRounds(set: { scorecard?: boolean; rounds?: number }): number {
+  if (set.rounds === undefined) return 1;
+  if (!set.scorecard) throw new Error('--rounds goes with --scorecard');
+  if (!Number.isInteger(set.rounds) || set.rounds < 1)
+    throw new Error(`--rounds: a whole number of at least 1, got ${set.rounds}`);
+  return set.rounds;
+}
+
+/** The middle value of `values` (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('scorecard: the median of no values');
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * The rows of several rounds of the scorecard as one: each target's median figure (and
+ * median limit, for a target read against a figure of its own run, like the knee) judged
+ * as one run is, with every round's figure and how many rounds met it in the detail. On a
+ * noisy machine one run decides no target either way; the median of a few does better.
+ */
+export function combineRounds(rounds: readonly (readonly ScoreRow[])[]): ScoreRow[] {
+  const first = rounds[0];
+  if (!first) throw new Error('scorecard: no rounds to combine');
+  if (rounds.length === 1) return [...first];
+  return first.map((row, i) => {
+    const same = rounds.map((round, r) => {
+      const found = round[i];
+      if (found?.name !== row.name)
+        throw new Error(`scorecard: round ${r + 1} has no row "${row.name}" at ${i + 1}`);
+      return found;
+    });
+    const values = same.map((r) => r.value);
+    const combined: ScoreRow = { ...row, value: median(values) };
+    const limits = same.map((r) => r.limit).filter((l): l is number => l !== undefined);
+    if (limits.length === same.length) combined.limit = median(limits);
+    const each = values.map(fmt).join(', ');
+    const met = same.filter((r) => rowStatus(r) === 'met').length;
+    combined.detail =
+      rowStatus(row) === 'reported'
+        ? `median of ${same.length} rounds: ${each} ${row.unit}`
+        : `median of ${same.length} rounds: ${each} ${row.unit}; met in ${met} of ${same.length}`;
+    return combined;
+  });
+}
+
 /** The rows as a table, plain or Markdown. */
 export function renderScorecard(rows: readonly ScoreRow[], markdown: boolean): string {
   const head = ['target', 'figure', 'target value', 'status', 'from'];

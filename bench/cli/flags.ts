@@ -117,6 +117,12 @@ const FLAGS: Record<string, Flag> = {
     kind: 'bool',
     help: 'Run the scorecard: codeQ beside BullMQ where users start (unary, stream, 10,000 streams, the Worker library, knee, micro), each figure against its target (about 7 minutes on two cores)',
   },
+  rounds: {
+    key: 'rounds',
+    kind: 'number',
+    arg: 'N',
+    help: 'With --scorecard: run its set N times over and judge each target by the median (default 1)',
+  },
   'update-baseline': {
     key: 'updateBaseline',
     kind: 'bool',

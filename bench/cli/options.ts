@@ -91,6 +91,8 @@ export interface BenchOptions {
   checkBaseline: boolean;
   /** Run the scorecard instead of a scenario (bench/check/run-scorecard.ts). */
   scorecard: boolean;
+  /** With scorecard: how many times its set runs; each target is judged by the median. */
+  rounds: number;
   /** With checkBaseline: write the run to bench/baseline.json. */
   updateBaseline: boolean;
   /** BullMQ Worker instances sharing the slots; unset: one per worker process. */
@@ -145,6 +147,7 @@ export const BASE_OPTIONS: BenchOptions = {
   readAheadHoldMs: undefined,
   checkBaseline: false,
   scorecard: false,
+  rounds: 1,
   updateBaseline: false,
   bullmqInstances: undefined,
   maxInflight: 2_000,
