@@ -5,6 +5,7 @@ import { resolveSettings, settingsHelp, settingsParseArgs, type Setting } from '
 import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
 import { idsAsPositionals } from './positional-args.js';
 import { setLongTimeout } from '../domain/long-timeout.js';
+import { UsageError } from '../config/usage-error.js';
 
 /** Options of `codeq stats`. */
 export const STATS_SETTINGS = {
@@ -166,7 +167,7 @@ export function adminFor(values: Record<string, string | boolean | undefined>): 
 
 /** The one QUEUE positional; throws with the usage otherwise. */
 export function oneQueue(positionals: string[], usage: string): string {
-  if (positionals.length !== 1) throw new Error(`expected exactly one QUEUE\n\n${usage}`);
+  if (positionals.length !== 1) throw new UsageError(`expected exactly one QUEUE\n\n${usage}`);
   return positionals[0]!;
 }
 
@@ -206,7 +207,7 @@ export function statsTable(stats: QueueStatsInfo[], previous?: Map<string, Queue
 export async function statsCommand(argv: string[], signal?: AbortSignal): Promise<number> {
   const args = parse(argv, STATS_HELP, STATS_SETTINGS);
   if (!args) return 0;
-  if (args.positionals.length > 1) throw new Error(`expected at most one QUEUE\n\n${STATS_HELP}`);
+  if (args.positionals.length > 1) throw new UsageError(`expected at most one QUEUE\n\n${STATS_HELP}`);
   const [queue] = args.positionals;
   const s = resolveSettings(STATS_SETTINGS, args.values, process.env);
   const admin = adminFor(args.values);
@@ -249,7 +250,7 @@ export async function statsCommand(argv: string[], signal?: AbortSignal): Promis
 export async function queuesCommand(argv: string[]): Promise<number> {
   const args = parse(argv, QUEUES_HELP, {});
   if (!args) return 0;
-  if (args.positionals.length > 0) throw new Error(`expected no arguments\n\n${QUEUES_HELP}`);
+  if (args.positionals.length > 0) throw new UsageError(`expected no arguments\n\n${QUEUES_HELP}`);
   const admin = adminFor(args.values);
   try {
     for (const q of await admin.listQueues()) console.log(q.paused ? `${q.queue} (paused)` : q.queue);
@@ -281,7 +282,7 @@ export async function tasksCommand(argv: string[]): Promise<number> {
   const s = resolveSettings(TASKS_SETTINGS, args.values, process.env);
   const state = s.state.toLowerCase();
   if (!LISTABLE.includes(state))
-    throw new Error(`--state: expected one of ${LISTABLE.join(', ')}, got ${JSON.stringify(s.state)}`);
+    throw new UsageError(`--state: expected one of ${LISTABLE.join(', ')}, got ${JSON.stringify(s.state)}`);
   const admin = adminFor(args.values);
   try {
     const tasks: TaskInfo[] = [];
@@ -342,7 +343,7 @@ export async function deadCommand(argv: string[]): Promise<number> {
   if (!args) return 0;
   const [verb, queue, ...ids] = args.positionals;
   if (verb !== 'redrive' || queue === undefined)
-    throw new Error(`expected redrive QUEUE [TASK_ID...]\n\n${DEAD_HELP}`);
+    throw new UsageError(`expected redrive QUEUE [TASK_ID...]\n\n${DEAD_HELP}`);
   const admin = adminFor(args.values);
   try {
     const redriven = await admin.redriveDead(queue, ids);

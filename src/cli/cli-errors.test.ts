@@ -1,6 +1,12 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeCliError, quietIpServernameWarning, workerLogSentence } from './cli-errors.js';
+import { parseArgs } from 'node:util';
+import {
+  describeCliError,
+  describeUsageError,
+  quietIpServernameWarning,
+  workerLogSentence,
+} from './cli-errors.js';
 
 const refused = {
   code: 14,
@@ -12,6 +18,35 @@ const handshake = {
   details:
     'No connection established. Last error: Failed to connect (2026-12-04T05:49:39.470Z). Resolution note: ',
 };
+
+describe('describeUsageError', () => {
+  const refusal = (args: string[]): unknown => {
+    try {
+      parseArgs({ args, options: { server: { type: 'string' } }, allowPositionals: false });
+    } catch (err) {
+      return err;
+    }
+    throw new Error(`parseArgs took ${args.join(' ')}`);
+  };
+
+  it('names an unknown option and where the options are listed', () => {
+    expect(describeUsageError(refusal(['--queue', 'q']), 'enqueue')).toBe(
+      'unknown option --queue (codeq enqueue --help lists the options)',
+    );
+  });
+
+  it('keeps what Node says of other refusals, with the help to read', () => {
+    expect(describeUsageError(refusal(['--server']), 'stats')).toMatch(
+      /^Option '--server <value>' argument missing \(see codeq stats --help\)$/,
+    );
+    expect(describeUsageError(refusal(['extra']), undefined)).toMatch(/'extra'.*\(see codeq --help\)$/);
+  });
+
+  it('leaves every other error alone', () => {
+    expect(describeUsageError(new Error('boom'), 'enqueue')).toBeUndefined();
+    expect(describeUsageError(refused, 'enqueue')).toBeUndefined();
+  });
+});
 
 describe('describeCliError', () => {
   it('says a server cannot be reached in a sentence, with the cause', () => {

@@ -1,3 +1,5 @@
+import { UsageError } from '../config/usage-error.js';
+
 /** The gRPC status of a connection that could not be made (grpc-js `UNAVAILABLE`). */
 const UNAVAILABLE = 14;
 
@@ -20,6 +22,24 @@ export function describeCliError(err: unknown, options: { tls?: boolean } = {}):
     return `${e.details} (gRPC status ${e.code})`;
   }
   return String(e?.message ?? err);
+}
+
+/**
+ * The sentence for a command line that cannot run as given: a UsageError's own text, or
+ * what `node:util`'s parseArgs refused (an unknown option, a missing value, an argument
+ * the command takes none of) pointing at the command's help; undefined for any other
+ * error. Node's own text for an unknown option goes on about positionals starting with
+ * '-', which says nothing to someone who guessed a flag.
+ */
+export function describeUsageError(err: unknown, command: string | undefined): string | undefined {
+  if (err instanceof UsageError) return err.message;
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code !== 'string' || !e.code.startsWith('ERR_PARSE_ARGS_')) return undefined;
+  const help = command === undefined ? 'codeq --help' : `codeq ${command} --help`;
+  const message = String(e.message);
+  const unknown = /^Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown option ${unknown[1]} (${help} lists the options)`;
+  return `${message.replace(/\.$/, '')} (see ${help})`;
 }
 
 /** The cause inside grpc-js's "No connection established" details; undefined for other details. */

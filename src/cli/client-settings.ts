@@ -1,6 +1,7 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { tlsCredentials } from '../../clients/index.js';
 import { resolveSettings, type Setting } from '../config/settings.js';
+import { UsageError } from '../config/usage-error.js';
 
 /** The settings every client command shares: which server to talk to, and how to prove who we are. */
 export const CLIENT_SETTINGS = {
@@ -67,7 +68,7 @@ export function clientConnection(
 ): ClientConnection {
   const s = resolveSettings(CLIENT_SETTINGS, flags, env);
   if (!s.tlsClientCert !== !s.tlsClientKey)
-    throw new Error('--tls-client-cert, --tls-client-key: give both or neither');
+    throw new UsageError('--tls-client-cert, --tls-client-key: give both or neither');
   const tls = s.tls || Boolean(s.tlsCa || s.tlsClientCert);
   return {
     address: s.server,

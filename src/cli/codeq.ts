@@ -6,7 +6,7 @@ import {
   statsCommand,
   tasksCommand,
 } from './admin-commands.js';
-import { describeCliError, quietIpServernameWarning } from './cli-errors.js';
+import { describeCliError, describeUsageError, quietIpServernameWarning } from './cli-errors.js';
 import { configCommand, keysCommand } from './fair-commands.js';
 import { cancelCommand, enqueueCommand, getCommand } from './task-commands.js';
 import { serveCommand } from './serve-command.js';
@@ -89,8 +89,10 @@ export function runCli(argv: string[]): Promise<void> {
       process.exitCode = code;
     },
     (err: unknown) => {
-      console.error(`codeq: ${describeCliError(err, { tls: usesTls(argv) })}`);
-      process.exitCode = 1;
+      const usage = describeUsageError(err, argv[0]);
+      // A mistyped command line exits 2, like an unknown command; a failed command 1.
+      console.error(`codeq: ${usage ?? describeCliError(err, { tls: usesTls(argv) })}`);
+      process.exitCode = usage === undefined ? 1 : 2;
     },
   );
 }

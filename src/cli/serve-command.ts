@@ -11,6 +11,7 @@ import { openStore } from './open-store.js';
 import { createLogger, isLogFormat, isLogLevel } from '../telemetry/logger.js';
 import { startTelemetry } from '../telemetry/telemetry.js';
 import { codeqVersion } from './version.js';
+import { UsageError } from '../config/usage-error.js';
 
 export const SERVE_HELP = `Usage: codeq serve [options]
 
@@ -53,12 +54,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const config = serverConfig(resolveSettings(SERVER_SETTINGS, values, process.env));
   if (!isLogLevel(config.logLevel)) {
-    throw new Error(
+    throw new UsageError(
       `--log-level: expected error, warn, info or debug, got ${JSON.stringify(config.logLevel)}`,
     );
   }
   if (!isLogFormat(config.logFormat)) {
-    throw new Error(`--log-format: expected text or json, got ${JSON.stringify(config.logFormat)}`);
+    throw new UsageError(`--log-format: expected text or json, got ${JSON.stringify(config.logFormat)}`);
   }
   // A server's log is its output: every line, the server's own and its status lines, on
   // stdout with a timestamp, where container runtimes and log collectors read it.

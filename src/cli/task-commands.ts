@@ -5,6 +5,7 @@ import { formatDurationMs, parseDurationMs } from '../config/duration.js';
 import { resolveSettings, settingsHelp, settingsParseArgs, type Setting } from '../config/settings.js';
 import { CLIENT_SETTINGS, clientConnection, type ClientConnection } from './client-settings.js';
 import { idsAsPositionals } from './positional-args.js';
+import { UsageError } from '../config/usage-error.js';
 
 /** The retry policy and wait options of `codeq enqueue`; unset ones take the server's defaults. */
 export const ENQUEUE_SETTINGS = {
@@ -88,7 +89,7 @@ function positiveInt(text: string | undefined, flag: string, fallback: number): 
   if (text === undefined) return fallback;
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < 0)
-    throw new Error(`--${flag}: expected a whole number, got ${JSON.stringify(text)}`);
+    throw new UsageError(`--${flag}: expected a whole number, got ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -117,9 +118,10 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const [queue, ...extra] = positionals;
-  if (!queue || extra.length > 0) throw new Error('expected exactly one QUEUE; see codeq enqueue --help');
+  if (!queue || extra.length > 0)
+    throw new UsageError('expected exactly one QUEUE; see codeq enqueue --help');
   if (values.payload !== undefined && values['payload-file'] !== undefined) {
-    throw new Error('--payload and --payload-file: give one, not both');
+    throw new UsageError('--payload and --payload-file: give one, not both');
   }
   const file = values['payload-file'];
   const payload =
@@ -135,7 +137,7 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
   const headers: Record<string, string> = {};
   for (const h of values.header ?? []) {
     const eq = h.indexOf('=');
-    if (eq <= 0) throw new Error(`--header: expected KEY=VALUE, got ${JSON.stringify(h)}`);
+    if (eq <= 0) throw new UsageError(`--header: expected KEY=VALUE, got ${JSON.stringify(h)}`);
     headers[h.slice(0, eq)] = h.slice(eq + 1);
   }
   const settings = resolveSettings(ENQUEUE_SETTINGS, values, process.env);
@@ -154,7 +156,7 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
   const count = positiveInt(values.count, 'count', 1);
   const producer = new Producer(clientConnection(values, process.env));
   try {
-    if (settings.waitMs !== undefined && count !== 1) throw new Error('--wait: only with a single task');
+    if (settings.waitMs !== undefined && count !== 1) throw new UsageError('--wait: only with a single task');
     if (count === 1) {
       const { taskId, duplicate } = await producer.enqueue(queue, payload, options);
       // Standard output carries the id alone, so that ID=$(codeq enqueue ...) captures it;
@@ -200,7 +202,9 @@ function retryOption(s: {
   if (s.multiplier !== undefined) {
     multiplier = Number(s.multiplier);
     if (!Number.isFinite(multiplier) || multiplier < 1)
-      throw new Error(`--backoff-multiplier: expected a number >= 1, got ${JSON.stringify(s.multiplier)}`);
+      throw new UsageError(
+        `--backoff-multiplier: expected a number >= 1, got ${JSON.stringify(s.multiplier)}`,
+      );
   }
   if (s.initialBackoffMs === undefined && s.maxBackoffMs === undefined && multiplier === undefined)
     return undefined;
@@ -243,7 +247,7 @@ function twoPositionals(
     console.log(help);
     return undefined;
   }
-  if (positionals.length !== 2) throw new Error(`expected QUEUE and TASK_ID\n\n${help}`);
+  if (positionals.length !== 2) throw new UsageError(`expected QUEUE and TASK_ID\n\n${help}`);
   return {
     queue: positionals[0]!,
     taskId: positionals[1]!,

@@ -14,6 +14,7 @@ import { nowMs } from '../spans/span-helpers.js';
 import { formatStageTable, stageStatistics, taskAtClaimPercentile } from '../trace-viewer/stage-stats.js';
 import { renderTaskWaterfall } from '../trace-viewer/waterfall.js';
 import { idsAsPositionals } from './positional-args.js';
+import { UsageError } from '../config/usage-error.js';
 
 export const TRACE_HELP = `Usage: codeq trace TASK_ID --file PATH [--file PATH ...] [options]
        codeq trace --demo [options]
@@ -117,17 +118,19 @@ export async function traceCommand(argv: string[]): Promise<number> {
   }
   let spans: SpanRecord[];
   let taskId = positionals[0];
-  if (positionals.length > 1) throw new Error(`expected one TASK_ID\n\n${TRACE_HELP}`);
+  if (positionals.length > 1) throw new UsageError(`expected one TASK_ID\n\n${TRACE_HELP}`);
   if (values.demo) {
     const count = values.count === undefined ? 50 : Number(values.count);
     if (!Number.isSafeInteger(count) || count < 1)
-      throw new Error(`--count: expected a whole number of at least 1, got ${JSON.stringify(values.count)}`);
+      throw new UsageError(
+        `--count: expected a whole number of at least 1, got ${JSON.stringify(values.count)}`,
+      );
     spans = await recordDemo(count);
     taskId ??= taskAtClaimPercentile(spans, 50)?.taskId;
   } else {
     const files = values.file ?? [];
     if (files.length === 0)
-      throw new Error(`--file: give at least one OTLP/JSON file, or --demo\n\n${TRACE_HELP}`);
+      throw new UsageError(`--file: give at least one OTLP/JSON file, or --demo\n\n${TRACE_HELP}`);
     spans = files.flatMap((file) => {
       try {
         return spansFromOtlpJson(readFileSync(file, 'utf8'));
@@ -137,7 +140,7 @@ export async function traceCommand(argv: string[]): Promise<number> {
     });
   }
   if (values.stats) console.log(`${formatStageTable(stageStatistics(spans))}\n`);
-  if (!taskId) throw new Error(`expected a TASK_ID\n\n${TRACE_HELP}`);
+  if (!taskId) throw new UsageError(`expected a TASK_ID\n\n${TRACE_HELP}`);
   const columns = values.width === undefined ? (process.stdout.columns ?? 100) : Number(values.width);
   const drawn = renderTaskWaterfall(spans, taskId, {
     columns,

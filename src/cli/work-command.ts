@@ -5,6 +5,7 @@ import { startTelemetry } from '../telemetry/telemetry.js';
 import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
 import { workerLogSentence } from './cli-errors.js';
 import { EXIT_PERMANENT, execHandler } from './exec-handler.js';
+import { UsageError } from '../config/usage-error.js';
 
 /** Every option of `codeq work` but the server address: flag, environment variable, default. */
 export const WORK_SETTINGS = {
@@ -107,10 +108,10 @@ export async function workCommand(argv: string[]): Promise<number> {
     console.log(WORK_HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new Error(`expected QUEUE[,QUEUE...]\n\n${WORK_HELP}`);
+  if (positionals.length !== 1) throw new UsageError(`expected QUEUE[,QUEUE...]\n\n${WORK_HELP}`);
   const settings = resolveSettings(WORK_SETTINGS, values, process.env);
   const { exec, concurrency } = settings;
-  if (!exec) throw new Error('--exec (or CODEQ_EXEC): required; the shell command to run per task');
+  if (!exec) throw new UsageError('--exec (or CODEQ_EXEC): required; the shell command to run per task');
   const queues = positionals[0]!.split(',').filter(Boolean);
   const connection = clientConnection(values, process.env);
   const run = execHandler(exec, { passCredentials: settings.execPassToken });

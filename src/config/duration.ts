@@ -1,8 +1,10 @@
+import { UsageError } from './usage-error.js';
+
 /** Parses a duration flag value: a number of milliseconds ("1500") or a number with a unit ("1.5s", "250ms", "2m", "1h", "7d"). */
 export function parseDurationMs(text: string, field: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
   if (!m)
-    throw new Error(
+    throw new UsageError(
       `${field}: expected milliseconds or a duration like 500ms, 5s, 2m, 1h, 7d; got ${JSON.stringify(text)}`,
     );
   const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] ?? 1;

@@ -1,4 +1,5 @@
 import { formatDurationMs, parseDurationMs } from './duration.js';
+import { UsageError } from './usage-error.js';
 
 /** The kinds of value a setting holds, and how its text is parsed. */
 export type SettingKind = 'string' | 'duration' | 'int' | 'bool';
@@ -32,15 +33,15 @@ function parseValue(setting: Setting, text: string, source: string): string | nu
     case 'bool':
       if (/^(1|true|yes|on)$/i.test(text)) return true;
       if (/^(0|false|no|off)$/i.test(text)) return false;
-      throw new Error(`${source}: expected true or false, got ${JSON.stringify(text)}`);
+      throw new UsageError(`${source}: expected true or false, got ${JSON.stringify(text)}`);
     case 'duration':
     case 'int': {
       const n = setting.kind === 'duration' ? parseDurationMs(text, source) : Number(text);
       if (!Number.isSafeInteger(n))
-        throw new Error(`${source}: expected a whole number, got ${JSON.stringify(text)}`);
+        throw new UsageError(`${source}: expected a whole number, got ${JSON.stringify(text)}`);
       if (setting.min !== undefined && n < setting.min) {
         const bound = setting.kind === 'duration' ? formatDurationMs(setting.min) : String(setting.min);
-        throw new Error(`${source}: must be at least ${bound}, got ${JSON.stringify(text)}`);
+        throw new UsageError(`${source}: must be at least ${bound}, got ${JSON.stringify(text)}`);
       }
       return n;
     }

@@ -82,6 +82,29 @@ describe('codeq operator commands', () => {
       expect(output()).toMatch(new RegExp(`^  ${name} `, 'm'));
   });
 
+  it('a mistyped command line exits 2 and points at the help; a failed command exits 1', async () => {
+    const exitCode = async (argv: string[]): Promise<number | string | null | undefined> => {
+      process.exitCode = undefined;
+      await runCli(argv);
+      const code = process.exitCode;
+      process.exitCode = undefined;
+      return code;
+    };
+    expect(await exitCode(['enqueue', '--queue', 'q', '--server', server.address])).toBe(2);
+    expect(errors.at(-1)).toBe('codeq: unknown option --queue (codeq enqueue --help lists the options)');
+    expect(await exitCode(['get', 'only-a-queue', '--server', server.address])).toBe(2);
+    expect(errors.at(-1)).toMatch(/^codeq: expected QUEUE and TASK_ID\n\nUsage: codeq get QUEUE TASK_ID/);
+    expect(
+      await exitCode(['enqueue', 'q', '--payload', 'p', '--delay', 'soon', '--server', server.address]),
+    ).toBe(2);
+    expect(errors.at(-1)).toMatch(/^codeq: --delay: expected milliseconds or a duration/);
+    process.env.CODEQ_BACKOFF_MULTIPLIER = 'x';
+    expect(await exitCode(['enqueue', 'q', '--payload', 'p', '--server', server.address])).toBe(2);
+    delete process.env.CODEQ_BACKOFF_MULTIPLIER;
+    expect(await exitCode(['get', queue('cli-missing'), 'no-such-task', '--server', server.address])).toBe(1);
+    expect(errors.at(-1)).toMatch(/^codeq: .*no-such-task/);
+  });
+
   it('stats and queues show every queue; pause and resume flip the flag', async () => {
     const q = queue('cli-stats');
     await producer.enqueue(q, 'a');

@@ -95,9 +95,9 @@ describe('the codeq executable', () => {
     ]);
   }, 30_000);
 
-  it('refuses an unknown log format, naming the flag', () => {
+  it('refuses an unknown log format, naming the flag, as a usage error (exit 2)', () => {
     const { status, stderr } = codeq(['serve', '--log-format', 'xml']);
-    expect(status).toBe(1);
+    expect(status).toBe(2);
     expect(stderr).toContain('--log-format: expected text or json, got "xml"');
   });
 
