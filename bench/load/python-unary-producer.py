@@ -12,8 +12,9 @@ Node producers stamp theirs (bench/core/stamp.ts); an offset of 0xFFFFFFFF: no s
 
 Settings: `address`, `rate` (calls per second, open-loop; 0: as fast as `maxInflight`
 allows), `durationMs`, `maxInflight`, and optionally `method` (the unary method's path,
-default codeQ's Enqueue; the floor scenario calls its echo) and `cycle` (send the requests
-over again until the time is up, rather than stop after the last).
+default codeQ's Enqueue; the floor scenario calls its echo) and `cycle` (the floor's way:
+send the requests over again, and at a rate exactly the schedule's calls, however late,
+rather than what fell due before the time was up).
 
 Writes one JSON line to stdout per second ({"sent": n, "us": [latencies]}) and a last one
 ({"done": {...}}).
@@ -98,9 +99,11 @@ def main() -> None:
     start = time.monotonic()
     max_lag = 0.0
     sent = 0
-    # Open-loop: the schedule's calls, round(rate x duration) of them, however late the
-    # machine lets them go, as the Node clients send theirs. Closed loop: until the time is up.
-    scheduled = round(rate * duration_s) if rate > 0 else None
+    # A producer sends what falls due until the time is up, as the Node producers do. The
+    # floor's echo (cycle) sends the schedule's calls, round(rate x duration) of them, however
+    # late the machine lets them go, as the floor's Node client does; closed loop, until the
+    # time is up.
+    scheduled = round(rate * duration_s) if cycle and rate > 0 else None
     at = 0
     while at < len(requests) and (scheduled is None or sent < scheduled):
         message, offset = requests[at]
