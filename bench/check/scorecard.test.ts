@@ -24,6 +24,7 @@ interface PhaseFigures {
   workers?: number;
   gcMaxMs?: number;
   completedRate?: number;
+  otherCores?: number;
 }
 
 /** A phase with only the figures the scorecard reads. */
@@ -40,6 +41,7 @@ function phase(f: PhaseFigures): PhaseResult {
     },
     server: { gcMaxMs: f.gcMaxMs ?? 4, gcCount: 20 },
     completedRate: f.completedRate ?? 0,
+    otherCores: f.otherCores ?? 0,
   } as unknown as PhaseResult;
 }
 
@@ -150,6 +152,31 @@ describe('scorecard rows', () => {
     expect(rowStatus(gc)).toBe('NOT MET');
     expect(rowStatus(byName(rows, 'library, prefetch 4, concurrency 1'))).toBe('met');
     expect(rowStatus(byName(rows, 'library, prefetch 4, concurrency 50'))).toBe('NOT MET');
+  });
+
+  it('reports the most CPU other processes took during a run, naming the run when it disturbed the figures', () => {
+    const quiet = byName(scoreRows(inputs()), 'machine:');
+    expect([quiet.value, rowStatus(quiet), quiet.detail]).toEqual([
+      0,
+      'reported',
+      'every run quiet (under 0.2)',
+    ]);
+    const busy = byName(
+      scoreRows(
+        inputs({
+          stream: [phase({ otherCores: 0.15 }), phase({ system: 'bullmq', otherCores: 0.6 })],
+          library: [
+            throughput('codeq', 1, 3_600),
+            throughput('bullmq', 1, 6_000),
+            { ...throughput('codeq', 50, 17_000), phase: phase({ otherCores: 0.3 }) },
+            throughput('bullmq', 50, 16_800),
+          ],
+        }),
+      ),
+      'machine:',
+    );
+    expect(busy.value).toBe(0.6);
+    expect(busy.detail).toMatch(/^stream, BullMQ: above 0\.2, another process took CPU/);
   });
 
   it('names a run that is missing a case instead of printing NaN', () => {

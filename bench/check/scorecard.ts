@@ -249,7 +249,44 @@ export function scoreRows(inputs: ScorecardInputs): ScoreRow[] {
       undefined,
       ' per cycle',
     ),
+    othersRow([
+      ['unary', unary],
+      ['unary, BullMQ', unaryBull],
+      ['stream', stream],
+      ['stream, BullMQ', streamBull],
+      ['5,000/s', rate5000],
+      ['300 streams', streams300],
+      ['10,000 streams', streams10k],
+      ...inputs.library.map((c): [string, PhaseResult] => [`library ${c.system} c${c.concurrency}`, c.phase]),
+      ...inputs.prefetch.map((c): [string, PhaseResult] => [
+        `prefetch 4 ${c.system} c${c.concurrency}`,
+        c.phase,
+      ]),
+    ]),
   ];
+}
+
+/** Other processes' CPU above this many cores during a run disturbs its figures (phase.ts: otherCores). */
+export const QUIET_CORES = 0.2;
+
+/**
+ * Whether the machine was left to the runs: the most CPU, in cores, that processes other
+ * than the run's own took during any run with a measured window, and which run. Reported,
+ * not judged: a figure from a disturbed run says more about the machine than about codeQ.
+ */
+function othersRow(runs: readonly (readonly [string, PhaseResult])[]): ScoreRow {
+  let worst: readonly [string, number] = ['', 0];
+  for (const [name, phase] of runs) if ((phase.otherCores ?? 0) > worst[1]) worst = [name, phase.otherCores];
+  const [name, cores] = worst;
+  return {
+    name: 'machine: cores used by other processes during a run (the most in any)',
+    value: cores,
+    unit: 'cores',
+    detail:
+      cores > QUIET_CORES
+        ? `${name}: above ${QUIET_CORES}, another process took CPU during it; read its figures with care or run again`
+        : `every run quiet (under ${QUIET_CORES})`,
+  };
 }
 
 /**
