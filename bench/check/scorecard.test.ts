@@ -161,6 +161,11 @@ describe('scorecard rows', () => {
       'reported',
       'every run quiet (under 0.2)',
     ]);
+    const little = byName(
+      scoreRows(inputs({ streams10k: phase({ p99: 12, server: 385, otherCores: 0.1 }) })),
+      'machine:',
+    );
+    expect(little.detail).toBe('every run quiet (under 0.2; the most during 10,000 streams)');
     const busy = byName(
       scoreRows(
         inputs({

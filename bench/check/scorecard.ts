@@ -285,7 +285,7 @@ function othersRow(runs: readonly (readonly [string, PhaseResult])[]): ScoreRow 
     detail:
       cores > QUIET_CORES
         ? `${name}: above ${QUIET_CORES}, another process took CPU during it; read its figures with care or run again`
-        : `every run quiet (under ${QUIET_CORES})`,
+        : `every run quiet (under ${QUIET_CORES}${name ? `; the most during ${name}` : ''})`,
   };
 }
 
