@@ -29,14 +29,20 @@ function scriptPath(): string {
   return join(dir, 'bench', 'load', 'python-unary-producer.py');
 }
 
-/** The interpreter {@link producePython} runs, once found. */
+/** The interpreter {@link findPython} found, once found. */
 let python: string | undefined;
 
 /**
  * A Python 3 that has grpcio: `CODEQ_BENCH_PYTHON` when set, else `python3` on the PATH,
  * else Debian's `/usr/bin/python3` (where the `python3-grpcio` package installs it).
+ * Looked for once per process: the warm-up and the measured phase each run the script.
  */
 export function findPython(): string {
+  python ??= searchPython();
+  return python;
+}
+
+function searchPython(): string {
   const candidates = [process.env.CODEQ_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(
     (c): c is string => !!c,
   );
@@ -93,7 +99,7 @@ export async function producePython(
     const message = ENQUEUE.requestSerialize(toEnqueueRequest(spec.queue, payload, options(stamp)));
     const offset = message.indexOf(payload);
     if (offset < 0) throw new Error('py-unary: the payload is not verbatim in its EnqueueRequest');
-    frames.push(frame(message, offset));
+    frames.push(...frame(message, offset));
   }
   return runPython({ address, ...args }, frames, onInterval);
 }
@@ -120,7 +126,7 @@ export function echoPython(
       maxInflight: args.rate > 0 ? 10_000 : 1,
       cycle: true,
     },
-    [frame(payload, NO_STAMP)],
+    frame(payload, NO_STAMP),
     () => {},
   );
 }
@@ -128,12 +134,12 @@ export function echoPython(
 /** The script's offset meaning "this request carries no stamp". */
 const NO_STAMP = 0xffffffff;
 
-/** One request as the script reads it: <u32 length><u32 stamp offset><bytes>, little-endian. */
-function frame(message: Buffer, stampOffset: number): Buffer {
+/** One request as the script reads it: <u32 length><u32 stamp offset>, little-endian, then its bytes. */
+function frame(message: Buffer, stampOffset: number): [Buffer, Buffer] {
   const header = Buffer.alloc(8);
   header.writeUInt32LE(message.length, 0);
   header.writeUInt32LE(stampOffset, 4);
-  return Buffer.concat([header, message]);
+  return [header, message];
 }
 
 /** Runs python-unary-producer.py with these settings and requests; its interval reports go to `onInterval`. */
@@ -142,8 +148,7 @@ async function runPython(
   frames: readonly Buffer[],
   onInterval: (report: { at: number; sent: number; enqueue: string }) => void,
 ): Promise<PythonProduceResult> {
-  // Found once per process: the warm-up and the measured phase each call produce.
-  const interpreter = (python ??= findPython());
+  const interpreter = findPython();
   const dir = mkdtempSync(join(tmpdir(), 'codeq-py-unary-'));
   try {
     writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings));
