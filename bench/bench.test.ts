@@ -190,6 +190,16 @@ describe.concurrent('bench scenarios (quick mode)', { timeout: 180_000 }, () => 
     }
   });
 
+  it("floor --calls: only the calls named, in the table's order", async () => {
+    const result = await quick('floor', { floorCalls: ['evalsha', 'unary'] });
+    expect((result.data as FloorCase[]).map((c) => `${c.mode}@${c.rate}`)).toEqual([
+      'unary@0',
+      'unary@200',
+      'evalsha@0',
+      'evalsha@200',
+    ]);
+  });
+
   it('delayed --producer h2-unary: unary calls over bare HTTP/2 carry their delays', async () => {
     const result = await quick('delayed', { producer: 'h2-unary' });
     expectWellFormed(result, 'delayed');
@@ -246,6 +256,8 @@ describe('bench flags', () => {
     expect(parseArgs(['--producer', 'py-unary']).set).toEqual({ producer: 'py-unary' });
     expect(() => parseArgs(['--producer', 'http'])).toThrow(/--producer/);
     expect(parseArgs(['--pin', '--prefetch', '4']).set).toEqual({ pin: true, prefetch: 4 });
+    expect(parseArgs(['--calls', 'unary,py-unary']).set).toEqual({ floorCalls: ['unary', 'py-unary'] });
+    expect(() => parseArgs(['--calls', 'unary,http'])).toThrow(/--calls: one of .*, got "http"/);
   });
 
   it('--queues: spread where the scenario takes it, for codeQ and BullMQ, never over more queues than streams', () => {

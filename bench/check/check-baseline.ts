@@ -7,7 +7,9 @@ import type { PhaseResult } from '../run/phase.js';
 import { runScenario } from '../run/run-scenario.js';
 import type { MicroCase } from '../scenarios/micro.js';
 import type { ThroughputCase } from '../scenarios/throughput.js';
+import type { FloorCase } from '../scenarios/floor.js';
 import { compare, report, type Baseline, type Comparison, type Figure } from './figures.js';
+import { allCpuUs, floorCase, median } from './scorecard.js';
 
 /** `bench/baseline.json` of the checkout this module runs from (under bench/ or dist/bench/). */
 function baselineFile(): string {
@@ -28,8 +30,6 @@ const PARALLEL = 64;
 const MICRO_ROUNDS = 5;
 /** Rounds of the library's c1 figure, each beside BullMQ in the same run; the median ratio kept. */
 const LIBRARY_ROUNDS = 3;
-
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Runs the short set of scenarios and returns its figures, each relative to a same-run reference. */
 export async function measure(base: Partial<BenchOptions>): Promise<Figure[]> {
@@ -117,12 +117,10 @@ export async function measure(base: Partial<BenchOptions>): Promise<Figure[]> {
     'check sustained',
   );
   const [codeq, bullmq] = sustained.data as PhaseResult[];
-  const total = (p: PhaseResult): number =>
-    p.cpuPerTaskUs.server + p.cpuPerTaskUs.redis + p.cpuPerTaskUs.producers + p.cpuPerTaskUs.workers;
   figures.push({
     name: 'sustained.cpu',
     what: 'CPU µs per task of all processes at 1,000/s ÷ BullMQ’s',
-    value: total(codeq!) / total(bullmq!),
+    value: allCpuUs(codeq!) / allCpuUs(bullmq!),
     better: 'lower',
     gated: true,
   });
@@ -130,10 +128,12 @@ export async function measure(base: Partial<BenchOptions>): Promise<Figure[]> {
   // it is read against a bare grpc-js unary echo's server on the same machine: against
   // Redis's EVALSHA it read 45 on one VM and 80-88 on another, for the same build.
   say('floor: a bare grpc-js unary echo at 1,000 calls/s, the server cost reference');
-  const floor = await runScenario('floor', { ...set, duration: 3, rate: 1_000 }, 'check floor');
-  const echo = (floor.data as { mode: string; rate: number; serverUsPerCall: number }[]).find(
-    (c) => c.mode === 'unary' && c.rate === 1_000,
-  )!;
+  const floor = await runScenario(
+    'floor',
+    { ...set, duration: 3, rate: 1_000, floorCalls: ['unary'] },
+    'check floor',
+  );
+  const echo = floorCase(floor.data as FloorCase[], 'unary', 1_000);
   figures.push({
     name: 'sustained.server-cpu',
     what: 'server CPU µs per task at 1,000/s ÷ a bare grpc-js unary echo server µs per call at 1,000/s',

@@ -66,7 +66,8 @@ export function allCpuUs(phase: PhaseResult): number {
   return c.server + c.redis + c.producers + c.workers;
 }
 
-function floorCase(floor: readonly FloorCase[], mode: FloorCase['mode'], rate: number): FloorCase {
+/** The floor's case of `mode` at `rate`; a run without it is named, not read as undefined. */
+export function floorCase(floor: readonly FloorCase[], mode: FloorCase['mode'], rate: number): FloorCase {
   const found = floor.find((c) => c.mode === mode && c.rate === rate);
   if (!found) throw new Error(`scorecard: the floor run has no ${mode} case at rate ${rate}`);
   return found;
@@ -276,7 +277,7 @@ export const QUIET_CORES = 0.2;
  */
 function othersRow(runs: readonly (readonly [string, PhaseResult])[]): ScoreRow {
   let worst: readonly [string, number] = ['', 0];
-  for (const [name, phase] of runs) if ((phase.otherCores ?? 0) > worst[1]) worst = [name, phase.otherCores];
+  for (const [name, phase] of runs) if (phase.otherCores > worst[1]) worst = [name, phase.otherCores];
   const [name, cores] = worst;
   return {
     name: 'machine: cores used by other processes during a run (the most in any)',

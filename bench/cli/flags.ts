@@ -81,6 +81,13 @@ const FLAGS: Record<string, Flag> = {
   },
   ops: { key: 'ops', kind: 'number', arg: 'N', help: 'Operations per micro case' },
   stores: { key: 'stores', kind: 'strings', arg: 'memory,redis', help: 'Stores of the micro scenario' },
+  calls: {
+    key: 'floorCalls',
+    kind: 'strings',
+    arg: 'unary,py-unary,stream,evalsha',
+    help: 'Calls the floor scenario measures (default all; py-unary: the unary echo from Python)',
+    choices: ['unary', 'py-unary', 'stream', 'evalsha'],
+  },
   parallel: {
     key: 'parallel',
     kind: 'numbers',

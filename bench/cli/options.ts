@@ -71,6 +71,8 @@ export interface BenchOptions {
   ops: number;
   /** Stores of the micro scenario: memory, redis. */
   stores: string[];
+  /** Calls the floor scenario measures: unary, py-unary, stream, evalsha. */
+  floorCalls: string[];
   /** Concurrency levels of the micro scenario. */
   parallel: number[];
   /** Directory for JSON results, charts and profiles. */
@@ -137,6 +139,7 @@ export const BASE_OPTIONS: BenchOptions = {
   concurrencies: [1, 50, 200],
   ops: 20_000,
   stores: ['memory', 'redis'],
+  floorCalls: ['unary', 'py-unary', 'stream', 'evalsha'],
   parallel: [1, 64],
   out: 'bench/results',
   serverNodeFlags: [],
