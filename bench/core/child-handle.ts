@@ -76,15 +76,11 @@ export class ChildHandle {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const handle = new ChildHandle(options.name, child);
+    const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `${options.name} did not start within ${options.readyTimeoutMs ?? READY_TIMEOUT_MS} ms`,
-            ),
-          ),
-        options.readyTimeoutMs ?? READY_TIMEOUT_MS,
+        () => reject(new Error(`${options.name} did not start within ${readyTimeoutMs} ms`)),
+        readyTimeoutMs,
       );
       handle.on('ready', () => {
         clearTimeout(timer);
