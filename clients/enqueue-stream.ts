@@ -33,6 +33,15 @@ export function serviceError(code: grpc.status, details: string, retryAfterMs?: 
 }
 
 /**
+ * A refusal of one of this client's requests, named as the unary `Enqueue` names it: each
+ * request carries the caller's one task as `tasks[0]`, so the server's
+ * `tasks[0].queue: must match …` reads `queue: must match …`.
+ */
+function asSingleTask(message: string): string {
+  return message.replace(/\btasks\[0\]\./g, '');
+}
+
+/**
  * Carries a producer's enqueues on one long-lived EnqueueStream: one message per
  * enqueue, answered in order, so a task costs a frame on an open HTTP/2 stream instead
  * of a call of its own (headers, trailers, a stream to open and close). The frames one
@@ -108,7 +117,7 @@ export class EnqueueStreamClient {
     const code: grpc.status = response.code ?? grpc.status.OK;
     if (code !== grpc.status.OK) {
       const retryAfter = response.retryAfter ? durationToMs(response.retryAfter) : undefined;
-      waiter.reject(serviceError(code, response.message ?? '', retryAfter));
+      waiter.reject(serviceError(code, asSingleTask(response.message ?? ''), retryAfter));
     } else waiter.resolve(response.results[0] ?? {});
   }
 

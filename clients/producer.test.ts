@@ -222,11 +222,15 @@ describe('Producer over EnqueueStream', () => {
     expect((await p.enqueue('d', 'd')).taskId).toBe('d-3');
   });
 
-  it('rejects only the refused request, with its code and message', async () => {
+  it('rejects only the refused request, naming its fields as unary Enqueue does', async () => {
     const p = await start({
       tasks: streamServer((request) =>
         request.tasks[0]!.queue === 'bad!'
-          ? { code: grpc.status.INVALID_ARGUMENT, message: 'queue: must match [A-Za-z0-9._:-]{1,128}' }
+          ? {
+              code: grpc.status.INVALID_ARGUMENT,
+              // The server names the fields of a stream request's task as in a batch.
+              message: 'tasks[0].queue: must match [A-Za-z0-9._:-]{1,128}',
+            }
           : { results: [{ taskId: 'ok', duplicate: true }] },
       ),
     });

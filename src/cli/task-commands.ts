@@ -130,7 +130,7 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
       : file !== undefined
         ? file === '-'
           ? readStdin()
-          : readFileSync(file)
+          : readPayloadFile(file)
         : process.stdin.isTTY
           ? Buffer.alloc(0)
           : readStdin();
@@ -189,6 +189,15 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
     return 0;
   } finally {
     producer.close();
+  }
+}
+
+/** A payload file's bytes; a file that cannot be read is named with the flag that gave it. */
+function readPayloadFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new Error(`--payload-file: ${(err as Error).message}`, { cause: err });
   }
 }
 
