@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseArgs } from 'node:util';
 import {
   describeCliError,
+  describeListenError,
   describeUsageError,
   quietIpServernameWarning,
   workerLogSentence,
@@ -112,5 +113,28 @@ describe('quietIpServernameWarning', () => {
       process.off('warning', listener);
     }
     expect(seen).toEqual(['DEP0999']);
+  });
+});
+
+describe('describeListenError', () => {
+  it('names the flag and the address of a listener that could not open', () => {
+    const inUse = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:7071'), {
+      code: 'EADDRINUSE',
+    });
+    expect(describeListenError(inUse, '--console-listen', '127.0.0.1:7071', ', or --no-console')).toBe(
+      '--console-listen 127.0.0.1:7071: the address is in use (another codeq serve?); ' +
+        'choose another port, or 0 for a free one, or --no-console',
+    );
+    // grpc-js keeps Node's error only in its own message.
+    const grpc = new Error(
+      'No address added out of total 1 resolved errors: [listen EADDRNOTAVAIL: address not available 10.9.9.9:7070]',
+    );
+    expect(describeListenError(grpc, '--listen', '10.9.9.9:7070')).toBe(
+      '--listen 10.9.9.9:7070: no network interface of this machine has that address',
+    );
+  });
+
+  it('leaves any other error to the caller', () => {
+    expect(describeListenError(new Error('Redis unavailable'), '--listen', '127.0.0.1:7070')).toBeUndefined();
   });
 });

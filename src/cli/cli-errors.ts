@@ -110,3 +110,28 @@ export function workerLogSentence(
     );
   return fields.length === 0 ? message : `${message} (${fields.join(', ')})`;
 }
+
+/** Why a listener could not open, by the code of Node's error. */
+const LISTEN_FAILURES: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the address is in use (another codeq serve?); choose another port, or 0 for a free one',
+  EADDRNOTAVAIL: 'no network interface of this machine has that address',
+  EACCES: 'not permitted here (ports below 1024 need privileges)',
+};
+
+/**
+ * A listener that could not open, as one sentence naming the flag that gave its address
+ * (`hint` adds another way out, such as `--no-console`); undefined for any other error.
+ * grpc-js wraps Node's error in its own message ("No address added out of total 1
+ * resolved errors: [listen EADDRINUSE: …]"), so the code is looked for in the text too.
+ */
+export function describeListenError(
+  err: unknown,
+  flag: string,
+  address: string,
+  hint = '',
+): string | undefined {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const text = `${typeof e?.code === 'string' ? e.code : ''} ${typeof e?.message === 'string' ? e.message : ''}`;
+  const code = /\b(EADDRINUSE|EADDRNOTAVAIL|EACCES)\b/.exec(text)?.[1];
+  return code === undefined ? undefined : `${flag} ${address}: ${LISTEN_FAILURES[code]}${hint}`;
+}

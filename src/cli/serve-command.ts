@@ -11,6 +11,7 @@ import { openStore } from './open-store.js';
 import { createLogger, isLogFormat, isLogLevel } from '../telemetry/logger.js';
 import { startTelemetry } from '../telemetry/telemetry.js';
 import { codeqVersion } from './version.js';
+import { describeListenError } from './cli-errors.js';
 import { UsageError } from '../config/usage-error.js';
 
 export const SERVE_HELP = `Usage: codeq serve [options]
@@ -76,7 +77,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     metricsListen: config.metricsListen,
     metricsToken: config.metricsToken,
     traceFile: config.traceFile,
-  });
+  }).catch(namingListen('--metrics-listen', config.metricsListen ?? ''));
   let server: CodeqServer | undefined;
   let webConsole: RunningConsole | undefined;
   let description: string;
@@ -102,9 +103,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
         tlsKey: config.tlsKey,
         ...(loginFailureLimit && { loginFailureLimit }),
         logger,
-      });
+      }).catch(namingListen('--console-listen', config.consoleListen, ', or --no-console'));
     }
-    await server.start();
+    await server.start().catch(namingListen('--listen', config.listen));
   } catch (err) {
     // A start that fails (port in use, Redis unreachable) releases what it opened, Redis
     // connections and the metrics listener included, so the process exits non-zero
@@ -158,6 +159,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
     .catch((err: unknown) => logger.warn('telemetry shutdown failed', { error: err }));
   logger.info('stopped');
   return 0;
+}
+
+/** Rethrows a listener's failure to open as an error naming its flag (describeListenError), any other as it is. */
+function namingListen(flag: string, address: string, hint?: string): (err: unknown) => never {
+  return (err) => {
+    const sentence = describeListenError(err, flag, address, hint);
+    throw sentence === undefined ? err : new Error(sentence, { cause: err });
+  };
 }
 
 /** One line on how callers are checked, for the start-up banner (names files, never their content). */

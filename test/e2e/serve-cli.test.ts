@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -99,6 +100,27 @@ describe('the codeq executable', () => {
     const { status, stderr } = codeq(['serve', '--log-format', 'xml']);
     expect(status).toBe(2);
     expect(stderr).toContain('--log-format: expected text or json, got "xml"');
+  });
+
+  it('names the flag of a listener whose port is taken, and exits 1 without serving', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = `127.0.0.1:${(holder.address() as AddressInfo).port}`;
+    try {
+      const grpc = codeq(['serve', '--listen', taken, '--no-console']);
+      expect(grpc.status).toBe(1);
+      expect(grpc.stderr).toContain(
+        `codeq: --listen ${taken}: the address is in use (another codeq serve?); choose another port, or 0 for a free one`,
+      );
+      const web = codeq(['serve', '--listen', '127.0.0.1:0', '--console-listen', taken]);
+      expect(web.status).toBe(1);
+      expect(web.stderr).toMatch(
+        new RegExp(`codeq: --console-listen ${taken}: the address is in use .*, or --no-console`),
+      );
+      expect(web.stdout).not.toContain('serving on');
+    } finally {
+      holder.close();
+    }
   });
 
   it('refuses to serve /metrics beyond loopback without --metrics-token', () => {
