@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Worker } from '../../clients/index.js';
+import { Worker, type ReconnectEvent } from '../../clients/index.js';
 import { resolveSettings, settingsHelp, settingsParseArgs, type Setting } from '../config/settings.js';
 import { startTelemetry } from '../telemetry/telemetry.js';
 import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
@@ -142,7 +142,15 @@ export async function workCommand(argv: string[]): Promise<number> {
       }
     },
   });
+  // A worker started before its server would wait in silence until the library warns, after
+  // several attempts: the first failure is told at once, and the worker keeps trying.
+  const firstFailure = (event: ReconnectEvent): void => {
+    worker.off('reconnect', firstFailure);
+    console.error(`codeq work: ${workerLogSentence('no Claim stream yet', { ...event }, tls)}`);
+  };
+  worker.on('reconnect', firstFailure);
   await worker.start();
+  worker.off('reconnect', firstFailure);
   // The handlers go in before the banner, so a stop sent on reading it finishes the running
   // tasks instead of killing them (serve-command.ts does the same).
   const stopped = new Promise<void>((resolve) => {

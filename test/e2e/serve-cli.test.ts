@@ -123,6 +123,34 @@ describe('the codeq executable', () => {
     }
   });
 
+  it('codeq work says at once why it has no stream yet, and keeps trying', async () => {
+    // A port nothing listens on: one opened and closed again.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const address = `127.0.0.1:${(probe.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const child = spawn(process.execPath, [...NODE_ARGS, 'work', 'q', '--exec', 'cat', '--server', address], {
+      cwd: ROOT,
+    });
+    try {
+      let err = '';
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const deadline = Date.now() + 30_000;
+      while (!err.includes('\n') && Date.now() < deadline && child.exitCode === null) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // The first failed attempt, not the library's warning after several.
+      expect(err.split('\n')[0]).toMatch(
+        new RegExp(
+          `^codeq work: cannot reach the server: connect ECONNREFUSED ${address} .*\\(attempt 1\\)$`,
+        ),
+      );
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('refuses to serve /metrics beyond loopback without --metrics-token', () => {
     const { status, stderr } = codeq(['serve', '--listen', '127.0.0.1:0', '--metrics-listen', '0.0.0.0:0']);
     expect(status).toBe(1);
