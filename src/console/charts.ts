@@ -70,6 +70,8 @@ export interface WaterfallBar {
   start: number;
   end: number;
   note?: string;
+  /** What the bar's duration reads when its length would mislead (a wait timed in whole ms). */
+  shown?: string;
 }
 
 /**
@@ -100,9 +102,11 @@ export function waterfall(bars: readonly WaterfallBar[], width = 720): SafeHtml 
         width="${w.toFixed(1)}"
         height="${rowH - 8}"
         rx="2"
-        ><title>${b.label}: ${duration(b.end - b.start)}${b.note ? ` (${b.note})` : ''}</title></rect
+        ><title>
+          ${b.label}: ${b.shown ?? duration(b.end - b.start)}${b.note ? ` (${b.note})` : ''}
+        </title></rect
       ><text class="wf-value" x="${width}" y="${y + 15}" text-anchor="end"
-        >${duration(b.end - b.start)}</text
+        >${b.shown ?? duration(b.end - b.start)}</text
       ></g
     >`;
   });

@@ -208,6 +208,21 @@ describe('taskWaterfall', () => {
     expect(text).toContain('↗ codeq.dispatch');
     expect(renderTaskWaterfall(twoTasks(), 'B')?.rows.map((r) => r.span.name)).toContain('codeq.process');
   });
+
+  it("reads a queue wait under the store clock's millisecond as < 1 ms, other spans as timed", () => {
+    const spans = twoTasks().map((s) =>
+      s.name === 'codeq.queue_wait'
+        ? { ...s, endMs: s.startMs }
+        : s.name === 'codeq.settle'
+          ? { ...s, endMs: s.startMs }
+          : s,
+    );
+    const rows = taskWaterfall(spans, 'A');
+    const text = waterfallText(rows, { columns: 100, title: 'task A' });
+    expect(text).toMatch(/codeq\.queue_wait \(attempt 1\) +\|.*\| +< 1 ms$/m);
+    expect(text).toMatch(/codeq\.settle +\|.*\| +0$/m);
+    expect(waterfallSvg(rows, { title: 'task A' })).toContain('>&#60; 1 ms</text>');
+  });
 });
 
 describe('OTLP/JSON', () => {

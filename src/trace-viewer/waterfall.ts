@@ -46,6 +46,16 @@ export function formatDuration(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
+/**
+ * A row's duration. A queue wait runs from the task's enqueue time to its lease time, both
+ * whole milliseconds on the store's clock: one shorter than that reads `< 1 ms`, not a
+ * precise 0.
+ */
+function durationLabel(span: SpanRecord): string {
+  const ms = span.endMs - span.startMs;
+  return span.name === SPAN.queueWait && ms < 1 ? '< 1 ms' : formatDuration(ms);
+}
+
 function bounds(rows: readonly WaterfallRow[]): { t0: number; t1: number } {
   let t0 = Infinity;
   let t1 = -Infinity;
@@ -116,7 +126,7 @@ export function waterfallSvg(rows: readonly WaterfallRow[], options: WaterfallOp
   rows.forEach((row, i) => {
     const { span } = row;
     const y = top + i * rowHeight;
-    const duration = span.endMs - span.startMs;
+    const duration = durationLabel(span);
     const bx = x(span.startMs);
     const bw = Math.max(1.5, x(span.endMs) - bx);
     const { fill } = colorOf(span);
@@ -124,8 +134,8 @@ export function waterfallSvg(rows: readonly WaterfallRow[], options: WaterfallOp
       out.push(`<rect x="0" y="${y - 3}" width="${width}" height="${rowHeight}" fill="#f7f7f7"/>`);
     out.push(
       `<text x="${12 + row.depth * 14}" y="${y + 13}" fill="${row.linked ? '#6b5a8a' : '#222'}">${escapeXml(label(row))}</text>`,
-      `<rect x="${bx.toFixed(1)}" y="${y}" width="${bw.toFixed(1)}" height="${rowHeight - 8}" rx="2" fill="${fill}"${row.linked ? ' fill-opacity="0.6" stroke="' + fill + '" stroke-dasharray="3 2"' : ''}><title>${escapeXml(`${span.name} ${formatDuration(duration)}`)}</title></rect>`,
-      `<text x="${width - durationWidth}" y="${y + 13}" fill="#333">${escapeXml(formatDuration(duration))}</text>`,
+      `<rect x="${bx.toFixed(1)}" y="${y}" width="${bw.toFixed(1)}" height="${rowHeight - 8}" rx="2" fill="${fill}"${row.linked ? ' fill-opacity="0.6" stroke="' + fill + '" stroke-dasharray="3 2"' : ''}><title>${escapeXml(`${span.name} ${duration}`)}</title></rect>`,
+      `<text x="${width - durationWidth}" y="${y + 13}" fill="#333">${escapeXml(duration)}</text>`,
     );
   });
   out.push(
@@ -161,7 +171,7 @@ export function waterfallText(rows: readonly WaterfallRow[], options: WaterfallO
       labels[i]!.length > labelWidth
         ? `${labels[i]!.slice(0, labelWidth - 1)}…`
         : labels[i]!.padEnd(labelWidth);
-    lines.push(`${name} |${bar}| ${formatDuration(span.endMs - span.startMs).padStart(durationWidth - 1)}`);
+    lines.push(`${name} |${bar}| ${durationLabel(span).padStart(durationWidth - 1)}`);
   });
   return lines.join('\n') + '\n';
 }

@@ -12,7 +12,14 @@ export function claimWaterfall(d: DeliveryTiming, index: number, storeName: stri
   const t = d.dispatch;
   const enqueued = d.enqueueTimes[index] ?? NaN;
   const bars: WaterfallBar[] = [
-    { label: stageName('queue_wait', storeName), cls: 'wait', start: enqueued, end: d.leasedAt },
+    {
+      label: stageName('queue_wait', storeName),
+      cls: 'wait',
+      start: enqueued,
+      end: d.leasedAt,
+      // Enqueue and lease times are whole milliseconds on the store's clock.
+      ...(d.leasedAt - enqueued < 1 && { shown: '< 1 ms' }),
+    },
     {
       label: stageName('dispatch', storeName),
       cls: 'dispatch',
