@@ -311,7 +311,7 @@ export async function tasksCommand(argv: string[]): Promise<number> {
           }),
         );
     } else if (tasks.length === 0) {
-      console.log(`no ${state} tasks in ${queue}`);
+      console.log(`no ${state} tasks in ${queue}${await otherStates(admin, queue, state)}`);
     } else {
       // Scheduled tasks wait for a time: show it beside when they were enqueued.
       const withDue = state === 'scheduled';
@@ -335,6 +335,25 @@ export async function tasksCommand(argv: string[]): Promise<number> {
   } finally {
     admin.close();
   }
+}
+
+/**
+ * For an empty listing: the queue's tasks in the other states, so that `codeq tasks q`
+ * (pending by default) under a queue of scheduled tasks says where they are. Empty when
+ * there are none, or the counts cannot be read.
+ */
+async function otherStates(admin: Admin, queue: string, listed: string): Promise<string> {
+  const stats = await admin.queueStats(queue).catch(() => undefined);
+  if (!stats) return '';
+  const counts: Record<string, number> = {
+    pending: stats.ready,
+    scheduled: stats.scheduled,
+    leased: stats.leased,
+    dead: stats.dead,
+  };
+  const others = LISTABLE.filter((state) => state !== listed && counts[state]! > 0);
+  if (others.length === 0) return '';
+  return `; it holds ${others.map((state) => `${counts[state]} ${state}`).join(', ')} (list them with --state ${others.join('|')})`;
 }
 
 /** `codeq dead redrive QUEUE [TASK_ID...]`. */

@@ -215,6 +215,15 @@ describe('codeq operator commands', () => {
     lines = [];
     await tasksCommand([q, '--state', 'scheduled', '--json', '--server', server.address]);
     expect(Date.parse((JSON.parse(lines[0]!) as { dueTime: string }).dueTime)).toBe(due);
+    // Pending is the default state: an empty listing says where the queue's tasks are.
+    lines = [];
+    expect(await tasksCommand([q, '--server', server.address])).toBe(0);
+    expect(output()).toBe(
+      `no pending tasks in ${q}; it holds 1 scheduled (list them with --state scheduled)`,
+    );
+    lines = [];
+    await tasksCommand([queue('cli-empty'), '--server', server.address]);
+    expect(output()).toMatch(/^no pending tasks in cli-empty-\w+$/);
   });
 
   it('pause of a queue never used is undone by resume: it leaves the queue list', async () => {
