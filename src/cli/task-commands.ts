@@ -85,11 +85,12 @@ function readStdin(): Buffer {
   return readFileSync(0);
 }
 
-function positiveInt(text: string | undefined, flag: string, fallback: number): number {
+function wholeNumber(text: string | undefined, flag: string, fallback: number, min = 0): number {
   if (text === undefined) return fallback;
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < 0)
     throw new UsageError(`--${flag}: expected a whole number, got ${JSON.stringify(text)}`);
+  if (n < min) throw new UsageError(`--${flag}: must be at least ${min}, got ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -144,16 +145,16 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
   const retry = retryOption(settings);
   const options = {
     ...(retry && { retry }),
-    ...(values.priority !== undefined && { priority: positiveInt(values.priority, 'priority', 0) }),
+    ...(values.priority !== undefined && { priority: wholeNumber(values.priority, 'priority', 0) }),
     ...(values.delay !== undefined && { delayMs: parseDurationMs(values.delay, '--delay') }),
     ...(values['max-attempts'] !== undefined && {
-      maxAttempts: positiveInt(values['max-attempts'], 'max-attempts', 5),
+      maxAttempts: wholeNumber(values['max-attempts'], 'max-attempts', 5, 1),
     }),
     ...(values['idempotency-key'] !== undefined && { idempotencyKey: values['idempotency-key'] }),
     ...(values.key !== undefined && { fairnessKey: values.key }),
     headers,
   };
-  const count = positiveInt(values.count, 'count', 1);
+  const count = wholeNumber(values.count, 'count', 1, 1);
   const producer = new Producer(clientConnection(values, process.env));
   try {
     if (settings.waitMs !== undefined && count !== 1) throw new UsageError('--wait: only with a single task');

@@ -98,6 +98,10 @@ describe('codeq operator commands', () => {
       await exitCode(['enqueue', 'q', '--payload', 'p', '--delay', 'soon', '--server', server.address]),
     ).toBe(2);
     expect(errors.at(-1)).toMatch(/^codeq: --delay: expected milliseconds or a duration/);
+    expect(
+      await exitCode(['enqueue', 'q', '--payload', 'p', '--count', '0', '--server', server.address]),
+    ).toBe(2);
+    expect(errors.at(-1)).toBe('codeq: --count: must be at least 1, got "0"');
     process.env.CODEQ_BACKOFF_MULTIPLIER = 'x';
     expect(await exitCode(['enqueue', 'q', '--payload', 'p', '--server', server.address])).toBe(2);
     delete process.env.CODEQ_BACKOFF_MULTIPLIER;
