@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { setLogger as setGrpcLogger } from '@grpc/grpc-js';
 import { serverConfig } from '../config/server-config.js';
 import { SERVER_SETTINGS } from '../config/server-settings.js';
 import { resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
@@ -8,7 +9,7 @@ import { CodeqServer } from '../server/codeq-server.js';
 import { startConsole, type RunningConsole } from '../console/start-console.js';
 import { ClaimLatency } from '../telemetry/claim-latency.js';
 import { openStore } from './open-store.js';
-import { createLogger, isLogFormat, isLogLevel } from '../telemetry/logger.js';
+import { createLogger, grpcLog, isLogFormat, isLogLevel } from '../telemetry/logger.js';
 import { startTelemetry } from '../telemetry/telemetry.js';
 import { codeqVersion } from './version.js';
 import { describeListenError } from './cli-errors.js';
@@ -65,6 +66,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   // A server's log is its output: every line, the server's own and its status lines, on
   // stdout with a timestamp, where container runtimes and log collectors read it.
   const logger = createLogger(config.logLevel, (line) => process.stdout.write(line), config.logFormat);
+  setGrpcLogger(grpcLog(logger));
   // Built before anything starts, so a bad token or certificate file stops the start.
   const security = new ServerSecurity(config, logger);
   const loginFailureLimit =

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UnavailableError } from '../domain/errors.js';
-import { createLogger } from './logger.js';
+import { createLogger, grpcLog } from './logger.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -42,5 +42,18 @@ describe('createLogger', () => {
     expect(first!.error).toMatch(/^Error: boom\n {4}at /);
     // codeQ's own errors are expected conditions: the message, not a stack.
     expect(second).toMatchObject({ level: 'error', msg: 'Redis lost', error: 'Redis unavailable' });
+  });
+});
+
+describe('grpcLog', () => {
+  it("writes grpc-js's lines through the logger, formatted as console would", () => {
+    const lines: string[] = [];
+    const log = grpcLog(createLogger('info', (l) => lines.push(l), 'json'));
+    log.error('No address added out of total %d resolved', 1);
+    log.debug('D %s', 'trace line');
+    const [error, debug] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(error).toMatchObject({ level: 'error', msg: 'grpc: No address added out of total 1 resolved' });
+    // GRPC_VERBOSITY asked for it: not dropped below the server's info level.
+    expect(debug).toMatchObject({ level: 'info', msg: 'grpc: D trace line' });
   });
 });

@@ -1,3 +1,4 @@
+import { format } from 'node:util';
 import { CodeqError } from '../domain/errors.js';
 
 /**
@@ -100,3 +101,18 @@ export function createLogger(
 
 /** A logger that drops everything, for tests and embedding. */
 export const silentLogger: Logger = { error() {}, warn() {}, info() {}, debug() {} };
+
+/**
+ * grpc-js's own log written through `logger`, for grpc-js's `setLogger`: without it grpc-js
+ * writes `E …` lines to stderr, outside the server's log and its `--log-format`. grpc-js
+ * still decides what to log (errors; more with `GRPC_VERBOSITY` and `GRPC_TRACE`), so its
+ * info and debug lines, asked for by those variables, are written at info.
+ */
+export function grpcLog(logger: Logger): Pick<Console, 'error' | 'info' | 'debug'> {
+  const line = (message: unknown, params: unknown[]): string => `grpc: ${format(message, ...params)}`;
+  return {
+    error: (message?: unknown, ...params: unknown[]) => logger.error(line(message, params)),
+    info: (message?: unknown, ...params: unknown[]) => logger.info(line(message, params)),
+    debug: (message?: unknown, ...params: unknown[]) => logger.info(line(message, params)),
+  };
+}
