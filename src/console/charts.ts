@@ -93,6 +93,8 @@ export function waterfall(bars: readonly WaterfallBar[], width = 720): SafeHtml 
     const x = labelW + ((b.start - from) / span) * plot;
     const w = Math.max(2, ((b.end - b.start) / span) * plot);
     const y = i * rowH;
+    const value = b.shown ?? duration(b.end - b.start);
+    const title = `${b.label}: ${value}${b.note ? ` (${b.note})` : ''}`;
     return html`<g class="wf-row"
       ><text class="wf-label" x="0" y="${y + 15}">${b.label}</text
       ><rect
@@ -102,12 +104,8 @@ export function waterfall(bars: readonly WaterfallBar[], width = 720): SafeHtml 
         width="${w.toFixed(1)}"
         height="${rowH - 8}"
         rx="2"
-        ><title>
-          ${b.label}: ${b.shown ?? duration(b.end - b.start)}${b.note ? ` (${b.note})` : ''}
-        </title></rect
-      ><text class="wf-value" x="${width}" y="${y + 15}" text-anchor="end"
-        >${b.shown ?? duration(b.end - b.start)}</text
-      ></g
+        ><title>${title}</title></rect
+      ><text class="wf-value" x="${width}" y="${y + 15}" text-anchor="end">${value}</text></g
     >`;
   });
   const height = shown.length * rowH + 4;

@@ -30,6 +30,9 @@ function values(d: DeliveryTiming): string[] {
 describe('claimWaterfall', () => {
   it("reads a queue wait within one of the store clock's milliseconds as < 1 ms", () => {
     expect(values(delivery(0))[0]).toBe('&lt; 1 ms');
+    expect(claimWaterfall(delivery(0), 0, 'redis').toString()).toContain(
+      '<title>codeq.queue_wait: &lt; 1 ms</title>',
+    );
     expect(values(delivery(3))[0]).toBe('3.00 ms');
     // The server's own stages keep their microseconds.
     expect(values(delivery(0)).slice(1)).toEqual(['200 µs', '50 µs', '50 µs']);
