@@ -134,7 +134,11 @@ describe('describeListenError', () => {
     );
   });
 
-  it('leaves any other error to the caller', () => {
+  it('leaves any other error to the caller, a file it may not read included', () => {
     expect(describeListenError(new Error('Redis unavailable'), '--listen', '127.0.0.1:7070')).toBeUndefined();
+    const unreadable = Object.assign(new Error("EACCES: permission denied, open '/etc/codeq/key.pem'"), {
+      code: 'EACCES',
+    });
+    expect(describeListenError(unreadable, '--console-listen', '127.0.0.1:7071')).toBeUndefined();
   });
 });

@@ -120,9 +120,10 @@ const LISTEN_FAILURES: Readonly<Record<string, string>> = {
 
 /**
  * A listener that could not open, as one sentence naming the flag that gave its address
- * (`hint` adds another way out, such as `--no-console`); undefined for any other error.
- * grpc-js wraps Node's error in its own message ("No address added out of total 1
- * resolved errors: [listen EADDRINUSE: …]"), so the code is looked for in the text too.
+ * (`hint` adds another way out, such as `--no-console`); undefined for any other error,
+ * a certificate file that cannot be read (`EACCES … open`) included. Node's message says
+ * `listen EADDRINUSE: …`, and grpc-js keeps it inside its own ("No address added out of
+ * total 1 resolved errors: [listen EADDRINUSE: …]"), so the message is what is read.
  */
 export function describeListenError(
   err: unknown,
@@ -130,8 +131,9 @@ export function describeListenError(
   address: string,
   hint = '',
 ): string | undefined {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  const text = `${typeof e?.code === 'string' ? e.code : ''} ${typeof e?.message === 'string' ? e.message : ''}`;
-  const code = /\b(EADDRINUSE|EADDRNOTAVAIL|EACCES)\b/.exec(text)?.[1];
+  const message = (err as { message?: unknown } | null)?.message;
+  const code = /\blisten (EADDRINUSE|EADDRNOTAVAIL|EACCES)\b/.exec(
+    typeof message === 'string' ? message : '',
+  )?.[1];
   return code === undefined ? undefined : `${flag} ${address}: ${LISTEN_FAILURES[code]}${hint}`;
 }
