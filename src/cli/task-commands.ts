@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Producer, TaskWaitTimeoutError, type TaskInfo, type TaskOptions } from '../../clients/index.js';
 import { formatDurationMs, parseDurationMs } from '../config/duration.js';
-import { resolveSettings, settingsHelp, settingsParseArgs, type Setting } from '../config/settings.js';
+import {
+  parseWholeNumber,
+  resolveSettings,
+  settingsHelp,
+  settingsParseArgs,
+  type Setting,
+} from '../config/settings.js';
 import { CLIENT_SETTINGS, clientConnection, type ClientConnection } from './client-settings.js';
 import { idsAsPositionals } from './positional-args.js';
 import { UsageError } from '../config/usage-error.js';
@@ -85,15 +91,6 @@ function readStdin(): Buffer {
   return readFileSync(0);
 }
 
-function wholeNumber(text: string | undefined, flag: string, fallback: number, min = 0): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new UsageError(`--${flag}: expected a whole number, got ${JSON.stringify(text)}`);
-  if (n < min) throw new UsageError(`--${flag}: must be at least ${min}, got ${JSON.stringify(text)}`);
-  return n;
-}
-
 /** `codeq enqueue`: one task, or --count copies in batches of 500. */
 export async function enqueueCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -145,16 +142,16 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
   const retry = retryOption(settings);
   const options = {
     ...(retry && { retry }),
-    ...(values.priority !== undefined && { priority: wholeNumber(values.priority, 'priority', 0) }),
+    ...(values.priority !== undefined && { priority: parseWholeNumber(values.priority, '--priority', 0) }),
     ...(values.delay !== undefined && { delayMs: parseDurationMs(values.delay, '--delay') }),
     ...(values['max-attempts'] !== undefined && {
-      maxAttempts: wholeNumber(values['max-attempts'], 'max-attempts', 5, 1),
+      maxAttempts: parseWholeNumber(values['max-attempts'], '--max-attempts', 1),
     }),
     ...(values['idempotency-key'] !== undefined && { idempotencyKey: values['idempotency-key'] }),
     ...(values.key !== undefined && { fairnessKey: values.key }),
     headers,
   };
-  const count = wholeNumber(values.count, 'count', 1, 1);
+  const count = values.count === undefined ? 1 : parseWholeNumber(values.count, '--count', 1);
   const producer = new Producer(clientConnection(values, process.env));
   try {
     if (settings.waitMs !== undefined && count !== 1) throw new UsageError('--wait: only with a single task');

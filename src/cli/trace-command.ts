@@ -14,6 +14,7 @@ import { nowMs } from '../spans/span-helpers.js';
 import { formatStageTable, stageStatistics, taskAtClaimPercentile } from '../trace-viewer/stage-stats.js';
 import { renderTaskWaterfall } from '../trace-viewer/waterfall.js';
 import { idsAsPositionals } from './positional-args.js';
+import { parseWholeNumber } from '../config/settings.js';
 import { UsageError } from '../config/usage-error.js';
 
 export const TRACE_HELP = `Usage: codeq trace TASK_ID --file PATH [--file PATH ...] [options]
@@ -120,11 +121,7 @@ export async function traceCommand(argv: string[]): Promise<number> {
   let taskId = positionals[0];
   if (positionals.length > 1) throw new UsageError(`expected one TASK_ID\n\n${TRACE_HELP}`);
   if (values.demo) {
-    const count = values.count === undefined ? 50 : Number(values.count);
-    if (!Number.isSafeInteger(count) || count < 1)
-      throw new UsageError(
-        `--count: expected a whole number of at least 1, got ${JSON.stringify(values.count)}`,
-      );
+    const count = values.count === undefined ? 50 : parseWholeNumber(values.count, '--count', 1);
     spans = await recordDemo(count);
     taskId ??= taskAtClaimPercentile(spans, 50)?.taskId;
   } else {

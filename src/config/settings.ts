@@ -34,18 +34,32 @@ function parseValue(setting: Setting, text: string, source: string): string | nu
       if (/^(1|true|yes|on)$/i.test(text)) return true;
       if (/^(0|false|no|off)$/i.test(text)) return false;
       throw new UsageError(`${source}: expected true or false, got ${JSON.stringify(text)}`);
-    case 'duration':
-    case 'int': {
-      const n = setting.kind === 'duration' ? parseDurationMs(text, source) : Number(text);
+    case 'duration': {
+      const n = parseDurationMs(text, source);
       if (!Number.isSafeInteger(n))
         throw new UsageError(`${source}: expected a whole number, got ${JSON.stringify(text)}`);
-      if (setting.min !== undefined && n < setting.min) {
-        const bound = setting.kind === 'duration' ? formatDurationMs(setting.min) : String(setting.min);
-        throw new UsageError(`${source}: must be at least ${bound}, got ${JSON.stringify(text)}`);
-      }
+      if (setting.min !== undefined && n < setting.min)
+        throw new UsageError(
+          `${source}: must be at least ${formatDurationMs(setting.min)}, got ${JSON.stringify(text)}`,
+        );
       return n;
     }
+    case 'int':
+      return parseWholeNumber(text, source, setting.min);
   }
+}
+
+/**
+ * `text` as a whole number of at least `min`, for a flag or variable named `source`
+ * (`--count`, `CODEQ_CONCURRENCY`): a value that is not one is a usage error naming it.
+ */
+export function parseWholeNumber(text: string, source: string, min?: number): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n))
+    throw new UsageError(`${source}: expected a whole number, got ${JSON.stringify(text)}`);
+  if (min !== undefined && n < min)
+    throw new UsageError(`${source}: must be at least ${min}, got ${JSON.stringify(text)}`);
+  return n;
 }
 
 /**
