@@ -18,6 +18,19 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The port a child started with `--inspect=127.0.0.1:0` says it listens on. */
+function inspectorPort(child: ChildProcess): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let text = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const m = /ws:\/\/127\.0\.0\.1:(\d+)\//.exec(text);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', () => reject(new Error(`the child exited: ${text}`)));
+  });
+}
+
 describe('live-heap', () => {
   it('sums self bytes by site with its callers, most first', () => {
     const head = {
@@ -72,21 +85,23 @@ describe('live-heap', () => {
       child = spawn(process.execPath, ['--inspect=127.0.0.1:0', '--expose-gc', '-e', script], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
-      const port = await new Promise<number>((resolve, reject) => {
-        let text = '';
-        child!.stderr!.on('data', (chunk: Buffer) => {
-          text += chunk.toString();
-          const m = /ws:\/\/127\.0\.0\.1:(\d+)\//.exec(text);
-          if (m) resolve(Number(m[1]));
-        });
-        child!.on('exit', () => reject(new Error(`the child exited: ${text}`)));
-      });
+      const port = await inspectorPort(child);
       const { sites } = liveSites(await sampleLiveHeap(port, 2), 0);
       const bytesOf = (name: string) =>
         sites.filter((s) => s.frames[0]!.startsWith(name)).reduce((sum, s) => sum + s.bytes, 0);
       expect(sites[0]!.frames[0]).toMatch(/^keepForever /);
       expect(bytesOf('keepForever')).toBeGreaterThan(1_000_000);
       expect(bytesOf('throwAway')).toBeLessThan(bytesOf('keepForever') / 2);
+    }, 20_000);
+
+    it('fails, not hangs, when the process dies during the window', async () => {
+      child = spawn(process.execPath, ['--inspect=127.0.0.1:0', '-e', 'setInterval(() => {}, 1000)'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      const port = await inspectorPort(child);
+      const sampled = sampleLiveHeap(port, 5);
+      setTimeout(() => child?.kill('SIGKILL'), 500);
+      await expect(sampled).rejects.toThrow(/did the process exit\?/);
     }, 20_000);
 
     it('says how to start a process it can reach when nothing listens', async () => {

@@ -56,11 +56,15 @@ export function liveSites(head: HeapNode, callers = 2): { total: number; sites: 
   return { total, sites: [...bytes.values()].sort((a, b) => b.bytes - a.bytes) };
 }
 
+const CLOSED = 'the inspector closed the connection (did the process exit?)';
+
 /** Calls of one inspector WebSocket, answered by id. */
 class Inspector {
   readonly #ws: WebSocket;
   readonly #waiting = new Map<number, (reply: { result?: unknown; error?: { message: string } }) => void>();
   #next = 0;
+  /** Settles when the socket closed. */
+  readonly closed: Promise<void>;
 
   private constructor(ws: WebSocket) {
     this.#ws = ws;
@@ -74,6 +78,14 @@ class Inspector {
       this.#waiting.get(reply.id)?.(reply);
       this.#waiting.delete(reply.id);
     });
+    // A process that dies mid-window closes the socket: every call waiting fails, none hangs.
+    this.closed = new Promise((resolve) =>
+      ws.addEventListener('close', () => {
+        for (const answer of this.#waiting.values()) answer({ error: { message: CLOSED } });
+        this.#waiting.clear();
+        resolve();
+      }),
+    );
   }
 
   /** The first target of the inspector listening on 127.0.0.1:`port`. */
@@ -102,6 +114,7 @@ class Inspector {
 
   call<T>(method: string, params: object = {}): Promise<T> {
     const id = ++this.#next;
+    if (this.#ws.readyState !== WebSocket.OPEN) return Promise.reject(new Error(`${method}: ${CLOSED}`));
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, (reply) => {
         if (reply.error) reject(new Error(`${method}: ${reply.error.message}`));
@@ -123,7 +136,12 @@ export async function sampleLiveHeap(port: number, seconds: number): Promise<Hea
     await inspector.call('HeapProfiler.enable');
     // One sample per 4 KB allocated on average; objects freed by either collector left out.
     await inspector.call('HeapProfiler.startSampling', { samplingInterval: 4096 });
-    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise((resolve) => (timer = setTimeout(resolve, seconds * 1000))),
+      inspector.closed,
+    ]);
+    clearTimeout(timer);
     const { profile } = await inspector.call<{ profile: { head: HeapNode } }>('HeapProfiler.stopSampling');
     return profile.head;
   } finally {
