@@ -89,9 +89,9 @@ ${HELP_LINE}`;
 
 export const TASKS_HELP = `Usage: codeq tasks QUEUE [options]
 
-Lists QUEUE's tasks of one state in that state's order: pending in claim order, scheduled
-by due time (shown in a DUE column, and as dueTime with --json), leased by deadline, dead
-by when they died.
+Lists QUEUE's tasks of one state in that state's order: pending in claim order,
+scheduled by due time (shown in a DUE column, and as dueTime with --json), leased by
+deadline, dead by when they died.
 
 Options:
 ${settingsHelp(TASKS_SETTINGS)}

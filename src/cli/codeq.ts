@@ -14,7 +14,8 @@ import { traceCommand } from './trace-command.js';
 import { codeqVersion } from './version.js';
 import { workCommand } from './work-command.js';
 
-const HELP = `Usage: codeq COMMAND [options]
+/** What `codeq --help` prints: the commands, one line each. */
+export const CODEQ_HELP = `Usage: codeq COMMAND [options]
 
 codeQ is a task-claim service: producers enqueue tasks, workers hold a stream and the
 server pushes leased tasks to them.
@@ -32,7 +33,7 @@ Commands:
   trace     Draw the waterfall of one task's spans (terminal and SVG)
 
 Operator commands (need the admin scope when the server has access control on):
-  stats     Task counts by state of one queue or of every queue; --watch for a live table
+  stats     Task counts by state of one queue or of every queue; --watch keeps it live
   queues    List every queue the server's store knows
   tasks     List a queue's pending, scheduled, leased or dead tasks
   dead      'dead redrive QUEUE [TASK_ID...]': run DEAD tasks again
@@ -66,7 +67,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(HELP);
+    console.log(CODEQ_HELP);
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-V' || name === 'version') {
@@ -75,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    console.error(`codeq: unknown command ${JSON.stringify(name)}\n\n${HELP}`);
+    console.error(`codeq: unknown command ${JSON.stringify(name)}\n\n${CODEQ_HELP}`);
     return 2;
   }
   return command(rest);

@@ -51,9 +51,10 @@ export const ENQUEUE_SETTINGS = {
 
 export const ENQUEUE_HELP = `Usage: codeq enqueue QUEUE [options]
 
-Adds a task to QUEUE and prints its id, alone on standard output (ID=$(codeq enqueue ...)
-captures it; notes go to standard error). The payload comes from --payload, --payload-file,
-or standard input when neither is given and stdin is not a terminal.
+Adds a task to QUEUE and prints its id, alone on standard output, so that
+ID=$(codeq enqueue ...) captures it; notes go to standard error. The payload comes from
+--payload, --payload-file, or standard input when neither is given and stdin is not a
+terminal.
 
 Options:
   --payload TEXT          Payload as UTF-8 text
@@ -61,7 +62,8 @@ Options:
   --priority N            0-9, higher is claimed first (default 0)
   --delay DURATION        Not claimable before now + DURATION (e.g. 500ms, 10s, 5m)
   --max-attempts N        Deliveries before the task becomes DEAD (default 5)
-  --idempotency-key KEY   Within the server's window, the same key returns the first task's id
+  --idempotency-key KEY   Within the server's window, the same key returns the first
+                          task's id
   --key KEY               Fairness key (e.g. the tenant): a queue's keys take turns
   --header KEY=VALUE      A header; repeat for more
   --count N               Enqueue N copies in batches (default 1)
@@ -71,8 +73,8 @@ ${settingsHelp(CLIENT_SETTINGS)}
 
 export const GET_HELP = `Usage: codeq get QUEUE TASK_ID
 
-Prints a task as JSON: state, attempts ("3 of 5 used"), last error, result, payload (text
-when it is UTF-8, else base64), and the history of what operators did to it.
+Prints a task as JSON: state, attempts ("3 of 5 used"), last error, result, payload
+(text when it is UTF-8, else base64), and the history of what operators did to it.
 
 Options:
 ${settingsHelp(CLIENT_SETTINGS)}

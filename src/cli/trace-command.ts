@@ -21,18 +21,18 @@ export const TRACE_HELP = `Usage: codeq trace TASK_ID --file PATH [--file PATH .
        codeq trace --demo [options]
 
 Draws the waterfall of one task's spans: every stage of its life (enqueue, queue wait,
-dispatch, store claim, serialization, stream write, process, settle) as a bar on one time
-axis, with its duration, and names the stages it found no span for. The text goes to the
-terminal; --svg also writes an SVG.
+dispatch, store claim, serialization, stream write, process, settle) as a bar on one
+time axis, with its duration, and names the stages it found no span for. The text goes
+to the terminal; --svg also writes an SVG.
 
 Spans come from OTLP/JSON files: what 'codeq serve --trace-file' and 'codeq work
---trace-file' write, an OTLP/HTTP JSON export, or the Collector's file exporter. Pass the
-server's and the worker's files together to see both sides. With --demo, codeq runs a
-server, a producer and a worker in this process, records their spans in memory, and
+--trace-file' write, an OTLP/HTTP JSON export, or the Collector's file exporter. Pass
+the server's and the worker's files together to see both sides. With --demo, codeq runs
+a server, a producer and a worker in this process, records their spans in memory, and
 draws the task whose claim latency was the median (TASK_ID not needed).
 
 Options:
-  --file PATH       OTLP/JSON spans (one request per line, or one per file); repeat for more
+  --file PATH       OTLP/JSON spans (one request per line, or one per file); repeatable
   --svg PATH        Also write the waterfall as SVG to PATH
   --stats           Also print p50 / p99 / max per stage over every span read
   --demo            Record a small run in this process instead of reading files

@@ -78,11 +78,11 @@ export const WORK_SETTINGS = {
 export const WORK_HELP = `Usage: codeq work QUEUE[,QUEUE...] --exec COMMAND [options]
 
 Holds a Claim stream and runs COMMAND in a shell for every task: the payload on stdin,
-the task in CODEQ_TASK_ID, CODEQ_QUEUE, CODEQ_ATTEMPT, CODEQ_MAX_ATTEMPTS, CODEQ_PRIORITY
-and CODEQ_LEASE_ID. Exit 0 completes the task with stdout as its result; exit ${EXIT_PERMANENT} fails
-it for good; any other exit fails the attempt and it is retried with its backoff.
-Leases are extended while COMMAND runs. SIGINT or SIGTERM stops taking tasks and waits for
-running ones; a second signal stops at once.
+the task in CODEQ_TASK_ID, CODEQ_QUEUE, CODEQ_ATTEMPT, CODEQ_MAX_ATTEMPTS,
+CODEQ_PRIORITY and CODEQ_LEASE_ID. Exit 0 completes the task with stdout as its result;
+exit ${EXIT_PERMANENT} fails it for good; any other exit fails the attempt and it is retried with its
+backoff. Leases are extended while COMMAND runs. SIGINT or SIGTERM stops taking tasks
+and waits for running ones; a second signal stops at once.
 
 Options:
 ${settingsHelp(WORK_SETTINGS)}

@@ -98,9 +98,34 @@ export function settingsHelp(settings: Record<string, Setting>): string {
       s.default === undefined
         ? ''
         : ` (default ${s.kind === 'duration' ? formatDurationMs(s.default as number) : String(s.default)})`;
-    return [`  --${s.flag}${arg}`, `      ${s.help}${def}. Env: ${s.env}`];
+    // The variable's name stays beside its label however the line breaks.
+    const words = [...`${s.help}${def}.`.split(' '), `Env: ${s.env}`];
+    return [`  --${s.flag}${arg}`, wrapWords(words, HELP_INDENT)];
   });
   return rows.flat().join('\n');
+}
+
+/** Columns of `--help` text, as the commands' own paragraphs are wrapped. */
+export const HELP_WIDTH = 88;
+const HELP_INDENT = '      ';
+
+/**
+ * `words` joined by spaces in lines of at most `width` columns, each line after `indent`;
+ * a word longer than a line stands on a line of its own.
+ */
+export function wrapWords(words: readonly string[], indent: string, width = HELP_WIDTH): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    if (line !== '' && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(indent + line);
+  return lines.join('\n');
 }
 
 /** The `node:util` parseArgs option table for a settings table. */
