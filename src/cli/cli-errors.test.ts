@@ -65,6 +65,24 @@ describe('describeCliError', () => {
     );
   });
 
+  it('says where a refused credential comes from, given or not', () => {
+    const missing = {
+      code: 16,
+      details: 'authorization: missing; send "authorization: Bearer TOKEN" metadata',
+    };
+    expect(describeCliError(missing, { token: false })).toBe(
+      'authorization: missing; send "authorization: Bearer TOKEN" metadata (gRPC status 16); ' +
+        'give one with --token TOKEN or, better, CODEQ_TOKEN',
+    );
+    expect(describeCliError({ code: 16, details: 'authorization: unknown token' }, { token: true })).toBe(
+      'authorization: unknown token (gRPC status 16); check the token given by --token or CODEQ_TOKEN',
+    );
+    // A permission refusal names the scope; the token itself was accepted.
+    expect(describeCliError({ code: 7, details: 'token "p" lacks the claim scope' }, { token: true })).toBe(
+      'token "p" lacks the claim scope (gRPC status 7)',
+    );
+  });
+
   it('keeps what the server said, and plain messages', () => {
     expect(describeCliError({ code: 3, details: 'queue: must match …' })).toBe(
       'queue: must match … (gRPC status 3)',

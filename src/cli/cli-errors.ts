@@ -2,6 +2,8 @@ import { UsageError } from '../config/usage-error.js';
 
 /** The gRPC status of a connection that could not be made (grpc-js `UNAVAILABLE`). */
 const UNAVAILABLE = 14;
+/** The gRPC status of a call without a credential the server accepts. */
+const UNAUTHENTICATED = 16;
 
 /** Errors of a TCP connection that never opened: nothing listens, or no such host. */
 const NOT_LISTENING = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EAI_AGAIN/;
@@ -10,16 +12,23 @@ const NOT_LISTENING = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT
  * One sentence for an error a command ends with. A gRPC error says what the server said,
  * with its status; grpc-js's "No connection established. Last error: …" becomes "cannot
  * reach the server", with the cause, and, when the connection opened but the handshake
- * failed on a plaintext channel, the hint that the server may serve TLS.
+ * failed on a plaintext channel, the hint that the server may serve TLS. A refused
+ * credential says where the command takes one from, when `options.token` tells whether
+ * one was given.
  */
-export function describeCliError(err: unknown, options: { tls?: boolean } = {}): string {
+export function describeCliError(err: unknown, options: { tls?: boolean; token?: boolean } = {}): string {
   const e = err as { code?: unknown; details?: unknown; message?: unknown } | null;
   if (typeof e?.details === 'string' && typeof e.code === 'number') {
     if (e.code === UNAVAILABLE) {
       const unreachable = unreachableCause(e.details);
       if (unreachable !== undefined) return unreachableSentence(unreachable, options.tls ?? false);
     }
-    return `${e.details} (gRPC status ${e.code})`;
+    const said = `${e.details} (gRPC status ${e.code})`;
+    if (e.code === UNAUTHENTICATED && options.token !== undefined)
+      return options.token
+        ? `${said}; check the token given by --token or CODEQ_TOKEN`
+        : `${said}; give one with --token TOKEN or, better, CODEQ_TOKEN`;
+    return said;
   }
   return String(e?.message ?? err);
 }

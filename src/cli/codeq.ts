@@ -92,10 +92,17 @@ export function runCli(argv: string[]): Promise<void> {
     (err: unknown) => {
       const usage = describeUsageError(err, argv[0]);
       // A mistyped command line exits 2, like an unknown command; a failed command 1.
-      console.error(`codeq: ${usage ?? describeCliError(err, { tls: usesTls(argv) })}`);
+      console.error(
+        `codeq: ${usage ?? describeCliError(err, { tls: usesTls(argv), token: givesToken(argv) })}`,
+      );
       process.exitCode = usage === undefined ? 1 : 2;
     },
   );
+}
+
+/** Whether a command line, or the environment, gives a bearer token. */
+function givesToken(argv: string[]): boolean {
+  return argv.some((a) => a === '--token' || a.startsWith('--token=')) || Boolean(process.env.CODEQ_TOKEN);
 }
 
 /** Whether a command line, or the environment, asks for a TLS connection. */
