@@ -1,7 +1,13 @@
 import { parseArgs } from 'node:util';
 import { Admin, type ListableTaskState, type QueueStatsInfo, type TaskInfo } from '../../clients/index.js';
 import { formatAgeMs, formatDurationMs } from '../config/duration.js';
-import { resolveSettings, settingsHelp, settingsParseArgs, type Setting } from '../config/settings.js';
+import {
+  HELP_ENTRY,
+  resolveSettings,
+  settingsHelp,
+  settingsParseArgs,
+  type Setting,
+} from '../config/settings.js';
 import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
 import { idsAsPositionals } from './positional-args.js';
 import { setLongTimeout } from '../domain/long-timeout.js';
@@ -65,7 +71,6 @@ export const PURGE_SETTINGS = {
 } satisfies Record<string, Setting>;
 
 /** The --help line every operator command's help ends with. */
-export const HELP_LINE = '  -h, --help              Show this help';
 
 export const STATS_HELP = `Usage: codeq stats [QUEUE] [options]
 
@@ -76,7 +81,7 @@ ready task has waited, and whether the queue is paused.
 Options:
 ${settingsHelp(STATS_SETTINGS)}
 ${settingsHelp(CLIENT_SETTINGS)}
-${HELP_LINE}`;
+${HELP_ENTRY}`;
 
 export const QUEUES_HELP = `Usage: codeq queues [options]
 
@@ -85,7 +90,7 @@ after a paused one.
 
 Options:
 ${settingsHelp(CLIENT_SETTINGS)}
-${HELP_LINE}`;
+${HELP_ENTRY}`;
 
 export const TASKS_HELP = `Usage: codeq tasks QUEUE [options]
 
@@ -96,7 +101,7 @@ deadline, dead by when they died.
 Options:
 ${settingsHelp(TASKS_SETTINGS)}
 ${settingsHelp(CLIENT_SETTINGS)}
-${HELP_LINE}`;
+${HELP_ENTRY}`;
 
 export const DEAD_HELP = `Usage: codeq dead redrive QUEUE [TASK_ID...] [options]
 
@@ -106,7 +111,7 @@ many were redriven.
 
 Options:
 ${settingsHelp(CLIENT_SETTINGS)}
-${HELP_LINE}`;
+${HELP_ENTRY}`;
 
 export const PAUSE_HELP = `Usage: codeq pause QUEUE [options]
 
@@ -116,7 +121,7 @@ mistyped name say, then leaves 'codeq queues' again).
 
 Options:
 ${settingsHelp(CLIENT_SETTINGS)}
-${HELP_LINE}`;
+${HELP_ENTRY}`;
 
 export const RESUME_HELP = `Usage: codeq resume QUEUE [options]
 
@@ -126,7 +131,7 @@ paused by mistake or emptied by 'codeq purge'.
 
 Options:
 ${settingsHelp(CLIENT_SETTINGS)}
-${HELP_LINE}`;
+${HELP_ENTRY}`;
 
 export const PURGE_HELP = `Usage: codeq purge QUEUE --yes [options]
 
@@ -137,7 +142,7 @@ because it cannot be undone.
 Options:
 ${settingsHelp(PURGE_SETTINGS)}
 ${settingsHelp(CLIENT_SETTINGS)}
-${HELP_LINE}`;
+${HELP_ENTRY}`;
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
 

@@ -1,6 +1,6 @@
 import type { QueueLimits } from '../../clients/index.js';
-import { resolveSettings, settingsHelp, type Setting } from '../config/settings.js';
-import { adminFor, HELP_LINE, oneQueue, parse, table } from './admin-commands.js';
+import { HELP_ENTRY, resolveSettings, settingsHelp, type Setting } from '../config/settings.js';
+import { adminFor, oneQueue, parse, table } from './admin-commands.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 
 /** Options of `codeq keys`. */
@@ -50,7 +50,7 @@ counts ('(default)' is the empty key). Needs the read scope.
 Options:
 ${settingsHelp(KEYS_SETTINGS)}
 ${settingsHelp(CLIENT_SETTINGS)}
-${HELP_LINE}`;
+${HELP_ENTRY}`;
 
 export const CONFIG_HELP = `Usage: codeq config QUEUE [options]
 
@@ -61,7 +61,7 @@ showing the read scope.
 Options:
 ${settingsHelp(CONFIG_SETTINGS)}
 ${settingsHelp(CLIENT_SETTINGS)}
-${HELP_LINE}`;
+${HELP_ENTRY}`;
 
 /** `codeq keys QUEUE`. */
 export async function keysCommand(argv: string[]): Promise<number> {

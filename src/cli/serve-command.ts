@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { setLogger as setGrpcLogger } from '@grpc/grpc-js';
 import { serverConfig } from '../config/server-config.js';
 import { SERVER_SETTINGS } from '../config/server-settings.js';
-import { resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
+import { HELP_ENTRY, resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
 import { parseRateText } from '../auth/jwt-verifier.js';
 import { ServerSecurity } from '../server/auth/server-security.js';
 import { CodeqServer } from '../server/codeq-server.js';
@@ -29,8 +29,7 @@ certificate files.
 
 Options:
 ${settingsHelp(SERVER_SETTINGS)}
-  -h, --help
-      Show this help
+${HELP_ENTRY}
 
 Tracing is off unless the standard OpenTelemetry variables ask for it:
   OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { Producer, TaskWaitTimeoutError, type TaskInfo, type TaskOptions } from '../../clients/index.js';
 import { formatDurationMs, parseDurationMs } from '../config/duration.js';
 import {
+  HELP_ENTRY,
   parseWholeNumber,
   resolveSettings,
   settingsHelp,
@@ -57,19 +58,27 @@ ID=$(codeq enqueue ...) captures it; notes go to standard error. The payload com
 terminal.
 
 Options:
-  --payload TEXT          Payload as UTF-8 text
-  --payload-file PATH     Payload read from a file ('-' for standard input)
-  --priority N            0-9, higher is claimed first (default 0)
-  --delay DURATION        Not claimable before now + DURATION (e.g. 500ms, 10s, 5m)
-  --max-attempts N        Deliveries before the task becomes DEAD (default 5)
-  --idempotency-key KEY   Within the server's window, the same key returns the first
-                          task's id
-  --key KEY               Fairness key (e.g. the tenant): a queue's keys take turns
-  --header KEY=VALUE      A header; repeat for more
-  --count N               Enqueue N copies in batches (default 1)
+  --payload TEXT
+      Payload as UTF-8 text
+  --payload-file PATH
+      Payload read from a file ('-' for standard input)
+  --priority N
+      0-9, higher is claimed first (default 0)
+  --delay DURATION
+      Not claimable before now + DURATION (e.g. 500ms, 10s, 5m)
+  --max-attempts N
+      Deliveries before the task becomes DEAD (default 5)
+  --idempotency-key KEY
+      Within the server's window, the same key returns the first task's id
+  --key KEY
+      Fairness key (e.g. the tenant): a queue's keys take turns
+  --header KEY=VALUE
+      A header; repeat for more
+  --count N
+      Enqueue N copies in batches (default 1)
 ${settingsHelp(ENQUEUE_SETTINGS)}
 ${settingsHelp(CLIENT_SETTINGS)}
-  -h, --help              Show this help`;
+${HELP_ENTRY}`;
 
 export const GET_HELP = `Usage: codeq get QUEUE TASK_ID
 
@@ -78,7 +87,7 @@ Prints a task as JSON: state, attempts ("3 of 5 used"), last error, result, payl
 
 Options:
 ${settingsHelp(CLIENT_SETTINGS)}
-  -h, --help              Show this help`;
+${HELP_ENTRY}`;
 
 export const CANCEL_HELP = `Usage: codeq cancel QUEUE TASK_ID
 
@@ -87,7 +96,7 @@ retried. Prints whether the task will not run (again).
 
 Options:
 ${settingsHelp(CLIENT_SETTINGS)}
-  -h, --help              Show this help`;
+${HELP_ENTRY}`;
 
 function readStdin(): Buffer {
   return readFileSync(0);

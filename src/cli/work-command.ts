@@ -1,6 +1,12 @@
 import { parseArgs } from 'node:util';
 import { Worker, type ReconnectEvent } from '../../clients/index.js';
-import { resolveSettings, settingsHelp, settingsParseArgs, type Setting } from '../config/settings.js';
+import {
+  HELP_ENTRY,
+  resolveSettings,
+  settingsHelp,
+  settingsParseArgs,
+  type Setting,
+} from '../config/settings.js';
 import { startTelemetry } from '../telemetry/telemetry.js';
 import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
 import { workerLogSentence } from './cli-errors.js';
@@ -87,8 +93,7 @@ and waits for running ones; a second signal stops at once.
 Options:
 ${settingsHelp(WORK_SETTINGS)}
 ${settingsHelp(CLIENT_SETTINGS)}
-  -h, --help
-      Show this help
+${HELP_ENTRY}
 
 Spans (codeq.process, codeq.settle) are exported when the standard OTEL_* variables ask
 for it (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER, OTEL_TRACES_SAMPLER...).`;

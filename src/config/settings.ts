@@ -105,6 +105,9 @@ export function settingsHelp(settings: Record<string, Setting>): string {
   return rows.flat().join('\n');
 }
 
+/** The `-h, --help` entry, in the shape of the settings' entries above it. */
+export const HELP_ENTRY = '  -h, --help\n      Show this help';
+
 /** Columns of `--help` text, as the commands' own paragraphs are wrapped. */
 export const HELP_WIDTH = 88;
 const HELP_INDENT = '      ';
