@@ -14,7 +14,7 @@ import { nowMs } from '../spans/span-helpers.js';
 import { formatStageTable, stageStatistics, taskAtClaimPercentile } from '../trace-viewer/stage-stats.js';
 import { renderTaskWaterfall } from '../trace-viewer/waterfall.js';
 import { idsAsPositionals } from './positional-args.js';
-import { parseWholeNumber } from '../config/settings.js';
+import { HELP_ENTRY, parseWholeNumber } from '../config/settings.js';
 import { UsageError } from '../config/usage-error.js';
 
 export const TRACE_HELP = `Usage: codeq trace TASK_ID --file PATH [--file PATH ...] [options]
@@ -32,14 +32,21 @@ a server, a producer and a worker in this process, records their spans in memory
 draws the task whose claim latency was the median (TASK_ID not needed).
 
 Options:
-  --file PATH       OTLP/JSON spans (one request per line, or one per file); repeatable
-  --svg PATH        Also write the waterfall as SVG to PATH
-  --stats           Also print p50 / p99 / max per stage over every span read
-  --demo            Record a small run in this process instead of reading files
-  --count N         With --demo: tasks to run (default 50)
-  --width N         Terminal width in columns (default: the terminal's, or 100)
-  --no-color        No ANSI colours
-  -h, --help        Show this help`;
+  --file PATH
+      OTLP/JSON spans (one request per line, or one per file); repeat for more files
+  --svg PATH
+      Also write the waterfall as SVG to PATH
+  --stats
+      Also print p50 / p99 / max per stage over every span read
+  --demo
+      Record a small run in this process instead of reading files
+  --count N
+      With --demo: tasks to run (default 50)
+  --width N
+      Terminal width in columns (default: the terminal's, or 100)
+  --no-color
+      No ANSI colours
+${HELP_ENTRY}`;
 
 /** Runs `count` tasks through an in-process server and worker, recording every span. */
 async function recordDemo(count: number): Promise<SpanRecord[]> {
