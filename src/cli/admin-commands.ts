@@ -70,8 +70,6 @@ export const PURGE_SETTINGS = {
   },
 } satisfies Record<string, Setting>;
 
-/** The --help line every operator command's help ends with. */
-
 export const STATS_HELP = `Usage: codeq stats [QUEUE] [options]
 
 Prints a table of task counts by state for QUEUE, or for every queue the server's store
