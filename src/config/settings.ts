@@ -105,12 +105,13 @@ export function settingsHelp(settings: Record<string, Setting>): string {
   return rows.flat().join('\n');
 }
 
-/** The `-h, --help` entry, in the shape of the settings' entries above it. */
-export const HELP_ENTRY = '  -h, --help\n      Show this help';
-
 /** Columns of `--help` text, as the commands' own paragraphs are wrapped. */
 export const HELP_WIDTH = 88;
+/** Where an option's description starts, under its flag. */
 const HELP_INDENT = '      ';
+
+/** The `-h, --help` entry, in the shape of the settings' entries above it. */
+export const HELP_ENTRY = `  -h, --help\n${HELP_INDENT}Show this help`;
 
 /**
  * `words` joined by spaces in lines of at most `width` columns, each line after `indent`;

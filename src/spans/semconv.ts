@@ -53,6 +53,16 @@ export function storeSpanNames(store: string): StoreSpanNames {
     : { enqueue: SPAN.storeEnqueue, claim: SPAN.storeClaim, settle: SPAN.storeSettle };
 }
 
+/**
+ * How a queue wait shorter than its clock can tell reads, in every waterfall: a
+ * `codeq.queue_wait` runs from the task's enqueue time to its lease time, both whole
+ * milliseconds on the store's clock, so a wait under 1 ms is `< 1 ms`, not a measured 0.
+ * Undefined for a longer wait, which reads as any duration does.
+ */
+export function queueWaitBelowClock(ms: number): string | undefined {
+  return ms < 1 ? '< 1 ms' : undefined;
+}
+
 /** Span attribute keys. */
 export const ATTR = {
   messagingSystem: 'messaging.system',

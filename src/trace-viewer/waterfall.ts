@@ -1,4 +1,4 @@
-import { ATTR, SPAN, storeSpanNames, type StoreSpanNames } from '../spans/semconv.js';
+import { ATTR, queueWaitBelowClock, SPAN, storeSpanNames, type StoreSpanNames } from '../spans/semconv.js';
 import type { SpanRecord } from '../telemetry/span-record.js';
 import { taskWaterfall, type WaterfallRow } from './task-spans.js';
 
@@ -46,14 +46,10 @@ export function formatDuration(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/**
- * A row's duration. A queue wait runs from the task's enqueue time to its lease time, both
- * whole milliseconds on the store's clock: one shorter than that reads `< 1 ms`, not a
- * precise 0.
- */
+/** A row's duration; a queue wait under its clock's millisecond as `queueWaitBelowClock` says. */
 function durationLabel(span: SpanRecord): string {
   const ms = span.endMs - span.startMs;
-  return span.name === SPAN.queueWait && ms < 1 ? '< 1 ms' : formatDuration(ms);
+  return (span.name === SPAN.queueWait ? queueWaitBelowClock(ms) : undefined) ?? formatDuration(ms);
 }
 
 function bounds(rows: readonly WaterfallRow[]): { t0: number; t1: number } {

@@ -1,3 +1,4 @@
+import { queueWaitBelowClock } from '../../spans/semconv.js';
 import type { DeliveryTiming } from '../../telemetry/claim-latency.js';
 import { stageName } from '../console-context.js';
 import { waterfall, type WaterfallBar } from '../charts.js';
@@ -17,8 +18,7 @@ export function claimWaterfall(d: DeliveryTiming, index: number, storeName: stri
       cls: 'wait',
       start: enqueued,
       end: d.leasedAt,
-      // Enqueue and lease times are whole milliseconds on the store's clock.
-      ...(d.leasedAt - enqueued < 1 && { shown: '< 1 ms' }),
+      shown: queueWaitBelowClock(d.leasedAt - enqueued),
     },
     {
       label: stageName('dispatch', storeName),
