@@ -4,11 +4,11 @@
  * tasks; {@link Admin} is the operator's API (queue counts, redrive, purge, pause).
  *
  * ```ts
- * const producer = new Producer({ address: 'localhost:50051' });
+ * const producer = new Producer({ address: '127.0.0.1:7070' });
  * await producer.enqueue('emails', JSON.stringify({ to: 'a@example.com' }), { maxAttempts: 3 });
  *
  * const worker = new Worker({
- *   address: 'localhost:50051',
+ *   address: '127.0.0.1:7070',
  *   queues: ['emails'],
  *   concurrency: 8,
  *   handler: async (task, { signal }) => {
@@ -32,7 +32,7 @@ export type {
 } from './worker-events.js';
 export { resolveWorkerOptions } from './worker-options.js';
 export type { ResolvedWorkerOptions, WorkerLogger, WorkerOptions } from './worker-options.js';
-export { LeaseLostError, TaskError } from './worker-task.js';
+export { LeaseLostError, TaskError, TaskReleaseError } from './worker-task.js';
 export type { HandlerContext, TaskHandler, WorkerTask } from './worker-task.js';
 export { Producer, TaskWaitTimeoutError } from './producer.js';
 export type {

@@ -60,6 +60,21 @@ export class TaskError extends Error {
   }
 }
 
+/**
+ * Thrown by a handler to give its task back at once, the attempt not counted, as a
+ * Release on the stream does: the task is fine, this worker cannot run it (a program it
+ * needs is missing). The next claim may hand the task straight back to this worker, so
+ * stop the worker too; for a dependency that is down for a while, throw a
+ * {@link TaskError} with `retryDelayMs` instead. The message goes to the worker's spans,
+ * not to the task.
+ */
+export class TaskReleaseError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TaskReleaseError';
+  }
+}
+
 /** The abort reason of a handler whose lease the server no longer honours. */
 export class LeaseLostError extends Error {
   constructor(
@@ -86,11 +101,12 @@ export function toWorkerTask(lease: Lease & { leaseId: string }): WorkerTask {
 /** How the lease of a finished handler is to be settled. */
 export type HandlerSettle =
   | { kind: 'COMPLETE'; result: Buffer | undefined }
-  | { kind: 'FAIL'; error: string; permanent: boolean; retryDelayMs?: number };
+  | { kind: 'FAIL'; error: string; permanent: boolean; retryDelayMs?: number }
+  | { kind: 'RELEASE'; reason: string };
 
 /**
  * Runs `handler` and says how to settle its lease. Never rejects: a throw (sync or async)
- * or a return value that is not bytes becomes a FAIL.
+ * or a return value that is not bytes becomes a FAIL, a {@link TaskReleaseError} a RELEASE.
  */
 export async function runHandler(
   handler: TaskHandler,
@@ -125,9 +141,9 @@ export async function runHandler(
  */
 export const MAX_RESULT_BYTES = 4 * 1024 * 1024 - 64 * 1024;
 
-/** Longest error text sent to the server: a huge message must not break the stream for every settle behind it. */
-
 function failureOf(err: unknown): HandlerSettle {
+  if (err instanceof TaskReleaseError) return { kind: 'RELEASE', reason: err.message || err.name };
+  // Cut to the server's limit: a huge message must not break the stream for every settle behind it.
   let error = err instanceof Error ? err.message || err.name : String(err);
   if (error.length > MAX_ERROR_CHARS) error = error.slice(0, MAX_ERROR_CHARS - 1) + '…';
   if (!(err instanceof TaskError)) return { kind: 'FAIL', error, permanent: false };

@@ -4,7 +4,13 @@ import { durationToMs } from '../src/api/time.js';
 import { eventually, startFakeServer } from './testing/fake-codeq-server.js';
 import { cleanup, gate, RecordingLogger, startWorker } from './testing/worker-harness.js';
 import { Worker } from './worker.js';
-import { LeaseLostError, MAX_RESULT_BYTES, TaskError, type WorkerTask } from './worker-task.js';
+import {
+  LeaseLostError,
+  MAX_RESULT_BYTES,
+  TaskError,
+  TaskReleaseError,
+  type WorkerTask,
+} from './worker-task.js';
 import type { LeaseLostEvent } from './worker-events.js';
 
 afterEach(cleanup);
@@ -95,6 +101,21 @@ describe('Worker: the Claim stream', () => {
     const limited = fails.find((f) => f.leaseId === limitedLease)!;
     expect(limited.permanent).toBeUndefined();
     expect(durationToMs(limited.retryDelay)).toBe(1_500);
+  });
+
+  it('gives the task back, attempt not counted, when the handler throws a TaskReleaseError', async () => {
+    const settled: string[] = [];
+    const { stream, worker } = await startWorker({
+      handler: () => Promise.reject(new TaskReleaseError('the converter is not installed here')),
+    });
+    worker.on('settled', (event) => settled.push(event.kind));
+    const [leaseId] = stream.lease();
+    const settle = await stream.next((r) => r.releases.length > 0, 'a release');
+    expect(settle.releases).toEqual([{ leaseId }]);
+    expect(settle.credit).toBe(1);
+    expect(stream.all('fails')).toEqual([]);
+    await eventually(() => settled.length === 1, 'the release acknowledged');
+    expect(settled).toEqual(['RELEASE']);
   });
 
   it('never has more credit outstanding plus handlers running than concurrency', async () => {

@@ -319,13 +319,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return;
     }
     this.#running.delete(leaseId);
-    const error = settle.kind === 'FAIL' ? settle.error : undefined;
+    const error =
+      settle.kind === 'FAIL' ? settle.error : settle.kind === 'RELEASE' ? settle.reason : undefined;
     if (entry.lost) {
       this.#tracer.finishProcess(entry.spans, entry.task, settle.kind, error ?? 'lease lost')?.end();
     } else {
       const span = this.#tracer.finishProcess(entry.spans, entry.task, settle.kind, error);
       if (span) this.#settleSpans.set(leaseId, span);
       if (settle.kind === 'COMPLETE') this.#outbox.complete(leaseId, settle.result, taskId);
+      else if (settle.kind === 'RELEASE') this.#outbox.release(leaseId, taskId);
       else this.#outbox.fail(leaseId, settle.error, settle.permanent, settle.retryDelayMs, taskId);
     }
     this.#startPrefetched();

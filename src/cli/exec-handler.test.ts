@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkerTask } from '../../clients/index.js';
-import { execHandler, withoutCredentials } from './exec-handler.js';
+import { TaskError, TaskReleaseError, type WorkerTask } from '../../clients/index.js';
+import { CommandUnavailableError, execHandler, withoutCredentials } from './exec-handler.js';
 
 const task = {
   id: 't1',
@@ -54,5 +54,29 @@ describe('codeq work --exec', () => {
     expect(
       Object.keys(withoutCredentials({ CODEQ_TOKENISH: 'x', CODEQ_CONCURRENCY: '2', MY_TOKEN: 'y' })),
     ).toEqual(['CODEQ_TOKENISH', 'CODEQ_CONCURRENCY', 'MY_TOKEN']);
+  });
+
+  it('gives the task back when the shell cannot run the command, until the command has run once', async () => {
+    const quiet = { env: { PATH: process.env.PATH }, onStderr: () => undefined };
+    const context = { signal: new AbortController().signal } as never;
+    const missing = execHandler('codeq-no-such-command-here', quiet);
+    for (let i = 0; i < 2; i++) {
+      const err: unknown = await missing(task, context).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CommandUnavailableError);
+      expect(err).toBeInstanceOf(TaskReleaseError);
+      expect((err as Error).message).toMatch(/^exit code 127: .*codeq-no-such-command-here.*not found/);
+    }
+    const notExecutable = execHandler('/etc/hostname', quiet);
+    expect(await notExecutable(task, context).catch((e: unknown) => e)).toBeInstanceOf(
+      CommandUnavailableError,
+    );
+
+    // A command that ran once owns its exit codes: 127 is then its own failure.
+    const flaky = execHandler('test "$CODEQ_ATTEMPT" = 1 || exit 127', quiet);
+    await expect(flaky(task, context)).resolves.toBeDefined();
+    const later: unknown = await flaky({ ...task, attempt: 2 }, context).catch((e: unknown) => e);
+    expect(later).toBeInstanceOf(TaskError);
+    expect(later).not.toBeInstanceOf(TaskReleaseError);
+    expect((later as TaskError).permanent).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { TaskError, type TaskHandler } from '../../clients/index.js';
+import { TaskError, TaskReleaseError, type TaskHandler } from '../../clients/index.js';
 
 /** Most bytes of a command's stdout kept as the task's result. */
 const MAX_RESULT_BYTES = 1024 * 1024;
@@ -7,6 +7,20 @@ const MAX_RESULT_BYTES = 1024 * 1024;
 const MAX_ERROR_TAIL = 2000;
 /** Exit code that asks not to retry (sysexits EX_DATAERR: the input itself is bad). */
 export const EXIT_PERMANENT = 65;
+/** A shell's exit when it could not run the command: 126 found but not executable, 127 not found. */
+const SHELL_COULD_NOT_RUN = new Set([126, 127]);
+
+/**
+ * The command could not be run at all (the shell's exit 126 or 127 before any run of it
+ * ended otherwise): a mistyped `--exec` or a worker without the program, not a fault of
+ * the task, which goes back with its attempt not counted.
+ */
+export class CommandUnavailableError extends TaskReleaseError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandUnavailableError';
+  }
+}
 
 /**
  * Variables that hold or point at a credential of codeQ: the worker's token and client
@@ -33,7 +47,11 @@ export function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * A handler that runs `command` in a shell once per task: the payload on stdin, the task
  * in CODEQ_* variables, stdout kept as the result. Exit 0 completes the task; exit 65
  * fails it for good; any other exit or signal fails the attempt (it is retried with the
- * task's backoff). Its stderr passes through to ours, and its tail explains a failure.
+ * task's backoff). Until one run has ended otherwise, exit 126 or 127 (the shell could
+ * not run the command) rejects with {@link CommandUnavailableError} instead: a worker
+ * whose command is missing would otherwise spend every task's attempts until all are
+ * DEAD. Once the command has run, 126 and 127 are its own exits, failing the attempt.
+ * Its stderr passes through to ours, and its tail explains a failure.
  * The command gets our environment without CODEQ_TOKEN and the other credential
  * variables, unless `passCredentials`: a task's payload often decides what it runs, and
  * the worker's token would let it claim, complete or enqueue anything the worker may.
@@ -42,6 +60,7 @@ export function execHandler(command: string, options: ExecOptions = {}): TaskHan
   const onStderr = options.onStderr ?? ((c: Buffer) => process.stderr.write(c));
   const base = options.env ?? process.env;
   const env = options.passCredentials ? base : withoutCredentials(base);
+  let ran = false;
   return (task, { signal }) =>
     new Promise((resolve, reject) => {
       const child = spawn(command, {
@@ -74,9 +93,12 @@ export function execHandler(command: string, options: ExecOptions = {}): TaskHan
       child.stdin.end(task.payload);
       child.on('error', (err) => reject(err));
       child.on('close', (code, sig) => {
+        const couldNotRun = code !== null && SHELL_COULD_NOT_RUN.has(code);
+        if (!couldNotRun) ran = true;
         if (code === 0) return resolve(Buffer.concat(out));
         const why = sig ? `killed by ${sig}` : `exit code ${code}`;
         const message = errTail.trim() ? `${why}: ${errTail.trim()}` : why;
+        if (couldNotRun && !ran) return reject(new CommandUnavailableError(message));
         reject(new TaskError(message, { permanent: code === EXIT_PERMANENT }));
       });
     });

@@ -10,7 +10,7 @@ import {
 import { startTelemetry } from '../telemetry/telemetry.js';
 import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
 import { workerLogSentence } from './cli-errors.js';
-import { EXIT_PERMANENT, execHandler } from './exec-handler.js';
+import { CommandUnavailableError, EXIT_PERMANENT, execHandler } from './exec-handler.js';
 import { UsageError } from '../config/usage-error.js';
 
 /** Every option of `codeq work` but the server address: flag, environment variable, default. */
@@ -88,7 +88,9 @@ the task in CODEQ_TASK_ID, CODEQ_QUEUE, CODEQ_ATTEMPT, CODEQ_MAX_ATTEMPTS,
 CODEQ_PRIORITY and CODEQ_LEASE_ID. Exit 0 completes the task with stdout as its result;
 exit ${EXIT_PERMANENT} fails it for good; any other exit fails the attempt and it is retried with its
 backoff. Leases are extended while COMMAND runs. SIGINT or SIGTERM stops taking tasks
-and waits for running ones; a second signal stops at once.
+and waits for running ones; a second signal stops at once. When the shell cannot run
+COMMAND at all (exit 126 or 127 before it ever ran), the task goes back with its attempt
+not counted and codeq work stops with exit 1: a mistyped COMMAND costs no task anything.
 
 Options:
 ${settingsHelp(WORK_SETTINGS)}
@@ -122,6 +124,20 @@ export async function workCommand(argv: string[]): Promise<number> {
   const run = execHandler(exec, { passCredentials: settings.execPassToken });
   const telemetry = await startTelemetry({ serviceName: 'codeq-worker', traceFile: settings.traceFile });
   const tls = connection.credentials !== undefined;
+  // Stops the worker once, on a signal or because COMMAND cannot be run; a second signal
+  // while it stops ends the process at once.
+  let exitCode = 0;
+  let stopping = false;
+  let stoppedNow = (): void => undefined;
+  const stopped = new Promise<void>((resolve) => (stoppedNow = resolve));
+  const stop = (why: string): void => {
+    stopping = true;
+    console.error(`codeq work: ${why}`);
+    worker.stop().then(stoppedNow, (err: unknown) => {
+      console.error(`codeq work: stop failed: ${String(err)}`);
+      stoppedNow();
+    });
+  };
   const worker = new Worker({
     ...(telemetry.tracerProvider && { tracerProvider: telemetry.tracerProvider }),
     ...connection,
@@ -142,7 +158,17 @@ export async function workCommand(argv: string[]): Promise<number> {
         console.error(`codeq work: ${what} completed in ${Math.round(performance.now() - started)} ms`);
         return result;
       } catch (err) {
-        console.error(`codeq work: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+        if (err instanceof CommandUnavailableError) {
+          console.error(
+            `codeq work: ${what} given back, attempt not counted: COMMAND could not be run (${err.message})`,
+          );
+          if (!stopping) {
+            exitCode = 1;
+            stop('stopping: check --exec (or CODEQ_EXEC) and that its program is installed for this user');
+          }
+        } else {
+          console.error(`codeq work: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
         throw err;
       }
     },
@@ -158,24 +184,16 @@ export async function workCommand(argv: string[]): Promise<number> {
   worker.off('reconnect', firstFailure);
   // The handlers go in before the banner, so a stop sent on reading it finishes the running
   // tasks instead of killing them (serve-command.ts does the same).
-  const stopped = new Promise<void>((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
-      stopping = true;
-      console.error(`codeq work: ${signal}: finishing running tasks; send it again to stop at once`);
-      worker.stop().then(resolve, (err: unknown) => {
-        console.error(`codeq work: stop failed: ${String(err)}`);
-        resolve();
-      });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
+    stop(`${signal}: finishing running tasks; send it again to stop at once`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   console.error(
     `codeq work: taking tasks of ${queues.join(', ')} from ${connection.address}, ${concurrency} at a time`,
   );
   await stopped;
   await telemetry.shutdown().catch(() => undefined);
-  return 0;
+  return exitCode;
 }

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
+import { rawClients, startTestServer } from '../support/test-server.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 /** Runs the `codeq` executable straight from its TypeScript sources, as a user runs the built one. */
@@ -151,6 +153,36 @@ describe('the codeq executable', () => {
       expect(child.exitCode).toBeNull();
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+
+  it('codeq work gives the task back and stops with exit 1 when its command cannot be run', async () => {
+    const server = await startTestServer(new MemoryStore());
+    const clients = rawClients(server.address);
+    try {
+      const { taskId } = await clients.enqueue({ queue: 'q', payload: Buffer.from('x') });
+      const child = spawn(
+        process.execPath,
+        [...NODE_ARGS, 'work', 'q', '--exec', 'codeq-no-such-command-here', '--server', server.address],
+        { cwd: ROOT },
+      );
+      let err = '';
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      // Before the fix it never exited, failing every attempt: bound the wait.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      clearTimeout(timer);
+      expect(status, err).toBe(1);
+      expect(err).toContain(
+        `task ${taskId} (q, attempt 1/5) given back, attempt not counted: COMMAND could not be run (exit code 127`,
+      );
+      expect(err).toMatch(/codeq work: stopping: check --exec \(or CODEQ_EXEC\)/);
+      expect(err).not.toMatch(/failed:/);
+      const task = await clients.getTask({ queue: 'q', taskId });
+      expect(task).toMatchObject({ state: 'PENDING', attempt: 0, lastError: '' });
+    } finally {
+      clients.close();
+      await server.stop();
     }
   });
 
