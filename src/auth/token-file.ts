@@ -97,7 +97,13 @@ export function parseTokenFile(text: string, source: string): Map<string, Princi
   return byHash;
 }
 
-/** Reads and parses a token file; see {@link parseTokenFile}. */
+/** Reads and parses a token file; see {@link parseTokenFile}. A file that cannot be read is named with its flag. */
 export function loadTokenFile(path: string): Map<string, Principal> {
-  return parseTokenFile(readFileSync(path, 'utf8'), path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`--auth-token-file: cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseTokenFile(text, path);
 }

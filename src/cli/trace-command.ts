@@ -136,8 +136,14 @@ export async function traceCommand(argv: string[]): Promise<number> {
     if (files.length === 0)
       throw new UsageError(`--file: give at least one OTLP/JSON file, or --demo\n\n${TRACE_HELP}`);
     spans = files.flatMap((file) => {
+      let text: string;
       try {
-        return spansFromOtlpJson(readFileSync(file, 'utf8'));
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new UsageError(`--file: cannot read ${file}: ${(err as Error).message}`);
+      }
+      try {
+        return spansFromOtlpJson(text);
       } catch (err) {
         throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
       }

@@ -186,6 +186,18 @@ describe('the codeq executable', () => {
     }
   });
 
+  it('names the flag of a file it cannot read', () => {
+    const missing = join(ROOT, 'no-such-dir', 'file');
+    const enqueue = codeq(['enqueue', 'q', '--payload-file', missing, '--server', '127.0.0.1:1']);
+    expect(enqueue.stderr).toBe(
+      `codeq: --payload-file: cannot read ${missing}: ENOENT: no such file or directory, open '${missing}'\n`,
+    );
+    expect(enqueue.status).toBe(2);
+    const serve = codeq(['serve', '--listen', '127.0.0.1:0', '--auth-token-file', missing]);
+    expect(serve.stderr).toContain(`codeq: --auth-token-file: cannot read ${missing}: ENOENT`);
+    expect(serve.status).toBe(1);
+  });
+
   it('refuses to serve /metrics beyond loopback without --metrics-token', () => {
     const { status, stderr } = codeq(['serve', '--listen', '127.0.0.1:0', '--metrics-listen', '0.0.0.0:0']);
     expect(status).toBe(1);
