@@ -125,7 +125,8 @@ export class MemoryAdminOps {
     const dead =
       taskIds === null
         ? [...q.tasks.values()].filter((t) => t.state === 'DEAD').sort(LIST_ORDER.DEAD)
-        : taskIds.map((id) => q.tasks.get(id)).filter((t) => t?.state === 'DEAD');
+        : // A task named twice is redriven once: made ready twice, it would be two ready entries.
+          [...new Set(taskIds)].map((id) => q.tasks.get(id)).filter((t) => t?.state === 'DEAD');
     for (const task of dead as StoredTask[]) {
       task.history.push(`${note} after ${task.attempt} attempts`);
       if (task.history.length > MAX_HISTORY_ENTRIES)

@@ -279,6 +279,21 @@ export function adminCases(setup: MakeHarness): void {
       expect(await h.store.redrive(h.queue, [doomed], 'again')).toBe(0);
     });
 
+    it('redrives a task named twice once', async () => {
+      const h = await setup();
+      const doomed = await h.add({ maxAttempts: 1 });
+      const lease = await h.claimOne();
+      await h.store.settle(h.queue, [
+        { kind: 'fail', taskId: doomed, token: lease.token, error: 'boom', retryDelayMs: 0, permanent: true },
+      ]);
+      expect(await h.store.redrive(h.queue, [doomed, doomed], 'twice')).toBe(1);
+      expect(await h.get(doomed)).toMatchObject({ state: 'PENDING', history: ['twice after 1 attempts'] });
+      expect(await h.store.stats(h.queue)).toMatchObject({ ready: 1, dead: 0 });
+      const leases = await h.claim(5);
+      expect(ids(leases)).toEqual([doomed]);
+      expect(await h.store.stats(h.queue)).toMatchObject({ ready: 0, leased: 1 });
+    });
+
     it('redrives every DEAD task when no ids are given, and keeps each note', async () => {
       const h = await setup();
       const first = await h.add({ maxAttempts: 1 });
