@@ -64,9 +64,10 @@ export function durationMs(d: Duration__Output | null | undefined, field: string
   ) {
     throw new InvalidArgumentError(field, 'is not a valid duration');
   }
-  const ms = durationToMs(d)!;
-  if (ms < 0) throw new InvalidArgumentError(field, `must not be negative, got ${ms} ms`);
-  return ms;
+  // Read the sign before rounding to ms: -1 ns rounds to -0, which compares as not negative.
+  if (seconds < 0 || nanos < 0)
+    throw new InvalidArgumentError(field, `must not be negative, got ${seconds * 1000 + nanos / 1e6} ms`);
+  return durationToMs(d)!;
 }
 
 function within(ms: number, min: number, max: number, field: string, rule: string): number {

@@ -75,8 +75,11 @@ describe.each(storeKinds())('bad input over gRPC ($name store)', ({ open }) => {
     enqueueFails({ payload: Buffer.alloc(LIMIT + 1) }, status.RESOURCE_EXHAUSTED, 'payload:'));
   it('refuses a priority outside 0-9', () =>
     enqueueFails({ priority: 10 }, status.INVALID_ARGUMENT, 'priority:'));
-  it('refuses a negative delay', () =>
-    enqueueFails({ delay: { seconds: -1, nanos: 0 } }, status.INVALID_ARGUMENT, 'delay:'));
+  it('refuses a negative delay, however small', async () => {
+    await enqueueFails({ delay: { seconds: -1, nanos: 0 } }, status.INVALID_ARGUMENT, 'delay:');
+    await enqueueFails({ delay: { seconds: 0, nanos: -1 } }, status.INVALID_ARGUMENT, 'delay:');
+    await enqueueFails({ delay: { seconds: 0, nanos: -999_999 } }, status.INVALID_ARGUMENT, 'delay:');
+  });
   it('refuses max_attempts of 0 or huge', async () => {
     await enqueueFails({ maxAttempts: 0 }, status.INVALID_ARGUMENT, 'max_attempts:');
     await enqueueFails({ maxAttempts: 1_000_000 }, status.INVALID_ARGUMENT, 'max_attempts:');
