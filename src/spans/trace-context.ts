@@ -65,6 +65,22 @@ export function headersOf(sc: SpanContext): Record<string, string> {
   return out;
 }
 
+/**
+ * Writes `sc` as `traceparent` (and `tracestate`) into the headers of every task that has
+ * no `traceparent` of its own: the context a task keeps for its whole life.
+ */
+export function keepContextInHeaders(
+  tasks: readonly { headers: Record<string, string> }[],
+  sc: SpanContext,
+): void {
+  let context: Record<string, string> | undefined;
+  for (const task of tasks) {
+    if (task.headers.traceparent) continue;
+    context ??= headersOf(sc);
+    Object.assign(task.headers, context);
+  }
+}
+
 function writeHeaders(sc: SpanContext, headers: Record<string, string>): void {
   if (!isSpanContextValid(sc)) return;
   headers.traceparent = `00-${sc.traceId}-${sc.spanId}-0${Number(sc.traceFlags || 0).toString(16)}`;

@@ -19,7 +19,7 @@ import {
   type StoreSpanNames,
 } from '../spans/semconv.js';
 import { failSpan, nowMs, queueAttributes } from '../spans/span-helpers.js';
-import { headersOf, spanContextFromHeaders } from '../spans/trace-context.js';
+import { headersOf, keepContextInHeaders, spanContextFromHeaders } from '../spans/trace-context.js';
 import type { ClaimLatency, DeliveryTiming, DispatchTiming } from './claim-latency.js';
 
 /** The parts of a task the claim-path spans read. */
@@ -130,9 +130,12 @@ export class ClaimPathTracer {
       const queue = tasks[0]?.queue ?? '';
       span.setAttributes(queueAttributes(queue, 'send', 'enqueue'));
       if (!single) span.setAttribute(ATTR.batchCount, tasks.length);
-      // Only a sampled span: an unsampled task keeps its headers as they are (no bigger
-      // message), and the worker makes its own sampling decision.
-      keepTraceContext(tasks, span);
+      // Only a sampled span: an unsampled task keeps the producer's context (no bigger
+      // message when it came as a header), and the worker makes its own sampling decision.
+      keepContextInHeaders(tasks, span.spanContext());
+    } else if (producer) {
+      // A context sent only as call metadata is kept with the task all the same.
+      keepContextInHeaders(tasks, producer);
     }
     try {
       const results = await storeCall(
@@ -202,16 +205,6 @@ export class ClaimPathTracer {
       span.end(nowMs());
       throw err;
     }
-  }
-}
-
-/** Writes `span`'s context into the headers of every task that has no `traceparent`. */
-function keepTraceContext(tasks: readonly { headers: Record<string, string> }[], span: Span): void {
-  let context: Record<string, string> | undefined;
-  for (const task of tasks) {
-    if (task.headers.traceparent) continue;
-    context ??= headersOf(span.spanContext());
-    Object.assign(task.headers, context);
   }
 }
 

@@ -3,6 +3,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  type SpanContext,
   type Tracer,
   type TracerProvider as ApiTracerProvider,
 } from '@opentelemetry/api';
@@ -66,6 +67,32 @@ async function setup(
     () => producer.close(),
   );
   return { address: server.address, producer };
+}
+
+/** Enqueues one task as a producer of its own would: its trace context in the call's metadata, not in the task. */
+async function enqueueWithMetadata(address: string, queue: string, producer: SpanContext): Promise<string> {
+  const client = new (codeqProto().codeq.v1.TaskService)(address, grpc.credentials.createInsecure());
+  cleanup.push(() => client.close());
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(headersOf(producer))) metadata.set(key, value);
+  return new Promise<string>((resolve, reject) => {
+    client.Enqueue({ queue, payload: Buffer.from('m') }, metadata, (err, res) =>
+      err ? reject(err) : resolve(res!.taskId!),
+    );
+  });
+}
+
+/** The headers of every task an unsampled worker of `queue` runs, as it runs them. */
+async function headersSeenUnsampled(address: string, queue: string): Promise<Record<string, string>[]> {
+  const seen: Record<string, string>[] = [];
+  await startWorker(address, {
+    queues: [queue],
+    tracerProvider: unsampled,
+    handler: async (task) => {
+      seen.push({ ...task.headers });
+    },
+  });
+  return seen;
 }
 
 async function startWorker(
@@ -337,16 +364,7 @@ describe('spans of the claim path', () => {
     const producerSpan = app.startSpan('produce via metadata', { root: true, kind: SpanKind.PRODUCER });
     producerSpan.end();
     const producer = producerSpan.spanContext();
-    // A producer of its own: the trace context goes in the call's metadata, not in the task.
-    const client = new (codeqProto().codeq.v1.TaskService)(address, grpc.credentials.createInsecure());
-    cleanup.push(() => client.close());
-    const metadata = new grpc.Metadata();
-    for (const [key, value] of Object.entries(headersOf(producer))) metadata.set(key, value);
-    const taskId = await new Promise<string>((resolve, reject) => {
-      client.Enqueue({ queue, payload: Buffer.from('m') }, metadata, (err, res) =>
-        err ? reject(err) : resolve(res!.taskId!),
-      );
-    });
+    const taskId = await enqueueWithMetadata(address, queue, producer);
     await startWorker(address, { queues: [queue], handler: async () => 'ok' });
     await settled(1);
 
@@ -361,6 +379,20 @@ describe('spans of the claim path', () => {
     // The stored context is the enqueue span's: the wait hangs under it.
     expect(wait!.parentSpanContext?.spanId).toBe(enqueue!.spanContext().spanId);
     expect(processSpan!.parentSpanContext?.spanId).toBe(wait!.spanContext().spanId);
+  });
+
+  it.each([
+    ['does not trace', { serverTraced: false }],
+    ['samples nothing', { serverProvider: unsampled }],
+  ])('keeps a context sent only as call metadata when the server %s', async (_, options) => {
+    const { address } = await setup(options);
+    const queue = uniqueQueue();
+    const producerSpan = app.startSpan('produce via metadata', { root: true, kind: SpanKind.PRODUCER });
+    producerSpan.end();
+    await enqueueWithMetadata(address, queue, producerSpan.spanContext());
+    const seen = await headersSeenUnsampled(address, queue);
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    expect(seen[0]).toEqual(headersOf(producerSpan.spanContext()));
   });
 
   it("builds no span under a dispatch the sampler dropped, and still traces a sampled producer's task", async () => {
@@ -405,14 +437,7 @@ describe('spans of the claim path', () => {
     const { address, producer } = await setup({ serverProvider: unsampled });
     const queue = uniqueQueue();
     const { taskId } = await producer.enqueue(queue, 'plain', { headers: { origin: 'test' } });
-    const seen: Record<string, string>[] = [];
-    await startWorker(address, {
-      queues: [queue],
-      tracerProvider: unsampled,
-      handler: async (task) => {
-        seen.push({ ...task.headers });
-      },
-    });
+    const seen = await headersSeenUnsampled(address, queue);
     await vi.waitFor(async () => expect((await producer.getTask(queue, taskId)).state).toBe('COMPLETED'));
     expect(seen).toEqual([{ origin: 'test' }]);
     expect(spans()).toEqual([]);
