@@ -166,7 +166,9 @@ function toRetry(retry: EnqueueRequest__Output['retry'], field: string): RetryPo
     `${field}.max_backoff`,
     `must be between initial_backoff (${initialBackoffMs} ms) and 7 days`,
   );
-  const multiplier = retry.multiplier || DEFAULT_RETRY.multiplier;
+  // 0 is proto3's unset; NaN is not, and falls to the range check below.
+  const multiplier =
+    retry.multiplier === 0 ? DEFAULT_RETRY.multiplier : (retry.multiplier ?? DEFAULT_RETRY.multiplier);
   if (!(multiplier >= 1 && multiplier <= 100)) {
     throw new InvalidArgumentError(`${field}.multiplier`, `must be between 1 and 100, got ${multiplier}`);
   }

@@ -80,6 +80,8 @@ describe.each(storeKinds())('bad input over gRPC ($name store)', ({ open }) => {
     await enqueueFails({ delay: { seconds: 0, nanos: -1 } }, status.INVALID_ARGUMENT, 'delay:');
     await enqueueFails({ delay: { seconds: 0, nanos: -999_999 } }, status.INVALID_ARGUMENT, 'delay:');
   });
+  it('refuses a retry multiplier that is not a number', () =>
+    enqueueFails({ retry: { multiplier: NaN } }, status.INVALID_ARGUMENT, 'retry.multiplier:'));
   it('refuses max_attempts of 0 or huge', async () => {
     await enqueueFails({ maxAttempts: 0 }, status.INVALID_ARGUMENT, 'max_attempts:');
     await enqueueFails({ maxAttempts: 1_000_000 }, status.INVALID_ARGUMENT, 'max_attempts:');
