@@ -230,7 +230,10 @@ export class ClaimStream implements Consumer {
       return;
     }
     const settles = settleRequests(msg, {
-      queues: this.queues,
+      // The stream's own queues were authorized when it opened.
+      authorizeQueue: (queue) => {
+        if (!this.queues.includes(queue)) this.#ctx.access.authorize(this.#call, 'claim', [queue]);
+      },
       leaseMs: this.leaseMs,
       maxPayloadBytes: this.#ctx.config.maxPayloadBytes,
     });

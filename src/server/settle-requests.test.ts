@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { PermissionDeniedError } from '../domain/errors.js';
 import { formatLeaseId } from '../domain/lease-id.js';
 import { settleRequests } from './settle-requests.js';
 
 const id = (queue: string, token = 1): string =>
   formatLeaseId({ queue, taskId: 'AAAAAAAAAAAAAAAA', token, nonce: 'n'.repeat(24) });
-const ctx = { queues: ['q'], leaseMs: 30_000, maxPayloadBytes: 10 };
+const ctx = {
+  authorizeQueue: (queue: string) => {
+    if (queue === 'forbidden') throw new PermissionDeniedError(`lacks the claim scope on queue "${queue}"`);
+  },
+  leaseMs: 30_000,
+  maxPayloadBytes: 10,
+};
 const empty = { completes: [], fails: [], extends: [], releases: [] };
 
 describe('settleRequests', () => {
@@ -33,14 +40,15 @@ describe('settleRequests', () => {
     expect('op' in requests[0]! && requests[0].op).toMatchObject({ token: 1, nonce: 'n'.repeat(24) });
   });
 
-  it('refuses, naming the field, a malformed id, a queue the stream did not open and a result over the limit', () => {
+  it('refuses a malformed id and a result over the limit naming the field, and a queue the caller may not claim from', () => {
     const requests = settleRequests(
       {
         ...empty,
         completes: [
           { leaseId: 'nonsense' },
-          { leaseId: id('other') },
+          { leaseId: id('forbidden') },
           { leaseId: id('q'), result: Buffer.alloc(11) },
+          { leaseId: id('another-queue') },
         ],
       },
       ctx,
@@ -49,8 +57,9 @@ describe('settleRequests', () => {
       requests.map((r) => ('refused' in r ? [r.refused.kind, r.refused.message.split(':')[0]] : 'op')),
     ).toEqual([
       ['INVALID_ARGUMENT', 'lease_id'],
-      ['INVALID_ARGUMENT', 'lease_id'],
+      ['PERMISSION_DENIED', 'lacks the claim scope on queue "forbidden"'],
       ['RESOURCE_EXHAUSTED', 'result'],
+      'op',
     ]);
   });
 });

@@ -1,6 +1,6 @@
 import type { ClaimRequest__Output } from '../api/generated/codeq/v1/ClaimRequest.js';
 import type { _codeq_v1_ClaimResponse_Outcome_Kind as OutcomeKind } from '../api/generated/codeq/v1/ClaimResponse.js';
-import { CodeqError, InvalidArgumentError, TooLargeError } from '../domain/errors.js';
+import { CodeqError, TooLargeError } from '../domain/errors.js';
 import { parseLeaseId } from '../domain/lease-id.js';
 import { MAX_ERROR_CHARS, type LeaseRef, type SettleOp } from '../domain/task.js';
 import { extensionMs, retryDelayMs } from './validation.js';
@@ -15,8 +15,12 @@ export type SettleRequest =
 
 /** What the stream that received the settles allows. */
 export interface SettleContext {
-  /** Queues the stream opened: a lease of another queue is refused. */
-  queues: readonly string[];
+  /**
+   * Throws (PermissionDeniedError) when the stream's caller may not settle leases of
+   * `queue`. A lease settles on any stream, whichever queues it opened, as the unary
+   * Complete does; with access control on, the caller needs the claim scope on its queue.
+   */
+  authorizeQueue: (queue: string) => void;
   /** The stream's lease length, the default of an extension. */
   leaseMs: number;
   maxPayloadBytes: number;
@@ -24,8 +28,8 @@ export interface SettleContext {
 
 /**
  * The completes, fails, extends and releases of a ClaimRequest as store ops, in that
- * order, one entry per settle: a malformed lease id, a lease of a queue the stream did
- * not open or a result over the payload limit is refused here, naming the field.
+ * order, one entry per settle: a malformed lease id, a lease of a queue the caller may not
+ * claim from or a result over the payload limit is refused here, naming the field.
  */
 export function settleRequests(msg: ClaimRequest__Output, ctx: SettleContext): SettleRequest[] {
   const out: SettleRequest[] = [];
@@ -37,12 +41,7 @@ export function settleRequests(msg: ClaimRequest__Output, ctx: SettleContext): S
     const id = leaseId ?? '';
     try {
       const ref = parseLeaseId(id);
-      if (!ctx.queues.includes(ref.queue)) {
-        throw new InvalidArgumentError(
-          'lease_id',
-          `names queue ${JSON.stringify(ref.queue)}, which this stream did not open`,
-        );
-      }
+      ctx.authorizeQueue(ref.queue);
       out.push({ leaseId: id, kind, ref, op: toOp(ref) });
     } catch (err) {
       if (!(err instanceof CodeqError)) throw err;

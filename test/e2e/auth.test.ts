@@ -30,6 +30,11 @@ const WORKER: TestToken = {
   grants: { 'tenant-a.*': ['claim'] },
   workerId: 'worker-a-from-token',
 };
+const OTHER_WORKER: TestToken = {
+  name: 'worker-c',
+  token: 'work-c-3e9a1f7d5c2b8064',
+  grants: { 'tenant-c.*': ['claim'] },
+};
 const OPS: TestToken = { name: 'ops', token: 'ops-0c1d2e3f4a5b6c7d', grants: { '*': ['admin'] } };
 const LIMITED: TestToken = {
   name: 'limited',
@@ -73,14 +78,14 @@ beforeAll(async () => {
   const logger = createLogger('debug', (line) => logLines.push(line));
   const config = serverConfig({
     listen: '127.0.0.1:0',
-    authTokenFile: writeTokenFile(dir.path('tokens.json'), [PRODUCER, WORKER, OPS, LIMITED]),
+    authTokenFile: writeTokenFile(dir.path('tokens.json'), [PRODUCER, WORKER, OTHER_WORKER, OPS, LIMITED]),
     authJwksFile: dir.path('jwks.json'),
     authJwtAudience: AUDIENCE,
     authJwtIssuer: ISSUER,
   });
   security = new ServerSecurity(config, logger);
   server = await startTestServer(new MemoryStore(), config, { logger, tracerProvider, security });
-  secrets.push(PRODUCER.token, WORKER.token, OPS.token, LIMITED.token);
+  secrets.push(PRODUCER.token, WORKER.token, OTHER_WORKER.token, OPS.token, LIMITED.token);
 });
 
 afterEach(async () => {
@@ -199,6 +204,34 @@ describe('static tokens', () => {
     const leaseId = lease!.leaseId!;
     expect(await codeOf(producer(PRODUCER.token).completeLease(leaseId, 'r'))).toBe(status.PERMISSION_DENIED);
     await producer(WORKER.token).completeLease(leaseId, 'r');
+  });
+
+  it('settles a lease on a stream of another queue when the caller may claim from its queue', async () => {
+    const q = queue();
+    const { taskId } = await producer(PRODUCER.token).enqueue(q, 'x');
+    const stream = (token: string, queues: string[], credit = 0): RawStream => {
+      const clients = tokenClients(server.address, token);
+      closers.push(() => clients.close());
+      const s = new RawStream(clients.workers);
+      closers.push(() => s.close());
+      s.send({ open: { queues }, credit });
+      return s;
+    };
+    const [lease] = await stream(WORKER.token, [q], 1).waitForLeases(1);
+    const leaseId = lease!.leaseId!;
+    // Another tenant's worker: no claim scope on q, so the lease stays held.
+    const stranger = stream(OTHER_WORKER.token, [queue('tenant-c')]);
+    stranger.send({ completes: [{ leaseId, result: Buffer.from('theirs') }] });
+    const refused = await stranger.next((r) => (r.outcomes ?? []).length > 0);
+    expect(refused.outcomes[0]).toMatchObject({ leaseId, code: status.PERMISSION_DENIED });
+    // The same worker's stream of another of its queues settles it.
+    const other = stream(WORKER.token, [queue()]);
+    other.send({ completes: [{ leaseId, result: Buffer.from('ours') }] });
+    const done = await other.next((r) => (r.outcomes ?? []).length > 0);
+    expect(done.outcomes[0]).toMatchObject({ leaseId, code: status.OK });
+    const task = await producer(PRODUCER.token).getTask(q, taskId);
+    expect(task).toMatchObject({ state: 'COMPLETED' });
+    expect(task.result.toString()).toBe('ours');
   });
 
   it('limits enqueues per token, answering RESOURCE_EXHAUSTED with a retry hint', async () => {
