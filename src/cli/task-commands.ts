@@ -206,7 +206,7 @@ function readPayloadFile(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new UsageError(`--payload-file: cannot read ${file}: ${(err as Error).message}`);
+    throw new Error(`--payload-file: cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -140,7 +140,7 @@ export async function traceCommand(argv: string[]): Promise<number> {
       try {
         text = readFileSync(file, 'utf8');
       } catch (err) {
-        throw new UsageError(`--file: cannot read ${file}: ${(err as Error).message}`);
+        throw new Error(`--file: cannot read ${file}: ${(err as Error).message}`, { cause: err });
       }
       try {
         return spansFromOtlpJson(text);
