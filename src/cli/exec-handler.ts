@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { TaskError, TaskReleaseError, type TaskHandler } from '../../clients/index.js';
 
 /** Most bytes of a command's stdout kept as the task's result. */
@@ -27,6 +27,27 @@ export class CommandUnavailableError extends TaskReleaseError {
  * key, a server's token, key and metrics token, a Redis URL (which may carry a password).
  */
 const CREDENTIAL_VARIABLE = /^CODEQ_(?:(?:[A-Z0-9]+_)*(?:TOKEN|KEY|SECRET|PASSWORD)(?:_FILE)?|REDIS_URL)$/;
+
+/**
+ * The commands running now. Each runs in a process group of its own, so a Ctrl-C at the
+ * terminal reaches `codeq work` alone, which then waits for them as its help promises;
+ * {@link stopRunningCommands} ends them (the whole group, pipelines included).
+ */
+const running = new Set<ChildProcess>();
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // The group is gone already.
+  }
+}
+
+/** Sends `signal` to every command still running (a second Ctrl-C, or the process exiting). */
+export function stopRunningCommands(signal: NodeJS.Signals = 'SIGTERM'): void {
+  for (const child of running) killGroup(child, signal);
+}
 
 /** Options of {@link execHandler}. */
 export interface ExecOptions {
@@ -75,8 +96,13 @@ export function execHandler(command: string, options: ExecOptions = {}): TaskHan
           CODEQ_PRIORITY: String(task.priority),
           CODEQ_LEASE_ID: task.leaseId,
         },
-        signal,
+        detached: true,
       });
+      running.add(child);
+      // The lease was lost or the stop's grace ran out: end the command's whole group.
+      const abort = (): void => killGroup(child, 'SIGTERM');
+      if (signal.aborted) abort();
+      else signal.addEventListener('abort', abort, { once: true });
       const out: Buffer[] = [];
       let outBytes = 0;
       let errTail = '';
@@ -91,8 +117,14 @@ export function execHandler(command: string, options: ExecOptions = {}): TaskHan
       // A command that does not read its stdin closes the pipe early; that is not a failure.
       child.stdin.on('error', () => {});
       child.stdin.end(task.payload);
-      child.on('error', (err) => reject(err));
+      child.on('error', (err) => {
+        running.delete(child);
+        signal.removeEventListener('abort', abort);
+        reject(err);
+      });
       child.on('close', (code, sig) => {
+        running.delete(child);
+        signal.removeEventListener('abort', abort);
         const couldNotRun = code !== null && SHELL_COULD_NOT_RUN.has(code);
         if (!couldNotRun) ran = true;
         if (code === 0) return resolve(Buffer.concat(out));

@@ -10,7 +10,7 @@ import {
 import { startTelemetry } from '../telemetry/telemetry.js';
 import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
 import { workerLogSentence } from './cli-errors.js';
-import { CommandUnavailableError, EXIT_PERMANENT, execHandler } from './exec-handler.js';
+import { CommandUnavailableError, EXIT_PERMANENT, execHandler, stopRunningCommands } from './exec-handler.js';
 import { UsageError } from '../config/usage-error.js';
 
 /** Every option of `codeq work` but the server address: flag, environment variable, default. */
@@ -184,6 +184,9 @@ export async function workCommand(argv: string[]): Promise<number> {
   worker.off('reconnect', firstFailure);
   // The handlers go in before the banner, so a stop sent on reading it finishes the running
   // tasks instead of killing them (serve-command.ts does the same).
+  // The commands run in process groups of their own (a Ctrl-C reaches this process only):
+  // whatever way it exits, they end with it.
+  process.once('exit', () => stopRunningCommands());
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
     stop(`${signal}: finishing running tasks; send it again to stop at once`);

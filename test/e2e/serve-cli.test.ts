@@ -186,6 +186,38 @@ describe('the codeq executable', () => {
     }
   });
 
+  it('codeq work lets the running command finish on a Ctrl-C, and then stops', async () => {
+    const server = await startTestServer(new MemoryStore());
+    const clients = rawClients(server.address);
+    try {
+      const { taskId } = await clients.enqueue({ queue: 'q', payload: Buffer.from('x') });
+      // A group of its own, as a shell gives a foreground job: a terminal's Ctrl-C signals the group.
+      const child = spawn(
+        process.execPath,
+        [...NODE_ARGS, 'work', 'q', '--exec', 'sleep 2; echo done', '--server', server.address],
+        { cwd: ROOT, detached: true },
+      );
+      let err = '';
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 25_000);
+      while ((await clients.getTask({ queue: 'q', taskId })).state !== 'LEASED')
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the command is running
+      process.kill(-child.pid!, 'SIGINT');
+      const status = await exited;
+      clearTimeout(timer);
+      expect(status, err).toBe(0);
+      expect(err).toContain('SIGINT: finishing running tasks');
+      const task = await clients.getTask({ queue: 'q', taskId });
+      expect(task).toMatchObject({ state: 'COMPLETED', attempt: 1 });
+      expect(task.result?.toString()).toBe('done\n');
+    } finally {
+      clients.close();
+      await server.stop();
+    }
+  });
+
   it('names the flag of a file it cannot read', () => {
     const missing = join(ROOT, 'no-such-dir', 'file');
     const enqueue = codeq(['enqueue', 'q', '--payload-file', missing, '--server', '127.0.0.1:1']);
