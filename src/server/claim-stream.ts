@@ -72,6 +72,13 @@ export class ClaimStream implements Consumer {
   /** Lease bytes written and not yet taken by the transport, within the stream's and the server's caps. */
   readonly #buffer: StreamBuffer;
   readonly #call: ClaimCall;
+  /**
+   * Refuses a settle of a lease whose queue this caller may not claim from. The stream's
+   * own queues were authorized when it opened; one function per stream, not per message.
+   */
+  readonly #authorizeSettleQueue = (queue: string): void => {
+    if (!this.queues.includes(queue)) this.#ctx.access.authorize(this.#call, 'claim', [queue]);
+  };
   readonly #ctx: ServerContext;
   readonly #onClosed: (stream: ClaimStream) => void;
 
@@ -230,10 +237,7 @@ export class ClaimStream implements Consumer {
       return;
     }
     const settles = settleRequests(msg, {
-      // The stream's own queues were authorized when it opened.
-      authorizeQueue: (queue) => {
-        if (!this.queues.includes(queue)) this.#ctx.access.authorize(this.#call, 'claim', [queue]);
-      },
+      authorizeQueue: this.#authorizeSettleQueue,
       leaseMs: this.leaseMs,
       maxPayloadBytes: this.#ctx.config.maxPayloadBytes,
     });

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -19,6 +19,49 @@ const NODE_ARGS = [
 function codeq(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const out = spawnSync(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, encoding: 'utf8' });
   return { status: out.status, stdout: out.stdout, stderr: out.stderr };
+}
+
+/** What {@link workOneTask} hands its test: the task, the `codeq work` process and how it ended. */
+interface WorkRun {
+  taskId: string;
+  child: ChildProcess;
+  /** The exit code; the process is killed after 25 s, so a hang fails the test instead of timing it out. */
+  exited: Promise<number | null>;
+  stderr: () => string;
+  clients: ReturnType<typeof rawClients>;
+}
+
+/**
+ * A memory-store server holding one task on queue `q`, and `codeq work q --exec COMMAND`
+ * against it in a process group of its own, as a shell runs a foreground job (a terminal's
+ * Ctrl-C signals the group).
+ */
+async function workOneTask(command: string, test: (run: WorkRun) => Promise<void>): Promise<void> {
+  const server = await startTestServer(new MemoryStore());
+  const clients = rawClients(server.address);
+  try {
+    const { taskId } = await clients.enqueue({ queue: 'q', payload: Buffer.from('x') });
+    const child = spawn(
+      process.execPath,
+      [...NODE_ARGS, 'work', 'q', '--exec', command, '--server', server.address],
+      { cwd: ROOT, detached: true },
+    );
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 25_000);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve)).finally(() =>
+      clearTimeout(timer),
+    );
+    try {
+      await test({ taskId: taskId!, child, exited, stderr: () => err, clients });
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+    }
+  } finally {
+    clients.close();
+    await server.stop();
+  }
 }
 
 describe('the codeq executable', () => {
@@ -157,21 +200,10 @@ describe('the codeq executable', () => {
   });
 
   it('codeq work gives the task back and stops with exit 1 when its command cannot be run', async () => {
-    const server = await startTestServer(new MemoryStore());
-    const clients = rawClients(server.address);
-    try {
-      const { taskId } = await clients.enqueue({ queue: 'q', payload: Buffer.from('x') });
-      const child = spawn(
-        process.execPath,
-        [...NODE_ARGS, 'work', 'q', '--exec', 'codeq-no-such-command-here', '--server', server.address],
-        { cwd: ROOT },
-      );
-      let err = '';
-      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-      // Before the fix it never exited, failing every attempt: bound the wait.
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-      clearTimeout(timer);
+    await workOneTask('codeq-no-such-command-here', async ({ taskId, exited, stderr, clients }) => {
+      // Before the fix it never exited, failing every attempt: the wait is bounded.
+      const status = await exited;
+      const err = stderr();
       expect(status, err).toBe(1);
       expect(err).toContain(
         `task ${taskId} (q, attempt 1/5) given back, attempt not counted: COMMAND could not be run (exit code 127`,
@@ -180,42 +212,22 @@ describe('the codeq executable', () => {
       expect(err).not.toMatch(/failed:/);
       const task = await clients.getTask({ queue: 'q', taskId });
       expect(task).toMatchObject({ state: 'PENDING', attempt: 0, lastError: '' });
-    } finally {
-      clients.close();
-      await server.stop();
-    }
+    });
   });
 
   it('codeq work lets the running command finish on a Ctrl-C, and then stops', async () => {
-    const server = await startTestServer(new MemoryStore());
-    const clients = rawClients(server.address);
-    try {
-      const { taskId } = await clients.enqueue({ queue: 'q', payload: Buffer.from('x') });
-      // A group of its own, as a shell gives a foreground job: a terminal's Ctrl-C signals the group.
-      const child = spawn(
-        process.execPath,
-        [...NODE_ARGS, 'work', 'q', '--exec', 'sleep 2; echo done', '--server', server.address],
-        { cwd: ROOT, detached: true },
-      );
-      let err = '';
-      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 25_000);
+    await workOneTask('sleep 2; echo done', async ({ taskId, child, exited, stderr, clients }) => {
       while ((await clients.getTask({ queue: 'q', taskId })).state !== 'LEASED')
         await new Promise((resolve) => setTimeout(resolve, 50));
       await new Promise((resolve) => setTimeout(resolve, 500)); // the command is running
       process.kill(-child.pid!, 'SIGINT');
       const status = await exited;
-      clearTimeout(timer);
-      expect(status, err).toBe(0);
-      expect(err).toContain('SIGINT: finishing running tasks');
+      expect(status, stderr()).toBe(0);
+      expect(stderr()).toContain('SIGINT: finishing running tasks');
       const task = await clients.getTask({ queue: 'q', taskId });
       expect(task).toMatchObject({ state: 'COMPLETED', attempt: 1 });
       expect(task.result?.toString()).toBe('done\n');
-    } finally {
-      clients.close();
-      await server.stop();
-    }
+    });
   });
 
   it('names the flag of a file it cannot read', () => {
