@@ -379,7 +379,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         if (deadlineMs !== undefined) entry.task.deadline = new Date(deadlineMs);
       } else if (TRANSIENT_OUTCOMES.has(code)) {
         this.#extendSoon(entry);
-      } else {
+      } else if (!this.#holdsToDeadline(entry, outcome, message)) {
         entry.lost = true;
         this.#outbox.dropExtend(leaseId);
         abortOf(entry).abort(new LeaseLostError(leaseId, code, message));
@@ -422,6 +422,22 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return;
     }
     this.#leaseLost({ leaseId, taskId, kind, code, message });
+  }
+
+  /**
+   * An extend refused with a deadline still ahead: the lease reached the server's max lease
+   * age and holds until then, no further. The handler keeps running; the extension asked
+   * for at that deadline is refused, and that refusal ends the lease. False otherwise.
+   */
+  #holdsToDeadline(entry: Running, outcome: Outcome, message: string): boolean {
+    const deadlineMs = timestampToMs(outcome.deadline);
+    if (deadlineMs === undefined || deadlineMs <= Date.now() + RETRY_SETTLE_MS) return false;
+    if (entry.nextExtendAt === deadlineMs) return true;
+    this.#options.logger.warn(`task ${entry.task.id}: ${message}`, { lease: leaseReference(entry.leaseId) });
+    entry.task.deadline = new Date(deadlineMs);
+    entry.nextExtendAt = deadlineMs;
+    this.#extender.scheduled(entry);
+    return true;
   }
 
   /** The lease still stands: extend again well before it runs out rather than at the next half-lease. */

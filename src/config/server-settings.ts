@@ -99,7 +99,7 @@ export const SERVER_SETTINGS = {
     kind: 'duration',
     default: HOUR,
     min: SECOND,
-    help: 'The longest a lease may be held, extensions included: later extends are refused and the task is delivered again',
+    help: 'The longest a lease may be held, extensions included (and the longest lease duration a stream gets): then the task is delivered again',
   },
   defaultLeaseDurationMs: {
     flag: 'default-lease-duration',

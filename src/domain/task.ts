@@ -166,4 +166,9 @@ export type SettleResult =
       /** For fail: true when this fail made the task DEAD (permanent, or its last attempt). */
       dead?: true;
     }
-  | { status: 'stale' | 'not_found'; message: string };
+  | {
+      status: 'stale' | 'not_found';
+      message: string;
+      /** For an extend refused at the max lease age: the deadline the lease keeps. */
+      deadline?: number;
+    };

@@ -21,8 +21,8 @@ export interface StoreOptions {
   /** How long DEAD tasks stay readable. Default 7 days. */
   deadRetentionMs?: number;
   /**
-   * The longest a lease may be held, counted from when it was taken: an extend that would
-   * carry its deadline past that is refused, and the lease runs out at its deadline.
+   * The longest a lease may be held, counted from when it was taken: an extend stops its
+   * deadline there, one of a lease already there is refused, and the lease runs out.
    * Default 1 h.
    */
   maxLeaseAgeMs?: number;

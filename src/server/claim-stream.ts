@@ -295,7 +295,8 @@ export class ClaimStream implements Consumer {
       this.#outcomes.add({ leaseId, kind, ...errorOutcomeStatus(outcome.error, this.#ctx.logger, fields) });
     } else {
       const { result, ref } = outcome;
-      const deadline = result.status === 'ok' ? result.deadline : undefined;
+      // An extend's new deadline, or the one a lease at its max age keeps.
+      const deadline = result.deadline;
       if (result.status === 'ok') {
         if (kind !== 'EXTEND') this.#outstanding.delete(leaseId);
         // An extend here makes this stream the lease's holder, with the deadline it now

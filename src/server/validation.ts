@@ -10,6 +10,8 @@ import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY, type NewTask, type RetryPolicy } f
 export interface RequestLimits {
   maxPayloadBytes: number;
   defaultLeaseDurationMs: number;
+  /** The longest a lease may be held (`--max-lease-age`): no stream's lease duration is longer. */
+  maxLeaseAgeMs: number;
 }
 
 const SECOND = 1_000;
@@ -223,7 +225,8 @@ export function toOpenParams(open: OpenOutput, limits: RequestLimits): OpenParam
     'open.lease_duration',
     'must be between 1 s and 12 h',
   );
-  return { workerId, queues, leaseMs };
+  // A lease can never outlive the max lease age; `opened` tells the worker the duration it got.
+  return { workerId, queues, leaseMs: Math.min(leaseMs, limits.maxLeaseAgeMs) };
 }
 
 /** The extension of an extend: unset means the stream's lease length. */

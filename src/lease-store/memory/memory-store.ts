@@ -32,6 +32,7 @@ import {
   type StoreOptions,
 } from '../store-options.js';
 import { settleDetail } from '../settle-detail.js';
+import { extendedDeadline, tooOldRefusal } from '../max-lease-age.js';
 import { MemoryAdminOps } from './admin-ops.js';
 import { QueueLimits } from './queue-limits.js';
 import { newStoredTask, QueueState, toRecord, type StoredTask } from './queue-state.js';
@@ -406,13 +407,15 @@ export class MemoryStore implements LeaseStore {
       return { status: 'stale', message: staleReason(task, op.token) };
     }
     switch (op.kind) {
-      case 'extend':
+      case 'extend': {
         if (task.cancelRequested) return { status: 'stale', message: `task ${task.id} was cancelled` };
-        if (now + op.extensionMs > task.leasedAt + this.#options.maxLeaseAgeMs)
-          return { status: 'stale', message: tooOld(task, task.leasedAt + this.#options.maxLeaseAgeMs) };
-        q.lease(task, now + op.extensionMs);
+        const deadline = extendedDeadline(now, op.extensionMs, task, this.#options.maxLeaseAgeMs);
+        if (deadline === undefined)
+          return tooOldRefusal(`lease ${task.token} of task ${task.id}`, task.deadline);
+        q.lease(task, deadline);
         // Not remembered: a late repeat of a heartbeat must not pass for a live lease.
         return { status: 'ok', deadline: task.deadline };
+      }
       case 'complete':
         q.unindex(task);
         task.result = Buffer.from(op.result);
@@ -488,13 +491,6 @@ function isHeld(task: StoredTask, token: number, now: number): boolean {
 
 function neverIssued(task: StoredTask, token: number): string {
   return `lease ${token} was never issued for task ${task.id}`;
-}
-
-function tooOld(task: StoredTask, ageLimit: number): string {
-  return (
-    `lease ${task.token} of task ${task.id} cannot be extended past ${new Date(ageLimit).toISOString()}: ` +
-    'it reached the max lease age; the task is delivered again when the lease runs out'
-  );
 }
 
 function staleReason(task: StoredTask, token: number): string {

@@ -1,4 +1,5 @@
 import type { SettleResult } from '../../domain/task.js';
+import { tooOldRefusal } from '../max-lease-age.js';
 
 /**
  * Result codes of the scripts (BullMQ `error-code.ts` style): 0 is success, a small
@@ -20,7 +21,7 @@ export enum ScriptCode {
   CancelRequested = -5,
   /** The token names a lease that was never handed out. */
   NeverLeased = -6,
-  /** Extend refused: the lease reached its max age; the value is the time it may not pass (ms). */
+  /** Extend refused: the lease is at its max age; the value is its deadline (ms), which still holds. */
   LeaseTooOld = -8,
 }
 
@@ -64,12 +65,7 @@ export function settleResultFromCode(
     case ScriptCode.NeverLeased:
       return { status: 'stale', message: `${lease} was never handed out` };
     case ScriptCode.LeaseTooOld:
-      return {
-        status: 'stale',
-        message:
-          `${lease} cannot be extended past ${new Date(Number(value)).toISOString()}: it reached the max ` +
-          'lease age; the task is delivered again when the lease runs out',
-      };
+      return tooOldRefusal(lease, Number(value));
     default:
       throw new Error(`settle script returned unknown code ${code}`);
   }

@@ -149,7 +149,29 @@ export function leaseTrustCases(setup: MakeHarness): void {
   });
 
   describe('max lease age', () => {
-    it('refuses an extend past the first-leased time + maxLeaseAgeMs, saying why, and redelivers at the deadline', async () => {
+    it('stops an extend at the first-leased time + maxLeaseAgeMs, and refuses one once the lease is there', async () => {
+      const h = await setup({ maxLeaseAgeMs: 60_000 });
+      await h.add();
+      const lease = await h.claimOne(50_000);
+      const extend = (extensionMs: number): SettleOp => ({ ...op('extend', lease), extensionMs }) as SettleOp;
+      const cap = h.clock.now() + 60_000;
+      h.clock.advance(30_000);
+      // 30 s + 50 s would pass the age limit: the lease gets what is left, and says so.
+      expect((await h.store.settle(h.queue, [extend(50_000)]))[0]).toEqual({ status: 'ok', deadline: cap });
+      h.clock.advance(10_000);
+      const [shorter] = await h.store.settle(h.queue, [extend(5_000)]);
+      expect(shorter).toEqual({ status: 'ok', deadline: h.clock.now() + 5_000 });
+      expect((await h.store.settle(h.queue, [extend(30_000)]))[0]).toEqual({ status: 'ok', deadline: cap });
+      // At the limit nothing more can be given: refused, with the deadline the lease keeps.
+      h.clock.advance(1_000);
+      const [refused] = await h.store.settle(h.queue, [extend(30_000)]);
+      expect(refused).toMatchObject({ status: 'stale', deadline: cap });
+      expect(refused!.status === 'stale' && refused!.message).toContain('max lease age');
+      expect(refused!.status === 'stale' && refused!.message).toContain(new Date(cap).toISOString());
+      expect(await settleOne(h, op('complete', lease))).toBe('ok');
+    });
+
+    it('refuses an extend past the first-leased time + maxLeaseAgeMs once there, saying why, and redelivers at the deadline', async () => {
       const h = await setup({ maxLeaseAgeMs: 60_000 });
       const id = await h.add({ retry: NO_BACKOFF });
       const lease = await h.claimOne(50_000);

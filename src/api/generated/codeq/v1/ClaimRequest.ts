@@ -15,7 +15,8 @@ export interface _codeq_v1_ClaimRequest_Complete__Output {
 export interface _codeq_v1_ClaimRequest_Extend {
   'leaseId'?: (string);
   /**
-   * The new deadline is now + extension; unset uses the stream's lease duration.
+   * The new deadline is now + extension, but never past the lease's max age (the time it
+   * was taken plus the server's --max-lease-age); unset uses the stream's lease duration.
    */
   'extension'?: (_google_protobuf_Duration | null);
 }
@@ -23,7 +24,8 @@ export interface _codeq_v1_ClaimRequest_Extend {
 export interface _codeq_v1_ClaimRequest_Extend__Output {
   'leaseId'?: (string);
   /**
-   * The new deadline is now + extension; unset uses the stream's lease duration.
+   * The new deadline is now + extension, but never past the lease's max age (the time it
+   * was taken plus the server's --max-lease-age); unset uses the stream's lease duration.
    */
   'extension'?: (_google_protobuf_Duration__Output);
 }
@@ -67,7 +69,8 @@ export interface _codeq_v1_ClaimRequest_Open {
    */
   'queues'?: (string)[];
   /**
-   * Length of every lease on this stream, 1 s - 12 h. Default 30 s.
+   * Length of every lease on this stream, 1 s - 12 h. Default 30 s. The server gives at
+   * most its max lease age; Opened.lease_duration says what it gave.
    */
   'leaseDuration'?: (_google_protobuf_Duration | null);
 }
@@ -85,7 +88,8 @@ export interface _codeq_v1_ClaimRequest_Open__Output {
    */
   'queues': (string)[];
   /**
-   * Length of every lease on this stream, 1 s - 12 h. Default 30 s.
+   * Length of every lease on this stream, 1 s - 12 h. Default 30 s. The server gives at
+   * most its max lease age; Opened.lease_duration says what it gave.
    */
   'leaseDuration'?: (_google_protobuf_Duration__Output);
 }

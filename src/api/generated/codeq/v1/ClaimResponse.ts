@@ -48,11 +48,17 @@ export interface _codeq_v1_ClaimResponse_Lease__Output {
 
 export interface _codeq_v1_ClaimResponse_Opened {
   'sessionId'?: (string);
+  /**
+   * The length of every lease on this stream: the one asked for, at most the max lease age.
+   */
   'leaseDuration'?: (_google_protobuf_Duration | null);
 }
 
 export interface _codeq_v1_ClaimResponse_Opened__Output {
   'sessionId'?: (string);
+  /**
+   * The length of every lease on this stream: the one asked for, at most the max lease age.
+   */
   'leaseDuration'?: (_google_protobuf_Duration__Output);
 }
 
@@ -66,7 +72,8 @@ export interface _codeq_v1_ClaimResponse_Outcome {
   'code'?: (number);
   'message'?: (string);
   /**
-   * For a successful extend: the new deadline.
+   * For a successful extend: the new deadline. For an extend refused (9) because the lease
+   * reached its max age: the deadline it keeps, after which the task is delivered again.
    */
   'deadline'?: (_google_protobuf_Timestamp | null);
 }
@@ -81,7 +88,8 @@ export interface _codeq_v1_ClaimResponse_Outcome__Output {
   'code'?: (number);
   'message'?: (string);
   /**
-   * For a successful extend: the new deadline.
+   * For a successful extend: the new deadline. For an extend refused (9) because the lease
+   * reached its max age: the deadline it keeps, after which the task is delivered again.
    */
   'deadline'?: (_google_protobuf_Timestamp__Output);
 }

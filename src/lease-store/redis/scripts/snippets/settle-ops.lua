@@ -20,8 +20,8 @@
   that ended leases let back into the ring; publishes nothing. Code 0 = ok, with
   value the new deadline (extend), for fail the retry delay when the task was SCHEDULED
   or -1 when it became DEAD, else 0; a negative code is a refusal (CODE) with value the
-  task's token (RE_LEASED), state (LEASE_ENDED) or the time the lease may not be
-  extended past (LEASE_TOO_OLD).
+  task's token (RE_LEASED), state (LEASE_ENDED) or the deadline of a lease already at
+  its max age, which still holds (LEASE_TOO_OLD).
 ]]
 --@include "snippets/layout.lua"
 --@include "snippets/random.lua"
@@ -70,12 +70,13 @@ local function settleOps(Q, now, at)
     local taskKey = Q.taskPrefix .. id
     local task = readTask(taskKey)
     local code, value = OK, 0
-    local held, member = false, nil
+    local held, member, deadline = false, nil, nil
     local forged = task and nonce ~= '' and tonumber(task.t or '0') == token and nonce ~= task.i
     if task and not forged and task.s == 'L' and tonumber(task.t) == token then
       member = setMember(tonumber(task.o), id)
-      local deadline = redis.call('ZSCORE', Q.leased, member)
-      held = deadline ~= false and tonumber(deadline) > now
+      local score = redis.call('ZSCORE', Q.leased, member)
+      if score then deadline = tonumber(score) end
+      held = deadline ~= nil and deadline > now
     end
 
     if not task then
@@ -85,12 +86,15 @@ local function settleOps(Q, now, at)
     elseif held then
       if kind == 'e' then
         local leasedAt = tonumber(task.g or now)
+        -- An extension stops at the max lease age; only a lease already there is refused
+        -- (the value: its deadline, which still holds).
+        local cap = leasedAt + tonumber(arg2)
         if task.c == '1' then
           code = CANCEL_REQUESTED
-        elseif now + tonumber(arg1) > leasedAt + tonumber(arg2) then
-          code, value = CODE.LEASE_TOO_OLD, leasedAt + tonumber(arg2)
+        elseif now + tonumber(arg1) > cap and deadline >= cap then
+          code, value = CODE.LEASE_TOO_OLD, deadline
         else
-          value = now + tonumber(arg1)
+          value = math.min(now + tonumber(arg1), cap)
           redis.call('ZADD', Q.leased, value, member)
           redis.call('HSET', taskKey, 'u', Q.instanceId, 'g', leasedAt)
           ownLeases(Q, now, { value, member })
