@@ -59,8 +59,6 @@ export class ClaimStream implements Consumer {
   #writable = true;
   /** Leases sent on this stream and not settled here, by lease id. */
   readonly #outstanding = new HeldLeases<HeldLease>();
-  /** The server ends the stream at the end of its drain: release its leases rather than wait for the worker. */
-  #releaseOnClose = false;
   /** Settles received and not yet answered. */
   #settling = 0;
   /** Outcomes of this turn, sent as one message. */
@@ -211,11 +209,10 @@ export class ClaimStream implements Consumer {
 
   /**
    * Ends the stream now with UNAVAILABLE (the drain grace ran out). Leases it still holds
-   * are released, attempt not counted, so other replicas deliver them at once instead of
-   * after the reconnect grace.
+   * wait out the reconnect grace like those of any ended stream: a worker still running
+   * them settles or extends them on its stream to another replica.
    */
   terminate(): void {
-    this.#releaseOnClose = true;
     this.#fail(new UnavailableError('server is shutting down; reconnect to another replica'));
   }
 
@@ -379,8 +376,7 @@ export class ClaimStream implements Consumer {
     this.#buffer.close();
     for (const delivery of this.#backpressured.splice(0)) delivery.abandoned();
     this.#ctx.dispatcher.remove(this);
-    if (this.#releaseOnClose) this.#releaseOutstanding();
-    else this.#abandonOutstanding();
+    this.#abandonOutstanding();
     this.#onClosed(this);
   }
 
@@ -405,29 +401,6 @@ export class ClaimStream implements Consumer {
         },
       );
     });
-  }
-
-  /** Gives the leases still out back to their queues now, attempt not counted. */
-  #releaseOutstanding(): void {
-    const byQueue = groupBy(this.#outstanding.values(), (ref) => ref.queue);
-    this.#outstanding.clear();
-    for (const [queue, held] of byQueue) {
-      const ops = held.map(({ taskId, token, nonce }) => ({
-        kind: 'release' as const,
-        taskId,
-        token,
-        nonce,
-      }));
-      this.#ctx.store.settle(queue, ops).catch((err: unknown) => {
-        this.#ctx.logger.warn(
-          'could not release the leases of a drained stream; they come back at their deadline',
-          {
-            queue,
-            error: err,
-          },
-        );
-      });
-    }
   }
 
   /** Leases still out on an ended stream wait out the reconnect grace, then go back to their queue. */

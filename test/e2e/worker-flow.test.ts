@@ -266,22 +266,26 @@ describe.each(storeKinds())('worker and producer against the server ($name store
     expect(started).toEqual([taskId]);
   });
 
-  it('releases the leases a stream still holds when the drain grace runs out, attempt not counted', async () => {
-    const s = await server({ drainGraceMs: 300, leaseReconnectGraceMs: 60_000 });
-    const queue = uniqueQueue('drain-release');
-    const { taskId } = await producer(s.address).enqueue(queue, 'stuck');
-    // A raw stream that takes the lease and never settles it, as a hung handler would.
+  it('leaves the leases a stream still holds when the drain grace runs out to the reconnect grace', async () => {
+    const s = await server({ drainGraceMs: 300, leaseReconnectGraceMs: 500 });
+    const queue = uniqueQueue('drain-grace');
+    const { taskId } = await producer(s.address).enqueue(queue, 'long');
+    // A raw stream that takes the lease and does not settle it before the drain grace ends.
     const clients = rawClients(s.address);
     const stream = new RawStream(clients.workers);
     try {
-      stream.send({ open: { workerId: 'hung', queues: [queue] }, credit: 1 });
+      stream.send({ open: { workerId: 'long-task', queues: [queue] }, credit: 1 });
       await stream.waitForLeases(1);
       await s.server.stop();
-      // Released, not left to the 60 s reconnect grace: ready again at once, first attempt unused.
-      await expect
-        .poll(async () => (await s.store.getTask(queue, taskId))?.state, { timeout: 5_000 })
-        .toBe('PENDING');
-      expect((await s.store.getTask(queue, taskId))?.attempt).toBe(0);
+      expect((await stream.ended()).code).toBe(status.UNAVAILABLE);
+      // Not given back: its worker may still be running it, and may settle it elsewhere.
+      expect(await s.store.getTask(queue, taskId)).toMatchObject({ state: 'LEASED', attempt: 1 });
+      // After the reconnect grace (not the 30 s lease) it goes back for its retry, the attempt counted.
+      await new Promise((r) => setTimeout(r, 700));
+      await s.store.claim(queue, 0, 30_000);
+      const task = await s.store.getTask(queue, taskId);
+      expect(task?.attempt).toBe(1);
+      expect(['PENDING', 'SCHEDULED']).toContain(task?.state);
     } finally {
       stream.close();
       clients.close();
@@ -336,11 +340,18 @@ describe('leases across replicas (redis store)', () => {
     }
   });
 
-  it('settles a lease of a dropped stream on another replica within the reconnect grace', async () => {
+  /**
+   * A worker takes a lease on one replica, its stream there ends as `endFirst` ends it, and
+   * it completes the lease from a stream to another replica: the task runs once.
+   */
+  async function settleOnAnotherReplica(
+    firstOverrides: Partial<ServerConfig>,
+    endFirst: (first: RawStream, replica: TestServer) => Promise<void>,
+  ): Promise<void> {
     const kind = redisKind();
     const a = await kind.open();
     const b = await kind.open();
-    const sa = await startTestServer(a.store, { leaseReconnectGraceMs: 10_000 });
+    const sa = await startTestServer(a.store, { leaseReconnectGraceMs: 10_000, ...firstOverrides });
     const sb = await startTestServer(b.store, { leaseReconnectGraceMs: 10_000 });
     const ca = rawClients(sa.address);
     const cb = rawClients(sb.address);
@@ -350,9 +361,7 @@ describe('leases across replicas (redis store)', () => {
       const first = new RawStream(ca.workers);
       first.send({ open: { queues: [queue] }, credit: 1 });
       const [lease] = await first.waitForLeases(1);
-      first.close();
-      await first.ended();
-      // The worker comes back on the other replica and settles the lease it held.
+      await endFirst(first, sa);
       const second = new RawStream(cb.workers);
       second.send({
         open: { queues: [queue] },
@@ -361,7 +370,7 @@ describe('leases across replicas (redis store)', () => {
       const [outcome] = await second.waitForOutcomes(1);
       expect(outcome!.code).toBe(status.OK);
       const task = await cb.getTask({ queue, taskId: lease!.task!.id });
-      expect(task.state).toBe('COMPLETED');
+      expect(task).toMatchObject({ state: 'COMPLETED', attempt: 1 });
       expect(task.result?.toString()).toBe('ok');
       second.close();
     } finally {
@@ -372,5 +381,20 @@ describe('leases across replicas (redis store)', () => {
       await a.close();
       await b.close();
     }
+  }
+
+  it('settles a lease of a dropped stream on another replica within the reconnect grace', async () => {
+    await settleOnAnotherReplica({}, async (first) => {
+      first.close();
+      await first.ended();
+    });
+  });
+
+  it('settles a lease on another replica after the drain grace of the first ran out', async () => {
+    // A rolling restart: the task runs longer than the first replica's drain grace.
+    await settleOnAnotherReplica({ drainGraceMs: 300 }, async (first, replica) => {
+      await replica.stop();
+      expect((await first.ended()).code).toBe(status.UNAVAILABLE);
+    });
   });
 });
