@@ -35,4 +35,11 @@ describe('idsAsPositionals', () => {
   it('leaves an unknown option that is no task id for parseArgs to refuse by name', () => {
     expect(() => parse(['q', '--colour=red'])).toThrow(/--colour/);
   });
+
+  it('takes a mistyped --lowercase-name for an option, not a task id', () => {
+    expect(() => parse(['q', 'AbCdEfGhIjKlMnOp', '--no-colour'])).toThrow(/--no-colour/);
+    expect(() => parse(['q', '--servr', 'h:1'])).toThrow(/--servr/);
+    // An id of that shape still goes through after an explicit --.
+    expect(parse(['q', '--', '--abcdefghijklmn']).positionals).toEqual(['q', '--abcdefghijklmn']);
+  });
 });

@@ -6,6 +6,9 @@ export interface OptionShape {
   short?: string;
 }
 
+/** `--word` or `--some-words` (lowercase): a mistyped option, never taken for a task id. */
+const OPTION_NAME = /^--[a-z][a-z0-9]*(-[a-z0-9]+)*(=|$)/;
+
 function optionOf(arg: string, options: Readonly<Record<string, OptionShape>>): OptionShape | undefined {
   if (arg.startsWith('--')) return options[arg.slice(2).split('=', 1)[0]!];
   if (arg.length !== 2) return undefined;
@@ -17,7 +20,8 @@ function optionOf(arg: string, options: Readonly<Record<string, OptionShape>>): 
  * not as an unknown option: ids made before codeQ stopped generating them may start
  * with `-`. Every argument that is not one of `options` (nor its value) but looks like a
  * task id moves, in order, with the other positionals, behind a `--`; an explicit `--`
- * works as usual. Anything else that starts with `-` stays, for parseArgs to refuse by name.
+ * works as usual. Anything else that starts with `-` stays, for parseArgs to refuse by name,
+ * and so does a `--lowercase-name`, which is a mistyped option far more often than an id.
  */
 export function idsAsPositionals(
   argv: readonly string[],
@@ -42,7 +46,7 @@ export function idsAsPositionals(
       if (value === undefined) flags.push(arg);
       else if (arg.startsWith('--')) flags.push(`${arg}=${value}`);
       else flags.push(arg, value);
-    } else if (TASK_ID_PATTERN.test(arg)) {
+    } else if (TASK_ID_PATTERN.test(arg) && !OPTION_NAME.test(arg)) {
       positionals.push(arg);
     } else {
       flags.push(arg);
