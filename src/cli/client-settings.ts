@@ -8,7 +8,7 @@ export const CLIENT_SETTINGS = {
   server: {
     flag: 'server',
     env: 'CODEQ_SERVER',
-    kind: 'string',
+    kind: 'address',
     default: '127.0.0.1:7070',
     arg: 'HOST:PORT',
     help: 'Address of the codeQ server, HOST:PORT',

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseHostPort } from '../domain/host-port.js';
 import { setLogger as setGrpcLogger } from '@grpc/grpc-js';
 import { serverConfig } from '../config/server-config.js';
 import { SERVER_SETTINGS } from '../config/server-settings.js';
@@ -142,8 +143,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
-  logger.info(`serving on ${host}:${server.port} with the ${description} store`, {
+  // HOST:PORT with the port bound (port 0 picks one); a unix: target as it was given.
+  const address = parseHostPort(config.listen);
+  const host = address?.host.includes(':') ? `[${address.host}]` : address?.host;
+  const where = address ? `${host}:${server.port}` : config.listen;
+  logger.info(`serving on ${where} with the ${description} store`, {
     version: codeqVersion(),
   });
   if (webConsole) logger.info(`console on ${webConsole.console.url}`);

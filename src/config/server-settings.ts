@@ -9,7 +9,7 @@ export const SERVER_SETTINGS = {
   listen: {
     flag: 'listen',
     env: 'CODEQ_LISTEN',
-    kind: 'string',
+    kind: 'address',
     default: '127.0.0.1:7070',
     arg: 'HOST:PORT',
     help: 'Address to serve gRPC on, HOST:PORT (port 0 picks a free port)',

@@ -1,10 +1,15 @@
 import { formatDurationMs, parseDurationMs } from './duration.js';
+import { checkGrpcAddress } from './host-port.js';
 import { UsageError } from './usage-error.js';
 
 /** The kinds of value a setting holds, and how its text is parsed. */
-export type SettingKind = 'string' | 'duration' | 'int' | 'bool';
+export type SettingKind = 'string' | 'address' | 'duration' | 'int' | 'bool';
 
-type ValueOf<K extends SettingKind> = K extends 'string' ? string : K extends 'bool' ? boolean : number;
+type ValueOf<K extends SettingKind> = K extends 'string' | 'address'
+  ? string
+  : K extends 'bool'
+    ? boolean
+    : number;
 
 /** One setting: a CLI flag, an environment variable, a default and a line of help. */
 export interface Setting<K extends SettingKind = SettingKind> {
@@ -14,7 +19,7 @@ export interface Setting<K extends SettingKind = SettingKind> {
   /** Undefined: no default (the setting is optional). */
   default: ValueOf<K> | undefined;
   help: string;
-  /** Name of the value in --help (default by kind: VALUE, N, DURATION). */
+  /** Name of the value in --help (default by kind: VALUE, HOST:PORT, N, DURATION). */
   arg?: string;
   /** Lower bound for int and duration settings. */
   min?: number;
@@ -30,6 +35,8 @@ function parseValue(setting: Setting, text: string, source: string): string | nu
   switch (setting.kind) {
     case 'string':
       return text;
+    case 'address':
+      return checkGrpcAddress(text, source);
     case 'bool':
       if (/^(1|true|yes|on)$/i.test(text)) return true;
       if (/^(0|false|no|off)$/i.test(text)) return false;
@@ -90,10 +97,7 @@ export function resolveSettings<T extends Record<string, Setting>>(
 /** The options block of `--help`: flag, variable, default and meaning of every setting. */
 export function settingsHelp(settings: Record<string, Setting>): string {
   const rows = Object.values(settings).map((s) => {
-    const arg =
-      s.kind === 'bool'
-        ? ''
-        : ` ${s.arg ?? (s.kind === 'duration' ? 'DURATION' : s.kind === 'int' ? 'N' : 'VALUE')}`;
+    const arg = s.kind === 'bool' ? '' : ` ${s.arg ?? DEFAULT_ARG[s.kind]}`;
     const def =
       s.default === undefined
         ? ''
@@ -104,6 +108,14 @@ export function settingsHelp(settings: Record<string, Setting>): string {
   });
   return rows.flat().join('\n');
 }
+
+const DEFAULT_ARG: Record<SettingKind, string> = {
+  string: 'VALUE',
+  address: 'HOST:PORT',
+  duration: 'DURATION',
+  int: 'N',
+  bool: '',
+};
 
 /** Columns of `--help` text, as the commands' own paragraphs are wrapped. */
 export const HELP_WIDTH = 88;

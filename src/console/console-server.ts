@@ -18,6 +18,7 @@ import { checkListen, isLoopbackListen } from '../server/auth/listen-guard.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { RateLimit } from '../auth/principal.js';
 import { loadAssets, type Asset } from './assets.js';
+import { parseHostPort } from '../domain/host-port.js';
 import type { ConsoleContext, PageRequest } from './console-context.js';
 import { html, seg, type SafeHtml } from './html.js';
 import { toHttpStatus } from './http-status.js';
@@ -124,11 +125,10 @@ export class ConsoleServer {
 
   /** Listens on `options.listen` (the listen rule was checked at construction). */
   async start(): Promise<void> {
-    const colon = this.#options.listen.lastIndexOf(':');
-    const host = this.#options.listen.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-    const port = Number(this.#options.listen.slice(colon + 1));
-    if (colon < 0 || !Number.isInteger(port) || port < 0 || port > 65_535)
+    const address = parseHostPort(this.#options.listen);
+    if (!address)
       throw new Error(`--console-listen: expected HOST:PORT, got ${JSON.stringify(this.#options.listen)}`);
+    const { host, port } = address;
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen(port, host, () => {

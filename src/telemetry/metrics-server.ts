@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { parseHostPort } from '../domain/host-port.js';
 
 /** A running `/metrics` endpoint. */
 export interface MetricsServer {
@@ -37,11 +38,9 @@ export async function startMetricsServer(
   options: MetricsServerOptions = {},
 ): Promise<MetricsServer> {
   const expected = options.token === undefined ? undefined : digest(options.token);
-  const sep = listen.lastIndexOf(':');
-  const host = sep < 0 ? listen : listen.slice(0, sep).replace(/^\[(.*)\]$/, '$1');
-  const port = Number(sep < 0 ? 'NaN' : listen.slice(sep + 1));
-  if (!host || !Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`--metrics-listen: expected HOST:PORT, got ${JSON.stringify(listen)}`);
+  const address = parseHostPort(listen);
+  if (!address) throw new Error(`--metrics-listen: expected HOST:PORT, got ${JSON.stringify(listen)}`);
+  const { host, port } = address;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'GET' && path === '/metrics') {

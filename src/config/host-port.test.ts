@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { parseHostPort } from '../domain/host-port.js';
+import { checkGrpcAddress } from './host-port.js';
+import { resolveSettings, type Setting } from './settings.js';
+
+const SETTINGS = {
+  server: { flag: 'server', env: 'CODEQ_SERVER', kind: 'address', default: '127.0.0.1:7070', help: '' },
+} satisfies Record<string, Setting>;
+
+describe('parseHostPort', () => {
+  it('takes HOST:PORT apart, IPv6 in brackets', () => {
+    expect(parseHostPort('127.0.0.1:7070')).toEqual({ host: '127.0.0.1', port: 7070 });
+    expect(parseHostPort('localhost:0')).toEqual({ host: 'localhost', port: 0 });
+    expect(parseHostPort('[::1]:65535')).toEqual({ host: '::1', port: 65535 });
+  });
+
+  it('refuses an address without a port, with a port out of range, or without a host', () => {
+    for (const text of [
+      '127.0.0.1',
+      'localhost',
+      'h:65536',
+      'h:-1',
+      'h:1.5',
+      'h:',
+      ':7070',
+      '::1',
+      'h:7070x',
+    ])
+      expect(parseHostPort(text), text).toBeUndefined();
+  });
+});
+
+describe('checkGrpcAddress', () => {
+  it('passes HOST:PORT and grpc-js targets with a scheme of their own', () => {
+    for (const text of ['127.0.0.1:7070', '[::]:0', 'unix:/run/codeq.sock', 'dns:///codeq.internal:7070'])
+      expect(checkGrpcAddress(text, '--server')).toBe(text);
+  });
+
+  it('names the flag or variable when the port is missing, never guessing 443', () => {
+    expect(() => checkGrpcAddress('codeq.internal', '--server')).toThrow(
+      /^--server: expected HOST:PORT .* got "codeq.internal"$/,
+    );
+    expect(() => resolveSettings(SETTINGS, {}, { CODEQ_SERVER: 'localhost' })).toThrow(
+      /^CODEQ_SERVER: expected HOST:PORT/,
+    );
+    expect(() => resolveSettings(SETTINGS, { server: '127.0.0.1:99999' }, {})).toThrow(/^--server:/);
+  });
+});
