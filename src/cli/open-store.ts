@@ -40,7 +40,7 @@ export async function openStore(config: ServerConfig): Promise<{ store: LeaseSto
       ownerGraceMs: config.leaseReconnectGraceMs,
       startTimeoutMs: config.redisStartTimeoutMs,
     }).catch((err: unknown) => {
-      throw new Error(`Redis unavailable at ${where}: ${startFailure(err, sentinel !== undefined)}`, {
+      throw new Error(`cannot use Redis at ${where}: ${startFailure(err, sentinel !== undefined)}`, {
         cause: err,
       });
     });
@@ -62,7 +62,7 @@ export function redactUrl(url: string): string {
 
 /**
  * Why the start failed, and the option to look at: a refused password names
- * --redis-sentinel-password or --redis; a start that timed out names
+ * --redis-sentinel-password or --redis, a database Redis does not have --redis; a start that timed out names
  * --redis-start-timeout and what it was waiting for.
  */
 function startFailure(err: unknown, viaSentinels: boolean): string {
@@ -93,6 +93,7 @@ function startFailure(err: unknown, viaSentinels: boolean): string {
     return `${waited}${cause}; check --redis-sentinel-name (the name in the Sentinels' "sentinel monitor")`;
   if (viaSentinels && (sentinels || /sentinel/i.test(cause)))
     return `${waited}${cause}; check --redis-sentinels (is a Sentinel listening there?)`;
+  if (/^the URL names database/.test(cause)) return `${cause}; check the path of --redis`;
   if (!viaSentinels && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ETIMEDOUT/.test(cause))
     return `${waited}${cause}; check the host and port in --redis`;
   return `${waited}${cause}`;

@@ -2,7 +2,9 @@ import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/cli/open-store.js';
 import { serverConfig, type ServerConfig } from '../../src/config/server-config.js';
+import { Redis } from 'ioredis';
 import { startRedisServer, startSentinel } from '../../support/redis-server.js';
+import { newTask } from '../support/new-task.js';
 
 const NAME = 'codeq';
 
@@ -101,6 +103,31 @@ describe('a Redis start that cannot succeed', () => {
     expect(failed.ms).toBeGreaterThanOrEqual(1_900);
     expect(failed.ms).toBeLessThan(20_000);
   }, 30_000);
+
+  it('refuses a database the URL names that Redis does not have, never falling back to database 0', async () => {
+    const redis = await startRedisServer(['--databases', '4']);
+    cleanup.push(() => redis.stop());
+    const missing = await failedStart({ redisUrl: `${redis.url}/4`, redisStartTimeoutMs: 60_000 });
+    expect(missing.message).toContain('names database 4, which this Redis does not have');
+    expect(missing.message).toMatch(/--redis\b/);
+    expect(missing.ms).toBeLessThan(30_000);
+    const path = await failedStart({ redisUrl: `${redis.url}/queues` });
+    expect(path.message).toMatch(/database "queues".*database number.*--redis\b/);
+    const cluster = await failedStart({ redisUrl: `${redis.url}/3`, redisCluster: true });
+    expect(cluster.message).toContain('a Redis Cluster has database 0 only');
+    // The last one it has is used, and only it.
+    const { store } = await openStore(serverConfig({ redisUrl: `${redis.url}/3` }));
+    await store.enqueue([newTask('q')]);
+    await store.close();
+    const probe = new Redis(redis.url);
+    try {
+      expect(await probe.dbsize()).toBe(0);
+      await probe.select(3);
+      expect(await probe.dbsize()).toBeGreaterThan(0);
+    } finally {
+      probe.disconnect();
+    }
+  }, 90_000);
 
   it('names --redis when nothing listens at its address', async () => {
     const port = await closedPort();

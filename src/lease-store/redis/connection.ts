@@ -70,6 +70,43 @@ export function parseNodes(url: string): {
   return { nodes, auth };
 }
 
+/** The URL names a database this Redis does not have, or no database number at all. */
+export class RedisDatabaseError extends Error {
+  override readonly name = 'RedisDatabaseError';
+}
+
+/**
+ * The database a Redis URL names (`redis://host:6379/2`), 0 when it names none. A path
+ * that is not a database number is refused here, never read as database 0.
+ */
+export function urlDatabase(url: string): number {
+  const first = url.split(',')[0]!.trim();
+  if (!first) return 0;
+  const path = new URL(first.includes('://') ? first : `redis://${first}`).pathname.replace(/^\//, '');
+  if (path === '') return 0;
+  if (!/^\d{1,9}$/.test(path))
+    throw new RedisDatabaseError(
+      `the URL names database ${JSON.stringify(path)}: its path must be a database number (/0, /1, ...)`,
+    );
+  return Number(path);
+}
+
+/**
+ * Selects the database the URL names on a connected client. ioredis selects it on
+ * connect too, but carries on in database 0 when Redis refuses: here the refusal ends
+ * the start instead.
+ */
+export async function selectDatabase(client: RedisClient, db: number): Promise<void> {
+  try {
+    await client.select(db);
+  } catch (err) {
+    throw new RedisDatabaseError(
+      `the URL names database ${db}, which this Redis does not have (${(err as Error).message}); ` +
+        "Redis numbers its databases from 0 to one below its 'databases' setting (16 by default)",
+    );
+  }
+}
+
 /** Where the primary is: Sentinels to ask, and the name they watch it by. */
 export interface SentinelTarget {
   /** At least one Sentinel; ioredis tries them in turn. */
@@ -116,9 +153,11 @@ export function createClient(
 ): RedisClient {
   if (sentinel) {
     const auth = url ? parseNodes(url).auth : {};
+    const db = urlDatabase(url);
     return new Redis({
       ...baseOptions(commandTimeoutMs),
       ...auth,
+      ...(db !== 0 && { db }),
       sentinels: sentinel.sentinels,
       name: sentinel.name,
       ...(sentinel.password !== undefined && { sentinelPassword: sentinel.password }),

@@ -30,8 +30,11 @@ import {
   createClient,
   duplicateClient,
   isAuthRefusal,
+  RedisDatabaseError,
   RedisStartTimeoutError,
+  selectDatabase,
   toStoreError,
+  urlDatabase,
   type RedisClient,
 } from './connection.js';
 import { RedisAdminOps } from './admin-ops.js';
@@ -150,6 +153,9 @@ export class RedisStore implements LeaseStore {
     if ((options.waitReplicas ?? 0) > 0 && options.cluster) {
       throw new Error('redis-wait-replicas: not supported with --redis-cluster');
     }
+    const db = urlDatabase(options.url);
+    if (db !== 0 && options.cluster)
+      throw new RedisDatabaseError(`the URL names database ${db}: a Redis Cluster has database 0 only`);
     const client = createClient(
       options.url,
       options.cluster ?? false,
@@ -190,6 +196,7 @@ export class RedisStore implements LeaseStore {
     let subscriber: RedisClient | undefined;
     try {
       await bounded(client.connect());
+      if (db !== 0) await bounded(selectDatabase(client, db));
       const scripts = await bounded(defineScripts(client));
       subscriber = duplicateClient(client);
       subscriber.on('error', noop);
@@ -215,7 +222,9 @@ export class RedisStore implements LeaseStore {
       client.disconnect();
       subscriber?.disconnect();
       throw toStoreError(
-        err instanceof RedisStartTimeoutError || isAuthRefusal(err) ? err : (connectError ?? err),
+        err instanceof RedisStartTimeoutError || err instanceof RedisDatabaseError || isAuthRefusal(err)
+          ? err
+          : (connectError ?? err),
       );
     } finally {
       clearTimeout(timer);
