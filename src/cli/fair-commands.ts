@@ -1,5 +1,6 @@
 import type { QueueLimits } from '../../clients/index.js';
 import { HELP_ENTRY, resolveSettings, settingsHelp, type Setting } from '../config/settings.js';
+import { UsageError } from '../config/usage-error.js';
 import { adminFor, oneQueue, parse, table } from './admin-commands.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 
@@ -94,14 +95,15 @@ export async function configCommand(argv: string[]): Promise<number> {
   if (!args) return 0;
   const queue = oneQueue(args.positionals, CONFIG_HELP);
   const settings = resolveSettings(CONFIG_SETTINGS, args.values, process.env);
+  // Checked before any call: a rate that does not parse changes nothing.
+  const rate = settings.rate === undefined ? undefined : parseRate(settings.rate);
   const admin = adminFor(args.values);
   try {
     let limits = await admin.getConfig(queue);
-    if (settings.maxLeasedPerKey !== undefined || settings.rate !== undefined) {
+    if (settings.maxLeasedPerKey !== undefined || rate !== undefined) {
       limits = await admin.setConfig(queue, {
         maxLeasedPerKey: settings.maxLeasedPerKey ?? limits.maxLeasedPerKey,
-        maxClaimsPerSecond:
-          settings.rate === undefined ? limits.maxClaimsPerSecond : parseRate(settings.rate),
+        maxClaimsPerSecond: rate ?? limits.maxClaimsPerSecond,
       });
     }
     console.log(describeLimits(queue, limits));
@@ -111,11 +113,11 @@ export async function configCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** `50/s`, `50` or `0` as leases per second; throws naming --rate. */
+/** `50/s`, `50` or `0` as leases per second; a usage error naming --rate otherwise. */
 export function parseRate(text: string): number {
   const m = /^(\d{1,7})(?:\/s)?$/.exec(text.trim());
   if (!m)
-    throw new Error(
+    throw new UsageError(
       `--rate: expected R/s with R a whole number (e.g. 50/s, 0 for no limit), got ${JSON.stringify(text)}`,
     );
   return Number(m[1]);

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { Producer } from '../../clients/index.js';
 import { configCommand, keysCommand, parseRate } from '../../src/cli/fair-commands.js';
 import { enqueueCommand } from '../../src/cli/task-commands.js';
+import { UsageError } from '../../src/config/usage-error.js';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -67,6 +68,20 @@ describe('codeq keys, config and enqueue --key', () => {
   it('reads a rate as R/s or R, and names --rate when it cannot', () => {
     expect(parseRate('50/s')).toBe(50);
     expect(parseRate('0')).toBe(0);
+    expect(() => parseRate('fast')).toThrow(UsageError);
     expect(() => parseRate('fast')).toThrow(/^--rate: /);
+  });
+
+  it('refuses a --rate that does not parse before it calls the server, changing nothing', async () => {
+    const q = `cli-fair-${Math.random().toString(36).slice(2, 8)}`;
+    expect(await configCommand([q, '--max-leased-per-key', '3', '--server', server.address])).toBe(0);
+    // A server nobody listens at: a call would fail with "cannot reach", not the usage error.
+    await expect(
+      configCommand([q, '--max-leased-per-key', '9', '--rate', 'fast', '--server', '127.0.0.1:1']),
+    ).rejects.toThrow(UsageError);
+    await expect(
+      configCommand([q, '--max-leased-per-key', '9', '--rate', 'fast', '--server', server.address]),
+    ).rejects.toThrow(/^--rate: /);
+    expect((await store.getConfig(q)).maxLeasedPerKey).toBe(3);
   });
 });
