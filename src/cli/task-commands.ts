@@ -55,7 +55,7 @@ export const ENQUEUE_HELP = `Usage: codeq enqueue QUEUE [options]
 Adds a task to QUEUE and prints its id, alone on standard output, so that
 ID=$(codeq enqueue ...) captures it; notes go to standard error. The payload comes from
 --payload, --payload-file, or standard input when neither is given and stdin is not a
-terminal.
+terminal; at a terminal without either, the task's payload is empty (a note says so).
 
 Options:
   --payload TEXT
@@ -141,7 +141,7 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
           ? readStdin()
           : readPayloadFile(file)
         : process.stdin.isTTY
-          ? Buffer.alloc(0)
+          ? emptyAtTerminal()
           : readStdin();
   const headers: Record<string, string> = {};
   for (const h of values.header ?? []) {
@@ -199,6 +199,12 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
   } finally {
     producer.close();
   }
+}
+
+/** No payload given, and nothing to read it from but a terminal: an empty one, said so. */
+function emptyAtTerminal(): Buffer {
+  console.error('codeq enqueue: no --payload, --payload-file or standard input: the payload is empty');
+  return Buffer.alloc(0);
 }
 
 /** A payload file's bytes; a file that cannot be read is named with the flag that gave it. */

@@ -305,6 +305,22 @@ describe('codeq operator commands', () => {
     ]);
   });
 
+  it('enqueue at a terminal without a payload says the payload is empty', async () => {
+    const q = queue('cli-empty');
+    const tty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
+    Object.defineProperty(process.stdin, 'isTTY', { value: true, configurable: true });
+    try {
+      expect(await enqueueCommand([q, '--server', server.address])).toBe(0);
+    } finally {
+      if (tty) Object.defineProperty(process.stdin, 'isTTY', tty);
+      else delete (process.stdin as { isTTY?: boolean }).isTTY;
+    }
+    expect(errors).toEqual([
+      'codeq enqueue: no --payload, --payload-file or standard input: the payload is empty',
+    ]);
+    expect((await store.getTask(q, lines[0]!))?.payload.length).toBe(0);
+  });
+
   it('enqueue takes a retry policy and can wait for the result', async () => {
     const q = queue('cli-retry');
     process.env.CODEQ_BACKOFF_MULTIPLIER = '3';
