@@ -157,7 +157,10 @@ export async function traceCommand(argv: string[]): Promise<number> {
     color: !values['no-color'] && process.stdout.isTTY === true,
   });
   if (!drawn) {
-    console.error(`codeq trace: no spans name task ${taskId} (read ${spans.length} spans)`);
+    console.error(
+      `codeq trace: no spans name task ${taskId} (read ${spans.length} spans; ` +
+        '--trace-file writes spans within a second of their end, so a task that just ran may need a moment)',
+    );
     return 1;
   }
   process.stdout.write(drawn.text);

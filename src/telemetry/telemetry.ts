@@ -100,6 +100,9 @@ export function otlpProtobufTraces(env: NodeJS.ProcessEnv): boolean {
  * was passed as a flag, a `--redis` URL's password included, into every span export and
  * onto `/metrics` (`target_info`), so codeQ leaves them out.
  */
+/** How long a span waits before `--trace-file` writes it, at most (when no batch fills first). */
+export const TRACE_FILE_DELAY_MS = 500;
+
 export const REDACTED_RESOURCE_ATTRIBUTES = ['process.command_args', 'process.command_line'] as const;
 
 /** The SDK's process detector without the command line ({@link REDACTED_RESOURCE_ATTRIBUTES}). */
@@ -183,6 +186,9 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
         new BatchSpanProcessor({
           exporter: new OtlpJsonFileExporter(options.traceFile),
           maxQueueSize: 65_536,
+          // Read by `codeq trace` right after a task ran: half a second, not the default 5 s.
+          // A busy process fills a batch (512 spans) sooner and writes it at once anyway.
+          scheduledDelayMillis: TRACE_FILE_DELAY_MS,
         }),
       );
       summary.push(`traces: written to ${options.traceFile} as OTLP/JSON lines`);
