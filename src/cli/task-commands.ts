@@ -75,7 +75,7 @@ Options:
   --header KEY=VALUE
       A header; repeat for more
   --count N
-      Enqueue N copies in batches (default 1)
+      Enqueue N copies in batches (default 1; not with --idempotency-key or --wait)
 ${settingsHelp(ENQUEUE_SETTINGS)}
 ${settingsHelp(CLIENT_SETTINGS)}
 ${HELP_ENTRY}`;
@@ -163,9 +163,12 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
     headers,
   };
   const count = values.count === undefined ? 1 : parseWholeNumber(values.count, '--count', 1);
+  if (settings.waitMs !== undefined && count !== 1) throw new UsageError('--wait: only with a single task');
+  // One key names one task: the copies would all be answered with the first one.
+  if (options.idempotencyKey !== undefined && count !== 1)
+    throw new UsageError('--idempotency-key: only with a single task (it names one task; drop --count)');
   const producer = new Producer(clientConnection(values, process.env));
   try {
-    if (settings.waitMs !== undefined && count !== 1) throw new UsageError('--wait: only with a single task');
     if (count === 1) {
       const { taskId, duplicate } = await producer.enqueue(queue, payload, options);
       // Standard output carries the id alone, so that ID=$(codeq enqueue ...) captures it;

@@ -133,7 +133,7 @@ describe.each(storeKinds())('AdminService and WaitTask ($name store)', (kind: St
     expect(await admin.redriveDead(queue, [task!.id])).toBe(1);
     const again = await producer.waitTask(queue, task!.id, { timeoutMs: 5_000 });
     expect(again).toMatchObject({ state: 'COMPLETED', attempt: 1 });
-    expect(again.history).toEqual([expect.stringMatching(/^redriven from DEAD at \S+ after 1 attempts$/)]);
+    expect(again.history).toEqual([expect.stringMatching(/^redriven from DEAD at \S+ after 1 attempt$/)]);
 
     const other = uniqueQueue('purged');
     await producer.enqueueBatch(

@@ -102,6 +102,23 @@ describe('codeq operator commands', () => {
       await exitCode(['enqueue', 'q', '--payload', 'p', '--count', '0', '--server', server.address]),
     ).toBe(2);
     expect(errors.at(-1)).toBe('codeq: --count: must be at least 1, got "0"');
+    const keyed = queue('cli-keyed-count');
+    expect(
+      await exitCode([
+        'enqueue',
+        keyed,
+        '--payload',
+        'p',
+        '--count',
+        '3',
+        '--idempotency-key',
+        'k',
+        '--server',
+        server.address,
+      ]),
+    ).toBe(2);
+    expect(errors.at(-1)).toMatch(/^codeq: --idempotency-key: only with a single task/);
+    expect((await store.stats(keyed)).ready).toBe(0);
     process.env.CODEQ_BACKOFF_MULTIPLIER = 'x';
     expect(await exitCode(['enqueue', 'q', '--payload', 'p', '--server', server.address])).toBe(2);
     delete process.env.CODEQ_BACKOFF_MULTIPLIER;

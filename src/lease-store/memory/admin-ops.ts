@@ -128,7 +128,7 @@ export class MemoryAdminOps {
         : // A task named twice is redriven once: made ready twice, it would be two ready entries.
           [...new Set(taskIds)].map((id) => q.tasks.get(id)).filter((t) => t?.state === 'DEAD');
     for (const task of dead as StoredTask[]) {
-      task.history.push(`${note} after ${task.attempt} attempts`);
+      task.history.push(`${note} after ${task.attempt} attempt${task.attempt === 1 ? '' : 's'}`);
       if (task.history.length > MAX_HISTORY_ENTRIES)
         task.history.splice(0, task.history.length - MAX_HISTORY_ENTRIES);
       task.attempt = 0;

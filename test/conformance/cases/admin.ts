@@ -268,7 +268,7 @@ export function adminCases(setup: MakeHarness): void {
       expect(task).toMatchObject({
         state: 'PENDING',
         attempt: 0,
-        history: ['redriven by test after 1 attempts'],
+        history: ['redriven by test after 1 attempt'],
       });
       expect(await h.store.stats(h.queue)).toMatchObject({ ready: 2, dead: 0 });
       // Back of its priority, then claimable as a first attempt; its old retention no longer applies.
@@ -287,7 +287,7 @@ export function adminCases(setup: MakeHarness): void {
         { kind: 'fail', taskId: doomed, token: lease.token, error: 'boom', retryDelayMs: 0, permanent: true },
       ]);
       expect(await h.store.redrive(h.queue, [doomed, doomed], 'twice')).toBe(1);
-      expect(await h.get(doomed)).toMatchObject({ state: 'PENDING', history: ['twice after 1 attempts'] });
+      expect(await h.get(doomed)).toMatchObject({ state: 'PENDING', history: ['twice after 1 attempt'] });
       expect(await h.store.stats(h.queue)).toMatchObject({ ready: 1, dead: 0 });
       const leases = await h.claim(5);
       expect(ids(leases)).toEqual([doomed]);
@@ -316,7 +316,7 @@ export function adminCases(setup: MakeHarness): void {
       expect(await h.store.redrive(h.queue, null, 'one')).toBe(2);
       await kill();
       expect(await h.store.redrive(h.queue, null, 'two')).toBe(2);
-      expect((await h.get(first)).history).toEqual(['one after 1 attempts', 'two after 1 attempts']);
+      expect((await h.get(first)).history).toEqual(['one after 1 attempt', 'two after 1 attempt']);
       expect((await h.get(second)).state).toBe('PENDING');
       expect(await h.store.redrive(h.other, null, 'none')).toBe(0);
     });
@@ -333,8 +333,8 @@ export function adminCases(setup: MakeHarness): void {
       }
       const history = (await h.get(id)).history!;
       expect(history).toHaveLength(MAX_HISTORY_ENTRIES);
-      expect(history[0]).toBe(`round ${rounds - MAX_HISTORY_ENTRIES + 1} after 1 attempts`);
-      expect(history.at(-1)).toBe(`round ${rounds} after 1 attempts`);
+      expect(history[0]).toBe(`round ${rounds - MAX_HISTORY_ENTRIES + 1} after 1 attempt`);
+      expect(history.at(-1)).toBe(`round ${rounds} after 1 attempt`);
     });
   });
 

@@ -12,7 +12,7 @@
   A.channel A.instanceId A.queue wake channel, store instance id, queue name
   A.now                          now (ms) or '' for Redis TIME
   A.deadRetentionMs              retention of DEAD tasks (ms)
-  A.note                         the first words of the history line (' after N attempts'
+  A.note                         the first words of the history line (' after N attempts' or ' after 1 attempt'
                                  is appended)
   A.limit                        limit when no ids are given
   tail: task ids; none means every DEAD task, `limit` per call
@@ -63,7 +63,8 @@ for _, id in ipairs(ids) do
   local taskKey = taskPrefix .. id
   local v = redis.call('HMGET', taskKey, 's', 'f', 'a', 'y', 'z')
   if v[1] == 'D' and not isGone('D', v[2], now, deadRetentionMs, deadRetentionMs) then
-    local line = note .. ' after ' .. (v[3] or '0') .. ' attempts'
+    local attempts = v[3] or '0'
+    local line = note .. ' after ' .. attempts .. (attempts == '1' and ' attempt' or ' attempts')
     local history = readChunked(taskKey, 'v')
     if history ~= '' then
       local notes = {}
