@@ -26,6 +26,19 @@ describe('StageHistograms', () => {
     expect(h.summary(60_000, T0).find((s) => s.stage === 'write')!.count).toBe(0);
   });
 
+  it('never reports a percentile above the longest pass it recorded', () => {
+    // A bucket stands for its middle: a duration low in its bucket reads as more than it was.
+    for (let ms = 1; ms < 1.1; ms += 0.01) {
+      const h = new StageHistograms();
+      for (let i = 0; i < 100; i++) h.record('claim', ms, T0 + i);
+      const claim = h.summary(60_000, T0 + 200).find((s) => s.stage === 'claim')!;
+      expect(claim.maxMs).toBe(ms);
+      expect(claim.p99Ms, `${ms} ms`).toBeLessThanOrEqual(ms);
+      expect(claim.p50Ms, `${ms} ms`).toBeLessThanOrEqual(ms);
+      expect(h.series('claim', T0 + 200).at(-1)!.p99Ms, `${ms} ms`).toBeLessThanOrEqual(ms);
+    }
+  });
+
   it('forgets slots older than its window, and series end at now', () => {
     const h = new StageHistograms(10_000, 6);
     h.record('write', 5, T0);

@@ -93,7 +93,7 @@ export class StageHistograms {
         for (let b = 0; b < BUCKETS; b++) merged[b]! += counts[s * BUCKETS + b]!;
         maxMs = Math.max(maxMs, this.#max[slot]![s]!);
       }
-      const p = percentiles(merged);
+      const p = percentiles(merged, maxMs);
       return {
         stage,
         count: p.count,
@@ -117,14 +117,22 @@ export class StageHistograms {
         points.push({ at, count: 0, p50Ms: NaN, p90Ms: NaN, p99Ms: NaN });
         continue;
       }
-      const p = percentiles(this.#counts[slot]!.subarray(s * BUCKETS, (s + 1) * BUCKETS));
+      const counts = this.#counts[slot]!.subarray(s * BUCKETS, (s + 1) * BUCKETS);
+      const p = percentiles(counts, this.#max[slot]![s]!);
       points.push({ at, count: p.count, p50Ms: p.p50, p90Ms: p.p90, p99Ms: p.p99 });
     }
     return points;
   }
 }
 
-function percentiles(counts: ArrayLike<number>): { count: number; p50: number; p90: number; p99: number } {
+/**
+ * p50, p90 and p99 of a histogram, each its bucket's middle value but never above `maxMs`,
+ * the longest pass recorded: a p99 above the max reads as a bug.
+ */
+function percentiles(
+  counts: ArrayLike<number>,
+  maxMs: number,
+): { count: number; p50: number; p90: number; p99: number } {
   let count = 0;
   for (let b = 0; b < counts.length; b++) count += counts[b]!;
   if (count === 0) return { count, p50: NaN, p90: NaN, p99: NaN };
@@ -133,9 +141,9 @@ function percentiles(counts: ArrayLike<number>): { count: number; p50: number; p
     let seen = 0;
     for (let b = 0; b < counts.length; b++) {
       seen += counts[b]!;
-      if (seen >= rank) return valueOf(b);
+      if (seen >= rank) return Math.min(valueOf(b), maxMs);
     }
-    return valueOf(counts.length - 1);
+    return Math.min(valueOf(counts.length - 1), maxMs);
   };
   return { count, p50: at(0.5), p90: at(0.9), p99: at(0.99) };
 }
