@@ -87,6 +87,18 @@ describe('console HTTP rules', () => {
     expect(Date.parse(due!)).toBeLessThanOrEqual(Date.now() + 3_600_000);
   });
 
+  it('lists scheduled tasks with when each falls due', async () => {
+    const taskId = (await f.store.enqueue([newTask('later-list', { delayMs: 5_400_000 })]))[0]!.taskId;
+    const text = await fetch(`${f.url}queues/later-list?state=SCHEDULED`).then((r) => r.text());
+    expect(text).toContain('<th>due</th>');
+    const row = new RegExp(`${taskId}</a></td>[\\s\\S]*?</tr>`).exec(text)?.[0];
+    expect(row).toMatch(/ UTC <span class="muted">in 1\.[45] h<\/span>/);
+    // Other tabs have no due column.
+    expect(await fetch(`${f.url}queues/later-list?state=PENDING`).then((r) => r.text())).not.toContain(
+      '<th>due</th>',
+    );
+  });
+
   it('purges only when the queue name is typed to confirm', async () => {
     const { cookie, csrf } = await session();
     const wrong = await post('queues/jobs/purge', cookie, { csrf, confirm: 'job' });

@@ -16,6 +16,13 @@ function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** When a scheduled task falls due, and how far off that is. */
+function dueCell(dueTime: number | undefined, now: number): SafeHtml {
+  if (dueTime === undefined) return html`<span class="muted">–</span>`;
+  const left = dueTime - now;
+  return html`${instant(dueTime)} <span class="muted">${left > 0 ? `in ${duration(left)}` : 'now'}</span>`;
+}
+
 /**
  * `/queues/{queue}`: its counts and rates, pause/resume, purge with confirmation, its
  * tasks by state with paging and search by id, and on the DEAD tab the last errors with
@@ -55,6 +62,7 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
       >`,
   );
   const dead = state === 'DEAD';
+  const scheduled = state === 'SCHEDULED';
   const rows = tasks.tasks.map(
     (t) =>
       html`<tr>
@@ -63,6 +71,7 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
         <td class="num">${t.priority}</td>
         <td class="num">${t.attempt} / ${t.maxAttempts}</td>
         <td>${instant(t.enqueueTime)}</td>
+        ${scheduled ? html`<td>${dueCell(t.dueTime, now)}</td>` : ''}
         <td class="err">${t.lastError ? cut(t.lastError, 160) : html`<span class="muted">–</span>`}</td>
         ${
           dead
@@ -142,6 +151,7 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
             <th class="num">priority</th>
             <th class="num">attempt</th>
             <th>enqueued</th>
+            ${scheduled ? html`<th>due</th>` : ''}
             <th>${dead ? 'last error' : 'error'}</th>
             ${dead ? html`<th></th>` : ''}
           </tr>
