@@ -66,8 +66,11 @@ export interface _codeq_v1_ClaimResponse_Outcome {
   'leaseId'?: (string);
   'kind'?: (_codeq_v1_ClaimResponse_Outcome_Kind);
   /**
-   * A gRPC status number: 0 OK, 3 INVALID_ARGUMENT, 5 NOT_FOUND,
-   * 9 FAILED_PRECONDITION (the lease expired or the task was re-leased).
+   * A gRPC status number: 0 OK, 3 INVALID_ARGUMENT (names the field), 5 NOT_FOUND,
+   * 7 PERMISSION_DENIED (no claim scope on the lease's queue), 8 RESOURCE_EXHAUSTED (the
+   * result is too large; the lease still holds), 9 FAILED_PRECONDITION (the lease expired,
+   * the task was re-leased or cancelled, or the lease is at its max age), 14 UNAVAILABLE
+   * (not applied, e.g. Redis unreachable: send it again).
    */
   'code'?: (number);
   'message'?: (string);
@@ -82,8 +85,11 @@ export interface _codeq_v1_ClaimResponse_Outcome__Output {
   'leaseId'?: (string);
   'kind'?: (_codeq_v1_ClaimResponse_Outcome_Kind__Output);
   /**
-   * A gRPC status number: 0 OK, 3 INVALID_ARGUMENT, 5 NOT_FOUND,
-   * 9 FAILED_PRECONDITION (the lease expired or the task was re-leased).
+   * A gRPC status number: 0 OK, 3 INVALID_ARGUMENT (names the field), 5 NOT_FOUND,
+   * 7 PERMISSION_DENIED (no claim scope on the lease's queue), 8 RESOURCE_EXHAUSTED (the
+   * result is too large; the lease still holds), 9 FAILED_PRECONDITION (the lease expired,
+   * the task was re-leased or cancelled, or the lease is at its max age), 14 UNAVAILABLE
+   * (not applied, e.g. Redis unreachable: send it again).
    */
   'code'?: (number);
   'message'?: (string);
