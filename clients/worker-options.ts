@@ -46,8 +46,8 @@ export interface WorkerOptions extends KeepaliveOptions {
   handler: TaskHandler;
   /**
    * Handlers that may run at the same time; also the most leases the worker holds, and the
-   * credit it grants. Default 1. A server refuses credit above its `--max-stream-credit`
-   * (default 1,000).
+   * credit it grants. Default 1. A server keeps at most its `--max-stream-credit` (default
+   * 1,000) of that credit unused: above it, the worker gets that many leases at a time.
    */
   concurrency?: number;
   /**

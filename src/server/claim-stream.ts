@@ -63,6 +63,8 @@ export class ClaimStream implements Consumer {
   #settling = 0;
   /** Outcomes of this turn, sent as one message. */
   readonly #outcomes = new OutcomeBatch((outcomes) => this.#send({ outcomes }));
+  /** Whether a grant went past --max-stream-credit (warned once per stream). */
+  #creditCapped = false;
   /** Traced lease messages the transport took only after pushing back: their write spans end at 'drain'. */
   #backpressured: DeliveryTrace[] = [];
   /** Stops watching the caller's credential (access-control.ts): its expiry or revocation ends the stream. */
@@ -262,15 +264,23 @@ export class ClaimStream implements Consumer {
     this.#ctx.dispatcher.add(this);
   }
 
+  /**
+   * Adds credit, up to `--max-stream-credit` unused: what a grant brings beyond that is not
+   * kept (said once per stream), so a worker whose concurrency is above the cap gets that
+   * many leases at a time rather than a stream that ends on its first message.
+   */
   #grant(credit: number): void {
     const limit = this.#ctx.config.maxStreamCredit;
-    if (this.#permits + credit > limit) {
-      throw new InvalidArgumentError(
-        'credit',
-        `granting ${credit} would raise the stream's unused credit to ${this.#permits + credit}, over the limit of ${limit}`,
+    const room = Math.max(0, limit - this.#permits);
+    if (credit > room && !this.#creditCapped) {
+      this.#creditCapped = true;
+      this.#ctx.logger.warn(
+        `worker ${JSON.stringify(this.workerId)} granted credit beyond --max-stream-credit (${limit} unused): ` +
+          'it gets at most that many leases at a time; raise --max-stream-credit or lower its concurrency',
+        { session: this.id },
       );
     }
-    this.#permits += credit;
+    this.#permits += Math.min(credit, room);
     this.#ctx.dispatcher.poke(this);
   }
 
