@@ -69,7 +69,7 @@ describe('the codeq executable', () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     for (const flag of ['--version', '-V'])
       expect(codeq([flag])).toMatchObject({ status: 0, stdout: `codeq ${version}\n` });
-  });
+  }, 60_000);
 
   it('shows the environment variable of every serve and work option in --help', () => {
     // One process per command: each start of the executable costs seconds on a busy machine.
