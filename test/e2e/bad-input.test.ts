@@ -132,11 +132,22 @@ describe.each(storeKinds())('bad input over gRPC ($name store)', ({ open }) => {
   it('refuses a stream whose first message has no open', () => streamFails([{ credit: 1 }], 'open:'));
   it('refuses a second open', () =>
     streamFails([{ open: { queues: [queue] } }, { open: { queues: [queue] } }], 'open:'));
-  it('refuses credit that would overflow', () =>
-    streamFails(
-      [{ open: { queues: [queue] }, credit: 4_000_000_000 }, { credit: 4_000_000_000 }],
-      'credit:',
-    ));
+  it('keeps no more than --max-stream-credit of credit that would overflow, the stream going on', async () => {
+    // A queue of its own: this stream's credit must not take the tasks of the others.
+    const wide = `${queue}-credit`;
+    const stream = new RawStream(clients.workers);
+    try {
+      stream.send({ open: { queues: [wide] }, credit: 4_000_000_000 });
+      stream.send({ credit: 4_000_000_000 });
+      const { taskId } = await clients.enqueue({ queue: wide, payload: Buffer.from('x') });
+      const [lease] = await stream.waitForLeases(1);
+      expect(lease!.task!.id).toBe(taskId);
+      expect(stream.status).toBeUndefined();
+    } finally {
+      stream.close();
+    }
+    await stillServing();
+  });
   it('refuses an open without queues', () => streamFails([{ open: { workerId: 'w' } }], 'open.queues:'));
 
   it('answers malformed lease ids with INVALID_ARGUMENT, the stream going on, and settles a lease of another queue', async () => {
