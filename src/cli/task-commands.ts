@@ -98,8 +98,15 @@ Options:
 ${settingsHelp(CLIENT_SETTINGS)}
 ${HELP_ENTRY}`;
 
-function readStdin(): Buffer {
-  return readFileSync(0);
+/**
+ * Standard input to its end, read as a stream: a pipe may be non-blocking, and a
+ * synchronous read of it fails with EAGAIN while its writer is still at work
+ * (`slow-producer | codeq enqueue QUEUE`).
+ */
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** `codeq enqueue`: one task, or --count copies in batches of 500. */
@@ -138,11 +145,11 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
       ? Buffer.from(values.payload)
       : file !== undefined
         ? file === '-'
-          ? readStdin()
+          ? await readStdin()
           : readPayloadFile(file)
         : process.stdin.isTTY
           ? emptyAtTerminal()
-          : readStdin();
+          : await readStdin();
   const headers: Record<string, string> = {};
   for (const h of values.header ?? []) {
     const eq = h.indexOf('=');

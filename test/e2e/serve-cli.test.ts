@@ -230,6 +230,29 @@ describe('the codeq executable', () => {
     });
   });
 
+  it('enqueues a payload piped in by a writer that takes its time', async () => {
+    const server = await startTestServer(new MemoryStore());
+    const clients = rawClients(server.address);
+    try {
+      // As a shell runs `slow-producer | codeq enqueue q`: the pipe holds part of the payload
+      // while the command starts (a few seconds from the sources), the rest comes later.
+      const cli = [process.execPath, ...NODE_ARGS].map((arg) => `'${arg}'`).join(' ');
+      const pipeline = `(printf 'hello '; sleep 6; printf world) | ${cli} enqueue q --server ${server.address}`;
+      const child = spawn('/bin/sh', ['-c', pipeline], { cwd: ROOT });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(status, stderr).toBe(0);
+      const task = await clients.getTask({ queue: 'q', taskId: stdout.trim() });
+      expect(task.payload?.toString()).toBe('hello world');
+    } finally {
+      clients.close();
+      await server.stop();
+    }
+  }, 60_000);
+
   it('names the flag of a file it cannot read', () => {
     const missing = join(ROOT, 'no-such-dir', 'file');
     const enqueue = codeq(['enqueue', 'q', '--payload-file', missing, '--server', '127.0.0.1:1']);
