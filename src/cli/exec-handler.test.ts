@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { TaskError, TaskReleaseError, type WorkerTask } from '../../clients/index.js';
-import { CommandUnavailableError, execHandler, withoutCredentials } from './exec-handler.js';
+import { UsageError } from '../config/usage-error.js';
+import {
+  checkCommandSyntax,
+  CommandUnavailableError,
+  execHandler,
+  withoutCredentials,
+} from './exec-handler.js';
 
 const task = {
   id: 't1',
@@ -78,5 +84,18 @@ describe('codeq work --exec', () => {
     expect(later).toBeInstanceOf(TaskError);
     expect(later).not.toBeInstanceOf(TaskReleaseError);
     expect((later as TaskError).permanent).toBe(false);
+  });
+});
+
+describe('checkCommandSyntax', () => {
+  it('refuses a command the shell cannot parse, naming the flag, without running it', () => {
+    const check = (): void => checkCommandSyntax("touch /tmp/codeq-never-made; tr a-z A-Z | 'sed", '--exec');
+    expect(check).toThrow(UsageError);
+    expect(check).toThrow(/^--exec: the shell cannot parse .*: Syntax error: Unterminated quoted string$/);
+  });
+
+  it('passes a command that parses, whether or not its program exists', () => {
+    expect(() => checkCommandSyntax('tr a-z A-Z | sed s/x/y/ > /dev/null', '--exec')).not.toThrow();
+    expect(() => checkCommandSyntax('codeq-no-such-program --flag', '--exec')).not.toThrow();
   });
 });

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { TaskError, TaskReleaseError, type TaskHandler } from '../../clients/index.js';
+import { UsageError } from '../config/usage-error.js';
 
 /** Most bytes of a command's stdout kept as the task's result. */
 const MAX_RESULT_BYTES = 1024 * 1024;
@@ -57,6 +58,18 @@ export interface ExecOptions {
   env?: NodeJS.ProcessEnv;
   /** Also pass the credential variables (`--exec-pass-token`). Default false. */
   passCredentials?: boolean;
+}
+
+/**
+ * Refuses a command the shell cannot parse (`sh -n`: read, not run), naming `source`: run
+ * per task, it would fail every attempt of every task with the same syntax error.
+ */
+export function checkCommandSyntax(command: string, source: string): void {
+  const check = spawnSync('/bin/sh', ['-n', '-c', command], { encoding: 'utf8' });
+  if (check.error || check.status === 0) return; // No shell to ask: the first run says more.
+  const why =
+    check.stderr.trim().replace(/^(?:\/bin\/)?sh: (?:\d+: )?/, '') || `sh -n exit code ${check.status}`;
+  throw new UsageError(`${source}: the shell cannot parse ${JSON.stringify(command)}: ${why}`);
 }
 
 /** `env` without codeQ's credential variables: a task's command needs none to do its work. */

@@ -10,7 +10,13 @@ import {
 import { startTelemetry } from '../telemetry/telemetry.js';
 import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
 import { workerLogSentence } from './cli-errors.js';
-import { CommandUnavailableError, EXIT_PERMANENT, execHandler, stopRunningCommands } from './exec-handler.js';
+import {
+  checkCommandSyntax,
+  CommandUnavailableError,
+  EXIT_PERMANENT,
+  execHandler,
+  stopRunningCommands,
+} from './exec-handler.js';
 import { UsageError } from '../config/usage-error.js';
 
 /** Every option of `codeq work` but the server address: flag, environment variable, default. */
@@ -119,6 +125,7 @@ export async function workCommand(argv: string[]): Promise<number> {
   const settings = resolveSettings(WORK_SETTINGS, values, process.env);
   const { exec, concurrency } = settings;
   if (!exec) throw new UsageError('--exec (or CODEQ_EXEC): required; the shell command to run per task');
+  checkCommandSyntax(exec, '--exec (or CODEQ_EXEC)');
   const queues = positionals[0]!.split(',').filter(Boolean);
   const connection = clientConnection(values, process.env);
   const run = execHandler(exec, { passCredentials: settings.execPassToken });
