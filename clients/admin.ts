@@ -10,7 +10,7 @@ import type { RedriveDeadTasksResponse__Output } from '../src/api/generated/code
 import { codeqProto } from '../src/api/proto.js';
 import { durationToMs } from '../src/api/time.js';
 import { withBearerToken } from './credentials.js';
-import { resolveKeepalive, withKeepalive, type KeepaliveOptions } from './keepalive.js';
+import { resolveKeepalive, clientChannelOptions, type KeepaliveOptions } from './keepalive.js';
 import { toTaskInfo, type CallOptions, type TaskInfo } from './producer.js';
 import { unary } from './unary-call.js';
 
@@ -20,6 +20,8 @@ export interface AdminOptions extends KeepaliveOptions {
   address: string;
   /** Channel credentials. Default: insecure (plaintext). */
   credentials?: grpc.ChannelCredentials;
+  /** Extra grpc-js channel options. Default: none. */
+  channelOptions?: grpc.ChannelOptions;
   /** Bearer token (static token or JWT) with the `admin` scope. Default: none. */
   token?: string;
 }
@@ -79,7 +81,7 @@ export class Admin {
     this.#client = new AdminService(
       options.address,
       options.credentials ?? grpc.credentials.createInsecure(),
-      withBearerToken(withKeepalive(resolveKeepalive(options)), options.token),
+      withBearerToken(clientChannelOptions(resolveKeepalive(options), options.channelOptions), options.token),
     );
   }
 

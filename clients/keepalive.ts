@@ -41,12 +41,14 @@ export function resolveKeepalive(options: KeepaliveOptions): ResolvedKeepalive {
 }
 
 /**
- * The grpc-js channel options of `keepalive`, under `channelOptions` so that a caller who
- * sets the grpc keys by hand keeps them. Pings go out even without a call in flight: a
- * worker between streams and an idle producer learn of a dead connection before their
- * next call has to.
+ * The grpc-js channel options of every client, under `channelOptions` so that a caller who
+ * sets the grpc keys by hand keeps them. Keepalive pings go out even without a call in
+ * flight: a worker between streams and an idle producer learn of a dead connection before
+ * their next call has to. Messages of any size are taken: the server bounds what it sends
+ * (payloads and results by its `--max-payload-bytes`, which may pass gRPC's default 4 MiB;
+ * a worker that refused a lease's message would lose the lease).
  */
-export function withKeepalive(
+export function clientChannelOptions(
   keepalive: ResolvedKeepalive,
   channelOptions: grpc.ChannelOptions = {},
 ): grpc.ChannelOptions {
@@ -54,6 +56,7 @@ export function withKeepalive(
     'grpc.keepalive_time_ms': keepalive.keepaliveTimeMs,
     'grpc.keepalive_timeout_ms': keepalive.keepaliveTimeoutMs,
     'grpc.keepalive_permit_without_calls': 1,
+    'grpc.max_receive_message_length': -1,
     ...channelOptions,
   };
 }

@@ -14,7 +14,7 @@ import type { TaskState } from '../src/domain/task.js';
 import { headersOf } from '../src/spans/trace-context.js';
 import { toBytes, type Bytes } from './bytes.js';
 import { EnqueueStreamClient } from './enqueue-stream.js';
-import { resolveKeepalive, withKeepalive, type KeepaliveOptions } from './keepalive.js';
+import { resolveKeepalive, clientChannelOptions, type KeepaliveOptions } from './keepalive.js';
 import { withBearerToken } from './credentials.js';
 import { taskFields, type TaskFields } from './task-fields.js';
 import { unary } from './unary-call.js';
@@ -161,7 +161,7 @@ export class Producer {
     const { TaskService, WorkerService } = codeqProto().codeq.v1;
     const credentials = options.credentials ?? grpc.credentials.createInsecure();
     const channelOptions = withBearerToken(
-      withKeepalive(resolveKeepalive(options), options.channelOptions),
+      clientChannelOptions(resolveKeepalive(options), options.channelOptions),
       options.token,
     );
     this.#tasks = new TaskService(options.address, credentials, channelOptions);

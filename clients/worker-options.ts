@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { trace, type TracerProvider } from '@opentelemetry/api';
-import { resolveKeepalive, withKeepalive, type KeepaliveOptions } from './keepalive.js';
+import { resolveKeepalive, clientChannelOptions, type KeepaliveOptions } from './keepalive.js';
 import { withBearerToken } from './credentials.js';
 import type { TaskHandler } from './worker-task.js';
 
@@ -148,7 +148,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   const resolved: ResolvedWorkerOptions = {
     addresses,
     credentials: options.credentials ?? grpc.credentials.createInsecure(),
-    channelOptions: withBearerToken(withKeepalive(keepalive, options.channelOptions), options.token),
+    channelOptions: withBearerToken(clientChannelOptions(keepalive, options.channelOptions), options.token),
     ...keepalive,
     queues: [...options.queues],
     handler: options.handler,

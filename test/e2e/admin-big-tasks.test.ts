@@ -14,18 +14,21 @@ afterEach(async () => {
   cleanup.length = 0;
 });
 
+/** gRPC's default receive limit, which clients in other languages keep (codeQ's own take any size). */
+const GRPC_DEFAULT_RECEIVE = { 'grpc.max_receive_message_length': 4 * MiB };
+
 /**
- * Every admin call answers on queues of 1 MiB tasks with the clients' default limits
- * (4 MiB received per message): listings carry previews and end pages by bytes; the
- * whole task comes through GetTask.
+ * Every admin call answers on queues of 1 MiB tasks with gRPC's default limits (4 MiB
+ * received per message): listings carry previews and end pages by bytes; the whole task
+ * comes through GetTask.
  */
 describe.each(storeKinds())('admin calls on 1 MiB tasks ($name store)', (kind: StoreKind) => {
   it('all succeed under the default 4 MiB receive limit', async () => {
     const { store, close } = await kind.open();
     const s = await startTestServer(store, { maxPayloadBytes: MiB });
     cleanup.push(close, () => s.stop());
-    const producer = new Producer({ address: s.address });
-    const admin = new Admin({ address: s.address });
+    const producer = new Producer({ address: s.address, channelOptions: GRPC_DEFAULT_RECEIVE });
+    const admin = new Admin({ address: s.address, channelOptions: GRPC_DEFAULT_RECEIVE });
     cleanup.push(
       () => producer.close(),
       () => admin.close(),
@@ -80,3 +83,35 @@ describe.each(storeKinds())('admin calls on 1 MiB tasks ($name store)', (kind: S
     expect(await admin.purge(queue)).toBe(TASKS);
   });
 });
+
+describe.each(storeKinds())(
+  'a task past 4 MiB, on a server that allows it ($name store)',
+  (kind: StoreKind) => {
+    it("reaches the worker whole, and comes back whole to codeQ's clients", async () => {
+      const { store, close } = await kind.open();
+      const s = await startTestServer(store, { maxPayloadBytes: 6 * MiB });
+      cleanup.push(close, () => s.stop());
+      const producer = new Producer({ address: s.address });
+      cleanup.push(() => producer.close());
+      const queue = `huge-${Math.random().toString(36).slice(2, 8)}`;
+      const payload = Buffer.alloc(5 * MiB, 7);
+      const { taskId } = await producer.enqueue(queue, payload);
+      const worker = new Worker({
+        address: s.address,
+        queues: [queue],
+        logger: { warn() {} },
+        handler: (task) =>
+          Promise.resolve(task.payload.equals(payload) ? 'whole' : `${task.payload.length} bytes`),
+      });
+      cleanup.push(() => worker.stop());
+      await worker.start();
+      await expect
+        .poll(async () => (await producer.getTask(queue, taskId)).state, { timeout: 20_000 })
+        .toBe('COMPLETED');
+      const task = await producer.getTask(queue, taskId);
+      expect(task.attempt).toBe(1);
+      expect(task.payload.equals(payload)).toBe(true);
+      expect(task.result.toString()).toBe('whole');
+    });
+  },
+);
