@@ -11,6 +11,7 @@ import { codeqProto } from '../src/api/proto.js';
 import { durationToMs } from '../src/api/time.js';
 import { withBearerToken } from './credentials.js';
 import { resolveKeepalive, clientChannelOptions, type KeepaliveOptions } from './keepalive.js';
+import { toUint32 } from './bytes.js';
 import { toTaskInfo, type CallOptions, type TaskInfo } from './producer.js';
 import { unary } from './unary-call.js';
 
@@ -165,6 +166,8 @@ export class Admin {
 
   /** Stores the queue's fair-share limits; every replica applies them from its next claim. */
   async setConfig(queue: string, limits: QueueLimits, options: CallOptions = {}): Promise<QueueLimits> {
+    toUint32(limits.maxLeasedPerKey, 'maxLeasedPerKey');
+    toUint32(limits.maxClaimsPerSecond, 'maxClaimsPerSecond');
     const config = await unary<QueueConfig__Output>(
       (o, cb) => this.#client.setQueueConfig({ queue, config: limits }, o, cb),
       options,

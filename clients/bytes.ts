@@ -10,3 +10,14 @@ export function toBytes(value: Bytes): Buffer {
   if (Buffer.isBuffer(value)) return value;
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
+
+/**
+ * `value` for an unsigned 32-bit field of a request, or a RangeError naming `field`: a
+ * negative or fractional number would otherwise be sent as bytes the server cannot decode
+ * (answered INTERNAL, naming nothing) or be cut short without a word.
+ */
+export function toUint32(value: number, field: string): number {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff)
+    throw new RangeError(`${field}: must be a whole number from 0 to 4294967295, got ${value}`);
+  return value;
+}

@@ -77,6 +77,27 @@ describe('Producer', () => {
     expect(received[0]).toEqual({ queue: 'q', payload: Buffer.from([1, 2, 3]) });
   });
 
+  it('refuses a negative or fractional priority or maxAttempts by name, sending nothing', async () => {
+    let calls = 0;
+    const p = await start({
+      tasks: {
+        Enqueue: (_call, callback) => {
+          calls++;
+          callback(null, { taskId: 'task-3' });
+        },
+      },
+    });
+    await expect(p.enqueue('q', 'x', { priority: -1 })).rejects.toThrow(
+      /^priority: must be a whole number .* got -1$/,
+    );
+    await expect(p.enqueue('q', 'x', { priority: 2.7 })).rejects.toThrow(RangeError);
+    await expect(p.enqueue('q', 'x', { maxAttempts: -1 })).rejects.toThrow(/^maxAttempts: /);
+    await expect(p.enqueueBatch([{ queue: 'q', payload: 'x', maxAttempts: 0.5 }])).rejects.toThrow(
+      /^maxAttempts: /,
+    );
+    expect(calls).toBe(0);
+  });
+
   it('surfaces a server error as the ServiceError with its code and details', async () => {
     const p = await start({
       tasks: {

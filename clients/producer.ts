@@ -12,7 +12,7 @@ import { codeqProto } from '../src/api/proto.js';
 import { msToDuration, timestampToMs } from '../src/api/time.js';
 import type { TaskState } from '../src/domain/task.js';
 import { headersOf } from '../src/spans/trace-context.js';
-import { toBytes, type Bytes } from './bytes.js';
+import { toBytes, toUint32, type Bytes } from './bytes.js';
 import { EnqueueStreamClient } from './enqueue-stream.js';
 import { resolveKeepalive, clientChannelOptions, type KeepaliveOptions } from './keepalive.js';
 import { withBearerToken } from './credentials.js';
@@ -273,9 +273,9 @@ export class Producer {
 /** The EnqueueRequest for `options`: only what the caller set, so the server applies its defaults. */
 export function toEnqueueRequest(queue: string, payload: Bytes, options: TaskOptions): EnqueueRequest {
   const request: EnqueueRequest = { queue, payload: toBytes(payload) };
-  if (options.priority !== undefined) request.priority = options.priority;
+  if (options.priority !== undefined) request.priority = toUint32(options.priority, 'priority');
   if (options.delayMs !== undefined) request.delay = msToDuration(options.delayMs);
-  if (options.maxAttempts !== undefined) request.maxAttempts = options.maxAttempts;
+  if (options.maxAttempts !== undefined) request.maxAttempts = toUint32(options.maxAttempts, 'maxAttempts');
   if (options.retry) {
     const { initialBackoffMs, maxBackoffMs, multiplier } = options.retry;
     request.retry = {};

@@ -86,6 +86,14 @@ describe.each(storeKinds())('fair shares over the API ($name store)', (kind: Sto
     );
     expect(limit.code).toBe(status.INVALID_ARGUMENT);
     expect(limit.details).toMatch(/^config\.max_leased_per_key: must be an integer between 0/);
+    // One the wire cannot carry is refused by the client, by name.
+    await expect(admin.setConfig('q', { maxLeasedPerKey: -1, maxClaimsPerSecond: 0 })).rejects.toThrow(
+      /^maxLeasedPerKey: must be a whole number/,
+    );
+    await expect(admin.setConfig('q', { maxLeasedPerKey: 1, maxClaimsPerSecond: 1.5 })).rejects.toThrow(
+      /^maxClaimsPerSecond: /,
+    );
+    expect(await admin.getConfig('q')).toEqual({ maxLeasedPerKey: 0, maxClaimsPerSecond: 0 });
     const token = await rejection(admin.listKeys('q', { pageToken: 'nope' }));
     expect(token.details).toMatch(/^page_token: /);
   });
