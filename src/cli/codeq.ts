@@ -14,6 +14,9 @@ import { traceCommand } from './trace-command.js';
 import { codeqVersion } from './version.js';
 import { workCommand } from './work-command.js';
 
+/** gRPC's INVALID_ARGUMENT status. */
+const INVALID_ARGUMENT = 3;
+
 /** What `codeq --help` prints: the commands, one line each. */
 export const CODEQ_HELP = `Usage: codeq COMMAND [options]
 
@@ -91,13 +94,21 @@ export function runCli(argv: string[]): Promise<void> {
     },
     (err: unknown) => {
       const usage = describeUsageError(err, argv[0]);
-      // A mistyped command line exits 2, like an unknown command; a failed command 1.
+      // A mistyped command line exits 2, like an unknown command, and so does a value the
+      // server refused as invalid (a priority of 10, a queue name with a space); a failed
+      // command 1.
       console.error(
         `codeq: ${usage ?? describeCliError(err, { tls: usesTls(argv), token: givesToken(argv) })}`,
       );
-      process.exitCode = usage === undefined ? 1 : 2;
+      process.exitCode = usage !== undefined || isInvalidArgument(err) ? 2 : 1;
     },
   );
+}
+
+/** A gRPC error the server answered INVALID_ARGUMENT: what the command was given is wrong. */
+function isInvalidArgument(err: unknown): boolean {
+  const e = err as { code?: unknown; details?: unknown } | null;
+  return e?.code === INVALID_ARGUMENT && typeof e.details === 'string';
 }
 
 /** Whether a command line, or the environment, gives a bearer token. */

@@ -124,8 +124,9 @@ describe('codeq operator commands', () => {
     delete process.env.CODEQ_BACKOFF_MULTIPLIER;
     expect(await exitCode(['get', queue('cli-missing'), 'no-such-task', '--server', server.address])).toBe(1);
     expect(errors.at(-1)).toMatch(/^codeq: .*no-such-task/);
-    // A refused task names its field as the user gave it, not as the wire carries it.
-    expect(await exitCode(['enqueue', 'no spaces', '--payload', 'p', '--server', server.address])).toBe(1);
+    // A refused task names its field as the user gave it, not as the wire carries it, and
+    // exits 2 like any value that is wrong.
+    expect(await exitCode(['enqueue', 'no spaces', '--payload', 'p', '--server', server.address])).toBe(2);
     expect(errors.at(-1)).toMatch(/^codeq: queue: must match .* got "no spaces" \(gRPC status 3\)$/);
     expect(
       await exitCode(['enqueue', 'q', '--payload-file', '/no/such/file', '--server', server.address]),
