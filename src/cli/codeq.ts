@@ -47,7 +47,8 @@ Operator commands (need the admin scope when the server has access control on):
   config    Show or set a queue's fair-share limits: --max-leased-per-key N, --rate R/s
 
 Run 'codeq COMMAND --help' for the options of a command. Every option also reads an
-environment variable (CODEQ_...), shown in that help.`;
+environment variable (CODEQ_...), shown in that help. A DURATION is 500ms, 10s, 5m, 1h
+or 7d; a bare number is milliseconds.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,

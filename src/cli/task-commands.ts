@@ -65,7 +65,7 @@ Options:
   --priority N
       0-9, higher is claimed first (default 0)
   --delay DURATION
-      Not claimable before now + DURATION (e.g. 500ms, 10s, 5m)
+      Not claimable before now + DURATION (e.g. 500ms, 10s, 5m; a bare number is ms)
   --max-attempts N
       Deliveries before the task becomes DEAD (default 5)
   --idempotency-key KEY
