@@ -86,6 +86,11 @@ export class AdminOperations {
    * the page's counts are read, so a page costs about the same with 10 or 10,000 queues.
    * `total` counts the matching queues.
    */
+  /** Whether `caller` sees every queue in listings (`admin` on `*`, or access control off). */
+  seesEveryQueue(caller: object): boolean {
+    return this.#ctx.access.allowsEveryQueue(caller, 'admin');
+  }
+
   async searchQueues(
     caller: object,
     page: QueueListPage,

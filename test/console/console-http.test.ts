@@ -87,6 +87,10 @@ describe('console HTTP rules', () => {
     expect(Date.parse(due!)).toBeLessThanOrEqual(Date.now() + 3_600_000);
   });
 
+  it('shows the rates of every queue where access control is off', async () => {
+    expect(await fetch(f.url).then((r) => r.text())).toContain('Every queue on this replica');
+  });
+
   it('lists scheduled tasks with when each falls due', async () => {
     const taskId = (await f.store.enqueue([newTask('later-list', { delayMs: 5_400_000 })]))[0]!.taskId;
     const text = await fetch(`${f.url}queues/later-list?state=SCHEDULED`).then((r) => r.text());
@@ -348,6 +352,11 @@ describe('console scopes with auth on', () => {
     expect(taskPage.status).toBe(200);
     const csrf = /name="csrf" value="([^"]+)"/.exec(await taskPage.text())![1]!;
     expect((await fetch(`${g.url}queues/jobs`, { headers: { cookie } })).status).toBe(403);
+    // The queues page lists none, says why, and shows no rates summed over queues it cannot see.
+    const queues = await fetch(g.url, { headers: { cookie } }).then((r) => r.text());
+    expect(queues).toContain('No queue this token may list');
+    expect(queues).not.toContain('No queue yet');
+    expect(queues).not.toContain('Every queue on this replica');
     const cancel = await fetch(`${g.url}queues/jobs/tasks/${taskId}/cancel`, {
       method: 'POST',
       redirect: 'manual',

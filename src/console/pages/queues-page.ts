@@ -89,7 +89,14 @@ export async function queuesPage(ctx: ConsoleContext, req: PageRequest): Promise
     html`<a href="/?${new URLSearchParams({ ...(q ? { q } : {}), page: String(n) }).toString()}"
       >${label}</a
     >`;
-  const all = ctx.rates.series();
+  // Rates summed over every queue speak of queues a token limited to some may not see.
+  const seesAll = ctx.admin.seesEveryQueue(req.caller);
+  const all = seesAll ? ctx.rates.series() : undefined;
+  const empty = q
+    ? html`No queue matches “${q}”.`
+    : seesAll
+      ? 'No queue yet: enqueue a task to create one.'
+      : 'No queue this token may list: it has the admin scope on none of the queues there are.';
   const body = html` <section class="head">
       <h1>Queues</h1>
       <form method="get" action="/" class="search" role="search">
@@ -97,14 +104,18 @@ export async function queuesPage(ctx: ConsoleContext, req: PageRequest): Promise
         <button>Find</button>
       </form>
     </section>
-    <section class="card wide" data-live="overview">
-      <div class="card-head">
-        <h2>Every queue on this replica, last 15 min</h2>
-        ${RATE_LEGEND}
-      </div>
-      ${all ? lineChart(rateLines(all), 900, 80, 'rates of every queue', rate) : html`<p class="muted">No traffic yet.</p>`}
-      <p class="now">now: ${latestRates(all)}</p>
-    </section>
+    ${
+      seesAll
+        ? html`<section class="card wide" data-live="overview">
+            <div class="card-head">
+              <h2>Every queue on this replica, last 15 min</h2>
+              ${RATE_LEGEND}
+            </div>
+            ${all ? lineChart(rateLines(all), 900, 80, 'rates of every queue', rate) : html`<p class="muted">No traffic yet.</p>`}
+            <p class="now">now: ${latestRates(all)}</p>
+          </section>`
+        : ''
+    }
     <section data-live="queues">
       <table class="grid queues">
         <thead>
@@ -120,11 +131,7 @@ export async function queuesPage(ctx: ConsoleContext, req: PageRequest): Promise
           </tr>
         </thead>
         <tbody>
-          ${rowsOrEmpty(
-            rows,
-            8,
-            q ? html`No queue matches “${q}”.` : 'No queue yet: enqueue a task to create one.',
-          )}
+          ${rowsOrEmpty(rows, 8, empty)}
         </tbody>
       </table>
       <p class="pager">

@@ -143,6 +143,16 @@ export class AccessControl {
     );
   }
 
+  /** Whether the call's principal holds `scope` on every queue (a `*` grant), or access control is off. */
+  allowsEveryQueue(call: object, scope: Scope): boolean {
+    if (!this.#authenticator) return true;
+    const principal = principals.get(call);
+    return (
+      principal !== undefined &&
+      principal.grants.some((g) => g.pattern === '*' && (g.scopes.has(scope) || g.scopes.has('admin')))
+    );
+  }
+
   /** Whether the call's principal holds `scope` on `queue`: for listings that show only what the caller may see. */
   allows(call: object, scope: Scope, queue: string): boolean {
     if (!this.#authenticator) return true;
