@@ -14,6 +14,9 @@ import { CLIENT_SETTINGS, clientConnection, type ClientConnection } from './clie
 import { idsAsPositionals } from './positional-args.js';
 import { UsageError } from '../config/usage-error.js';
 
+/** gRPC's RESOURCE_EXHAUSTED status: a limit, here the caller's enqueue rate limit. */
+const RESOURCE_EXHAUSTED = 8;
+
 /** The retry policy and wait options of `codeq enqueue`; unset ones take the server's defaults. */
 export const ENQUEUE_SETTINGS = {
   initialBackoffMs: {
@@ -75,7 +78,8 @@ Options:
   --header KEY=VALUE
       A header; repeat for more
   --count N
-      Enqueue N copies in batches (default 1; not with --idempotency-key or --wait)
+      Enqueue N copies in batches of up to 500, fewer and paced under the token's rate
+      limit (default 1; not with --idempotency-key or --wait)
 ${settingsHelp(ENQUEUE_SETTINGS)}
 ${settingsHelp(CLIENT_SETTINGS)}
 ${HELP_ENTRY}`;
@@ -195,11 +199,21 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
       return task.state === 'COMPLETED' ? 0 : 1;
     }
     let done = 0;
+    let batch = 500;
     while (done < count) {
-      const n = Math.min(500, count - done);
-      const results = await producer.enqueueBatch(
-        Array.from({ length: n }, () => ({ queue, payload, ...options })),
-      );
+      const n = Math.min(batch, count - done);
+      const results = await producer
+        .enqueueBatch(Array.from({ length: n }, () => ({ queue, payload, ...options })))
+        .catch((err: unknown) => {
+          // A batch is stored whole or not at all: under the token's rate limit, send
+          // smaller batches or wait as the server says, then send this one again.
+          const limited = rateLimitOf(err);
+          if (!limited) throw err;
+          batch = Math.min(batch, limited.burst ?? batch);
+          const waitMs = limited.burst ? 0 : limited.retryAfterMs;
+          return new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), waitMs));
+        });
+      if (!results) continue;
       for (const r of results) console.log(r.taskId);
       done += n;
       if (count >= 5_000) process.stderr.write(`\rcodeq enqueue: ${done}/${count}`);
@@ -209,6 +223,19 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
   } finally {
     producer.close();
   }
+}
+
+/**
+ * A refusal under the caller's enqueue rate limit (RESOURCE_EXHAUSTED with the server's
+ * `retry-after-ms`): `burst` when the batch can never fit, else how long to wait.
+ */
+function rateLimitOf(err: unknown): { burst?: number; retryAfterMs: number } | undefined {
+  const e = err as { code?: unknown; details?: unknown; metadata?: { get(key: string): unknown[] } } | null;
+  if (e?.code !== RESOURCE_EXHAUSTED || typeof e.details !== 'string') return undefined;
+  const retryAfterMs = Number(e.metadata?.get('retry-after-ms')[0]);
+  if (!Number.isFinite(retryAfterMs)) return undefined;
+  const burst = /over the burst of (\d+)/.exec(e.details);
+  return burst ? { burst: Math.max(1, Number(burst[1])), retryAfterMs } : { retryAfterMs };
 }
 
 /** No payload given, and nothing to read it from but a terminal: an empty one, said so. */

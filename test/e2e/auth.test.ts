@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Producer, Worker } from '../../clients/index.js';
+import { enqueueCommand } from '../../src/cli/task-commands.js';
 import { formatLeaseId } from '../../src/domain/lease-id.js';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
 import { ServerSecurity } from '../../src/server/auth/server-security.js';
@@ -253,6 +254,21 @@ describe('static tokens', () => {
     );
     expect(batch.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(batch.details).toMatch(/over the burst of 3/);
+  });
+
+  it('codeq enqueue --count keeps to a token rate limit: batches of its burst, waits as told', async () => {
+    const q = queue('limited-count');
+    const ids: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((id: string) => void ids.push(id));
+    process.env.CODEQ_TOKEN = LIMITED.token;
+    try {
+      expect(await enqueueCommand([q, '--payload', 'x', '--count', '7', '--server', server.address])).toBe(0);
+    } finally {
+      delete process.env.CODEQ_TOKEN;
+      log.mockRestore();
+    }
+    expect(new Set(ids).size).toBe(7);
+    expect((await producer(OPS.token).getTask(q, ids[6]!)).state).toBe('PENDING');
   });
 
   it('reloads the token file: new tokens work, removed ones stop, a broken file changes nothing', async () => {
