@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Worker, type ReconnectEvent } from '../../clients/index.js';
+import { LeaseLostError, TaskError, Worker, type ReconnectEvent } from '../../clients/index.js';
 import {
   HELP_ENTRY,
   resolveSettings,
@@ -174,7 +174,7 @@ export async function workCommand(argv: string[]): Promise<number> {
             stop('stopping: check --exec (or CODEQ_EXEC) and that its program is installed for this user');
           }
         } else {
-          console.error(`codeq work: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+          console.error(`codeq work: ${what} ${failedHow(err, context.signal)}`);
         }
         throw err;
       }
@@ -206,4 +206,18 @@ export async function workCommand(argv: string[]): Promise<number> {
   await stopped;
   await telemetry.shutdown().catch(() => undefined);
   return exitCode;
+}
+
+/**
+ * How a task's command ended, for the log: given back when the stop's grace ran out (the
+ * Worker releases the lease), lost with its lease, failed for good (exit 65), or failed.
+ */
+function failedHow(err: unknown, signal: AbortSignal): string {
+  const why = err instanceof Error ? err.message : String(err);
+  if (signal.aborted && signal.reason instanceof LeaseLostError)
+    return `lease lost (${signal.reason.message}): ${why}`;
+  if (signal.aborted) return `given back, attempt not counted: the stop's grace ran out (${why})`;
+  if (err instanceof TaskError && err.permanent)
+    return `failed for good, no retry (exit ${EXIT_PERMANENT}): ${why}`;
+  return `failed: ${why}`;
 }

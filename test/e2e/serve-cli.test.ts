@@ -215,6 +215,16 @@ describe('the codeq executable', () => {
     });
   });
 
+  it('codeq work says a task whose command exits 65 failed for good', async () => {
+    await workOneTask('exit 65', async ({ taskId, stderr, clients }) => {
+      const line = `task ${taskId} (q, attempt 1/5) failed for good, no retry (exit 65): exit code 65`;
+      const deadline = Date.now() + 20_000;
+      while (!stderr().includes(line) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(stderr()).toContain(line);
+      await expect.poll(async () => (await clients.getTask({ queue: 'q', taskId })).state).toBe('DEAD');
+    });
+  });
+
   it('codeq work lets the running command finish on a Ctrl-C, and then stops', async () => {
     await workOneTask('sleep 2; echo done', async ({ taskId, child, exited, stderr, clients }) => {
       while ((await clients.getTask({ queue: 'q', taskId })).state !== 'LEASED')
