@@ -285,8 +285,8 @@ export class ConsoleServer {
         return `${back}?done=${m[2] === 'pause' ? 'paused' : 'resumed'}`;
       case 'config': {
         await this.#ctx.admin.setConfig(caller, queue, {
-          maxLeasedPerKey: formLimit(form.get('max_leased_per_key')),
-          maxClaimsPerSecond: formLimit(form.get('max_claims_per_second')),
+          maxLeasedPerKey: formLimit(form.get('max_leased_per_key'), 'config.max_leased_per_key'),
+          maxClaimsPerSecond: formLimit(form.get('max_claims_per_second'), 'config.max_claims_per_second'),
         });
         return `${back}?done=configured#fair-shares`;
       }
@@ -375,10 +375,15 @@ function isLoopbackHost(host: string | undefined): boolean {
  * (no limit); anything that is not a whole number becomes NaN, which the validation
  * refuses naming the field.
  */
-function formLimit(text: string | null): number {
+function formLimit(text: string | null, field: string): number {
   const t = (text ?? '').trim();
   if (t === '') return 0;
-  return /^\d{1,12}$/.test(t) ? Number(t) : Number.NaN;
+  if (!/^\d{1,12}$/.test(t))
+    throw new InvalidArgumentError(
+      field,
+      `must be a whole number (0 for no limit), got ${JSON.stringify(t)}`,
+    );
+  return Number(t);
 }
 
 /** A POST from a page of this console: the browser says same-origin, or the Origin matches the Host. */

@@ -164,7 +164,9 @@ describe('console HTTP rules', () => {
       max_claims_per_second: '',
     });
     expect(bad.status).toBe(400);
-    expect(await bad.text()).toContain('config.max_leased_per_key: must be an integer');
+    expect(await bad.text()).toContain(
+      'config.max_leased_per_key: must be a whole number (0 for no limit), got &quot;2.5&quot;',
+    );
     const huge = await post('queues/fair/config', cookie, {
       csrf,
       max_leased_per_key: '0',
