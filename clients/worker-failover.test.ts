@@ -123,6 +123,8 @@ describe('resolveWorkerOptions: servers and keepalive', () => {
       'grpc.keepalive_time_ms': DEFAULT_KEEPALIVE_TIME_MS,
       'grpc.keepalive_timeout_ms': DEFAULT_KEEPALIVE_TIMEOUT_MS,
       'grpc.keepalive_permit_without_calls': 1,
+      // The server bounds what it sends (its --max-payload-bytes may pass gRPC's 4 MiB).
+      'grpc.max_receive_message_length': -1,
     });
     // The server's grpc.http2.min_ping_interval_without_data_ms.
     expect(DEFAULT_KEEPALIVE_TIME_MS).toBeGreaterThanOrEqual(5_000);
@@ -135,13 +137,18 @@ describe('resolveWorkerOptions: servers and keepalive', () => {
       handler,
       keepaliveTimeMs: 0,
       keepaliveTimeoutMs: 1_000,
-      channelOptions: { 'grpc.keepalive_permit_without_calls': 0, 'grpc.primary_user_agent': 'x' },
+      channelOptions: {
+        'grpc.keepalive_permit_without_calls': 0,
+        'grpc.primary_user_agent': 'x',
+        'grpc.max_receive_message_length': 8 << 20,
+      },
     });
     expect(resolved.channelOptions).toEqual({
       'grpc.keepalive_time_ms': 0,
       'grpc.keepalive_timeout_ms': 1_000,
       'grpc.keepalive_permit_without_calls': 0,
       'grpc.primary_user_agent': 'x',
+      'grpc.max_receive_message_length': 8 << 20,
     });
     expect(() =>
       resolveWorkerOptions({ address: 'a:1', queues: ['q'], handler, keepaliveTimeoutMs: -1 }),
