@@ -94,12 +94,13 @@ export function urlDatabase(url: string): number {
 /**
  * Selects the database the URL names on a connected client. ioredis selects it on
  * connect too, but carries on in database 0 when Redis refuses: here the refusal ends
- * the start instead.
+ * the start instead. Any other error (the connection dropped) goes on as it is.
  */
 export async function selectDatabase(client: RedisClient, db: number): Promise<void> {
   try {
     await client.select(db);
   } catch (err) {
+    if (!/DB index/i.test((err as Error).message)) throw err;
     throw new RedisDatabaseError(
       `the URL names database ${db}, which this Redis does not have (${(err as Error).message}); ` +
         "Redis numbers its databases from 0 to one below its 'databases' setting (16 by default)",
