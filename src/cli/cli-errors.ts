@@ -4,6 +4,36 @@ import { UsageError } from '../config/usage-error.js';
 const UNAVAILABLE = 14;
 /** The gRPC status of a call without a credential the server accepts. */
 const UNAUTHENTICATED = 16;
+/** The gRPC status of a request the server found invalid. */
+const INVALID_ARGUMENT = 3;
+/** The gRPC status of a limit reached, here the caller's enqueue rate limit. */
+const RESOURCE_EXHAUSTED = 8;
+
+/** The parts of a grpc-js ServiceError the command line reads. */
+type ServiceErrorShape = {
+  code?: unknown;
+  details?: unknown;
+  metadata?: { get(key: string): unknown[] };
+} | null;
+
+/** A gRPC error the server answered INVALID_ARGUMENT: what the command was given is wrong. */
+export function isInvalidArgument(err: unknown): boolean {
+  const e = err as ServiceErrorShape;
+  return e?.code === INVALID_ARGUMENT && typeof e.details === 'string';
+}
+
+/**
+ * A refusal under the caller's enqueue rate limit (RESOURCE_EXHAUSTED with the server's
+ * `retry-after-ms`): `burst` when the batch can never fit, else how long to wait.
+ */
+export function rateLimitOf(err: unknown): { burst?: number; retryAfterMs: number } | undefined {
+  const e = err as ServiceErrorShape;
+  if (e?.code !== RESOURCE_EXHAUSTED || typeof e.details !== 'string') return undefined;
+  const retryAfterMs = Number(e.metadata?.get('retry-after-ms')[0]);
+  if (!Number.isFinite(retryAfterMs)) return undefined;
+  const burst = /over the burst of (\d+)/.exec(e.details);
+  return burst ? { burst: Math.max(1, Number(burst[1])), retryAfterMs } : { retryAfterMs };
+}
 
 /** Errors of a TCP connection that never opened: nothing listens, or no such host. */
 const NOT_LISTENING = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EAI_AGAIN/;

@@ -6,16 +6,18 @@ import {
   statsCommand,
   tasksCommand,
 } from './admin-commands.js';
-import { describeCliError, describeUsageError, quietIpServernameWarning } from './cli-errors.js';
+import {
+  describeCliError,
+  describeUsageError,
+  isInvalidArgument,
+  quietIpServernameWarning,
+} from './cli-errors.js';
 import { configCommand, keysCommand } from './fair-commands.js';
 import { cancelCommand, enqueueCommand, getCommand } from './task-commands.js';
 import { serveCommand } from './serve-command.js';
 import { traceCommand } from './trace-command.js';
 import { codeqVersion } from './version.js';
 import { workCommand } from './work-command.js';
-
-/** gRPC's INVALID_ARGUMENT status. */
-const INVALID_ARGUMENT = 3;
 
 /** What `codeq --help` prints: the commands, one line each. */
 export const CODEQ_HELP = `Usage: codeq COMMAND [options]
@@ -104,12 +106,6 @@ export function runCli(argv: string[]): Promise<void> {
       process.exitCode = usage !== undefined || isInvalidArgument(err) ? 2 : 1;
     },
   );
-}
-
-/** A gRPC error the server answered INVALID_ARGUMENT: what the command was given is wrong. */
-function isInvalidArgument(err: unknown): boolean {
-  const e = err as { code?: unknown; details?: unknown } | null;
-  return e?.code === INVALID_ARGUMENT && typeof e.details === 'string';
 }
 
 /** Whether a command line, or the environment, gives a bearer token. */

@@ -11,11 +11,9 @@ import {
   type Setting,
 } from '../config/settings.js';
 import { CLIENT_SETTINGS, clientConnection, type ClientConnection } from './client-settings.js';
+import { rateLimitOf } from './cli-errors.js';
 import { idsAsPositionals } from './positional-args.js';
 import { UsageError } from '../config/usage-error.js';
-
-/** gRPC's RESOURCE_EXHAUSTED status: a limit, here the caller's enqueue rate limit. */
-const RESOURCE_EXHAUSTED = 8;
 
 /** The retry policy and wait options of `codeq enqueue`; unset ones take the server's defaults. */
 export const ENQUEUE_SETTINGS = {
@@ -223,19 +221,6 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
   } finally {
     producer.close();
   }
-}
-
-/**
- * A refusal under the caller's enqueue rate limit (RESOURCE_EXHAUSTED with the server's
- * `retry-after-ms`): `burst` when the batch can never fit, else how long to wait.
- */
-function rateLimitOf(err: unknown): { burst?: number; retryAfterMs: number } | undefined {
-  const e = err as { code?: unknown; details?: unknown; metadata?: { get(key: string): unknown[] } } | null;
-  if (e?.code !== RESOURCE_EXHAUSTED || typeof e.details !== 'string') return undefined;
-  const retryAfterMs = Number(e.metadata?.get('retry-after-ms')[0]);
-  if (!Number.isFinite(retryAfterMs)) return undefined;
-  const burst = /over the burst of (\d+)/.exec(e.details);
-  return burst ? { burst: Math.max(1, Number(burst[1])), retryAfterMs } : { retryAfterMs };
 }
 
 /** No payload given, and nothing to read it from but a terminal: an empty one, said so. */
