@@ -115,7 +115,9 @@ export const SERVER_SETTINGS = {
     kind: 'int',
     default: 1024 * 1024,
     min: 1,
-    help: 'Largest task payload (and result) accepted, in bytes',
+    // Well inside Redis's 512 MiB bulk-string limit and gRPC's 2 GiB message limit.
+    max: 256 * 1024 * 1024,
+    help: 'Largest task payload (and result) accepted, in bytes (at most 256 MiB)',
   },
   idempotencyWindowMs: {
     flag: 'idempotency-window',

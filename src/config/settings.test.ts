@@ -11,7 +11,7 @@ const SETTINGS = {
     help: 'Where',
   },
   grace: { flag: 'grace', env: 'T_GRACE', kind: 'duration', default: 5_000, min: 0, help: 'How long' },
-  count: { flag: 'count', env: 'T_COUNT', kind: 'int', default: 3, min: 1, help: 'How many' },
+  count: { flag: 'count', env: 'T_COUNT', kind: 'int', default: 3, min: 1, max: 9, help: 'How many' },
   on: { flag: 'on', env: 'T_ON', kind: 'bool', default: false, help: 'Whether' },
 } satisfies Record<string, Setting>;
 
@@ -28,6 +28,9 @@ describe('settings', () => {
   it('names the flag or variable that holds a bad value', () => {
     expect(() => resolveSettings(SETTINGS, { count: 'x' }, {})).toThrow('--count: expected a whole number');
     expect(() => resolveSettings(SETTINGS, {}, { T_COUNT: '0' })).toThrow('T_COUNT: must be at least 1');
+    expect(() => resolveSettings(SETTINGS, { count: '10' }, {})).toThrow(
+      '--count: must be at most 9, got "10"',
+    );
     expect(() => resolveSettings(SETTINGS, {}, { T_GRACE: 'soon' })).toThrow(
       'T_GRACE: expected milliseconds',
     );

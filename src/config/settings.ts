@@ -23,6 +23,8 @@ export interface Setting<K extends SettingKind = SettingKind> {
   arg?: string;
   /** Lower bound for int and duration settings. */
   min?: number;
+  /** Upper bound for int settings. */
+  max?: number;
 }
 
 export type SettingValues<T extends Record<string, Setting>> = {
@@ -52,20 +54,22 @@ function parseValue(setting: Setting, text: string, source: string): string | nu
       return n;
     }
     case 'int':
-      return parseWholeNumber(text, source, setting.min);
+      return parseWholeNumber(text, source, setting.min, setting.max);
   }
 }
 
 /**
- * `text` as a whole number of at least `min`, for a flag or variable named `source`
+ * `text` as a whole number from `min` to `max`, for a flag or variable named `source`
  * (`--count`, `CODEQ_CONCURRENCY`): a value that is not one is a usage error naming it.
  */
-export function parseWholeNumber(text: string, source: string, min?: number): number {
+export function parseWholeNumber(text: string, source: string, min?: number, max?: number): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n))
     throw new UsageError(`${source}: expected a whole number, got ${JSON.stringify(text)}`);
   if (min !== undefined && n < min)
     throw new UsageError(`${source}: must be at least ${min}, got ${JSON.stringify(text)}`);
+  if (max !== undefined && n > max)
+    throw new UsageError(`${source}: must be at most ${max}, got ${JSON.stringify(text)}`);
   return n;
 }
 
