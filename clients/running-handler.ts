@@ -20,19 +20,27 @@ export function abortOf(entry: Running): AbortController {
 /**
  * A running handler's context. Its signal is made on first read (a class keeps the getter
  * on the prototype, where an object literal would make one per task); `extend` is an own
- * property, so it works destructured.
+ * property, so it works destructured. The result limit is read when asked: the stream the
+ * result goes out on may be a newer one than the lease came on.
  */
 export class RunningContext implements HandlerContext {
   readonly #entry: Running;
+  readonly #maxResultBytes: () => number;
 
   constructor(
     entry: Running,
     readonly extend: (ms?: number) => void,
+    maxResultBytes: () => number,
   ) {
     this.#entry = entry;
+    this.#maxResultBytes = maxResultBytes;
   }
 
   get signal(): AbortSignal {
     return abortOf(this.#entry).signal;
+  }
+
+  get maxResultBytes(): number {
+    return this.#maxResultBytes();
   }
 }

@@ -52,8 +52,11 @@ export interface ReconnectEvent {
 /** Events of a {@link Worker}. */
 export interface WorkerEvents {
   state: [WorkerState];
-  /** A Claim stream was accepted. */
-  opened: [{ sessionId: string; leaseDurationMs: number }];
+  /**
+   * A Claim stream was accepted: its lease length and the largest result its server takes
+   * (`maxResultBytes`; a handler's larger result fails the attempt).
+   */
+  opened: [{ sessionId: string; leaseDurationMs: number; maxResultBytes: number }];
   /** The server on the current stream is shutting down. */
   draining: [];
   reconnect: [ReconnectEvent];

@@ -30,6 +30,7 @@ export class WorkerStream extends EventEmitter<WorkerStreamEvents> {
   readonly #call: ClaimCall;
   #sessionId: string | undefined;
   #leaseDurationMs: number;
+  #maxResultBytes: number | undefined;
   #writable = true;
   #ending = false;
   #closed = false;
@@ -54,6 +55,7 @@ export class WorkerStream extends EventEmitter<WorkerStreamEvents> {
       if (message.opened && this.#sessionId === undefined) {
         this.#sessionId = message.opened.sessionId ?? '';
         this.#leaseDurationMs = durationToMs(message.opened.leaseDuration) || requestedLeaseMs;
+        this.#maxResultBytes = message.opened.maxResultBytes || undefined;
         this.emit('opened');
       }
       this.emit('response', message);
@@ -101,6 +103,11 @@ export class WorkerStream extends EventEmitter<WorkerStreamEvents> {
   /** The lease length the server confirmed, or the requested one before it did. */
   get leaseDurationMs(): number {
     return this.#leaseDurationMs;
+  }
+
+  /** The largest result the server said it accepts; undefined before it opened or if it did not say. */
+  get maxResultBytes(): number | undefined {
+    return this.#maxResultBytes;
   }
 
   /** False while grpc-js buffers more than it wants (wait for 'drain'), and after the stream ended. */

@@ -36,6 +36,12 @@ export interface HandlerContext {
    * Not needed for ordinary long work: the worker extends running tasks on its own.
    */
   readonly extend: (ms?: number) => void;
+  /**
+   * The largest result the server accepts, in bytes: its `--max-payload-bytes`, as the
+   * stream's server said when it opened ({@link MAX_RESULT_BYTES} if it did not say). A
+   * larger result fails the attempt.
+   */
+  readonly maxResultBytes: number;
 }
 
 /**
@@ -123,21 +129,21 @@ export async function runHandler(
   if (typeof value !== 'string' && !(value instanceof Uint8Array))
     return failureOf(new TypeError('handler result must be a Buffer, Uint8Array, string or undefined'));
   const result = toBytes(value);
-  if (result.length > MAX_RESULT_BYTES) {
+  const limit = context.maxResultBytes;
+  if (result.length > limit) {
     return failureOf(
-      new Error(
-        `handler result of ${result.length} bytes is over the ${MAX_RESULT_BYTES}-byte message limit`,
-      ),
+      new Error(`handler result of ${result.length} bytes is over the server's ${limit}-byte limit`),
     );
   }
   return { kind: 'COMPLETE', result };
 }
 
 /**
- * Largest result sent: gRPC's default 4 MiB receive limit less room for the envelope. A
- * larger message would end the stream it is written on, and every stream after it, since
- * unacknowledged settles are sent again on reconnect. (The server's own limit, 1 MiB by
- * default, is lower; it refuses such a result with an outcome instead, which is handled.)
+ * Largest result sent to a server that does not say its own limit: gRPC's default 4 MiB
+ * receive limit less room for the envelope. A larger message would end the stream it is
+ * written on, and every stream after it, since unacknowledged settles are sent again on
+ * reconnect. Servers that say (`opened.max_result_bytes`) set the limit instead; one that
+ * is lower than a result already sent refuses it with an outcome, which is handled.
  */
 export const MAX_RESULT_BYTES = 4 * 1024 * 1024 - 64 * 1024;
 

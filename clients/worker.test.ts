@@ -75,8 +75,36 @@ describe('Worker: the Claim stream', () => {
     const [leaseId] = stream.lease();
     const settle = await stream.next((r) => r.fails.length > 0, 'a fail');
     expect(settle.fails[0]!.leaseId).toBe(leaseId);
-    expect(settle.fails[0]!.error).toMatch(/over the \d+-byte message limit/);
+    expect(settle.fails[0]!.error).toBe(
+      `handler result of ${MAX_RESULT_BYTES + 1} bytes is over the server's ${MAX_RESULT_BYTES}-byte limit`,
+    );
     expect(stream.all('completes')).toEqual([]);
+  });
+
+  it("holds results to the limit the server's opened gave, and tells handlers what it is", async () => {
+    const limits: number[] = [];
+    const { stream } = await startWorker(
+      {
+        concurrency: 2,
+        handler: (task, { maxResultBytes }) => {
+          limits.push(maxResultBytes);
+          return Promise.resolve(Buffer.alloc(task.id === 'fits' ? 1000 : 1001));
+        },
+      },
+      {
+        autoOpen: false,
+        onClaim: (s) =>
+          s.call.once('data', () => s.send({ opened: { sessionId: 's', maxResultBytes: 1000 } })),
+      },
+    );
+    const [fits] = stream.lease(1, { id: 'fits' });
+    const [over] = stream.lease(1, { id: 'over' });
+    await eventually(() => stream.all('completes').length + stream.all('fails').length === 2, 'both settles');
+    expect(stream.all('fails')).toEqual([
+      { leaseId: over, error: "handler result of 1001 bytes is over the server's 1000-byte limit" },
+    ]);
+    expect(stream.all('completes')).toEqual([{ leaseId: fits, result: Buffer.alloc(1000) }]);
+    expect(limits).toEqual([1000, 1000]);
   });
 
   it('lets a TaskError choose permanent failure or the retry delay', async () => {

@@ -24,6 +24,7 @@ import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } 
 import { Waiters } from './waiters.js';
 import {
   LeaseLostError,
+  MAX_RESULT_BYTES,
   runHandler,
   toWorkerTask,
   type HandlerSettle,
@@ -66,6 +67,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #clients: WorkerServiceClient[] = [];
   #session: WorkerStream | undefined;
   #everOpened = false;
+  /** The result limit of the server last opened on (one that did not say: gRPC's default). */
+  #maxResultBytes = MAX_RESULT_BYTES;
   #starting: { resolve: () => void; reject: (err: Error) => void } | undefined;
   #stopping: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -244,6 +247,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #onOpened(session: WorkerStream): void {
     if (session !== this.#session) return;
     this.#everOpened = true;
+    this.#maxResultBytes = session.maxResultBytes ?? MAX_RESULT_BYTES;
     this.#reconnect.opened();
     // Leases of handlers that outlived the old stream run out after the server's reconnect
     // grace (5 s by default), long before their next half-lease extension: claim them now.
@@ -256,7 +260,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       held++;
     }
     if (held > 0) this.#extender.rearm();
-    this.emit('opened', { sessionId: session.sessionId ?? '', leaseDurationMs: session.leaseDurationMs });
+    this.emit('opened', {
+      sessionId: session.sessionId ?? '',
+      leaseDurationMs: session.leaseDurationMs,
+      maxResultBytes: this.#maxResultBytes,
+    });
     this.#starting?.resolve();
     this.#starting = undefined;
   }
@@ -304,7 +312,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     };
     this.#running.set(task.leaseId, entry);
     this.#extender.scheduled(entry);
-    const context = new RunningContext(entry, (ms) => this.#extendNow(entry, ms));
+    const context = new RunningContext(
+      entry,
+      (ms) => this.#extendNow(entry, ms),
+      () => this.#maxResultBytes,
+    );
     this.#tracer
       .run(entry.spans, () => runHandler(this.#options.handler, task, context))
       .then((settle) => this.#finish(entry, settle))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TaskError, TaskReleaseError, type WorkerTask } from '../../clients/index.js';
+import { TaskError, TaskReleaseError, type HandlerContext, type WorkerTask } from '../../clients/index.js';
 import { UsageError } from '../config/usage-error.js';
 import {
   checkCommandSyntax,
@@ -18,6 +18,10 @@ const task = {
   payload: Buffer.from(''),
 } as unknown as WorkerTask;
 
+function contextOf(maxResultBytes = 1024 * 1024): HandlerContext {
+  return { signal: new AbortController().signal, extend: () => undefined, maxResultBytes };
+}
+
 const ENV = {
   PATH: process.env.PATH,
   HOME: '/home/w',
@@ -30,7 +34,7 @@ const ENV = {
 
 async function childEnv(passCredentials?: boolean): Promise<Record<string, string>> {
   const run = execHandler('env', { env: ENV, onStderr: () => undefined, passCredentials });
-  const result = (await run(task, { signal: new AbortController().signal } as never)) as Uint8Array;
+  const result = (await run(task, contextOf())) as Uint8Array;
   const out = Buffer.from(result).toString();
   return Object.fromEntries(
     out
@@ -64,7 +68,7 @@ describe('codeq work --exec', () => {
 
   it('gives the task back when the shell cannot run the command, until the command has run once', async () => {
     const quiet = { env: { PATH: process.env.PATH }, onStderr: () => undefined };
-    const context = { signal: new AbortController().signal } as never;
+    const context = contextOf();
     const missing = execHandler('codeq-no-such-command-here', quiet);
     for (let i = 0; i < 2; i++) {
       const err: unknown = await missing(task, context).catch((e: unknown) => e);
@@ -84,6 +88,26 @@ describe('codeq work --exec', () => {
     expect(later).toBeInstanceOf(TaskError);
     expect(later).not.toBeInstanceOf(TaskReleaseError);
     expect((later as TaskError).permanent).toBe(false);
+  });
+});
+
+describe('codeq work --exec results', () => {
+  const quiet = { env: { PATH: process.env.PATH }, onStderr: () => undefined };
+
+  it("completes with stdout up to the server's result limit", async () => {
+    const run = execHandler('head -c 5000 /dev/zero', quiet);
+    const result = (await run(task, contextOf(5000))) as Buffer;
+    expect(result.length).toBe(5000);
+  });
+
+  it('fails the attempt when stdout is longer than the limit, rather than cutting the result short', async () => {
+    const run = execHandler('head -c 5001 /dev/zero', quiet);
+    const err: unknown = await run(task, contextOf(5000)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskError);
+    expect((err as TaskError).message).toBe(
+      "stdout of 5001 bytes is over the server's 5000-byte result limit",
+    );
+    expect((err as TaskError).permanent).toBe(false);
   });
 });
 

@@ -2,8 +2,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { TaskError, TaskReleaseError, type TaskHandler } from '../../clients/index.js';
 import { UsageError } from '../config/usage-error.js';
 
-/** Most bytes of a command's stdout kept as the task's result. */
-const MAX_RESULT_BYTES = 1024 * 1024;
 /** Most characters of a command's stderr quoted in a failure message. */
 const MAX_ERROR_TAIL = 2000;
 /** Exit code that asks not to retry (sysexits EX_DATAERR: the input itself is bad). */
@@ -95,7 +93,7 @@ export function execHandler(command: string, options: ExecOptions = {}): TaskHan
   const base = options.env ?? process.env;
   const env = options.passCredentials ? base : withoutCredentials(base);
   let ran = false;
-  return (task, { signal }) =>
+  return (task, context) =>
     new Promise((resolve, reject) => {
       const child = spawn(command, {
         shell: true,
@@ -114,13 +112,16 @@ export function execHandler(command: string, options: ExecOptions = {}): TaskHan
       running.add(child);
       // The lease was lost or the stop's grace ran out: end the command's whole group.
       const abort = (): void => killGroup(child, 'SIGTERM');
+      const { signal } = context;
       if (signal.aborted) abort();
       else signal.addEventListener('abort', abort, { once: true });
+      // Kept to the server's result limit; a longer stdout fails the attempt, never cut short.
+      const limit = context.maxResultBytes;
       const out: Buffer[] = [];
       let outBytes = 0;
       let errTail = '';
       child.stdout.on('data', (chunk: Buffer) => {
-        if (outBytes < MAX_RESULT_BYTES) out.push(chunk.subarray(0, MAX_RESULT_BYTES - outBytes));
+        if (outBytes < limit) out.push(chunk.subarray(0, limit - outBytes));
         outBytes += chunk.length;
       });
       child.stderr.on('data', (chunk: Buffer) => {
@@ -140,6 +141,10 @@ export function execHandler(command: string, options: ExecOptions = {}): TaskHan
         signal.removeEventListener('abort', abort);
         const couldNotRun = code !== null && SHELL_COULD_NOT_RUN.has(code);
         if (!couldNotRun) ran = true;
+        if (code === 0 && outBytes > limit)
+          return reject(
+            new TaskError(`stdout of ${outBytes} bytes is over the server's ${limit}-byte result limit`),
+          );
         if (code === 0) return resolve(Buffer.concat(out));
         const why = sig ? `killed by ${sig}` : `exit code ${code}`;
         const message = errTail.trim() ? `${why}: ${errTail.trim()}` : why;

@@ -260,7 +260,13 @@ export class ClaimStream implements Consumer {
     this.workerId = params.workerId;
     this.state = 'OPEN';
     for (const queue of this.queues) this.#ctx.metrics.queueSeen(queue);
-    this.#send({ opened: { sessionId: this.id, leaseDuration: msToDuration(this.leaseMs) } });
+    this.#send({
+      opened: {
+        sessionId: this.id,
+        leaseDuration: msToDuration(this.leaseMs),
+        maxResultBytes: this.#ctx.config.maxPayloadBytes,
+      },
+    });
     this.#ctx.dispatcher.add(this);
   }
 

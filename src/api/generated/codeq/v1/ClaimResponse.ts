@@ -52,6 +52,11 @@ export interface _codeq_v1_ClaimResponse_Opened {
    * The length of every lease on this stream: the one asked for, at most the max lease age.
    */
   'leaseDuration'?: (_google_protobuf_Duration | null);
+  /**
+   * The largest result a Complete may carry, in bytes (the server's --max-payload-bytes); a
+   * larger one is refused with RESOURCE_EXHAUSTED. 0 from a server that does not say.
+   */
+  'maxResultBytes'?: (number);
 }
 
 export interface _codeq_v1_ClaimResponse_Opened__Output {
@@ -60,6 +65,11 @@ export interface _codeq_v1_ClaimResponse_Opened__Output {
    * The length of every lease on this stream: the one asked for, at most the max lease age.
    */
   'leaseDuration'?: (_google_protobuf_Duration__Output);
+  /**
+   * The largest result a Complete may carry, in bytes (the server's --max-payload-bytes); a
+   * larger one is refused with RESOURCE_EXHAUSTED. 0 from a server that does not say.
+   */
+  'maxResultBytes'?: (number);
 }
 
 export interface _codeq_v1_ClaimResponse_Outcome {
