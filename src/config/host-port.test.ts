@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { parseHostPort } from '../domain/host-port.js';
-import { checkGrpcAddress } from './host-port.js';
+import { checkGrpcAddress, checkHostPort } from './host-port.js';
 import { resolveSettings, type Setting } from './settings.js';
 
 const SETTINGS = {
   server: { flag: 'server', env: 'CODEQ_SERVER', kind: 'address', default: '127.0.0.1:7070', help: '' },
+  console: {
+    flag: 'console-listen',
+    env: 'CODEQ_CONSOLE_LISTEN',
+    kind: 'host-port',
+    default: '127.0.0.1:7071',
+    help: '',
+  },
 } satisfies Record<string, Setting>;
 
 describe('parseHostPort', () => {
@@ -44,5 +51,20 @@ describe('checkGrpcAddress', () => {
       /^CODEQ_SERVER: expected HOST:PORT/,
     );
     expect(() => resolveSettings(SETTINGS, { server: '127.0.0.1:99999' }, {})).toThrow(/^--server:/);
+  });
+});
+
+describe('checkHostPort', () => {
+  it('passes HOST:PORT only: an HTTP listener has no target schemes', () => {
+    expect(checkHostPort('[::1]:0', '--console-listen')).toBe('[::1]:0');
+    expect(() => checkHostPort('unix:/run/codeq.sock', '--console-listen')).toThrow(
+      /^--console-listen: expected HOST:PORT/,
+    );
+  });
+
+  it('refuses a port alone at start, naming the flag, rather than as a remote address', () => {
+    expect(() => resolveSettings(SETTINGS, { 'console-listen': '7071' }, {})).toThrow(
+      /^--console-listen: expected HOST:PORT \(a port from 0 to 65535; \[::1\]:7071 for IPv6\), got "7071"$/,
+    );
   });
 });

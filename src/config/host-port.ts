@@ -14,3 +14,14 @@ export function checkGrpcAddress(text: string, source: string): string {
     `${source}: expected HOST:PORT (a port from 0 to 65535; [::1]:7070 for IPv6) or unix:PATH, got ${JSON.stringify(text)}`,
   );
 }
+
+/**
+ * Checks an HTTP listener's address given by `source`: `HOST:PORT` only (a port alone is
+ * not taken for one on every interface).
+ */
+export function checkHostPort(text: string, source: string): string {
+  if (parseHostPort(text)) return text;
+  throw new UsageError(
+    `${source}: expected HOST:PORT (a port from 0 to 65535; [::1]:7071 for IPv6), got ${JSON.stringify(text)}`,
+  );
+}

@@ -197,8 +197,7 @@ export const SERVER_SETTINGS = {
   metricsListen: {
     flag: 'metrics-listen',
     env: 'CODEQ_METRICS_LISTEN',
-    kind: 'string',
-    arg: 'HOST:PORT',
+    kind: 'host-port',
     default: undefined,
     help: 'Serve Prometheus metrics on http://HOST:PORT/metrics (port 0 picks a free port). Unset: no endpoint; OTLP metric export follows OTEL_METRICS_EXPORTER',
   },
@@ -220,8 +219,7 @@ export const SERVER_SETTINGS = {
   consoleListen: {
     flag: 'console-listen',
     env: 'CODEQ_CONSOLE_LISTEN',
-    kind: 'string',
-    arg: 'HOST:PORT',
+    kind: 'host-port',
     default: '127.0.0.1:7071',
     help: 'Address of the web console, HOST:PORT (port 0 picks a free port). Like --listen: loopback only unless authentication is on or --insecure-allow-remote',
   },

@@ -1,11 +1,15 @@
 import { formatDurationMs, parseDurationMs } from './duration.js';
-import { checkGrpcAddress } from './host-port.js';
+import { checkGrpcAddress, checkHostPort } from './host-port.js';
 import { UsageError } from './usage-error.js';
 
 /** The kinds of value a setting holds, and how its text is parsed. */
-export type SettingKind = 'string' | 'address' | 'duration' | 'int' | 'bool';
+/**
+ * `address`: a gRPC address, HOST:PORT or a target scheme (`unix:PATH`); `host-port`: an
+ * HTTP listener's HOST:PORT.
+ */
+export type SettingKind = 'string' | 'address' | 'host-port' | 'duration' | 'int' | 'bool';
 
-type ValueOf<K extends SettingKind> = K extends 'string' | 'address'
+type ValueOf<K extends SettingKind> = K extends 'string' | 'address' | 'host-port'
   ? string
   : K extends 'bool'
     ? boolean
@@ -39,6 +43,8 @@ function parseValue(setting: Setting, text: string, source: string): string | nu
       return text;
     case 'address':
       return checkGrpcAddress(text, source);
+    case 'host-port':
+      return checkHostPort(text, source);
     case 'bool':
       if (/^(1|true|yes|on)$/i.test(text)) return true;
       if (/^(0|false|no|off)$/i.test(text)) return false;
@@ -116,6 +122,7 @@ export function settingsHelp(settings: Record<string, Setting>): string {
 const DEFAULT_ARG: Record<SettingKind, string> = {
   string: 'VALUE',
   address: 'HOST:PORT',
+  'host-port': 'HOST:PORT',
   duration: 'DURATION',
   int: 'N',
   bool: '',

@@ -14,7 +14,7 @@ import {
   UnauthenticatedError,
 } from '../domain/errors.js';
 import { principalOf, type AccessControl } from '../server/auth/access-control.js';
-import { checkListen, isLoopbackListen } from '../server/auth/listen-guard.js';
+import { checkListen, isLoopbackHost, isLoopbackListen } from '../server/auth/listen-guard.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { RateLimit } from '../auth/principal.js';
 import { loadAssets, type Asset } from './assets.js';
@@ -141,10 +141,14 @@ export class ConsoleServer {
 
   /** The address to open in a browser. */
   get url(): string {
-    const colon = this.#options.listen.lastIndexOf(':');
-    let host = this.#options.listen.slice(0, colon);
-    if (host === '0.0.0.0' || host === '' || host === '[::]') host = 'localhost';
-    return `${this.#secure ? 'https' : 'http'}://${host}:${this.#port}/`;
+    const host = parseHostPort(this.#options.listen)?.host ?? '';
+    const shown =
+      host === '0.0.0.0' || host === '' || host === '::'
+        ? 'localhost'
+        : host.includes(':')
+          ? `[${host}]`
+          : host;
+    return `${this.#secure ? 'https' : 'http'}://${shown}:${this.#port}/`;
   }
 
   /**
@@ -169,7 +173,7 @@ export class ConsoleServer {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     // A page on another site could reach a loopback console through a DNS name that
     // resolves to 127.0.0.1 (DNS rebinding): without auth, only loopback names are served.
-    if (this.#loopbackOnly && !isLoopbackHost(req.headers.host)) {
+    if (this.#loopbackOnly && !isLoopbackHostHeader(req.headers.host)) {
       this.#send(res, 421, 'text/plain; charset=utf-8', 'console: only loopback host names are served');
       return;
     }
@@ -364,10 +368,10 @@ function decode(segment: string): string {
   }
 }
 
-/** True for localhost, 127.0.0.0/8 and [::1] Host headers (any port). */
-function isLoopbackHost(host: string | undefined): boolean {
-  if (!host) return false;
-  return isLoopbackListen(host.includes(':') && !host.endsWith(']') ? host : `${host}:0`);
+/** True for localhost, 127.0.0.0/8 and [::1] Host headers, with a port or without. */
+function isLoopbackHostHeader(header: string | undefined): boolean {
+  if (!header) return false;
+  return isLoopbackHost(parseHostPort(header)?.host ?? header.replace(/^\[(.*)\]$/, '$1'));
 }
 
 /**

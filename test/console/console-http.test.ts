@@ -207,7 +207,11 @@ describe('console HTTP rules', () => {
         req.end();
       });
     expect(await status('attacker.example:7071')).toBe(421);
+    expect(await status('127.0.0.1.attacker.example')).toBe(421);
     expect(await status('localhost:7071')).toBe(200);
+    expect(await status('LOCALHOST')).toBe(200);
+    expect(await status('[::1]:7071')).toBe(200);
+    expect(await status('[::1]')).toBe(200);
   });
 
   it('refuses a remote address without authentication at start, naming --console-listen', () => {

@@ -7,11 +7,20 @@ describe('listen guard', () => {
       '127.0.0.1:7070',
       '127.8.9.1:0',
       'localhost:7070',
+      'LocalHost:7070',
       '[::1]:7070',
+      '[0:0:0:0:0:0:0:1]:7070',
       'unix:/tmp/codeq.sock',
     ])
       expect(isLoopbackListen(listen), listen).toBe(true);
-    for (const listen of ['0.0.0.0:7070', '[::]:7070', '10.0.0.1:7070', 'codeq.example.com:7070', ':7070'])
+    for (const listen of [
+      '0.0.0.0:7070',
+      '[::]:7070',
+      '10.0.0.1:7070',
+      'codeq.example.com:7070',
+      ':7070',
+      '127.0.0.1.nip.io:7070',
+    ])
       expect(isLoopbackListen(listen), listen).toBe(false);
   });
 

@@ -1,12 +1,18 @@
 import { isIPv4 } from 'node:net';
+import { parseHostPort } from '../../domain/host-port.js';
 
 /** True when a `HOST:PORT` listen address (or `unix:` socket) is reachable from this machine only. */
 export function isLoopbackListen(listen: string): boolean {
   if (listen.startsWith('unix:') || listen.startsWith('unix-abstract:')) return true;
-  const colon = listen.lastIndexOf(':');
-  const host = (colon < 0 ? listen : listen.slice(0, colon)).replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  if (host === 'localhost' || host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
-  return isIPv4(host) && host.startsWith('127.');
+  const address = parseHostPort(listen);
+  return address !== undefined && isLoopbackHost(address.host);
+}
+
+/** True for localhost, 127.0.0.0/8 and ::1 (an IPv6 host without its brackets). */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase();
+  if (name === 'localhost' || name === '::1' || name === '0:0:0:0:0:0:0:1') return true;
+  return isIPv4(name) && name.startsWith('127.');
 }
 
 /**
