@@ -65,6 +65,23 @@ describe('RedisStore when Redis goes away', () => {
     );
   });
 
+  it('lists a queue again at its first enqueue after Redis came back without its data', async () => {
+    const first = await startRedisServer();
+    let stopRedis = () => first.stop();
+    cleanup.push(() => stopRedis());
+    const store = await RedisStore.connect({ url: first.url });
+    cleanup.push(() => store.close());
+    await store.enqueue([newTask('listed')]);
+    expect(await store.listQueues()).toEqual([{ queue: 'listed', paused: false }]);
+
+    // Restarted without persistence: the registry of queues is gone with the tasks.
+    await first.stop();
+    const second = await startRedisServer([], first.port);
+    stopRedis = () => second.stop();
+    await vi.waitFor(() => store.enqueue([newTask('listed')]), { timeout: 10_000, interval: 50 });
+    expect(await store.listQueues()).toEqual([{ queue: 'listed', paused: false }]);
+  });
+
   it('logs an outage once when Redis goes and once when it is back, and tells callers only "Redis unavailable"', async () => {
     const first = await startRedisServer();
     let stopRedis = () => first.stop();

@@ -9,6 +9,8 @@ import type { KeySpace } from './keys.js';
  * process enqueued to it comes back within this time.
  */
 const REGISTER_REFRESH_MS = 60_000;
+/** Connection events after which the registry may be gone (`-node`: a Cluster's). */
+const FORGET_ON = ['close', 'ready', '-node'];
 /** Registry members one prune step looks at (an SSCAN COUNT hint). */
 const PRUNE_BATCH = 200;
 /** Queues whose registration a process remembers; beyond that it forgets them all and re-adds. */
@@ -34,6 +36,14 @@ export class QueueRegistry {
   readonly #client: RedisClient;
   readonly #scripts: Pick<Scripts, 'forget'>;
   readonly #keys: KeySpace;
+  /**
+   * A lost connection may come back to a Redis that lost the registry (a restart without
+   * persistence, a failover to a replica that had not yet copied it): every queue is added
+   * again on its next enqueue, rather than up to REGISTER_REFRESH_MS later. Forgotten when
+   * the connection closes, so that enqueues waiting in the offline queue register too, and
+   * again when it is ready; in a Cluster also when a node leaves.
+   */
+  readonly #forgetAll = (): void => this.#registered.clear();
 
   constructor(
     client: RedisClient,
@@ -44,6 +54,7 @@ export class QueueRegistry {
     this.#client = client;
     this.#scripts = scripts;
     this.#keys = keys;
+    for (const event of FORGET_ON) client.on(event, this.#forgetAll);
     if (pruneIntervalMs > 0) {
       this.#timer = setInterval(() => {
         // Redis unreachable: the next step tries again; nothing waits on a prune.
@@ -109,6 +120,7 @@ export class QueueRegistry {
 
   close(): void {
     clearInterval(this.#timer);
+    for (const event of FORGET_ON) this.#client.off(event, this.#forgetAll);
   }
 
   async #pruneNames(names: readonly string[]): Promise<number> {
