@@ -12,6 +12,11 @@ export interface Running extends ExtendableLease {
   readonly spans: TaskSpans;
 }
 
+/** The worker's result limit, one object for all its handlers, updated when a stream opens. */
+export interface ResultLimit {
+  readonly maxResultBytes: number;
+}
+
 /** The handler's abort controller, made on first use. */
 export function abortOf(entry: Running): AbortController {
   return (entry.controller ??= new AbortController());
@@ -25,15 +30,15 @@ export function abortOf(entry: Running): AbortController {
  */
 export class RunningContext implements HandlerContext {
   readonly #entry: Running;
-  readonly #maxResultBytes: () => number;
+  readonly #limits: ResultLimit;
 
   constructor(
     entry: Running,
     readonly extend: (ms?: number) => void,
-    maxResultBytes: () => number,
+    limits: ResultLimit,
   ) {
     this.#entry = entry;
-    this.#maxResultBytes = maxResultBytes;
+    this.#limits = limits;
   }
 
   get signal(): AbortSignal {
@@ -41,6 +46,6 @@ export class RunningContext implements HandlerContext {
   }
 
   get maxResultBytes(): number {
-    return this.#maxResultBytes();
+    return this.#limits.maxResultBytes;
   }
 }

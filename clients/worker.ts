@@ -68,7 +68,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #session: WorkerStream | undefined;
   #everOpened = false;
   /** The result limit of the server last opened on (one that did not say: gRPC's default). */
-  #maxResultBytes = MAX_RESULT_BYTES;
+  readonly #resultLimit = { maxResultBytes: MAX_RESULT_BYTES };
   #starting: { resolve: () => void; reject: (err: Error) => void } | undefined;
   #stopping: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -247,7 +247,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #onOpened(session: WorkerStream): void {
     if (session !== this.#session) return;
     this.#everOpened = true;
-    this.#maxResultBytes = session.maxResultBytes ?? MAX_RESULT_BYTES;
+    this.#resultLimit.maxResultBytes = session.maxResultBytes ?? MAX_RESULT_BYTES;
     this.#reconnect.opened();
     // Leases of handlers that outlived the old stream run out after the server's reconnect
     // grace (5 s by default), long before their next half-lease extension: claim them now.
@@ -263,7 +263,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.emit('opened', {
       sessionId: session.sessionId ?? '',
       leaseDurationMs: session.leaseDurationMs,
-      maxResultBytes: this.#maxResultBytes,
+      maxResultBytes: this.#resultLimit.maxResultBytes,
     });
     this.#starting?.resolve();
     this.#starting = undefined;
@@ -312,11 +312,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     };
     this.#running.set(task.leaseId, entry);
     this.#extender.scheduled(entry);
-    const context = new RunningContext(
-      entry,
-      (ms) => this.#extendNow(entry, ms),
-      () => this.#maxResultBytes,
-    );
+    const context = new RunningContext(entry, (ms) => this.#extendNow(entry, ms), this.#resultLimit);
     this.#tracer
       .run(entry.spans, () => runHandler(this.#options.handler, task, context))
       .then((settle) => this.#finish(entry, settle))
