@@ -91,9 +91,10 @@ export const WORK_HELP = `Usage: codeq work QUEUE[,QUEUE...] --exec COMMAND [opt
 
 Holds a Claim stream and runs COMMAND in a shell for every task: the payload on stdin,
 the task in CODEQ_TASK_ID, CODEQ_QUEUE, CODEQ_ATTEMPT, CODEQ_MAX_ATTEMPTS,
-CODEQ_PRIORITY and CODEQ_LEASE_ID. Exit 0 completes the task with stdout as its result;
-exit ${EXIT_PERMANENT} fails it for good; any other exit fails the attempt and it is retried with its
-backoff. Leases are extended while COMMAND runs. SIGINT or SIGTERM stops taking tasks
+CODEQ_PRIORITY and CODEQ_LEASE_ID. Exit 0 completes the task with stdout as its result
+(a stdout over the server's --max-payload-bytes fails the attempt); exit ${EXIT_PERMANENT} fails it for
+good; any other exit fails the attempt and it is retried with its backoff. Leases are
+extended while COMMAND runs. SIGINT or SIGTERM stops taking tasks
 and waits for running ones; a second signal stops at once. When the shell cannot run
 COMMAND at all (exit 126 or 127 before it ever ran), the task goes back with its attempt
 not counted and codeq work stops with exit 1: a mistyped COMMAND costs no task anything.
