@@ -118,6 +118,40 @@ describe('RedisStore queue registry', () => {
     expect(leases.map((l) => l.task.id)).toEqual(again.map((r) => r.taskId));
   });
 
+  it("lists a queue another replica pruned, at this replica's next enqueue or pause", async () => {
+    const keyPrefix = `registry-${randomBytes(6).toString('hex')}`;
+    const connect = () => RedisStore.connect({ url: inject('redisUrl'), keyPrefix, queuePruneIntervalMs: 0 });
+    const [a, b] = [await connect(), await connect()];
+    open.push(a, b);
+    const listed = async () => (await b.listQueues()).map((q) => q.queue);
+
+    // A adds the queue and empties it; B prunes it while A still counts it as added.
+    await a.enqueue([newTask('shared')]);
+    const [lease] = (await a.claim('shared', 1, 30_000)).leases;
+    await a.settle('shared', [
+      {
+        kind: 'complete',
+        taskId: lease!.task.id,
+        token: lease!.token,
+        nonce: lease!.nonce,
+        result: Buffer.from(''),
+      },
+    ]);
+    expect(await b.pruneQueues()).toBe(1);
+    await a.enqueue([newTask('shared')]);
+    expect(await listed()).toEqual(['shared']);
+
+    // A pauses a queue, B resumes it (which prunes it: it holds nothing), A pauses it again.
+    await a.setPaused('idle', true);
+    await b.setPaused('idle', false);
+    expect(await listed()).toEqual(['shared']);
+    await a.setPaused('idle', true);
+    expect(await b.listQueues()).toEqual([
+      { queue: 'idle', paused: true },
+      { queue: 'shared', paused: false },
+    ]);
+  });
+
   it('keeps the keys of a queue that is in use when the prune looks again', async () => {
     const { store, redis, keyPrefix } = await setup();
     const scripts = await defineScripts(redis);

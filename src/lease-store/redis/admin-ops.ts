@@ -175,8 +175,11 @@ export class RedisAdminOps {
   async setPaused(queue: string, paused: boolean): Promise<void> {
     const k = this.#ctx.keys.queue(queue);
     if (paused) {
-      await this.#ctx.registry.register(queue);
+      // The flag first: a prune that looks between the two keeps a paused queue, where one
+      // that looked before the flag could take out the name just added. Added whatever this
+      // process remembers: another replica may have pruned the queue meanwhile.
       await this.#ctx.client.set(k.paused, '1');
+      await this.#ctx.registry.add(queue);
       return;
     }
     const woke = await this.#ctx.scripts.resume(k, {

@@ -5,8 +5,9 @@ import type { KeySpace } from './keys.js';
 
 /**
  * How long this process trusts that a queue it added is still in the registry: after that
- * its next enqueue adds it again (one SADD), so a queue that a prune took out just as this
- * process enqueued to it comes back within this time.
+ * its next enqueue adds it again (one SADD) before it sends. A prune by any replica is
+ * noticed sooner, by the enqueue script itself (the queue's sequence counter is gone:
+ * `restore`); this bounds what nothing else would catch.
  */
 const REGISTER_REFRESH_MS = 60_000;
 /** Connection events after which the registry may be gone (`-node`: a Cluster's). */
@@ -73,10 +74,24 @@ export class QueueRegistry {
   /** Adds `queue`, at most once per REGISTER_REFRESH_MS and process. */
   async register(queue: string): Promise<void> {
     if (this.isFresh(queue)) return;
+    await this.add(queue);
+  }
+
+  /** Adds `queue` now, whatever this process remembers of it. */
+  async add(queue: string): Promise<void> {
     const now = Date.now();
     await this.#client.sadd(this.#keys.queues, queue);
     if (this.#registered.size >= REMEMBERED) this.#registered.clear();
     this.#registered.set(queue, now);
+  }
+
+  /**
+   * An enqueue found the queue without its sequence counter: another replica may have
+   * pruned it since this process added it. Adds it again, in the background; if that
+   * fails, the next enqueue adds it before it sends.
+   */
+  restore(queue: string): void {
+    this.add(queue).catch(() => this.#registered.delete(queue));
   }
 
   /** The registered queues `options` lets through, sorted; one EXISTS per queue returned. */

@@ -345,7 +345,10 @@ export class RedisStore implements LeaseStore {
     };
   }
 
-  /** Reads enqueue-3.lua's reply; tells the listener when delayed tasks fall due. */
+  /**
+   * Reads enqueue-3.lua's reply; tells the listener when delayed tasks fall due, and has a
+   * queue that may have left the registry added again.
+   */
   #enqueueResults(queue: string, tasks: readonly NewTask[], reply: readonly unknown[]): EnqueueResult[] {
     let minDelay = Infinity;
     const results = tasks.map((task, j) => {
@@ -354,6 +357,8 @@ export class RedisStore implements LeaseStore {
       return { taskId: String(reply[2 + 2 * j]), duplicate: status === 2 };
     });
     if (minDelay !== Infinity) this.#emitDue(queue, minDelay);
+    // The queue had no sequence counter: new, or pruned by some replica since its last task.
+    if (Number(reply[1 + 2 * tasks.length]) === 1) this.#registry.restore(queue);
     return results;
   }
 

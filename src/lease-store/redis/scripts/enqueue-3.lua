@@ -16,8 +16,10 @@
     id, payload, priority, delay (ms), max attempts ('' = 5), backoff spec ('' = default),
     idempotency key ('' = none), encoded headers ('' = none), fairness key ('' = default)
 
-  Returns { readyCount, status1, id1, status2, id2, ... } in request order, status
-  0 = stored PENDING, 1 = stored SCHEDULED, 2 = duplicate (id is the first task's id).
+  Returns { readyCount, status1, id1, status2, id2, ..., unregistered } in request order,
+  status 0 = stored PENDING, 1 = stored SCHEDULED, 2 = duplicate (id is the first task's
+  id); unregistered = 1 when the queue may be missing from the registry of queues
+  (snippets/enqueue-tasks.lua).
   Publishes a wake-up when a task became PENDING.
 ]]
 --@include "snippets/args.lua"

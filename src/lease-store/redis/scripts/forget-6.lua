@@ -1,7 +1,9 @@
 --[[
   forget: deletes what an empty queue keeps that no task needs, once the registry has
   pruned it (queue-registry.ts): its sequence counter and its fair-share round state.
-  Checked and deleted in one step, so a task enqueued meanwhile keeps its order.
+  Checked and deleted in one step, so a task enqueued meanwhile keeps its order; the next
+  enqueue finds no counter and has the queue added to the registry again, whichever
+  replica sends it.
 
   K.ready K.scheduled K.leased K.dead  the queue's indexes
   K.paused                             pause flag

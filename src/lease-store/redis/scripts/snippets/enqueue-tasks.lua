@@ -11,9 +11,11 @@
   An idempotency key answers with the first task's id only while that task exists (not
   purged, not past its retention): else the key names the new task, which is stored.
 
-  Returns { readyCount, status1, id1, status2, id2, ... } in request order, status
-  0 = stored PENDING, 1 = stored SCHEDULED, 2 = duplicate (id is the first task's id).
-  Publishes nothing: the caller decides whether other replicas must hear of it.
+  Returns { readyCount, status1, id1, status2, id2, ..., unregistered } in request order,
+  status 0 = stored PENDING, 1 = stored SCHEDULED, 2 = duplicate (id is the first task's
+  id); unregistered = 1 when the queue had no sequence counter, so it may be missing from
+  the registry of queues (new, or pruned since its last task: forget-6.lua deletes the
+  counter) and the caller adds it there. Publishes nothing: the caller decides whether other replicas must hear of it.
 
   E.handOff (set by enqueue-and-claim): when the call's ready tasks all share one line (one
   priority, one fairness key) on a queue without per-key or rate limits, they stay out of
@@ -54,6 +56,8 @@ end
 
 local function enqueueTasks(E, now, at, count)
   local seq = redis.call('INCRBY', E.seq, count) - count
+  -- No counter: the queue is new to the store, or the registry pruned it since its last task.
+  local unregistered = seq == 0
   local out = { 0 }
   local readyCount = 0
   local nowText = string.format('%d', now)
@@ -151,5 +155,6 @@ local function enqueueTasks(E, now, at, count)
   end
 
   out[1] = readyCount
+  out[#out + 1] = unregistered and 1 or 0
   return out
 end
