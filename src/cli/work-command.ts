@@ -9,7 +9,7 @@ import {
 } from '../config/settings.js';
 import { startTelemetry } from '../telemetry/telemetry.js';
 import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
-import { workerLogSentence } from './cli-errors.js';
+import { describeCliError, workerLogSentence } from './cli-errors.js';
 import {
   checkCommandSyntax,
   CommandUnavailableError,
@@ -146,6 +146,9 @@ export async function workCommand(argv: string[]): Promise<number> {
       stoppedNow();
     });
   };
+  // A task is told completed once the server has stored its result, not when COMMAND exits:
+  // a completion the server refuses (the task was cancelled, the lease lost) is told as that.
+  const completed = new Map<string, string>();
   const worker = new Worker({
     ...(telemetry.tracerProvider && { tracerProvider: telemetry.tracerProvider }),
     ...connection,
@@ -163,7 +166,7 @@ export async function workCommand(argv: string[]): Promise<number> {
       const what = `task ${task.id} (${task.queue}, attempt ${task.attempt}/${task.maxAttempts})`;
       try {
         const result = await run(task, context);
-        console.error(`codeq work: ${what} completed in ${Math.round(performance.now() - started)} ms`);
+        completed.set(task.leaseId, `${what} completed in ${Math.round(performance.now() - started)} ms`);
         return result;
       } catch (err) {
         if (err instanceof CommandUnavailableError) {
@@ -180,6 +183,20 @@ export async function workCommand(argv: string[]): Promise<number> {
         throw err;
       }
     },
+  });
+  worker.on('settled', ({ leaseId, kind }) => {
+    const line = completed.get(leaseId);
+    completed.delete(leaseId);
+    if (line !== undefined && kind === 'COMPLETE') console.error(`codeq work: ${line}`);
+  });
+  worker.on('lease-lost', ({ leaseId }) => completed.delete(leaseId));
+  // A stream the server ended for good reason (a revoked token) is said as the other
+  // commands say a gRPC error, while the worker keeps trying; other errors as they are.
+  worker.on('error', (err) => {
+    const status = (err as { code?: unknown }).code;
+    if (typeof status !== 'number') return console.error(`codeq work: ${err.message}`);
+    const why = describeCliError(err, { tls, token: connection.token !== undefined });
+    console.error(`codeq work: the Claim stream ended: ${why}; trying again`);
   });
   // A worker started before its server would wait in silence until the library warns, after
   // several attempts: the first failure is told at once, and the worker keeps trying.

@@ -4,6 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
+import { eventually, startFakeServer } from '../../clients/testing/fake-codeq-server.js';
 import { rawClients, startTestServer } from '../support/test-server.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -223,6 +224,64 @@ describe('the codeq executable', () => {
       expect(stderr()).toContain(line);
       await expect.poll(async () => (await clients.getTask({ queue: 'q', taskId })).state).toBe('DEAD');
     });
+  });
+
+  it('codeq work says a task completed only once the server stored its result', async () => {
+    const server = await startFakeServer({ onClaim: (s) => s.autoOpen() });
+    const child = spawn(
+      process.execPath,
+      [...NODE_ARGS, 'work', 'q', '--exec', 'echo done', '--server', server.address],
+      {
+        cwd: ROOT,
+      },
+    );
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    try {
+      const stream = await server.stream(0, 30_000);
+      const [refused] = stream.lease(1, { id: 'refused-task' });
+      await stream.next((r) => r.completes.length > 0, 'the first complete', 30_000);
+      stream.send({ outcomes: [{ leaseId: refused, kind: 'COMPLETE', code: 9, message: 'lease expired' }] });
+      const [stored] = stream.lease(1, { id: 'stored-task' });
+      await stream.next((r) => r.completes.length > 0, 'the second complete', 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(err).not.toContain('stored-task (q, attempt 1/5) completed');
+      stream.send({ outcomes: [{ leaseId: stored, kind: 'COMPLETE', code: 0 }] });
+      await eventually(
+        () => err.includes('task stored-task (q, attempt 1/5) completed in '),
+        'the completed line',
+      );
+      expect(err).toMatch(/lease .* lost: COMPLETE refused with code 9/);
+      expect(err).not.toContain('refused-task (q, attempt 1/5) completed');
+    } finally {
+      child.kill('SIGKILL');
+      await server.stop();
+    }
+  });
+
+  it('codeq work says why the server ended its stream for good (a revoked token), and keeps trying', async () => {
+    const server = await startFakeServer({ onClaim: (s) => s.autoOpen() });
+    const child = spawn(
+      process.execPath,
+      [...NODE_ARGS, 'work', 'q', '--exec', 'cat', '--server', server.address],
+      {
+        cwd: ROOT,
+      },
+    );
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    try {
+      const first = await server.stream(0, 30_000);
+      await eventually(() => err.includes('taking tasks of q'), 'the banner', 30_000);
+      first.end(16, 'authorization: unknown token');
+      await server.stream(1, 10_000);
+      expect(err).toContain(
+        'codeq work: the Claim stream ended: authorization: unknown token (gRPC status 16); give one with --token TOKEN or, better, CODEQ_TOKEN; trying again',
+      );
+    } finally {
+      child.kill('SIGKILL');
+      await server.stop();
+    }
   });
 
   it('codeq work lets the running command finish on a Ctrl-C, and then stops', async () => {
