@@ -184,7 +184,7 @@ export const SERVER_SETTINGS = {
     // concurrency needs.
     default: 1_000,
     min: 1,
-    help: 'Most unused credit one stream may hold; a grant beyond it ends the stream with INVALID_ARGUMENT. Raise it for workers with a concurrency above 1,000',
+    help: 'Most unused credit one stream may hold; a grant beyond it is dropped (the stream gets at most this many leases at a time, with one warning). Raise it for workers with a concurrency above 1,000',
   },
   sweepIntervalMs: {
     flag: 'sweep-interval',
