@@ -160,5 +160,42 @@ describe('TLS', () => {
     expect(build({ tlsCert: dir.path('garbage.pem'), tlsKey: pki.serverKey })).toThrow(
       '--tls-cert, --tls-key: do not load together',
     );
+    // Node loads a client CA without a certificate and the server then refuses every
+    // client: such a file stops the start instead.
+    const tls = { tlsCert: pki.serverCert, tlsKey: pki.serverKey };
+    expect(build({ ...tls, tlsClientCa: dir.path('garbage.pem') })).toThrow(
+      /^--tls-client-ca: .*garbage\.pem holds no PEM certificate/,
+    );
+    expect(build({ ...tls, tlsClientCa: pki.clientKey })).toThrow(
+      /^--tls-client-ca: .*client\.key holds no PEM certificate .*PRIVATE KEY/,
+    );
+  });
+
+  it('keeps the client CA in force when the new client-CA file holds no certificate', async () => {
+    const ca = dir.path('live-ca.pem');
+    copyFileSync(pki.ca, ca);
+    const lines: string[] = [];
+    const config = serverConfig({
+      listen: '127.0.0.1:0',
+      tlsCert: pki.serverCert,
+      tlsKey: pki.serverKey,
+      tlsClientCa: ca,
+    });
+    const security = new ServerSecurity(
+      config,
+      createLogger('error', (l) => lines.push(l)),
+    );
+    const server = await startTestServer(new MemoryStore(), config, { security });
+    closers.push(() => server.stop());
+    const withCert = tlsCredentials({ caFile: pki.ca, certFile: pki.clientCert, keyFile: pki.clientKey });
+    await producer(server, withCert).enqueue('q', 'x');
+
+    writeFileSync(ca, 'garbage\n');
+    expect(security.reload()).toBe(false);
+    expect(lines.join('')).toMatch(
+      /kept the certificates in force.*--tls-client-ca: .*holds no PEM certificate/,
+    );
+    // A client certificate signed by the CA in force is still taken, on a new connection.
+    await producer(server, withCert).enqueue('q', 'x', { deadlineMs: 5_000 });
   });
 });

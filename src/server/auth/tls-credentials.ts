@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { experimental, type ServerCredentials } from '@grpc/grpc-js';
+import { checkPemCertificates } from './pem-certificates.js';
 
 /** PEM files of a TLS server; `clientCaFile` turns on mutual TLS. */
 export interface TlsFiles {
@@ -21,10 +22,20 @@ function read(path: string, flag: string): Buffer {
 }
 
 /**
+ * The client-CA file, checked for certificates: createSecureContext takes a `ca` with none
+ * (a text file, a private key), and the server would then refuse every client certificate.
+ */
+function readClientCa(path: string): Buffer {
+  const pem = read(path, '--tls-client-ca');
+  checkPemCertificates(pem, path, '--tls-client-ca');
+  return pem;
+}
+
+/**
  * A grpc-js certificate provider over PEM files that are read again only when asked
  * (SIGHUP), not polled. A set that does not load (unreadable file, key not matching the
- * certificate) is refused and the set in force stays: a half-written renewal must not
- * take the listener down.
+ * certificate, a client-CA file without a certificate) is refused and the set in force
+ * stays: a half-written renewal must not take the listener down.
  */
 export class ReloadableCertificates implements experimental.CertificateProvider {
   #identity!: experimental.IdentityCertificateUpdate;
@@ -42,9 +53,7 @@ export class ReloadableCertificates implements experimental.CertificateProvider 
   reload(): void {
     const certificate = read(this.#files.certFile, '--tls-cert');
     const privateKey = read(this.#files.keyFile, '--tls-key');
-    const caCertificate = this.#files.clientCaFile
-      ? read(this.#files.clientCaFile, '--tls-client-ca')
-      : undefined;
+    const caCertificate = this.#files.clientCaFile ? readClientCa(this.#files.clientCaFile) : undefined;
     try {
       createSecureContext({
         cert: certificate,
