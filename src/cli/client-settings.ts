@@ -1,7 +1,7 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
-import { tlsCredentials } from '../../clients/index.js';
 import { resolveSettings, type Setting } from '../config/settings.js';
 import { UsageError } from '../config/usage-error.js';
+import { clientTlsCredentials } from './client-tls.js';
 
 /** The settings every client command shares: which server to talk to, and how to prove who we are. */
 export const CLIENT_SETTINGS = {
@@ -73,7 +73,7 @@ export function clientConnection(
   return {
     address: s.server,
     ...(tls && {
-      credentials: tlsCredentials({ caFile: s.tlsCa, certFile: s.tlsClientCert, keyFile: s.tlsClientKey }),
+      credentials: clientTlsCredentials({ ca: s.tlsCa, cert: s.tlsClientCert, key: s.tlsClientKey }),
     }),
     ...(s.token !== undefined && { token: s.token }),
   };
