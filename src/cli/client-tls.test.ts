@@ -52,6 +52,11 @@ describe('clientTlsCredentials', () => {
     expect(refusal({ cert: pki.clientCert, key: pki.clientCert })?.message).toMatch(
       /^--tls-client-key: .*client\.pem does not load as a PEM private key: /,
     );
+    // Node takes a CA file without a certificate, and then trusts no server at all.
+    expect(refusal({ ca: garbage })?.message).toMatch(/^--tls-ca: .*garbage\.pem holds no PEM certificate/);
+    expect(refusal({ ca: pki.clientKey })?.message).toMatch(
+      /^--tls-ca: .*client\.key holds no PEM certificate .*PRIVATE KEY$/,
+    );
     expect(refusal({ cert: pki.clientCert, key: otherPki.clientKey })?.message).toMatch(
       /^--tls-client-cert, --tls-client-key: do not load together: .*key values mismatch/,
     );
