@@ -19,6 +19,28 @@ const handshake = {
   details:
     'No connection established. Last error: Failed to connect (2026-12-04T05:49:39.470Z). Resolution note: ',
 };
+/** grpc-js's details when a mutual-TLS server got no client certificate (as Node 22 reports it). */
+const certificateRequired = {
+  code: 14,
+  details:
+    'No connection established. Last error: C02C70306E7F0000:error:0A00045C:SSL routines:ssl3_read_bytes:' +
+    'tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:918:' +
+    'SSL alert number 116\n (2026-12-06T20:12:34.405Z). Resolution note: ',
+};
+/** grpc-js's details when a TLS client reached a plaintext server. */
+const plaintextServer = {
+  code: 14,
+  details:
+    'No connection established. Last error: Error: C02C70306E7F0000:error:0A00010B:SSL routines:' +
+    'tls_validate_record_header:wrong version number:../deps/openssl/openssl/ssl/record/methods/' +
+    'tlsany_meth.c:77:\n. Resolution note: ',
+};
+/** grpc-js's details when the server's certificate is not signed by a trusted CA. */
+const untrusted = {
+  code: 14,
+  details:
+    'No connection established. Last error: Error: self-signed certificate in certificate chain. Resolution note: ',
+};
 
 describe('describeUsageError', () => {
   const refusal = (args: string[]): unknown => {
@@ -62,6 +84,24 @@ describe('describeCliError', () => {
     );
     expect(describeCliError(handshake, { tls: true })).toBe(
       "cannot reach the server: Failed to connect (check --tls-ca, and the certificate's names against --server)",
+    );
+  });
+
+  it('fits the TLS hint to a cause the handshake error tells', () => {
+    expect(describeCliError(certificateRequired, { tls: true })).toMatch(
+      /SSL alert number 116 \(the server requires a client certificate: pass --tls-client-cert and --tls-client-key\)$/,
+    );
+    expect(describeCliError(plaintextServer, { tls: true })).toMatch(
+      /wrong version number:.*\(the server at --server does not serve TLS: drop --tls and --tls-ca, or check the address\)$/,
+    );
+    // Causes that do not tell which file or name is wrong keep the general hint.
+    for (const other of [untrusted, handshake])
+      expect(describeCliError(other, { tls: true })).toMatch(
+        / \(check --tls-ca, and the certificate's names against --server\)$/,
+      );
+    // A worker's retry line says the same.
+    expect(workerLogSentence('no Claim stream', { ...certificateRequired, delayMs: 1000 }, true)).toMatch(
+      /\(the server requires a client certificate: .*\); trying again in 1\.0 s$/,
     );
   });
 

@@ -42,7 +42,8 @@ const NOT_LISTENING = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT
  * One sentence for an error a command ends with. A gRPC error says what the server said,
  * with its status; grpc-js's "No connection established. Last error: …" becomes "cannot
  * reach the server", with the cause, and, when the connection opened but the handshake
- * failed on a plaintext channel, the hint that the server may serve TLS. A refused
+ * failed, a hint: on a plaintext channel that the server may serve TLS, over TLS what to
+ * check for that cause (tlsFailureHint). A refused
  * credential says where the command takes one from, when `options.token` tells whether
  * one was given.
  */
@@ -90,11 +91,35 @@ function unreachableCause(details: string): string | undefined {
   return m ? m[1]!.replace(/ \(\d{4}-\d\d-\d\dT[^)]*\)$/, '').trim() : undefined;
 }
 
+/**
+ * Hints for the TLS handshake failures whose OpenSSL text tells the cause. Any other (an
+ * untrusted or misnamed certificate, or grpc-js's bare "Failed to connect") gets
+ * TLS_DEFAULT_HINT.
+ */
+const TLS_HINTS: readonly (readonly [RegExp, string])[] = [
+  // The server asked for a client certificate and got none: TLS 1.3 alert 116.
+  [
+    /\bcertificate required\b|\bSSL alert number 116\b/,
+    'the server requires a client certificate: pass --tls-client-cert and --tls-client-key',
+  ],
+  // A plaintext server's HTTP/2 bytes where the TLS server hello should be.
+  [
+    /\bwrong version number\b/,
+    'the server at --server does not serve TLS: drop --tls and --tls-ca, or check the address',
+  ],
+];
+const TLS_DEFAULT_HINT = "check --tls-ca, and the certificate's names against --server";
+
+/** The hint for a TLS connection that failed with `cause`. */
+function tlsFailureHint(cause: string): string {
+  return TLS_HINTS.find(([pattern]) => pattern.test(cause))?.[1] ?? TLS_DEFAULT_HINT;
+}
+
 function unreachableSentence(cause: string, tls: boolean): string {
   const base = `cannot reach the server: ${cause}`;
   if (NOT_LISTENING.test(cause)) return `${base} (is codeq serve running at that address?)`;
   return tls
-    ? `${base} (check --tls-ca, and the certificate's names against --server)`
+    ? `${base} (${tlsFailureHint(cause)})`
     : `${base} (if the server serves TLS, connect with --tls or --tls-ca PATH)`;
 }
 
