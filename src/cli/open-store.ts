@@ -62,7 +62,8 @@ export function redactUrl(url: string): string {
 
 /**
  * Why the start failed, and the option to look at: a refused password names
- * --redis-sentinel-password or --redis, a database Redis does not have --redis; a start that timed out names
+ * --redis-sentinel-password or --redis, a database Redis does not have or a command its ACL
+ * refuses --redis; a start that timed out names
  * --redis-start-timeout and what it was waiting for.
  */
 function startFailure(err: unknown, viaSentinels: boolean): string {
@@ -94,6 +95,8 @@ function startFailure(err: unknown, viaSentinels: boolean): string {
   if (viaSentinels && (sentinels || /sentinel/i.test(cause)))
     return `${waited}${cause}; check --redis-sentinels (is a Sentinel listening there?)`;
   if (/^the URL names database/.test(cause)) return `${cause}; check the path of --redis`;
+  // An ACL that refuses a command codeQ runs (FUNCTION LOAD, FCALL): the user is --redis's.
+  if (/^NOPERM\b/.test(cause)) return `${cause}; check the ACL of the user in --redis`;
   if (!viaSentinels && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ETIMEDOUT/.test(cause))
     return `${waited}${cause}; check the host and port in --redis`;
   return `${waited}${cause}`;

@@ -166,6 +166,24 @@ describe('a Redis start that cannot succeed', () => {
     expect(failed.ms).toBeLessThan(20_000);
   }, 30_000);
 
+  it('refuses a user whose ACL allows FUNCTION but not FCALL, naming the refusal and --redis', async () => {
+    const redis = await startRedisServer();
+    cleanup.push(() => redis.stop());
+    const admin = new Redis(redis.url);
+    try {
+      await admin.call('ACL', 'SETUSER', 'nofcall', 'on', '>user-pw', '~*', '&*', '+@all', '-fcall');
+    } finally {
+      admin.disconnect();
+    }
+    const failed = await failedStart({
+      redisUrl: `redis://nofcall:user-pw@127.0.0.1:${redis.port}`,
+      redisStartTimeoutMs: 60_000,
+    });
+    expect(failed.message).toMatch(/NOPERM.*'fcall'.*the user in --redis\b/);
+    expect(failed.message).not.toContain('user-pw');
+    expect(failed.ms).toBeLessThan(30_000);
+  }, 90_000);
+
   it('says codeQ needs Redis 7.0 when Redis has no FUNCTION command, at once', async () => {
     // A Redis older than 7.0 answers FUNCTION as an unknown command, as this one does.
     const old = await startRedisServer(['--rename-command', 'FUNCTION', '""']);

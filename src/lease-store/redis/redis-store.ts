@@ -60,6 +60,23 @@ const GC_SLACK_MS = 60_000;
 
 const noop = (): void => {};
 
+/** The queue of the task {@link checkScriptsRun} looks up: no task of it exists. */
+const START_PROBE_QUEUE = 'codeq.start';
+
+/**
+ * Runs one script before the store starts: the lookup of a task that does not exist,
+ * which writes nothing. FUNCTION LOAD working does not mean FCALL does (an ACL can allow
+ * one and refuse the other), and a store that cannot run its scripts would start and
+ * then fail every call; this fails the start instead, with Redis's refusal.
+ */
+async function checkScriptsRun(scripts: Scripts, keys: KeySpace): Promise<void> {
+  const k = keys.queue(START_PROBE_QUEUE);
+  await scripts.get(
+    { task: `${k.taskPrefix}probe`, scheduled: k.scheduled },
+    { taskId: 'probe', now: '', finishedRetentionMs: 1, deadRetentionMs: 1 },
+  );
+}
+
 /**
  * The lease store on Redis or Redis Cluster: one Lua script per state change (see
  * scripts/), one round trip per batch, one Cluster hash tag per queue. Replicas sharing
@@ -198,6 +215,7 @@ export class RedisStore implements LeaseStore {
       await bounded(client.connect());
       if (db !== 0) await bounded(selectDatabase(client, db));
       const scripts = await bounded(defineScripts(client));
+      await bounded(checkScriptsRun(scripts, keys));
       subscriber = duplicateClient(client);
       subscriber.on('error', noop);
       subscriber.on('error', onConnectError);
