@@ -1,7 +1,13 @@
 import type { ServerConfig } from '../config/server-config.js';
 import type { LeaseStore } from '../lease-store/lease-store.js';
 import { MemoryStore } from '../lease-store/memory/memory-store.js';
-import { isAuthRefusal, parseSentinels, RedisStartTimeoutError } from '../lease-store/redis/connection.js';
+import {
+  isAuthRefusal,
+  parseSentinels,
+  RedisModeError,
+  RedisStartTimeoutError,
+  type RedisMode,
+} from '../lease-store/redis/connection.js';
 import { RedisStore } from '../lease-store/redis/redis-store.js';
 
 /**
@@ -60,19 +66,31 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
+/** The flags that reach a server of each mode that --redis alone cannot use. */
+const MODE_FLAGS: Record<RedisMode, string> = {
+  cluster:
+    'pass --redis-cluster, with the nodes in --redis (--redis-cluster --redis redis://a:7000,redis://b:7001)',
+  sentinel:
+    'give Sentinels in --redis-sentinels HOST:PORT,... (and the name of the primary they watch in --redis-sentinel-name), not in --redis',
+};
+
 /**
  * Why the start failed, and the option to look at: a refused password names
  * --redis-sentinel-password or --redis, a database Redis does not have or a command its ACL
- * refuses --redis; a start that timed out names
+ * refuses --redis, a Cluster node or a Sentinel in --redis the flag that reaches it; a start
+ * that timed out names
  * --redis-start-timeout and what it was waiting for.
  */
 function startFailure(err: unknown, viaSentinels: boolean): string {
   let timeout: RedisStartTimeoutError | undefined;
   let refusal: Error | undefined;
+  let mode: RedisModeError | undefined;
   for (let e = err, depth = 0; e instanceof Error && depth < 10; e = causeOf(e), depth++) {
     if (e instanceof RedisStartTimeoutError) timeout ??= e;
     if (isAuthRefusal(e)) refusal ??= e;
+    if (e instanceof RedisModeError) mode ??= e;
   }
+  if (mode) return `${mode.message}; ${MODE_FLAGS[mode.mode]}`;
   let cause = rootCause(err);
   // ioredis's "All sentinels are unreachable. Retrying from scratch after 50ms. Last
   // error: X" while the start is not retrying any more.

@@ -5,6 +5,7 @@ import { serverConfig, type ServerConfig } from '../../src/config/server-config.
 import { Redis } from 'ioredis';
 import { startRedisServer, startSentinel } from '../../support/redis-server.js';
 import { newTask } from '../support/new-task.js';
+import { startCluster } from './redis-helpers.js';
 
 const NAME = 'codeq';
 
@@ -181,6 +182,27 @@ describe('a Redis start that cannot succeed', () => {
     });
     expect(failed.message).toMatch(/NOPERM.*'fcall'.*the user in --redis\b/);
     expect(failed.message).not.toContain('user-pw');
+    expect(failed.ms).toBeLessThan(30_000);
+  }, 90_000);
+
+  it('refuses a Redis Cluster node in --redis without --redis-cluster, naming --redis-cluster', async () => {
+    const cluster = await startCluster(1);
+    cleanup.push(() => cluster.stop());
+    const failed = await failedStart({ redisUrl: cluster.nodes[0]!.url, redisStartTimeoutMs: 60_000 });
+    expect(failed.message).toContain(`127.0.0.1:${cluster.nodes[0]!.port} is a Redis Cluster node`);
+    expect(failed.message).toContain('--redis-cluster --redis redis://');
+    expect(failed.ms).toBeLessThan(30_000);
+  }, 90_000);
+
+  it('refuses a Sentinel in --redis, naming --redis-sentinels', async () => {
+    const primary = await startRedisServer();
+    cleanup.push(() => primary.stop());
+    const sentinel = await startSentinel(primary.port, NAME);
+    cleanup.push(() => sentinel.stop());
+    const failed = await failedStart({ redisUrl: sentinel.url, redisStartTimeoutMs: 60_000 });
+    expect(failed.message).toContain(`127.0.0.1:${sentinel.port} is a Redis Sentinel`);
+    expect(failed.message).toContain('--redis-sentinels');
+    expect(failed.message).not.toContain('Redis 7.0');
     expect(failed.ms).toBeLessThan(30_000);
   }, 90_000);
 

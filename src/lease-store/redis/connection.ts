@@ -108,6 +108,45 @@ export async function selectDatabase(client: RedisClient, db: number): Promise<v
   }
 }
 
+/** What a server that is not a standalone Redis is instead. */
+export type RedisMode = 'cluster' | 'sentinel';
+
+/** The URL names a Redis Cluster node or a Sentinel where a standalone Redis was expected. */
+export class RedisModeError extends Error {
+  override readonly name = 'RedisModeError';
+  constructor(
+    readonly mode: RedisMode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Refuses a server that is not a standalone Redis. ioredis connects to a Cluster node or
+ * a Sentinel as to any Redis, and the store would start: on a Cluster node every call
+ * whose key lives on another node then answers MOVED (UNAVAILABLE), on a Sentinel FUNCTION
+ * is an unknown command. One INFO at start tells them apart. A user whose ACL refuses
+ * INFO is let through, as ioredis's own ready check does.
+ */
+export async function checkStandalone(client: Redis): Promise<void> {
+  let info: string;
+  try {
+    info = await client.info();
+  } catch (err) {
+    if (err instanceof Error && /^NOPERM\b/.test(err.message)) return;
+    throw err;
+  }
+  const where = `${client.options.host ?? ''}:${String(client.options.port ?? '')}`;
+  if (/^redis_mode:sentinel\r?$/m.test(info))
+    throw new RedisModeError(
+      'sentinel',
+      `${where} is a Redis Sentinel (redis_mode:sentinel), not a Redis server`,
+    );
+  if (/^cluster_enabled:1\r?$/m.test(info))
+    throw new RedisModeError('cluster', `${where} is a Redis Cluster node (cluster_enabled:1)`);
+}
+
 /** Where the primary is: Sentinels to ask, and the name they watch it by. */
 export interface SentinelTarget {
   /** At least one Sentinel; ioredis tries them in turn. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Cluster } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import {
   type EnqueueResult,
   type NewTask,
@@ -27,10 +27,12 @@ import type {
 import { resolveStoreOptions, type ResolvedStoreOptions } from '../store-options.js';
 import { defineScripts, type ScriptArg, type Scripts } from './commands.js';
 import {
+  checkStandalone,
   createClient,
   duplicateClient,
   isAuthRefusal,
   RedisDatabaseError,
+  RedisModeError,
   RedisStartTimeoutError,
   selectDatabase,
   toStoreError,
@@ -213,6 +215,7 @@ export class RedisStore implements LeaseStore {
     let subscriber: RedisClient | undefined;
     try {
       await bounded(client.connect());
+      if (!options.cluster && !options.sentinel) await bounded(checkStandalone(client as Redis));
       if (db !== 0) await bounded(selectDatabase(client, db));
       const scripts = await bounded(defineScripts(client));
       await bounded(checkScriptsRun(scripts, keys));
@@ -240,7 +243,10 @@ export class RedisStore implements LeaseStore {
       client.disconnect();
       subscriber?.disconnect();
       throw toStoreError(
-        err instanceof RedisStartTimeoutError || err instanceof RedisDatabaseError || isAuthRefusal(err)
+        err instanceof RedisStartTimeoutError ||
+          err instanceof RedisDatabaseError ||
+          err instanceof RedisModeError ||
+          isAuthRefusal(err)
           ? err
           : (connectError ?? err),
       );
