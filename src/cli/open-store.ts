@@ -9,12 +9,17 @@ import {
   type RedisMode,
 } from '../lease-store/redis/connection.js';
 import { RedisStore } from '../lease-store/redis/redis-store.js';
+import type { Logger } from '../telemetry/logger.js';
 
 /**
  * The store a configuration asks for: Redis when `redisUrl` or `redisSentinels` is set
- * (the primary the Sentinels name, then), else the in-memory store.
+ * (the primary the Sentinels name, then), else the in-memory store. The Redis store warns
+ * on `logger` about replies its callers only see as UNAVAILABLE.
  */
-export async function openStore(config: ServerConfig): Promise<{ store: LeaseStore; description: string }> {
+export async function openStore(
+  config: ServerConfig,
+  logger?: Logger,
+): Promise<{ store: LeaseStore; description: string }> {
   const common = {
     idempotencyWindowMs: config.idempotencyWindowMs,
     finishedRetentionMs: config.finishedRetentionMs,
@@ -45,6 +50,9 @@ export async function openStore(config: ServerConfig): Promise<{ store: LeaseSto
       // do, once its heartbeat stops.
       ownerGraceMs: config.leaseReconnectGraceMs,
       startTimeoutMs: config.redisStartTimeoutMs,
+      ...(logger && {
+        warn: (message: string, fields: Record<string, unknown>) => logger.warn(message, fields),
+      }),
     }).catch((err: unknown) => {
       throw new Error(`cannot use Redis at ${where}: ${startFailure(err, sentinel !== undefined)}`, {
         cause: err,

@@ -84,7 +84,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   let webConsole: RunningConsole | undefined;
   let description: string;
   try {
-    const opened = await openStore(config);
+    const opened = await openStore(config, logger);
     description = opened.description;
     const claimLatency = config.console ? new ClaimLatency() : undefined;
     server = new CodeqServer(config, {

@@ -134,6 +134,32 @@ describe('RedisStore when Redis goes away', () => {
     }
   }, 40_000);
 
+  it("warns once about a refusal callers see only as UNAVAILABLE, with Redis's reply", async () => {
+    const server = await startRedisServer();
+    cleanup.push(() => server.stop());
+    const warnings: [string, Record<string, unknown>][] = [];
+    const store = await RedisStore.connect({
+      url: server.url,
+      warn: (message, fields) => warnings.push([message, fields]),
+    });
+    cleanup.push(() => store.close());
+    await store.enqueue([newTask('full')]);
+    const admin = new Redis(server.url);
+    cleanup.push(() => Promise.resolve(admin.disconnect()));
+    // Every write is now over maxmemory: Redis answers OOM, the caller UNAVAILABLE.
+    await admin.config('SET', 'maxmemory', '1');
+    for (let i = 0; i < 3; i++) {
+      await expect(store.enqueue([newTask('full')])).rejects.toThrow(/^Redis unavailable$/);
+    }
+    expect(warnings).toEqual([
+      [
+        'Redis refused a call, which answers UNAVAILABLE',
+        { reply: expect.stringMatching(/^OOM /) as string },
+      ],
+    ]);
+    await admin.config('SET', 'maxmemory', '0');
+  });
+
   it('refuses to start against a Redis that is not there', async () => {
     const server = await startRedisServer();
     await server.stop();

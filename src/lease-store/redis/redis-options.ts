@@ -1,5 +1,6 @@
 import type { StoreOptions } from '../store-options.js';
 import type { SentinelTarget } from './connection.js';
+import type { StoreWarn } from './refusal-log.js';
 
 /** Options of the Redis lease store. */
 export type RedisStoreOptions = StoreOptions & {
@@ -40,4 +41,9 @@ export type RedisStoreOptions = StoreOptions & {
    * leave `listQueues` (queue-registry.ts). Default 10 000 ms; 0 turns it off.
    */
   queuePruneIntervalMs?: number;
+  /**
+   * Where the store warns about what callers only see as UNAVAILABLE while Redis is up (a
+   * MOVED or OOM reply), at most once per kind a minute (refusal-log.ts). Default: nowhere.
+   */
+  warn?: StoreWarn;
 };

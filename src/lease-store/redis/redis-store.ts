@@ -7,6 +7,7 @@ import {
   type SettleResult,
   type TaskRecord,
 } from '../../domain/task.js';
+import { UnavailableError } from '../../domain/errors.js';
 import { groupBy } from '../../domain/group-by.js';
 import type {
   AbandonedLease,
@@ -44,6 +45,7 @@ import { KeySpace } from './keys.js';
 import { QueueCallCache } from './queue-calls.js';
 import { QueueRegistry } from './queue-registry.js';
 import type { RedisStoreOptions } from './redis-options.js';
+import { RefusalLog } from './refusal-log.js';
 import { ReplicaChannel } from './replica-channel.js';
 import { ReplicaTracker } from './replica-tracker.js';
 import { ReplicationWait } from './replication-wait.js';
@@ -108,6 +110,8 @@ export class RedisStore implements LeaseStore {
   readonly #options: ResolvedStoreOptions;
   /** Each queue's prepared script calls of the hot paths (queue-calls.ts). */
   readonly #calls: QueueCallCache;
+  /** The Redis replies behind UNAVAILABLE answers, for the operator (rate-limited). */
+  readonly #refusals: RefusalLog;
 
   private constructor(
     client: RedisClient,
@@ -118,8 +122,10 @@ export class RedisStore implements LeaseStore {
     owner: { heartbeatMs: number; graceMs: number },
     queuePruneIntervalMs: number,
     wait: { replicas: number; timeoutMs: number },
+    refusals: RefusalLog,
   ) {
     this.#client = client;
+    this.#refusals = refusals;
     this.#scripts = scripts;
     this.#keys = keys;
     this.#options = options;
@@ -236,6 +242,7 @@ export class RedisStore implements LeaseStore {
         },
         options.queuePruneIntervalMs ?? 10_000,
         { replicas: options.waitReplicas ?? 0, timeoutMs: options.waitTimeoutMs ?? 1000 },
+        new RefusalLog(options.warn),
       );
       await store.#channel.subscribe();
       return store;
@@ -303,7 +310,7 @@ export class RedisStore implements LeaseStore {
             return this.#replication.enabled ? this.#replication.confirm().then(() => results) : results;
           },
           (err: unknown) => {
-            throw toStoreError(err);
+            throw this.#storeError(err);
           },
         );
     return this.#registry.isFresh(queue) ? send() : this.#register(queue).then(send);
@@ -330,7 +337,7 @@ export class RedisStore implements LeaseStore {
             return this.#replication.enabled ? this.#replication.confirm().then(answer) : answer();
           },
           (err: unknown) => {
-            throw toStoreError(err);
+            throw this.#storeError(err);
           },
         );
     return this.#registry.isFresh(queue) ? send() : this.#register(queue).then(send);
@@ -587,8 +594,15 @@ export class RedisStore implements LeaseStore {
     try {
       return await call();
     } catch (err) {
-      throw toStoreError(err);
+      throw this.#storeError(err);
     }
+  }
+
+  /** toStoreError, noting a Redis reply it turned into UNAVAILABLE: callers see only that. */
+  #storeError(err: unknown): Error {
+    const mapped = toStoreError(err);
+    if (mapped instanceof UnavailableError) this.#refusals.noteReply(mapped);
+    return mapped;
   }
 
   // The operation has already happened in Redis when the listener hears of it: a
