@@ -85,6 +85,37 @@ describe('RedisStore with replicated acknowledgements', () => {
     await expect(store.claim('rq', 1, 30_000)).rejects.toThrow(UnavailableError);
   });
 
+  it('warns at start of too few replicas, and once about writes they did not confirm', async () => {
+    const group = await startReplicated({ replicas: 1 });
+    cleanup.push(() => group.stop());
+    const warnings: [string, Record<string, unknown>][] = [];
+    const warn = (message: string, fields: Record<string, unknown>) => warnings.push([message, fields]);
+    const enough = await RedisStore.connect({ url: group.primary.url, waitReplicas: 1, warn });
+    await enough.close();
+    expect(warnings).toEqual([]);
+
+    const store = await RedisStore.connect({
+      url: group.primary.url,
+      waitReplicas: 2,
+      waitTimeoutMs: 100,
+      warn,
+    });
+    cleanup.push(() => store.close());
+    expect(warnings).toEqual([
+      [
+        expect.stringContaining('fewer replicas connected than --redis-wait-replicas') as string,
+        { replicas_connected: 1, replicas_wanted: 2 },
+      ],
+    ]);
+    for (let i = 0; i < 3; i++) await expect(store.enqueue([newTask('rq')])).rejects.toThrow(NOT_REPLICATED);
+    expect(warnings.slice(1)).toEqual([
+      [
+        expect.stringContaining('not confirmed by --redis-wait-replicas replicas') as string,
+        { replicas_wanted: 2, replicas_confirmed: 1, wait_timeout_ms: 100 },
+      ],
+    ]);
+  });
+
   it('refuses a Cluster with replicated acknowledgements at start', async () => {
     await expect(
       RedisStore.connect({ url: 'redis://127.0.0.1:1', cluster: true, waitReplicas: 1 }),

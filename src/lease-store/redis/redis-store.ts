@@ -48,7 +48,7 @@ import type { RedisStoreOptions } from './redis-options.js';
 import { RefusalLog } from './refusal-log.js';
 import { ReplicaChannel } from './replica-channel.js';
 import { ReplicaTracker } from './replica-tracker.js';
-import { ReplicationWait } from './replication-wait.js';
+import { ReplicationWait, warnOfMissingReplicas } from './replication-wait.js';
 import { ScriptCode, settleResultFromCode } from './script-codes.js';
 import { collectFields, decodeLeases, decodeTask, encodeNewTasks, encodeSettleOps } from './task-codec.js';
 
@@ -129,7 +129,7 @@ export class RedisStore implements LeaseStore {
     this.#scripts = scripts;
     this.#keys = keys;
     this.#options = options;
-    this.#replication = new ReplicationWait(client, wait);
+    this.#replication = new ReplicationWait(client, wait, refusals);
     this.#channel = new ReplicaChannel(subscriber, keys, this.instanceId, (queue) => this.#emitReady(queue));
     this.#registry = new QueueRegistry(client, scripts, keys, queuePruneIntervalMs);
     this.#finishedTtlMs = options.finishedRetentionMs + GC_SLACK_MS;
@@ -225,6 +225,7 @@ export class RedisStore implements LeaseStore {
       if (db !== 0) await bounded(selectDatabase(client, db));
       const scripts = await bounded(defineScripts(client));
       await bounded(checkScriptsRun(scripts, keys));
+      await bounded(warnOfMissingReplicas(client, options.waitReplicas ?? 0, options.warn));
       subscriber = duplicateClient(client);
       subscriber.on('error', noop);
       subscriber.on('error', onConnectError);

@@ -1,5 +1,6 @@
 import { UnavailableError } from '../../domain/errors.js';
 import type { RedisClient } from './connection.js';
+import type { RefusalLog, StoreWarn } from './refusal-log.js';
 
 /** What `--redis-wait-replicas` asks of every acknowledged write. */
 export interface ReplicationWaitOptions {
@@ -38,10 +39,13 @@ export class ReplicationWait {
   #next: Promise<void> | undefined;
   readonly #client: RedisClient;
   readonly #options: ReplicationWaitOptions;
+  /** Where a WAIT that fell short is told to the operator: callers see only UNAVAILABLE. */
+  readonly #refusals: RefusalLog;
 
-  constructor(client: RedisClient, options: ReplicationWaitOptions) {
+  constructor(client: RedisClient, options: ReplicationWaitOptions, refusals: RefusalLog) {
     this.#client = client;
     this.#options = options;
+    this.#refusals = refusals;
   }
 
   /** Whether writes wait at all. */
@@ -72,12 +76,48 @@ export class ReplicationWait {
     try {
       acked = Number(await this.#client.call('WAIT', String(replicas), String(timeoutMs)));
     } catch (err) {
-      throw new UnavailableError(NOT_REPLICATED, { cause: err });
+      // A lost connection is the health check's to report; a reply (NOPERM) is noted.
+      const failed = new UnavailableError(NOT_REPLICATED, { cause: err });
+      this.#refusals.noteReply(failed);
+      throw failed;
     }
     if (acked < replicas) {
+      this.#refusals.note(
+        'WAIT',
+        'writes not confirmed by --redis-wait-replicas replicas in time, which answer UNAVAILABLE',
+        { replicas_wanted: replicas, replicas_confirmed: acked, wait_timeout_ms: timeoutMs },
+      );
       throw new UnavailableError(NOT_REPLICATED, {
         cause: new Error(`WAIT ${replicas} ${timeoutMs}: ${acked} replica(s) confirmed`),
       });
     }
   }
+}
+
+/**
+ * Warns at start when the primary has fewer replicas connected (INFO replication) than
+ * writes wait for: every acknowledged write would then answer UNAVAILABLE after the wait
+ * timeout, while the server says it is serving. Only a warning, not a refusal: replicas
+ * may still be connecting, and reads work meanwhile. A user whose ACL refuses INFO gets
+ * no warning.
+ */
+export async function warnOfMissingReplicas(
+  client: RedisClient,
+  wanted: number,
+  warn: StoreWarn | undefined,
+): Promise<void> {
+  if (wanted === 0 || !warn) return;
+  let info: string;
+  try {
+    info = await client.info('replication');
+  } catch (err) {
+    if (err instanceof Error && /^NOPERM\b/.test(err.message)) return;
+    throw err;
+  }
+  const connected = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
+  if (connected >= wanted) return;
+  warn(
+    'Redis has fewer replicas connected than --redis-wait-replicas: acknowledged writes answer UNAVAILABLE until enough connect',
+    { replicas_connected: connected, replicas_wanted: wanted },
+  );
 }
