@@ -11,7 +11,8 @@ export interface ReplicationWaitOptions {
 }
 
 /** The message a caller gets when too few replicas confirmed a write in time. */
-export const NOT_REPLICATED = 'Redis unavailable: the write was not confirmed by enough replicas';
+export const NOT_REPLICATED =
+  'Redis unavailable: the write was not confirmed by enough replicas; it may still have been applied, so retry an enqueue with an idempotency key';
 
 /**
  * Holds acknowledgements back until Redis `WAIT` says enough replicas have the writes:
