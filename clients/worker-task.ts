@@ -107,7 +107,14 @@ export function toWorkerTask(lease: Lease & { leaseId: string }): WorkerTask {
 /** How the lease of a finished handler is to be settled. */
 export type HandlerSettle =
   | { kind: 'COMPLETE'; result: Buffer | undefined }
-  | { kind: 'FAIL'; error: string; permanent: boolean; retryDelayMs?: number }
+  | {
+      kind: 'FAIL';
+      error: string;
+      permanent: boolean;
+      retryDelayMs?: number;
+      /** The handler's result was over the server's limit: this FAIL stands for it. */
+      oversized?: boolean;
+    }
   | { kind: 'RELEASE'; reason: string };
 
 /**
@@ -131,9 +138,8 @@ export async function runHandler(
   const result = toBytes(value);
   const limit = context.maxResultBytes;
   if (result.length > limit) {
-    return failureOf(
-      new Error(`handler result of ${result.length} bytes is over the server's ${limit}-byte limit`),
-    );
+    const error = `handler result of ${result.length} bytes is over the server's ${limit}-byte limit`;
+    return { kind: 'FAIL', error, permanent: false, oversized: true };
   }
   return { kind: 'COMPLETE', result };
 }

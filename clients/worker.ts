@@ -336,7 +336,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (span) this.#settleSpans.set(leaseId, span);
       if (settle.kind === 'COMPLETE') this.#outbox.complete(leaseId, settle.result, taskId);
       else if (settle.kind === 'RELEASE') this.#outbox.release(leaseId, taskId);
-      else this.#outbox.fail(leaseId, settle.error, settle.permanent, settle.retryDelayMs, taskId);
+      else {
+        // As a result the server refused is told (#onOutcome): the handler did its work.
+        if (settle.oversized)
+          this.#options.logger.warn(`result of task ${taskId} not sent: ${settle.error}`, {
+            lease: leaseReference(leaseId),
+          });
+        this.#outbox.fail(leaseId, settle.error, settle.permanent, settle.retryDelayMs, taskId);
+      }
     }
     this.#startPrefetched();
     // Idle (nothing running or held, no lease on its way): the next task waits for the

@@ -37,7 +37,7 @@ it('puts no lease id in any span, span event, span link or log line, server or w
     handler: async (task) => {
       received.push({ taskId: task.id, leaseId: task.leaseId });
       const body = Buffer.from(task.payload).toString();
-      // A retry, and a result the server refuses (the worker logs that refusal).
+      // A retry, and a result over the server's limit (the worker logs that it was not sent).
       if (body === 'fail' && task.attempt === 1) throw new TaskError('once', { retryDelayMs: 0 });
       if (body === 'big' && task.attempt === 1) return 'x'.repeat(4096);
       return 'ok';
