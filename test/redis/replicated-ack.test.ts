@@ -108,12 +108,14 @@ describe('RedisStore with replicated acknowledgements', () => {
       ],
     ]);
     for (let i = 0; i < 3; i++) await expect(store.enqueue([newTask('rq')])).rejects.toThrow(NOT_REPLICATED);
+    // One line for the three; the one replica may not answer a 100 ms WAIT on a busy machine.
     expect(warnings.slice(1)).toEqual([
       [
         expect.stringContaining('not confirmed by --redis-wait-replicas replicas') as string,
-        { replicas_wanted: 2, replicas_confirmed: 1, wait_timeout_ms: 100 },
+        { replicas_wanted: 2, replicas_confirmed: expect.any(Number) as number, wait_timeout_ms: 100 },
       ],
     ]);
+    expect(warnings[1]![1].replicas_confirmed).toBeLessThan(2);
   });
 
   it('refuses a Cluster with replicated acknowledgements at start', async () => {
