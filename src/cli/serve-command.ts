@@ -125,7 +125,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
     } catch (err) {
       logger.error('reload: kept the console certificate in force', { error: (err as Error).message });
     }
-    if (security.reload()) logger.info('SIGHUP: reloaded token, JWKS and certificate files');
+    const files = security.reloadable;
+    if (files.length === 0)
+      logger.info('SIGHUP: nothing to re-read (no token, JWKS or certificate file was given)');
+    else if (security.reload()) logger.info(`SIGHUP: re-read ${files.join(' and ')}`);
   };
   process.on('SIGHUP', onHangup);
   const stopped = new Promise<void>((resolve) => {

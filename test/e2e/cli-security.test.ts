@@ -120,7 +120,7 @@ describe('codeq serve with a token file', () => {
 
     writeTokenFile(tokens, [NEW]);
     signal('SIGHUP', before.SIGHUP);
-    expect(out.join('\n')).toContain('SIGHUP: reloaded token, JWKS and certificate files');
+    expect(out.join('\n')).toContain('SIGHUP: re-read the token file');
     const fresh = new Producer({ address: server, token: NEW.token });
     const stale = new Producer({ address: server, token: OLD.token });
     try {

@@ -121,6 +121,19 @@ export class ServerSecurity {
   }
 
   /**
+   * What a SIGHUP re-reads, for its log line: the files this server was given (a JWKS URL
+   * is fetched again on its own schedule, not on SIGHUP).
+   */
+  get reloadable(): string[] {
+    const c = this.#config;
+    return [
+      ...(c.authTokenFile ? ['the token file'] : []),
+      ...(c.authJwksFile ? ['the JWKS file'] : []),
+      ...(c.tlsCert ? ['the certificate files'] : []),
+    ];
+  }
+
+  /**
    * Re-reads token, JWKS and certificate files (SIGHUP). Each part that fails keeps what it
    * had and is logged; returns false when any part failed.
    */
