@@ -79,6 +79,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     metricsListen: config.metricsListen,
     metricsToken: config.metricsToken,
     traceFile: config.traceFile,
+    warn: (message, fields) => logger.warn(message, fields),
   }).catch(namingListen('--metrics-listen', config.metricsListen ?? ''));
   let server: CodeqServer | undefined;
   let webConsole: RunningConsole | undefined;

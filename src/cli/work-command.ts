@@ -130,8 +130,12 @@ export async function workCommand(argv: string[]): Promise<number> {
   const queues = positionals[0]!.split(',').filter(Boolean);
   const connection = clientConnection(values, process.env);
   const run = execHandler(exec, { passCredentials: settings.execPassToken });
-  const telemetry = await startTelemetry({ serviceName: 'codeq-worker', traceFile: settings.traceFile });
   const tls = connection.credentials !== undefined;
+  const telemetry = await startTelemetry({
+    serviceName: 'codeq-worker',
+    traceFile: settings.traceFile,
+    warn: (message, fields) => console.error(`codeq work: ${workerLogSentence(message, fields, tls)}`),
+  });
   // Stops the worker once, on a signal or because COMMAND cannot be run; a second signal
   // while it stops ends the process at once.
   let exitCode = 0;

@@ -10,6 +10,7 @@ import {
   serviceInstanceIdDetector,
   type ResourceDetector,
 } from '@opentelemetry/resources';
+import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, StackContextManager, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
@@ -17,6 +18,7 @@ import { OtlpJsonFileExporter } from './otlp-json-file-exporter.js';
 import { OtlpProtobufSpanExporter } from './otlp-span-exporter.js';
 import { startRuntimeMetrics } from './runtime-metrics.js';
 import { INSTRUMENTATION_SCOPE } from '../spans/semconv.js';
+import { ThrottledWarnings, type Warn } from '../domain/throttled-warnings.js';
 
 /** What {@link startTelemetry} sets up. */
 export interface TelemetryOptions {
@@ -32,6 +34,11 @@ export interface TelemetryOptions {
   runtimeMetrics?: boolean;
   /** The environment to read OTEL_* from. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where a failed export (a collector that cannot be reached, a trace file that cannot be
+   * written) is told, at most once a minute. Unset: not told.
+   */
+  warn?: Warn;
 }
 
 /** The running SDK: providers to hand to the server or worker, and a shutdown that flushes. */
@@ -213,6 +220,16 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     instrumentations: [],
   });
   sdk.start();
+  if (options.warn) {
+    // The SDK hands failed exports to its global error handler, which logs nothing unless
+    // told: an operator would learn of an unreachable collector only at shutdown.
+    const warnings = new ThrottledWarnings(options.warn);
+    setGlobalErrorHandler((err) =>
+      warnings.note('export', 'telemetry export failed', {
+        error: typeof err === 'string' ? err : (err.message ?? err.name ?? 'unknown error'),
+      }),
+    );
+  }
   if (fromEnv && !ownEncoder && options.traceFile !== undefined) {
     summary.push(
       'traces: only OTLP over HTTP/protobuf goes with --trace-file; OTEL_TRACES_EXPORTER is ignored',

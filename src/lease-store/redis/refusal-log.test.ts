@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UnavailableError } from '../../domain/errors.js';
-import { REFUSAL_LOG_GAP_MS, RefusalLog, replyText } from './refusal-log.js';
+import { WARNING_GAP_MS } from '../../domain/throttled-warnings.js';
+import { RefusalLog, replyText } from './refusal-log.js';
 
 /** An error as ioredis gives a Redis error reply. */
 function replyError(message: string): Error {
@@ -18,7 +19,7 @@ describe('RefusalLog', () => {
     let now = 1_000_000;
     const log = new RefusalLog(
       (message, fields) => lines.push([message, fields]),
-      REFUSAL_LOG_GAP_MS,
+      WARNING_GAP_MS,
       () => now,
     );
     for (let i = 0; i < 5; i++) log.noteReply(unavailable(`MOVED ${i} 127.0.0.1:7001`));
@@ -30,9 +31,9 @@ describe('RefusalLog', () => {
         { reply: "OOM command not allowed when used memory > 'maxmemory'." },
       ],
     ]);
-    now += REFUSAL_LOG_GAP_MS;
+    now += WARNING_GAP_MS;
     log.noteReply(unavailable('MOVED 9 127.0.0.1:7002'));
-    expect(lines[2]![1]).toEqual({ reply: 'MOVED 9 127.0.0.1:7002', refusals_not_logged: 4 });
+    expect(lines[2]![1]).toEqual({ reply: 'MOVED 9 127.0.0.1:7002', not_logged: 4 });
   });
 
   it('says nothing of a lost connection: the health check logs outages', () => {
