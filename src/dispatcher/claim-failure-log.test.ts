@@ -25,6 +25,6 @@ describe('logClaimFailure', () => {
     expect(lines[0]).toContain('script bug\\n    at '); // a surprise keeps its stack, on the event's one line
     logClaimFailure(logger, 'q', new Error('script bug'), t + CLAIM_FAILURE_LOG_GAP_MS);
     expect(lines).toHaveLength(3);
-    expect(lines[2]).toContain('failures_not_logged=4');
+    expect(lines[2]).toContain('not_logged=4');
   });
 });

@@ -1,10 +1,11 @@
 import { UnavailableError } from '../domain/errors.js';
+import { ThrottledWarnings } from '../domain/throttled-warnings.js';
 import type { Logger } from '../telemetry/logger.js';
 
 /** Fewest milliseconds between two warnings about failed claims of one queue. */
 export const CLAIM_FAILURE_LOG_GAP_MS = 10_000;
 
-const lastWarned = new WeakMap<Logger, Map<string, { at: number; suppressed: number }>>();
+const warnings = new WeakMap<Logger, ThrottledWarnings>();
 
 /**
  * Logs a failed claim of `queue`. A claim fails about once a second per queue while the
@@ -18,18 +19,13 @@ export function logClaimFailure(logger: Logger, queue: string, err: unknown, now
     logger.debug('claim failed; retrying', { queue, error: err });
     return;
   }
-  let byQueue = lastWarned.get(logger);
-  if (!byQueue) lastWarned.set(logger, (byQueue = new Map<string, { at: number; suppressed: number }>()));
-  const last = byQueue.get(queue);
-  if (last && now - last.at < CLAIM_FAILURE_LOG_GAP_MS) {
-    last.suppressed++;
-    return;
+  let byQueue = warnings.get(logger);
+  if (!byQueue) {
+    byQueue = new ThrottledWarnings(
+      (message, fields) => logger.warn(message, fields),
+      CLAIM_FAILURE_LOG_GAP_MS,
+    );
+    warnings.set(logger, byQueue);
   }
-  const suppressed = last?.suppressed ?? 0;
-  byQueue.set(queue, { at: now, suppressed: 0 });
-  logger.warn('claim failed; retrying', {
-    queue,
-    ...(suppressed > 0 && { failures_not_logged: suppressed }),
-    error: err,
-  });
+  byQueue.note(queue, 'claim failed; retrying', { queue, error: err }, now);
 }

@@ -6,8 +6,9 @@ export const WARNING_GAP_MS = 60_000;
 
 /**
  * Warnings about something every call may meet again (a refusal Redis gives every call, a
- * trace collector that every export fails to reach): each kind is logged at most once per
- * gap, with how many were left out since its last line. Without a `warn`, nothing is kept.
+ * trace collector that every export fails to reach, a queue whose claims keep failing):
+ * each kind is logged at most once per gap, with how many were left out since its last
+ * line (`not_logged`). Without a `warn`, nothing is kept.
  */
 export class ThrottledWarnings {
   readonly #warn: Warn | undefined;
@@ -22,9 +23,8 @@ export class ThrottledWarnings {
   }
 
   /** Notes one warning of `kind`; logs it unless one of that kind was logged within the gap. */
-  note(kind: string, message: string, fields: Record<string, unknown>): void {
+  note(kind: string, message: string, fields: Record<string, unknown>, now = this.#now()): void {
     if (!this.#warn) return;
-    const now = this.#now();
     const last = this.#last.get(kind);
     if (last && now - last.at < this.#gapMs) {
       last.suppressed++;
