@@ -51,7 +51,7 @@ const COUNTERS = [
   ['leased', 'Leases delivered to workers, in leases'],
   ['completed', 'Leases completed, in leases'],
   ['failed', 'Leases failed by their worker, in leases'],
-  ['retried', 'Deliveries of a second or later attempt, in leases'],
+  ['retried', 'Deliveries of a second or later attempt, or of a task redriven from DEAD, in leases'],
   ['expired', 'Leases that ran out and were reaped, in leases'],
   ['dead', 'Tasks that became DEAD (failed permanently, or out of attempts), in tasks'],
 ] as const;
@@ -85,7 +85,7 @@ export class CodeqMetrics {
     this.#maxQueues = sources.maxQueues ?? MAX_QUEUES;
     if (!meter) return;
     this.#claimLatency = meter.createHistogram('codeq.claim.latency_seconds', {
-      description: "Time from a task's enqueue to its first lease, in seconds",
+      description: "Time from a task's enqueue to its first lease, in seconds (redriven tasks not counted)",
       unit: 's',
       advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
     });
@@ -190,7 +190,9 @@ export class CodeqMetrics {
     series.leased += leases.length;
     for (const lease of leases) {
       const task = lease.task;
-      if (task.attempt > 1) {
+      // A redriven task starts again at attempt 1 but keeps its enqueue time, and carries
+      // the operator's note: a delivery again, not a first lease minutes after its enqueue.
+      if (task.attempt > 1 || task.history !== undefined) {
         series.retried++;
       } else {
         const waited = lease.deadline - leaseMs - task.enqueueTime;
