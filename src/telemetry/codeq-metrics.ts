@@ -85,7 +85,7 @@ export class CodeqMetrics {
     this.#maxQueues = sources.maxQueues ?? MAX_QUEUES;
     if (!meter) return;
     this.#claimLatency = meter.createHistogram('codeq.claim.latency_seconds', {
-      description: "Time from a task's enqueue to its first lease, in seconds (redriven tasks not counted)",
+      description: "Time from a task's enqueue to its first lease (not after a redrive), in seconds",
       unit: 's',
       advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
     });
