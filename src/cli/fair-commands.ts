@@ -3,6 +3,7 @@ import { HELP_ENTRY, resolveSettings, settingsHelp, type Setting } from '../conf
 import { UsageError } from '../config/usage-error.js';
 import { adminFor, oneQueue, parse, table } from './admin-commands.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
+import { MAX_CLAIMS_PER_SECOND, MAX_LEASED_PER_KEY } from '../domain/queue-limits.js';
 
 /** Options of `codeq keys`. */
 export const KEYS_SETTINGS = {
@@ -31,7 +32,8 @@ export const CONFIG_SETTINGS = {
     kind: 'int',
     default: undefined,
     min: 0,
-    help: 'At most N leased tasks of one fairness key at once (0: no limit)',
+    max: MAX_LEASED_PER_KEY,
+    help: 'At most N leased tasks of one fairness key at once (0: no limit; at most 1,000,000)',
   },
   rate: {
     flag: 'rate',
@@ -39,7 +41,7 @@ export const CONFIG_SETTINGS = {
     kind: 'string',
     default: undefined,
     arg: 'R/s',
-    help: 'At most R leases of the queue per second over all replicas, e.g. 50/s (0: no limit)',
+    help: 'At most R leases of the queue per second over all replicas, e.g. 50/s (0: no limit; at most 1,000,000/s)',
   },
 } satisfies Record<string, Setting>;
 
@@ -115,12 +117,17 @@ export async function configCommand(argv: string[]): Promise<number> {
 
 /** `50/s`, `50` or `0` as leases per second; a usage error naming --rate otherwise. */
 export function parseRate(text: string): number {
-  const m = /^(\d{1,7})(?:\/s)?$/.exec(text.trim());
+  const m = /^(\d+)(?:\/s)?$/.exec(text.trim());
   if (!m)
     throw new UsageError(
       `--rate: expected R/s with R a whole number (e.g. 50/s, 0 for no limit), got ${JSON.stringify(text)}`,
     );
-  return Number(m[1]);
+  const rate = Number(m[1]);
+  if (rate > MAX_CLAIMS_PER_SECOND)
+    throw new UsageError(
+      `--rate: at most ${MAX_CLAIMS_PER_SECOND}/s (0 for no limit), got ${JSON.stringify(text)}`,
+    );
+  return rate;
 }
 
 function describeLimits(queue: string, limits: QueueLimits): string {

@@ -30,6 +30,7 @@ import { queuePage } from './pages/queue-page.js';
 import { queuesPage } from './pages/queues-page.js';
 import { taskPage } from './pages/task-page.js';
 import { ConsoleSessions, csrfMatches, type Session } from './sessions.js';
+import { MAX_CLAIMS_PER_SECOND, MAX_LEASED_PER_KEY } from '../domain/queue-limits.js';
 
 /** How the console listens and who it lets in. */
 export interface ConsoleOptions {
@@ -227,10 +228,14 @@ export class ConsoleServer {
     } catch (err) {
       if (err instanceof HttpRedirect) return this.#redirect(res, err.location);
       const { status, message } = toHttpStatus(err, this.#options.logger);
+      // A refused action (a limit out of range) leads back to the page it came from.
+      const failedAction = req.method === 'POST' && status !== 404;
+      const onQueue = QUEUE_ACTION.exec(path) ?? TASK_ACTION.exec(path);
+      const back = failedAction && onQueue ? `/queues/${onQueue[1]!}` : '/';
       const body = html`<section class="card">
-        <h1>${status === 404 ? 'Not found' : 'Cannot show this'}</h1>
+        <h1>${status === 404 ? 'Not found' : failedAction ? 'Nothing was changed' : 'Cannot show this'}</h1>
         <p class="flash warn">${message}</p>
-        <p><a href="/">Back to the queues</a></p>
+        <p><a href="${back}">${back === '/' ? 'Back to the queues' : 'Back to the queue'}</a></p>
       </section>`;
       return this.#sendHtml(
         res,
@@ -289,8 +294,16 @@ export class ConsoleServer {
         return `${back}?done=${m[2] === 'pause' ? 'paused' : 'resumed'}`;
       case 'config': {
         await this.#ctx.admin.setConfig(caller, queue, {
-          maxLeasedPerKey: formLimit(form.get('max_leased_per_key'), 'config.max_leased_per_key'),
-          maxClaimsPerSecond: formLimit(form.get('max_claims_per_second'), 'config.max_claims_per_second'),
+          maxLeasedPerKey: formLimit(
+            form.get('max_leased_per_key'),
+            'config.max_leased_per_key',
+            MAX_LEASED_PER_KEY,
+          ),
+          maxClaimsPerSecond: formLimit(
+            form.get('max_claims_per_second'),
+            'config.max_claims_per_second',
+            MAX_CLAIMS_PER_SECOND,
+          ),
         });
         return `${back}?done=configured#fair-shares`;
       }
@@ -379,13 +392,13 @@ function isLoopbackHostHeader(header: string | undefined): boolean {
  * (no limit); anything that is not a whole number becomes NaN, which the validation
  * refuses naming the field.
  */
-function formLimit(text: string | null, field: string): number {
+function formLimit(text: string | null, field: string, max: number): number {
   const t = (text ?? '').trim();
   if (t === '') return 0;
-  if (!/^\d{1,12}$/.test(t))
+  if (!/^\d+$/.test(t) || Number(t) > max)
     throw new InvalidArgumentError(
       field,
-      `must be a whole number (0 for no limit), got ${JSON.stringify(t)}`,
+      `must be a whole number between 0 (no limit) and ${max}, got ${JSON.stringify(t)}`,
     );
   return Number(t);
 }

@@ -5,6 +5,7 @@ import type { _codeq_v1_ClaimRequest_Open__Output as OpenOutput } from '../api/g
 import { InvalidArgumentError, TooLargeError } from '../domain/errors.js';
 import { TASK_ID_PATTERN } from '../domain/task-id.js';
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY, type NewTask, type RetryPolicy } from '../domain/task.js';
+import { MAX_CLAIMS_PER_SECOND, MAX_LEASED_PER_KEY } from '../domain/queue-limits.js';
 
 /** Limits that bound what one request may ask for. */
 export interface RequestLimits {
@@ -31,9 +32,6 @@ const MAX_BATCH = 1000;
 const MAX_QUEUES_PER_STREAM = 64;
 const MAX_WORKER_ID = 256;
 const FAIRNESS_KEY_PATTERN = /^[A-Za-z0-9._:-]{0,128}$/;
-/** Limits of QueueConfig: far above what one queue can use, low enough to catch a typo. */
-const MAX_LEASED_PER_KEY = 1_000_000;
-const MAX_CLAIMS_PER_SECOND = 1_000_000;
 
 /** Checks a queue name; throws naming `field`. */
 export function validateQueue(queue: string | undefined, field = 'queue'): string {

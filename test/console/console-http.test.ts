@@ -164,15 +164,21 @@ describe('console HTTP rules', () => {
       max_claims_per_second: '',
     });
     expect(bad.status).toBe(400);
-    expect(await bad.text()).toContain(
-      'config.max_leased_per_key: must be a whole number (0 for no limit), got &quot;2.5&quot;',
+    const badPage = await bad.text();
+    expect(badPage).toContain(
+      'config.max_leased_per_key: must be a whole number between 0 (no limit) and 1000000, got &quot;2.5&quot;',
     );
+    // A refused save says nothing changed and leads back to the queue, not to the list.
+    expect(badPage).toContain('Nothing was changed');
+    expect(badPage).toContain('<a href="/queues/fair">Back to the queue</a>');
     const huge = await post('queues/fair/config', cookie, {
       csrf,
       max_leased_per_key: '0',
-      max_claims_per_second: '999999999',
+      max_claims_per_second: '99999999999',
     });
-    expect(await huge.text()).toContain('config.max_claims_per_second:');
+    expect(await huge.text()).toContain(
+      'config.max_claims_per_second: must be a whole number between 0 (no limit) and 1000000, got &quot;99999999999&quot;',
+    );
     expect(await f.store.getConfig('fair')).toEqual({ maxLeasedPerKey: 3, maxClaimsPerSecond: 250 });
     await post('queues/fair/config', cookie, { csrf, max_leased_per_key: '', max_claims_per_second: '0' });
     expect(await f.store.getConfig('fair')).toEqual({ maxLeasedPerKey: 0, maxClaimsPerSecond: 0 });

@@ -70,6 +70,22 @@ describe('codeq keys, config and enqueue --key', () => {
     expect(parseRate('0')).toBe(0);
     expect(() => parseRate('fast')).toThrow(UsageError);
     expect(() => parseRate('fast')).toThrow(/^--rate: /);
+    expect(parseRate('1000000/s')).toBe(1_000_000);
+    expect(() => parseRate('99999999999/s')).toThrow(
+      '--rate: at most 1000000/s (0 for no limit), got "99999999999/s"',
+    );
+  });
+
+  it('refuses a limit past the server bound as a usage error naming the flag, before any call', async () => {
+    const err: unknown = await configCommand([
+      'q',
+      '--max-leased-per-key',
+      '99999999999',
+      '--server',
+      '127.0.0.1:1',
+    ]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe('--max-leased-per-key: must be at most 1000000, got "99999999999"');
   });
 
   it('refuses a --rate that does not parse before it calls the server, changing nothing', async () => {
