@@ -182,7 +182,8 @@ export async function workCommand(argv: string[]): Promise<number> {
             stop('stopping: check --exec (or CODEQ_EXEC) and that its program is installed for this user');
           }
         } else {
-          console.error(`codeq work: ${what} ${failedHow(err, context.signal)}`);
+          const lastAttempt = task.attempt >= task.maxAttempts;
+          console.error(`codeq work: ${what} ${failedHow(err, context.signal, lastAttempt)}`);
         }
         throw err;
       }
@@ -232,14 +233,16 @@ export async function workCommand(argv: string[]): Promise<number> {
 
 /**
  * How a task's command ended, for the log: given back when the stop's grace ran out (the
- * Worker releases the lease), lost with its lease, failed for good (exit 65), or failed.
+ * Worker releases the lease), lost with its lease, failed for good (exit 65), failed on
+ * its last attempt (the task is DEAD), or failed (it is retried).
  */
-function failedHow(err: unknown, signal: AbortSignal): string {
+function failedHow(err: unknown, signal: AbortSignal, lastAttempt: boolean): string {
   const why = err instanceof Error ? err.message : String(err);
   if (signal.aborted && signal.reason instanceof LeaseLostError)
     return `lease lost (${signal.reason.message}): ${why}`;
   if (signal.aborted) return `given back, attempt not counted: the stop's grace ran out (${why})`;
   if (err instanceof TaskError && err.permanent)
     return `failed for good, no retry (exit ${EXIT_PERMANENT}): ${why}`;
+  if (lastAttempt) return `failed on its last attempt, now DEAD: ${why}`;
   return `failed: ${why}`;
 }

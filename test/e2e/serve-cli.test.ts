@@ -259,6 +259,36 @@ describe('the codeq executable', () => {
     }
   });
 
+  it('codeq work says a failure on the last attempt leaves the task DEAD', async () => {
+    const server = await startFakeServer({
+      onClaim: (s) => {
+        s.autoOpen();
+        s.autoAck();
+      },
+    });
+    const child = spawn(
+      process.execPath,
+      [...NODE_ARGS, 'work', 'q', '--exec', 'exit 3', '--server', server.address],
+      {
+        cwd: ROOT,
+      },
+    );
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    try {
+      const stream = await server.stream(0, 30_000);
+      stream.lease(1, { id: 'early', attempt: 1, maxAttempts: 3 });
+      await eventually(() => err.includes('task early '), 'the first line', 20_000);
+      stream.lease(1, { id: 'last', attempt: 3, maxAttempts: 3 });
+      await eventually(() => err.includes('task last '), 'the last line', 10_000);
+      expect(err).toContain('task early (q, attempt 1/3) failed: exit code 3');
+      expect(err).toContain('task last (q, attempt 3/3) failed on its last attempt, now DEAD: exit code 3');
+    } finally {
+      child.kill('SIGKILL');
+      await server.stop();
+    }
+  });
+
   it('codeq work says why the server ended its stream for good (a revoked token), and keeps trying', async () => {
     const server = await startFakeServer({ onClaim: (s) => s.autoOpen() });
     const child = spawn(
