@@ -194,6 +194,12 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
         return err.task;
       });
       console.log(JSON.stringify(taskJson(task), null, 2));
+      // Exit 1 says why on standard error, as a timeout does: the JSON alone is easy to miss.
+      if (task.state === 'DEAD')
+        console.error(
+          `codeq enqueue: the task is DEAD after ${task.attempt} attempt${task.attempt === 1 ? '' : 's'}${task.lastError ? `: ${task.lastError}` : ''}`,
+        );
+      else if (task.state === 'CANCELLED') console.error('codeq enqueue: the task was cancelled');
       return task.state === 'COMPLETED' ? 0 : 1;
     }
     let done = 0;

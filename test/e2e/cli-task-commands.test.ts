@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { cancelCommand, getCommand } from '../../src/cli/task-commands.js';
+import { TaskError, Worker } from '../../clients/index.js';
+import { cancelCommand, enqueueCommand, getCommand } from '../../src/cli/task-commands.js';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -31,6 +32,45 @@ describe('codeq get and cancel', () => {
       });
     } finally {
       vi.restoreAllMocks();
+    }
+  });
+});
+
+describe('codeq enqueue --wait', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(new MemoryStore());
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('says on standard error why it exits 1 when the task ended DEAD', async () => {
+    const errors: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => errors.push(args.join(' ')));
+    const worker = new Worker({
+      address: server.address,
+      queues: ['doomed'],
+      logger: { warn() {} },
+      handler: () => Promise.reject(new TaskError('bad input', { permanent: true })),
+    });
+    await worker.start();
+    try {
+      const status = await enqueueCommand([
+        'doomed',
+        '--payload',
+        'x',
+        '--wait',
+        '20s',
+        '--server',
+        server.address,
+      ]);
+      expect(status).toBe(1);
+      expect(errors).toContain('codeq enqueue: the task is DEAD after 1 attempt: bad input');
+    } finally {
+      vi.restoreAllMocks();
+      await worker.stop();
     }
   });
 });
