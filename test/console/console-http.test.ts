@@ -101,6 +101,8 @@ describe('console HTTP rules', () => {
     expect(await fetch(`${f.url}queues/later-list?state=PENDING`).then((r) => r.text())).not.toContain(
       '<th>due</th>',
     );
+    // The state as the commands spell it (`--state scheduled`) opens the same tab.
+    expect(await fetch(`${f.url}queues/later-list?state=scheduled`).then((r) => r.text())).toContain(taskId);
   });
 
   it('purges only when the queue name is typed to confirm', async () => {

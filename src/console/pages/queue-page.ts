@@ -31,9 +31,9 @@ function dueCell(dueTime: number | undefined, now: number): SafeHtml {
  */
 export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName: string): Promise<SafeHtml> {
   const params = req.url.searchParams;
-  const state = (LISTABLE_STATES as readonly string[]).includes(params.get('state') ?? '')
-    ? params.get('state')!
-    : 'PENDING';
+  // `?state=dead` as the commands spell it (`--state dead`) opens the DEAD tab too.
+  const asked = (params.get('state') ?? '').toUpperCase();
+  const state = (LISTABLE_STATES as readonly string[]).includes(asked) ? asked : 'PENDING';
   const cursor = params.get('cursor');
   const summary = await ctx.admin.queueStats(req.caller, queueName);
   const queue = summary.queue;
