@@ -98,7 +98,9 @@ export async function configCommand(argv: string[]): Promise<number> {
   const queue = oneQueue(args.positionals, CONFIG_HELP);
   const settings = resolveSettings(CONFIG_SETTINGS, args.values, process.env);
   // Checked before any call: a rate that does not parse changes nothing.
-  const rate = settings.rate === undefined ? undefined : parseRate(settings.rate);
+  // Named as given: a value from CODEQ_CONFIG_RATE is not called --rate.
+  const rateSource = args.values.rate !== undefined ? '--rate' : CONFIG_SETTINGS.rate.env;
+  const rate = settings.rate === undefined ? undefined : parseRate(settings.rate, rateSource);
   const admin = adminFor(args.values);
   try {
     let limits = await admin.getConfig(queue);
@@ -115,17 +117,17 @@ export async function configCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** `50/s`, `50` or `0` as leases per second; a usage error naming --rate otherwise. */
-export function parseRate(text: string): number {
+/** `50/s`, `50` or `0` as leases per second; a usage error naming `source` otherwise. */
+export function parseRate(text: string, source = '--rate'): number {
   const m = /^(\d+)(?:\/s)?$/.exec(text.trim());
   if (!m)
     throw new UsageError(
-      `--rate: expected R/s with R a whole number (e.g. 50/s, 0 for no limit), got ${JSON.stringify(text)}`,
+      `${source}: expected R/s with R a whole number (e.g. 50/s, 0 for no limit), got ${JSON.stringify(text)}`,
     );
   const rate = Number(m[1]);
   if (rate > MAX_CLAIMS_PER_SECOND)
     throw new UsageError(
-      `--rate: at most ${MAX_CLAIMS_PER_SECOND}/s (0 for no limit), got ${JSON.stringify(text)}`,
+      `${source}: at most ${MAX_CLAIMS_PER_SECOND}/s (0 for no limit), got ${JSON.stringify(text)}`,
     );
   return rate;
 }

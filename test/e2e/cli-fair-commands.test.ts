@@ -76,6 +76,17 @@ describe('codeq keys, config and enqueue --key', () => {
     );
   });
 
+  it('names CODEQ_CONFIG_RATE, not --rate, for a bad rate it took from the environment', async () => {
+    vi.stubEnv('CODEQ_CONFIG_RATE', 'fast');
+    try {
+      await expect(configCommand(['q', '--server', '127.0.0.1:1'])).rejects.toThrow(
+        /^CODEQ_CONFIG_RATE: expected R\/s/,
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('refuses a limit past the server bound as a usage error naming the flag, before any call', async () => {
     const err: unknown = await configCommand([
       'q',
