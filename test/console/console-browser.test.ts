@@ -207,6 +207,10 @@ describe('the web console in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, ()
       'codeq.serialize',
       'codeq.stream.write',
     ]);
+    // Which delivery the waterfall is: a task delivered again may show an earlier one.
+    expect(await page.locator('[data-delivery]').textContent()).toMatch(
+      /The delivery of attempt 1, leased\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC: the latest/,
+    );
     await shot(page, 'task');
 
     // Redrive it from its queue page.

@@ -151,7 +151,11 @@ export async function taskPage(
       <h2>Claim waterfall</h2>
       ${
         kept
-          ? claimWaterfall(kept, kept.taskIds.indexOf(t.id), ctx.storeName)
+          ? html`<p class="muted" data-delivery>
+                The delivery of attempt ${kept.attempts[kept.taskIds.indexOf(t.id)] ?? '?'}, leased
+                ${instant(kept.leasedAt)}: the latest this replica keeps for this task.
+              </p>
+              ${claimWaterfall(kept, kept.taskIds.indexOf(t.id), ctx.storeName)}`
           : html`<p class="muted">
               This replica no longer holds the timings of this task's claim (it keeps the latest messages and
               the slowest of each minute), or another replica delivered it.
