@@ -318,6 +318,11 @@ export class ConsoleServer {
       default: {
         const ids = form.getAll('task');
         if (form.get('all') !== '1' && ids.length === 0) return `${back}?state=DEAD&done=none-selected`;
+        // Every dead task runs again: asked for in so many words, as a purge is.
+        if (form.get('all') === '1' && form.get('every') !== '1') {
+          this.#access.authorize(caller, 'admin', [queue]);
+          return `${back}?state=DEAD&done=confirm-redrive`;
+        }
         const n = await this.#ctx.admin.redrive(caller, queue, form.get('all') === '1' ? [] : ids);
         return `${back}?state=DEAD&done=redriven&n=${n}`;
       }
@@ -328,7 +333,7 @@ export class ConsoleServer {
     if (!this.#access.enabled) return this.#redirect(res, '/');
     if (req.method === 'GET') {
       if (session?.token) return this.#redirect(res, '/');
-      return this.#sendHtml(res, 200, loginPage(this.#ctx.replica, false));
+      return this.#sendHtml(res, 200, loginPage(this.#ctx.replica));
     }
     const form = await readForm(req);
     const address = req.socket.remoteAddress;
@@ -338,16 +343,18 @@ export class ConsoleServer {
       const seconds = Math.max(1, Math.ceil(waitMs / 1_000));
       this.#options.logger.warn('console: sign-in throttled', { address, retryAfterSeconds: seconds });
       res.setHeader('retry-after', String(seconds));
-      return this.#sendHtml(res, 429, loginPage(this.#ctx.replica, false, seconds));
+      return this.#sendHtml(res, 429, loginPage(this.#ctx.replica, undefined, seconds));
     }
     const token = form.get('token')?.trim() ?? '';
+    // Nothing pasted is no wrong guess: asked again, not counted against the client.
+    if (token === '') return this.#sendHtml(res, 400, loginPage(this.#ctx.replica, 'empty'));
     try {
       await this.#access.authenticateToken({}, token);
     } catch (err) {
       if (!(err instanceof UnauthenticatedError)) throw err;
       this.#throttle.refused(address);
       this.#options.logger.info('console: sign-in refused', { address, reason: err.message });
-      return this.#sendHtml(res, 401, loginPage(this.#ctx.replica, true));
+      return this.#sendHtml(res, 401, loginPage(this.#ctx.replica, 'refused'));
     }
     if (session) this.#sessions.end(session);
     const fresh = this.#sessions.create(token);

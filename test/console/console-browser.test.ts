@@ -213,8 +213,13 @@ describe('the web console in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, ()
     );
     await shot(page, 'task');
 
-    // Redrive it from its queue page.
+    // "Redrive all" runs every dead task again: the browser holds it until "every one" is ticked.
     await page.goto(`${f.url}queues/payments?state=DEAD`);
+    await page.locator('#redrive-all button').click();
+    expect(await page.locator('#redrive-all input[name=every]:invalid').count()).toBe(1);
+    expect((await p.getTask('payments', taskId)).state).toBe('DEAD');
+
+    // Redrive it from its queue page.
     await page.locator('tbody form button:text("Redrive")').first().click();
     await expect.poll(() => page.locator('.flash').textContent()).toContain('Redriven 1 task');
     expect(await page.locator('[data-count="dead"]').textContent()).toBe('0');

@@ -144,6 +144,33 @@ describe('console HTTP rules', () => {
     expect((await fetch(`${f.url}queues/fair?keys=zz`)).status).toBe(200);
   });
 
+  it('redrives every dead task only when the form says so in so many words', async () => {
+    const { cookie, csrf } = await session();
+    const taskId = (await f.store.enqueue([newTask('dead-all', { maxAttempts: 1 })]))[0]!.taskId;
+    const [lease] = (await f.store.claim('dead-all', 1, 30_000)).leases;
+    await f.store.settle('dead-all', [
+      {
+        kind: 'fail',
+        taskId: lease!.task.id,
+        token: lease!.token,
+        nonce: lease!.nonce,
+        error: 'boom',
+        retryDelayMs: undefined,
+        permanent: true,
+      },
+    ]);
+    const unconfirmed = await post('queues/dead-all/redrive', cookie, { csrf, all: '1' });
+    expect(unconfirmed.headers.get('location')).toBe('/queues/dead-all?state=DEAD&done=confirm-redrive');
+    expect((await f.store.getTask('dead-all', taskId))?.state).toBe('DEAD');
+    const text = await fetch(`${f.url}queues/dead-all?state=DEAD&done=confirm-redrive`, {
+      headers: { cookie },
+    }).then((r) => r.text());
+    expect(text).toContain('Not redriven: tick &quot;every one&quot;');
+    const confirmed = await post('queues/dead-all/redrive', cookie, { csrf, all: '1', every: '1' });
+    expect(confirmed.headers.get('location')).toBe('/queues/dead-all?state=DEAD&done=redriven&n=1');
+    expect((await f.store.getTask('dead-all', taskId))?.state).toBe('PENDING');
+  });
+
   it('changes the limits through the config form, with CSRF, naming a bad field', async () => {
     const { cookie, csrf } = await session();
     const limits = { max_leased_per_key: '3', max_claims_per_second: '250' };
@@ -349,6 +376,19 @@ describe('console scopes with auth on', () => {
   afterAll(async () => {
     await g.stop();
     dir.remove();
+  });
+
+  it('asks again for a token when the form came empty, without calling it refused', async () => {
+    const empty = await fetch(`${g.url}login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: '  ' }).toString(),
+    });
+    expect(empty.status).toBe(400);
+    const text = await empty.text();
+    expect(text).toContain('Paste a token to sign in.');
+    expect(text).not.toContain('not accepted');
   });
 
   it('lets a read-only token see a task but neither list nor change the queue', async () => {

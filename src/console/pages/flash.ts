@@ -17,6 +17,7 @@ export function flash(url: URL): SafeHtml {
     cancelled: ['ok', 'Task cancelled: it will not run again.'],
     'not-cancelled': ['warn', 'The task had already finished; nothing to cancel.'],
     'confirm-purge': ['warn', 'Not purged: type the queue name to confirm.'],
+    'confirm-redrive': ['warn', 'Not redriven: tick "every one" to run every dead task again.'],
     'none-selected': ['warn', 'Select at least one task first.'],
     'not-found': ['warn', 'No task with that id in this queue.'],
   };

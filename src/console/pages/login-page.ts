@@ -1,11 +1,19 @@
 import { html, type SafeHtml } from '../html.js';
 import { page } from '../layout.js';
 
+/** Why the sign-in form is shown again: the token was refused, or none was sent. */
+export type LoginNotice = 'refused' | 'empty';
+
+const NOTICES: Record<LoginNotice, string> = {
+  refused: 'That token was not accepted.',
+  empty: 'Paste a token to sign in.',
+};
+
 /**
- * `/login`: asks once for a token; `failed` when the last one was refused,
+ * `/login`: asks once for a token; `notice` says what was wrong with the last one,
  * `retryAfterSeconds` when this client sent too many wrong ones to try again yet.
  */
-export function loginPage(replica: string, failed: boolean, retryAfterSeconds?: number): SafeHtml {
+export function loginPage(replica: string, notice?: LoginNotice, retryAfterSeconds?: number): SafeHtml {
   return page(
     undefined,
     { title: 'Sign in', section: 'none', replica },
@@ -15,7 +23,7 @@ export function loginPage(replica: string, failed: boolean, retryAfterSeconds?: 
         This codeQ server checks who calls it. Paste a token it accepts (a static token or a JWT); the console
         shows the queues its scopes allow.
       </p>
-      ${failed ? html`<p class="flash warn" role="alert">That token was not accepted.</p>` : ''}
+      ${notice ? html`<p class="flash warn" role="alert">${NOTICES[notice]}</p>` : ''}
       ${
         retryAfterSeconds !== undefined
           ? html`<p class="flash warn" role="alert">

@@ -135,10 +135,12 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
               <form method="post" action="${base}/redrive" id="redrive-selected">
                 ${csrfField(req)}<button>Redrive selected</button>
               </form>
-              <form method="post" action="${base}/redrive">
-                ${csrfField(req)}<input type="hidden" name="all" value="1" /><button>
-                  Redrive all ${count(s.dead)} dead
-                </button>
+              <form method="post" action="${base}/redrive" id="redrive-all">
+                ${csrfField(req)}<input type="hidden" name="all" value="1" />
+                <label class="every"
+                  ><input type="checkbox" name="every" value="1" required /> every one</label
+                >
+                <button>Redrive all ${count(s.dead)} dead</button>
               </form>
             </div>`
           : ''
