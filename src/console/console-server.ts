@@ -324,6 +324,9 @@ export class ConsoleServer {
           return `${back}?state=DEAD&done=confirm-redrive`;
         }
         const n = await this.#ctx.admin.redrive(caller, queue, form.get('all') === '1' ? [] : ids);
+        // From a DEAD task's own page: back to it, where it now reads PENDING.
+        if (form.get('back') === 'task' && ids.length === 1)
+          return `${back}/tasks/${seg(ids[0]!)}?done=redriven&n=${n}`;
         return `${back}?state=DEAD&done=redriven&n=${n}`;
       }
     }

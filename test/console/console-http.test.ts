@@ -144,11 +144,11 @@ describe('console HTTP rules', () => {
     expect((await fetch(`${f.url}queues/fair?keys=zz`)).status).toBe(200);
   });
 
-  it('redrives every dead task only when the form says so in so many words', async () => {
-    const { cookie, csrf } = await session();
-    const taskId = (await f.store.enqueue([newTask('dead-all', { maxAttempts: 1 })]))[0]!.taskId;
-    const [lease] = (await f.store.claim('dead-all', 1, 30_000)).leases;
-    await f.store.settle('dead-all', [
+  /** A DEAD task of `queue`: enqueued, leased and failed for good. */
+  async function deadTask(queue: string): Promise<string> {
+    const taskId = (await f.store.enqueue([newTask(queue, { maxAttempts: 1 })]))[0]!.taskId;
+    const [lease] = (await f.store.claim(queue, 1, 30_000)).leases;
+    await f.store.settle(queue, [
       {
         kind: 'fail',
         taskId: lease!.task.id,
@@ -159,6 +159,29 @@ describe('console HTTP rules', () => {
         permanent: true,
       },
     ]);
+    return taskId;
+  }
+
+  it('redrives a DEAD task from its own page and comes back to it', async () => {
+    const { cookie, csrf } = await session();
+    const taskId = await deadTask('dead-one');
+    const page = await fetch(`${f.url}queues/dead-one/tasks/${taskId}`, { headers: { cookie } }).then((r) =>
+      r.text(),
+    );
+    expect(page).toContain('action="/queues/dead-one/redrive"');
+    const res = await post('queues/dead-one/redrive', cookie, { csrf, task: taskId, back: 'task' });
+    expect(res.headers.get('location')).toBe(`/queues/dead-one/tasks/${taskId}?done=redriven&n=1`);
+    expect((await f.store.getTask('dead-one', taskId))?.state).toBe('PENDING');
+    const after = await fetch(`${f.url}queues/dead-one/tasks/${taskId}?done=redriven&n=1`, {
+      headers: { cookie },
+    }).then((r) => r.text());
+    expect(after).toContain('Redriven 1 task');
+    expect(after).not.toContain('action="/queues/dead-one/redrive"');
+  });
+
+  it('redrives every dead task only when the form says so in so many words', async () => {
+    const { cookie, csrf } = await session();
+    const taskId = await deadTask('dead-all');
     const unconfirmed = await post('queues/dead-all/redrive', cookie, { csrf, all: '1' });
     expect(unconfirmed.headers.get('location')).toBe('/queues/dead-all?state=DEAD&done=confirm-redrive');
     expect((await f.store.getTask('dead-all', taskId))?.state).toBe('DEAD');

@@ -94,6 +94,17 @@ export async function taskPage(
               </form>`
             : ''
         }
+        ${
+          t.state === 'DEAD'
+            ? html`<form method="post" action="/queues/${seg(t.queue)}/redrive">
+                ${csrfField(req)}<input type="hidden" name="task" value="${t.id}" /><input
+                  type="hidden"
+                  name="back"
+                  value="task"
+                /><button>Redrive</button>
+              </form>`
+            : ''
+        }
       </div>
     </section>
     ${flash(req.url)}
