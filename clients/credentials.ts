@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import { checkPemCertificates } from '../src/domain/pem-certificates.js';
 
 /** PEM files for a TLS connection to codeQ. */
 export interface TlsFiles {
@@ -20,14 +21,16 @@ function read(path: string | undefined, option: string): Buffer | null {
   }
 }
 
-/** Channel credentials for a codeQ server that serves TLS, or mutual TLS when a client certificate is given. */
+/**
+ * Channel credentials for a codeQ server that serves TLS, or mutual TLS when a client
+ * certificate is given. A `caFile` without a certificate in it (a key, a text file) is
+ * refused here: gRPC would take it and then trust no server.
+ */
 export function tlsCredentials(files: TlsFiles = {}): grpc.ChannelCredentials {
   if (!files.certFile !== !files.keyFile) throw new TypeError('certFile, keyFile: give both or neither');
-  return grpc.credentials.createSsl(
-    read(files.caFile, 'caFile'),
-    read(files.keyFile, 'keyFile'),
-    read(files.certFile, 'certFile'),
-  );
+  const ca = read(files.caFile, 'caFile');
+  if (ca) checkPemCertificates(ca, files.caFile!, 'caFile');
+  return grpc.credentials.createSsl(ca, read(files.keyFile, 'keyFile'), read(files.certFile, 'certFile'));
 }
 
 /**

@@ -3,7 +3,7 @@ import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { tlsCredentials } from '../../clients/index.js';
 import { UsageError } from '../config/usage-error.js';
-import { checkPemCertificates } from '../server/auth/pem-certificates.js';
+import { checkPemCertificates } from '../domain/pem-certificates.js';
 
 /** The PEM files of `--tls-ca`, `--tls-client-cert` and `--tls-client-key`. */
 export interface ClientTlsFiles {

@@ -53,6 +53,10 @@ describe('TLS', () => {
   it('serves producers and workers over TLS, and no plaintext client', async () => {
     const server = await started({ tlsCert: pki.serverCert, tlsKey: pki.serverKey });
     const credentials = tlsCredentials({ caFile: pki.ca });
+    // A CA file with no certificate in it (here a key) would trust no server: refused at once.
+    expect(() => tlsCredentials({ caFile: pki.serverKey })).toThrow(
+      /^caFile: .* holds no PEM certificate \(-----BEGIN CERTIFICATE-----\): only PRIVATE KEY$/,
+    );
     const { taskId } = await producer(server, credentials).enqueue('secure', 'over tls');
     const done = new Promise<string>((resolve) => {
       const worker = new Worker({

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { experimental, type ServerCredentials } from '@grpc/grpc-js';
-import { checkPemCertificates } from './pem-certificates.js';
+import { checkPemCertificates } from '../../domain/pem-certificates.js';
 
 /** PEM files of a TLS server; `clientCaFile` turns on mutual TLS. */
 export interface TlsFiles {

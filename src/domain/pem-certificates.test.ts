@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCertificates, tempDir, type TestCertificates } from '../../../test/support/auth-fixtures.js';
+import { makeCertificates, tempDir, type TestCertificates } from '../../test/support/auth-fixtures.js';
 import { checkPemCertificates } from './pem-certificates.js';
 
 const dir = tempDir();
