@@ -123,20 +123,27 @@ export class RedisModeError extends Error {
 }
 
 /**
+ * INFO (of `section`, or all of it), or undefined when the user's ACL refuses INFO: the
+ * start's checks that read it let such a user through, as ioredis's own ready check does.
+ */
+export async function infoIfAllowed(client: RedisClient, section?: string): Promise<string | undefined> {
+  try {
+    return await (section === undefined ? client.info() : client.info(section));
+  } catch (err) {
+    if (err instanceof Error && /^NOPERM\b/.test(err.message)) return undefined;
+    throw err;
+  }
+}
+
+/**
  * Refuses a server that is not a standalone Redis. ioredis connects to a Cluster node or
  * a Sentinel as to any Redis, and the store would start: on a Cluster node every call
  * whose key lives on another node then answers MOVED (UNAVAILABLE), on a Sentinel FUNCTION
- * is an unknown command. One INFO at start tells them apart. A user whose ACL refuses
- * INFO is let through, as ioredis's own ready check does.
+ * is an unknown command. One INFO at start tells them apart.
  */
 export async function checkStandalone(client: Redis): Promise<void> {
-  let info: string;
-  try {
-    info = await client.info();
-  } catch (err) {
-    if (err instanceof Error && /^NOPERM\b/.test(err.message)) return;
-    throw err;
-  }
+  const info = await infoIfAllowed(client);
+  if (info === undefined) return;
   const where = `${client.options.host ?? ''}:${String(client.options.port ?? '')}`;
   if (/^redis_mode:sentinel\r?$/m.test(info))
     throw new RedisModeError(

@@ -1,6 +1,6 @@
 import type { StoreOptions } from '../store-options.js';
 import type { SentinelTarget } from './connection.js';
-import type { StoreWarn } from './refusal-log.js';
+import type { Warn } from '../../domain/throttled-warnings.js';
 
 /** Options of the Redis lease store. */
 export type RedisStoreOptions = StoreOptions & {
@@ -45,5 +45,5 @@ export type RedisStoreOptions = StoreOptions & {
    * Where the store warns about what callers only see as UNAVAILABLE while Redis is up (a
    * MOVED or OOM reply), at most once per kind a minute (refusal-log.ts). Default: nowhere.
    */
-  warn?: StoreWarn;
+  warn?: Warn;
 };

@@ -1,7 +1,4 @@
-import { ThrottledWarnings, type Warn } from '../../domain/throttled-warnings.js';
-
-/** Where the store writes a warning for the operator: a message and key=value fields. */
-export type StoreWarn = Warn;
+import { ThrottledWarnings } from '../../domain/throttled-warnings.js';
 
 /** Longest reply text a warning carries: a reply is a line, never a payload. */
 const MAX_REPLY_CHARS = 200;

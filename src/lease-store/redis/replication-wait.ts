@@ -1,6 +1,7 @@
 import { UnavailableError } from '../../domain/errors.js';
-import type { RedisClient } from './connection.js';
-import type { RefusalLog, StoreWarn } from './refusal-log.js';
+import type { Warn } from '../../domain/throttled-warnings.js';
+import { infoIfAllowed, type RedisClient } from './connection.js';
+import type { RefusalLog } from './refusal-log.js';
 
 /** What `--redis-wait-replicas` asks of every acknowledged write. */
 export interface ReplicationWaitOptions {
@@ -105,16 +106,11 @@ export class ReplicationWait {
 export async function warnOfMissingReplicas(
   client: RedisClient,
   wanted: number,
-  warn: StoreWarn | undefined,
+  warn: Warn | undefined,
 ): Promise<void> {
   if (wanted === 0 || !warn) return;
-  let info: string;
-  try {
-    info = await client.info('replication');
-  } catch (err) {
-    if (err instanceof Error && /^NOPERM\b/.test(err.message)) return;
-    throw err;
-  }
+  const info = await infoIfAllowed(client, 'replication');
+  if (info === undefined) return;
   const connected = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
   if (connected >= wanted) return;
   warn(
