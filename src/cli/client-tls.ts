@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
-import type { ChannelCredentials } from '@grpc/grpc-js';
-import { tlsCredentials } from '../../clients/index.js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { UsageError } from '../config/usage-error.js';
 import { checkPemCertificates } from '../domain/pem-certificates.js';
 
@@ -42,22 +41,19 @@ function checkCaFile(pem: Buffer, path: string): void {
 }
 
 /**
- * Reads and loads the client's TLS files one flag at a time, so that a file that cannot
- * be read or a key that is not the certificate's is a usage error naming the flag typed.
- * The client library's own errors name its options (`caFile`) or nothing at all (an
- * OpenSSL "key values mismatch").
+ * Channel credentials from the client TLS flags. The files are read and loaded one flag at
+ * a time, so that a file that cannot be read or a key that is not the certificate's is a
+ * usage error naming the flag typed (the client library's `tlsCredentials` names its
+ * options, `caFile`, or nothing at all: an OpenSSL "key values mismatch"); the credentials
+ * are made from the bytes checked.
  */
-function checkClientTlsFiles(files: ClientTlsFiles): void {
-  if (files.ca !== undefined) checkCaFile(readFlagFile(files.ca, '--tls-ca'), files.ca);
-  const cert = files.cert === undefined ? undefined : readFlagFile(files.cert, '--tls-client-cert');
-  const key = files.key === undefined ? undefined : readFlagFile(files.key, '--tls-client-key');
+export function clientTlsCredentials(files: ClientTlsFiles): ChannelCredentials {
+  const ca = files.ca === undefined ? null : readFlagFile(files.ca, '--tls-ca');
+  if (ca) checkCaFile(ca, files.ca!);
+  const cert = files.cert === undefined ? null : readFlagFile(files.cert, '--tls-client-cert');
+  const key = files.key === undefined ? null : readFlagFile(files.key, '--tls-client-key');
   if (cert) checkLoads({ cert }, '--tls-client-cert', `${files.cert} does not load as a PEM certificate`);
   if (key) checkLoads({ key }, '--tls-client-key', `${files.key} does not load as a PEM private key`);
   if (cert && key) checkLoads({ cert, key }, '--tls-client-cert, --tls-client-key', 'do not load together');
-}
-
-/** Channel credentials from the client TLS flags; a bad file is a UsageError naming its flag. */
-export function clientTlsCredentials(files: ClientTlsFiles): ChannelCredentials {
-  checkClientTlsFiles(files);
-  return tlsCredentials({ caFile: files.ca, certFile: files.cert, keyFile: files.key });
+  return credentials.createSsl(ca, key, cert);
 }
