@@ -80,6 +80,11 @@ export async function taskPage(
   const base = `/queues/${seg(t.queue)}/tasks/${seg(t.id)}`;
   const headers = Object.entries(t.headers).sort(([a], [b]) => a.localeCompare(b));
   const kept = ctx.latency.find(t.id);
+  // Where this task is among the tasks of the kept delivery's message.
+  const keptAt = kept ? kept.taskIds.indexOf(t.id) : -1;
+  const deliveryNote = kept
+    ? `The delivery of attempt ${kept.attempts[keptAt] ?? '?'}, leased ${instant(kept.leasedAt)}: the latest this replica keeps for this task.`
+    : '';
   const cancellable = t.state === 'PENDING' || t.state === 'SCHEDULED' || t.state === 'LEASED';
   const body = html` <p class="crumbs">
       <a href="/">Queues</a> / <a class="mono" href="/queues/${seg(t.queue)}">${t.queue}</a> /
@@ -162,11 +167,8 @@ export async function taskPage(
       <h2>Claim waterfall</h2>
       ${
         kept
-          ? html`<p class="muted" data-delivery>
-                The delivery of attempt ${kept.attempts[kept.taskIds.indexOf(t.id)] ?? '?'}, leased
-                ${instant(kept.leasedAt)}: the latest this replica keeps for this task.
-              </p>
-              ${claimWaterfall(kept, kept.taskIds.indexOf(t.id), ctx.storeName)}`
+          ? html`<p class="muted" data-delivery>${deliveryNote}</p>
+              ${claimWaterfall(kept, keptAt, ctx.storeName)}`
           : html`<p class="muted">
               This replica no longer holds the timings of this task's claim (it keeps the latest messages and
               the slowest of each minute), or another replica delivered it.
