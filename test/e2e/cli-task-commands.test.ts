@@ -7,15 +7,15 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
 /** An id as older servers made them: base64url, starting with '-'. */
 const DASH_ID = '-AbCdEfGhIjKlMnO';
 
-describe('codeq get and cancel', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(new MemoryStore());
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer(new MemoryStore());
+});
+afterAll(async () => {
+  await server.stop();
+});
 
+describe('codeq get and cancel', () => {
   it('send a task id that starts with - to the server instead of refusing it as an option', async () => {
     vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
@@ -37,14 +37,6 @@ describe('codeq get and cancel', () => {
 });
 
 describe('codeq enqueue --wait', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(new MemoryStore());
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
-
   it('says on standard error why it exits 1 when the task ended DEAD', async () => {
     const errors: string[] = [];
     vi.spyOn(console, 'log').mockImplementation(() => undefined);

@@ -4,7 +4,12 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
-import { eventually, startFakeServer } from '../../clients/testing/fake-codeq-server.js';
+import {
+  eventually,
+  startFakeServer,
+  type FakeClaimStream,
+  type FakeServer,
+} from '../../clients/testing/fake-codeq-server.js';
 import { rawClients, startTestServer } from '../support/test-server.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -61,6 +66,33 @@ async function workOneTask(command: string, test: (run: WorkRun) => Promise<void
     }
   } finally {
     clients.close();
+    await server.stop();
+  }
+}
+
+/**
+ * `codeq work q --exec COMMAND` against a fake server whose Claim streams `onClaim`
+ * scripts (answering the open, say); `test` drives the streams and reads the stderr.
+ */
+async function workAgainstFake(
+  command: string,
+  onClaim: (stream: FakeClaimStream) => void,
+  test: (run: { server: FakeServer; stderr: () => string }) => Promise<void>,
+): Promise<void> {
+  const server = await startFakeServer({ onClaim });
+  const child = spawn(
+    process.execPath,
+    [...NODE_ARGS, 'work', 'q', '--exec', command, '--server', server.address],
+    {
+      cwd: ROOT,
+    },
+  );
+  let err = '';
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  try {
+    await test({ server, stderr: () => err });
+  } finally {
+    child.kill('SIGKILL');
     await server.stop();
   }
 }
@@ -227,91 +259,63 @@ describe('the codeq executable', () => {
   });
 
   it('codeq work says a task completed only once the server stored its result', async () => {
-    const server = await startFakeServer({ onClaim: (s) => s.autoOpen() });
-    const child = spawn(
-      process.execPath,
-      [...NODE_ARGS, 'work', 'q', '--exec', 'echo done', '--server', server.address],
-      {
-        cwd: ROOT,
+    await workAgainstFake(
+      'echo done',
+      (s) => s.autoOpen(),
+      async ({ server, stderr }) => {
+        const stream = await server.stream(0, 30_000);
+        const [refused] = stream.lease(1, { id: 'refused-task' });
+        await stream.next((r) => r.completes.length > 0, 'the first complete', 30_000);
+        stream.send({
+          outcomes: [{ leaseId: refused, kind: 'COMPLETE', code: 9, message: 'lease expired' }],
+        });
+        const [stored] = stream.lease(1, { id: 'stored-task' });
+        await stream.next((r) => r.completes.length > 0, 'the second complete', 30_000);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(stderr()).not.toContain('stored-task (q, attempt 1/5) completed');
+        stream.send({ outcomes: [{ leaseId: stored, kind: 'COMPLETE', code: 0 }] });
+        await eventually(
+          () => stderr().includes('task stored-task (q, attempt 1/5) completed in '),
+          'the completed line',
+        );
+        expect(stderr()).toMatch(/lease .* lost: COMPLETE refused with code 9/);
+        expect(stderr()).not.toContain('refused-task (q, attempt 1/5) completed');
       },
     );
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    try {
-      const stream = await server.stream(0, 30_000);
-      const [refused] = stream.lease(1, { id: 'refused-task' });
-      await stream.next((r) => r.completes.length > 0, 'the first complete', 30_000);
-      stream.send({ outcomes: [{ leaseId: refused, kind: 'COMPLETE', code: 9, message: 'lease expired' }] });
-      const [stored] = stream.lease(1, { id: 'stored-task' });
-      await stream.next((r) => r.completes.length > 0, 'the second complete', 30_000);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(err).not.toContain('stored-task (q, attempt 1/5) completed');
-      stream.send({ outcomes: [{ leaseId: stored, kind: 'COMPLETE', code: 0 }] });
-      await eventually(
-        () => err.includes('task stored-task (q, attempt 1/5) completed in '),
-        'the completed line',
-      );
-      expect(err).toMatch(/lease .* lost: COMPLETE refused with code 9/);
-      expect(err).not.toContain('refused-task (q, attempt 1/5) completed');
-    } finally {
-      child.kill('SIGKILL');
-      await server.stop();
-    }
   });
 
   it('codeq work says a failure on the last attempt leaves the task DEAD', async () => {
-    const server = await startFakeServer({
-      onClaim: (s) => {
-        s.autoOpen();
-        s.autoAck();
-      },
-    });
-    const child = spawn(
-      process.execPath,
-      [...NODE_ARGS, 'work', 'q', '--exec', 'exit 3', '--server', server.address],
-      {
-        cwd: ROOT,
-      },
-    );
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    try {
+    const openAndAck = (s: FakeClaimStream): void => {
+      s.autoOpen();
+      s.autoAck();
+    };
+    await workAgainstFake('exit 3', openAndAck, async ({ server, stderr }) => {
       const stream = await server.stream(0, 30_000);
       stream.lease(1, { id: 'early', attempt: 1, maxAttempts: 3 });
-      await eventually(() => err.includes('task early '), 'the first line', 20_000);
+      await eventually(() => stderr().includes('task early '), 'the first line', 20_000);
       stream.lease(1, { id: 'last', attempt: 3, maxAttempts: 3 });
-      await eventually(() => err.includes('task last '), 'the last line', 10_000);
-      expect(err).toContain('task early (q, attempt 1/3) failed: exit code 3');
-      expect(err).toContain('task last (q, attempt 3/3) failed on its last attempt, now DEAD: exit code 3');
-    } finally {
-      child.kill('SIGKILL');
-      await server.stop();
-    }
+      await eventually(() => stderr().includes('task last '), 'the last line', 10_000);
+      expect(stderr()).toContain('task early (q, attempt 1/3) failed: exit code 3');
+      expect(stderr()).toContain(
+        'task last (q, attempt 3/3) failed on its last attempt, now DEAD: exit code 3',
+      );
+    });
   });
 
   it('codeq work says why the server ended its stream for good (a revoked token), and keeps trying', async () => {
-    const server = await startFakeServer({ onClaim: (s) => s.autoOpen() });
-    const child = spawn(
-      process.execPath,
-      [...NODE_ARGS, 'work', 'q', '--exec', 'cat', '--server', server.address],
-      {
-        cwd: ROOT,
+    await workAgainstFake(
+      'cat',
+      (s) => s.autoOpen(),
+      async ({ server, stderr }) => {
+        const first = await server.stream(0, 30_000);
+        await eventually(() => stderr().includes('taking tasks of q'), 'the banner', 30_000);
+        first.end(16, 'authorization: unknown token');
+        await server.stream(1, 10_000);
+        expect(stderr()).toContain(
+          'codeq work: the Claim stream ended: authorization: unknown token (gRPC status 16); give one with --token TOKEN or, better, CODEQ_TOKEN; trying again',
+        );
       },
     );
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    try {
-      const first = await server.stream(0, 30_000);
-      await eventually(() => err.includes('taking tasks of q'), 'the banner', 30_000);
-      first.end(16, 'authorization: unknown token');
-      await server.stream(1, 10_000);
-      expect(err).toContain(
-        'codeq work: the Claim stream ended: authorization: unknown token (gRPC status 16); give one with --token TOKEN or, better, CODEQ_TOKEN; trying again',
-      );
-    } finally {
-      child.kill('SIGKILL');
-      await server.stop();
-    }
   });
 
   it('codeq work lets the running command finish on a Ctrl-C, and then stops', async () => {

@@ -9,6 +9,20 @@ import { newTask } from '../support/new-task.js';
 /** Queues an attacker's producer touched once and left empty: names in the registry, nothing else. */
 const LEFT_BEHIND = 2_000;
 
+/** Claims the next task of `queue` and completes it. */
+async function completeNext(store: RedisStore, queue: string): Promise<void> {
+  const [lease] = (await store.claim(queue, 1, 30_000)).leases;
+  await store.settle(queue, [
+    {
+      kind: 'complete',
+      taskId: lease!.task.id,
+      token: lease!.token,
+      nonce: lease!.nonce,
+      result: Buffer.from(''),
+    },
+  ]);
+}
+
 /**
  * The registry of queues (queue-registry.ts): ListQueues costs what the caller may see,
  * and empty queues leave the registry.
@@ -88,19 +102,7 @@ describe('RedisStore queue registry', () => {
       newTask('gone', { fairnessKey: 'tenant-b', priority: 3 }),
       newTask('gone', { fairnessKey: 'tenant-a' }),
     ]);
-    for (let n = 0; n < 3; n++) {
-      const { leases } = await store.claim('gone', 1, 30_000);
-      const [lease] = leases;
-      await store.settle('gone', [
-        {
-          kind: 'complete',
-          taskId: lease!.task.id,
-          token: lease!.token,
-          nonce: lease!.nonce,
-          result: Buffer.from(''),
-        },
-      ]);
-    }
+    for (let n = 0; n < 3; n++) await completeNext(store, 'gone');
     const withoutTtl = async (): Promise<string[]> => {
       const left: string[] = [];
       for (const key of await redis.keys(`${keyPrefix}:{gone}:*`))
@@ -127,16 +129,7 @@ describe('RedisStore queue registry', () => {
 
     // A adds the queue and empties it; B prunes it while A still counts it as added.
     await a.enqueue([newTask('shared')]);
-    const [lease] = (await a.claim('shared', 1, 30_000)).leases;
-    await a.settle('shared', [
-      {
-        kind: 'complete',
-        taskId: lease!.task.id,
-        token: lease!.token,
-        nonce: lease!.nonce,
-        result: Buffer.from(''),
-      },
-    ]);
+    await completeNext(a, 'shared');
     expect(await b.pruneQueues()).toBe(1);
     await a.enqueue([newTask('shared')]);
     expect(await listed()).toEqual(['shared']);
