@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { UnavailableError } from '../../domain/errors.js';
 import type { Warn } from '../../domain/throttled-warnings.js';
 import { infoIfAllowed, type RedisClient } from './connection.js';
@@ -11,6 +12,8 @@ export interface ReplicationWaitOptions {
   timeoutMs: number;
 }
 
+const noop = (): void => {};
+
 /** The message a caller gets when too few replicas confirmed a write in time. */
 export const NOT_REPLICATED =
   'Redis unavailable: the write was not confirmed by enough replicas; it may still have been applied, so retry an enqueue with an idempotency key';
@@ -21,12 +24,20 @@ export const NOT_REPLICATED =
  * lease is never handed out before its fencing token is on the replicas, so a promoted
  * replica cannot hand out the same token again).
  *
- * WAIT counts every write the connection sent before it, so one WAIT confirms all the
- * batches whose replies arrived before it was sent: callers that ask while one is in
- * flight share the next one. That makes at most one WAIT per write batch, and fewer under
- * load. A WAIT that comes back with too few replicas fails every caller that shares it
+ * WAIT counts every write its connection sent before it, so one WAIT confirms all the
+ * batches whose replies arrived before it was sent. A caller that asks while one is in
+ * flight (it may have left before the caller's reply) gets the answer of the next one,
+ * sent as soon as that one is answered and shared by everyone who asked meanwhile:
+ * at most one WAIT per write batch, fewer under load, and no caller waits for more than
+ * two. A WAIT that comes back with too few replicas fails every caller that shares it
  * with UnavailableError: the write may still have happened (and may still reach the
  * replicas), but it is never acknowledged as safe.
+ *
+ * WAIT confirms only the writes of its own connection. After a reconnect (a failover
+ * promotes a replica), a WAIT on the new connection says nothing of writes the old one
+ * carried, and the new primary may well have a replica already: a caller whose reply
+ * came on another connection than the WAIT's fails, and no WAIT is sent while ioredis
+ * has no connection ready (it would go out later, on the next one).
  *
  * WAIT blocks the connection it runs on: commands sent behind it wait for it too, which
  * is most of what it costs (BENCHMARKS.md). An enqueue-and-claim or settle-and-claim whose
@@ -37,8 +48,10 @@ export const NOT_REPLICATED =
  * the node that took each write, which this does not track.
  */
 export class ReplicationWait {
-  #inFlight: Promise<void> | undefined;
-  #next: Promise<void> | undefined;
+  /** The last WAIT sent, until it is answered; resolves to the socket it went out on. */
+  #inFlight: Promise<unknown> | undefined;
+  /** The WAIT to send once the one in flight is answered, shared by whoever asks meanwhile. */
+  #next: Promise<unknown> | undefined;
   readonly #client: RedisClient;
   readonly #options: ReplicationWaitOptions;
   /** Where a WAIT that fell short is told to the operator: callers see only UNAVAILABLE. */
@@ -55,21 +68,55 @@ export class ReplicationWait {
     return this.#options.replicas > 0;
   }
 
-  /** Resolves once the writes this connection has sent so far are on enough replicas. */
+  /**
+   * Resolves once the writes this connection has sent so far are on enough replicas.
+   * Call it when the write's reply is in, before anything else is awaited: the connection
+   * the reply came on is the one a WAIT must run on.
+   */
   confirm(): Promise<void> {
     if (!this.enabled) return Promise.resolve();
-    if (!this.#inFlight) {
-      this.#inFlight = this.#wait().finally(() => (this.#inFlight = undefined));
-      return this.#inFlight;
-    }
-    // A WAIT already sent may have left before this caller's write reply: join the next.
-    this.#next ??= this.#inFlight
-      .catch(() => undefined)
-      .then(() => {
-        this.#next = undefined;
-        return this.confirm();
-      });
+    const socket = this.#readySocket();
+    const sent = this.#inFlight === undefined ? this.#send() : this.#afterInFlight(this.#inFlight);
+    return sent.then((waitedOn) => {
+      if (waitedOn !== socket) {
+        throw new UnavailableError(NOT_REPLICATED, {
+          cause: new Error('the connection to Redis was replaced before the write was confirmed'),
+        });
+      }
+    });
+  }
+
+  /** The WAIT sent once `inFlight` is answered, whatever its answer: it may have left before the caller's reply. */
+  #afterInFlight(inFlight: Promise<unknown>): Promise<unknown> {
+    this.#next ??= inFlight.then(noop, noop).then(() => {
+      this.#next = undefined;
+      return this.#send();
+    });
     return this.#next;
+  }
+
+  /** Sends a WAIT on the connection ready now; resolves to its socket once enough replicas confirmed. */
+  #send(): Promise<unknown> {
+    const socket = this.#readySocket();
+    if (socket === undefined) {
+      return Promise.reject(
+        new UnavailableError(NOT_REPLICATED, { cause: new Error('no connection to Redis is ready') }),
+      );
+    }
+    const sent = this.#wait().then(() => socket);
+    this.#inFlight = sent;
+    // Registered before any caller's reaction, so a caller asking again finds none in flight.
+    const answered = (): void => {
+      if (this.#inFlight === sent) this.#inFlight = undefined;
+    };
+    sent.then(answered, answered);
+    return sent;
+  }
+
+  /** The socket ioredis writes to now, or undefined while it has none ready (commands would wait for the next one). */
+  #readySocket(): unknown {
+    const client = this.#client;
+    return client instanceof Redis && client.status === 'ready' ? client.stream : undefined;
   }
 
   async #wait(): Promise<void> {
