@@ -120,6 +120,43 @@ describe('Dispatcher', () => {
     expect(consumer.received).toHaveLength(32 * 4);
   });
 
+  it('gives back the leases of a claim answered after half their lease, and delivers the task afresh', async () => {
+    dispatcher = new Dispatcher(store);
+    await store.enqueue([task('q')]);
+    const consumer = new TestConsumer(['q'], 1, 10_000);
+    const held = heldClaims();
+    dispatcher.add(consumer);
+    await settle();
+    expect(held.inFlight()).toBe(1);
+    // The store answers 5 s after the claim was asked (writes waiting for a replica).
+    await vi.advanceTimersByTimeAsync(5_000);
+    held.release();
+    await settle();
+    expect(consumer.received).toHaveLength(0);
+    expect((await store.stats('q')).ready).toBe(1);
+
+    // The lease given back wakes the queue: the next claim, answered at once, delivers it.
+    expect(held.inFlight()).toBe(1);
+    held.release();
+    await settle();
+    expect(consumer.received).toHaveLength(1);
+    // Given back, not run out: the attempt that was never delivered does not count.
+    expect(consumer.received[0]!.lease.task.attempt).toBe(1);
+  });
+
+  it('delivers the leases of a claim answered within half their lease', async () => {
+    dispatcher = new Dispatcher(store);
+    await store.enqueue([task('q')]);
+    const consumer = new TestConsumer(['q'], 1, 10_000);
+    const held = heldClaims();
+    dispatcher.add(consumer);
+    await settle();
+    await vi.advanceTimersByTimeAsync(4_990);
+    held.release();
+    await settle();
+    expect(consumer.received).toHaveLength(1);
+  });
+
   it('reads ahead with the first claim in flight only, so what is held stays within --read-ahead', async () => {
     dispatcher = new Dispatcher(store, { claimBatch: 32, readAhead: { max: 8, holdMs: 5 } });
     await store.enqueue(Array.from({ length: 500 }, () => task('q')));

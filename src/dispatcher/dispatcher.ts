@@ -559,6 +559,7 @@ export class Dispatcher {
     ahead = 0,
   ): Promise<void> {
     const want = reservations.reduce((sum, r) => sum + r.count, 0);
+    const askedAt = Date.now();
     const run = () => this.calls.claim(state.name, want + ahead, leaseMs);
     const gen = state.wakeGen;
     state.inflight++;
@@ -582,7 +583,8 @@ export class Dispatcher {
       this.#armTimer(state, this.#retryDelayMs);
       return;
     }
-    const { leases, nextDueInMs } = result;
+    const { nextDueInMs } = result;
+    const leases = this.#inTime(state.name, result.leases, leaseMs, askedAt);
     state.inflight--;
     state.inflightLeases -= want + ahead;
     if (result.expired) this.#metrics?.reaped(state.name, result.expired, result.dead ?? 0);
@@ -599,6 +601,19 @@ export class Dispatcher {
     dispatch?.end(leases.length);
     this.#forgetIfIdle(state);
     this.#schedulePass();
+  }
+
+  /**
+   * The leases of a claim answered in time. A claim answered after half its lease (Redis
+   * failing over, writes waiting for a replica that is gone) would hand workers leases
+   * with little of their time left, or ones that ran out meanwhile while the task was
+   * leased again under a newer fencing token: they go back to the queue instead, the
+   * attempt not counted (or run out, if Redis does not take them back).
+   */
+  #inTime(queue: string, leases: Lease[], leaseMs: number, askedAt: number): Lease[] {
+    if (leases.length === 0 || Date.now() - askedAt < leaseMs / 2) return leases;
+    void this.calls.giveBack(queue, leases);
+    return [];
   }
 
   /**
