@@ -120,7 +120,8 @@ describe('Dispatcher', () => {
     expect(consumer.received).toHaveLength(32 * 4);
   });
 
-  it('gives back the leases of a claim answered after half their lease, and delivers the task afresh', async () => {
+  /** One task, one consumer of 10 s leases, and its first claim answered `ms` after it was asked. */
+  async function claimAnsweredAfter(ms: number) {
     dispatcher = new Dispatcher(store);
     await store.enqueue([task('q')]);
     const consumer = new TestConsumer(['q'], 1, 10_000);
@@ -128,10 +129,15 @@ describe('Dispatcher', () => {
     dispatcher.add(consumer);
     await settle();
     expect(held.inFlight()).toBe(1);
-    // The store answers 5 s after the claim was asked (writes waiting for a replica).
-    await vi.advanceTimersByTimeAsync(5_000);
+    await vi.advanceTimersByTimeAsync(ms);
     held.release();
     await settle();
+    return { consumer, held };
+  }
+
+  it('gives back the leases of a claim answered after half their lease, and delivers the task afresh', async () => {
+    // The store answers 5 s after the claim was asked (writes waiting for a replica).
+    const { consumer, held } = await claimAnsweredAfter(5_000);
     expect(consumer.received).toHaveLength(0);
     expect((await store.stats('q')).ready).toBe(1);
 
@@ -145,15 +151,7 @@ describe('Dispatcher', () => {
   });
 
   it('delivers the leases of a claim answered within half their lease', async () => {
-    dispatcher = new Dispatcher(store);
-    await store.enqueue([task('q')]);
-    const consumer = new TestConsumer(['q'], 1, 10_000);
-    const held = heldClaims();
-    dispatcher.add(consumer);
-    await settle();
-    await vi.advanceTimersByTimeAsync(4_990);
-    held.release();
-    await settle();
+    const { consumer } = await claimAnsweredAfter(4_990);
     expect(consumer.received).toHaveLength(1);
   });
 
