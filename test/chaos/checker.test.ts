@@ -184,6 +184,18 @@ describe('the chaos checker', () => {
     expect(found(await check(reused, { a: completed('r-a2', 2) }))).toEqual({ 'token-not-increasing': 1 });
   });
 
+  it('finds a lease that reached its handler at or after its deadline, and passes one before it', async () => {
+    const delivered = (t: number): ChaosEvent[] => [
+      enq('a'),
+      { ...del('a', 'a1', 1, 1, t), dl: 10_000 } as ChaosEvent,
+      complete('a', 'a1', t + 1),
+    ];
+    expect(found(await check(delivered(9_999), { a: completed('r-a1') }))).toEqual({});
+    expect(found(await check(delivered(10_000), { a: completed('r-a1') }))).toEqual({
+      'delivered-expired': 1,
+    });
+  });
+
   it('finds a lease settled after a later lease of its task was delivered (fencing)', async () => {
     // a1 expired while its handler ran; a2 was delivered at 100; a1's completion, sent at
     // 150, had to be refused, yet was acknowledged.

@@ -18,6 +18,7 @@ export const VIOLATIONS = {
   'delivered-after-completion': 'a task was delivered again after its completion was acknowledged',
   'result-overwritten': 'the stored state or result is not what the acknowledged completion sent',
   'token-not-increasing': "a delivery's fencing token is not above the one delivered before it",
+  'delivered-expired': "a lease reached its worker's handler after its deadline (one machine, one clock)",
   'settled-after-re-lease':
     'a lease was acknowledged though its settle was sent after a later lease of the task was delivered',
   'attempt-over-max': 'a task was delivered more times than its max attempts',
@@ -44,6 +45,8 @@ interface LeaseSeen {
   token: number;
   attempt: number;
   deliveredAt: number;
+  /** When the lease runs out, as delivered (the store's clock, the same machine's). */
+  deadline?: number;
   /** When its handler ended: its settle was sent at this time or later. */
   endedAt?: number;
   sentKind?: 'COMPLETE' | 'FAIL';
@@ -110,6 +113,7 @@ export class Checker {
         lease.token = event.tok;
         lease.attempt = event.att;
         lease.deliveredAt = event.t;
+        if (event.dl !== undefined) lease.deadline = event.dl;
         break;
       }
       case 'end': {
@@ -204,6 +208,12 @@ export class Checker {
         flag('token-not-increasing', id, `token ${after.token} delivered after token ${before.token}`);
     }
     for (const lease of leases) {
+      if (lease.deadline !== undefined && lease.deliveredAt >= lease.deadline)
+        flag(
+          'delivered-expired',
+          id,
+          `token ${lease.token} delivered ${lease.deliveredAt - lease.deadline} ms after its deadline`,
+        );
       if (record && lease.attempt > record.maxAttempts)
         flag('attempt-over-max', id, `attempt ${lease.attempt} of ${record.maxAttempts}`);
       const completedAt = Math.min(

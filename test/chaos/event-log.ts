@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
  */
 export type ChaosEvent =
   | { e: 'enq'; t: number; id: string; key: string }
-  | { e: 'del'; t: number; id: string; lease: string; tok: number; att: number; w: string }
+  | { e: 'del'; t: number; id: string; lease: string; tok: number; att: number; w: string; dl?: number }
   | { e: 'end'; t: number; id: string; lease: string; kind: 'COMPLETE' | 'FAIL'; result?: string }
   | { e: 'ok'; t: number; id: string; lease: string; kind: 'COMPLETE' | 'FAIL' | 'RELEASE' }
   | { e: 'lost'; t: number; id: string; lease: string; kind: string; code: number }

@@ -43,7 +43,16 @@ async function handle(task: WorkerTask): Promise<string> {
   delivered++;
   const lease = leaseHash(task.leaseId);
   const token = parseLeaseId(task.leaseId).token;
-  log.write({ e: 'del', t: Date.now(), id: task.id, lease, tok: token, att: task.attempt, w: args.name });
+  log.write({
+    e: 'del',
+    t: Date.now(),
+    id: task.id,
+    lease,
+    tok: token,
+    att: task.attempt,
+    w: args.name,
+    dl: task.deadline.getTime(),
+  });
   // A few milliseconds of work, so that leases overlap with faults.
   await new Promise((r) => setTimeout(r, 1 + Math.floor(Math.random() * 3)));
   if (taskPlan(task.payload.toString()).failsOn(task.attempt)) {
