@@ -83,6 +83,13 @@ describe('RedisStore with replicated acknowledgements', () => {
     // Nor is a lease handed out whose fencing token only the primary holds: a failover
     // now would lease the task again under the same token.
     await expect(store.claim('rq', 1, 30_000)).rejects.toThrow(UnavailableError);
+    // The lease it took went back at once, its attempt not counted, instead of holding the
+    // task for 30 s and costing it an attempt no worker made. Each write above happened on
+    // the primary (only its confirmation failed): three tasks, all ready.
+    const plain = await RedisStore.connect({ url: group.primary.url });
+    cleanup.push(() => plain.close());
+    const { leases } = await plain.claim('rq', 5, 30_000);
+    expect(leases.map((l) => l.task.attempt)).toEqual([1, 1, 1]);
   });
 
   it('warns at start of too few replicas, and once about writes they did not confirm', async () => {

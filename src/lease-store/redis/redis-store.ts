@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 import {
   type EnqueueResult,
+  type Lease,
   type NewTask,
   type SettleOp,
   type SettleResult,
@@ -331,11 +332,12 @@ export class RedisStore implements LeaseStore {
         .enqueueClaim(encodeNewTasks(tasks, [this.#options.random()]), this.#calls.claimVary(max, leaseMs))
         .then(
           ([enqueued, claimed]) => {
-            const answer = (): EnqueueAndClaimResult => ({
+            const answer: EnqueueAndClaimResult = {
               results: this.#enqueueResults(queue, tasks, enqueued),
               claim: this.#claimResult(queue, claimed),
-            });
-            return this.#replication.enabled ? this.#replication.confirm().then(answer) : answer();
+            };
+            if (!this.#replication.enabled) return answer;
+            return this.#confirmLeasing(queue, answer.claim.leases).then(() => answer);
           },
           (err: unknown) => {
             throw this.#storeError(err);
@@ -364,7 +366,7 @@ export class RedisStore implements LeaseStore {
     const result = this.#claimResult(queue, reply);
     // A lease handed out must outlive a failover like an acknowledged write: otherwise the
     // promoted replica leases the task again under the same fencing token.
-    if (result.leases.length > 0) await this.#replication.confirm();
+    if (result.leases.length > 0) await this.#confirmLeasing(queue, result.leases);
     return result;
   }
 
@@ -438,8 +440,38 @@ export class RedisStore implements LeaseStore {
     const [settled, claimed] = await this.#run(() =>
       this.#calls.of(queue).settleClaim(tail, this.#calls.claimVary(max, leaseMs)),
     );
-    await this.#replication.confirm();
-    return { results: this.#settleResults(queue, ops, settled), claim: this.#claimResult(queue, claimed) };
+    const answer = {
+      results: this.#settleResults(queue, ops, settled),
+      claim: this.#claimResult(queue, claimed),
+    };
+    await this.#confirmLeasing(queue, answer.claim.leases);
+    return answer;
+  }
+
+  /**
+   * Waits for the replicas to confirm a write that took `leases` (replication-wait.ts).
+   * When they do not, the leases go back to their queue at once, the attempt not counted:
+   * no worker ever saw them, and left to run out they would cost their tasks an attempt
+   * each (a task on its last one DEAD without having run). The release waits for no
+   * replica; lost in a failover, the lease runs out as it would have.
+   */
+  #confirmLeasing(queue: string, leases: readonly Lease[]): Promise<void> {
+    return this.#replication.confirm().catch((err: unknown) => {
+      if (leases.length > 0) this.#release(queue, leases);
+      throw err;
+    });
+  }
+
+  /** Releases leases no worker has (attempt not counted), without waiting for the replicas or for the reply. */
+  #release(queue: string, leases: readonly Lease[]): void {
+    const ops = leases.map((l) => ({ kind: 'release' as const, taskId: l.task.id, token: l.token }));
+    const tail = encodeSettleOps(ops, this.#options.maxLeaseAgeMs, [this.#options.random()]);
+    this.#calls
+      .of(queue)
+      .settle(tail, this.#calls.nowVary())
+      .then((reply) => {
+        if (Number(reply[0]) === 1) this.#emitReady(queue);
+      }, noop);
   }
 
   /** Reads settle-5.lua's per-op (code, value) pairs; tells the listener when retries fall due. */

@@ -40,9 +40,8 @@ export const NOT_REPLICATED =
  * has no connection ready (it would go out later, on the next one).
  *
  * WAIT blocks the connection it runs on: commands sent behind it wait for it too, which
- * is most of what it costs (BENCHMARKS.md). An enqueue-and-claim or settle-and-claim whose
- * WAIT fails has taken leases its caller never sees: they run out at their deadline and
- * the tasks are delivered again.
+ * is most of what it costs (BENCHMARKS.md). A claim whose WAIT fails has taken leases its
+ * caller never sees: the store releases them (redis-store.ts, `#confirmLeasing`).
  *
  * Only a standalone (or Sentinel-found) primary: on a Cluster, WAIT would have to go to
  * the node that took each write, which this does not track.
