@@ -3,6 +3,7 @@ import type { EnqueueResult, Lease, NewTask } from '../domain/task.js';
 import type { LeaseStore } from '../lease-store/lease-store.js';
 import { MemoryStore } from '../lease-store/memory/memory-store.js';
 import { newTask } from '../../test/support/new-task.js';
+import { silentLogger } from '../telemetry/logger.js';
 import { Dispatcher, type Consumer } from './dispatcher.js';
 
 const RETRY = { initialBackoffMs: 1000, maxBackoffMs: 1000, multiplier: 1 };
@@ -122,7 +123,12 @@ describe('Dispatcher', () => {
 
   /** One task, one consumer of 10 s leases, and its first claim answered `ms` after it was asked. */
   async function claimAnsweredAfter(ms: number) {
-    dispatcher = new Dispatcher(store);
+    const warnings: [string, Record<string, unknown> | undefined][] = [];
+    const logger = {
+      ...silentLogger,
+      warn: (message: string, fields?: Record<string, unknown>) => warnings.push([message, fields]),
+    };
+    dispatcher = new Dispatcher(store, { logger });
     await store.enqueue([task('q')]);
     const consumer = new TestConsumer(['q'], 1, 10_000);
     const held = heldClaims();
@@ -132,13 +138,20 @@ describe('Dispatcher', () => {
     await vi.advanceTimersByTimeAsync(ms);
     held.release();
     await settle();
-    return { consumer, held };
+    return { consumer, held, warnings };
   }
 
   it('gives back the leases of a claim answered after half their lease, and delivers the task afresh', async () => {
-    // The store answers 5 s after the claim was asked (writes waiting for a replica).
-    const { consumer, held } = await claimAnsweredAfter(5_000);
+    // The store answers 5 s after the claim was asked (writes waiting for a replica), the
+    // dispatcher hears of it a millisecond later.
+    const { consumer, held, warnings } = await claimAnsweredAfter(5_000);
     expect(consumer.received).toHaveLength(0);
+    expect(warnings).toEqual([
+      [
+        expect.stringContaining('its leases went back to the queue') as string,
+        { queue: 'q', leases: 1, answered_after_ms: 5_001, lease_ms: 10_000 },
+      ],
+    ]);
     expect((await store.stats('q')).ready).toBe(1);
 
     // The lease given back wakes the queue: the next claim, answered at once, delivers it.
@@ -151,8 +164,9 @@ describe('Dispatcher', () => {
   });
 
   it('delivers the leases of a claim answered within half their lease', async () => {
-    const { consumer } = await claimAnsweredAfter(4_990);
+    const { consumer, warnings } = await claimAnsweredAfter(4_990);
     expect(consumer.received).toHaveLength(1);
+    expect(warnings).toEqual([]);
   });
 
   it('reads ahead with the first claim in flight only, so what is held stays within --read-ahead', async () => {

@@ -2,6 +2,7 @@ import type { Lease } from '../domain/task.js';
 import type { ClaimResult, LeaseStore } from '../lease-store/lease-store.js';
 import type { ClaimPathTracer, DispatchTrace } from '../telemetry/claim-path-tracer.js';
 import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
+import { ThrottledWarnings } from '../domain/throttled-warnings.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { nowMs } from '../spans/span-helpers.js';
 import { planClaims, type Share } from './claim-plan.js';
@@ -103,6 +104,8 @@ export class Dispatcher {
   readonly #readAhead: ReadAheadOptions;
   readonly #retryDelayMs: number;
   readonly #logger: Logger;
+  /** Claims answered too late to deal, told once a minute per queue. */
+  readonly #lateClaims: ThrottledWarnings;
   readonly #tracer: ClaimPathTracer | undefined;
   readonly #metrics: CodeqMetrics | undefined;
   /**
@@ -131,6 +134,7 @@ export class Dispatcher {
     };
     this.#retryDelayMs = options.retryDelayMs ?? 250;
     this.#logger = options.logger ?? silentLogger;
+    this.#lateClaims = new ThrottledWarnings((message, fields) => this.#logger.warn(message, fields));
     this.#tracer = options.tracer;
     this.#metrics = options.metrics?.enabled ? options.metrics : undefined;
     this.calls = new StoreCalls(store, {
@@ -611,8 +615,14 @@ export class Dispatcher {
    * attempt not counted (or run out, if Redis does not take them back).
    */
   #inTime(queue: string, leases: Lease[], leaseMs: number, askedAt: number): Lease[] {
-    if (leases.length === 0 || Date.now() - askedAt < leaseMs / 2) return leases;
+    const tookMs = Date.now() - askedAt;
+    if (leases.length === 0 || tookMs < leaseMs / 2) return leases;
     void this.calls.giveBack(queue, leases);
+    this.#lateClaims.note(
+      queue,
+      'a claim was answered after half its lease time; its leases went back to the queue, attempts not counted',
+      { queue, leases: leases.length, answered_after_ms: tookMs, lease_ms: leaseMs },
+    );
     return [];
   }
 
