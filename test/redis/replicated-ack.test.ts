@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UnavailableError } from '../../src/domain/errors.js';
 import { RedisStore } from '../../src/lease-store/redis/redis-store.js';
 import { NOT_REPLICATED } from '../../src/lease-store/redis/replication-wait.js';
@@ -108,12 +108,11 @@ describe('RedisStore with replicated acknowledgements', () => {
       warn,
     });
     cleanup.push(() => store.close());
-    expect(warnings).toEqual([
-      [
-        expect.stringContaining('fewer replicas connected than --redis-wait-replicas') as string,
-        { replicas_connected: 1, replicas_wanted: 2 },
-      ],
-    ]);
+    const missing = [
+      expect.stringContaining('fewer replicas connected than --redis-wait-replicas') as string,
+      { replicas_connected: 1, replicas_wanted: 2, primary: `127.0.0.1:${group.primary.port}` },
+    ];
+    expect(warnings).toEqual([missing]);
     for (let i = 0; i < 3; i++) await expect(store.enqueue([newTask('rq')])).rejects.toThrow(NOT_REPLICATED);
     // One line for the three; the one replica may not answer a 100 ms WAIT on a busy machine.
     expect(warnings.slice(1)).toEqual([
@@ -123,6 +122,13 @@ describe('RedisStore with replicated acknowledgements', () => {
       ],
     ]);
     expect(warnings[1]![1].replicas_confirmed).toBeLessThan(2);
+
+    // A reconnect may land on another primary (a failover): the check runs again.
+    const admin = new Redis(group.primary.url);
+    cleanup.push(async () => admin.disconnect());
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    await vi.waitFor(() => expect(warnings).toHaveLength(3), { timeout: 10_000, interval: 50 });
+    expect(warnings[2]).toEqual(missing);
   });
 
   it('refuses a Cluster with replicated acknowledgements at start', async () => {

@@ -10,6 +10,7 @@ import {
 } from '../../domain/task.js';
 import { UnavailableError } from '../../domain/errors.js';
 import { groupBy } from '../../domain/group-by.js';
+import type { Warn } from '../../domain/throttled-warnings.js';
 import type {
   AbandonedLease,
   ClaimResult,
@@ -124,13 +125,14 @@ export class RedisStore implements LeaseStore {
     queuePruneIntervalMs: number,
     wait: { replicas: number; timeoutMs: number },
     refusals: RefusalLog,
+    warn: Warn | undefined,
   ) {
     this.#client = client;
     this.#refusals = refusals;
     this.#scripts = scripts;
     this.#keys = keys;
     this.#options = options;
-    this.#replication = new ReplicationWait(client, wait, refusals);
+    this.#replication = new ReplicationWait(client, wait, refusals, warn);
     this.#channel = new ReplicaChannel(subscriber, keys, this.instanceId, (queue) => this.#emitReady(queue));
     this.#registry = new QueueRegistry(client, scripts, keys, queuePruneIntervalMs);
     this.#finishedTtlMs = options.finishedRetentionMs + GC_SLACK_MS;
@@ -245,8 +247,15 @@ export class RedisStore implements LeaseStore {
         options.queuePruneIntervalMs ?? 10_000,
         { replicas: options.waitReplicas ?? 0, timeoutMs: options.waitTimeoutMs ?? 1000 },
         new RefusalLog(options.warn),
+        options.warn,
       );
       await store.#channel.subscribe();
+      // A reconnect may have found another primary (a failover): it may lack the replicas.
+      if (options.waitReplicas) {
+        client.on('ready', () => {
+          warnOfMissingReplicas(client, options.waitReplicas ?? 0, options.warn).catch(noop);
+        });
+      }
       return store;
     } catch (err) {
       client.disconnect();

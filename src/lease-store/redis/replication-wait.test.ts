@@ -24,8 +24,11 @@ function fakeConnection() {
   };
   connectTo('first');
   const refusals = { note: () => {}, noteReply: () => {} } as unknown as RefusalLog;
-  const wait = new ReplicationWait(client, { replicas: 1, timeoutMs: 1_000 }, refusals);
-  return { wait, waits, client, connectTo };
+  const warnings: [string, Record<string, unknown>][] = [];
+  const wait = new ReplicationWait(client, { replicas: 1, timeoutMs: 1_000 }, refusals, (message, fields) =>
+    warnings.push([message, fields]),
+  );
+  return { wait, waits, client, connectTo, warnings };
 }
 
 /** Records how a confirmation ended, without an unhandled rejection meanwhile. */
@@ -88,6 +91,34 @@ describe('ReplicationWait', () => {
     waits[2]!.resolve('1');
     await drain();
     expect(fresh.state()).toBe('confirmed');
+  });
+
+  it('logs the first short WAIT of each outage at once, and when writes are confirmed again', async () => {
+    const { wait, waits, warnings } = fakeConnection();
+    /** One write confirmed (or not) by a WAIT answered with `acked`. */
+    const write = async (acked: string) => {
+      const confirmed = outcome(wait.confirm());
+      waits.at(-1)!.resolve(acked);
+      await drain();
+      return confirmed.state();
+    };
+    expect(await write('0')).toBeInstanceOf(UnavailableError);
+    expect(await write('0')).toBeInstanceOf(UnavailableError);
+    expect(warnings.map(([message]) => message)).toEqual([
+      expect.stringContaining('writes not confirmed by --redis-wait-replicas replicas in time') as string,
+    ]);
+    expect(warnings[0]![1]).toEqual({ replicas_wanted: 1, replicas_confirmed: 0, wait_timeout_ms: 1_000 });
+
+    expect(await write('1')).toBe('confirmed');
+    expect(warnings[1]).toEqual([
+      'writes confirmed by --redis-wait-replicas replicas again',
+      { unconfirmed_for: expect.stringMatching(/^\d+\.\ds$/) as string },
+    ]);
+    expect(await write('1')).toBe('confirmed');
+    // A new outage within the minute is told at once too.
+    expect(await write('0')).toBeInstanceOf(UnavailableError);
+    expect(warnings).toHaveLength(3);
+    expect(warnings[2]![0]).toContain('writes not confirmed');
   });
 
   it('sends no WAIT while no connection is ready, which would go out on the next one', async () => {

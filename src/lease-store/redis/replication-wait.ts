@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { UnavailableError } from '../../domain/errors.js';
-import type { Warn } from '../../domain/throttled-warnings.js';
+import { ThrottledWarnings, type Warn } from '../../domain/throttled-warnings.js';
 import { infoIfAllowed, type RedisClient } from './connection.js';
 import type { RefusalLog } from './refusal-log.js';
 
@@ -13,6 +13,10 @@ export interface ReplicationWaitOptions {
 }
 
 const noop = (): void => {};
+
+/** What the log says when a WAIT comes back short. */
+const NOT_CONFIRMED_LINE =
+  'writes not confirmed by --redis-wait-replicas replicas in time, which answer UNAVAILABLE until enough replicas confirm them';
 
 /** The message a caller gets when too few replicas confirmed a write in time. */
 export const NOT_REPLICATED =
@@ -53,13 +57,20 @@ export class ReplicationWait {
   #next: Promise<unknown> | undefined;
   readonly #client: RedisClient;
   readonly #options: ReplicationWaitOptions;
-  /** Where a WAIT that fell short is told to the operator: callers see only UNAVAILABLE. */
+  /** Where a WAIT refused with a reply (NOPERM) is told: callers see only UNAVAILABLE. */
   readonly #refusals: RefusalLog;
+  readonly #warn: Warn | undefined;
+  /**
+   * While WAITs come back short: since when, and the outage's own warnings (its first line
+   * at once, then at most one a minute), so each outage and its end are in the log.
+   */
+  #short: { since: number; warnings: ThrottledWarnings } | undefined;
 
-  constructor(client: RedisClient, options: ReplicationWaitOptions, refusals: RefusalLog) {
+  constructor(client: RedisClient, options: ReplicationWaitOptions, refusals: RefusalLog, warn?: Warn) {
     this.#client = client;
     this.#options = options;
     this.#refusals = refusals;
+    this.#warn = warn;
   }
 
   /** Whether writes wait at all. */
@@ -130,24 +141,34 @@ export class ReplicationWait {
       throw failed;
     }
     if (acked < replicas) {
-      this.#refusals.note(
-        'WAIT',
-        'writes not confirmed by --redis-wait-replicas replicas in time, which answer UNAVAILABLE',
-        { replicas_wanted: replicas, replicas_confirmed: acked, wait_timeout_ms: timeoutMs },
-      );
+      this.#short ??= { since: Date.now(), warnings: new ThrottledWarnings(this.#warn) };
+      this.#short.warnings.note('WAIT', NOT_CONFIRMED_LINE, {
+        replicas_wanted: replicas,
+        replicas_confirmed: acked,
+        wait_timeout_ms: timeoutMs,
+      });
       throw new UnavailableError(NOT_REPLICATED, {
         cause: new Error(`WAIT ${replicas} ${timeoutMs}: ${acked} replica(s) confirmed`),
+      });
+    }
+    if (this.#short) {
+      const seconds = ((Date.now() - this.#short.since) / 1000).toFixed(1);
+      this.#short = undefined;
+      this.#warn?.('writes confirmed by --redis-wait-replicas replicas again', {
+        unconfirmed_for: `${seconds}s`,
       });
     }
   }
 }
 
 /**
- * Warns at start when the primary has fewer replicas connected (INFO replication) than
- * writes wait for: every acknowledged write would then answer UNAVAILABLE after the wait
- * timeout, while the server says it is serving. Only a warning, not a refusal: replicas
- * may still be connecting, and reads work meanwhile. A user whose ACL refuses INFO gets
- * no warning.
+ * Warns when the primary has fewer replicas connected (INFO replication) than writes wait
+ * for: every acknowledged write would then answer UNAVAILABLE after the wait timeout,
+ * while the server says it is serving. Checked at start and again at every reconnect
+ * (a failover's new primary has no replica until the old one comes back and syncs, so
+ * with one replica no write is confirmed meanwhile). Only a warning, not a refusal:
+ * replicas may still be connecting, and reads work meanwhile. A user whose ACL refuses
+ * INFO gets no warning.
  */
 export async function warnOfMissingReplicas(
   client: RedisClient,
@@ -159,8 +180,13 @@ export async function warnOfMissingReplicas(
   if (info === undefined) return;
   const connected = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
   if (connected >= wanted) return;
+  const socket = client instanceof Redis ? client.stream : undefined;
   warn(
     'Redis has fewer replicas connected than --redis-wait-replicas: acknowledged writes answer UNAVAILABLE until enough connect',
-    { replicas_connected: connected, replicas_wanted: wanted },
+    {
+      replicas_connected: connected,
+      replicas_wanted: wanted,
+      ...(socket?.remotePort !== undefined && { primary: `${socket.remoteAddress}:${socket.remotePort}` }),
+    },
   );
 }
