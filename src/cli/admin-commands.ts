@@ -206,6 +206,10 @@ export function statsTable(stats: QueueStatsInfo[], previous?: Map<string, Queue
   );
 }
 
+/** What `stats` and `queues` say when the list is empty: empty is not the same as new. */
+const NO_QUEUES =
+  'no queue holds tasks (a queue leaves the list once it has no pending, scheduled, leased or dead task and is not paused)';
+
 /** `codeq stats [QUEUE] [--watch]`. `signal` ends a --watch (Ctrl-C does from the terminal). */
 export async function statsCommand(argv: string[], signal?: AbortSignal): Promise<number> {
   const args = parse(argv, STATS_HELP, STATS_SETTINGS);
@@ -219,7 +223,7 @@ export async function statsCommand(argv: string[], signal?: AbortSignal): Promis
   try {
     if (!s.watch) {
       const stats = await read();
-      console.log(stats.length === 0 ? 'no queues yet' : statsTable(stats));
+      console.log(stats.length === 0 ? NO_QUEUES : statsTable(stats));
       return 0;
     }
     const stop = new AbortController();
@@ -233,7 +237,7 @@ export async function statsCommand(argv: string[], signal?: AbortSignal): Promis
         // Clear the terminal and draw from its top-left corner, as `watch` does.
         const clear = process.stdout.isTTY ? '\x1b[2J\x1b[H' : '';
         console.log(`${clear}${new Date().toISOString()}  every ${formatDurationMs(s.intervalMs)}\n`);
-        console.log(stats.length === 0 ? 'no queues yet' : statsTable(stats, previous));
+        console.log(stats.length === 0 ? NO_QUEUES : statsTable(stats, previous));
         previous = new Map(stats.map((q) => [q.queue, q]));
         await new Promise<void>((resolve) => {
           const timer = setLongTimeout(resolve, s.intervalMs);
@@ -256,7 +260,10 @@ export async function queuesCommand(argv: string[]): Promise<number> {
   if (args.positionals.length > 0) throw new UsageError(`expected no arguments\n\n${QUEUES_HELP}`);
   const admin = adminFor(args.values);
   try {
-    for (const q of await admin.listQueues()) console.log(q.paused ? `${q.queue} (paused)` : q.queue);
+    const queues = await admin.listQueues();
+    for (const q of queues) console.log(q.paused ? `${q.queue} (paused)` : q.queue);
+    // On standard error: the names on standard output stay a list a script can read.
+    if (queues.length === 0) console.error(NO_QUEUES);
     return 0;
   } finally {
     admin.close();

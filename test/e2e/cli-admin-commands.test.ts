@@ -162,6 +162,32 @@ describe('codeq operator commands', () => {
     expect(output()).toMatch(new RegExp(`^${q}\\s+1\\s+1\\s+0\\s+0\\s+\\S+\\s+no$`, 'm'));
   });
 
+  it('says why the list is empty once every task has finished, queues on standard error only', async () => {
+    const empty = await startTestServer(new MemoryStore());
+    try {
+      const address = empty.address;
+      const finished = new Producer({ address });
+      const { taskId } = await finished.enqueue('done-queue', 'x');
+      const worker = new Worker({ address, queues: ['done-queue'], handler: async () => 'ok' });
+      await worker.start();
+      await vi.waitFor(
+        async () => expect((await finished.getTask('done-queue', taskId)).state).toBe('COMPLETED'),
+        { timeout: 5_000, interval: 20 },
+      );
+      await worker.stop();
+      finished.close();
+      expect(await queuesCommand(['--server', address])).toBe(0);
+      expect(lines).toEqual([]);
+      expect(errors).toEqual([
+        expect.stringMatching(/^no queue holds tasks \(a queue leaves the list once/) as string,
+      ]);
+      expect(await statsCommand(['--server', address])).toBe(0);
+      expect(lines).toEqual([errors[0]]);
+    } finally {
+      await empty.stop();
+    }
+  });
+
   it('stats --watch redraws with the change of each count until stopped', async () => {
     const q = queue('cli-watch');
     await producer.enqueue(q, 'a');
