@@ -105,6 +105,15 @@ describe('describeCliError', () => {
     );
   });
 
+  it("says what to do about the server's Redis outage, and leaves the replicas' refusal as it is", () => {
+    expect(describeCliError({ code: 14, details: 'Redis unavailable' })).toBe(
+      "Redis unavailable (gRPC status 14); the server's Redis is down or failing over: try again (an enqueue retried with the same --idempotency-key is never added twice)",
+    );
+    const notConfirmed =
+      'Redis unavailable: the write was not confirmed by enough replicas; it may still have been applied';
+    expect(describeCliError({ code: 14, details: notConfirmed })).toBe(`${notConfirmed} (gRPC status 14)`);
+  });
+
   it('says where a refused credential comes from, given or not', () => {
     const missing = {
       code: 16,

@@ -55,6 +55,9 @@ export function describeCliError(err: unknown, options: { tls?: boolean; token?:
       if (unreachable !== undefined) return unreachableSentence(unreachable, options.tls ?? false);
     }
     const said = `${e.details} (gRPC status ${e.code})`;
+    // The server's bare outage answer; its "not confirmed by enough replicas" says more already.
+    if (e.code === UNAVAILABLE && e.details === 'Redis unavailable')
+      return `${said}; the server's Redis is down or failing over: try again (an enqueue retried with the same --idempotency-key is never added twice)`;
     if (e.code === UNAUTHENTICATED && options.token !== undefined)
       return options.token
         ? `${said}; check the token given by --token or CODEQ_TOKEN`
