@@ -22,16 +22,17 @@ export class ThrottledWarnings {
     this.#now = now;
   }
 
-  /** Notes one warning of `kind`; logs it unless one of that kind was logged within the gap. */
-  note(kind: string, message: string, fields: Record<string, unknown>, now = this.#now()): void {
-    if (!this.#warn) return;
+  /** Notes one warning of `kind`; logs it unless one of that kind was logged within the gap. True when it logged. */
+  note(kind: string, message: string, fields: Record<string, unknown>, now = this.#now()): boolean {
+    if (!this.#warn) return false;
     const last = this.#last.get(kind);
     if (last && now - last.at < this.#gapMs) {
       last.suppressed++;
-      return;
+      return false;
     }
     const suppressed = last?.suppressed ?? 0;
     this.#last.set(kind, { at: now, suppressed: 0 });
     this.#warn(message, { ...fields, ...(suppressed > 0 && { not_logged: suppressed }) });
+    return true;
   }
 }

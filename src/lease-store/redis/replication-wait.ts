@@ -60,17 +60,17 @@ export class ReplicationWait {
   /** Where a WAIT refused with a reply (NOPERM) is told: callers see only UNAVAILABLE. */
   readonly #refusals: RefusalLog;
   readonly #warn: Warn | undefined;
-  /**
-   * While WAITs come back short: since when, and the outage's own warnings (its first line
-   * at once, then at most one a minute), so each outage and its end are in the log.
-   */
-  #short: { since: number; warnings: ThrottledWarnings } | undefined;
+  /** Short WAITs, told at most once a minute (a replica that lags now and then would flood the log). */
+  readonly #shortWarnings: ThrottledWarnings;
+  /** While WAITs come back short: since when, and whether the log told of it (then it tells the end too). */
+  #short: { since: number; told: boolean } | undefined;
 
   constructor(client: RedisClient, options: ReplicationWaitOptions, refusals: RefusalLog, warn?: Warn) {
     this.#client = client;
     this.#options = options;
     this.#refusals = refusals;
     this.#warn = warn;
+    this.#shortWarnings = new ThrottledWarnings(warn);
   }
 
   /** Whether writes wait at all. */
@@ -141,22 +141,21 @@ export class ReplicationWait {
       throw failed;
     }
     if (acked < replicas) {
-      this.#short ??= { since: Date.now(), warnings: new ThrottledWarnings(this.#warn) };
-      this.#short.warnings.note('WAIT', NOT_CONFIRMED_LINE, {
-        replicas_wanted: replicas,
-        replicas_confirmed: acked,
-        wait_timeout_ms: timeoutMs,
-      });
+      this.#short ??= { since: Date.now(), told: false };
+      const fields = { replicas_wanted: replicas, replicas_confirmed: acked, wait_timeout_ms: timeoutMs };
+      if (this.#shortWarnings.note('WAIT', NOT_CONFIRMED_LINE, fields)) this.#short.told = true;
       throw new UnavailableError(NOT_REPLICATED, {
         cause: new Error(`WAIT ${replicas} ${timeoutMs}: ${acked} replica(s) confirmed`),
       });
     }
     if (this.#short) {
-      const seconds = ((Date.now() - this.#short.since) / 1000).toFixed(1);
+      const { since, told } = this.#short;
       this.#short = undefined;
-      this.#warn?.('writes confirmed by --redis-wait-replicas replicas again', {
-        unconfirmed_for: `${seconds}s`,
-      });
+      if (told) {
+        this.#warn?.('writes confirmed by --redis-wait-replicas replicas again', {
+          unconfirmed_for: `${((Date.now() - since) / 1000).toFixed(1)}s`,
+        });
+      }
     }
   }
 }
