@@ -430,12 +430,18 @@ export class RedisStore implements LeaseStore {
 
   async settle(queue: string, ops: readonly SettleOp[]): Promise<SettleResult[]> {
     if (ops.length === 0) return [];
-    const tail = encodeSettleOps(ops, this.#options.maxLeaseAgeMs, [this.#options.random()]);
-    const reply = await this.#run(() => this.#calls.of(queue).settle(tail, this.#calls.nowVary()));
-    if (Number(reply[0]) === 1) this.#emitReady(queue);
+    const reply = await this.#settleScript(queue, ops);
     const results = this.#settleResults(queue, ops, reply);
     await this.#replication.confirm();
     return results;
+  }
+
+  /** Runs settle-5.lua for `ops`, waking the queue's listeners when it made tasks ready; no replica wait. */
+  async #settleScript(queue: string, ops: readonly SettleOp[]): Promise<unknown[]> {
+    const tail = encodeSettleOps(ops, this.#options.maxLeaseAgeMs, [this.#options.random()]);
+    const reply = await this.#run(() => this.#calls.of(queue).settle(tail, this.#calls.nowVary()));
+    if (Number(reply[0]) === 1) this.#emitReady(queue);
+    return reply;
   }
 
   async settleAndClaim(
@@ -474,13 +480,7 @@ export class RedisStore implements LeaseStore {
   /** Releases leases no worker has (attempt not counted), without waiting for the replicas or for the reply. */
   #release(queue: string, leases: readonly Lease[]): void {
     const ops = leases.map((l) => ({ kind: 'release' as const, taskId: l.task.id, token: l.token }));
-    const tail = encodeSettleOps(ops, this.#options.maxLeaseAgeMs, [this.#options.random()]);
-    this.#calls
-      .of(queue)
-      .settle(tail, this.#calls.nowVary())
-      .then((reply) => {
-        if (Number(reply[0]) === 1) this.#emitReady(queue);
-      }, noop);
+    this.#settleScript(queue, ops).catch(noop);
   }
 
   /** Reads settle-5.lua's per-op (code, value) pairs; tells the listener when retries fall due. */

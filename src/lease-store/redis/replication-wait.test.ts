@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
 import { UnavailableError } from '../../domain/errors.js';
 import { NOT_REPLICATED, ReplicationWait } from './replication-wait.js';
-import type { RefusalLog } from './refusal-log.js';
+import { RefusalLog } from './refusal-log.js';
 
 /** Settles what is settled now and every promise reaction it sets off. */
 const drain = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -23,11 +23,9 @@ function fakeConnection() {
     client.stream = { socket } as unknown as Redis['stream'];
   };
   connectTo('first');
-  const refusals = { note: () => {}, noteReply: () => {} } as unknown as RefusalLog;
   const warnings: [string, Record<string, unknown>][] = [];
-  const wait = new ReplicationWait(client, { replicas: 1, timeoutMs: 1_000 }, refusals, (message, fields) =>
-    warnings.push([message, fields]),
-  );
+  const warn = (message: string, fields: Record<string, unknown>) => void warnings.push([message, fields]);
+  const wait = new ReplicationWait(client, { replicas: 1, timeoutMs: 1_000 }, new RefusalLog(warn), warn);
   return { wait, waits, client, connectTo, warnings };
 }
 

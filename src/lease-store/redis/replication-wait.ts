@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { UnavailableError } from '../../domain/errors.js';
-import { ThrottledWarnings, type Warn } from '../../domain/throttled-warnings.js';
+import type { Warn } from '../../domain/throttled-warnings.js';
 import { infoIfAllowed, type RedisClient } from './connection.js';
 import type { RefusalLog } from './refusal-log.js';
 
@@ -57,11 +57,12 @@ export class ReplicationWait {
   #next: Promise<unknown> | undefined;
   readonly #client: RedisClient;
   readonly #options: ReplicationWaitOptions;
-  /** Where a WAIT refused with a reply (NOPERM) is told: callers see only UNAVAILABLE. */
+  /**
+   * Where a short WAIT or one refused with a reply (NOPERM) is told, at most once a minute
+   * each (a replica that lags now and then would flood the log): callers see only UNAVAILABLE.
+   */
   readonly #refusals: RefusalLog;
   readonly #warn: Warn | undefined;
-  /** Short WAITs, told at most once a minute (a replica that lags now and then would flood the log). */
-  readonly #shortWarnings: ThrottledWarnings;
   /** While WAITs come back short: since when, and whether the log told of it (then it tells the end too). */
   #short: { since: number; told: boolean } | undefined;
 
@@ -70,7 +71,6 @@ export class ReplicationWait {
     this.#options = options;
     this.#refusals = refusals;
     this.#warn = warn;
-    this.#shortWarnings = new ThrottledWarnings(warn);
   }
 
   /** Whether writes wait at all. */
@@ -143,7 +143,7 @@ export class ReplicationWait {
     if (acked < replicas) {
       this.#short ??= { since: Date.now(), told: false };
       const fields = { replicas_wanted: replicas, replicas_confirmed: acked, wait_timeout_ms: timeoutMs };
-      if (this.#shortWarnings.note('WAIT', NOT_CONFIRMED_LINE, fields)) this.#short.told = true;
+      if (this.#refusals.note('WAIT', NOT_CONFIRMED_LINE, fields)) this.#short.told = true;
       throw new UnavailableError(NOT_REPLICATED, {
         cause: new Error(`WAIT ${replicas} ${timeoutMs}: ${acked} replica(s) confirmed`),
       });
