@@ -68,11 +68,12 @@ export interface QueueStats {
   /** DEAD tasks still within their retention. */
   dead: number;
   /**
-   * Enqueue time (ms since the epoch, store clock) of the ready task waiting longest, or
-   * null when none is ready. The Redis store looks at the first task of each priority,
-   * which is exact unless a retried task waits behind newer tasks of its priority.
+   * Since when (ms since the epoch, store clock) the ready task waiting longest has been
+   * ready, or null when none is ready. A task is ready since its enqueue, the end of its
+   * delay or retry backoff, or its redrive; a released task keeps the time it had, as it
+   * keeps its place in line.
    */
-  oldestReadyEnqueueTime: number | null;
+  oldestReadySince: number | null;
   /** Fairness keys with ready tasks (including keys held back by `maxLeasedPerKey`). */
   readyKeys: number;
   /**

@@ -30,8 +30,8 @@ export function queueStatsMessage(
     readyKeys: stats.readyKeys,
     rateLimited: stats.rateLimited === true,
   };
-  if (stats.oldestReadyEnqueueTime !== null)
-    message.oldestReadyAge = msToDuration(Math.max(0, now - stats.oldestReadyEnqueueTime));
+  if (stats.oldestReadySince !== null)
+    message.oldestReadyAge = msToDuration(Math.max(0, now - stats.oldestReadySince));
   return message;
 }
 

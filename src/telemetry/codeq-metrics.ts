@@ -134,8 +134,7 @@ export class CodeqMetrics {
             }
             for (const state of ['ready', 'scheduled', 'leased', 'dead'] as const)
               result.observe(depth, stats[state], { ...series.attributes, state });
-            const age =
-              stats.oldestReadyEnqueueTime === null ? 0 : (now - stats.oldestReadyEnqueueTime) / 1000;
+            const age = stats.oldestReadySince === null ? 0 : (now - stats.oldestReadySince) / 1000;
             result.observe(oldest, Math.max(0, age), series.attributes);
           }),
         );

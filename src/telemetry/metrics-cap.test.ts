@@ -18,7 +18,7 @@ const EMPTY: QueueStats = {
   scheduled: 0,
   leased: 0,
   dead: 0,
-  oldestReadyEnqueueTime: null,
+  oldestReadySince: null,
   readyKeys: 0,
 };
 

@@ -92,7 +92,7 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
       >`
     : '';
   const series = ctx.rates.series(queue);
-  const age = s.oldestReadyEnqueueTime === null ? NaN : now - s.oldestReadyEnqueueTime;
+  const age = s.oldestReadySince === null ? NaN : now - s.oldestReadySince;
   const body = html` <p class="crumbs"><a href="/">Queues</a> /</p>
     <section class="head">
       <h1 class="mono">${queue} ${queueBadge(summary.paused, s.rateLimited === true)}</h1>

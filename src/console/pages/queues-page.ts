@@ -67,7 +67,7 @@ export async function queuesPage(ctx: ConsoleContext, req: PageRequest): Promise
   const now = Date.now();
   const rows = queues.map((s) => {
     const series = ctx.rates.series(s.queue);
-    const age = s.stats.oldestReadyEnqueueTime === null ? NaN : now - s.stats.oldestReadyEnqueueTime;
+    const age = s.stats.oldestReadySince === null ? NaN : now - s.stats.oldestReadySince;
     return html`<tr data-queue="${s.queue}">
       <td class="name">
         <a href="/queues/${seg(s.queue)}">${s.queue}</a

@@ -51,7 +51,7 @@ export class MemoryAdminOps {
       scheduled: 0,
       leased: 0,
       dead: 0,
-      oldestReadyEnqueueTime: null,
+      oldestReadySince: null,
       readyKeys: q?.fair.readyKeys ?? 0,
     };
     if (q?.hasReady() && this.#state.limits.budget(queue, now)?.allowed(now, 1) === 0)
@@ -60,8 +60,8 @@ export class MemoryAdminOps {
       switch (task.state) {
         case 'PENDING':
           stats.ready++;
-          if (stats.oldestReadyEnqueueTime === null || task.enqueueTime < stats.oldestReadyEnqueueTime)
-            stats.oldestReadyEnqueueTime = task.enqueueTime;
+          if (stats.oldestReadySince === null || task.readySince < stats.oldestReadySince)
+            stats.oldestReadySince = task.readySince;
           break;
         case 'SCHEDULED':
           stats.scheduled++;
@@ -119,7 +119,13 @@ export class MemoryAdminOps {
     return { tasks: page, nextCursor: next < tasks.length ? String(next) : null };
   }
 
-  redrive(queue: string, taskIds: readonly string[] | null, note: string, signals: Signals): number {
+  redrive(
+    queue: string,
+    taskIds: readonly string[] | null,
+    note: string,
+    now: number,
+    signals: Signals,
+  ): number {
     const q = this.#state.queues.get(queue);
     if (q === undefined) return 0;
     const dead =
@@ -133,7 +139,7 @@ export class MemoryAdminOps {
         task.history.splice(0, task.history.length - MAX_HISTORY_ENTRIES);
       task.attempt = 0;
       task.finishedAt = 0;
-      q.makeReady(task);
+      q.makeReady(task, now);
     }
     if (dead.length > 0) signals.ready(queue);
     return dead.length;

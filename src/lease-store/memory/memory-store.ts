@@ -125,7 +125,7 @@ export class MemoryStore implements LeaseStore {
     for (let i = 0; i < MAINTENANCE_BATCH; i++) {
       const task = q.takeDue(now);
       if (task === undefined) break;
-      q.makeReady(task);
+      q.makeReady(task, task.due);
       promoted = true;
     }
 
@@ -257,7 +257,7 @@ export class MemoryStore implements LeaseStore {
   }
 
   redrive(queue: string, taskIds: readonly string[] | null, note: string): Promise<number> {
-    return this.#run((_now, signals) => this.#admin.redrive(queue, taskIds, note, signals));
+    return this.#run((now, signals) => this.#admin.redrive(queue, taskIds, note, now, signals));
   }
 
   purge(queue: string): Promise<number> {
@@ -373,7 +373,7 @@ export class MemoryStore implements LeaseStore {
       q.schedule(task, now + t.delayMs);
       signals.due(t.queue, t.delayMs);
     } else {
-      q.makeReady(task);
+      q.makeReady(task, now);
       signals.ready(t.queue, 1);
     }
     return { taskId: task.id, duplicate: false };
@@ -437,7 +437,7 @@ export class MemoryStore implements LeaseStore {
           q.schedule(task, now + delay);
           signals.due(queue, delay);
         } else {
-          q.makeReady(task);
+          q.makeReady(task, now);
           signals.ready(queue);
         }
         break;
@@ -448,7 +448,7 @@ export class MemoryStore implements LeaseStore {
         if (task.cancelRequested) {
           this.#finish(task, 'CANCELLED', now);
         } else {
-          q.makeReady(task, true);
+          q.putBack(task);
           signals.ready(queue);
         }
         break;

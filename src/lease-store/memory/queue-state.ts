@@ -27,6 +27,11 @@ export interface StoredTask {
   leasedAt: number;
   /** Place in the ready order; kept across a release. */
   seq: number;
+  /**
+   * When PENDING: since when it has been ready (its enqueue, the end of its delay or
+   * backoff, a redrive); a release keeps it, as it keeps the task's place.
+   */
+  readySince: number;
   /** Names the task's current entry in the scheduled heap. */
   scheduleId: number;
   /** When SCHEDULED: when it falls due. */
@@ -65,6 +70,7 @@ export function newStoredTask(t: NewTask, now: number): StoredTask {
     nonce: '',
     leasedAt: 0,
     seq: 0,
+    readySince: 0,
     scheduleId: 0,
     due: 0,
     deadline: 0,
@@ -134,15 +140,23 @@ export class QueueState {
     return this.tasks.size === 0 && this.idempotency.size === 0;
   }
 
-  /**
-   * Makes the task PENDING: at the back of its key's line, or (a release, `keepPlace`) at
-   * its front, keeping its old sequence number for listings.
-   */
-  makeReady(task: StoredTask, keepPlace = false): void {
+  /** Makes the task PENDING at the back of its key's line, ready since `since`. */
+  makeReady(task: StoredTask, since: number): void {
     this.#endLease(task);
-    if (!keepPlace) task.seq = this.#nextSeq++;
+    task.seq = this.#nextSeq++;
+    task.readySince = since;
     task.state = 'PENDING';
-    this.fair.add(task, keepPlace);
+    this.fair.add(task, false);
+  }
+
+  /**
+   * Makes a released task PENDING at the front of its key's line, keeping its old
+   * sequence number for listings and its `readySince`: it waits on as if never leased.
+   */
+  putBack(task: StoredTask): void {
+    this.#endLease(task);
+    task.state = 'PENDING';
+    this.fair.add(task, true);
   }
 
   /**

@@ -79,7 +79,7 @@ export class RedisAdminOps {
       scheduled: scheduled!,
       leased: leased!,
       dead: dead!,
-      oldestReadyEnqueueTime: oldest! < 0 ? null : oldest!,
+      oldestReadySince: oldest! < 0 ? null : oldest!,
       readyKeys,
       ...(rateLimited && { rateLimited: true as const }),
     };

@@ -361,7 +361,7 @@ export function adminCases(setup: MakeHarness): void {
         scheduled: 0,
         leased: 0,
         dead: 0,
-        oldestReadyEnqueueTime: null,
+        oldestReadySince: null,
         readyKeys: 0,
       });
       expect(await h.store.getTask(h.queue, pending)).toBeNull();

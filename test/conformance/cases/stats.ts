@@ -11,7 +11,7 @@ export function statsCases(setup: MakeHarness): void {
         scheduled: 0,
         leased: 0,
         dead: 0,
-        oldestReadyEnqueueTime: null,
+        oldestReadySince: null,
         readyKeys: 0,
       });
     });
@@ -34,7 +34,7 @@ export function statsCases(setup: MakeHarness): void {
         leased: 1,
         dead: 0,
         // The priority 1 task is claimed last, but it has waited longest.
-        oldestReadyEnqueueTime: t0,
+        oldestReadySince: t0,
         // Every ready task has the default key.
         readyKeys: 1,
       });
@@ -50,9 +50,68 @@ export function statsCases(setup: MakeHarness): void {
         scheduled: 1,
         leased: 3,
         dead: 1,
-        oldestReadyEnqueueTime: null,
+        oldestReadySince: null,
         readyKeys: 0,
       });
+    });
+
+    it('ages a delayed or retried task from when it fell due, a released one as before its lease', async () => {
+      const h = await setup();
+      const t0 = h.clock.now();
+      await h.add({ delayMs: 30 * 86_400_000 });
+      h.clock.advance(30 * 86_400_000 + 5_000);
+      const due = t0 + 30 * 86_400_000;
+      // Maintenance (a claim) moves it into the ready set 5 s after its due time.
+      await h.store.claim(h.queue, 0, 1_000);
+      expect(await h.store.stats(h.queue)).toMatchObject({ ready: 1, scheduled: 0, oldestReadySince: due });
+
+      // A release keeps the task's place and its time.
+      const lease = await h.claimOne();
+      h.clock.advance(1_000);
+      await h.store.settle(h.queue, [{ kind: 'release', taskId: lease.task.id, token: lease.token }]);
+      expect((await h.store.stats(h.queue)).oldestReadySince).toBe(due);
+
+      // A fail without backoff makes it ready again now; one with backoff when that ends.
+      const again = await h.claimOne();
+      h.clock.advance(1_000);
+      const failedAt = h.clock.now();
+      await h.store.settle(h.queue, [
+        {
+          kind: 'fail',
+          taskId: again.task.id,
+          token: again.token,
+          error: 'x',
+          retryDelayMs: 0,
+          permanent: false,
+        },
+      ]);
+      expect((await h.store.stats(h.queue)).oldestReadySince).toBe(failedAt);
+      const third = await h.claimOne();
+      await h.store.settle(h.queue, [
+        {
+          kind: 'fail',
+          taskId: third.task.id,
+          token: third.token,
+          error: 'x',
+          retryDelayMs: 2_000,
+          permanent: false,
+        },
+      ]);
+      h.clock.advance(3_000);
+      await h.store.claim(h.queue, 0, 1_000);
+      expect(await h.store.stats(h.queue)).toMatchObject({ ready: 1, oldestReadySince: failedAt + 2_000 });
+    });
+
+    it('ages a redriven task from its redrive', async () => {
+      const h = await setup();
+      const id = await h.add({ maxAttempts: 1 });
+      const lease = await h.claimOne();
+      await h.store.settle(h.queue, [
+        { kind: 'fail', taskId: id, token: lease.token, error: 'x', retryDelayMs: 0, permanent: true },
+      ]);
+      h.clock.advance(60_000);
+      expect(await h.store.redrive(h.queue, [id], 'by test')).toBe(1);
+      expect(await h.store.stats(h.queue)).toMatchObject({ ready: 1, oldestReadySince: h.clock.now() });
     });
 
     it('stops counting a DEAD task once its retention has passed', async () => {

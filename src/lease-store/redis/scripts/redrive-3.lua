@@ -77,7 +77,7 @@ for _, id in ipairs(ids) do
     replaceChunked(taskKey, 'v', line)
     local seq = redis.call('INCR', seqKey)
     redis.call('HDEL', taskKey, 'f', 'a')
-    redis.call('HSET', taskKey, 's', 'P', 'n', seq)
+    redis.call('HSET', taskKey, 's', 'P', 'n', seq, 'd', now)
     redis.call('PERSIST', taskKey)
     fairReady(Q, id, tonumber(v[4] or '0'), seq, v[5] or '')
     redriven = redriven + 1

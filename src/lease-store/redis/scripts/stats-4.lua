@@ -7,10 +7,12 @@
   A.now                                 now (ms) or '' for Redis TIME
   A.deadRetentionMs                     retention of DEAD tasks (ms)
 
-  Returns { ready, scheduled, leased, dead, oldestReadyEnqueueTime (-1 = none) }: dead
-  counts the DEAD tasks still within their retention; the oldest ready enqueue time is
-  the earliest among the first task of each priority (exact unless a retried task waits
-  behind newer ones of its priority).
+  Returns { ready, scheduled, leased, dead, oldestReadySince (-1 = none) }: dead counts
+  the DEAD tasks still within their retention; oldestReadySince is the earliest time since
+  which the first task of each priority has been ready ('d', else its enqueue time 'e').
+  Every way into Q.ready but a release takes a fresh sequence number, and a release keeps
+  the task's 'd' with its place, so the first task of a priority is the one that has
+  waited longest.
 ]]
 --@include "snippets/args.lua"
 --@include "snippets/now.lua"
@@ -26,9 +28,10 @@ for priority = 9, 0, -1 do
   local from = readyScore(priority, 0)
   local first = redis.call('ZRANGEBYSCORE', ready, from, string.format('(%d', from + PRIORITY_BAND), 'LIMIT', 0, 1)
   if first[1] then
-    local enqueued = tonumber(redis.call('HGET', taskPrefix .. first[1], 'e'))
-    if enqueued and (oldest < 0 or enqueued < oldest) then
-      oldest = enqueued
+    local v = redis.call('HMGET', taskPrefix .. first[1], 'd', 'e')
+    local since = tonumber(v[1] or v[2])
+    if since and (oldest < 0 or since < oldest) then
+      oldest = since
     end
   end
 end

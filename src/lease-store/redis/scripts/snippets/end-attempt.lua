@@ -33,7 +33,7 @@ local function endAttempt(Q, id, task, now, permanent, delayMs, readyWhenDue)
   if delay <= 0 and readyWhenDue then
     local seq = redis.call('INCR', Q.seq)
     fairReady(Q, id, tonumber(task.y or '0'), seq, task.z or '')
-    redis.call('HSET', taskKey, 's', 'P', 'n', seq)
+    redis.call('HSET', taskKey, 's', 'P', 'n', seq, 'd', now)
     return 'P', 0
   end
   local ordinal = redis.call('INCR', Q.seq)

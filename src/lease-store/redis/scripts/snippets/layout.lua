@@ -11,6 +11,8 @@
     b  backoff 'initial,max,multiplier' (absent = the default in backoff.lua)
     a  attempt (absent = 0)                   t  token of the last lease (absent = 0)
     n  ready sequence number (kept while leased, so a release goes back to its place)
+    d  when it last became ready other than by its enqueue (the end of a delay or backoff,
+       a redrive); absent = e. A release keeps it, as it keeps n
     o  ordinal of the task's member in Q.sched or Q.leased
     l  last error (chunked)                   r  result (chunked)
     c  '1' when a cancel was requested while leased

@@ -37,21 +37,27 @@ local function expireLeases(Q, now, limit)
 end
 
 local function promoteDue(Q, now, limit)
-  local due = redis.call('ZRANGEBYSCORE', Q.sched, '-inf', now, 'LIMIT', 0, limit)
-  if #due == 0 then
+  -- Members and their due times, in turn: a task is ready since it fell due ('d').
+  local due = redis.call('ZRANGEBYSCORE', Q.sched, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
+  local count = #due / 2
+  if count == 0 then
     return 0
   end
-  redis.call('ZREM', Q.sched, unpack(due))
-  local seq = redis.call('INCRBY', Q.seq, #due) - #due
+  local members = {}
+  for i = 1, count do
+    members[i] = due[2 * i - 1]
+  end
+  redis.call('ZREM', Q.sched, unpack(members))
+  local seq = redis.call('INCRBY', Q.seq, count) - count
   local promoted = 0
-  for _, member in ipairs(due) do
+  for i, member in ipairs(members) do
     local id = memberId(member)
     local taskKey = Q.taskPrefix .. id
     local v = redis.call('HMGET', taskKey, 's', 'y', 'z')
     if v[1] == 'S' then
       seq = seq + 1
       fairReady(Q, id, tonumber(v[2] or '0'), seq, v[3] or '')
-      redis.call('HSET', taskKey, 's', 'P', 'n', seq)
+      redis.call('HSET', taskKey, 's', 'P', 'n', seq, 'd', due[2 * i])
       promoted = promoted + 1
     end
   end
