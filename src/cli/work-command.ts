@@ -107,6 +107,14 @@ ${HELP_ENTRY}
 Spans (codeq.process, codeq.settle) are exported when the standard OTEL_* variables ask
 for it (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER, OTEL_TRACES_SAMPLER...).`;
 
+/**
+ * One line of the worker's log on standard error, stamped like `codeq serve`'s: a worker
+ * runs for days, and a line says when a task ran or the stream dropped.
+ */
+function say(line: string): void {
+  console.error(`${new Date().toISOString()} codeq work: ${line}`);
+}
+
 /** `codeq work`: a worker with no code of its own. */
 export async function workCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -134,7 +142,7 @@ export async function workCommand(argv: string[]): Promise<number> {
   const telemetry = await startTelemetry({
     serviceName: 'codeq-worker',
     traceFile: settings.traceFile,
-    warn: (message, fields) => console.error(`codeq work: ${workerLogSentence(message, fields, tls)}`),
+    warn: (message, fields) => say(`${workerLogSentence(message, fields, tls)}`),
   });
   // Stops the worker once, on a signal or because COMMAND cannot be run; a second signal
   // while it stops ends the process at once.
@@ -144,9 +152,9 @@ export async function workCommand(argv: string[]): Promise<number> {
   const stopped = new Promise<void>((resolve) => (stoppedNow = resolve));
   const stop = (why: string): void => {
     stopping = true;
-    console.error(`codeq work: ${why}`);
+    say(`${why}`);
     worker.stop().then(stoppedNow, (err: unknown) => {
-      console.error(`codeq work: stop failed: ${String(err)}`);
+      say(`stop failed: ${String(err)}`);
       stoppedNow();
     });
   };
@@ -157,7 +165,7 @@ export async function workCommand(argv: string[]): Promise<number> {
     ...(telemetry.tracerProvider && { tracerProvider: telemetry.tracerProvider }),
     ...connection,
     logger: {
-      warn: (message, meta) => console.error(`codeq work: ${workerLogSentence(message, meta, tls)}`),
+      warn: (message, meta) => say(`${workerLogSentence(message, meta, tls)}`),
     },
     queues,
     concurrency,
@@ -174,16 +182,14 @@ export async function workCommand(argv: string[]): Promise<number> {
         return result;
       } catch (err) {
         if (err instanceof CommandUnavailableError) {
-          console.error(
-            `codeq work: ${what} given back, attempt not counted: COMMAND could not be run (${err.message})`,
-          );
+          say(`${what} given back, attempt not counted: COMMAND could not be run (${err.message})`);
           if (!stopping) {
             exitCode = 1;
             stop('stopping: check --exec (or CODEQ_EXEC) and that its program is installed for this user');
           }
         } else {
           const lastAttempt = task.attempt >= task.maxAttempts;
-          console.error(`codeq work: ${what} ${failedHow(err, context.signal, lastAttempt)}`);
+          say(`${what} ${failedHow(err, context.signal, lastAttempt)}`);
         }
         throw err;
       }
@@ -192,22 +198,22 @@ export async function workCommand(argv: string[]): Promise<number> {
   worker.on('settled', ({ leaseId, kind }) => {
     const line = completed.get(leaseId);
     completed.delete(leaseId);
-    if (line !== undefined && kind === 'COMPLETE') console.error(`codeq work: ${line}`);
+    if (line !== undefined && kind === 'COMPLETE') say(`${line}`);
   });
   worker.on('lease-lost', ({ leaseId }) => completed.delete(leaseId));
   // A stream the server ended for good reason (a revoked token) is said as the other
   // commands say a gRPC error, while the worker keeps trying; other errors as they are.
   worker.on('error', (err) => {
     const status = (err as { code?: unknown }).code;
-    if (typeof status !== 'number') return console.error(`codeq work: ${err.message}`);
+    if (typeof status !== 'number') return say(`${err.message}`);
     const why = describeCliError(err, { tls, token: connection.token !== undefined });
-    console.error(`codeq work: the Claim stream ended: ${why}; trying again`);
+    say(`the Claim stream ended: ${why}; trying again`);
   });
   // A worker started before its server would wait in silence until the library warns, after
   // several attempts: the first failure is told at once, and the worker keeps trying.
   const firstFailure = (event: ReconnectEvent): void => {
     worker.off('reconnect', firstFailure);
-    console.error(`codeq work: ${workerLogSentence('no Claim stream yet', { ...event }, tls)}`);
+    say(`${workerLogSentence('no Claim stream yet', { ...event }, tls)}`);
   };
   worker.on('reconnect', firstFailure);
   await worker.start();
@@ -223,9 +229,7 @@ export async function workCommand(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  console.error(
-    `codeq work: taking tasks of ${queues.join(', ')} from ${connection.address}, ${concurrency} at a time`,
-  );
+  say(`taking tasks of ${queues.join(', ')} from ${connection.address}, ${concurrency} at a time`);
   await stopped;
   await telemetry.shutdown().catch(() => undefined);
   return exitCode;

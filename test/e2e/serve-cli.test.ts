@@ -220,10 +220,11 @@ describe('the codeq executable', () => {
       while (!err.includes('\n') && Date.now() < deadline && child.exitCode === null) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      // The first failed attempt, not the library's warning after several.
+      // The first failed attempt, not the library's warning after several, stamped with
+      // the time as every line of the worker's log.
       expect(err.split('\n')[0]).toMatch(
         new RegExp(
-          `^codeq work: cannot reach the server: connect ECONNREFUSED ${address} .*\\(attempt 1\\)$`,
+          `^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z codeq work: cannot reach the server: connect ECONNREFUSED ${address} .*\\(attempt 1\\)$`,
         ),
       );
       expect(child.exitCode).toBeNull();
