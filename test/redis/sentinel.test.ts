@@ -96,9 +96,17 @@ describe('codeQ on a Sentinel-managed primary', () => {
     async (how, sentinels) => {
       const group = await startReplicated({ replicas: 1, sentinels, name: NAME });
       cleanup.push(() => group.stop());
+      const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
+      const logger = {
+        warn: (message: string, fields?: Record<string, unknown>) => void warnings.push({ message, fields }),
+        error: () => undefined,
+        info: () => undefined,
+        debug: () => undefined,
+      };
       // As `codeq serve --redis-sentinels ... --redis-sentinel-name codeq` opens it.
       const { store, description } = await openStore(
         serverConfig({ redisSentinels: group.sentinelList, redisSentinelName: NAME }),
+        logger,
       );
       expect(description).toBe(`redis (sentinel ${NAME} at ${group.sentinelList})`);
       cleanup.push(() => store.close());
@@ -140,9 +148,64 @@ describe('codeQ on a Sentinel-managed primary', () => {
       await vi.waitFor(() => expect(done).toContain('after'), { timeout: 20_000 });
       // The task went to the new primary: the old port no longer serves writes.
       expect(await primaryPort(group)).not.toBe(oldPort);
+      // The log names the switch (once the store has reconnected: the Sentinel names the
+      // new primary before it announces it).
+      await vi.waitFor(
+        () =>
+          expect(warnings).toContainEqual({
+            message: 'Redis primary changed (a failover): writes go to the new primary',
+            fields: { primary: `127.0.0.1:${group.replicas[0]!.port}`, was: `127.0.0.1:${oldPort}` },
+          }),
+        { timeout: 10_000 },
+      );
     },
     90_000,
   );
+  it('loses no enqueue acknowledged after the Sentinels announce a planned failover', async () => {
+    const group = await startReplicated({ replicas: 1, sentinels: 1, name: NAME });
+    cleanup.push(() => group.stop());
+    const { store } = await openStore(
+      serverConfig({ redisSentinels: group.sentinelList, redisSentinelName: NAME }),
+    );
+    cleanup.push(() => store.close());
+    const server = await startTestServer(store);
+    cleanup.push(() => server.stop());
+    const raw = rawClients(server.address);
+    cleanup.push(async () => raw.close());
+    // When the Sentinel announces the new primary, as this test hears it.
+    const listener = new Redis(group.sentinels[0]!.url);
+    cleanup.push(async () => listener.disconnect());
+    let announcedAt = Infinity;
+    listener.on('message', () => (announcedAt = Math.min(announcedAt, Date.now())));
+    await listener.subscribe('+switch-master');
+
+    const acknowledged: { taskId: string; at: number }[] = [];
+    const failedOver = group.failover();
+    // The old primary stays a primary, taking writes, until the Sentinel turns it into a
+    // replica (8 s and more after the switch), which drops what it took meanwhile.
+    const until = Date.now() + 14_000;
+    while (Date.now() < until) {
+      try {
+        const { taskId } = await raw.enqueue({ queue: 'pf', payload: Buffer.from('x') });
+        acknowledged.push({ taskId: String(taskId), at: Date.now() });
+      } catch (err) {
+        expect((err as { code: number }).code).toBe(14);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await failedOver;
+    expect(announcedAt).toBeLessThan(until - 10_000);
+    const newPrimary = new Redis(group.replicas[0]!.port, '127.0.0.1');
+    cleanup.push(async () => newPrimary.disconnect());
+    // Replies that crossed the announcement on the way may come from the old primary.
+    const after = acknowledged.filter((a) => a.at > announcedAt + 250);
+    expect(after.length).toBeGreaterThan(100);
+    const lost = [];
+    for (const { taskId } of after)
+      if ((await newPrimary.exists(`codeq:{pf}:t:${taskId}`)) === 0) lost.push(taskId);
+    expect(lost).toEqual([]);
+  }, 60_000);
+
   it.each(['SENTINEL FAILOVER', 'the primary killed'])(
     "still hears another replica's wake-ups after a failover (%s): its workers are served without its own enqueues",
     async (how) => {

@@ -29,7 +29,8 @@ export const RECONNECT_MAX_DELAY_MS = 1000;
 const CONNECT_TIMEOUT_MS = 5000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
 
-function retryStrategy(times: number): number {
+/** Reconnect delays: 50 ms doubling to at most 1 s, for good. */
+export function retryStrategy(times: number): number {
   return Math.min(50 * 2 ** Math.min(times - 1, 10), RECONNECT_MAX_DELAY_MS);
 }
 
@@ -213,9 +214,8 @@ export function createClient(
       sentinelRetryStrategy: retryStrategy,
       // No failoverDetector (ioredis's +switch-master subscription, off by default): in the
       // chaos run a client with it ended in its final state after a failover and answered
-      // "Connection is closed." for good. Redis closes the clients of a primary that steps
-      // down, and a READONLY reply reconnects (reconnectOnError), so the switch is followed
-      // without it.
+      // "Connection is closed." for good. The store watches the Sentinels itself
+      // (sentinel-watch.ts); a READONLY reply reconnects too (reconnectOnError).
     });
   }
   if (!cluster) return new Redis(url, { ...baseOptions(commandTimeoutMs), reconnectOnError });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Cluster, type Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import {
   type EnqueueResult,
   type Lease,
@@ -50,7 +50,8 @@ import type { RedisStoreOptions } from './redis-options.js';
 import { RefusalLog } from './refusal-log.js';
 import { ReplicaChannel } from './replica-channel.js';
 import { ReplicaTracker } from './replica-tracker.js';
-import { ReplicationWait, warnOfMissingReplicas } from './replication-wait.js';
+import { primaryAddress, ReplicationWait, warnOfMissingReplicas } from './replication-wait.js';
+import { watchSentinels } from './sentinel-watch.js';
 import { ScriptCode, settleResultFromCode } from './script-codes.js';
 import { collectFields, decodeLeases, decodeTask, encodeNewTasks, encodeSettleOps } from './task-codec.js';
 
@@ -250,12 +251,22 @@ export class RedisStore implements LeaseStore {
         options.warn,
       );
       await store.#channel.subscribe();
-      // A reconnect may have found another primary (a failover): it may lack the replicas.
-      if (options.waitReplicas) {
-        client.on('ready', () => {
-          warnOfMissingReplicas(client, options.waitReplicas ?? 0, options.warn).catch(noop);
-        });
-      }
+      // A reconnect may have found another primary (a failover): the log names it, and it
+      // may lack the replicas writes wait for.
+      let primary = primaryAddress(client);
+      client.on('ready', () => {
+        const now = primaryAddress(client);
+        if (now !== undefined && primary !== undefined && now !== primary)
+          options.warn?.('Redis primary changed (a failover): writes go to the new primary', {
+            primary: now,
+            was: primary,
+          });
+        primary = now ?? primary;
+        if (options.waitReplicas)
+          warnOfMissingReplicas(client, options.waitReplicas, options.warn).catch(noop);
+      });
+      if (options.sentinel && client instanceof Redis && subscriber instanceof Redis)
+        client.once('end', watchSentinels(options.sentinel, [client, subscriber]));
       return store;
     } catch (err) {
       client.disconnect();

@@ -179,13 +179,19 @@ export async function warnOfMissingReplicas(
   if (info === undefined) return;
   const connected = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
   if (connected >= wanted) return;
-  const socket = client instanceof Redis ? client.stream : undefined;
+  const primary = primaryAddress(client);
   warn(
     'Redis has fewer replicas connected than --redis-wait-replicas: acknowledged writes answer UNAVAILABLE until enough connect',
-    {
-      replicas_connected: connected,
-      replicas_wanted: wanted,
-      ...(socket?.remotePort !== undefined && { primary: `${socket.remoteAddress}:${socket.remotePort}` }),
-    },
+    { replicas_connected: connected, replicas_wanted: wanted, ...(primary && { primary }) },
   );
+}
+
+/**
+ * HOST:PORT of the Redis a standalone or Sentinel client is connected to (a Cluster
+ * client has one per shard: undefined), as the socket says: with Sentinels, the primary
+ * they named at the last connect.
+ */
+export function primaryAddress(client: RedisClient): string | undefined {
+  const socket = client instanceof Redis ? client.stream : undefined;
+  return socket?.remotePort === undefined ? undefined : `${socket.remoteAddress}:${socket.remotePort}`;
 }
