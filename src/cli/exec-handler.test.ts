@@ -81,6 +81,20 @@ describe('codeq work --exec', () => {
       CommandUnavailableError,
     );
 
+    // A program the task named, not the command, is the task's failure: given back, it
+    // would come back to this worker and stop every other that took it.
+    const fromPayload = execHandler('prog=$(cat); $prog hello', quiet);
+    const named: unknown = await fromPayload(
+      { ...task, payload: Buffer.from('codeq-no-such-program-x') },
+      context,
+    ).catch((e: unknown) => e);
+    expect(named).toBeInstanceOf(TaskError);
+    expect(named).not.toBeInstanceOf(TaskReleaseError);
+    expect((named as Error).message).toMatch(/^exit code 127: .*codeq-no-such-program-x.*not found/);
+    // One the command names is still the worker's: a typo after a first program that ran.
+    const typo = execHandler('cat > /dev/null; codeq-no-such-command-here', quiet);
+    expect(await typo(task, context).catch((e: unknown) => e)).toBeInstanceOf(CommandUnavailableError);
+
     // A command that ran once owns its exit codes: 127 is then its own failure.
     const flaky = execHandler('test "$CODEQ_ATTEMPT" = 1 || exit 127', quiet);
     await expect(flaky(task, context)).resolves.toBeDefined();

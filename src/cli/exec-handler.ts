@@ -10,9 +10,29 @@ export const EXIT_PERMANENT = 65;
 const SHELL_COULD_NOT_RUN = new Set([126, 127]);
 
 /**
+ * The program a shell says it could not run, from its last words on stderr: dash's
+ * `sh: 1: NAME: not found`, bash's `sh: line 1: NAME: command not found`, and either's
+ * `…: NAME: Permission denied`.
+ */
+const SHELL_COULD_NOT_RUN_LINE =
+  /(?:^|\n)[^\n]*?sh: (?:(?:line )?\d+: )?([^\n]+?): (?:(?:command )?not found|Permission denied)\s*$/;
+
+/**
+ * Whether the program the shell could not run came from the task rather than from the
+ * command: the shell named it, and the command's text does not (`prog=$(cat); $prog`
+ * with a payload naming a program this worker lacks). Such a task fails like any other;
+ * giving it back would hand it out again and again, and stop every worker that took it.
+ */
+function namedByTheTask(command: string, stderrTail: string): boolean {
+  const program = SHELL_COULD_NOT_RUN_LINE.exec(stderrTail)?.[1];
+  return program !== undefined && !command.includes(program);
+}
+
+/**
  * The command could not be run at all (the shell's exit 126 or 127 before any run of it
- * ended otherwise): a mistyped `--exec` or a worker without the program, not a fault of
- * the task, which goes back with its attempt not counted.
+ * ended otherwise, naming a program the command names): a mistyped `--exec` or a worker
+ * without the program, not a fault of the task, which goes back with its attempt not
+ * counted.
  */
 export class CommandUnavailableError extends TaskReleaseError {
   constructor(message: string) {
@@ -82,7 +102,9 @@ export function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * task's backoff). Until one run has ended otherwise, exit 126 or 127 (the shell could
  * not run the command) rejects with {@link CommandUnavailableError} instead: a worker
  * whose command is missing would otherwise spend every task's attempts until all are
- * DEAD. Once the command has run, 126 and 127 are its own exits, failing the attempt.
+ * DEAD. Once the command has run, 126 and 127 are its own exits, failing the attempt, and
+ * so are they when the program the shell could not run is not in the command's text (the
+ * task's payload named it).
  * Its stderr passes through to ours, and its tail explains a failure.
  * The command gets our environment without CODEQ_TOKEN and the other credential
  * variables, unless `passCredentials`: a task's payload often decides what it runs, and
@@ -148,7 +170,8 @@ export function execHandler(command: string, options: ExecOptions = {}): TaskHan
         if (code === 0) return resolve(Buffer.concat(out));
         const why = sig ? `killed by ${sig}` : `exit code ${code}`;
         const message = errTail.trim() ? `${why}: ${errTail.trim()}` : why;
-        if (couldNotRun && !ran) return reject(new CommandUnavailableError(message));
+        if (couldNotRun && !ran && !namedByTheTask(command, errTail))
+          return reject(new CommandUnavailableError(message));
         reject(new TaskError(message, { permanent: code === EXIT_PERMANENT }));
       });
     });

@@ -98,6 +98,8 @@ extended while COMMAND runs. SIGINT or SIGTERM stops taking tasks
 and waits for running ones; a second signal stops at once. When the shell cannot run
 COMMAND at all (exit 126 or 127 before it ever ran), the task goes back with its attempt
 not counted and codeq work stops with exit 1: a mistyped COMMAND costs no task anything.
+A program the shell cannot find that COMMAND's text does not name (the payload named it)
+fails the task like any other exit.
 
 Options:
 ${settingsHelp(WORK_SETTINGS)}
