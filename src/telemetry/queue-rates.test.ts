@@ -28,6 +28,25 @@ describe('QueueRates', () => {
     rates.stop();
   });
 
+  it('reads the rate of now over the last slot, so it does not drop to 0 at each sample', () => {
+    vi.useFakeTimers({ now: 1_700_000_000_000 });
+    const metrics = new CodeqMetrics(undefined, sources, { count: true });
+    const rates = new QueueRates(metrics, 10_000, 6);
+    rates.start();
+    metrics.enqueued('mail', 50);
+    vi.advanceTimersByTime(10_000); // sample: 50 in the slot
+    // Just sampled: the slot before still covers the whole window.
+    expect(rates.recent('mail')!.enqueued).toBe(5);
+    expect(rates.series('mail')!.enqueued.at(-1)).toBe(0);
+    metrics.enqueued('mail', 30);
+    vi.advanceTimersByTime(5_000); // half the window: 25 of the slot before, 30 since
+    expect(rates.recent('mail')!.enqueued).toBe(5.5);
+    expect(rates.recent()!.enqueued).toBe(5.5);
+    expect(rates.recent('mail')!.leased).toBe(0);
+    expect(rates.recent('never-seen')).toBeUndefined();
+    rates.stop();
+  });
+
   it('counts nothing without a meter unless asked to', () => {
     const metrics = new CodeqMetrics(undefined, sources);
     metrics.enqueued('mail', 5);

@@ -94,6 +94,30 @@ export class QueueRates {
     return out;
   }
 
+  /**
+   * Tasks per second over the last `slotMs`, per counter: what was counted since the last
+   * sample plus the part of the slot before it that the window still covers (spread evenly
+   * over that slot). Unlike the slot in progress, it does not fall to 0 at every sample.
+   * Undefined when this replica never counted the queue.
+   */
+  recent(queue?: string): Record<RateCounter, number> | undefined {
+    const ring = this.#rings.get(queue ?? ALL);
+    if (
+      !ring &&
+      queue !== undefined &&
+      this.#pending(queue, 'enqueued') + this.#pending(queue, 'leased') === 0
+    )
+      return undefined;
+    const elapsed = Math.min(this.slotMs, Math.max(0, Date.now() - this.#sampledAt));
+    const out = {} as Record<RateCounter, number>;
+    for (const c of RATE_COUNTERS) {
+      const previous = ring?.counts[c][this.#slot] ?? 0;
+      out[c] =
+        ((previous * (this.slotMs - elapsed)) / this.slotMs + this.#pending(queue, c)) * (1000 / this.slotMs);
+    }
+    return out;
+  }
+
   /** What `c` counted since the last sample, for one queue or all. */
   #pending(queue: string | undefined, c: RateCounter): number {
     if (queue !== undefined)

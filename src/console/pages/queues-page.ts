@@ -3,7 +3,7 @@ import { lineChart } from '../charts.js';
 import { count, duration, rate } from '../format.js';
 import { html, seg, type SafeHtml } from '../html.js';
 import { page, rowsOrEmpty } from '../layout.js';
-import type { RateSeries } from '../../telemetry/queue-rates.js';
+import type { RateCounter, RateSeries } from '../../telemetry/queue-rates.js';
 
 /**
  * The queue's status badge: paused (workers get nothing), rate-limited (ready tasks wait
@@ -41,13 +41,12 @@ export function rateLines(series: RateSeries | undefined, every = 1): { cls: str
   ];
 }
 
-/** The latest slot's rates, as `enqueued · claimed · completed` per second. */
-export function latestRates(series: RateSeries | undefined): SafeHtml {
-  if (!series) return html`<span class="muted">–</span>`;
-  const last = (values: number[]): number => values[values.length - 1] ?? 0;
-  return html`<span class="enq-t">${rate(last(series.enqueued))}</span> ·
-    <span class="claim-t">${rate(last(series.leased))}</span> ·
-    <span class="done-t">${rate(last(series.completed))}</span>`;
+/** The rates over the last 10 s ({@link QueueRates.recent}), as `enqueued · claimed · completed` per second. */
+export function latestRates(recent: Record<RateCounter, number> | undefined): SafeHtml {
+  if (!recent) return html`<span class="muted">–</span>`;
+  return html`<span class="enq-t">${rate(recent.enqueued)}</span> ·
+    <span class="claim-t">${rate(recent.leased)}</span> ·
+    <span class="done-t">${rate(recent.completed)}</span>`;
 }
 
 /** The legend of the rate charts. */
@@ -81,7 +80,7 @@ export async function queuesPage(ctx: ConsoleContext, req: PageRequest): Promise
       <td class="spark">
         ${series ? lineChart(rateLines(series, 3), 160, 28, `rates of ${s.queue}`) : html`<span class="muted">no traffic here</span>`}
       </td>
-      <td class="rates">${latestRates(series)}</td>
+      <td class="rates">${latestRates(ctx.rates.recent(s.queue))}</td>
     </tr>`;
   });
   const pages = Math.max(1, Math.ceil(total / QUEUES_PER_PAGE));
@@ -112,7 +111,7 @@ export async function queuesPage(ctx: ConsoleContext, req: PageRequest): Promise
               ${RATE_LEGEND}
             </div>
             ${all ? lineChart(rateLines(all), 900, 80, 'rates of every queue', rate) : html`<p class="muted">No traffic yet.</p>`}
-            <p class="now">now: ${latestRates(all)}</p>
+            <p class="now">now: ${latestRates(ctx.rates.recent())}</p>
           </section>`
         : ''
     }
