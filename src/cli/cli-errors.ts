@@ -1,3 +1,5 @@
+import { status as grpcStatus } from '@grpc/grpc-js';
+import type { ReconnectEvent } from '../../clients/index.js';
 import { UsageError } from '../config/usage-error.js';
 
 /** The gRPC status of a connection that could not be made (grpc-js `UNAVAILABLE`). */
@@ -165,8 +167,7 @@ export function workerLogSentence(
 ): string {
   const unreachable = describeUnreachable(meta?.details, tls);
   if (unreachable !== undefined) {
-    const retry =
-      typeof meta?.delayMs === 'number' ? `; trying again in ${(meta.delayMs / 1000).toFixed(1)} s` : '';
+    const retry = typeof meta?.delayMs === 'number' ? `; trying again ${retryDelay(meta.delayMs)}` : '';
     const attempt = typeof meta?.attempt === 'number' ? ` (attempt ${meta.attempt})` : '';
     return `${unreachable}${retry}${attempt}`;
   }
@@ -176,6 +177,24 @@ export function workerLogSentence(
       ([k, v]) => `${k} ${typeof v === 'string' ? v : v instanceof Error ? v.message : JSON.stringify(v)}`,
     );
   return fields.length === 0 ? message : `${message} (${fields.join(', ')})`;
+}
+
+/** "in 2.5 s", or "now" for a delay too short to show in tenths. */
+function retryDelay(ms: number): string {
+  return ms < 50 ? 'now' : `in ${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * A worker's Claim stream that ended (its 'reconnect' event), as one sentence: the server
+ * unreachable, draining, or the stream ended with a status, and when the next try goes out.
+ */
+export function streamLostSentence(event: ReconnectEvent, tls: boolean): string {
+  const unreachable = describeUnreachable(event.details, tls);
+  if (unreachable !== undefined) return workerLogSentence('', { ...event }, tls);
+  const next = `reconnecting to ${event.address} ${retryDelay(event.delayMs)}`;
+  if (event.code === grpcStatus.OK) return `the server is draining; ${next}`;
+  const why = event.details || grpcStatus[event.code] || 'no reason given';
+  return `the Claim stream ended (${why}, gRPC status ${event.code}); ${next}`;
 }
 
 /** Why a listener could not open, by the code of Node's error. */

@@ -9,7 +9,8 @@ import {
 } from '../config/settings.js';
 import { startTelemetry } from '../telemetry/telemetry.js';
 import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
-import { describeCliError, workerLogSentence } from './cli-errors.js';
+import { formatDurationMs } from '../config/duration.js';
+import { describeCliError, streamLostSentence, workerLogSentence } from './cli-errors.js';
 import {
   checkCommandSyntax,
   CommandUnavailableError,
@@ -205,21 +206,40 @@ export async function workCommand(argv: string[]): Promise<number> {
   worker.on('lease-lost', ({ leaseId }) => completed.delete(leaseId));
   // A stream the server ended for good reason (a revoked token) is said as the other
   // commands say a gRPC error, while the worker keeps trying; other errors as they are.
+  let endTold = false;
   worker.on('error', (err) => {
     const status = (err as { code?: unknown }).code;
     if (typeof status !== 'number') return say(`${err.message}`);
     const why = describeCliError(err, { tls, token: connection.token !== undefined });
     say(`the Claim stream ended: ${why}; trying again`);
+    endTold = true;
   });
-  // A worker started before its server would wait in silence until the library warns, after
-  // several attempts: the first failure is told at once, and the worker keeps trying.
-  const firstFailure = (event: ReconnectEvent): void => {
-    worker.off('reconnect', firstFailure);
-    say(`${workerLogSentence('no Claim stream yet', { ...event }, tls)}`);
-  };
-  worker.on('reconnect', firstFailure);
+  // The library warns of a lost stream only after several failed attempts, and never of its
+  // return: a stream that ends is told at once, and one that opens again after it, so the
+  // last line never says the worker is cut off while it works. The 'error' above already
+  // told an end for good reason (it comes just before the 'reconnect').
+  let downSince: number | undefined;
+  let attempts = 0;
+  let started = false;
+  worker.on('reconnect', (event: ReconnectEvent) => {
+    attempts = event.attempt;
+    if (downSince === undefined) {
+      downSince = Date.now();
+      if (!endTold) say(streamLostSentence(event, tls));
+    }
+    endTold = false;
+  });
+  let leaseMs = settings.leaseDurationMs;
+  worker.on('opened', (opened) => {
+    leaseMs = opened.leaseDurationMs;
+    if (downSince !== undefined && started)
+      say(
+        `Claim stream open again after ${((Date.now() - downSince) / 1000).toFixed(1)} s (${attempts} attempt${attempts === 1 ? '' : 's'})`,
+      );
+    downSince = undefined;
+  });
   await worker.start();
-  worker.off('reconnect', firstFailure);
+  started = true;
   // The handlers go in before the banner, so a stop sent on reading it finishes the running
   // tasks instead of killing them (serve-command.ts does the same).
   // The commands run in process groups of their own (a Ctrl-C reaches this process only):
@@ -232,6 +252,10 @@ export async function workCommand(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   say(`taking tasks of ${queues.join(', ')} from ${connection.address}, ${concurrency} at a time`);
+  if (leaseMs < settings.leaseDurationMs)
+    say(
+      `leases last ${formatDurationMs(leaseMs)}, the server's --max-lease-age, not the ${formatDurationMs(settings.leaseDurationMs)} of --lease-duration; they are extended while COMMAND runs`,
+    );
   await stopped;
   await telemetry.shutdown().catch(() => undefined);
   return exitCode;

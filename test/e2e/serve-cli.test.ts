@@ -78,11 +78,12 @@ async function workAgainstFake(
   command: string,
   onClaim: (stream: FakeClaimStream) => void,
   test: (run: { server: FakeServer; stderr: () => string }) => Promise<void>,
+  args: string[] = [],
 ): Promise<void> {
   const server = await startFakeServer({ onClaim });
   const child = spawn(
     process.execPath,
-    [...NODE_ARGS, 'work', 'q', '--exec', command, '--server', server.address],
+    [...NODE_ARGS, 'work', 'q', '--exec', command, '--server', server.address, ...args],
     {
       cwd: ROOT,
     },
@@ -301,6 +302,55 @@ describe('the codeq executable', () => {
         'task last (q, attempt 3/3) failed on its last attempt, now DEAD: exit code 3',
       );
     });
+  });
+
+  it('codeq work says when the server grants shorter leases than --lease-duration asks', async () => {
+    await workAgainstFake(
+      'cat',
+      // As a server with --max-lease-age 1m answers an open that asks for 2 h.
+      (s) =>
+        s.call.once('data', () => s.send({ opened: { sessionId: 's', leaseDuration: { seconds: 60 } } })),
+      async ({ stderr }) => {
+        await eventually(() => stderr().includes('taking tasks of q'), 'the banner', 30_000);
+        await eventually(() => stderr().includes('leases last'), 'the granted lease', 5_000);
+        expect(stderr()).toContain(
+          "codeq work: leases last 1m, the server's --max-lease-age, not the 2h of --lease-duration; they are extended while COMMAND runs",
+        );
+      },
+      ['--lease-duration', '2h'],
+    );
+  });
+
+  it('codeq work says at once when its stream ends, and when one opens again', async () => {
+    await workAgainstFake(
+      'cat',
+      (s) => s.autoOpen(),
+      async ({ server, stderr }) => {
+        const first = await server.stream(0, 30_000);
+        await eventually(() => stderr().includes('taking tasks of q'), 'the banner', 30_000);
+        first.end(14, 'Connection dropped');
+        await server.stream(1, 10_000);
+        await eventually(
+          () => stderr().includes('Claim stream open again'),
+          'the line of its return',
+          10_000,
+        );
+        const lines = stderr().split('\n');
+        const ended = lines.findIndex(
+          (l) =>
+            l.endsWith(
+              `codeq work: the Claim stream ended (Connection dropped, gRPC status 14); reconnecting to ${server.address} now`,
+            ) ||
+            new RegExp(
+              `codeq work: the Claim stream ended \\(Connection dropped, gRPC status 14\\); reconnecting to ${server.address} in \\d+\\.\\d s$`,
+            ).test(l),
+        );
+        expect(ended, stderr()).toBeGreaterThan(0);
+        expect(lines[ended + 1]).toMatch(
+          /codeq work: Claim stream open again after \d+\.\d s \(1 attempt\)$/,
+        );
+      },
+    );
   });
 
   it('codeq work says why the server ended its stream for good (a revoked token), and keeps trying', async () => {
