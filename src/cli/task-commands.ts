@@ -54,7 +54,9 @@ export const ENQUEUE_SETTINGS = {
 export const ENQUEUE_HELP = `Usage: codeq enqueue QUEUE [options]
 
 Adds a task to QUEUE and prints its id, alone on standard output, so that
-ID=$(codeq enqueue ...) captures it; notes go to standard error. The payload comes from
+ID=$(codeq enqueue ...) captures it; notes go to standard error. With --wait, standard
+output holds the finished task alone, as JSON (its "id" included: pipe it to jq), and
+the id goes to standard error at once. The payload comes from
 --payload, --payload-file, or standard input when neither is given and stdin is not a
 terminal; at a terminal without either, the task's payload is empty (a note says so).
 
@@ -180,12 +182,14 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
   try {
     if (count === 1) {
       const { taskId, duplicate } = await producer.enqueue(queue, payload, options);
-      // Standard output carries the id alone, so that ID=$(codeq enqueue ...) captures it;
-      // notes for the reader go to standard error.
-      console.log(taskId);
-      if (duplicate) console.error(`codeq enqueue: ${taskId} is an earlier task with this idempotency key`);
-      if (settings.waitMs === undefined) return 0;
+      // Standard output carries the id alone, so that ID=$(codeq enqueue ...) captures it,
+      // or with --wait the task as JSON alone, for jq; notes for the reader go to standard error.
       const waitMs = settings.waitMs;
+      if (waitMs === undefined) console.log(taskId);
+      else
+        console.error(`codeq enqueue: ${taskId}; waiting up to ${formatDurationMs(waitMs)} for it to finish`);
+      if (duplicate) console.error(`codeq enqueue: ${taskId} is an earlier task with this idempotency key`);
+      if (waitMs === undefined) return 0;
       const task = await producer.waitTask(queue, taskId, { timeoutMs: waitMs }).catch((err: unknown) => {
         if (!(err instanceof TaskWaitTimeoutError)) throw err;
         console.error(

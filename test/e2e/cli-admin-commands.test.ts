@@ -343,8 +343,11 @@ describe('codeq operator commands', () => {
     expect(
       await enqueueCommand([waited, '--payload', 'x', '--wait', '200ms', '--server', server.address]),
     ).toBe(1);
-    expect(lines[0]).toMatch(/^\S+$/);
+    // With --wait, standard output is the task's JSON alone (jq reads it), the id a note.
+    const pending = JSON.parse(lines.join('\n')) as { id: string; state: string };
+    expect(pending.state).toBe('PENDING');
     expect(errors).toEqual([
+      `codeq enqueue: ${pending.id}; waiting up to 200ms for it to finish`,
       'codeq enqueue: the task did not finish within 200ms (--wait); it is PENDING now',
     ]);
   });
@@ -412,7 +415,7 @@ describe('codeq operator commands', () => {
     } finally {
       await worker.stop();
     }
-    const task = JSON.parse(lines.slice(1).join('\n')) as Record<string, unknown>;
+    const task = JSON.parse(lines.join('\n')) as Record<string, unknown>;
     expect(task).toMatchObject({ state: 'COMPLETED', result: 'result!', attempts: '1 of 5 used' });
   });
 });
