@@ -80,7 +80,7 @@ describe('describeCliError', () => {
 
   it('hints at TLS when a plaintext connection opened but failed, and at the CA over TLS', () => {
     expect(describeCliError(handshake)).toBe(
-      'cannot reach the server: Failed to connect (if the server serves TLS, connect with --tls or --tls-ca PATH)',
+      "cannot reach the server: Failed to connect (something answers there, but not as codeq serve's gRPC port: check --server is its --listen address, not its console or metrics; if it serves TLS, connect with --tls or --tls-ca PATH)",
     );
     expect(describeCliError(handshake, { tls: true })).toBe(
       "cannot reach the server: Failed to connect (check --tls-ca, and the certificate's names against --server)",
@@ -106,8 +106,12 @@ describe('describeCliError', () => {
   });
 
   it("says what to do about the server's Redis outage, and leaves the replicas' refusal as it is", () => {
-    expect(describeCliError({ code: 14, details: 'Redis unavailable' })).toBe(
+    expect(describeCliError({ code: 14, details: 'Redis unavailable' }, { command: 'enqueue' })).toBe(
       "Redis unavailable (gRPC status 14); the server's Redis is down or failing over: try again (an enqueue retried with the same --idempotency-key is never added twice)",
+    );
+    // The keyed-retry note is an enqueue's: other commands are told to try again only.
+    expect(describeCliError({ code: 14, details: 'Redis unavailable' }, { command: 'stats' })).toBe(
+      "Redis unavailable (gRPC status 14); the server's Redis is down or failing over: try again",
     );
     const notConfirmed =
       'Redis unavailable: the write was not confirmed by enough replicas; it may still have been applied';

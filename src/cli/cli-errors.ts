@@ -49,7 +49,10 @@ const NOT_LISTENING = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT
  * credential says where the command takes one from, when `options.token` tells whether
  * one was given.
  */
-export function describeCliError(err: unknown, options: { tls?: boolean; token?: boolean } = {}): string {
+export function describeCliError(
+  err: unknown,
+  options: { tls?: boolean; token?: boolean; command?: string | undefined } = {},
+): string {
   const e = err as { code?: unknown; details?: unknown; message?: unknown } | null;
   if (typeof e?.details === 'string' && typeof e.code === 'number') {
     if (e.code === UNAVAILABLE) {
@@ -59,7 +62,7 @@ export function describeCliError(err: unknown, options: { tls?: boolean; token?:
     const said = `${e.details} (gRPC status ${e.code})`;
     // The server's bare outage answer; its "not confirmed by enough replicas" says more already.
     if (e.code === UNAVAILABLE && e.details === 'Redis unavailable')
-      return `${said}; the server's Redis is down or failing over: try again (an enqueue retried with the same --idempotency-key is never added twice)`;
+      return `${said}; the server's Redis is down or failing over: try again${options.command === 'enqueue' ? ' (an enqueue retried with the same --idempotency-key is never added twice)' : ''}`;
     if (e.code === UNAUTHENTICATED && options.token !== undefined)
       return options.token
         ? `${said}; check the token given by --token or CODEQ_TOKEN`
@@ -125,7 +128,7 @@ function unreachableSentence(cause: string, tls: boolean): string {
   if (NOT_LISTENING.test(cause)) return `${base} (is codeq serve running at that address?)`;
   return tls
     ? `${base} (${tlsFailureHint(cause)})`
-    : `${base} (if the server serves TLS, connect with --tls or --tls-ca PATH)`;
+    : `${base} (something answers there, but not as codeq serve's gRPC port: check --server is its --listen address, not its console or metrics; if it serves TLS, connect with --tls or --tls-ca PATH)`;
 }
 
 /**

@@ -101,7 +101,7 @@ export function runCli(argv: string[]): Promise<void> {
       // server refused as invalid (a priority of 10, a queue name with a space); a failed
       // command 1.
       console.error(
-        `codeq: ${usage ?? describeCliError(err, { tls: usesTls(argv), token: givesToken(argv) })}`,
+        `codeq: ${usage ?? describeCliError(err, { tls: usesTls(argv), token: givesToken(argv), command: argv[0] })}`,
       );
       process.exitCode = usage !== undefined || isInvalidArgument(err) ? 2 : 1;
     },
