@@ -5,10 +5,15 @@ export type Bytes = Buffer | Uint8Array | string;
  * The wire form of {@link Bytes}. The conversion happens here because protobuf.js reads a
  * string in a `bytes` field as base64, which would silently corrupt plain text.
  */
-export function toBytes(value: Bytes): Buffer {
+export function toBytes(value: Bytes, field = 'payload'): Buffer {
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
   if (Buffer.isBuffer(value)) return value;
-  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  // Called from JavaScript, or through a cast: say which argument, and what to do about an object.
+  const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+  throw new TypeError(
+    `${field}: expected a string, Buffer or Uint8Array, got ${got}${got === 'object' || got === 'an array' ? ' (JSON.stringify it first)' : ''}`,
+  );
 }
 
 /**

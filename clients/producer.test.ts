@@ -95,6 +95,14 @@ describe('Producer', () => {
     await expect(p.enqueueBatch([{ queue: 'q', payload: 'x', maxAttempts: 0.5 }])).rejects.toThrow(
       /^maxAttempts: /,
     );
+    // A payload of the wrong type, as plain JavaScript passes it, is named for what it is.
+    const object = { to: 'x' } as unknown as string;
+    await expect(p.enqueue('q', object)).rejects.toThrow(
+      'payload: expected a string, Buffer or Uint8Array, got object (JSON.stringify it first)',
+    );
+    await expect(p.enqueue('q', undefined as unknown as string)).rejects.toThrow(
+      /^payload: .* got undefined$/,
+    );
     expect(calls).toBe(0);
   });
 

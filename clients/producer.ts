@@ -255,7 +255,7 @@ export class Producer {
    * worker handed off. Rejects with FAILED_PRECONDITION when the lease is no longer held.
    */
   async completeLease(leaseId: string, result?: Bytes, options: CallOptions = {}): Promise<void> {
-    const request = result === undefined ? { leaseId } : { leaseId, result: toBytes(result) };
+    const request = result === undefined ? { leaseId } : { leaseId, result: toBytes(result, 'result') };
     await unary<CompleteResponse__Output>(
       (callOptions, callback) => this.#workers.complete(request, callOptions, callback),
       options,

@@ -135,7 +135,7 @@ export async function runHandler(
   if (value === undefined || value === null) return { kind: 'COMPLETE', result: undefined };
   if (typeof value !== 'string' && !(value instanceof Uint8Array))
     return failureOf(new TypeError('handler result must be a Buffer, Uint8Array, string or undefined'));
-  const result = toBytes(value);
+  const result = toBytes(value, 'result');
   const limit = context.maxResultBytes;
   if (result.length > limit) {
     const error = `handler result of ${result.length} bytes is over the server's ${limit}-byte limit`;
