@@ -9,6 +9,8 @@ export interface Running extends ExtendableLease {
   controller: AbortController | undefined;
   /** The server refused an extension: results would be refused too, so none is sent. */
   lost: boolean;
+  /** It refused it because the task was cancelled: the lease is released once the handler stops. */
+  cancelled?: boolean;
   readonly spans: TaskSpans;
 }
 

@@ -81,8 +81,18 @@ export class TaskReleaseError extends Error {
   }
 }
 
+/** How the server words an extension refused because the task was cancelled (both stores). */
+const CANCELLED_REFUSAL = /\bwas cancelled\b/;
+
 /** The abort reason of a handler whose lease the server no longer honours. */
 export class LeaseLostError extends Error {
+  /**
+   * The task was cancelled while it ran (CancelTask): its lease is not renewed. The worker
+   * gives the lease back once the handler has stopped, so the task ends CANCELLED at once
+   * instead of when the lease runs out.
+   */
+  readonly cancelled: boolean;
+
   constructor(
     readonly leaseId: string,
     /** The gRPC status number of the refused settle or extension (9 expired or re-leased, 5 task gone). */
@@ -92,6 +102,7 @@ export class LeaseLostError extends Error {
     // The message names the lease without its nonce: handlers log their abort reasons.
     super(`lease ${leaseReference(leaseId)} lost (code ${code}): ${message}`);
     this.name = 'LeaseLostError';
+    this.cancelled = code === 9 && CANCELLED_REFUSAL.test(message);
   }
 }
 

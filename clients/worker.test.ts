@@ -294,6 +294,33 @@ describe('Worker: the Claim stream', () => {
     expect(stream.all('completes')).toEqual([]);
   });
 
+  it('gives back the lease of a task cancelled while it ran, once the handler has stopped', async () => {
+    let reason: unknown;
+    const { stream, worker } = await startWorker(
+      {
+        leaseDurationMs: 100,
+        handler: (_task, { signal }) =>
+          new Promise((resolve) => {
+            signal.addEventListener('abort', () => {
+              reason = signal.reason;
+              resolve('too late');
+            });
+          }),
+      },
+      { autoAck: false },
+    );
+    const [leaseId] = stream.lease(1, { id: 'doomed' });
+    await stream.next((r) => r.extends.length > 0, 'an extend');
+    stream.outcome(leaseId!, 'EXTEND', grpc.status.FAILED_PRECONDITION, 'task doomed was cancelled');
+    await eventually(() => worker.inFlight === 0, 'the handler to end');
+    expect((reason as LeaseLostError).cancelled).toBe(true);
+    // Released, so the task ends CANCELLED now rather than when its lease runs out; no result.
+    await stream.next((r) => r.releases.length > 0, 'the release');
+    expect(stream.all('releases').map((r) => r.leaseId)).toEqual([leaseId]);
+    expect(stream.all('completes')).toEqual([]);
+    expect(new LeaseLostError('l', grpc.status.FAILED_PRECONDITION, 'lease expired').cancelled).toBe(false);
+  });
+
   it('hands an already aborted signal to a handler that first looks after its lease was lost', async () => {
     const look = gate();
     let signal: AbortSignal | undefined;

@@ -331,6 +331,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       settle.kind === 'FAIL' ? settle.error : settle.kind === 'RELEASE' ? settle.reason : undefined;
     if (entry.lost) {
       this.#tracer.finishProcess(entry.spans, entry.task, settle.kind, error ?? 'lease lost')?.end();
+      // The lease of a cancelled task still holds: given back, the task ends CANCELLED now.
+      if (entry.cancelled) this.#outbox.release(leaseId, taskId);
     } else {
       const span = this.#tracer.finishProcess(entry.spans, entry.task, settle.kind, error);
       if (span) this.#settleSpans.set(leaseId, span);
@@ -397,7 +399,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       } else if (!this.#holdsToDeadline(entry, outcome, message)) {
         entry.lost = true;
         this.#outbox.dropExtend(leaseId);
-        abortOf(entry).abort(new LeaseLostError(leaseId, code, message));
+        const lost = new LeaseLostError(leaseId, code, message);
+        entry.cancelled = lost.cancelled;
+        abortOf(entry).abort(lost);
         this.#leaseLost({ leaseId, taskId: entry.task.id, kind, code, message });
       }
       return;
@@ -469,10 +473,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } else if (TRANSIENT_OUTCOMES.has(code)) {
       this.#extendSoon(waiting);
     } else {
-      // Never started, so nothing to abort: the task simply is not ours any more.
+      // Never started, so nothing to abort: the task simply is not ours any more (a
+      // cancelled one's lease goes back, so that it ends CANCELLED now).
       waiting.lost = true;
       this.#prefetched.drop(leaseId);
       this.#outbox.dropExtend(leaseId);
+      if (new LeaseLostError(leaseId, code, message).cancelled)
+        this.#outbox.release(leaseId, waiting.lease.task?.id);
       this.#leaseLost({ leaseId, taskId: waiting.lease.task?.id, kind: 'EXTEND', code, message });
       this.#scheduleFlush();
     }

@@ -332,6 +332,14 @@ export async function cancelCommand(argv: string[]): Promise<number> {
   try {
     const cancelled = await producer.cancel(args.queue, args.taskId);
     console.log(cancelled ? 'cancelled' : 'not cancelled: the task already completed or died');
+    // A leased task runs on until its worker hears of the cancel, at its next extension.
+    if (
+      cancelled &&
+      (await producer.getTask(args.queue, args.taskId).catch(() => undefined))?.state === 'LEASED'
+    )
+      console.error(
+        'codeq cancel: the task is running on a worker; its lease is not renewed, so the worker stops it at its next extension (within half the lease) and it ends CANCELLED, unless it completes first',
+      );
     return cancelled ? 0 : 1;
   } finally {
     producer.close();

@@ -269,7 +269,9 @@ export async function workCommand(argv: string[]): Promise<number> {
 function failedHow(err: unknown, signal: AbortSignal, lastAttempt: boolean): string {
   const why = err instanceof Error ? err.message : String(err);
   if (signal.aborted && signal.reason instanceof LeaseLostError)
-    return `lease lost (${signal.reason.message}): ${why}`;
+    return signal.reason.cancelled
+      ? `cancelled while it ran: COMMAND stopped (${why}); its lease goes back and the task ends CANCELLED`
+      : `lease lost (${signal.reason.message}): ${why}`;
   if (signal.aborted) return `given back, attempt not counted: the stop's grace ran out (${why})`;
   if (err instanceof TaskError && err.permanent)
     return `failed for good, no retry (exit ${EXIT_PERMANENT}): ${why}`;

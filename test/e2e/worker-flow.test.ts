@@ -194,6 +194,37 @@ describe.each(storeKinds())('worker and producer against the server ($name store
     expect((await p.getTask(queue, taskId)).state).toBe('CANCELLED');
   });
 
+  it('stops a task cancelled while it runs and ends it CANCELLED long before its lease would run out', async () => {
+    const s = await server();
+    const queue = uniqueQueue('cancel-running');
+    const p = producer(s.address);
+    let aborted = false;
+    const w = worker(s.address, {
+      queues: [queue],
+      leaseDurationMs: 2_000,
+      handler: (_task, { signal }) =>
+        new Promise((resolve) =>
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve('stopped');
+          }),
+        ),
+    });
+    await w.start();
+    const { taskId } = await p.enqueue(queue, 'long');
+    await expect.poll(async () => (await p.getTask(queue, taskId)).state, { timeout: 5_000 }).toBe('LEASED');
+    const cancelledAt = Date.now();
+    expect(await p.cancel(queue, taskId)).toBe(true);
+    // The next extension (at half the 2 s lease) is refused; the worker gives the lease back.
+    await expect
+      .poll(async () => (await p.getTask(queue, taskId)).state, { timeout: 5_000 })
+      .toBe('CANCELLED');
+    expect(aborted).toBe(true);
+    // Before the lease, extended once at most, could have run out by itself.
+    expect(Date.now() - cancelledAt).toBeLessThan(2_000);
+    expect((await p.getTask(queue, taskId)).lastError).not.toBe('lease expired');
+  });
+
   it('answers a duplicate idempotency key with the first task', async () => {
     const s = await server();
     const queue = uniqueQueue('idem');
