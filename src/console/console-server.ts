@@ -234,13 +234,24 @@ export class ConsoleServer {
       const back = failedAction && onQueue ? `/queues/${onQueue[1]!}` : '/';
       const body = html`<section class="card">
         <h1>${status === 404 ? 'Not found' : failedAction ? 'Nothing was changed' : 'Cannot show this'}</h1>
-        <p class="flash warn">${message}</p>
+        <p class="flash warn" data-error>${message}</p>
         <p><a href="${back}">${back === '/' ? 'Back to the queues' : 'Back to the queue'}</a></p>
       </section>`;
+      // The store away (Redis down, failing over): the page tries again by itself.
+      const retry = req.method === 'GET' && status === 503;
       return this.#sendHtml(
         res,
         status,
-        page(pageReq, { title: String(status), section: 'none', replica: this.#ctx.replica }, body),
+        page(
+          pageReq,
+          {
+            title: String(status),
+            section: 'none',
+            replica: this.#ctx.replica,
+            ...(retry && { refreshSeconds: 2, reloadWhenOk: true }),
+          },
+          body,
+        ),
       );
     }
   }

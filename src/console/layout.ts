@@ -10,6 +10,8 @@ export interface PageOptions {
   section: Section;
   /** Seconds between live refreshes of the page's `data-live` parts; undefined: none. */
   refreshSeconds?: number;
+  /** Load the whole page again once its URL answers OK (an error page that may pass). */
+  reloadWhenOk?: boolean;
   replica: string;
 }
 
@@ -53,7 +55,7 @@ export function page(req: PageRequest | undefined, options: PageOptions, body: S
 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <script src="/assets/console.js" defer></script>
 </head>
-<body${options.refreshSeconds ? html` data-refresh="${options.refreshSeconds}"` : ''}>
+<body${options.refreshSeconds ? html` data-refresh="${options.refreshSeconds}"` : ''}${options.reloadWhenOk ? html` data-reload` : ''}>
 <header class="top">
 <a class="brand" href="/">code<b>Q</b></a>
 <nav>${nav('queues', '/', 'Queues')}${nav('latency', '/latency', 'Latency')}</nav>

@@ -4,6 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
 import { TaskError, Worker } from '../../clients/index.js';
+import { UnavailableError } from '../../src/domain/errors.js';
 import { tempDir, writeTokenFile } from '../support/auth-fixtures.js';
 import {
   CHROMIUM_ARGS,
@@ -287,6 +288,39 @@ describe('the web console in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, ()
       await shot(page, 'queues');
     },
   );
+
+  it('says since when a page is not updated while its refreshes fail, and retries', async () => {
+    await f.producer().enqueue('stale', 'x');
+    const { page } = await newPage();
+    const url = `${f.url}queues/stale`;
+    await page.goto(url);
+    const banner = page.locator('#stale');
+    // The server does not answer.
+    await page.route(url, (route) => route.abort());
+    await expect
+      .poll(() => banner.textContent())
+      .toMatch(/^Not updated since \d\d:\d\d:\d\d: the server did not answer; retrying$/);
+    await page.unroute(url);
+    await expect.poll(() => banner.count()).toBe(0);
+    // The server answers, but its store does not.
+    const stats = f.store.stats.bind(f.store);
+    f.store.stats = () => Promise.reject(new UnavailableError('Redis unavailable'));
+    try {
+      await expect.poll(() => banner.textContent()).toMatch(/: Redis unavailable; retrying$/);
+      expect(await page.locator('[data-count="ready"]').textContent()).toBe('1');
+      f.store.stats = stats;
+      await expect.poll(() => banner.count()).toBe(0);
+      // Opened while the store is away: the error page loads the queue by itself once it is back.
+      f.store.stats = () => Promise.reject(new UnavailableError('Redis unavailable'));
+      expect((await page.goto(url))?.status()).toBe(503);
+      expect(await page.locator('h1').textContent()).toBe('Cannot show this');
+      f.store.stats = stats;
+      await expect.poll(() => page.locator('[data-count="ready"]').count()).toBe(1);
+      expect(await banner.count()).toBe(0);
+    } finally {
+      f.store.stats = stats;
+    }
+  });
 
   it('shows script-bearing payloads and headers as text: nothing runs', async () => {
     const p = f.producer();

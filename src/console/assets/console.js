@@ -5,6 +5,10 @@
   'use strict';
   var seconds = Number(document.body.getAttribute('data-refresh'));
   if (!(seconds >= 1)) return;
+  // An error page (the store unavailable) has nothing live: it loads again once its URL answers.
+  var reload = document.body.hasAttribute('data-reload');
+  // What the page shows is as of this time: a failed refresh says since when.
+  var updated = new Date();
 
   function busy() {
     var active = document.activeElement;
@@ -25,15 +29,42 @@
           location.assign('/login');
           return null;
         }
-        return res.ok ? res.text() : null;
-      })
-      .then(function (text) {
-        if (text) apply(new DOMParser().parseFromString(text, 'text/html'));
+        return res.text().then(function (text) {
+          var doc = new DOMParser().parseFromString(text, 'text/html');
+          if (!res.ok) {
+            var error = doc.querySelector('[data-error]');
+            return stale(error ? error.textContent.trim() : 'the server answered ' + res.status);
+          }
+          if (reload) return location.reload();
+          apply(doc);
+          fresh();
+        });
       })
       .catch(function () {
-        // server away: try again at the next tick
+        stale('the server did not answer');
       })
       .then(schedule);
+  }
+
+  // A banner above the page while refreshes fail: the figures below are not live any more.
+  function stale(why) {
+    if (reload) return;
+    var banner = document.getElementById('stale');
+    if (!banner) {
+      banner = document.createElement('p');
+      banner.id = 'stale';
+      banner.className = 'stale';
+      banner.setAttribute('role', 'alert');
+      document.body.insertBefore(banner, document.querySelector('main'));
+    }
+    var text = 'Not updated since ' + updated.toTimeString().slice(0, 8) + ': ' + why + '; retrying';
+    if (banner.textContent !== text) banner.textContent = text;
+  }
+
+  function fresh() {
+    updated = new Date();
+    var banner = document.getElementById('stale');
+    if (banner) banner.remove();
   }
 
   function apply(doc) {
