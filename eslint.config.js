@@ -55,6 +55,7 @@ export default tseslint.config(
         location: 'readonly',
         fetch: 'readonly',
         DOMParser: 'readonly',
+        CSS: 'readonly',
         setTimeout: 'readonly',
         URL: 'readonly',
       },

@@ -322,6 +322,22 @@ describe('the web console in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, ()
     }
   });
 
+  it('keeps the keyboard focus on the same link when a live part is refreshed', async () => {
+    await f.producer().enqueue('focus', 'x');
+    const { page } = await newPage();
+    await page.goto(f.url);
+    await page.focus('tr[data-queue="focus"] a');
+    const live = `document.querySelector('[data-live="queues"]')`;
+    await page.evaluate(`window.__old = ${live}`);
+    // Past a refresh: the part is a new copy.
+    await expect.poll(() => page.evaluate(`${live} !== window.__old`)).toBe(true);
+    expect(
+      await page.evaluate(
+        `[document.activeElement.getAttribute('href'), ${live}.contains(document.activeElement)]`,
+      ),
+    ).toEqual(['/queues/focus', true]);
+  });
+
   it('shows script-bearing payloads and headers as text: nothing runs', async () => {
     const p = f.producer();
     const { taskId } = await p.enqueue('emails', SCRIPT, { headers: { 'x-note': SCRIPT } });

@@ -75,12 +75,32 @@
       el.querySelectorAll('details').forEach(function (d, i) {
         if (d.open) open.push(i);
       });
+      var active = document.activeElement;
+      var focused = active !== el && el.contains(active) ? active : null;
       var copy = document.importNode(fresh, true);
       copy.querySelectorAll('details').forEach(function (d, i) {
         d.open = open.indexOf(i) >= 0;
       });
       el.replaceWith(copy);
+      // Keyboard users keep their place: the new copy of the focused link or button takes the focus.
+      var same = focused && counterpart(el, focused, copy);
+      if (same) same.focus({ preventScroll: true });
     });
+  }
+
+  // The element of `copy` that stands for `old`, inside `root`: same id, else the same
+  // place (child indexes from the root) holding the same kind and link, else the same link.
+  function counterpart(root, old, copy) {
+    var byId = old.id && copy.querySelector('#' + CSS.escape(old.id));
+    if (byId) return byId;
+    var path = [];
+    for (var el = old; el !== root; el = el.parentElement)
+      path.unshift(Array.prototype.indexOf.call(el.parentElement.children, el));
+    var at = copy;
+    for (var i = 0; at && i < path.length; i++) at = at.children[path[i]];
+    var href = old.getAttribute('href');
+    if (at && at.tagName === old.tagName && at.getAttribute('href') === href) return at;
+    return href === null ? null : copy.querySelector('[href="' + CSS.escape(href) + '"]');
   }
 
   function schedule() {
