@@ -338,6 +338,36 @@ describe('the web console in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, ()
     ).toEqual(['/queues/focus', true]);
   });
 
+  it('keeps the same slow claim open when the list of slowest claims changes', async () => {
+    // A message of one task that took `ms`, written now.
+    const slowClaim = (taskId: string, ms: number): void => {
+      const at = Date.now();
+      const d = f.latency.delivery(
+        { queue: 'slow-claims', start: at - ms, claimStart: NaN, claimEnd: NaN, end: at - 1 },
+        'worker-slow',
+        at - 1,
+      );
+      f.latency.leased(d, taskId, at - ms - 5, 1, at - ms);
+      f.latency.serialized(d, at - 0.5);
+      f.latency.written(d, at, false);
+    };
+    slowClaim('slow-a', 60_000);
+    slowClaim('slow-b', 50_000);
+    const { page } = await newPage();
+    await page.goto(`${f.url}latency`);
+    const claim = (taskId: string) => page.locator(`details.slow:has(a:text("${taskId}"))`);
+    // The slowest opens first; open the second instead.
+    await claim('slow-b').locator('summary b').click();
+    await claim('slow-a').locator('summary b').click();
+    const open = page.locator('details.slow[open] summary a');
+    expect(await open.allTextContents()).toEqual(['slow-b']);
+    // A slower claim comes first at the next refresh: the open one stays slow-b.
+    slowClaim('slow-c', 70_000);
+    await expect.poll(() => claim('slow-c').count()).toBe(1);
+    expect(await page.locator('details.slow summary a').first().textContent()).toBe('slow-c');
+    expect(await open.allTextContents()).toEqual(['slow-b']);
+  });
+
   it('shows script-bearing payloads and headers as text: nothing runs', async () => {
     const p = f.producer();
     const { taskId } = await p.enqueue('emails', SCRIPT, { headers: { 'x-note': SCRIPT } });

@@ -73,19 +73,25 @@
       if (!fresh) return;
       var open = [];
       el.querySelectorAll('details').forEach(function (d, i) {
-        if (d.open) open.push(i);
+        if (d.open) open.push(which(d, i));
       });
       var active = document.activeElement;
       var focused = active !== el && el.contains(active) ? active : null;
       var copy = document.importNode(fresh, true);
       copy.querySelectorAll('details').forEach(function (d, i) {
-        d.open = open.indexOf(i) >= 0;
+        d.open = open.indexOf(which(d, i)) >= 0;
       });
       el.replaceWith(copy);
       // Keyboard users keep their place: the new copy of the focused link or button takes the focus.
       var same = focused && counterpart(el, focused, copy);
       if (same) same.focus({ preventScroll: true });
     });
+  }
+
+  // Which panel a <details> is across refreshes: its data-key when it has one (a list that
+  // reorders keeps the same item open), else its position.
+  function which(d, i) {
+    return d.hasAttribute('data-key') ? 'key ' + d.getAttribute('data-key') : i;
   }
 
   // The element of `copy` that stands for `old`, inside `root`: same id, else the same

@@ -58,7 +58,9 @@ export function latencyPage(ctx: ConsoleContext, req: PageRequest): SafeHtml {
   const slowList = slow.map((d, i) => {
     const first = d.taskIds[0];
     const queue = d.dispatch.queue;
-    return html`<details class="slow" ${i === 0 ? html` open` : ''}>
+    // The message's own identity, so a refresh that reorders the list keeps the same one open.
+    const key = `${d.workerId} ${d.writeEnd} ${first ?? ''}`;
+    return html`<details class="slow" data-key="${key}" ${i === 0 ? html` open` : ''}>
       <summary>
         <b>${duration(d.totalMs)}</b> <span class="mono">${queue}</span> ${
           first
