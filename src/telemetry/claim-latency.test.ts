@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { nowMs } from '../spans/span-helpers.js';
 import { ClaimLatency } from './claim-latency.js';
 import { ClaimPathTracer } from './claim-path-tracer.js';
-import { StageHistograms } from './stage-histograms.js';
+import { HISTOGRAM_TOP_MS, StageHistograms } from './stage-histograms.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -37,6 +37,25 @@ describe('StageHistograms', () => {
       expect(claim.p50Ms, `${ms} ms`).toBeLessThanOrEqual(ms);
       expect(h.series('claim', T0 + 200).at(-1)!.p99Ms, `${ms} ms`).toBeLessThanOrEqual(ms);
     }
+  });
+
+  it('reports a percentile past its last bucket as the bound where the buckets end', () => {
+    const h = new StageHistograms();
+    for (const min of [6, 7, 7.8]) h.record('queue_wait', min * 60_000, T0);
+    const wait = h.summary(60_000, T0 + 1).find((s) => s.stage === 'queue_wait')!;
+    expect([wait.p50Ms, wait.p90Ms, wait.p99Ms]).toEqual([
+      HISTOGRAM_TOP_MS,
+      HISTOGRAM_TOP_MS,
+      HISTOGRAM_TOP_MS,
+    ]);
+    expect(wait.maxMs).toBe(7.8 * 60_000);
+    expect(h.series('queue_wait', T0 + 1).at(-1)!.p50Ms).toBe(HISTOGRAM_TOP_MS);
+    // Just short of the bound: still a bucket of its own, below the bound.
+    const under = new StageHistograms();
+    under.record('queue_wait', 130_000, T0);
+    const p50 = under.summary(60_000, T0 + 1).find((s) => s.stage === 'queue_wait')!.p50Ms;
+    expect(p50).toBeLessThan(HISTOGRAM_TOP_MS);
+    expect(p50).toBeGreaterThan(130_000 / 1.1);
   });
 
   it('forgets slots older than its window, and series end at now', () => {

@@ -6,9 +6,17 @@ export type ClaimStage = (typeof CLAIM_STAGES)[number];
 
 /** Buckets per doubling of the duration: each bucket is 2^(1/8) ≈ 9 % wide. */
 const PER_OCTAVE = 8;
-/** Durations are bucketed in microseconds, from 1 µs to 2^27 µs (about 134 s); longer ones share the last bucket. */
+/** Durations are bucketed in microseconds, from 1 µs to 2^27 µs (about 134 s); longer ones share the overflow bucket. */
 const OCTAVES = 27;
-const BUCKETS = PER_OCTAVE * OCTAVES + 1;
+/** The last bucket: every duration from 2^27 µs on, however long. */
+const OVERFLOW = PER_OCTAVE * OCTAVES + 1;
+const BUCKETS = OVERFLOW + 1;
+
+/**
+ * Where the buckets end, in ms (about 134 s): a percentile that falls beyond reads as
+ * exactly this, and is only known to be at least this long.
+ */
+export const HISTOGRAM_TOP_MS = 2 ** OCTAVES / 1000;
 const STAGE_INDEX = new Map<string, number>(CLAIM_STAGES.map((s, i) => [s, i]));
 
 /** What a window of a stage's histogram says; durations in ms, NaN when `count` is 0. */
@@ -34,7 +42,8 @@ export interface StagePoint {
 function bucketOf(ms: number): number {
   const us = ms * 1000;
   if (!(us >= 1)) return 0;
-  return Math.min(BUCKETS - 1, 1 + Math.floor(Math.log2(us) * PER_OCTAVE));
+  if (us >= 2 ** OCTAVES) return OVERFLOW;
+  return Math.min(OVERFLOW - 1, 1 + Math.floor(Math.log2(us) * PER_OCTAVE));
 }
 
 /** The duration a bucket stands for, in ms: its geometric middle. */
@@ -47,7 +56,7 @@ function valueOf(bucket: number): number {
  * Always-on latency histograms of the claim-path stages, one per stage and time slot
  * (default 10 s slots over 15 minutes), in log buckets 9 % wide. Recording costs a
  * logarithm and an array increment, allocates nothing, and ignores the OTel sampler:
- * every claim is counted. Memory is fixed: stages × slots × 217 counters.
+ * every claim is counted. Memory is fixed: stages × slots × 218 counters.
  */
 export class StageHistograms {
   readonly #counts: Uint32Array[];
@@ -127,7 +136,8 @@ export class StageHistograms {
 
 /**
  * p50, p90 and p99 of a histogram, each its bucket's middle value but never above `maxMs`,
- * the longest pass recorded: a p99 above the max reads as a bug.
+ * the longest pass recorded: a p99 above the max reads as a bug. One in the overflow
+ * bucket is {@link HISTOGRAM_TOP_MS}: its bucket has no middle.
  */
 function percentiles(
   counts: ArrayLike<number>,
@@ -136,14 +146,15 @@ function percentiles(
   let count = 0;
   for (let b = 0; b < counts.length; b++) count += counts[b]!;
   if (count === 0) return { count, p50: NaN, p90: NaN, p99: NaN };
+  const value = (b: number): number => (b === OVERFLOW ? HISTOGRAM_TOP_MS : Math.min(valueOf(b), maxMs));
   const at = (q: number): number => {
     const rank = Math.ceil(q * count);
     let seen = 0;
     for (let b = 0; b < counts.length; b++) {
       seen += counts[b]!;
-      if (seen >= rank) return Math.min(valueOf(b), maxMs);
+      if (seen >= rank) return value(b);
     }
-    return Math.min(valueOf(counts.length - 1), maxMs);
+    return value(counts.length - 1);
   };
   return { count, p50: at(0.5), p90: at(0.9), p99: at(0.99) };
 }

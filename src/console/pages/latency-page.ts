@@ -1,4 +1,4 @@
-import { CLAIM_STAGES } from '../../telemetry/stage-histograms.js';
+import { CLAIM_STAGES, HISTOGRAM_TOP_MS } from '../../telemetry/stage-histograms.js';
 import { stageName, type ConsoleContext, type PageRequest } from '../console-context.js';
 import { lineChart } from '../charts.js';
 import { count, duration, instant } from '../format.js';
@@ -10,6 +10,11 @@ import { claimWaterfall } from './claim-waterfall.js';
 const WINDOWS = [1, 5, 15];
 /** Slow claims listed. */
 const SLOWEST = 10;
+
+/** A percentile of the stage histograms: one past their last bucket is only known to be longer. */
+export function percentile(ms: number): string {
+  return ms >= HISTOGRAM_TOP_MS ? `> ${duration(HISTOGRAM_TOP_MS)}` : duration(ms);
+}
 
 /**
  * `/latency`: this replica's claim-path stages (p50/p90/p99 over the chosen window and
@@ -29,9 +34,9 @@ export function latencyPage(ctx: ConsoleContext, req: PageRequest): SafeHtml {
       html`<tr data-stage="${s.stage}">
         <td class="mono">${stageName(s.stage, ctx.storeName)}</td>
         <td class="num">${count(s.count)}</td>
-        <td class="num">${duration(s.p50Ms)}</td>
-        <td class="num">${duration(s.p90Ms)}</td>
-        <td class="num">${duration(s.p99Ms)}</td>
+        <td class="num">${percentile(s.p50Ms)}</td>
+        <td class="num">${percentile(s.p90Ms)}</td>
+        <td class="num">${percentile(s.p99Ms)}</td>
         <td class="num">${duration(s.maxMs)}</td>
       </tr>`,
   );
@@ -48,7 +53,7 @@ export function latencyPage(ctx: ConsoleContext, req: PageRequest): SafeHtml {
         420,
         90,
         `${stage} percentiles over 15 minutes`,
-        duration,
+        percentile,
       )}
     </div>`;
   });
