@@ -58,6 +58,14 @@ export class AdminOperations {
     return { queue, stats, paused };
   }
 
+  /** Whether the store lists `queue` (from its first enqueue or pause until it empties); scope `admin`. */
+  async queueListed(caller: object, queueText: string | undefined): Promise<boolean> {
+    const queue = validateQueue(queueText);
+    this.#ctx.access.authorize(caller, 'admin', [queue]);
+    const listed = await this.#ctx.store.listQueues({ visible: (q) => q === queue, limit: 1 });
+    return listed.length > 0;
+  }
+
   /**
    * One page of the queues the caller holds `admin` on, with their counts, sorted by name:
    * at most `limit` after the name `after`. The caller's grants filter names before any

@@ -245,6 +245,30 @@ describe('console HTTP rules', () => {
     expect(other).toContain('(default key)');
   });
 
+  it('says no queue of that name holds tasks, and offers no action on it, until one does', async () => {
+    const text = await fetch(`${f.url}queues/doesnotexist`).then((r) => r.text());
+    expect(text).toContain(
+      'No queue named <b class="mono">doesnotexist</b> holds tasks: a queue appears when a task is enqueued',
+    );
+    expect(text).not.toContain('badge');
+    expect(text).not.toContain('id="pause-toggle"');
+    expect(text).not.toContain('/purge"');
+    expect(text).not.toContain('/redrive"');
+    expect(await f.store.listQueues({ visible: (q) => q === 'doesnotexist' })).toEqual([]);
+    // An empty queue that is paused is a queue: it can be resumed.
+    await f.store.setPaused('held-empty', true);
+    const held = await fetch(`${f.url}queues/held-empty`).then((r) => r.text());
+    expect(held).not.toContain('data-note="unknown-queue"');
+    expect(held).toMatch(/<button id="pause-toggle">Resume<\/button>/);
+    expect(held).toContain('action="/queues/held-empty/purge"');
+    await f.store.setPaused('held-empty', false);
+    // The first task makes it one.
+    await f.store.enqueue([newTask('doesnotexist')]);
+    const known = await fetch(`${f.url}queues/doesnotexist`).then((r) => r.text());
+    expect(known).not.toContain('data-note="unknown-queue"');
+    expect(known).toContain('id="pause-toggle"');
+  });
+
   it('answers bad input and unknown pages with the field named, never a crash', async () => {
     const bad = await fetch(`${f.url}queues/${encodeURIComponent('bad queue!')}`);
     expect(bad.status).toBe(400);

@@ -47,6 +47,11 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
   const base = `/queues/${seg(queue)}`;
   const now = Date.now();
   const s = summary.stats;
+  // A name no task was enqueued to (a typo, an old link): nothing to pause, purge or redrive.
+  const unknown =
+    !summary.paused &&
+    s.ready + s.scheduled + s.leased + s.dead === 0 &&
+    !(await ctx.admin.queueListed(req.caller, queue));
   const stateCount: Record<string, number> = {
     PENDING: s.ready,
     SCHEDULED: s.scheduled,
@@ -95,13 +100,25 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
   const age = s.oldestReadySince === null ? NaN : now - s.oldestReadySince;
   const body = html` <p class="crumbs"><a href="/">Queues</a> /</p>
     <section class="head">
-      <h1 class="mono">${queue} ${queueBadge(summary.paused, s.rateLimited === true)}</h1>
-      <div class="actions">
-        <form method="post" action="${base}/${summary.paused ? 'resume' : 'pause'}">
-          ${csrfField(req)}<button id="pause-toggle">${summary.paused ? 'Resume' : 'Pause'}</button>
-        </form>
-      </div>
+      <h1 class="mono">${queue} ${unknown ? '' : queueBadge(summary.paused, s.rateLimited === true)}</h1>
+      ${
+        unknown
+          ? ''
+          : html`<div class="actions">
+              <form method="post" action="${base}/${summary.paused ? 'resume' : 'pause'}">
+                ${csrfField(req)}<button id="pause-toggle">${summary.paused ? 'Resume' : 'Pause'}</button>
+              </form>
+            </div>`
+      }
     </section>
+    ${
+      unknown
+        ? html`<p class="flash warn" data-note="unknown-queue">
+            No queue named <b class="mono">${queue}</b> holds tasks: a queue appears when a task is enqueued
+            to it.
+          </p>`
+        : ''
+    }
     ${flash(req.url)}
     <section class="cards six" data-live="counts">
       <div class="card stat"><span>ready</span><b data-count="ready">${count(s.ready)}</b></div>
@@ -164,20 +181,25 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
       </table>
       <p class="pager">${cursor ? html`<a href="${base}?state=${state}">← first page</a>` : ''} ${next}</p>
     </section>
-    <section class="card danger">
-      <h2>Purge</h2>
-      <p>
-        Deletes every ready, scheduled, leased and dead task of this queue. Completed and cancelled tasks stay
-        readable.
-      </p>
-      <form method="post" action="${base}/purge" class="purge">
-        ${csrfField(req)}
-        <label
-          >Type <b class="mono">${queue}</b> to confirm
-          <input name="confirm" autocomplete="off" aria-label="queue name to confirm the purge"
-        /></label>
-        <button class="danger">Purge queue</button>
-      </form>
-    </section>`;
+    ${unknown ? '' : purgeCard(req, base, queue)}`;
   return page(req, { title: queue, section: 'queues', refreshSeconds: 2, replica: ctx.replica }, body);
+}
+
+/** Purge, asking for the queue's name to be typed. */
+function purgeCard(req: PageRequest, base: string, queue: string): SafeHtml {
+  return html`<section class="card danger">
+    <h2>Purge</h2>
+    <p>
+      Deletes every ready, scheduled, leased and dead task of this queue. Completed and cancelled tasks stay
+      readable.
+    </p>
+    <form method="post" action="${base}/purge" class="purge">
+      ${csrfField(req)}
+      <label
+        >Type <b class="mono">${queue}</b> to confirm
+        <input name="confirm" autocomplete="off" aria-label="queue name to confirm the purge"
+      /></label>
+      <button class="danger">Purge queue</button>
+    </form>
+  </section>`;
 }
