@@ -334,6 +334,14 @@ export class ConsoleServer {
           this.#access.authorize(caller, 'admin', [queue]);
           return `${back}?state=DEAD&done=confirm-redrive`;
         }
+        // "Redrive all 147 dead" redrives 147: when more died (or fewer are left) since the
+        // page said so, it shows the new count and asks again.
+        const shown = form.get('shown');
+        if (form.get('all') === '1' && shown !== null) {
+          const dead = (await this.#ctx.admin.queueStats(caller, queue)).stats.dead;
+          if (dead > 0 && String(dead) !== shown.trim())
+            return `${back}?state=DEAD&done=recount&shown=${Number.parseInt(shown, 10) || 0}&n=${dead}`;
+        }
         const n = await this.#ctx.admin.redrive(caller, queue, form.get('all') === '1' ? [] : ids);
         // From a DEAD task's own page: back to it, where it now reads PENDING.
         if (form.get('back') === 'task' && ids.length === 1)

@@ -194,6 +194,36 @@ describe('console HTTP rules', () => {
     expect((await f.store.getTask('dead-all', taskId))?.state).toBe('PENDING');
   });
 
+  it('redrives all only when as many are dead as the button said, else shows the new count', async () => {
+    const { cookie, csrf } = await session();
+    await deadTask('dead-count');
+    await deadTask('dead-count');
+    const before = await fetch(`${f.url}queues/dead-count?state=DEAD`, { headers: { cookie } }).then((r) =>
+      r.text(),
+    );
+    expect(before).toContain('<button>Redrive all 2 dead</button>');
+    expect(before).toMatch(/name="shown"\s+value="2"/);
+    // One more dies before the click.
+    await deadTask('dead-count');
+    const stale = await post('queues/dead-count/redrive', cookie, { csrf, all: '1', every: '1', shown: '2' });
+    expect(stale.headers.get('location')).toBe('/queues/dead-count?state=DEAD&done=recount&shown=2&n=3');
+    expect((await f.store.stats('dead-count')).dead).toBe(3);
+    const again = await fetch(`${f.url}${stale.headers.get('location')!.slice(1)}`, {
+      headers: { cookie },
+    }).then((r) => r.text());
+    expect(again).toContain('Not redriven: 2 were shown, 3 are dead now: confirm again to redrive 3.');
+    expect(again).toContain('<button>Redrive all 3 dead</button>');
+    expect(again).toMatch(/name="shown"\s+value="3"/);
+    const confirmed = await post('queues/dead-count/redrive', cookie, {
+      csrf,
+      all: '1',
+      every: '1',
+      shown: '3',
+    });
+    expect(confirmed.headers.get('location')).toBe('/queues/dead-count?state=DEAD&done=redriven&n=3');
+    expect((await f.store.stats('dead-count')).dead).toBe(0);
+  });
+
   it('changes the limits through the config form, with CSRF, naming a bad field', async () => {
     const { cookie, csrf } = await session();
     const limits = { max_leased_per_key: '3', max_claims_per_second: '250' };

@@ -2,12 +2,13 @@ import { count } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 
 /**
- * The note a page shows after an action redirected to it (`?done=CODE&n=N`). Only these
+ * The note a page shows after an action redirected to it (`?done=CODE&n=N`, some with `&shown=N`). Only these
  * fixed texts exist, so a crafted link cannot put words of its choosing on the page.
  */
 export function flash(url: URL): SafeHtml {
   const n = Number.parseInt(url.searchParams.get('n') ?? '0', 10) || 0;
   const tasks = `${count(n)} task${n === 1 ? '' : 's'}`;
+  const shown = Number.parseInt(url.searchParams.get('shown') ?? '0', 10) || 0;
   const texts: Record<string, [string, string]> = {
     paused: ['ok', 'Queue paused: workers get no more of its tasks until it is resumed.'],
     resumed: ['ok', 'Queue resumed.'],
@@ -18,6 +19,10 @@ export function flash(url: URL): SafeHtml {
     'not-cancelled': ['warn', 'The task had already finished; nothing to cancel.'],
     'confirm-purge': ['warn', 'Not purged: type the queue name to confirm.'],
     'confirm-redrive': ['warn', 'Not redriven: tick "every one" to run every dead task again.'],
+    recount: [
+      'warn',
+      `Not redriven: ${count(shown)} ${shown === 1 ? 'was' : 'were'} shown, ${count(n)} ${n === 1 ? 'is' : 'are'} dead now: confirm again to redrive ${count(n)}.`,
+    ],
     'none-selected': ['warn', 'Select at least one task first.'],
     'not-found': ['warn', 'No task with that id in this queue.'],
   };

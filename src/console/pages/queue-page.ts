@@ -153,7 +153,11 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
                 ${csrfField(req)}<button>Redrive selected</button>
               </form>
               <form method="post" action="${base}/redrive" id="redrive-all">
-                ${csrfField(req)}<input type="hidden" name="all" value="1" />
+                ${csrfField(req)}<input type="hidden" name="all" value="1" /><input
+                  type="hidden"
+                  name="shown"
+                  value="${s.dead}"
+                />
                 <label class="every"
                   ><input type="checkbox" name="every" value="1" required /> every one</label
                 >
