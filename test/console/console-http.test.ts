@@ -299,6 +299,17 @@ describe('console HTTP rules', () => {
     expect(known).toContain('id="pause-toggle"');
   });
 
+  it('says a page past the last holds no queues, and links to the first', async () => {
+    await f.store.enqueue([newTask('past-last')]);
+    const text = await fetch(`${f.url}?page=99`).then((r) => r.text());
+    expect(text).toMatch(/No queues on this page: <a href="\/\?page=1"\s*>go to page 1<\/a\s*>\./);
+    expect(text).not.toContain('No queue yet');
+    expect(text).toMatch(/queues?\s*· page 99 of\s+1\b/);
+    // The search is kept.
+    const found = await fetch(`${f.url}?q=past-last&page=5`).then((r) => r.text());
+    expect(found).toMatch(/<a href="\/\?q=past-last&amp;page=1"\s*>go to page 1<\/a\s*>/);
+  });
+
   it('answers bad input and unknown pages with the field named, never a crash', async () => {
     const bad = await fetch(`${f.url}queues/${encodeURIComponent('bad queue!')}`);
     expect(bad.status).toBe(400);

@@ -91,11 +91,15 @@ export async function queuesPage(ctx: ConsoleContext, req: PageRequest): Promise
   // Rates summed over every queue speak of queues a token limited to some may not see.
   const seesAll = ctx.admin.seesEveryQueue(req.caller);
   const all = seesAll ? ctx.rates.series() : undefined;
-  const empty = q
-    ? html`No queue matches “${q}”.`
-    : seesAll
-      ? 'No queue yet: enqueue a task to create one.'
-      : 'No queue this token may list: it has the admin scope on none of the queues there are.';
+  // Past the last page (an old link, a typed number): the queues are on the pages before.
+  const empty =
+    total > 0
+      ? html`No queues on this page: ${link(1, 'go to page 1')}.`
+      : q
+        ? html`No queue matches “${q}”.`
+        : seesAll
+          ? 'No queue yet: enqueue a task to create one.'
+          : 'No queue this token may list: it has the admin scope on none of the queues there are.';
   const body = html` <section class="head">
       <h1>Queues</h1>
       <form method="get" action="/" class="search" role="search">
