@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseArgs } from 'node:util';
 import {
   describeCliError,
+  isRefusedInput,
   describeListenError,
   describeUsageError,
   quietIpServernameWarning,
@@ -134,6 +135,34 @@ describe('describeCliError', () => {
     expect(describeCliError({ code: 7, details: 'token "p" lacks the claim scope' }, { token: true })).toBe(
       'token "p" lacks the claim scope (gRPC status 7)',
     );
+  });
+
+  it("names a refused field as the command's flag, and the payload limit as the server's flag", () => {
+    const refused = (details: string, command: string): string =>
+      describeCliError({ code: 3, details }, { command });
+    expect(refused('max_attempts: must be between 1 and 1000, got 1000000', 'enqueue')).toBe(
+      '--max-attempts: must be between 1 and 1000, got 1000000 (gRPC status 3)',
+    );
+    expect(
+      refused('retry.max_backoff: must be between initial_backoff (1000 ms) and 7 days, got 1 ms', 'enqueue'),
+    ).toBe('--max-backoff: must be between --initial-backoff (1000 ms) and 7 days, got 1 ms (gRPC status 3)');
+    expect(refused('fairness_key: must match …', 'enqueue')).toBe('--key: must match … (gRPC status 3)');
+    expect(refused('open.queues[0]: must match …', 'work')).toBe('queue: must match … (gRPC status 3)');
+    expect(refused('page_size: must be at most 1000, got 5000', 'keys')).toBe(
+      '--page-size: must be at most 1000, got 5000 (gRPC status 3)',
+    );
+    // Another command's fields, and a field that only starts a word of the message, stay.
+    expect(refused('priority: must be between 0 and 9', 'keys')).toBe(
+      'priority: must be between 0 and 9 (gRPC status 3)',
+    );
+    const tooLarge = { code: 8, details: 'payload: 2000000 bytes is over the limit of 1048576 bytes' };
+    expect(describeCliError(tooLarge, { command: 'enqueue' })).toBe(
+      "payload: 2000000 bytes is over the limit of 1048576 bytes (gRPC status 8); the limit is the server's --max-payload-bytes",
+    );
+    expect(isRefusedInput(tooLarge)).toBe(true);
+    expect(isRefusedInput({ code: 3, details: 'x' })).toBe(true);
+    expect(isRefusedInput({ code: 8, details: 'enqueue rate limit: …' })).toBe(false);
+    expect(isRefusedInput({ code: 14, details: 'Redis unavailable' })).toBe(false);
   });
 
   it('keeps what the server said, and plain messages', () => {

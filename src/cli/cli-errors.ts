@@ -11,18 +11,53 @@ const INVALID_ARGUMENT = 3;
 /** The gRPC status of a limit reached, here the caller's enqueue rate limit. */
 const RESOURCE_EXHAUSTED = 8;
 
+/**
+ * The request fields the server names in a refusal, as each command's user gave them: the
+ * server speaks of `max_attempts`, the user typed `--max-attempts`.
+ */
+const FIELD_FLAGS: Readonly<Record<string, readonly (readonly [RegExp, string])[]>> = {
+  enqueue: [
+    [/\b(?:retry\.)?initial_backoff\b/g, '--initial-backoff'],
+    [/\b(?:retry\.)?max_backoff\b/g, '--max-backoff'],
+    [/\b(?:retry\.)?backoff_multiplier\b/g, '--backoff-multiplier'],
+    [/^max_attempts\b/, '--max-attempts'],
+    [/^idempotency_key\b/, '--idempotency-key'],
+    [/^fairness_key\b/, '--key'],
+    [/^headers\b/, '--header'],
+    [/^delay\b/, '--delay'],
+    [/^priority\b/, '--priority'],
+  ],
+  work: [
+    [/^open\.queues\[\d+\]/, 'queue'],
+    [/^open\.lease_duration\b/, '--lease-duration'],
+    [/^open\.worker_id\b/, '--worker-id'],
+  ],
+  keys: [[/^page_size\b/, '--page-size']],
+};
+
+/** `details` with the request fields a refusal names written as the command's flags. */
+function asFlags(details: string, command: string | undefined): string {
+  let out = details;
+  for (const [field, flag] of FIELD_FLAGS[command ?? ''] ?? []) out = out.replace(field, flag);
+  return out;
+}
+
+/**
+ * A refusal of what the command was given, rather than of the moment: the server found it
+ * invalid, or its payload is over the server's limit.
+ */
+export function isRefusedInput(err: unknown): boolean {
+  const e = err as ServiceErrorShape;
+  if (typeof e?.details !== 'string') return false;
+  return e.code === INVALID_ARGUMENT || (e.code === RESOURCE_EXHAUSTED && /^payload: /.test(e.details));
+}
+
 /** The parts of a grpc-js ServiceError the command line reads. */
 type ServiceErrorShape = {
   code?: unknown;
   details?: unknown;
   metadata?: { get(key: string): unknown[] };
 } | null;
-
-/** A gRPC error the server answered INVALID_ARGUMENT: what the command was given is wrong. */
-export function isInvalidArgument(err: unknown): boolean {
-  const e = err as ServiceErrorShape;
-  return e?.code === INVALID_ARGUMENT && typeof e.details === 'string';
-}
 
 /**
  * A refusal under the caller's enqueue rate limit (RESOURCE_EXHAUSTED with the server's
@@ -59,7 +94,10 @@ export function describeCliError(
       const unreachable = unreachableCause(e.details);
       if (unreachable !== undefined) return unreachableSentence(unreachable, options.tls ?? false);
     }
-    const said = `${e.details} (gRPC status ${e.code})`;
+    const details = e.code === INVALID_ARGUMENT ? asFlags(e.details, options.command) : e.details;
+    const said = `${details} (gRPC status ${e.code})`;
+    if (e.code === RESOURCE_EXHAUSTED && /^payload: /.test(e.details))
+      return `${said}; the limit is the server's --max-payload-bytes`;
     // The server's bare outage answer; its "not confirmed by enough replicas" says more already.
     if (e.code === UNAVAILABLE && e.details === 'Redis unavailable')
       return `${said}; the server's Redis is down or failing over: try again${options.command === 'enqueue' ? ' (an enqueue retried with the same --idempotency-key is never added twice)' : ''}`;

@@ -9,7 +9,7 @@ import {
 import {
   describeCliError,
   describeUsageError,
-  isInvalidArgument,
+  isRefusedInput,
   quietIpServernameWarning,
 } from './cli-errors.js';
 import { configCommand, keysCommand } from './fair-commands.js';
@@ -98,12 +98,12 @@ export function runCli(argv: string[]): Promise<void> {
     (err: unknown) => {
       const usage = describeUsageError(err, argv[0]);
       // A mistyped command line exits 2, like an unknown command, and so does a value the
-      // server refused as invalid (a priority of 10, a queue name with a space); a failed
-      // command 1.
+      // server refused as invalid (a priority of 10, a queue name with a space) or too large
+      // (a payload over its limit); a failed command 1.
       console.error(
         `codeq: ${usage ?? describeCliError(err, { tls: usesTls(argv), token: givesToken(argv), command: argv[0] })}`,
       );
-      process.exitCode = usage !== undefined || isInvalidArgument(err) ? 2 : 1;
+      process.exitCode = usage !== undefined || isRefusedInput(err) ? 2 : 1;
     },
   );
 }
