@@ -224,6 +224,12 @@ export async function statsCommand(argv: string[], signal?: AbortSignal): Promis
     if (!s.watch) {
       const stats = await read();
       console.log(stats.length === 0 ? NO_QUEUES : statsTable(stats));
+      // A named queue with nothing in it may be a typo: zeros alone would not say so.
+      const only = queue === undefined ? undefined : stats[0];
+      if (only && isEmpty(only))
+        console.error(
+          `codeq stats: ${queue} holds no task and is not paused (a mistyped name reads the same; codeq queues lists the queues there are)`,
+        );
       return 0;
     }
     const stop = new AbortController();
@@ -251,6 +257,11 @@ export async function statsCommand(argv: string[], signal?: AbortSignal): Promis
   } finally {
     admin.close();
   }
+}
+
+/** Nothing ready, scheduled, leased or dead, and not paused: what a queue never used reads. */
+function isEmpty(q: QueueStatsInfo): boolean {
+  return !q.paused && q.ready + q.scheduled + q.leased + q.dead === 0;
 }
 
 /** `codeq queues`. */

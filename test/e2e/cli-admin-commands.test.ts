@@ -134,6 +134,19 @@ describe('codeq operator commands', () => {
     expect(errors.at(-1)).toMatch(/^codeq: --payload-file: cannot read \/no\/such\/file: ENOENT: /);
   });
 
+  it('stats of a named queue with nothing in it says a mistyped name reads the same', async () => {
+    const typo = queue('cli-no-such');
+    expect(await statsCommand([typo, '--server', server.address])).toBe(0);
+    expect(errors).toEqual([
+      `codeq stats: ${typo} holds no task and is not paused (a mistyped name reads the same; codeq queues lists the queues there are)`,
+    ]);
+    errors = [];
+    const used = queue('cli-used');
+    await producer.enqueue(used, 'a');
+    expect(await statsCommand([used, '--server', server.address])).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
   it('stats and queues show every queue; pause and resume flip the flag', async () => {
     const q = queue('cli-stats');
     await producer.enqueue(q, 'a');
