@@ -157,9 +157,14 @@ export async function traceCommand(argv: string[]): Promise<number> {
     color: !values['no-color'] && process.stdout.isTTY === true,
   });
   if (!drawn) {
+    // The waterfall hangs from the server's spans (the enqueue, the queue wait); a file of
+    // the worker's alone names the task in its codeq.process spans only.
+    const workerOnly = spans.some((span) => span.attributes['messaging.message.id'] === taskId);
     console.error(
-      `codeq trace: no spans name task ${taskId} (read ${spans.length} spans; ` +
-        '--trace-file writes spans within a second of their end, so a task that just ran may need a moment)',
+      workerOnly
+        ? `codeq trace: only worker spans name task ${taskId}: the waterfall starts at the server's spans; pass the server's --trace-file too`
+        : `codeq trace: no spans name task ${taskId} (read ${spans.length} spans; ` +
+            '--trace-file writes spans within a second of their end, so a task that just ran may need a moment)',
     );
     return 1;
   }

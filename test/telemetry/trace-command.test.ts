@@ -109,6 +109,15 @@ describe('codeq trace', () => {
     expect(await traceCommand([taskId, '--file', serverFile])).toBe(0);
     vi.restoreAllMocks();
     expect(out.join('')).toContain('partial waterfall: no span for codeq.process, codeq.settle');
+
+    // With the worker's file alone there is no waterfall to hang its spans from: it says whose file is missing.
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => errors.push(String(line)));
+    expect(await traceCommand([taskId, '--file', workerFile])).toBe(1);
+    vi.restoreAllMocks();
+    expect(errors.join('')).toBe(
+      `codeq trace: only worker spans name task ${taskId}: the waterfall starts at the server's spans; pass the server's --trace-file too`,
+    );
     rmSync(dir, { recursive: true, force: true });
   });
 
