@@ -193,4 +193,28 @@ describe('RedisStore when Redis goes away', () => {
       { timeout: 5000, interval: 50 },
     );
   });
+
+  it('leases nothing in a claim that Redis runs after its caller gave up on it', async () => {
+    const server = await startRedisServer();
+    cleanup.push(() => server.stop());
+    const store = await RedisStore.connect({ url: server.url, commandTimeoutMs: 400 });
+    cleanup.push(() => store.close());
+    const admin = new Redis(server.url);
+    cleanup.push(async () => {
+      admin.disconnect();
+      return Promise.resolve();
+    });
+    const { taskId } = (await store.enqueue([newTask('stalled')]))[0]!;
+    // A first reply tells the store Redis's clock.
+    await store.claim('stalled', 0, 60_000);
+    await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
+    await expect(store.claim('stalled', 5, 60_000)).rejects.toBeInstanceOf(UnavailableError);
+    await admin.call('CLIENT', 'UNPAUSE');
+    await waitForPing(admin);
+    // Redis ran the claim after the pause, past its caller's timeout: it leased nothing, so
+    // the task is not held by a lease no worker got, and its attempt is not spent.
+    expect(await admin.hget(`codeq:{stalled}:t:${taskId}`, 's')).toBe('P');
+    const { leases } = await store.claim('stalled', 5, 60_000);
+    expect(leases.map((l) => [l.task.id, l.task.attempt])).toEqual([[taskId, 1]]);
+  });
 });

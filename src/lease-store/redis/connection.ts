@@ -27,7 +27,7 @@ export type RedisClient = Redis | Cluster;
  */
 export const RECONNECT_MAX_DELAY_MS = 1000;
 const CONNECT_TIMEOUT_MS = 5000;
-const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
 
 /** Reconnect delays: 50 ms doubling to at most 1 s, for good. */
 export function retryStrategy(times: number): number {

@@ -9,7 +9,14 @@ export const MAINTENANCE_LIMIT = 1000;
 /** Queues whose script calls are kept prepared at once; past that the cache starts over. */
 const CACHED_QUEUES = 4096;
 
-type Claiming = 'max' | 'leaseMs' | 'secret' | 'now';
+type Claiming = 'max' | 'leaseMs' | 'secret' | 'notAfter' | 'now';
+
+/**
+ * How long before the command timeout a claim stops leasing (at most a quarter of it):
+ * the offset of Redis's clock is known within half a round trip, and a claim refused near
+ * the end costs only a retry.
+ */
+const NOT_AFTER_MARGIN_MS = 250;
 
 /** One queue's prepared calls of the scripts on its hot paths; what varies per call is named. */
 export interface QueueCalls {
@@ -31,6 +38,8 @@ export interface QueueCallSettings {
   idempotencyTtlMs: number;
   ownerTtlMs: number;
   ownerGraceMs: number;
+  /** How long a call waits for its reply (the client's command timeout). */
+  commandTimeoutMs: number;
 }
 
 /**
@@ -41,6 +50,12 @@ export interface QueueCallSettings {
 export class QueueCallCache {
   readonly #s: QueueCallSettings;
   readonly #prepared = new Map<string, QueueCalls>();
+  /**
+   * Per queue, Redis's clock less this process's monotonic clock (ms; a step of the wall
+   * clock does not move it), from the queue's last claim reply that came back within a
+   * quarter of the command timeout. Per queue: on a Cluster each shard has its own clock.
+   */
+  readonly #redisAhead = new Map<string, number>();
 
   constructor(settings: QueueCallSettings) {
     this.#s = settings;
@@ -52,7 +67,7 @@ export class QueueCallCache {
     const { scripts } = this.#s;
     const k = this.#s.keys.queue(queue);
     const enqueuing = this.#enqueueArgs(queue, k);
-    const claiming = { max: 0, leaseMs: 0, limit: MAINTENANCE_LIMIT, ...this.#leaseArgs(k) };
+    const claiming = { max: 0, leaseMs: 0, limit: MAINTENANCE_LIMIT, notAfter: '', ...this.#leaseArgs(k) };
     const publishing = this.#queueArgs(queue, k);
     calls = {
       enqueue: scripts.enqueue.prepare(k, enqueuing),
@@ -77,10 +92,35 @@ export class QueueCallCache {
     return this.#s.options.clock ? { now: this.nowArg() } : undefined;
   }
 
-  /** A claim's varying arguments: its count and lease, a fresh secret for its lease nonces, "now" with a clock. */
-  claimVary(max: number, leaseMs: number): { max: number; leaseMs: number; secret: string; now?: string } {
+  /**
+   * A claim's varying arguments: its count and lease, a fresh secret for its lease nonces,
+   * "now" with a clock, and the time on Redis's clock after which its caller no longer
+   * waits ('' until a reply told the clocks' offset, and with a clock option, whose "now"
+   * is the send time).
+   */
+  claimVary(
+    queue: string,
+    max: number,
+    leaseMs: number,
+  ): { max: number; leaseMs: number; secret: string; notAfter: string; now?: string } {
     const values = { max, leaseMs, secret: newClaimSecret() };
-    return this.#s.options.clock ? { ...values, now: this.nowArg() } : values;
+    if (this.#s.options.clock) return { ...values, notAfter: '', now: this.nowArg() };
+    const ahead = this.#redisAhead.get(queue);
+    if (ahead === undefined) return { ...values, notAfter: '' };
+    const timeout = this.#s.commandTimeoutMs;
+    const waited = timeout - Math.min(NOT_AFTER_MARGIN_MS, timeout / 4);
+    return { ...values, notAfter: String(Math.round(performance.now() + ahead + waited)) };
+  }
+
+  /**
+   * A claim of `queue` sent at `sentAt` (performance.now()) ran at `redisNowMs` on Redis's
+   * clock: keeps the clocks' offset, unless the reply was held up (it would say little).
+   */
+  noteRedisNow(queue: string, redisNowMs: number, sentAt: number): void {
+    const roundTrip = performance.now() - sentAt;
+    if (roundTrip > this.#s.commandTimeoutMs / 4) return;
+    if (this.#redisAhead.size >= CACHED_QUEUES) this.#redisAhead.clear();
+    this.#redisAhead.set(queue, redisNowMs - (sentAt + roundTrip / 2));
   }
 
   /** The arguments every script of a queue that publishes takes: its keys' prefix, the wake channel, the clock. */

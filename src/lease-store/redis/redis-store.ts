@@ -31,6 +31,7 @@ import { resolveStoreOptions, type ResolvedStoreOptions } from '../store-options
 import { defineScripts, type ScriptArg, type Scripts } from './commands.js';
 import {
   checkStandalone,
+  DEFAULT_COMMAND_TIMEOUT_MS,
   createClient,
   duplicateClient,
   isAuthRefusal,
@@ -125,6 +126,7 @@ export class RedisStore implements LeaseStore {
     owner: { heartbeatMs: number; graceMs: number },
     queuePruneIntervalMs: number,
     wait: { replicas: number; timeoutMs: number },
+    commandTimeoutMs: number,
     refusals: RefusalLog,
     warn: Warn | undefined,
   ) {
@@ -157,6 +159,7 @@ export class RedisStore implements LeaseStore {
       idempotencyTtlMs: this.#idempotencyTtlMs,
       ownerTtlMs: this.#replica.ownerTtlMs,
       ownerGraceMs: owner.graceMs,
+      commandTimeoutMs,
     });
     this.#admin = new RedisAdminOps({
       client,
@@ -247,6 +250,7 @@ export class RedisStore implements LeaseStore {
         },
         options.queuePruneIntervalMs ?? 10_000,
         { replicas: options.waitReplicas ?? 0, timeoutMs: options.waitTimeoutMs ?? 1000 },
+        options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
         new RefusalLog(options.warn),
         options.warn,
       );
@@ -346,15 +350,19 @@ export class RedisStore implements LeaseStore {
     leaseMs: number,
   ): Promise<EnqueueAndClaimResult> {
     this.#channel.serve(queue);
-    const send = (): Promise<EnqueueAndClaimResult> =>
-      this.#calls
+    const send = (): Promise<EnqueueAndClaimResult> => {
+      const sentAt = performance.now();
+      return this.#calls
         .of(queue)
-        .enqueueClaim(encodeNewTasks(tasks, [this.#options.random()]), this.#calls.claimVary(max, leaseMs))
+        .enqueueClaim(
+          encodeNewTasks(tasks, [this.#options.random()]),
+          this.#calls.claimVary(queue, max, leaseMs),
+        )
         .then(
           ([enqueued, claimed]) => {
             const answer: EnqueueAndClaimResult = {
               results: this.#enqueueResults(queue, tasks, enqueued),
-              claim: this.#claimResult(queue, claimed),
+              claim: this.#claimResult(queue, claimed, leaseMs, sentAt),
             };
             if (!this.#replication.enabled) return answer;
             return this.#confirmLeasing(queue, answer.claim.leases).then(() => answer);
@@ -363,6 +371,7 @@ export class RedisStore implements LeaseStore {
             throw this.#storeError(err);
           },
         );
+    };
     return this.#registry.isFresh(queue) ? send() : this.#register(queue).then(send);
   }
 
@@ -380,10 +389,11 @@ export class RedisStore implements LeaseStore {
   async claim(queue: string, max: number, leaseMs: number): Promise<ClaimResult> {
     this.#channel.serve(queue);
     // One seed, however many leases expire: the script draws their jitter from it.
+    const sentAt = performance.now();
     const reply = await this.#run(() =>
-      this.#calls.of(queue).claim([this.#options.random()], this.#calls.claimVary(max, leaseMs)),
+      this.#calls.of(queue).claim([this.#options.random()], this.#calls.claimVary(queue, max, leaseMs)),
     );
-    const result = this.#claimResult(queue, reply);
+    const result = this.#claimResult(queue, reply, leaseMs, sentAt);
     // A lease handed out must outlive a failover like an acknowledged write: otherwise the
     // promoted replica leases the task again under the same fencing token.
     if (result.leases.length > 0) await this.#confirmLeasing(queue, result.leases);
@@ -417,8 +427,10 @@ export class RedisStore implements LeaseStore {
   }
 
   /** Reads claim-6.lua's reply (task hashes as Buffers). */
-  #claimResult(queue: string, reply: readonly unknown[]): ClaimResult {
+  #claimResult(queue: string, reply: readonly unknown[], leaseMs: number, sentAt: number): ClaimResult {
     const deadline = Number(reply[2]);
+    // The script's lease deadline is its "now" plus the lease: Redis's clock, for notAfter.
+    this.#calls.noteRedisNow(queue, deadline - leaseMs, sentAt);
     const expired = Number(reply[3]);
     const dead = Number(reply[4]);
     // claim-tasks.lua: the ready tasks left, or -1 when the rate limit holds them.
@@ -463,12 +475,13 @@ export class RedisStore implements LeaseStore {
   ): Promise<SettleAndClaimResult> {
     this.#channel.serve(queue);
     const tail = encodeSettleOps(ops, this.#options.maxLeaseAgeMs, [this.#options.random()]);
+    const sentAt = performance.now();
     const [settled, claimed] = await this.#run(() =>
-      this.#calls.of(queue).settleClaim(tail, this.#calls.claimVary(max, leaseMs)),
+      this.#calls.of(queue).settleClaim(tail, this.#calls.claimVary(queue, max, leaseMs)),
     );
     const answer = {
       results: this.#settleResults(queue, ops, settled),
-      claim: this.#claimResult(queue, claimed),
+      claim: this.#claimResult(queue, claimed, leaseMs, sentAt),
     };
     await this.#confirmLeasing(queue, answer.claim.leases);
     return answer;

@@ -33,7 +33,7 @@ const ENQUEUING = [
   'deadRetentionMs',
 ] as const;
 const RETAINING = ['finishedTtlMs', 'deadTtlMs'] as const;
-const CLAIMING = ['max', 'leaseMs', 'limit'] as const;
+const CLAIMING = ['max', 'leaseMs', 'limit', 'notAfter'] as const;
 const LEASING = ['secret', 'owners', 'ownedPrefix', 'ownerTtlMs', 'ownerGraceMs'] as const;
 const QUEUE_KEYS = ['ready', 'scheduled', 'leased', 'seq', 'dead'] as const;
 

@@ -12,6 +12,8 @@
   A.max                          max leases
   A.leaseMs                      lease duration (ms)
   A.limit                        maintenance limit per kind
+  A.notAfter                     Redis time (ms) after which the caller no longer waits:
+                                 a later run leases nothing ('' = no bound)
   A.finishedTtlMs                TTL of COMPLETED / CANCELLED hashes (ms)
   A.deadTtlMs                    TTL of DEAD hashes (ms), also how long the dead ZSET
                                  keeps its members
@@ -39,6 +41,7 @@ local Q = {
   channel = A.channel, instanceId = A.instanceId, queue = A.queue,
   secret = A.secret, owners = A.owners, ownedPrefix = A.ownedPrefix,
   ownerTtlMs = tonumber(A.ownerTtlMs), ownerGraceMs = tonumber(A.ownerGraceMs),
+  notAfter = tonumber(A.notAfter),
 }
 takeRandomSeed(TAIL)
 

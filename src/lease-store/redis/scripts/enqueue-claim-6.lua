@@ -19,6 +19,8 @@
   A.max                          max leases
   A.leaseMs                      lease duration (ms)
   A.limit                        maintenance limit per kind
+  A.notAfter                     Redis time (ms) after which the caller no longer waits:
+                                 a later run leases nothing ('' = no bound)
   A.finishedTtlMs                TTL of COMPLETED / CANCELLED hashes (ms)
   A.deadTtlMs                    TTL of DEAD hashes (ms), also how long the dead ZSET
                                  keeps its members
@@ -52,6 +54,7 @@ local Q = {
   finishedTtlMs = tonumber(A.finishedTtlMs), deadTtlMs = tonumber(A.deadTtlMs),
   secret = A.secret, owners = A.owners, ownedPrefix = A.ownedPrefix,
   ownerTtlMs = tonumber(A.ownerTtlMs), ownerGraceMs = tonumber(A.ownerGraceMs),
+  notAfter = tonumber(A.notAfter),
   handOff = true,
 }
 local now = resolveNow(A.now)

@@ -17,6 +17,8 @@
   A.max                          max leases
   A.leaseMs                      lease duration (ms)
   A.limit                        maintenance limit per kind
+  A.notAfter                     Redis time (ms) after which the caller no longer waits:
+                                 a later run leases nothing ('' = no bound)
   A.secret                       the call's random secret (lease nonces)
   A.owners                       owners HASH            (snippets/owners.lua)
   A.ownedPrefix                  prefix of per-replica owned ZSETs
@@ -44,6 +46,7 @@ local Q = {
   channel = A.channel, instanceId = A.instanceId, queue = A.queue,
   secret = A.secret, owners = A.owners, ownedPrefix = A.ownedPrefix,
   ownerTtlMs = tonumber(A.ownerTtlMs), ownerGraceMs = tonumber(A.ownerGraceMs),
+  notAfter = tonumber(A.notAfter),
 }
 local now = resolveNow(A.now)
 local opsAt = takeRandomSeed(TAIL)

@@ -8,7 +8,9 @@
   Q holds the keys and settings: Q.ready, Q.sched, Q.leased, Q.seq, Q.dead, Q.taskPrefix,
   Q.finishedTtlMs, Q.deadTtlMs, for wake-ups Q.channel, Q.instanceId, Q.queue, and for
   leases (snippets/owners.lua) Q.secret (the call's random secret, from which each
-  lease's nonce is derived), Q.owners, Q.ownedPrefix, Q.ownerTtlMs, Q.ownerGraceMs.
+  lease's nonce is derived), Q.owners, Q.ownedPrefix, Q.ownerTtlMs, Q.ownerGraceMs, and
+  Q.notAfter (nil: none), the time on Redis's clock after which the caller no longer waits
+  for the reply: a claim run later leases nothing.
   Each lease records its nonce (v), when it was taken (g) and its owner, this replica (w).
   `newlyReady` counts tasks the caller made ready just before (an enqueue in the same
   script): with the ones maintenance made ready, they are announced to other replicas
@@ -102,6 +104,12 @@ local function readyDeferred(Q, deferred)
 end
 
 local function claimTasks(Q, now, max, leaseMs, limit, newlyReady)
+  -- A call that runs after its caller gave up on it (Redis stalled past the command
+  -- timeout: the reply would be dropped) leases nothing: its leases would reach no worker,
+  -- and each task would wait out a lease and lose an attempt. Maintenance still runs.
+  if Q.notAfter and now > Q.notAfter then
+    max = 0
+  end
   -- One read of a hash with an entry per replica holding leases here: cheap enough for
   -- every claim, and the sweep of an idle queue with waiting workers claims with max > 0.
   reapDeadOwners(Q, now, limit)
