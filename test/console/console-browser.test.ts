@@ -8,6 +8,7 @@ import { UnavailableError } from '../../src/domain/errors.js';
 import { tempDir, writeTokenFile } from '../support/auth-fixtures.js';
 import {
   CHROMIUM_ARGS,
+  deadTask,
   requireChromium,
   startConsoleFixture,
   type ConsoleFixture,
@@ -225,6 +226,31 @@ describe('the web console in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, ()
     await expect.poll(() => page.locator('.flash').textContent()).toContain('Redriven 1 task');
     expect(await page.locator('[data-count="dead"]').textContent()).toBe('0');
     expect((await p.getTask('payments', taskId)).state).toBe('PENDING');
+  });
+
+  it('refreshes every count of a queue page together, and dates the task list that stays still', async () => {
+    const p = f.producer();
+    await p.enqueue('together', 'a', { fairnessKey: 'tenant-a' });
+    await deadTask(f.store, 'together');
+    const { page } = await newPage();
+    await page.goto(`${f.url}queues/together?state=DEAD`);
+    const tab = (state: string) => page.locator(`a.tab:has-text("${state}") b`);
+    expect(await tab('pending').textContent()).toBe('1');
+    const asOf = await page.locator('.as-of').textContent();
+    expect(asOf).toMatch(/Tasks as of \d\d:\d\d:\d\d UTC/);
+    // More tasks wait and die while the page is open: the cards, tabs, keys and "Redrive all" follow.
+    for (let i = 0; i < 4; i++) await p.enqueue('together', `b${i}`, { fairnessKey: 'tenant-a' });
+    await deadTask(f.store, 'together');
+    await expect.poll(() => page.locator('[data-count="ready"]').textContent(), { timeout: 8_000 }).toBe('5');
+    expect(await page.locator('[data-count="dead"]').textContent()).toBe('2');
+    expect(await tab('pending').textContent()).toBe('5');
+    expect(await tab('dead').textContent()).toBe('2');
+    const perKey = await page.locator('table.keys [data-col="ready"]').allTextContents();
+    expect(perKey.reduce((sum, n) => sum + Number(n), 0)).toBe(5);
+    expect(await page.locator('#redrive-all button').textContent()).toBe('Redrive all 2 dead');
+    // The list the user reads does not move under the pointer: one row, as of when it was read.
+    expect(await page.locator('table.tasks tbody tr').count()).toBe(1);
+    expect(await page.locator('.as-of').textContent()).toBe(asOf);
   });
 
   it("changes a queue's fair-share limits from its page", async () => {

@@ -7,6 +7,7 @@ import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
 import { ClaimLatency } from '../../src/telemetry/claim-latency.js';
 import type { RateLimit } from '../../src/auth/principal.js';
 import { silentLogger, type Logger } from '../../src/telemetry/logger.js';
+import { newTask } from '../support/new-task.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /** Where the browser tests expect Debian's chromium package. */
@@ -86,4 +87,22 @@ export async function startConsoleFixture(
       await store.close();
     },
   };
+}
+
+/** A DEAD task of `queue` in `store`: enqueued, leased and failed for good with `error`. */
+export async function deadTask(store: LeaseStore, queue: string, error = 'boom'): Promise<string> {
+  const taskId = (await store.enqueue([newTask(queue, { maxAttempts: 1 })]))[0]!.taskId;
+  const [lease] = (await store.claim(queue, 1, 30_000)).leases;
+  await store.settle(queue, [
+    {
+      kind: 'fail',
+      taskId: lease!.task.id,
+      token: lease!.token,
+      nonce: lease!.nonce,
+      error,
+      retryDelayMs: undefined,
+      permanent: true,
+    },
+  ]);
+  return taskId;
 }

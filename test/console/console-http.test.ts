@@ -8,7 +8,7 @@ import { AccessControl } from '../../src/server/auth/access-control.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { makeCertificates, tempDir, writeTokenFile } from '../support/auth-fixtures.js';
 import { newTask } from '../support/new-task.js';
-import { startConsoleFixture, type ConsoleFixture } from './console-fixture.js';
+import { deadTask as deadFixtureTask, startConsoleFixture, type ConsoleFixture } from './console-fixture.js';
 
 /** The console's HTTP rules, without a browser: headers, CSRF, origins, host names, listen rule, paging. */
 let f: ConsoleFixture;
@@ -145,22 +145,7 @@ describe('console HTTP rules', () => {
   });
 
   /** A DEAD task of `queue`: enqueued, leased and failed for good. */
-  async function deadTask(queue: string): Promise<string> {
-    const taskId = (await f.store.enqueue([newTask(queue, { maxAttempts: 1 })]))[0]!.taskId;
-    const [lease] = (await f.store.claim(queue, 1, 30_000)).leases;
-    await f.store.settle(queue, [
-      {
-        kind: 'fail',
-        taskId: lease!.task.id,
-        token: lease!.token,
-        nonce: lease!.nonce,
-        error: 'boom',
-        retryDelayMs: undefined,
-        permanent: true,
-      },
-    ]);
-    return taskId;
-  }
+  const deadTask = (queue: string): Promise<string> => deadFixtureTask(f.store, queue);
 
   it('redrives a DEAD task from its own page and comes back to it', async () => {
     const { cookie, csrf } = await session();

@@ -48,7 +48,7 @@ export function fairShares(
   return html`<section class="card fair" id="fair-shares">
     <div class="card-head"><h2>Fair shares</h2></div>
     <div class="two">
-      <div>
+      <div data-live="keys">
         <h3>Fairness keys, busiest first</h3>
         <table class="grid keys">
           <thead>

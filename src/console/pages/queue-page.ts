@@ -16,6 +16,11 @@ function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** The time of day (UTC) a list that does not refresh was read. */
+function asOf(ms: number): string {
+  return `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+}
+
 /** When a scheduled task falls due, and how far off that is. */
 function dueCell(dueTime: number | undefined, now: number): SafeHtml {
   if (dueTime === undefined) return html`<span class="muted">–</span>`;
@@ -141,7 +146,7 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
     ${fairShares(req, base, config, keys, keysCursor)}
     <section class="tasks">
       <div class="tabs">
-        ${tabs}
+        <span class="tab-links" data-live="tabs">${tabs}</span>
         <form method="get" action="${base}" class="search" role="search">
           <input name="id" placeholder="Task id…" aria-label="Find a task by id" /><button>Open</button>
         </form>
@@ -152,7 +157,7 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
               <form method="post" action="${base}/redrive" id="redrive-selected">
                 ${csrfField(req)}<button>Redrive selected</button>
               </form>
-              <form method="post" action="${base}/redrive" id="redrive-all">
+              <form method="post" action="${base}/redrive" id="redrive-all" data-live="redrive-all">
                 ${csrfField(req)}<input type="hidden" name="all" value="1" /><input
                   type="hidden"
                   name="shown"
@@ -166,6 +171,9 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
             </div>`
           : ''
       }
+      <p class="muted small as-of">
+        Tasks as of ${asOf(now)}: this list stays as it is while you read it; reload it for the latest.
+      </p>
       <table class="grid tasks">
         <thead>
           <tr>
