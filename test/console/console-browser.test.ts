@@ -253,6 +253,38 @@ describe('the web console in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, ()
     expect(await page.locator('.as-of').textContent()).toBe(asOf);
   });
 
+  it('fits a 400 px wide screen: tables scroll in their box, names stay whole, errors are clamped', async () => {
+    const p = f.producer();
+    const error = `connect ECONNREFUSED 10.0.0.7:5432 ${'while sending the monthly invoice batch '.repeat(60)}`;
+    await deadTask(f.store, 'narrow.emails', error);
+    await p.enqueue('narrow.emails', 'x');
+    await f.store.setPaused('narrow.emails', true);
+    const { page } = await newPage(400, 800);
+    const fits = async (path: string): Promise<void> => {
+      await page.goto(`${f.url}${path}`);
+      expect(await page.evaluate('document.documentElement.scrollWidth'), path).toBeLessThanOrEqual(400);
+    };
+    // A name broken across lines is more than one box; a badge broken inside itself is taller than a line.
+    const boxes = (selector: string): Promise<number> =>
+      page.evaluate(`document.querySelector(${JSON.stringify(selector)}).getClientRects().length`);
+    const height = async (selector: string): Promise<number> =>
+      (await page.locator(selector).boundingBox())!.height;
+    await fits('');
+    expect(await boxes('tr[data-queue="narrow.emails"] .name a')).toBe(1);
+    expect(await height('tr[data-queue="narrow.emails"] .badge')).toBeLessThan(24);
+    await fits('queues/narrow.emails');
+    expect(await height('h1 .badge')).toBeLessThan(24);
+    await fits('latency');
+    await fits('queues/narrow.emails?state=DEAD');
+    const row = page.locator('table.tasks tbody tr').first();
+    expect(await row.locator('td.err').textContent()).toContain('ECONNREFUSED');
+    expect((await row.boundingBox())!.height).toBeLessThanOrEqual(200);
+    // The whole error is on the task's page.
+    await row.locator('td.mono a').click();
+    await expect.poll(() => page.locator('pre[data-kind="error"]').textContent()).toBe(error);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(400);
+  });
+
   it("changes a queue's fair-share limits from its page", async () => {
     const { page } = await newPage();
     await page.goto(`${f.url}queues/emails`);

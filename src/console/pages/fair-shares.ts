@@ -50,18 +50,20 @@ export function fairShares(
     <div class="two">
       <div data-live="keys">
         <h3>Fairness keys, busiest first</h3>
-        <table class="grid keys">
-          <thead>
-            <tr>
-              <th>fairness key</th>
-              <th class="num">ready</th>
-              <th class="num">leased</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${rowsOrEmpty(rows, 3, 'No task waits or runs under any key.')}
-          </tbody>
-        </table>
+        <div class="scroll">
+          <table class="grid keys">
+            <thead>
+              <tr>
+                <th>fairness key</th>
+                <th class="num">ready</th>
+                <th class="num">leased</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${rowsOrEmpty(rows, 3, 'No task waits or runs under any key.')}
+            </tbody>
+          </table>
+        </div>
         <p class="pager">${first} ${next}</p>
       </div>
       <div>

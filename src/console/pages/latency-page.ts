@@ -88,21 +88,23 @@ export function latencyPage(ctx: ConsoleContext, req: PageRequest): SafeHtml {
       sampler keeps. Other replicas show their own.
     </p>
     <section data-live="latency">
-      <table class="grid stages">
-        <thead>
-          <tr>
-            <th>stage (last ${minutes} min)</th>
-            <th class="num">count</th>
-            <th class="num">p50</th>
-            <th class="num">p90</th>
-            <th class="num">p99</th>
-            <th class="num">max</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${stageRows}
-        </tbody>
-      </table>
+      <div class="scroll">
+        <table class="grid stages">
+          <thead>
+            <tr>
+              <th>stage (last ${minutes} min)</th>
+              <th class="num">count</th>
+              <th class="num">p50</th>
+              <th class="num">p90</th>
+              <th class="num">p99</th>
+              <th class="num">max</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${stageRows}
+          </tbody>
+        </table>
+      </div>
       <div class="card-head">
         <h2>Per 10 s, last 15 min</h2>
         <span class="legend"><i class="p50"></i>p50 <i class="p90"></i>p90 <i class="p99"></i>p99</span>

@@ -82,7 +82,9 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
         <td class="num">${t.attempt} / ${t.maxAttempts}</td>
         <td>${instant(t.enqueueTime)}</td>
         ${scheduled ? html`<td>${dueCell(t.dueTime, now)}</td>` : ''}
-        <td class="err">${t.lastError ? cut(t.lastError, 160) : html`<span class="muted">–</span>`}</td>
+        <td class="err">
+          ${t.lastError ? html`<span class="clamp">${cut(t.lastError, 160)}</span>` : html`<span class="muted">–</span>`}
+        </td>
         ${
           dead
             ? html`<td>
@@ -174,23 +176,25 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
       <p class="muted small as-of">
         Tasks as of ${asOf(now)}: this list stays as it is while you read it; reload it for the latest.
       </p>
-      <table class="grid tasks">
-        <thead>
-          <tr>
-            ${dead ? html`<th></th>` : ''}
-            <th>task</th>
-            <th class="num">priority</th>
-            <th class="num">attempt</th>
-            <th>enqueued</th>
-            ${scheduled ? html`<th>due</th>` : ''}
-            <th>${dead ? 'last error' : 'error'}</th>
-            ${dead ? html`<th></th>` : ''}
-          </tr>
-        </thead>
-        <tbody>
-          ${rowsOrEmpty(rows, 7, `No ${state.toLowerCase()} task.`)}
-        </tbody>
-      </table>
+      <div class="scroll">
+        <table class="grid tasks">
+          <thead>
+            <tr>
+              ${dead ? html`<th></th>` : ''}
+              <th>task</th>
+              <th class="num">priority</th>
+              <th class="num">attempt</th>
+              <th>enqueued</th>
+              ${scheduled ? html`<th>due</th>` : ''}
+              <th>${dead ? 'last error' : 'error'}</th>
+              ${dead ? html`<th></th>` : ''}
+            </tr>
+          </thead>
+          <tbody>
+            ${rowsOrEmpty(rows, 7, `No ${state.toLowerCase()} task.`)}
+          </tbody>
+        </table>
+      </div>
       <p class="pager">${cursor ? html`<a href="${base}?state=${state}">← first page</a>` : ''} ${next}</p>
     </section>
     ${unknown ? '' : purgeCard(req, base, queue)}`;

@@ -120,23 +120,25 @@ export async function queuesPage(ctx: ConsoleContext, req: PageRequest): Promise
         : ''
     }
     <section data-live="queues">
-      <table class="grid queues">
-        <thead>
-          <tr>
-            <th>queue</th>
-            <th class="num">ready</th>
-            <th class="num">scheduled</th>
-            <th class="num">leased</th>
-            <th class="num">dead</th>
-            <th class="num">oldest ready</th>
-            <th>last 15 min</th>
-            <th>enq · claim · done</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rowsOrEmpty(rows, 8, empty)}
-        </tbody>
-      </table>
+      <div class="scroll">
+        <table class="grid queues">
+          <thead>
+            <tr>
+              <th>queue</th>
+              <th class="num">ready</th>
+              <th class="num">scheduled</th>
+              <th class="num">leased</th>
+              <th class="num">dead</th>
+              <th class="num">oldest ready</th>
+              <th>last 15 min</th>
+              <th>enq · claim · done</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${rowsOrEmpty(rows, 8, empty)}
+          </tbody>
+        </table>
+      </div>
       <p class="pager">
         ${count(total)} queue${total === 1 ? '' : 's'}${q ? html` matching “${q}”` : ''} · page ${pageNo} of
         ${pages} ${pageNo > 1 ? link(pageNo - 1, '← previous') : ''}
