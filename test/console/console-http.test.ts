@@ -164,6 +164,39 @@ describe('console HTTP rules', () => {
     expect(after).not.toContain('action="/queues/dead-one/redrive"');
   });
 
+  it('tells a redriven task apart from a new one, and a cancelled one from the notes', async () => {
+    const { cookie, csrf } = await session();
+    const taskId = await deadTask('dead-again');
+    // This replica kept the delivery that failed: attempt 1, a minute ago.
+    const at = Date.now() - 60_000;
+    const d = f.latency.delivery(
+      { queue: 'dead-again', start: at - 2, claimStart: NaN, claimEnd: NaN, end: at - 1 },
+      'worker-1',
+      at - 1,
+    );
+    f.latency.leased(d, taskId, at - 10, 1, at);
+    f.latency.serialized(d, at + 0.5);
+    f.latency.written(d, at + 1, false);
+    const taskPage = (id: string): Promise<string> =>
+      fetch(`${f.url}queues/dead-again/tasks/${id}`, { headers: { cookie } }).then((r) => r.text());
+    const before = await taskPage(taskId);
+    expect(before).toMatch(/<th>attempt<\/th>\s*<td>1 of 1<\/td>/);
+    expect(before).toContain('The delivery of attempt 1, leased');
+    await post('queues/dead-again/redrive', cookie, { csrf, task: taskId, back: 'task' });
+    const after = await taskPage(taskId);
+    expect(after).toMatch(/redriven from DEAD at .* after 1 attempt/);
+    expect(after).toMatch(/<th>attempt<\/th>\s*<td>0 of 1 since the redrive<\/td>/);
+    expect(after).toContain('<p data-attempts>Not delivered since it was redriven.</p>');
+    expect(after).not.toContain('Not delivered yet');
+    expect(after).toContain('Last error, before the redrive');
+    expect(after).toMatch(/The last delivery, before the redrive: attempt 1, leased [^<]*UTC\. This replica/);
+    // A cancel leaves no note: the page says it all the same.
+    const cancelled = (await f.store.enqueue([newTask('dead-again')]))[0]!.taskId;
+    expect(await taskPage(cancelled)).toContain('<p data-attempts>Not delivered yet.</p>');
+    await f.store.cancel('dead-again', cancelled);
+    expect(await taskPage(cancelled)).toContain('<p data-cancelled>Cancelled: it will not run again.</p>');
+  });
+
   it('redrives every dead task only when the form says so in so many words', async () => {
     const { cookie, csrf } = await session();
     const taskId = await deadTask('dead-all');

@@ -38,13 +38,26 @@ function bytesView(bytes: Buffer, what: string): SafeHtml {
     ${cutNote}`;
 }
 
-function fieldsTable(t: TaskRecord): SafeHtml {
+/**
+ * When the task was last redriven from DEAD (ms since the epoch), read from its latest
+ * note (`redriven from DEAD at ISO-TIME …`, src/server/admin-operations.ts); NaN when the
+ * note names no time; undefined when it was never redriven.
+ */
+function lastRedrive(t: TaskRecord): number | undefined {
+  const notes = t.history ?? [];
+  if (notes.length === 0) return undefined;
+  const at = /^redriven from DEAD at (\S+)/.exec(notes[notes.length - 1]!)?.[1];
+  return at === undefined ? NaN : Date.parse(at);
+}
+
+function fieldsTable(t: TaskRecord, redriven: boolean): SafeHtml {
   const rows: [string, SafeHtml | string][] = [
     ['id', html`<span class="mono">${t.id}</span>`],
     ['queue', html`<a class="mono" href="/queues/${seg(t.queue)}">${t.queue}</a>`],
     ['state', html`<span class="badge state-${t.state.toLowerCase()}">${t.state}</span>`],
     ['priority', String(t.priority)],
-    ['attempt', `${t.attempt} of ${t.maxAttempts}`],
+    // A redrive starts the count again: the notes say how many attempts came before.
+    ['attempt', `${t.attempt} of ${t.maxAttempts}${redriven ? ' since the redrive' : ''}`],
     [
       'fairness_key',
       t.fairnessKey
@@ -82,9 +95,25 @@ export async function taskPage(
   const kept = ctx.latency.find(t.id);
   // Where this task is among the tasks of the kept delivery's message.
   const keptAt = kept ? kept.taskIds.indexOf(t.id) : -1;
-  const deliveryNote = kept
-    ? `The delivery of attempt ${kept.attempts[keptAt] ?? '?'}, leased ${instant(kept.leasedAt)}: the latest this replica keeps for this task.`
-    : '';
+  const redrivenAt = lastRedrive(t);
+  const redriven = redrivenAt !== undefined;
+  const keptAttempt = kept ? kept.attempts[keptAt] : undefined;
+  // The kept delivery may be one of the attempts before the redrive, whose count started again.
+  const keptBefore =
+    kept !== undefined &&
+    redriven &&
+    (t.attempt === 0 || kept.leasedAt < redrivenAt || (keptAttempt ?? 0) > t.attempt);
+  const deliveryNote = !kept
+    ? ''
+    : keptBefore
+      ? `The last delivery, before the redrive: attempt ${keptAttempt ?? '?'}, leased ${instant(kept.leasedAt)}. This replica keeps none since.`
+      : `The delivery of attempt ${keptAttempt ?? '?'}, leased ${instant(kept.leasedAt)}: the latest this replica keeps for this task.`;
+  const delivered =
+    t.attempt === 0
+      ? redriven
+        ? 'Not delivered since it was redriven.'
+        : 'Not delivered yet.'
+      : `Delivered ${t.attempt} time${t.attempt === 1 ? '' : 's'}${redriven ? ' since it was redriven,' : ''} of at most ${t.maxAttempts}.`;
   const cancellable = t.state === 'PENDING' || t.state === 'SCHEDULED' || t.state === 'LEASED';
   const body = html` <p class="crumbs">
       <a href="/">Queues</a> / <a class="mono" href="/queues/${seg(t.queue)}">${t.queue}</a> /
@@ -116,7 +145,7 @@ export async function taskPage(
     <div class="two">
       <section class="card">
         <h2>Fields</h2>
-        ${fieldsTable(t)}
+        ${fieldsTable(t, redriven)}
       </section>
       <section class="card">
         <h2>Headers</h2>
@@ -141,18 +170,20 @@ export async function taskPage(
     </section>
     <section class="card">
       <h2>Attempts</h2>
-      <p>
-        ${t.attempt === 0 ? 'Not delivered yet.' : `Delivered ${t.attempt} time${t.attempt === 1 ? '' : 's'} of at most ${t.maxAttempts}.`}
-      </p>
+      <p data-attempts>${delivered}</p>
+      ${
+        // The notes record redrives only: a cancel shows here, not among them.
+        t.state === 'CANCELLED' ? html`<p data-cancelled>Cancelled: it will not run again.</p>` : ''
+      }
       ${
         t.lastError
-          ? html`<h3>Last error</h3>
+          ? html`<h3>Last error${redriven && t.attempt === 0 ? ', before the redrive' : ''}</h3>
               <pre class="bytes err" data-kind="error">${t.lastError}</pre>`
           : html`<p class="muted">No error.</p>`
       }
       ${
         (t.history ?? []).length > 0
-          ? html`<h3>Operator notes</h3>
+          ? html`<h3>Redrives</h3>
               <ul class="notes">
                 ${(t.history ?? []).map((n) => html`<li>${n}</li>`)}
               </ul>`
