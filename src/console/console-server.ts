@@ -291,6 +291,8 @@ export class ConsoleServer {
       const queue = decode(task[1]!);
       const id = decode(task[2]!);
       this.#access.authorize(caller, 'admin', [queue]);
+      // It will not run again: asked for in so many words, as a redrive of every dead task is.
+      if (form.get('yes') !== '1') return `/queues/${seg(queue)}/tasks/${seg(id)}?done=confirm-cancel`;
       const cancelled = await this.#ctx.admin.cancel(caller, queue, id);
       return `/queues/${seg(queue)}/tasks/${seg(id)}?done=${cancelled ? 'cancelled' : 'not-cancelled'}`;
     }

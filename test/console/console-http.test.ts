@@ -197,6 +197,25 @@ describe('console HTTP rules', () => {
     expect(await taskPage(cancelled)).toContain('<p data-cancelled>Cancelled: it will not run again.</p>');
   });
 
+  it('cancels a task only when the form says "yes, cancel it"', async () => {
+    const { cookie, csrf } = await session();
+    const taskId = (await f.store.enqueue([newTask('cancel-me')]))[0]!.taskId;
+    const page = await fetch(`${f.url}queues/cancel-me/tasks/${taskId}`, { headers: { cookie } }).then((r) =>
+      r.text(),
+    );
+    expect(page).toMatch(/action="[^"]*\/cancel">[\s\S]*?name="yes" value="1" required \/> yes, cancel it/);
+    const unconfirmed = await post(`queues/cancel-me/tasks/${taskId}/cancel`, cookie, { csrf });
+    expect(unconfirmed.headers.get('location')).toBe(`/queues/cancel-me/tasks/${taskId}?done=confirm-cancel`);
+    expect((await f.store.getTask('cancel-me', taskId))?.state).toBe('PENDING');
+    const text = await fetch(`${f.url}${unconfirmed.headers.get('location')!.slice(1)}`, {
+      headers: { cookie },
+    }).then((r) => r.text());
+    expect(text).toContain('Not cancelled: tick &quot;yes, cancel it&quot; to cancel the task.');
+    const confirmed = await post(`queues/cancel-me/tasks/${taskId}/cancel`, cookie, { csrf, yes: '1' });
+    expect(confirmed.headers.get('location')).toBe(`/queues/cancel-me/tasks/${taskId}?done=cancelled`);
+    expect((await f.store.getTask('cancel-me', taskId))?.state).toBe('CANCELLED');
+  });
+
   it('redrives every dead task only when the form says so in so many words', async () => {
     const { cookie, csrf } = await session();
     const taskId = await deadTask('dead-all');

@@ -19,6 +19,7 @@ export function flash(url: URL): SafeHtml {
     'not-cancelled': ['warn', 'The task had already finished; nothing to cancel.'],
     'confirm-purge': ['warn', 'Not purged: type the queue name to confirm.'],
     'confirm-redrive': ['warn', 'Not redriven: tick "every one" to run every dead task again.'],
+    'confirm-cancel': ['warn', 'Not cancelled: tick "yes, cancel it" to cancel the task.'],
     recount: [
       'warn',
       `Not redriven: ${count(shown)} ${shown === 1 ? 'was' : 'were'} shown, ${count(n)} ${n === 1 ? 'is' : 'are'} dead now: confirm again to redrive ${count(n)}.`,

@@ -124,7 +124,9 @@ export async function taskPage(
         ${
           cancellable
             ? html`<form method="post" action="${base}/cancel">
-                ${csrfField(req)}<button class="danger">Cancel task</button>
+                ${csrfField(req)}<label class="every"
+                  ><input type="checkbox" name="yes" value="1" required /> yes, cancel it</label
+                ><button class="danger">Cancel task</button>
               </form>`
             : ''
         }
