@@ -53,6 +53,7 @@ export default tseslint.config(
       globals: {
         document: 'readonly',
         location: 'readonly',
+        history: 'readonly',
         fetch: 'readonly',
         DOMParser: 'readonly',
         CSS: 'readonly',

@@ -285,6 +285,25 @@ describe('the web console in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, ()
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(400);
   });
 
+  it("shows an action's note once: the address loses it, so a reload does not repeat it", async () => {
+    const p = f.producer();
+    await deadTask(f.store, 'noted');
+    const { taskId } = await p.enqueue('noted', 'x');
+    const { page } = await newPage();
+    await page.goto(`${f.url}queues/noted?state=DEAD`);
+    await page.locator('tbody form button:text("Redrive")').click();
+    await expect.poll(() => page.locator('.flash').textContent()).toContain('Redriven 1 task');
+    await expect.poll(() => page.url()).toBe(`${f.url}queues/noted?state=DEAD`);
+    await page.reload();
+    expect(await page.locator('.flash').count()).toBe(0);
+    // A task page, which refreshes nothing, does the same; the fragment stays.
+    await page.goto(`${f.url}queues/noted/tasks/${taskId}?done=not-cancelled#attempts`);
+    expect(await page.locator('.flash').textContent()).toContain('nothing to cancel');
+    await expect.poll(() => page.url()).toBe(`${f.url}queues/noted/tasks/${taskId}#attempts`);
+    await page.reload();
+    expect(await page.locator('.flash').count()).toBe(0);
+  });
+
   it("changes a queue's fair-share limits from its page", async () => {
     const { page } = await newPage();
     await page.goto(`${f.url}queues/emails`);

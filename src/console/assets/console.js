@@ -3,6 +3,14 @@
 // else runs here: every page works without this script.
 (function () {
   'use strict';
+  // An action's note (?done=…) is shown once: taken out of the address, a reload does not repeat it.
+  var here = new URL(location.href);
+  if (here.searchParams.has('done')) {
+    ['done', 'n', 'shown'].forEach(function (name) {
+      here.searchParams.delete(name);
+    });
+    history.replaceState(history.state, '', here.pathname + here.search + here.hash);
+  }
   var seconds = Number(document.body.getAttribute('data-refresh'));
   if (!(seconds >= 1)) return;
   // An error page (the store unavailable) has nothing live: it loads again once its URL answers.
