@@ -294,7 +294,10 @@ export class ConsoleServer {
       // It will not run again: asked for in so many words, as a redrive of every dead task is.
       if (form.get('yes') !== '1') return `/queues/${seg(queue)}/tasks/${seg(id)}?done=confirm-cancel`;
       const cancelled = await this.#ctx.admin.cancel(caller, queue, id);
-      return `/queues/${seg(queue)}/tasks/${seg(id)}?done=${cancelled ? 'cancelled' : 'not-cancelled'}`;
+      // A leased task runs on until its worker's next extension is refused: say so.
+      const leased = cancelled && (await this.#ctx.admin.getTask(caller, queue, id)).state === 'LEASED';
+      const done = leased ? 'cancel-requested' : cancelled ? 'cancelled' : 'not-cancelled';
+      return `/queues/${seg(queue)}/tasks/${seg(id)}?done=${done}`;
     }
     const m = QUEUE_ACTION.exec(path);
     if (!m) throw notFound();

@@ -16,6 +16,10 @@ export function flash(url: URL): SafeHtml {
     purged: ['ok', `Purged ${tasks}.`],
     redriven: ['ok', `Redriven ${tasks} from DEAD to PENDING.`],
     cancelled: ['ok', 'Task cancelled: it will not run again.'],
+    'cancel-requested': [
+      'ok',
+      'Cancel requested: a worker is running the task; its lease is not renewed, so the worker stops it at its next extension and it ends CANCELLED, unless it completes first.',
+    ],
     'not-cancelled': ['warn', 'The task had already finished; nothing to cancel.'],
     'confirm-purge': ['warn', 'Not purged: type the queue name to confirm.'],
     'confirm-redrive': ['warn', 'Not redriven: tick "every one" to run every dead task again.'],
