@@ -1,7 +1,8 @@
-import { status as grpcStatus } from '@grpc/grpc-js';
 import type { ReconnectEvent } from '../../clients/index.js';
 import { UsageError } from '../config/usage-error.js';
 
+/** The status of a stream the worker ended itself after a server's drain. */
+const OK = 0;
 /** The gRPC status of a connection that could not be made (grpc-js `UNAVAILABLE`). */
 const UNAVAILABLE = 14;
 /** The gRPC status of a call without a credential the server accepts. */
@@ -233,8 +234,8 @@ export function streamLostSentence(event: ReconnectEvent, tls: boolean): string 
   const unreachable = describeUnreachable(event.details, tls);
   if (unreachable !== undefined) return workerLogSentence('', { ...event }, tls);
   const next = `reconnecting to ${event.address} ${retryDelay(event.delayMs)}`;
-  if (event.code === grpcStatus.OK) return `the server is draining; ${next}`;
-  const why = event.details || grpcStatus[event.code] || 'no reason given';
+  if ((event.code as number) === OK) return `the server is draining; ${next}`;
+  const why = event.details || 'no reason given';
   return `the Claim stream ended (${why}, gRPC status ${event.code}); ${next}`;
 }
 

@@ -97,11 +97,11 @@ CODEQ_PRIORITY and CODEQ_LEASE_ID. Exit 0 completes the task with stdout as its 
 good; any other exit fails the attempt and it is retried with its backoff. Leases are
 extended while COMMAND runs. SIGINT or SIGTERM stops taking tasks
 and waits for running ones; a second signal stops them at once and gives their tasks
-back (attempts not counted), exiting 130 (SIGINT) or 143 (SIGTERM). When the shell cannot run
-COMMAND at all (exit 126 or 127 before it ever ran), the task goes back with its attempt
-not counted and codeq work stops with exit 1: a mistyped COMMAND costs no task anything.
-A program the shell cannot find that COMMAND's text does not name (the payload named it)
-fails the task like any other exit.
+back (attempts not counted), exiting 130 (SIGINT) or 143 (SIGTERM). When the shell
+cannot run COMMAND at all (exit 126 or 127 before it ever ran), the task goes back
+with its attempt not counted and codeq work stops with exit 1: a mistyped COMMAND
+costs no task anything. A program the shell cannot find that COMMAND's text does not
+name (the payload named it) fails the task like any other exit.
 
 Options:
 ${settingsHelp(WORK_SETTINGS)}
