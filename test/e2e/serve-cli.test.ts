@@ -203,7 +203,8 @@ describe('the codeq executable', () => {
     } finally {
       holder.close();
     }
-  });
+    // Two starts of the executable, each seconds on a busy machine.
+  }, 90_000);
 
   it('codeq work says at once why it has no stream yet, and keeps trying', async () => {
     // A port nothing listens on: one opened and closed again.

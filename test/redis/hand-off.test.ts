@@ -131,5 +131,6 @@ describe("enqueue-and-claim's hand-off", () => {
     expect(handedOff.one).toBeGreaterThan(20);
     expect(handedOff.more).toBeGreaterThan(5);
     expect((await store.stats('a')).ready).toBe((await store.stats('b')).ready);
-  });
+    // 600 steps of several calls each: a few seconds alone, longer beside the whole suite.
+  }, 90_000);
 });
