@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Redis } from 'ioredis';
 import { retryStrategy, type SentinelTarget } from './connection.js';
 import { primaryAddress } from './replication-wait.js';
@@ -24,6 +25,7 @@ const SWITCH_CHANNEL = '+switch-master';
  * Returns the function that stops watching.
  */
 export function watchSentinels(target: SentinelTarget, clients: readonly Redis[]): () => void {
+  const follow = new SwitchFollower(clients);
   const watchers = target.sentinels.map(({ host, port }) => {
     const watcher = new Redis({
       host,
@@ -40,23 +42,60 @@ export function watchSentinels(target: SentinelTarget, clients: readonly Redis[]
       if (channel !== SWITCH_CHANNEL) return;
       const [name, , , newHost, newPort] = message.split(' ');
       if (name !== target.name || newHost === undefined || newPort === undefined) return;
-      followSwitch(clients, `${newHost}:${newPort}`);
+      follow.announced(newHost, newPort);
     });
     watcher.subscribe(SWITCH_CHANNEL).catch(() => undefined);
     return watcher;
   });
   return () => {
+    follow.stop();
     for (const watcher of watchers) watcher.disconnect();
   };
 }
 
+/** Reconnects a client at most this often per announced switch, in case it lands wrong again. */
+const RETRIES_PER_SWITCH = 3;
+
 /**
- * Reconnects each ready client not connected to `primary` (HOST:PORT as the Sentinels name
- * it). A client already reconnecting asks the Sentinels anyway; the other Sentinels'
- * announcements of the same switch find the clients reconnecting or already there.
+ * Moves the clients to the primary a Sentinel announced. A ready client connected
+ * elsewhere reconnects at once. A client that was connecting meanwhile asked the
+ * Sentinels before the switch and may land on the old primary: when it is ready there,
+ * it reconnects too, a few times at most. That check needs the announced address to be an
+ * IP literal, as the socket reports one (a Sentinel that announces hostnames is followed
+ * at the announcement only). The other Sentinels' announcements of the same switch find
+ * the clients reconnecting or already there.
  */
-export function followSwitch(clients: readonly Redis[], primary: string): void {
-  for (const client of clients) {
-    if (client.status === 'ready' && primaryAddress(client) !== primary) client.disconnect(true);
+class SwitchFollower {
+  readonly #clients: readonly Redis[];
+  /** HOST:PORT of the last announced primary, when its host is an IP literal. */
+  #primary: string | undefined;
+  #retries = 0;
+  readonly #onReady: (() => void)[];
+
+  constructor(clients: readonly Redis[]) {
+    this.#clients = clients;
+    this.#onReady = clients.map((client) => {
+      const check = (): void => {
+        if (this.#primary === undefined || primaryAddress(client) === this.#primary) return;
+        if (this.#retries >= RETRIES_PER_SWITCH * this.#clients.length) return;
+        this.#retries++;
+        client.disconnect(true);
+      };
+      client.on('ready', check);
+      return check;
+    });
+  }
+
+  announced(host: string, port: string): void {
+    const primary = `${host}:${port}`;
+    if (primary !== this.#primary) this.#retries = 0;
+    this.#primary = isIP(host) ? primary : undefined;
+    for (const client of this.#clients) {
+      if (client.status === 'ready' && primaryAddress(client) !== primary) client.disconnect(true);
+    }
+  }
+
+  stop(): void {
+    this.#clients.forEach((client, i) => client.off('ready', this.#onReady[i]!));
   }
 }
