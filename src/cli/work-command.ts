@@ -96,12 +96,11 @@ CODEQ_PRIORITY and CODEQ_LEASE_ID. Exit 0 completes the task with stdout as its 
 (a stdout over the server's --max-payload-bytes fails the attempt); exit ${EXIT_PERMANENT} fails it for
 good; any other exit fails the attempt and it is retried with its backoff. Leases are
 extended while COMMAND runs. SIGINT or SIGTERM stops taking tasks
-and waits for running ones; a second signal stops them at once and gives their tasks
-back (attempts not counted), exiting 130 (SIGINT) or 143 (SIGTERM). When the shell
-cannot run COMMAND at all (exit 126 or 127 before it ever ran), the task goes back
-with its attempt not counted and codeq work stops with exit 1: a mistyped COMMAND
-costs no task anything. A program the shell cannot find that COMMAND's text does not
-name (the payload named it) fails the task like any other exit.
+and waits for running ones; a second signal stops at once. When the shell cannot run
+COMMAND at all (exit 126 or 127 before it ever ran), the task goes back with its
+attempt not counted and codeq work stops with exit 1: a mistyped COMMAND costs no task
+anything. A program the shell cannot find that COMMAND's text does not name (the
+payload named it) fails the task like any other exit.
 
 Options:
 ${settingsHelp(WORK_SETTINGS)}
@@ -149,7 +148,7 @@ export async function workCommand(argv: string[]): Promise<number> {
     warn: (message, fields) => say(`${workerLogSentence(message, fields, tls)}`),
   });
   // Stops the worker once, on a signal or because COMMAND cannot be run; a second signal
-  // while it stops ends the running commands at once (onSignal).
+  // while it stops ends the process at once.
   let exitCode = 0;
   let stopping = false;
   let stoppedNow = (): void => undefined;
@@ -247,14 +246,8 @@ export async function workCommand(argv: string[]): Promise<number> {
   // whatever way it exits, they end with it.
   process.once('exit', () => stopRunningCommands());
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (!stopping) return stop(`${signal}: finishing running tasks; send it again to stop at once`);
-    // At once, but the tasks go back (released, attempts not counted) instead of waiting
-    // out the server's reconnect grace and losing an attempt; a server that does not
-    // answer holds the exit a few seconds at most.
-    exitCode = signal === 'SIGINT' ? 130 : 143;
-    say(`${signal} again: stopping running commands now; their tasks go back, attempts not counted`);
-    setTimeout(() => process.exit(exitCode), 3_000).unref();
-    void worker.stop({ graceMs: 0 });
+    if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
+    stop(`${signal}: finishing running tasks; send it again to stop at once`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

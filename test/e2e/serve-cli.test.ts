@@ -385,25 +385,6 @@ describe('the codeq executable', () => {
     });
   });
 
-  it('codeq work stops the running command on a second Ctrl-C and gives its task back uncounted', async () => {
-    await workOneTask('sleep 30', async ({ taskId, child, exited, stderr, clients }) => {
-      while ((await clients.getTask({ queue: 'q', taskId })).state !== 'LEASED')
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      // The banner follows the signal handlers.
-      await eventually(() => stderr().includes('taking tasks of q'), 'the banner', 10_000);
-      process.kill(-child.pid!, 'SIGINT');
-      await eventually(() => stderr().includes('SIGINT: finishing running tasks'), 'the first stop', 10_000);
-      const started = Date.now();
-      process.kill(-child.pid!, 'SIGINT');
-      const status = await exited;
-      expect(status, stderr()).toBe(130);
-      expect(Date.now() - started).toBeLessThan(5_000);
-      expect(stderr()).toContain('SIGINT again: stopping running commands now');
-      // Released, not left to the reconnect grace and the lease's end: no attempt spent.
-      expect(await clients.getTask({ queue: 'q', taskId })).toMatchObject({ state: 'PENDING', attempt: 0 });
-    });
-  });
-
   it('enqueues a payload piped in by a writer that takes its time', async () => {
     const server = await startTestServer(new MemoryStore());
     const clients = rawClients(server.address);
