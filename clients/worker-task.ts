@@ -84,6 +84,11 @@ export class TaskReleaseError extends Error {
 /** How the server words an extension refused because the task was cancelled (both stores). */
 const CANCELLED_REFUSAL = /\bwas cancelled\b/;
 
+/** Whether a refused extension (status `code`, `message`) says the task was cancelled. */
+export function refusedAsCancelled(code: number, message: string): boolean {
+  return code === 9 && CANCELLED_REFUSAL.test(message);
+}
+
 /** The abort reason of a handler whose lease the server no longer honours. */
 export class LeaseLostError extends Error {
   /**
@@ -102,7 +107,7 @@ export class LeaseLostError extends Error {
     // The message names the lease without its nonce: handlers log their abort reasons.
     super(`lease ${leaseReference(leaseId)} lost (code ${code}): ${message}`);
     this.name = 'LeaseLostError';
-    this.cancelled = code === 9 && CANCELLED_REFUSAL.test(message);
+    this.cancelled = refusedAsCancelled(code, message);
   }
 }
 

@@ -25,6 +25,7 @@ import { Waiters } from './waiters.js';
 import {
   LeaseLostError,
   MAX_RESULT_BYTES,
+  refusedAsCancelled,
   runHandler,
   toWorkerTask,
   type HandlerSettle,
@@ -478,8 +479,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       waiting.lost = true;
       this.#prefetched.drop(leaseId);
       this.#outbox.dropExtend(leaseId);
-      if (new LeaseLostError(leaseId, code, message).cancelled)
-        this.#outbox.release(leaseId, waiting.lease.task?.id);
+      if (refusedAsCancelled(code, message)) this.#outbox.release(leaseId, waiting.lease.task?.id);
       this.#leaseLost({ leaseId, taskId: waiting.lease.task?.id, kind: 'EXTEND', code, message });
       this.#scheduleFlush();
     }
