@@ -47,6 +47,21 @@ describe('codeQ on a Sentinel-managed primary', () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
 
+  /** A server replica on `group`, as `codeq serve --redis-sentinels ...` opens its store, stopped after the test. */
+  const serveThroughSentinels = async (
+    group: TestReplicated,
+  ): Promise<{ address: string; raw: ReturnType<typeof rawClients> }> => {
+    const { store } = await openStore(
+      serverConfig({ redisSentinels: group.sentinelList, redisSentinelName: NAME }),
+    );
+    cleanup.push(() => store.close());
+    const server = await startTestServer(store);
+    cleanup.push(() => server.stop());
+    const raw = rawClients(server.address);
+    cleanup.push(async () => raw.close());
+    return { address: server.address, raw };
+  };
+
   it('parses --redis-sentinels, with 26379 when the port is left out', () => {
     expect(parseSentinels('a:1, b')).toEqual([
       { host: 'a', port: 1 },
@@ -164,14 +179,7 @@ describe('codeQ on a Sentinel-managed primary', () => {
   it('loses no enqueue acknowledged after the Sentinels announce a planned failover', async () => {
     const group = await startReplicated({ replicas: 1, sentinels: 1, name: NAME });
     cleanup.push(() => group.stop());
-    const { store } = await openStore(
-      serverConfig({ redisSentinels: group.sentinelList, redisSentinelName: NAME }),
-    );
-    cleanup.push(() => store.close());
-    const server = await startTestServer(store);
-    cleanup.push(() => server.stop());
-    const raw = rawClients(server.address);
-    cleanup.push(async () => raw.close());
+    const { raw } = await serveThroughSentinels(group);
     // When the Sentinel announces the new primary, as this test hears it.
     const listener = new Redis(group.sentinels[0]!.url);
     cleanup.push(async () => listener.disconnect());
@@ -216,19 +224,8 @@ describe('codeQ on a Sentinel-managed primary', () => {
       });
       cleanup.push(() => group.stop());
       // Two server replicas, as two `codeq serve --redis-sentinels ...` open them.
-      const open = async (): Promise<{ address: string; raw: ReturnType<typeof rawClients> }> => {
-        const { store } = await openStore(
-          serverConfig({ redisSentinels: group.sentinelList, redisSentinelName: NAME }),
-        );
-        cleanup.push(() => store.close());
-        const server = await startTestServer(store);
-        cleanup.push(() => server.stop());
-        const raw = rawClients(server.address);
-        cleanup.push(async () => raw.close());
-        return { address: server.address, raw };
-      };
-      const a = await open();
-      const b = await open();
+      const a = await serveThroughSentinels(group);
+      const b = await serveThroughSentinels(group);
       const done: string[] = [];
       const worker = new Worker({
         address: a.address,
