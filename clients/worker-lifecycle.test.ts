@@ -146,6 +146,33 @@ describe('Worker: stop()', () => {
     expect(logger.warnings.join('\n')).toMatch(/aborting 1 handler/);
   });
 
+  it('ends the grace at once when stop is called again with graceMs 0 (a second Ctrl-C)', async () => {
+    let aborted: unknown;
+    const { stream, worker } = await startWorker({
+      shutdownGraceMs: 600_000,
+      handler: (_task, { signal }) =>
+        new Promise(() => {
+          signal.addEventListener('abort', () => {
+            aborted = signal.reason;
+          });
+        }),
+    });
+    const [leaseId] = stream.lease();
+    await eventually(() => worker.inFlight === 1, 'the handler to start');
+    const stopping = worker.stop();
+    await eventually(() => worker.state === 'DRAINING', 'the stop to begin');
+    expect(aborted).toBeUndefined();
+    const started = Date.now();
+    await worker.stop({ graceMs: 0 });
+    await stopping;
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(aborted).toBeInstanceOf(Error);
+    // Released, not failed: the task goes back with its attempt not counted.
+    expect(stream.all('releases')).toEqual([{ leaseId }]);
+    expect(stream.all('fails')).toEqual([]);
+    expect(worker.state).toBe('STOPPED');
+  });
+
   it('settles on a new stream when the stream breaks while stopping', async () => {
     const release = gate();
     const { server, stream, worker } = await startWorker({

@@ -11,6 +11,7 @@ import type { WorkerServiceClient } from '../src/api/generated/codeq/v1/WorkerSe
 import { codeqProto } from '../src/api/proto.js';
 import { msToDuration, timestampToMs } from '../src/api/time.js';
 import { leaseReference } from '../src/domain/lease-id.js';
+import { setLongTimeout } from '../src/domain/long-timeout.js';
 import { WorkerTracer } from './worker-tracer.js';
 import { WorkerStream } from './worker-stream.js';
 import { ReconnectSchedule } from './reconnect-schedule.js';
@@ -52,6 +53,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #outbox = new SettleOutbox();
   readonly #running = new Map<string, Running>();
   readonly #waiters = new Waiters();
+  /** When stop() stops waiting for running handlers (Date.now() ms); Infinity before stop(). */
+  #graceEndsAt = Infinity;
   readonly #prefetched: PrefetchedLeases;
   readonly #extender = new LeaseExtender(
     () => this.#held(),
@@ -126,12 +129,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /**
    * Stops gracefully; safe to call more than once. Grants no more credit and releases
-   * leases that still arrive; waits up to `shutdownGraceMs` for running handlers, then
-   * aborts the rest through their signal and releases their leases; waits up to
-   * `settleTimeoutMs` for every settle to be acknowledged; ends the stream and closes the
-   * channel. Resolves in state STOPPED.
+   * leases that still arrive; waits up to `shutdownGraceMs` (or `options.graceMs`) for
+   * running handlers, then aborts the rest through their signal and releases their leases
+   * (their attempts are not counted); waits up to `settleTimeoutMs` for every settle to be
+   * acknowledged; ends the stream and closes the channel. Resolves in state STOPPED. A
+   * later call with a shorter `graceMs` (0: a second Ctrl-C) ends the wait for running
+   * handlers that much sooner.
    */
-  stop(): Promise<void> {
+  stop(options: { graceMs?: number } = {}): Promise<void> {
+    if (options.graceMs !== undefined) this.#shortenGrace(options.graceMs);
     if (this.#stopping) return this.#stopping;
     if (this.#state === 'INITIALIZED' || this.#state === 'STOPPED') {
       this.#setState('STOPPED');
@@ -139,6 +145,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     this.#stopping = this.#shutdown();
     return this.#stopping;
+  }
+
+  /** Running handlers are waited for until `ms` from now at the latest. */
+  #shortenGrace(ms: number): void {
+    const endsAt = Date.now() + Math.max(0, ms);
+    if (endsAt >= this.#graceEndsAt) return;
+    this.#graceEndsAt = endsAt;
+    // The shutdown's wait re-checks now, and at the new end.
+    setLongTimeout(() => this.#waiters.changed(), Math.max(0, ms)).unref();
+    this.#waiters.changed();
   }
 
   async #shutdown(): Promise<void> {
@@ -151,7 +167,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (!waiting.lost) this.#outbox.release(waiting.leaseId, waiting.lease.task?.id);
     this.#scheduleFlush();
 
-    if (!(await this.#waiters.until(() => this.#running.size === 0, shutdownGraceMs))) {
+    this.#graceEndsAt = Math.min(this.#graceEndsAt, Date.now() + shutdownGraceMs);
+    await this.#waiters.until(
+      () => this.#running.size === 0 || Date.now() >= this.#graceEndsAt,
+      Math.max(0, this.#graceEndsAt - Date.now()),
+    );
+    if (this.#running.size > 0) {
       logger.warn(`aborting ${this.#running.size} handler(s) still running after the shutdown grace`, {
         shutdownGraceMs,
         leases: [...this.#running.keys()].map(leaseReference),

@@ -3,6 +3,7 @@ import { TaskError, TaskReleaseError, type HandlerContext, type WorkerTask } fro
 import { UsageError } from '../config/usage-error.js';
 import {
   checkCommandSyntax,
+  CommandKilledError,
   CommandUnavailableError,
   execHandler,
   withoutCredentials,
@@ -107,6 +108,14 @@ describe('codeq work --exec', () => {
 
 describe('codeq work --exec results', () => {
   const quiet = { env: { PATH: process.env.PATH }, onStderr: () => undefined };
+
+  it('fails the attempt of a command ended by a signal, naming the signal', async () => {
+    const run = execHandler('kill -TERM $$; sleep 5', { onStderr: () => undefined });
+    const err: unknown = await run(task, contextOf()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommandKilledError);
+    expect(err).toBeInstanceOf(TaskError);
+    expect(err).toMatchObject({ signal: 'SIGTERM', message: 'killed by SIGTERM', permanent: false });
+  });
 
   it("completes with stdout up to the server's result limit", async () => {
     const run = execHandler('head -c 5000 /dev/zero', quiet);

@@ -42,6 +42,20 @@ export class CommandUnavailableError extends TaskReleaseError {
 }
 
 /**
+ * The command was ended by a signal (`killed by SIGTERM`), which {@link signal} names: a
+ * failed attempt, unless the signal was not meant for it (see `codeq work`).
+ */
+export class CommandKilledError extends TaskError {
+  constructor(
+    message: string,
+    readonly signal: NodeJS.Signals,
+  ) {
+    super(message);
+    this.name = 'CommandKilledError';
+  }
+}
+
+/**
  * Variables that hold or point at a credential of codeQ: the worker's token and client
  * key, a server's token, key and metrics token, a Redis URL (which may carry a password).
  */
@@ -172,6 +186,7 @@ export function execHandler(command: string, options: ExecOptions = {}): TaskHan
         const message = errTail.trim() ? `${why}: ${errTail.trim()}` : why;
         if (couldNotRun && !ran && !namedByTheTask(command, errTail))
           return reject(new CommandUnavailableError(message));
+        if (sig) return reject(new CommandKilledError(message, sig));
         reject(new TaskError(message, { permanent: code === EXIT_PERMANENT }));
       });
     });

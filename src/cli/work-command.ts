@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util';
-import { LeaseLostError, TaskError, Worker, type ReconnectEvent } from '../../clients/index.js';
+import {
+  LeaseLostError,
+  TaskError,
+  TaskReleaseError,
+  Worker,
+  type ReconnectEvent,
+} from '../../clients/index.js';
 import {
   HELP_ENTRY,
   resolveSettings,
@@ -13,6 +19,7 @@ import { formatDurationMs } from '../config/duration.js';
 import { describeCliError, streamLostSentence, workerLogSentence } from './cli-errors.js';
 import {
   checkCommandSyntax,
+  CommandKilledError,
   CommandUnavailableError,
   EXIT_PERMANENT,
   execHandler,
@@ -96,11 +103,14 @@ CODEQ_PRIORITY and CODEQ_LEASE_ID. Exit 0 completes the task with stdout as its 
 (a stdout over the server's --max-payload-bytes fails the attempt); exit ${EXIT_PERMANENT} fails it for
 good; any other exit fails the attempt and it is retried with its backoff. Leases are
 extended while COMMAND runs. SIGINT or SIGTERM stops taking tasks
-and waits for running ones; a second signal stops at once. When the shell cannot run
-COMMAND at all (exit 126 or 127 before it ever ran), the task goes back with its
-attempt not counted and codeq work stops with exit 1: a mistyped COMMAND costs no task
-anything. A program the shell cannot find that COMMAND's text does not name (the
-payload named it) fails the task like any other exit.
+and waits for running ones; a second signal stops them at once and gives their tasks
+back (attempts not counted), exiting 130 (SIGINT) or 143 (SIGTERM). A COMMAND ended by
+the signal that stops codeq work (sent to every process, as systemd does) gives its
+task back too. When the shell cannot run COMMAND at all (exit 126 or 127 before it
+ever ran), the task goes back with its attempt not counted and codeq work stops with
+exit 1: a mistyped COMMAND costs no task anything. A program the shell cannot find
+that COMMAND's text does not name (the payload named it) fails the task like any other
+exit.
 
 Options:
 ${settingsHelp(WORK_SETTINGS)}
@@ -148,9 +158,11 @@ export async function workCommand(argv: string[]): Promise<number> {
     warn: (message, fields) => say(`${workerLogSentence(message, fields, tls)}`),
   });
   // Stops the worker once, on a signal or because COMMAND cannot be run; a second signal
-  // while it stops ends the process at once.
+  // while it stops ends the running commands at once (onSignal).
   let exitCode = 0;
   let stopping = false;
+  /** The signals this process got (SIGINT, SIGTERM): each asks it to stop. */
+  const stopSignals = new Set<NodeJS.Signals>();
   let stoppedNow = (): void => undefined;
   const stopped = new Promise<void>((resolve) => (stoppedNow = resolve));
   const stop = (why: string): void => {
@@ -184,6 +196,13 @@ export async function workCommand(argv: string[]): Promise<number> {
         completed.set(task.leaseId, `${what} completed in ${Math.round(performance.now() - started)} ms`);
         return result;
       } catch (err) {
+        if (err instanceof CommandKilledError && stopSignals.has(err.signal)) {
+          // The signal that stops codeq work reached COMMAND too: sent to every process at
+          // once (systemd's KillMode=control-group), or to this process's group before the
+          // command had left it (a Ctrl-C during its start). Not the task's fault.
+          say(`${what} given back, attempt not counted: COMMAND got the ${err.signal} that stops codeq work`);
+          throw new TaskReleaseError(err.message, { cause: err });
+        }
         if (err instanceof CommandUnavailableError) {
           say(`${what} given back, attempt not counted: COMMAND could not be run (${err.message})`);
           if (!stopping) {
@@ -246,8 +265,15 @@ export async function workCommand(argv: string[]): Promise<number> {
   // whatever way it exits, they end with it.
   process.once('exit', () => stopRunningCommands());
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
-    stop(`${signal}: finishing running tasks; send it again to stop at once`);
+    stopSignals.add(signal);
+    if (!stopping) return stop(`${signal}: finishing running tasks; send it again to stop at once`);
+    // At once, but the tasks go back (released, attempts not counted) instead of waiting
+    // out the server's reconnect grace and losing an attempt; a server that does not
+    // answer holds the exit a few seconds at most.
+    exitCode = signal === 'SIGINT' ? 130 : 143;
+    say(`${signal} again: stopping running commands now; their tasks go back, attempts not counted`);
+    setTimeout(() => process.exit(exitCode), 3_000).unref();
+    void worker.stop({ graceMs: 0 });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -385,6 +385,40 @@ describe('the codeq executable', () => {
     });
   });
 
+  it('codeq work stops the running command on a second Ctrl-C and gives its task back uncounted', async () => {
+    await workOneTask('echo started >&2; sleep 30', async ({ taskId, child, exited, stderr, clients }) => {
+      // The banner follows the signal handlers; the command runs in its own process group.
+      await eventually(() => stderr().includes('taking tasks of q'), 'the banner', 10_000);
+      await eventually(() => stderr().includes('started'), 'the command to start', 10_000);
+      process.kill(-child.pid!, 'SIGINT');
+      await eventually(() => stderr().includes('SIGINT: finishing running tasks'), 'the first stop', 10_000);
+      const started = Date.now();
+      process.kill(-child.pid!, 'SIGINT');
+      const status = await exited;
+      expect(status, stderr()).toBe(130);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(stderr()).toContain('SIGINT again: stopping running commands now');
+      // Released, not left to the reconnect grace and the lease's end: no attempt spent.
+      expect(await clients.getTask({ queue: 'q', taskId })).toMatchObject({ state: 'PENDING', attempt: 0 });
+    });
+  });
+
+  it('codeq work gives back a task whose command got the same SIGTERM (systemd stops every process)', async () => {
+    await workOneTask('echo "pid $$" >&2; sleep 30', async ({ taskId, child, exited, stderr, clients }) => {
+      await eventually(() => stderr().includes('taking tasks of q'), 'the banner', 10_000);
+      await eventually(() => /pid \d+/.test(stderr()), 'the command to start', 10_000);
+      const commandPid = Number(/pid (\d+)/.exec(stderr())![1]);
+      process.kill(-child.pid!, 'SIGTERM');
+      process.kill(-commandPid, 'SIGTERM');
+      const status = await exited;
+      expect(status, stderr()).toBe(0);
+      expect(stderr()).toContain(
+        'given back, attempt not counted: COMMAND got the SIGTERM that stops codeq work',
+      );
+      expect(await clients.getTask({ queue: 'q', taskId })).toMatchObject({ state: 'PENDING', attempt: 0 });
+    });
+  });
+
   it('enqueues a payload piped in by a writer that takes its time', async () => {
     const server = await startTestServer(new MemoryStore());
     const clients = rawClients(server.address);
