@@ -7,11 +7,12 @@ import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { nowMs } from '../spans/span-helpers.js';
 import { planClaims, type Share } from './claim-plan.js';
 import type { Consumer } from './contracts.js';
-import { ReadAheadBuffer, type ReadAheadOptions } from './read-ahead.js';
-import { ReadyRing } from './ready-ring.js';
+import { HeldLeases } from './held-leases.js';
+import type { ReadAheadOptions } from './read-ahead.js';
+import { isIdle, newQueueState, type QueueState } from './queue-state.js';
 import { logClaimFailure } from './claim-failure-log.js';
 import { StoreCalls } from './store-calls.js';
-import { MAX_TIMER_STEP_MS, setLongTimeout, type LongTimeout } from '../domain/long-timeout.js';
+import { MAX_TIMER_STEP_MS, setLongTimeout } from '../domain/long-timeout.js';
 
 export interface DispatcherOptions {
   /** Most tasks one claim takes. Default 256. */
@@ -34,37 +35,6 @@ interface Slot {
   reserved: number;
   /** Where its round-robin over its queues starts next. */
   cursor: number;
-}
-
-interface QueueState {
-  readonly name: string;
-  readonly consumers: Set<Consumer>;
-  /** Its consumers that may have room, in serving order: what a claim walks instead of `consumers`. */
-  readonly ready: ReadyRing<Consumer>;
-  /**
-   * How many tasks may be ready: 0 once a claim came back short; the count an enqueue here
-   * made ready; Infinity when unknown (a wake from another replica, a due timer, a claim
-   * that left more). A claim asks for no more than this, so one new task costs a claim of
-   * one consumer, not a walk of a whole claim's worth of streams.
-   */
-  readyHint: number;
-  /** Bumped by every ready signal, so a claim that started before one cannot clear `readyHint`. */
-  wakeGen: number;
-  /** Claims in flight for this queue. */
-  inflight: number;
-  /** Leases those claims asked for. */
-  inflightLeases: number;
-  /** The store-call turn (`Dispatcher.#turnCount`) its newest claim started in. */
-  claimTurn: number;
-  /** The due timer: a task's delay or retry delay feeds it, so it may be months long. */
-  timer: LongTimeout | undefined;
-  timerAt: number;
-  /** The last claim found more ready tasks than it took: the queue has a backlog. */
-  backlog: boolean;
-  /** Leases claimed ahead of demand, when read-ahead is on and the queue has had a backlog. */
-  held: ReadAheadBuffer | undefined;
-  /** Gives back held leases that outstayed their hold. */
-  holdTimer: LongTimeout | undefined;
 }
 
 interface Reservation {
@@ -96,12 +66,7 @@ export class Dispatcher {
   /** Open consumers by worker id, for serving a worker's newest stream first. */
   readonly #byWorker = new Map<string, Set<Consumer>>();
   readonly #slots = new Map<Consumer, Slot>();
-  /** Consumers whose capacity grew in this task of the event loop, while leases were held for a queue of theirs. */
-  readonly #grew = new Set<Consumer>();
-  /** When the first of them grew (ms, tracing on only): the start of their dispatch spans. */
-  #grewAt = 0;
   readonly #claimBatch: number;
-  readonly #readAhead: ReadAheadOptions;
   readonly #retryDelayMs: number;
   readonly #logger: Logger;
   /** Claims answered too late to deal, told once a minute per queue. */
@@ -113,8 +78,8 @@ export class Dispatcher {
    * this dispatcher's claims, which ride with them (store-calls.ts).
    */
   readonly calls: StoreCalls;
-  /** The dispatch whose claim took each lease read ahead (tracing on only): its delivery links to it. */
-  readonly #heldClaims = new WeakMap<Lease, DispatchTrace>();
+  /** Leases claimed ahead of demand, dealt without a store call (held-leases.ts). */
+  readonly #held: HeldLeases;
   readonly #sweep: NodeJS.Timeout;
   #passScheduled = false;
   /** Turns of the store calls so far: a claim started in the current one rides with its calls. */
@@ -128,10 +93,6 @@ export class Dispatcher {
   constructor(store: LeaseStore, options: DispatcherOptions = {}) {
     this.#store = store;
     this.#claimBatch = options.claimBatch ?? 256;
-    this.#readAhead = {
-      max: Math.min(options.readAhead?.max ?? 0, this.#claimBatch),
-      holdMs: options.readAhead?.holdMs ?? 20,
-    };
     this.#retryDelayMs = options.retryDelayMs ?? 250;
     this.#logger = options.logger ?? silentLogger;
     this.#lateClaims = new ThrottledWarnings((message, fields) => this.#logger.warn(message, fields));
@@ -142,6 +103,20 @@ export class Dispatcher {
       metrics: this.#metrics,
       logger: this.#logger,
       onTurn: (enqueued) => this.#turn(enqueued),
+    });
+    this.#held = new HeldLeases({
+      readAhead: {
+        max: Math.min(options.readAhead?.max ?? 0, this.#claimBatch),
+        holdMs: options.readAhead?.holdMs ?? 20,
+      },
+      tracer: this.#tracer,
+      metrics: this.#metrics,
+      queue: (name) => this.#queues.get(name),
+      isOpen: (consumer) => this.#slots.has(consumer),
+      free: (consumer) => this.#free(consumer),
+      stopped: () => this.#stopped,
+      giveBack: (queue, leases) => this.calls.giveBack(queue, leases),
+      forgetIfIdle: (state) => this.#forgetIfIdle(state),
     });
     store.listen({
       ready: (queue, count) => this.#signalReady(queue, count),
@@ -197,40 +172,9 @@ export class Dispatcher {
   poke(consumer?: Consumer): void {
     if (consumer) {
       this.#mayHaveRoom(consumer);
-      this.#serveHeldSoon(consumer);
+      this.#held.serveSoon(consumer);
     } else for (const state of this.#queues.values()) for (const c of state.consumers) state.ready.add(c);
     this.#schedulePass();
-  }
-
-  /**
-   * Leases held ahead of demand need no store call, so a consumer whose capacity grew gets
-   * them at the end of this task of the event loop (the credits of one socket read
-   * gathered) rather than at the store calls' turn, a check-phase callback: a lease written
-   * there reached the socket one loop iteration later, behind what that iteration's poll
-   * phase wrote first, such as the outcome of the worker's previous settle (measured at one
-   * slot: the lease left after the Redis round trip of that settle). The pass still deals
-   * what is held to every other consumer with room.
-   */
-  #serveHeldSoon(consumer: Consumer): void {
-    if (!consumer.queues.some((name) => (this.#queues.get(name)?.held?.size ?? 0) > 0)) return;
-    this.#grew.add(consumer);
-    if (this.#grew.size > 1) return;
-    if (this.#tracer) this.#grewAt = nowMs();
-    queueMicrotask(() => {
-      const grew = [...this.#grew];
-      this.#grew.clear();
-      if (this.#stopped) return;
-      const now = Date.now();
-      for (const c of grew) {
-        if (!this.#slots.has(c)) continue; // its stream ended meanwhile
-        for (const name of c.queues) {
-          const state = this.#queues.get(name);
-          const held = state?.held;
-          if (!state || !held || held.size === 0 || held.leaseMs !== c.leaseMs) continue;
-          if (!this.#dealHeld(state, held, c, now, this.#grewAt)) break;
-        }
-      }
-    });
   }
 
   /** Puts a consumer back in the ready rings of its queues. */
@@ -262,33 +206,14 @@ export class Dispatcher {
   #queue(name: string): QueueState {
     let state = this.#queues.get(name);
     if (!state) {
-      state = {
-        name,
-        consumers: new Set(),
-        ready: new ReadyRing(),
-        readyHint: Infinity,
-        wakeGen: 0,
-        inflight: 0,
-        inflightLeases: 0,
-        claimTurn: 0,
-        timer: undefined,
-        timerAt: Infinity,
-        backlog: false,
-        held: undefined,
-        holdTimer: undefined,
-      };
+      state = newQueueState(name);
       this.#queues.set(name, state);
     }
     return state;
   }
 
   #forgetIfIdle(state: QueueState): void {
-    if (
-      state.consumers.size === 0 &&
-      state.inflight === 0 &&
-      state.timer === undefined &&
-      (state.held?.size ?? 0) === 0
-    ) {
+    if (isIdle(state)) {
       state.holdTimer?.clear();
       this.#queues.delete(state.name);
     }
@@ -407,7 +332,7 @@ export class Dispatcher {
     // Leases held ahead of demand go out first, without a round trip.
     let wroteLeases = false;
     for (const state of this.#queues.values()) {
-      if (state.held && state.held.size > 0 && this.#serveHeld(state, state.held, now)) wroteLeases = true;
+      if (this.#held.serve(state, now, this.#passRequestedAt)) wroteLeases = true;
     }
     // Only queues a claim may start on take part (`#claimable`), and only their consumers
     // are looked at: most passes (after a claim, after a credit
@@ -465,90 +390,10 @@ export class Dispatcher {
         this.#passRequestedAt,
         // Read-ahead rides with the only claim in flight: a second one beside it takes
         // leases for streams alone, so what is held stays within --read-ahead.
-        state.inflight === 0 ? this.#aheadOf(state, claim.leaseMs, now) : 0,
+        state.inflight === 0 ? this.#held.aheadOf(state, claim.leaseMs, now) : 0,
       );
     }
     return claimed;
-  }
-
-  /** How many leases of `leaseMs` a claim of `state` for waiting streams should take ahead of demand. */
-  #aheadOf(state: QueueState, leaseMs: number, now: number): number {
-    if (this.#readAhead.max === 0 || !state.backlog) return 0;
-    state.held ??= new ReadAheadBuffer(leaseMs, this.#readAhead);
-    return state.held.leaseMs === leaseMs ? state.held.room(now) : 0;
-  }
-
-  /** Deals held leases to the queue's consumers with room, round-robin from a rotating start; true when it dealt any. */
-  #serveHeld(state: QueueState, held: ReadAheadBuffer, now: number): boolean {
-    let dealt = false;
-    const consumers = state.ready.take(
-      held.size,
-      (c) => this.#free(c) > 0,
-      (c) => c.leaseMs === held.leaseMs,
-    );
-    for (const consumer of consumers) {
-      if (held.size === 0) break;
-      if (this.#dealHeld(state, held, consumer, now, this.#passRequestedAt)) dealt = true;
-    }
-    return dealt;
-  }
-
-  /** Deals a consumer as many held leases as it has room for; false when it has none. */
-  #dealHeld(
-    state: QueueState,
-    held: ReadAheadBuffer,
-    consumer: Consumer,
-    now: number,
-    requestedAt: number,
-  ): boolean {
-    const free = this.#free(consumer);
-    if (free <= 0) return false;
-    const leases = held.take(free, now);
-    const dispatch = this.#tracer?.startDispatch(
-      state.name,
-      leases.length,
-      requestedAt || nowMs(),
-      this.#claimedBy(leases),
-    );
-    consumer.deliver(state.name, leases, dispatch);
-    dispatch?.end(leases.length);
-    this.#metrics?.leased(state.name, leases, held.leaseMs);
-    return true;
-  }
-
-  /** The dispatches whose store claims took `leases` (read ahead), once each. */
-  #claimedBy(leases: readonly Lease[]): DispatchTrace[] {
-    const traces = new Set<DispatchTrace>();
-    for (const lease of leases) {
-      const trace = this.#heldClaims.get(lease);
-      if (trace) traces.add(trace);
-    }
-    return [...traces];
-  }
-
-  /** Keeps leases claimed beyond what streams reserved, or gives them back when read-ahead cannot take them. */
-  #hold(state: QueueState, leaseMs: number, leases: Lease[], dispatch: DispatchTrace | undefined): void {
-    if (leases.length === 0) return;
-    const held = state.held;
-    if (this.#stopped || !held || held.leaseMs !== leaseMs) {
-      void this.calls.giveBack(state.name, leases);
-      return;
-    }
-    if (dispatch) for (const lease of leases) this.#heldClaims.set(lease, dispatch);
-    held.add(leases, Date.now());
-    this.#armHold(state, held);
-  }
-
-  #armHold(state: QueueState, held: ReadAheadBuffer): void {
-    const at = held.nextExpiry;
-    if (at === undefined || state.holdTimer !== undefined || this.#stopped) return;
-    state.holdTimer = setLongTimeout(() => {
-      state.holdTimer = undefined;
-      const stale = held.expired(Date.now());
-      if (stale.length > 0) void this.calls.giveBack(state.name, stale);
-      this.#armHold(state, held);
-      this.#forgetIfIdle(state);
-    }, at - Date.now()).unref();
   }
 
   /**
@@ -662,7 +507,7 @@ export class Dispatcher {
       }
     });
     if (delivered > 0 && state.held?.leaseMs === leaseMs) state.held.served(delivered, Date.now());
-    this.#hold(state, leaseMs, rest, dispatch);
+    this.#held.hold(state, leaseMs, rest, dispatch);
   }
 
   /**
