@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Cluster, Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import {
   type EnqueueResult,
   type Lease,
@@ -28,21 +28,8 @@ import type {
   TaskPage,
 } from '../lease-store.js';
 import { resolveStoreOptions, type ResolvedStoreOptions } from '../store-options.js';
-import { defineScripts, type ScriptArg, type Scripts } from './commands.js';
-import {
-  checkStandalone,
-  DEFAULT_COMMAND_TIMEOUT_MS,
-  createClient,
-  duplicateClient,
-  isAuthRefusal,
-  RedisDatabaseError,
-  RedisModeError,
-  RedisStartTimeoutError,
-  selectDatabase,
-  toStoreError,
-  urlDatabase,
-  type RedisClient,
-} from './connection.js';
+import type { ScriptArg, Scripts } from './commands.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, toStoreError, type RedisClient } from './connection.js';
 import { RedisAdminOps } from './admin-ops.js';
 import { KeySpace } from './keys.js';
 import { QueueCallCache } from './queue-calls.js';
@@ -51,8 +38,8 @@ import type { RedisStoreOptions } from './redis-options.js';
 import { RefusalLog } from './refusal-log.js';
 import { ReplicaChannel } from './replica-channel.js';
 import { ReplicaTracker } from './replica-tracker.js';
-import { primaryAddress, ReplicationWait, warnOfMissingReplicas } from './replication-wait.js';
-import { watchSentinels } from './sentinel-watch.js';
+import { ReplicationWait } from './replication-wait.js';
+import { followPrimary, startRedis } from './store-start.js';
 import { ScriptCode, settleResultFromCode } from './script-codes.js';
 import { collectFields, decodeLeases, decodeTask, encodeNewTasks, encodeSettleOps } from './task-codec.js';
 
@@ -67,23 +54,6 @@ export { MAINTENANCE_LIMIT } from './queue-calls.js';
 const GC_SLACK_MS = 60_000;
 
 const noop = (): void => {};
-
-/** The queue of the task {@link checkScriptsRun} looks up: no task of it exists. */
-const START_PROBE_QUEUE = 'codeq.start';
-
-/**
- * Runs one script before the store starts: the lookup of a task that does not exist,
- * which writes nothing. FUNCTION LOAD working does not mean FCALL does (an ACL can allow
- * one and refuse the other), and a store that cannot run its scripts would start and
- * then fail every call; this fails the start instead, with Redis's refusal.
- */
-async function checkScriptsRun(scripts: Scripts, keys: KeySpace): Promise<void> {
-  const k = keys.queue(START_PROBE_QUEUE);
-  await scripts.get(
-    { task: `${k.taskPrefix}probe`, scheduled: k.scheduled },
-    { taskId: 'probe', now: '', finishedRetentionMs: 1, deadRetentionMs: 1 },
-  );
-}
 
 /**
  * The lease store on Redis or Redis Cluster: one Lua script per state change (see
@@ -175,69 +145,14 @@ export class RedisStore implements LeaseStore {
 
   /**
    * Connects (resolving once Redis is ready), loads the scripts and opens a second
-   * connection for the wake-up channel. Fails with UnavailableError when Redis cannot
-   * be reached: at once when a password is refused (by Redis or a Sentinel), else
-   * after `startTimeoutMs` of retries (RedisStartTimeoutError). A connection lost later
-   * is retried for good.
+   * connection for the wake-up channel (store-start.ts). Fails with UnavailableError when
+   * Redis cannot be reached: at once when a password is refused (by Redis or a Sentinel),
+   * else after `startTimeoutMs` of retries (RedisStartTimeoutError). A connection lost
+   * later is retried for good.
    */
-  static async connect(options: RedisStoreOptions): Promise<RedisStore> {
+  static connect(options: RedisStoreOptions): Promise<RedisStore> {
     const keys = new KeySpace(options.keyPrefix ?? 'codeq');
-    if ((options.waitReplicas ?? 0) > 0 && options.cluster) {
-      throw new Error('redis-wait-replicas: not supported with --redis-cluster');
-    }
-    const db = urlDatabase(options.url);
-    if (db !== 0 && options.cluster)
-      throw new RedisDatabaseError(`the URL names database ${db}: a Redis Cluster has database 0 only`);
-    const client = createClient(
-      options.url,
-      options.cluster ?? false,
-      options.commandTimeoutMs,
-      options.sentinel,
-    );
-    // Connection errors repeat while Redis is down; operations report them as
-    // UnavailableError, so the events need a listener, which keeps the first start's
-    // last one: `connect()` itself only says "Connection is closed".
-    // ioredis retries a refused password and unreachable Sentinels for good, and
-    // `connect()` waits meanwhile: the start gives up instead, on a refused password at
-    // once (it will not get better), on anything else after startTimeoutMs.
-    let connectError: unknown;
-    let sentinelError: unknown;
-    let giveUp: (err: unknown) => void = noop;
-    const gaveUp = new Promise<never>((_, reject) => (giveUp = reject));
-    gaveUp.catch(noop); // raced by every step below; nobody else waits on it
-    const onConnectError = (err: unknown): void => {
-      connectError = err;
-      if (isAuthRefusal(err)) giveUp(err);
-    };
-    // Why a Sentinel did not name a primary (unreachable, or not watching that name).
-    const onSentinelError = (err: unknown): void => {
-      sentinelError = err;
-    };
-    const startTimeoutMs = options.startTimeoutMs ?? 15_000;
-    const timer = setTimeout(
-      () => giveUp(new RedisStartTimeoutError(startTimeoutMs, { cause: sentinelError ?? connectError })),
-      startTimeoutMs,
-    );
-    const bounded = <T>(step: Promise<T>): Promise<T> => {
-      step.catch(noop); // the loser of the race fails once the client is disconnected
-      return Promise.race([step, gaveUp]);
-    };
-    client.on('error', noop);
-    client.on('error', onConnectError);
-    client.on('sentinelError', onSentinelError);
-    let subscriber: RedisClient | undefined;
-    try {
-      await bounded(client.connect());
-      if (!options.cluster && !options.sentinel) await bounded(checkStandalone(client as Redis));
-      if (db !== 0) await bounded(selectDatabase(client, db));
-      const scripts = await bounded(defineScripts(client));
-      await bounded(checkScriptsRun(scripts, keys));
-      await bounded(warnOfMissingReplicas(client, options.waitReplicas ?? 0, options.warn));
-      subscriber = duplicateClient(client);
-      subscriber.on('error', noop);
-      subscriber.on('error', onConnectError);
-      await bounded(subscriber.connect());
-      subscriber.off('error', onConnectError);
+    return startRedis(options, keys, async ({ client, subscriber, scripts }) => {
       const store = new RedisStore(
         client,
         subscriber,
@@ -255,39 +170,9 @@ export class RedisStore implements LeaseStore {
         options.warn,
       );
       await store.#channel.subscribe();
-      // A reconnect may have found another primary (a failover): the log names it, and it
-      // may lack the replicas writes wait for.
-      let primary = primaryAddress(client);
-      client.on('ready', () => {
-        const now = primaryAddress(client);
-        if (now !== undefined && primary !== undefined && now !== primary)
-          options.warn?.('Redis primary changed (a failover): writes go to the new primary', {
-            primary: now,
-            was: primary,
-          });
-        primary = now ?? primary;
-        if (options.waitReplicas)
-          warnOfMissingReplicas(client, options.waitReplicas, options.warn).catch(noop);
-      });
-      if (options.sentinel && client instanceof Redis && subscriber instanceof Redis)
-        client.once('end', watchSentinels(options.sentinel, [client, subscriber]));
+      followPrimary(client, subscriber, options);
       return store;
-    } catch (err) {
-      client.disconnect();
-      subscriber?.disconnect();
-      throw toStoreError(
-        err instanceof RedisStartTimeoutError ||
-          err instanceof RedisDatabaseError ||
-          err instanceof RedisModeError ||
-          isAuthRefusal(err)
-          ? err
-          : (connectError ?? err),
-      );
-    } finally {
-      clearTimeout(timer);
-      client.off('error', onConnectError);
-      client.off('sentinelError', onSentinelError);
-    }
+    });
   }
 
   listen(listener: StoreListener): void {
