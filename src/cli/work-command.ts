@@ -196,7 +196,7 @@ export async function workCommand(argv: string[]): Promise<number> {
         completed.set(task.leaseId, `${what} completed in ${Math.round(performance.now() - started)} ms`);
         return result;
       } catch (err) {
-        if (err instanceof CommandKilledError && stopSignals.has(err.signal)) {
+        if (err instanceof CommandKilledError && !context.signal.aborted && stopSignals.has(err.signal)) {
           // The signal that stops codeq work reached COMMAND too: sent to every process at
           // once (systemd's KillMode=control-group), or to this process's group before the
           // command had left it (a Ctrl-C during its start). Not the task's fault.
