@@ -74,27 +74,63 @@ export interface WaterfallBar {
   shown?: string;
 }
 
+/** A first bar this many times longer than the rest of the waterfall is drawn cut. */
+const CUT_RATIO = 4;
+/** The share of the plot a cut first bar keeps before the rest begins. */
+const CUT_SHARE = 0.2;
+
+/**
+ * Where a waterfall's times go on its plot, `x0` to `x0 + plot`: one linear axis from
+ * the first start to the last end; or, when the first bar (a queue wait) is more than
+ * CUT_RATIO times the span of the rest, an axis cut after the first bar's start: the
+ * first CUT_SHARE of the plot stands for the time until the rest begins, and the rest
+ * (the claim path's stages, which a wait of seconds would squash to slivers) get their
+ * own scale. Returns `cutAt`, the x of the cut, when there is one.
+ */
+function waterfallAxis(
+  bars: readonly WaterfallBar[],
+  x0: number,
+  plot: number,
+): { x: (t: number) => number; cutAt?: number } {
+  const from = Math.min(...bars.map((b) => b.start));
+  const to = Math.max(...bars.map((b) => b.end));
+  const linear = { x: (t: number) => x0 + ((t - from) / Math.max(to - from, 0.001)) * plot };
+  const [first, ...rest] = bars;
+  if (!first || rest.length === 0) return linear;
+  const restFrom = Math.min(first.end, ...rest.map((b) => b.start));
+  const restSpan = Math.max(to - restFrom, 0.001);
+  if (restFrom - from <= CUT_RATIO * restSpan) return linear;
+  const restX0 = x0 + CUT_SHARE * plot;
+  const scale = ((1 - CUT_SHARE) * plot) / restSpan;
+  return {
+    x: (t: number) => (t < restFrom ? x0 : restX0 + (t - restFrom) * scale),
+    cutAt: x0 + (CUT_SHARE * plot) / 2,
+  };
+}
+
 /**
  * A waterfall as inline SVG: one row per stage, bars on one time axis from the first
  * start to the last end, each labelled with its duration. A bar too short to see gets a
- * 2 px minimum, so a 20 µs stage next to a 2 s queue wait is still there.
+ * 2 px minimum, so a 20 µs stage next to a 2 s queue wait is still there; a first bar
+ * (the queue wait) many times longer than the rest is drawn cut, so the rest keep a
+ * scale they can be read on (waterfallAxis).
  */
 export function waterfall(bars: readonly WaterfallBar[], width = 720): SafeHtml {
   const shown = bars.filter((b) => Number.isFinite(b.start) && Number.isFinite(b.end));
   if (shown.length === 0) return html`<p class="muted">No timings.</p>`;
-  const from = Math.min(...shown.map((b) => b.start));
-  const to = Math.max(...shown.map((b) => b.end));
-  const span = Math.max(to - from, 0.001);
   const labelW = 130;
   const valueW = 90;
   const plot = width - labelW - valueW;
   const rowH = 22;
+  const axis = waterfallAxis(shown, labelW, plot);
   const rows = shown.map((b, i) => {
-    const x = labelW + ((b.start - from) / span) * plot;
-    const w = Math.max(2, ((b.end - b.start) / span) * plot);
+    const x = axis.x(b.start);
+    const w = Math.max(2, axis.x(b.end) - x);
     const y = i * rowH;
     const value = b.shown ?? duration(b.end - b.start);
-    const title = `${b.label}: ${value}${b.note ? ` (${b.note})` : ''}`;
+    const cut = i === 0 && axis.cutAt !== undefined;
+    const notes = [b.note, cut ? 'bar cut: not to scale' : undefined].filter(Boolean).join('; ');
+    const title = `${b.label}: ${value}${notes ? ` (${notes})` : ''}`;
     return html`<g class="wf-row"
       ><text class="wf-label" x="0" y="${y + 15}">${b.label}</text
       ><rect
@@ -105,7 +141,13 @@ export function waterfall(bars: readonly WaterfallBar[], width = 720): SafeHtml 
         height="${rowH - 8}"
         rx="2"
         ><title>${title}</title></rect
-      ><text class="wf-value" x="${width}" y="${y + 15}" text-anchor="end">${value}</text></g
+      >${cut ? cutMark(axis.cutAt!, y + 2, rowH - 4) : ''}<text
+        class="wf-value"
+        x="${width}"
+        y="${y + 15}"
+        text-anchor="end"
+        >${value}</text
+      ></g
     >`;
   });
   const height = shown.length * rowH + 4;
@@ -119,4 +161,12 @@ export function waterfall(bars: readonly WaterfallBar[], width = 720): SafeHtml 
   >
     ${rows}
   </svg>`;
+}
+
+/** The break drawn across a cut bar: two slanted strokes in the page's colour. */
+function cutMark(x: number, y: number, h: number): SafeHtml {
+  const d = [0, 5]
+    .map((dx) => `M${(x + dx - 3).toFixed(1)} ${y + h} L${(x + dx + 3).toFixed(1)} ${y}`)
+    .join(' ');
+  return html`<path class="wf-cut" d="${d}"><title>axis cut: the bar is not to scale</title></path>`;
 }

@@ -24,7 +24,7 @@ function delivery(waitMs: number): DeliveryTiming {
 /** The durations printed beside the bars, in row order. */
 function values(d: DeliveryTiming): string[] {
   const svg = claimWaterfall(d, 0, 'redis').toString();
-  return [...svg.matchAll(/<text class="wf-value"[^>]*\s*>([^<]*)<\/text/g)].map((m) => m[1]!.trim());
+  return [...svg.matchAll(/<text\s+class="wf-value"[^>]*>([^<]*)<\/text/g)].map((m) => m[1]!.trim());
 }
 
 describe('claimWaterfall', () => {
@@ -36,5 +36,28 @@ describe('claimWaterfall', () => {
     expect(values(delivery(3))[0]).toBe('3.00 ms');
     // The server's own stages keep their microseconds.
     expect(values(delivery(0)).slice(1)).toEqual(['200 µs', '50 µs', '50 µs']);
+  });
+
+  it('cuts a queue wait of seconds, so the claim path stages keep a readable scale', () => {
+    /** x and width of each bar, in row order. */
+    const bars = (d: DeliveryTiming) =>
+      [
+        ...claimWaterfall(d, 0, 'redis')
+          .toString()
+          .matchAll(/<rect\s+class="bar[^"]*"\s+x="([\d.]+)"\s+y="[\d.]+"\s+width="([\d.]+)"/g),
+      ].map((m) => ({ x: Number(m[1]), width: Number(m[2]) }));
+    // Enqueued 18 s before the claim path (at 5 ms) began.
+    const long = { ...delivery(5), enqueueTimes: [delivery(5).enqueueTimes[0]! - 17_995] };
+    const svg = claimWaterfall(long, 0, 'redis').toString();
+    expect(svg).toContain('class="wf-cut"');
+    expect(svg).toContain('<title>codeq.queue_wait: 18.0 s (bar cut: not to scale)</title>');
+    const [wait, dispatch, serialize, write] = bars(long);
+    // The 0.3 ms claim path spans most of the plot, not a pixel at its end.
+    expect(dispatch!.width).toBeGreaterThan(200);
+    expect(serialize!.x).toBeGreaterThan(dispatch!.x);
+    expect(write!.x + write!.width).toBeLessThanOrEqual(630.1);
+    expect(wait!.x).toBe(130);
+    // A wait not many times the claim path is drawn to scale, uncut.
+    expect(claimWaterfall(delivery(1), 0, 'redis').toString()).not.toContain('wf-cut');
   });
 });
