@@ -115,9 +115,19 @@ export interface KeyPage {
 /** The task states a store keeps an index of, so that it can list them in order. */
 export type ListableState = 'PENDING' | 'SCHEDULED' | 'LEASED' | 'DEAD';
 
+/**
+ * A task as `listTasks` lists it. A LEASED task also says when its lease runs out, read
+ * from the index the listing walks: for operators' views (the console), not part of the
+ * API's Task message.
+ */
+export interface ListedTask extends TaskRecord {
+  /** When the lease of a LEASED task runs out (ms since the epoch, store clock); absent in other states. */
+  leaseDeadline?: number;
+}
+
 /** One page of `listTasks`. */
 export interface TaskPage {
-  tasks: TaskRecord[];
+  tasks: ListedTask[];
   /** Pass it back for the next page; null when this was the last one. */
   nextCursor: string | null;
 }
@@ -264,9 +274,10 @@ export interface LeaseStore {
 
   /**
    * Up to `limit` tasks of `queue` in `state`, in that state's order (PENDING: claim order;
-   * SCHEDULED: due time; LEASED: deadline; DEAD: when they died), from `cursor` (null for
-   * the first page). The cursor is a position, not a snapshot: tasks that change state
-   * between pages may be missed or shown twice.
+   * SCHEDULED: due time, each with its `dueTime`; LEASED: deadline, each with its
+   * `leaseDeadline`; DEAD: when they died), from `cursor` (null for the first page). The
+   * cursor is a position, not a snapshot: tasks that change state between pages may be
+   * missed or shown twice.
    */
   listTasks(queue: string, state: ListableState, cursor: string | null, limit: number): Promise<TaskPage>;
 

@@ -4,7 +4,7 @@ import { LIST_PREVIEW_BYTES, type TaskRecord } from '../domain/task.js';
  * A task as a listing shows it: payload and result cut to LIST_PREVIEW_BYTES and flagged
  * when cut, everything else as stored. Both stores pass every listed task through it.
  */
-export function listPreview(task: TaskRecord): TaskRecord {
+export function listPreview<T extends TaskRecord>(task: T): T {
   const out = { ...task };
   if (task.payload.length > LIST_PREVIEW_BYTES) {
     out.payload = task.payload.subarray(0, LIST_PREVIEW_BYTES);

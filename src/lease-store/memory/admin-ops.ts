@@ -4,6 +4,7 @@ import { pageKeys } from '../key-page.js';
 import type {
   KeyPage,
   ListableState,
+  ListedTask,
   ListQueuesOptions,
   QueueConfig,
   QueueInfo,
@@ -23,6 +24,13 @@ const LIST_ORDER: Record<ListableState, (a: StoredTask, b: StoredTask) => number
   LEASED: (a, b) => a.deadline - b.deadline || (a.id < b.id ? -1 : 1),
   DEAD: (a, b) => a.finishedAt - b.finishedAt || (a.id < b.id ? -1 : 1),
 };
+
+/** A listed task with the time its state's index orders it by, as the Redis store's listing reads it. */
+function withIndexTime(record: TaskRecord, task: StoredTask): ListedTask {
+  if (task.state === 'SCHEDULED') return { ...record, dueTime: task.due };
+  if (task.state === 'LEASED') return { ...record, leaseDeadline: task.deadline };
+  return record;
+}
 
 /** The memory store's state the admin operations read and change, shared with its claim path. */
 export interface MemoryState {
@@ -105,7 +113,7 @@ export class MemoryAdminOps {
     const offset = parseCursor(cursor);
     const tasks = [...(this.#state.queues.get(queue)?.tasks.values() ?? [])].filter((t) => t.state === state);
     tasks.sort(LIST_ORDER[state]);
-    const page: TaskRecord[] = [];
+    const page: ListedTask[] = [];
     let bytes = 0;
     for (const task of tasks.slice(offset, offset + limit)) {
       // Full sizes count, as the Redis store reads them: the page ends before the budget.
@@ -113,7 +121,7 @@ export class MemoryAdminOps {
       const size = listedBytes(record);
       if (page.length > 0 && bytes + size > LIST_PAGE_BYTES) break;
       bytes += size;
-      page.push(listPreview(task.state === 'SCHEDULED' ? { ...record, dueTime: task.due } : record));
+      page.push(listPreview(withIndexTime(record, task)));
     }
     const next = offset + page.length;
     return { tasks: page, nextCursor: next < tasks.length ? String(next) : null };

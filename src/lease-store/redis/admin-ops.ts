@@ -121,8 +121,11 @@ export class RedisAdminOps {
     const tasks = reply.slice(1).map((entry) => {
       const fields = collectFields(entry as Buffer[], 1);
       const task = listPreview(decodeTask(queue, (entry as Buffer[])[0]!.toString('latin1'), fields));
-      const due = fields.get('due'); // list-1.lua adds it to SCHEDULED tasks
-      return due === undefined ? task : { ...task, dueTime: Number(due.toString('latin1')) };
+      // list-1.lua adds the index score to SCHEDULED tasks (due time) and LEASED ones (deadline).
+      const due = fields.get('due');
+      if (due === undefined) return task;
+      const at = Number(due.toString('latin1'));
+      return state === 'LEASED' ? { ...task, leaseDeadline: at } : { ...task, dueTime: at };
     });
     const next = Number(reply[0]);
     return { tasks, nextCursor: next < 0 ? null : String(next) };

@@ -192,7 +192,11 @@ export function adminCases(setup: MakeHarness): void {
       const b = await h.add({ maxAttempts: 1 });
       const [la] = await h.claim(1, 20_000);
       const [lb] = await h.claim(1, 10_000);
-      expect((await h.store.listTasks(h.queue, 'LEASED', null, 10)).tasks.map((t) => t.id)).toEqual([b, a]);
+      const leased = (await h.store.listTasks(h.queue, 'LEASED', null, 10)).tasks;
+      expect(leased.map((t) => t.id)).toEqual([b, a]);
+      // Each lease says when it runs out, as the claim told its worker.
+      expect(leased.map((t) => t.leaseDeadline)).toEqual([lb!.deadline, la!.deadline]);
+      expect(leased.map((t) => t.dueTime)).toEqual([undefined, undefined]);
       const fail = { kind: 'fail', error: 'x', retryDelayMs: 0, permanent: true } as const;
       await h.store.settle(h.queue, [{ ...fail, taskId: a, token: la!.token }]);
       h.clock.advance(1);
@@ -202,6 +206,24 @@ export function adminCases(setup: MakeHarness): void {
         [a, 'DEAD', 'x'],
         [b, 'DEAD', 'x'],
       ]);
+      expect(dead.tasks.map((t) => t.leaseDeadline)).toEqual([undefined, undefined]);
+    });
+
+    it("lists a lease's deadline as an extension moved it", async () => {
+      const h = await setup();
+      const id = await h.add();
+      const [lease] = await h.claim(1, 10_000);
+      h.clock.advance(2_000);
+      const [extended] = await h.store.settle(h.queue, [
+        { kind: 'extend', taskId: id, token: lease!.token, extensionMs: 30_000 },
+      ]);
+      expect(extended).toMatchObject({ status: 'ok', deadline: h.clock.now() + 30_000 });
+      const [listed] = (await h.store.listTasks(h.queue, 'LEASED', null, 10)).tasks;
+      expect(listed).toMatchObject({ id, state: 'LEASED', leaseDeadline: h.clock.now() + 30_000 });
+      // Pending tasks carry no deadline.
+      await h.add();
+      const [pending] = (await h.store.listTasks(h.queue, 'PENDING', null, 10)).tasks;
+      expect(pending!.leaseDeadline).toBeUndefined();
     });
 
     it('shows payload previews, flagged when cut; getTask returns the whole task', async () => {

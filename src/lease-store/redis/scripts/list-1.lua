@@ -21,8 +21,8 @@
   A.pageBytes          byte budget of the page
 
   Returns { nextOffset (-1 = last page), task1, task2, ... } where each task is
-  { taskId, field1, value1, ... }; a SCHEDULED task has one more pair, 'due' and its
-  score in the index (when it falls due, ms).
+  { taskId, field1, value1, ... }; a SCHEDULED or LEASED task has one more pair, 'due'
+  and its score in the index (when it falls due, or when its lease runs out, ms).
 ]]
 --@include "snippets/args.lua"
 --@include "snippets/now.lua"
@@ -67,7 +67,8 @@ local function readFields(key)
   return fields, long
 end
 
-local withDue = state == 'S'
+-- The index scores of scheduled and leased tasks are their due times and lease deadlines.
+local withDue = state == 'S' or state == 'L'
 local range = withDue and redis.call('ZRANGE', index, offset, offset + size - 1, 'WITHSCORES')
   or redis.call('ZRANGE', index, offset, offset + size - 1)
 local members, dues = {}, {}
