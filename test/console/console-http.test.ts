@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
+import { instant } from '../../src/console/format.js';
 import { ConsoleServer } from '../../src/console/console-server.js';
 import { AccessControl } from '../../src/server/auth/access-control.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
@@ -497,6 +498,35 @@ describe('rate-limited queues', () => {
     expect(one).toMatch(/<span class="badge limited"[^>]*>\s*rate-limited/);
     expect(one).not.toContain('badge paused');
     expect(await fetch(`${r.url}queues/held`).then((x) => x.text())).toContain('badge paused">paused');
+  });
+});
+
+describe('leased tasks', () => {
+  // The store's clock runs a minute behind the page's: a lease the page sees overdue is
+  // one the store has not reaped yet, as when the reaper is behind.
+  const LAG_MS = 60_000;
+  let l: ConsoleFixture;
+  beforeAll(async () => {
+    l = await startConsoleFixture({}, { store: new MemoryStore({ clock: () => Date.now() - LAG_MS }) });
+  });
+  afterAll(() => l.stop());
+
+  it('lists each lease with when it runs out, relative to the page, overdue ones marked', async () => {
+    const [late, soon] = await l.store.enqueue([newTask('running'), newTask('running')]);
+    const [first] = (await l.store.claim('running', 1, 30_000)).leases;
+    const [second] = (await l.store.claim('running', 1, 600_000)).leases;
+    const text = await fetch(`${l.url}queues/running?state=LEASED`).then((r) => r.text());
+    expect(text).toContain('<th>lease runs out</th>');
+    const row = (id: string): string => new RegExp(`${id}</a></td>[\\s\\S]*?</tr>`).exec(text)![0];
+    const cell = (id: string): string => /<td data-col="deadline">([\s\S]*?)<\/td>/.exec(row(id))![1]!;
+    expect(cell(late!.taskId)).toContain(instant(first!.deadline));
+    expect(cell(late!.taskId)).toMatch(/<span class="bad" data-overdue>overdue by 30\.\d s<\/span>/);
+    expect(cell(soon!.taskId)).toContain(instant(second!.deadline));
+    expect(cell(soon!.taskId)).toMatch(/<span class="muted">in 9\.0 min<\/span>/);
+    // In deadline order, as the store lists them.
+    expect(text.indexOf(late!.taskId)).toBeLessThan(text.indexOf(soon!.taskId));
+    // Other tabs have no deadline column.
+    expect(await fetch(`${l.url}queues/running`).then((r) => r.text())).not.toContain('lease runs out');
   });
 });
 

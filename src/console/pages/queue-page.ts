@@ -21,12 +21,23 @@ function asOf(ms: number): string {
   return `${new Date(ms).toISOString().slice(11, 19)} UTC`;
 }
 
-/** When a scheduled task falls due, and how far off that is. */
-function dueCell(dueTime: number | undefined, now: number): SafeHtml {
-  if (dueTime === undefined) return html`<span class="muted">–</span>`;
-  const left = dueTime - now;
-  return html`${instant(dueTime)} <span class="muted">${left > 0 ? `in ${duration(left)}` : 'now'}</span>`;
+/**
+ * An instant of a listed task (a scheduled task's due time, a lease's deadline) and how far
+ * off it is from the page's time; `passed` says what one already past reads.
+ */
+function whenCell(at: number | undefined, now: number, passed: (agoMs: number) => SafeHtml): SafeHtml {
+  if (at === undefined) return html`<span class="muted">–</span>`;
+  const left = at - now;
+  const off = left > 0 ? html`<span class="muted">in ${duration(left)}</span>` : passed(-left);
+  return html`${instant(at)} ${off}`;
 }
+
+/** A due time past is due now: the next claim or sweep makes the task ready. */
+const dueNow = (): SafeHtml => html`<span class="muted">now</span>`;
+
+/** A deadline past is a lease nobody has reaped yet: the task goes back when a claim or sweep reaches it. */
+const overdue = (agoMs: number): SafeHtml =>
+  html`<span class="bad" data-overdue>overdue by ${duration(agoMs)}</span>`;
 
 /**
  * `/queues/{queue}`: its counts and rates, pause/resume, purge with confirmation, its
@@ -73,6 +84,7 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
   );
   const dead = state === 'DEAD';
   const scheduled = state === 'SCHEDULED';
+  const leased = state === 'LEASED';
   const rows = tasks.tasks.map(
     (t) =>
       html`<tr>
@@ -81,7 +93,8 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
         <td class="num">${t.priority}</td>
         <td class="num">${t.attempt} / ${t.maxAttempts}</td>
         <td>${instant(t.enqueueTime)}</td>
-        ${scheduled ? html`<td>${dueCell(t.dueTime, now)}</td>` : ''}
+        ${scheduled ? html`<td>${whenCell(t.dueTime, now, dueNow)}</td>` : ''}
+        ${leased ? html`<td data-col="deadline">${whenCell(t.leaseDeadline, now, overdue)}</td>` : ''}
         <td class="err">
           ${t.lastError ? html`<span class="clamp">${cut(t.lastError, 160)}</span>` : html`<span class="muted">–</span>`}
         </td>
@@ -185,7 +198,7 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
               <th class="num">priority</th>
               <th class="num">attempt</th>
               <th>enqueued</th>
-              ${scheduled ? html`<th>due</th>` : ''}
+              ${scheduled ? html`<th>due</th>` : ''} ${leased ? html`<th>lease runs out</th>` : ''}
               <th>${dead ? 'last error' : 'error'}</th>
               ${dead ? html`<th></th>` : ''}
             </tr>
