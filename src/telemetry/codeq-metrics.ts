@@ -24,7 +24,8 @@ export interface MetricSources {
 
 /** Queues with their own series by default; later ones share the series of `OTHER_QUEUE`. */
 export const MAX_QUEUES = 1000;
-const OTHER_QUEUE = '_other';
+/** The series that queues past `MAX_QUEUES` add up under: no queue's name (a name starts alphanumeric). */
+export const OTHER_QUEUE = '_other';
 
 /** Buckets of the latency histograms, in seconds: 0.5 ms to 5 min. */
 const LATENCY_BUCKETS = [

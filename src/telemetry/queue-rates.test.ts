@@ -47,6 +47,39 @@ describe('QueueRates', () => {
     rates.stop();
   });
 
+  it('names the queues it counted traffic for while the charts still show it', () => {
+    vi.useFakeTimers({ now: 1_700_000_000_000 });
+    const metrics = new CodeqMetrics(undefined, { ...sources, maxQueues: 2 }, { count: true });
+    const rates = new QueueRates(metrics, 10_000, 6);
+    rates.start();
+    metrics.queueSeen('idle'); // a stream named it: no traffic
+    metrics.enqueued('mail', 5);
+    expect(rates.busy('mail')).toBe(true); // in the slot in progress
+    expect(rates.busyQueues()).toEqual(['mail']);
+    metrics.enqueued('overflow', 1); // past the metrics' two series: counted under `_other`
+    expect(rates.busyQueues()).toEqual(['mail']);
+    // The chart draws the slot in progress and the 5 before it: 'mail' stays for 5 samples.
+    for (let i = 0; i < 5; i++) {
+      vi.advanceTimersByTime(10_000);
+      expect(rates.series('mail')!.enqueued.some((v) => v > 0)).toBe(true);
+      expect(rates.busy('mail')).toBe(true);
+    }
+    vi.advanceTimersByTime(10_000);
+    expect(rates.series('mail')!.enqueued.some((v) => v > 0)).toBe(false);
+    expect(rates.busy('mail')).toBe(false);
+    expect(rates.busyQueues()).toEqual([]);
+    expect(rates.busy('never-seen')).toBe(false);
+    metrics.leased('mail', [], 0);
+    metrics.settled(
+      'mail',
+      { kind: 'complete', taskId: 't', token: 1, result: Buffer.alloc(0) },
+      { status: 'ok' },
+      1,
+    );
+    expect(rates.busy('mail')).toBe(true); // a completion is traffic too
+    rates.stop();
+  });
+
   it('counts nothing without a meter unless asked to', () => {
     const metrics = new CodeqMetrics(undefined, sources);
     metrics.enqueued('mail', 5);

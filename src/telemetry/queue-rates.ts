@@ -1,4 +1,4 @@
-import type { CodeqMetrics } from './codeq-metrics.js';
+import { OTHER_QUEUE, type CodeqMetrics } from './codeq-metrics.js';
 
 /** The counters the rate charts follow. */
 export const RATE_COUNTERS = ['enqueued', 'leased', 'completed'] as const;
@@ -11,6 +11,8 @@ export type RateSeries = Record<RateCounter, number[]>;
 
 interface Ring {
   last: Record<RateCounter, number>;
+  /** The number of the last sample that counted anything, -Infinity for none. */
+  lastBusy: number;
   /** Tasks counted per slot, per counter. */
   counts: Record<RateCounter, Float64Array>;
 }
@@ -28,6 +30,8 @@ export class QueueRates {
   readonly #rings = new Map<string, Ring>();
   #timer: NodeJS.Timeout | undefined;
   #slot = 0;
+  /** Samples taken so far: numbers them, for {@link Ring.lastBusy}. */
+  #samples = 0;
   #sampledAt = Date.now();
   readonly #metrics: CodeqMetrics;
 
@@ -55,6 +59,7 @@ export class QueueRates {
   sample(): void {
     this.#sampledAt = Date.now();
     this.#slot = (this.#slot + 1) % this.slots;
+    this.#samples++;
     const total = this.#ring(ALL);
     for (const c of RATE_COUNTERS) total.counts[c][this.#slot] = 0;
     for (const queue of this.#metrics.queues()) {
@@ -65,6 +70,7 @@ export class QueueRates {
         ring.last[c] = now;
         ring.counts[c][this.#slot] = delta;
         total.counts[c][this.#slot]! += delta;
+        if (delta > 0) ring.lastBusy = this.#samples;
       }
     }
   }
@@ -118,6 +124,26 @@ export class QueueRates {
     return out;
   }
 
+  /**
+   * Whether this replica counted an enqueue, claim or completion of `queue` within the
+   * window {@link series} draws (its full slots and the slot in progress): a queue whose
+   * workers keep up shows traffic here while the store holds none of its tasks.
+   */
+  busy(queue: string): boolean {
+    const ring = this.#rings.get(queue);
+    // series() draws the newest `slots - 1` full slots: samples #samples - slots + 2 on.
+    if (ring && ring.lastBusy > this.#samples - this.slots + 1) return true;
+    return RATE_COUNTERS.some((c) => this.#pending(queue, c) > 0);
+  }
+
+  /** The queues {@link busy} now, in no order; never the overflow series of queues past the metrics' limit. */
+  busyQueues(): string[] {
+    const out: string[] = [];
+    for (const queue of this.#metrics.queues())
+      if (queue !== OTHER_QUEUE && this.busy(queue)) out.push(queue);
+    return out;
+  }
+
   /** What `c` counted since the last sample, for one queue or all. */
   #pending(queue: string | undefined, c: RateCounter): number {
     if (queue !== undefined)
@@ -134,6 +160,7 @@ export class QueueRates {
         // The sampler runs from the server's start, so whatever a new queue counted
         // happened since the last sample.
         last: { enqueued: 0, leased: 0, completed: 0 },
+        lastBusy: -Infinity,
         counts: {
           enqueued: new Float64Array(this.slots),
           leased: new Float64Array(this.slots),
