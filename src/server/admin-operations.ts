@@ -4,6 +4,7 @@ import type {
   KeyPage,
   ListableState,
   QueueConfig,
+  QueueInfo,
   QueueStats,
   TaskPage,
 } from '../lease-store/lease-store.js';
@@ -32,6 +33,12 @@ export interface QueueListPage {
   contains?: string;
   offset: number;
   limit: number;
+  /**
+   * Queues to list beside those the store knows, under the same filter and grants (the
+   * console's queues this replica saw traffic for, whose tasks are all done); listed as
+   * not paused, since the store lists every paused queue. Default: none.
+   */
+  also?: Iterable<string>;
 }
 
 /**
@@ -88,34 +95,39 @@ export class AdminOperations {
     };
   }
 
-  /**
-   * The queues the caller holds `admin` on whose name contains `page.contains`, sorted by
-   * name, `page.limit` from `page.offset` (the console's numbered, searchable pages): only
-   * the page's counts are read, so a page costs about the same with 10 or 10,000 queues.
-   * `total` counts the matching queues.
-   */
   /** Whether `caller` sees every queue in listings (`admin` on `*`, or access control off). */
   seesEveryQueue(caller: object): boolean {
     return this.#ctx.access.allowsEveryQueue(caller, 'admin');
   }
 
+  /**
+   * The queues the caller holds `admin` on whose name contains `page.contains`, sorted by
+   * name, `page.limit` from `page.offset` (the console's numbered, searchable pages): only
+   * the page's counts are read, so a page costs about the same with 10 or 10,000 queues.
+   * `total` counts the matching queues, `page.also` included.
+   */
   async searchQueues(
     caller: object,
     page: QueueListPage,
   ): Promise<{ queues: QueueSummary[]; total: number }> {
     const needle = page.contains?.toLowerCase() ?? '';
-    const known = await this.#ctx.store.listQueues({
-      visible: (queue) =>
-        (needle === '' || queue.toLowerCase().includes(needle)) &&
-        this.#ctx.access.allows(caller, 'admin', queue),
-    });
+    const visible = (queue: string): boolean =>
+      (needle === '' || queue.toLowerCase().includes(needle)) &&
+      this.#ctx.access.allows(caller, 'admin', queue);
+    let known = await this.#ctx.store.listQueues({ visible });
+    const listed = new Set(known.map((q) => q.queue));
+    const extra: QueueInfo[] = [];
+    for (const queue of page.also ?? [])
+      if (!listed.has(queue) && visible(queue)) extra.push({ queue, paused: false });
+    if (extra.length > 0)
+      known = [...known, ...extra].sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0));
     return {
       queues: await this.#summaries(known.slice(page.offset, page.offset + page.limit)),
       total: known.length,
     };
   }
 
-  async #summaries(queues: readonly { queue: string; paused: boolean }[]): Promise<QueueSummary[]> {
+  async #summaries(queues: readonly QueueInfo[]): Promise<QueueSummary[]> {
     const stats = await Promise.all(queues.map((q) => this.#ctx.store.stats(q.queue)));
     return queues.map((q, i) => ({ queue: q.queue, stats: stats[i]!, paused: q.paused }));
   }

@@ -2,8 +2,10 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LeaseStore } from '../../src/lease-store/lease-store.js';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
 import { instant } from '../../src/console/format.js';
+import { Worker } from '../../clients/index.js';
 import { ConsoleServer } from '../../src/console/console-server.js';
 import { AccessControl } from '../../src/server/auth/access-control.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
@@ -40,6 +42,22 @@ function post(
     headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(form).toString(),
   });
+}
+
+/** Counts the calls of `store.stats` (what a page read) until `restore()`. */
+function countStatsReads(store: LeaseStore): { reads: number; restore(): void } {
+  const original = store.stats.bind(store);
+  const counter = {
+    reads: 0,
+    restore: () => {
+      store.stats = original;
+    },
+  };
+  store.stats = (queue) => {
+    counter.reads++;
+    return original(queue);
+  };
+  return counter;
 }
 
 describe('console HTTP rules', () => {
@@ -349,6 +367,52 @@ describe('console HTTP rules', () => {
     expect(known).toContain('id="pause-toggle"');
   });
 
+  it('lists a queue whose workers keep up while this replica saw its traffic, and opens its page', async () => {
+    const queue = 'kept-up.jobs';
+    const worker = new Worker({
+      address: f.server.address,
+      queues: [queue],
+      logger: { warn() {} },
+      handler: () => Promise.resolve('ok'),
+    });
+    await worker.start();
+    try {
+      const ids = await Promise.all([0, 1, 2].map((i) => f.producer().enqueue(queue, `t${i}`)));
+      await Promise.all(ids.map(({ taskId }) => f.producer().waitTask(queue, taskId)));
+    } finally {
+      await worker.stop();
+    }
+    // Every task is done: the store lists the queue no longer.
+    expect(await f.store.listQueues({ visible: (q) => q === queue })).toEqual([]);
+    const list = await fetch(f.url).then((r) => r.text());
+    const row = new RegExp(`<tr data-queue="${queue}">[\\s\\S]*?</tr>`).exec(list)?.[0];
+    expect(row).toBeDefined();
+    for (const col of ['ready', 'scheduled', 'leased', 'dead'])
+      expect(row).toContain(`data-col="${col}">0</td>`);
+    expect(row).toContain(`aria-label="rates of ${queue}"`);
+    expect(row).not.toContain('no traffic here');
+    expect(row).toMatch(/<span class="enq-t">[\d.]+\/s<\/span>/);
+    // Searched and paged as the store's queues are, and read only when shown.
+    const stats = countStatsReads(f.store);
+    try {
+      expect(await fetch(`${f.url}?q=KEPT-UP`).then((r) => r.text())).toMatch(
+        /<tr data-queue="kept-up\.jobs">[\s\S]*?1 queue matching/,
+      );
+      expect(stats.reads).toBe(1);
+      stats.reads = 0;
+      expect(await fetch(`${f.url}?q=nothing-like-it`).then((r) => r.text())).not.toContain(queue);
+      expect(stats.reads).toBe(0);
+    } finally {
+      stats.restore();
+    }
+    // Its page shows counts and rates, not "no queue named".
+    const page = await fetch(`${f.url}queues/${queue}`).then((r) => r.text());
+    expect(page).not.toContain('data-note="unknown-queue"');
+    expect(page).toContain('<b data-count="ready">0</b>');
+    expect(page).toContain('id="pause-toggle"');
+    expect(page).toContain(`aria-label="rates of ${queue}"`);
+  });
+
   it('says a page past the last holds no queues, and links to the first', async () => {
     await f.store.enqueue([newTask('past-last')]);
     const text = await fetch(`${f.url}?page=99`).then((r) => r.text());
@@ -409,12 +473,7 @@ describe('console HTTP rules', () => {
       newTask(`tenant-${String(i).padStart(5, '0')}.jobs`),
     );
     for (let i = 0; i < tasks.length; i += 1000) await f.store.enqueue(tasks.slice(i, i + 1000));
-    let stats = 0;
-    const original = f.store.stats.bind(f.store);
-    f.store.stats = (queue) => {
-      stats++;
-      return original(queue);
-    };
+    const stats = countStatsReads(f.store);
     try {
       const started = performance.now();
       const text = await (await fetch(`${f.url}?page=3`)).text();
@@ -426,13 +485,13 @@ describe('console HTTP rules', () => {
       expect(total).toBeLessThan(10_020);
       expect(Number(pager?.[2])).toBe(Math.ceil(total / 50));
       expect(text.match(/<tr data-queue=/g)).toHaveLength(50);
-      expect(stats).toBe(50);
+      expect(stats.reads).toBe(50);
       const found = await (await fetch(`${f.url}?q=tenant-09999`)).text();
       expect(found.match(/<tr data-queue=/g)).toHaveLength(1);
       // Generous: the machine is shared. The figure itself goes to docs/console.md.
       expect(pageMs).toBeLessThan(2_000);
     } finally {
-      f.store.stats = original;
+      stats.restore();
     }
   });
 });
@@ -533,11 +592,19 @@ describe('leased tasks', () => {
 describe('console scopes with auth on', () => {
   const dir = tempDir();
   const READER = { name: 'reader', token: 'reader-token-0123456789abcdef', grants: { jobs: ['read'] } };
+  const TEAM_A = {
+    name: 'team-a',
+    token: 'team-a-token-0123456789abcdef',
+    grants: { 'team-a.*': ['admin'] },
+  };
+  const PRODUCER = { name: 'producer', token: 'producer-token-0123456789abcd', grants: { '*': ['enqueue'] } };
   let g: ConsoleFixture;
   let taskId: string;
 
   beforeAll(async () => {
-    g = await startConsoleFixture({ authTokenFile: writeTokenFile(dir.path('tokens.json'), [READER]) });
+    g = await startConsoleFixture({
+      authTokenFile: writeTokenFile(dir.path('tokens.json'), [READER, TEAM_A, PRODUCER]),
+    });
     taskId = (await g.store.enqueue([newTask('jobs')]))[0]!.taskId;
   });
   afterAll(async () => {
@@ -594,5 +661,29 @@ describe('console scopes with auth on', () => {
     });
     expect(config.status).toBe(403);
     expect(await g.store.getConfig('jobs')).toEqual({ maxLeasedPerKey: 0, maxClaimsPerSecond: 0 });
+  });
+
+  it('lists the queues with traffic and no task only to a token that may see them', async () => {
+    const producer = g.producer(PRODUCER.token);
+    for (const queue of ['team-a.mail', 'team-b.mail']) {
+      await producer.enqueue(queue, 'x');
+      await g.store.purge(queue);
+    }
+    const login = await fetch(`${g.url}login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: TEAM_A.token }).toString(),
+    });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const list = await fetch(g.url, { headers: { cookie } }).then((r) => r.text());
+    expect(list).toContain('<tr data-queue="team-a.mail">');
+    expect(list).not.toContain('team-b.mail');
+    expect(list).toMatch(/\b1 queue\s*· page 1 of\s+1\b/);
+    expect(await fetch(`${g.url}?q=team-b`, { headers: { cookie } }).then((r) => r.text())).toContain(
+      'No queue matches',
+    );
+    expect((await fetch(`${g.url}queues/team-a.mail`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${g.url}queues/team-b.mail`, { headers: { cookie } })).status).toBe(403);
   });
 });

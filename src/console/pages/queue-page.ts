@@ -64,9 +64,11 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
   const now = Date.now();
   const s = summary.stats;
   // A name no task was enqueued to (a typo, an old link): nothing to pause, purge or redrive.
+  // A queue whose tasks are all done is known while the store or this replica's rates are.
   const unknown =
     !summary.paused &&
     s.ready + s.scheduled + s.leased + s.dead === 0 &&
+    !ctx.rates.busy(queue) &&
     !(await ctx.admin.queueListed(req.caller, queue));
   const stateCount: Record<string, number> = {
     PENDING: s.ready,

@@ -62,6 +62,9 @@ export async function queuesPage(ctx: ConsoleContext, req: PageRequest): Promise
     contains: q,
     offset: (pageNo - 1) * QUEUES_PER_PAGE,
     limit: QUEUES_PER_PAGE,
+    // A queue whose workers keep up may hold no task at this instant: listed while this
+    // replica's rates show its traffic, as the chart above does.
+    also: ctx.rates.busyQueues(),
   });
   const now = Date.now();
   const rows = queues.map((s) => {
