@@ -154,6 +154,17 @@ export class ClaimLatency {
     return all.sort((a, b) => b.totalMs - a.totalMs).slice(0, limit);
   }
 
+  /**
+   * The queues of the slowest messages kept that were written at `since` or later (the
+   * queues {@link slowest} can return messages of), sorted by name.
+   */
+  queues(since: number): string[] {
+    const names = new Set<string>();
+    for (const window of this.#windows)
+      for (const d of window.items) if (d.writeEnd >= since) names.add(d.dispatch.queue);
+    return [...names].sort();
+  }
+
   /** The latest kept message that carried `taskId` (recent ring or slow list), or undefined. */
   find(taskId: string): DeliveryTiming | undefined {
     let best: DeliveryTiming | undefined;

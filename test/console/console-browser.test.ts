@@ -361,6 +361,14 @@ describe('the web console in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, ()
       expect(await page.locator('details.slow').count()).toBeGreaterThan(0);
       expect(await page.locator('details.slow[open] svg.waterfall').count()).toBe(1);
       await shot(page, 'latency');
+      // Narrowed to one queue from the select: its claims only, and the stages said to be every queue's.
+      await page.selectOption('select[name="queue"]', 'thumbnails');
+      await page.locator('form[action="/latency"] button').click();
+      await expect.poll(() => new URL(page.url()).searchParams.get('queue')).toBe('thumbnails');
+      expect(await page.locator('[data-note="stages-every-queue"]').count()).toBe(1);
+      const queues = await page.locator('details.slow summary > span.mono').allTextContents();
+      expect(queues.length).toBeGreaterThan(0);
+      expect(new Set(queues)).toEqual(new Set(['thumbnails']));
       await page.goto(f.url);
       await shot(page, 'queues');
     },

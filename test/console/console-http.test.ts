@@ -413,6 +413,18 @@ describe('console HTTP rules', () => {
     expect(page).toContain(`aria-label="rates of ${queue}"`);
   });
 
+  it("links a queue's page to the latency page narrowed to it, which refuses a bad name", async () => {
+    await f.store.enqueue([newTask('timed.jobs')]);
+    const text = await fetch(`${f.url}queues/timed.jobs`).then((r) => r.text());
+    expect(text).toContain('<a href="/latency?queue=timed.jobs">claim latency of this queue</a>');
+    const latency = await fetch(`${f.url}latency?queue=timed.jobs`);
+    expect(latency.status).toBe(200);
+    expect(await latency.text()).toContain('data-note="stages-every-queue"');
+    const bad = await fetch(`${f.url}latency?queue=${encodeURIComponent('no such!')}`);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('queue: must match');
+  });
+
   it('says a page past the last holds no queues, and links to the first', async () => {
     await f.store.enqueue([newTask('past-last')]);
     const text = await fetch(`${f.url}?page=99`).then((r) => r.text());

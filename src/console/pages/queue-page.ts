@@ -158,7 +158,10 @@ export async function queuePage(ctx: ConsoleContext, req: PageRequest, queueName
         ${RATE_LEGEND}
       </div>
       ${series ? lineChart(rateLines(series), 900, 70, `rates of ${queue}`, rate) : html`<p class="muted">No traffic on this replica yet.</p>`}
-      <p class="now">now: ${latestRates(ctx.rates.recent(queue))}</p>
+      <p class="now">
+        now: ${latestRates(ctx.rates.recent(queue))} ·
+        <a href="/latency?queue=${encodeURIComponent(queue)}">claim latency of this queue</a>
+      </p>
     </section>
     ${fairShares(req, base, config, keys, keysCursor)}
     <section class="tasks">
