@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { idsAsPositionals } from './positional-args.js';
+import { idsAsPositionals, negativeValuesJoined } from './positional-args.js';
 
 const OPTIONS = {
   server: { type: 'string' },
@@ -41,5 +41,18 @@ describe('idsAsPositionals', () => {
     expect(() => parse(['q', '--servr', 'h:1'])).toThrow(/--servr/);
     // An id of that shape still goes through after an explicit --.
     expect(parse(['q', '--', '--abcdefghijklmn']).positionals).toEqual(['q', '--abcdefghijklmn']);
+  });
+});
+
+describe('negativeValuesJoined', () => {
+  it('joins a negative number to the string option before it', () => {
+    expect(
+      negativeValuesJoined(['q', '--server', '-1', '--file', '-.5', '--server', '-5s'], OPTIONS),
+    ).toEqual(['q', '--server=-1', '--file=-.5', '--server=-5s']);
+  });
+
+  it('leaves other values that start with -, boolean options and what follows -- as they are', () => {
+    const argv = ['--server', '--file', 'f', '--no-color', '-1', '-h', '-2', '--', '--server', '-3'];
+    expect(negativeValuesJoined(argv, OPTIONS)).toEqual(argv);
   });
 });

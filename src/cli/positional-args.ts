@@ -54,3 +54,34 @@ export function idsAsPositionals(
   }
   return [...flags, '--', ...positionals];
 }
+
+/** A negative number, with or without a unit: `-1`, `-0.5`, `-.5`, `-5s`, `-2/s`. */
+const NEGATIVE_NUMBER = /^-\.?\d/;
+
+/**
+ * `argv` with each negative number that follows a string option joined to it
+ * (`--priority -1` as `--priority=-1`). parseArgs refuses a value that starts with `-` as
+ * "ambiguous", which says nothing about the number; joined, the value reaches the flag's
+ * own check, which says what the flag takes, as it does for `--priority=-1`. A negative
+ * number is never an option; any other value that starts with `-` stays for parseArgs to
+ * question (`--server --token T` most likely lacks a value).
+ */
+export function negativeValuesJoined(
+  argv: readonly string[],
+  options: Readonly<Record<string, OptionShape>>,
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const next = argv[i + 1];
+    const takesValue = arg.startsWith('--') && options[arg.slice(2)]?.type === 'string';
+    if (takesValue && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}

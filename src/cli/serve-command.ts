@@ -14,6 +14,7 @@ import { createLogger, grpcLog, isLogFormat, isLogLevel } from '../telemetry/log
 import { startTelemetry } from '../telemetry/telemetry.js';
 import { codeqVersion } from './version.js';
 import { describeListenError } from './cli-errors.js';
+import { negativeValuesJoined } from './positional-args.js';
 import { UsageError } from '../config/usage-error.js';
 
 export const SERVE_HELP = `Usage: codeq serve [options]
@@ -43,9 +44,10 @@ Tracing is off unless the standard OpenTelemetry variables ask for it:
 
 /** `codeq serve`: runs until SIGINT or SIGTERM, then drains (a second signal stops at once). */
 export async function serveCommand(argv: string[]): Promise<number> {
+  const options = { ...settingsParseArgs(SERVER_SETTINGS), help: { type: 'boolean', short: 'h' } } as const;
   const { values } = parseArgs({
-    args: argv,
-    options: { ...settingsParseArgs(SERVER_SETTINGS), help: { type: 'boolean', short: 'h' } },
+    args: negativeValuesJoined(argv, options),
+    options,
     allowPositionals: false,
     // --no-console and the like: a boolean setting whose default is on can be turned off.
     allowNegative: true,

@@ -12,7 +12,8 @@ import {
 } from '../config/settings.js';
 import { CLIENT_SETTINGS, clientConnection, type ClientConnection } from './client-settings.js';
 import { rateLimitOf } from './cli-errors.js';
-import { idsAsPositionals } from './positional-args.js';
+import { MAX_PRIORITY } from '../domain/task.js';
+import { idsAsPositionals, negativeValuesJoined } from './positional-args.js';
 import { UsageError } from '../config/usage-error.js';
 
 /** The retry policy and wait options of `codeq enqueue`; unset ones take the server's defaults. */
@@ -115,23 +116,24 @@ async function readStdin(): Promise<Buffer> {
 
 /** `codeq enqueue`: one task, or --count copies in batches of 500. */
 export async function enqueueCommand(argv: string[]): Promise<number> {
+  const flags = {
+    ...settingsParseArgs(CLIENT_SETTINGS),
+    ...settingsParseArgs(ENQUEUE_SETTINGS),
+    payload: { type: 'string' },
+    'payload-file': { type: 'string' },
+    priority: { type: 'string' },
+    delay: { type: 'string' },
+    'max-attempts': { type: 'string' },
+    'idempotency-key': { type: 'string' },
+    key: { type: 'string' },
+    header: { type: 'string', multiple: true },
+    count: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: negativeValuesJoined(argv, flags),
     allowPositionals: true,
-    options: {
-      ...settingsParseArgs(CLIENT_SETTINGS),
-      ...settingsParseArgs(ENQUEUE_SETTINGS),
-      payload: { type: 'string' },
-      'payload-file': { type: 'string' },
-      priority: { type: 'string' },
-      delay: { type: 'string' },
-      'max-attempts': { type: 'string' },
-      'idempotency-key': { type: 'string' },
-      key: { type: 'string' },
-      header: { type: 'string', multiple: true },
-      count: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: flags,
   });
   if (values.help) {
     console.log(ENQUEUE_HELP);
@@ -164,7 +166,7 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
   const retry = retryOption(settings);
   const options = {
     ...(retry && { retry }),
-    ...(values.priority !== undefined && { priority: parseWholeNumber(values.priority, '--priority', 0) }),
+    ...(values.priority !== undefined && { priority: parsePriority(values.priority) }),
     ...(values.delay !== undefined && { delayMs: parseDurationMs(values.delay, '--delay') }),
     ...(values['max-attempts'] !== undefined && {
       maxAttempts: parseWholeNumber(values['max-attempts'], '--max-attempts', 1),
@@ -231,6 +233,17 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
   } finally {
     producer.close();
   }
+}
+
+/** A task's priority as `--priority` gave it: a whole number from 0 to MAX_PRIORITY. */
+function parsePriority(text: string): number {
+  // Read as parseWholeNumber reads the other flags, with one message for every refusal.
+  const n = text.trim() === '' ? NaN : Number(text);
+  if (Number.isInteger(n) && n >= 0 && n <= MAX_PRIORITY) return n;
+  const shown = /^[-+.\w]+$/.test(text) ? text : JSON.stringify(text);
+  throw new UsageError(
+    `--priority: ${shown} is not a priority; priorities are 0 to ${MAX_PRIORITY}, higher is claimed first`,
+  );
 }
 
 /** No payload given, and nothing to read it from but a terminal: an empty one, said so. */

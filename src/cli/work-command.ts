@@ -26,6 +26,7 @@ import {
   stopRunningCommands,
 } from './exec-handler.js';
 import { UsageError } from '../config/usage-error.js';
+import { negativeValuesJoined } from './positional-args.js';
 
 /** Every option of `codeq work` but the server address: flag, environment variable, default. */
 export const WORK_SETTINGS = {
@@ -130,14 +131,15 @@ function say(line: string): void {
 
 /** `codeq work`: a worker with no code of its own. */
 export async function workCommand(argv: string[]): Promise<number> {
+  const options = {
+    ...settingsParseArgs(CLIENT_SETTINGS),
+    ...settingsParseArgs(WORK_SETTINGS),
+    help: { type: 'boolean', short: 'h' },
+  } as const;
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: negativeValuesJoined(argv, options),
     allowPositionals: true,
-    options: {
-      ...settingsParseArgs(CLIENT_SETTINGS),
-      ...settingsParseArgs(WORK_SETTINGS),
-      help: { type: 'boolean', short: 'h' },
-    },
+    options,
   });
   if (values.help) {
     console.log(WORK_HELP);

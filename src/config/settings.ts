@@ -50,7 +50,7 @@ function parseValue(setting: Setting, text: string, source: string): string | nu
       if (/^(0|false|no|off)$/i.test(text)) return false;
       throw new UsageError(`${source}: expected true or false, got ${JSON.stringify(text)}`);
     case 'duration': {
-      const n = parseDurationMs(text, source);
+      const n = parseDurationMs(text, source, setting.min);
       if (!Number.isSafeInteger(n))
         throw new UsageError(`${source}: expected a whole number, got ${JSON.stringify(text)}`);
       if (setting.min !== undefined && n < setting.min)

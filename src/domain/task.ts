@@ -49,6 +49,9 @@ export const LIST_PREVIEW_BYTES = 1024;
  */
 export const LIST_PAGE_BYTES = 2 * 1024 * 1024;
 
+/** The highest priority a task may have; priorities run from 0 to this, higher claimed first. */
+export const MAX_PRIORITY = 9;
+
 /** A validated task to add to a queue. */
 export interface NewTask {
   queue: string;

@@ -4,7 +4,13 @@ import type { EnqueueRequest__Output } from '../api/generated/codeq/v1/EnqueueRe
 import type { _codeq_v1_ClaimRequest_Open__Output as OpenOutput } from '../api/generated/codeq/v1/ClaimRequest.js';
 import { InvalidArgumentError, TooLargeError } from '../domain/errors.js';
 import { TASK_ID_PATTERN } from '../domain/task-id.js';
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY, type NewTask, type RetryPolicy } from '../domain/task.js';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_RETRY,
+  MAX_PRIORITY,
+  type NewTask,
+  type RetryPolicy,
+} from '../domain/task.js';
 import { MAX_CLAIMS_PER_SECOND, MAX_LEASED_PER_KEY } from '../domain/queue-limits.js';
 
 /** Limits that bound what one request may ask for. */
@@ -83,8 +89,11 @@ export function toNewTask(req: EnqueueRequest__Output, limits: RequestLimits, fi
     throw new TooLargeError(`${field}payload`, payload.length, limits.maxPayloadBytes);
   }
   const priority = req.priority ?? 0;
-  if (priority > 9)
-    throw new InvalidArgumentError(`${field}priority`, `must be between 0 and 9, got ${priority}`);
+  if (priority > MAX_PRIORITY)
+    throw new InvalidArgumentError(
+      `${field}priority`,
+      `must be between 0 and ${MAX_PRIORITY}, got ${priority}`,
+    );
   const delayMs = within(
     durationMs(req.delay, `${field}delay`) ?? 0,
     0,
