@@ -53,10 +53,12 @@ export interface ReconnectEvent {
 export interface WorkerEvents {
   state: [WorkerState];
   /**
-   * A Claim stream was accepted: its lease length and the largest result its server takes
-   * (`maxResultBytes`; a handler's larger result fails the attempt).
+   * A Claim stream was accepted: its lease length, the largest result its server takes
+   * (`maxResultBytes`; a handler's larger result fails the attempt) and, when the server
+   * says, the most leases it lets the worker hold at a time (`maxCredit`, its
+   * --max-stream-credit: a `concurrency` plus `prefetch` above it is not reached).
    */
-  opened: [{ sessionId: string; leaseDurationMs: number; maxResultBytes: number }];
+  opened: [{ sessionId: string; leaseDurationMs: number; maxResultBytes: number; maxCredit?: number }];
   /** The server on the current stream is shutting down. */
   draining: [];
   reconnect: [ReconnectEvent];

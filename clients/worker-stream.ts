@@ -31,6 +31,7 @@ export class WorkerStream extends EventEmitter<WorkerStreamEvents> {
   #sessionId: string | undefined;
   #leaseDurationMs: number;
   #maxResultBytes: number | undefined;
+  #maxCredit: number | undefined;
   #writable = true;
   #ending = false;
   #closed = false;
@@ -56,6 +57,7 @@ export class WorkerStream extends EventEmitter<WorkerStreamEvents> {
         this.#sessionId = message.opened.sessionId ?? '';
         this.#leaseDurationMs = durationToMs(message.opened.leaseDuration) || requestedLeaseMs;
         this.#maxResultBytes = message.opened.maxResultBytes || undefined;
+        this.#maxCredit = message.opened.maxCredit || undefined;
         this.emit('opened');
       }
       this.emit('response', message);
@@ -108,6 +110,14 @@ export class WorkerStream extends EventEmitter<WorkerStreamEvents> {
   /** The largest result the server said it accepts; undefined before it opened or if it did not say. */
   get maxResultBytes(): number | undefined {
     return this.#maxResultBytes;
+  }
+
+  /**
+   * The most unused credit the server keeps for this stream (its --max-stream-credit), so
+   * the most leases the worker holds at a time; undefined before it opened or if it did not say.
+   */
+  get maxCredit(): number | undefined {
+    return this.#maxCredit;
   }
 
   /** False while grpc-js buffers more than it wants (wait for 'drain'), and after the stream ended. */

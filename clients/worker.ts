@@ -286,6 +286,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       sessionId: session.sessionId ?? '',
       leaseDurationMs: session.leaseDurationMs,
       maxResultBytes: this.#resultLimit.maxResultBytes,
+      ...(session.maxCredit !== undefined && { maxCredit: session.maxCredit }),
     });
     this.#starting?.resolve();
     this.#starting = undefined;

@@ -51,7 +51,7 @@ export const WORK_SETTINGS = {
     kind: 'int',
     default: 1,
     min: 1,
-    help: 'Tasks run at the same time',
+    help: "Tasks run at the same time, up to the server's --max-stream-credit",
   },
   prefetch: {
     flag: 'prefetch',
@@ -251,8 +251,10 @@ export async function workCommand(argv: string[]): Promise<number> {
     endTold = false;
   });
   let leaseMs = settings.leaseDurationMs;
+  let maxCredit: number | undefined;
   worker.on('opened', (opened) => {
     leaseMs = opened.leaseDurationMs;
+    maxCredit = opened.maxCredit;
     if (downSince !== undefined && started)
       say(
         `Claim stream open again after ${((Date.now() - downSince) / 1000).toFixed(1)} s (${attempts} attempt${attempts === 1 ? '' : 's'})`,
@@ -279,7 +281,10 @@ export async function workCommand(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  say(`taking tasks of ${queues.join(', ')} from ${connection.address}, ${concurrency} at a time`);
+  const atATime = Math.min(concurrency, maxCredit ?? concurrency);
+  say(`taking tasks of ${queues.join(', ')} from ${connection.address}, ${atATime} at a time`);
+  const capped = creditCapSentence(concurrency, settings.prefetch, maxCredit);
+  if (capped !== undefined) say(capped);
   if (leaseMs < settings.leaseDurationMs)
     say(
       `leases last ${formatDurationMs(leaseMs)}, the server's --max-lease-age, not the ${formatDurationMs(settings.leaseDurationMs)} of --lease-duration; they are extended while COMMAND runs`,
@@ -287,6 +292,23 @@ export async function workCommand(argv: string[]): Promise<number> {
   await stopped;
   await telemetry.shutdown().catch(() => undefined);
   return exitCode;
+}
+
+/**
+ * What the server's --max-stream-credit (`maxCredit`, as its `opened` said) takes from
+ * --concurrency and --prefetch: the stream holds at most that many leases, running or held
+ * ready. Undefined when it takes nothing, or the server did not say.
+ */
+export function creditCapSentence(
+  concurrency: number,
+  prefetch: number,
+  maxCredit: number | undefined,
+): string | undefined {
+  if (maxCredit === undefined || concurrency + prefetch <= maxCredit) return undefined;
+  const cap = `the server lets a worker hold at most ${maxCredit} leases at a time, its --max-stream-credit`;
+  if (concurrency > maxCredit)
+    return `${cap}, not the ${concurrency} of --concurrency${prefetch > 0 ? ', and none held ready for --prefetch' : ''}; run more workers, or raise the server's --max-stream-credit`;
+  return `${cap}: ${maxCredit - concurrency} held ready, not the ${prefetch} of --prefetch`;
 }
 
 /**

@@ -265,6 +265,7 @@ export class ClaimStream implements Consumer {
         sessionId: this.id,
         leaseDuration: msToDuration(this.leaseMs),
         maxResultBytes: this.#ctx.config.maxPayloadBytes,
+        maxCredit: this.#ctx.config.maxStreamCredit,
       },
     });
     this.#ctx.dispatcher.add(this);

@@ -322,6 +322,23 @@ describe('the codeq executable', () => {
     );
   });
 
+  it('codeq work says how many tasks the server lets it run when --concurrency is above its cap', async () => {
+    await workAgainstFake(
+      'cat',
+      // As a server with the default --max-stream-credit answers an open.
+      (s) => s.call.once('data', () => s.send({ opened: { sessionId: 's', maxCredit: 1000 } })),
+      async ({ stderr }) => {
+        await eventually(() => stderr().includes('taking tasks of q'), 'the banner', 30_000);
+        await eventually(() => stderr().includes('--max-stream-credit'), 'the cap', 5_000);
+        expect(stderr()).toMatch(/codeq work: taking tasks of q from \S+, 1000 at a time\n/);
+        expect(stderr()).toContain(
+          "codeq work: the server lets a worker hold at most 1000 leases at a time, its --max-stream-credit, not the 5000 of --concurrency; run more workers, or raise the server's --max-stream-credit",
+        );
+      },
+      ['--concurrency', '5000'],
+    );
+  });
+
   it('codeq work says at once when its stream ends, and when one opens again', async () => {
     await workAgainstFake(
       'cat',

@@ -48,6 +48,16 @@ describe('credit beyond --max-stream-credit', () => {
     ]);
   });
 
+  it("is told to the worker in the stream's opened reply", async () => {
+    const s = await server([]);
+    const caps: (number | undefined)[] = [];
+    const worker = new Worker({ address: s.address, queues: ['told'], handler: () => Promise.resolve('ok') });
+    worker.on('opened', (opened) => caps.push(opened.maxCredit));
+    cleanup.push(() => worker.stop());
+    await worker.start();
+    expect(caps).toEqual([LIMIT]);
+  });
+
   it('lets a Worker with a concurrency above the cap work every task', async () => {
     const s = await server([]);
     const producer = new Producer({ address: s.address });

@@ -57,6 +57,12 @@ export interface _codeq_v1_ClaimResponse_Opened {
    * larger one is refused with RESOURCE_EXHAUSTED. 0 from a server that does not say.
    */
   'maxResultBytes'?: (number);
+  /**
+   * The most unused credit the stream keeps (the server's --max-stream-credit): a grant
+   * beyond it is dropped, so the worker holds at most this many leases at a time, running
+   * or waiting. 0 from a server that does not say.
+   */
+  'maxCredit'?: (number);
 }
 
 export interface _codeq_v1_ClaimResponse_Opened__Output {
@@ -70,6 +76,12 @@ export interface _codeq_v1_ClaimResponse_Opened__Output {
    * larger one is refused with RESOURCE_EXHAUSTED. 0 from a server that does not say.
    */
   'maxResultBytes'?: (number);
+  /**
+   * The most unused credit the stream keeps (the server's --max-stream-credit): a grant
+   * beyond it is dropped, so the worker holds at most this many leases at a time, running
+   * or waiting. 0 from a server that does not say.
+   */
+  'maxCredit'?: (number);
 }
 
 export interface _codeq_v1_ClaimResponse_Outcome {
