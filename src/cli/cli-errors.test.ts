@@ -128,6 +128,9 @@ describe('describeCliError', () => {
       'authorization: missing; send "authorization: Bearer TOKEN" metadata (gRPC status 16); ' +
         'give one with --token TOKEN or, better, CODEQ_TOKEN',
     );
+    expect(describeCliError(missing, { token: false, emptyTokenVariable: true })).toMatch(
+      /; CODEQ_TOKEN is set but empty, which counts as unset, so no token was sent: check what sets it$/,
+    );
     expect(describeCliError({ code: 16, details: 'authorization: unknown token' }, { token: true })).toBe(
       'authorization: unknown token (gRPC status 16); check the token given by --token or CODEQ_TOKEN',
     );

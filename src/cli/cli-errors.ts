@@ -83,11 +83,17 @@ const NOT_LISTENING = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT
  * failed, a hint: on a plaintext channel that the server may serve TLS, over TLS what to
  * check for that cause (tlsFailureHint). A refused
  * credential says where the command takes one from, when `options.token` tells whether
- * one was given.
+ * one was given, or that CODEQ_TOKEN was set empty (`options.emptyTokenVariable`).
  */
 export function describeCliError(
   err: unknown,
-  options: { tls?: boolean; token?: boolean; command?: string | undefined } = {},
+  options: {
+    tls?: boolean;
+    token?: boolean;
+    /** CODEQ_TOKEN is set to the empty string, which counts as unset. */
+    emptyTokenVariable?: boolean;
+    command?: string | undefined;
+  } = {},
 ): string {
   const e = err as { code?: unknown; details?: unknown; message?: unknown } | null;
   if (typeof e?.details === 'string' && typeof e.code === 'number') {
@@ -105,7 +111,9 @@ export function describeCliError(
     if (e.code === UNAUTHENTICATED && options.token !== undefined)
       return options.token
         ? `${said}; check the token given by --token or CODEQ_TOKEN`
-        : `${said}; give one with --token TOKEN or, better, CODEQ_TOKEN`;
+        : options.emptyTokenVariable
+          ? `${said}; CODEQ_TOKEN is set but empty, which counts as unset, so no token was sent: check what sets it`
+          : `${said}; give one with --token TOKEN or, better, CODEQ_TOKEN`;
     return said;
   }
   return String(e?.message ?? err);

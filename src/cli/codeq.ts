@@ -49,8 +49,8 @@ Operator commands (need the admin scope when the server has access control on):
   config    Show or set a queue's fair-share limits: --max-leased-per-key N, --rate R/s
 
 Run 'codeq COMMAND --help' for the options of a command. Every option also reads an
-environment variable (CODEQ_...), shown in that help. A DURATION is 500ms, 10s, 5m, 1h
-or 7d; a bare number is milliseconds.`;
+environment variable (CODEQ_...), shown in that help; one set empty counts as unset. A
+DURATION is 500ms, 10s, 5m, 1h or 7d; a bare number is milliseconds.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
@@ -100,9 +100,13 @@ export function runCli(argv: string[]): Promise<void> {
       // A mistyped command line exits 2, like an unknown command, and so does a value the
       // server refused as invalid (a priority of 10, a queue name with a space) or too large
       // (a payload over its limit); a failed command 1.
-      console.error(
-        `codeq: ${usage ?? describeCliError(err, { tls: usesTls(argv), token: givesToken(argv), command: argv[0] })}`,
-      );
+      const connection = {
+        tls: usesTls(argv),
+        token: givesToken(argv),
+        emptyTokenVariable: process.env.CODEQ_TOKEN === '',
+        command: argv[0],
+      };
+      console.error(`codeq: ${usage ?? describeCliError(err, connection)}`);
       process.exitCode = usage !== undefined || isRefusedInput(err) ? 2 : 1;
     },
   );

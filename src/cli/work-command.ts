@@ -231,7 +231,11 @@ export async function workCommand(argv: string[]): Promise<number> {
   worker.on('error', (err) => {
     const status = (err as { code?: unknown }).code;
     if (typeof status !== 'number') return say(`${err.message}`);
-    const why = describeCliError(err, { tls, token: connection.token !== undefined });
+    const why = describeCliError(err, {
+      tls,
+      token: connection.token !== undefined,
+      emptyTokenVariable: process.env.CODEQ_TOKEN === '',
+    });
     say(`the Claim stream ended: ${why}; trying again`);
     endTold = true;
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSettings, settingsHelp, type Setting } from './settings.js';
+import { parseWholeNumber, resolveSettings, settingsHelp, type Setting } from './settings.js';
 
 const SETTINGS = {
   listen: {
@@ -35,6 +35,24 @@ describe('settings', () => {
       'T_GRACE: expected milliseconds',
     );
     expect(() => resolveSettings(SETTINGS, {}, { T_ON: 'maybe' })).toThrow('T_ON: expected true or false');
+  });
+
+  it('counts an empty variable as unset, and refuses an empty flag, naming it and its variable', () => {
+    expect(resolveSettings(SETTINGS, {}, { T_LISTEN: '', T_COUNT: '', T_GRACE: '', T_ON: '' })).toEqual({
+      listen: '127.0.0.1:1',
+      grace: 5_000,
+      count: 3,
+      on: false,
+    });
+    for (const [flag, env] of [
+      ['listen', 'T_LISTEN'],
+      ['count', 'T_COUNT'],
+      ['grace', 'T_GRACE'],
+    ])
+      expect(() => resolveSettings(SETTINGS, { [flag!]: '' }, { [env!]: 'ignored' })).toThrow(
+        `--${flag} (or ${env}): empty; give a value, or leave the flag out`,
+      );
+    expect(() => parseWholeNumber(' ', '--count', 0)).toThrow('--count: expected a whole number, got " "');
   });
 
   it('shows each flag with its value name, default and variable', () => {

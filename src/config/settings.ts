@@ -69,7 +69,8 @@ function parseValue(setting: Setting, text: string, source: string): string | nu
  * (`--count`, `CODEQ_CONCURRENCY`): a value that is not one is a usage error naming it.
  */
 export function parseWholeNumber(text: string, source: string, min?: number, max?: number): number {
-  const n = Number(text);
+  // Number('') is 0: a blank value is no number.
+  const n = text.trim() === '' ? NaN : Number(text);
   if (!Number.isSafeInteger(n))
     throw new UsageError(`${source}: expected a whole number, got ${JSON.stringify(text)}`);
   if (min !== undefined && n < min)
@@ -81,7 +82,11 @@ export function parseWholeNumber(text: string, source: string, min?: number, max
 
 /**
  * Resolves settings: a flag wins over its environment variable, which wins over the
- * default. Errors name the flag or variable that held the bad value.
+ * default. Errors name the flag or variable that held the bad value. A variable set to
+ * the empty string counts as unset, for every setting (an environment that lists a
+ * variable with no value, as compose files and CI do, means it unset); a flag given an
+ * empty value is refused, naming the flag and its variable: typed on a command line, it
+ * is a mistake, most often an expansion that came out empty (`--token "$(cat file)"`).
  */
 export function resolveSettings<T extends Record<string, Setting>>(
   settings: T,
@@ -93,7 +98,11 @@ export function resolveSettings<T extends Record<string, Setting>>(
     const raw = flags[setting.flag];
     const flag = Array.isArray(raw) ? raw[raw.length - 1] : raw;
     const envText = env[setting.env];
-    if (flag !== undefined) {
+    if (flag === '') {
+      throw new UsageError(
+        `--${setting.flag} (or ${setting.env}): empty; give a value, or leave the flag out`,
+      );
+    } else if (flag !== undefined) {
       out[key] = typeof flag === 'boolean' ? flag : parseValue(setting, flag, `--${setting.flag}`);
     } else if (envText !== undefined && envText !== '') {
       out[key] = parseValue(setting, envText, setting.env);

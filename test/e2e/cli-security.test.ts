@@ -7,6 +7,7 @@ import {
   GET_HELP,
   getCommand,
 } from '../../src/cli/task-commands.js';
+import { runCli } from '../../src/cli/codeq.js';
 import { SERVE_HELP, serveCommand } from '../../src/cli/serve-command.js';
 import { WORK_HELP } from '../../src/cli/work-command.js';
 import { tempDir, writeTokenFile, type TestToken } from '../support/auth-fixtures.js';
@@ -117,6 +118,27 @@ describe('codeq serve with a token file', () => {
     await expect(enqueueCommand(['jobs', '--payload', 'x', '--server', server])).rejects.toMatchObject({
       code: 16,
     });
+    // A CODEQ_TOKEN that came out empty (a `$(cat file)` that failed) counts as unset, and
+    // the refusal says so; an empty --token is refused before any call.
+    process.env.CODEQ_TOKEN = '';
+    vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      stderr.push(`${args.join(' ')}\n`);
+    });
+    const exitOf = async (argv: string[]): Promise<typeof process.exitCode> => {
+      await runCli(argv);
+      const code = process.exitCode;
+      process.exitCode = undefined;
+      return code;
+    };
+    expect(await exitOf(['enqueue', 'jobs', '--payload', 'x', '--server', server])).toBe(1);
+    expect(stderr.join('')).toContain(
+      'CODEQ_TOKEN is set but empty, which counts as unset, so no token was sent: check what sets it',
+    );
+    expect(await exitOf(['get', 'jobs', taskId, '--server', server, '--token', ''])).toBe(2);
+    expect(stderr.join('')).toContain(
+      'codeq: --token (or CODEQ_TOKEN): empty; give a value, or leave the flag out\n',
+    );
+    delete process.env.CODEQ_TOKEN;
 
     writeTokenFile(tokens, [NEW]);
     signal('SIGHUP', before.SIGHUP);
