@@ -34,7 +34,7 @@ const COMMANDS: [string, (argv: string[]) => Promise<number>, string[], string[]
   ['tasks', tasksCommand, ['q', ...NOWHERE], numericFlags(TASKS_SETTINGS)],
   ['keys', keysCommand, ['q', ...NOWHERE], numericFlags(KEYS_SETTINGS)],
   ['config', configCommand, ['q', ...NOWHERE], [...numericFlags(CONFIG_SETTINGS), '--rate']],
-  ['trace', traceCommand, ['--demo', 'T'], ['--count']],
+  ['trace', traceCommand, ['--demo', 'T'], ['--count', '--width']],
 ];
 
 /** The message of the usage error `run` rejects with. */
@@ -70,6 +70,12 @@ describe('a negative number for a numeric flag', () => {
     expect(await priority('10')).toMatch(/^--priority: 10 is not a priority; priorities are 0 to 9/);
     expect(await priority('')).toMatch(/^--priority: "" is not a priority/);
     expect(await priority('2.5')).toMatch(/^--priority: 2\.5 is not a priority/);
+  });
+
+  it('is told for a --width that is no number, before codeq trace draws anything', async () => {
+    expect(await refusal(traceCommand(['--demo', 'T', '--width', 'wide']))).toBe(
+      '--width: expected a whole number, got "wide"',
+    );
   });
 
   it('is told for a duration as below its least', async () => {

@@ -124,6 +124,11 @@ export async function traceCommand(argv: string[]): Promise<number> {
     console.log(TRACE_HELP);
     return 0;
   }
+  // Checked before the demo runs or a file is read: a width that is no number drew nothing.
+  const columns =
+    values.width === undefined
+      ? (process.stdout.columns ?? 100)
+      : parseWholeNumber(values.width, '--width', 1);
   let spans: SpanRecord[];
   let taskId = positionals[0];
   if (positionals.length > 1) throw new UsageError(`expected one TASK_ID\n\n${TRACE_HELP}`);
@@ -151,7 +156,6 @@ export async function traceCommand(argv: string[]): Promise<number> {
   }
   if (values.stats) console.log(`${formatStageTable(stageStatistics(spans))}\n`);
   if (!taskId) throw new UsageError(`expected a TASK_ID\n\n${TRACE_HELP}`);
-  const columns = values.width === undefined ? (process.stdout.columns ?? 100) : Number(values.width);
   const drawn = renderTaskWaterfall(spans, taskId, {
     columns,
     color: !values['no-color'] && process.stdout.isTTY === true,
