@@ -469,11 +469,11 @@ describe('the codeq executable', () => {
     const serve = codeq(['serve', '--listen', '127.0.0.1:0', '--auth-token-file', missing]);
     expect(serve.stderr).toContain(`codeq: --auth-token-file: cannot read ${missing}: ENOENT`);
     expect(serve.status).toBe(1);
-  });
+  }, 90_000); // two starts of the CLI from source, each seconds long on a loaded machine
 
   it('refuses to serve /metrics beyond loopback without --metrics-token', () => {
     const { status, stderr } = codeq(['serve', '--listen', '127.0.0.1:0', '--metrics-listen', '0.0.0.0:0']);
     expect(status).toBe(1);
     expect(stderr).toMatch(/--metrics-listen 0\.0\.0\.0:0: without --metrics-token \(CODEQ_METRICS_TOKEN\)/);
-  });
+  }, 60_000);
 });
