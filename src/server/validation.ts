@@ -2,6 +2,7 @@ import type { Duration__Output } from '../api/generated/google/protobuf/Duration
 import { durationToMs } from '../api/time.js';
 import type { EnqueueRequest__Output } from '../api/generated/codeq/v1/EnqueueRequest.js';
 import type { _codeq_v1_ClaimRequest_Open__Output as OpenOutput } from '../api/generated/codeq/v1/ClaimRequest.js';
+import { formatDurationMs } from '../config/duration.js';
 import { InvalidArgumentError, TooLargeError } from '../domain/errors.js';
 import { TASK_ID_PATTERN } from '../domain/task-id.js';
 import {
@@ -77,7 +78,11 @@ export function durationMs(d: Duration__Output | null | undefined, field: string
 }
 
 function within(ms: number, min: number, max: number, field: string, rule: string): number {
-  if (ms < min || ms > max) throw new InvalidArgumentError(field, `${rule}, got ${ms} ms`);
+  if (ms < min || ms > max) {
+    // 34560000000 ms is read as 400d; below a minute the milliseconds read well enough.
+    const readable = ms >= 60 * SECOND ? ` (${formatDurationMs(ms)})` : '';
+    throw new InvalidArgumentError(field, `${rule}, got ${ms} ms${readable}`);
+  }
   return ms;
 }
 
