@@ -29,6 +29,35 @@ async function enqueueThroughSwitch(
   }
 }
 
+/**
+ * What each Redis of `group` holds and serves, for a failure's message: its role, the
+ * keys of `queue`, and its clients (subscribers show `sub=2`), so that a wake-up that did
+ * not arrive says whether its task was written, and where each connection was.
+ */
+async function whereThingsAre(group: TestReplicated, queue: string): Promise<string> {
+  const out: string[] = [];
+  for (const node of [group.primary, ...group.replicas]) {
+    const redis = new Redis(node.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+    try {
+      await redis.connect();
+      const [role] = (await redis.role()) as [string];
+      const keys = await redis.keys(`codeq:{${queue}}*`);
+      const clients = ((await redis.client('LIST')) as string)
+        .split('\n')
+        .filter(Boolean)
+        .map((line) =>
+          line.replace(/^.*?addr=(\S+).*?name=(\S*).*?sub=(\d+).*?cmd=(\S+).*$/, '$1 $2 sub=$3 $4'),
+        );
+      out.push(`${node.port} ${role}: keys ${keys.join(' ')}; clients ${clients.join(', ')}`);
+    } catch (err) {
+      out.push(`${node.port}: ${String(err)}`);
+    } finally {
+      redis.disconnect();
+    }
+  }
+  return out.join('\n');
+}
+
 /** The port the Sentinel names as the primary now. */
 async function primaryPort(group: TestReplicated): Promise<number> {
   const admin = new Redis(group.sentinels[0]!.url);
@@ -241,8 +270,24 @@ describe('codeQ on a Sentinel-managed primary', () => {
       // Served by a's dispatcher only because b's enqueue woke it (pub/sub): a claims a
       // queue only on a wake-up, its own enqueues, its timers, or its full sweep (5 min).
       const wokenWithin = async (payload: string): Promise<void> => {
-        await enqueueThroughSwitch(() => b.raw.enqueue({ queue: 'wq', payload: Buffer.from(payload) }), []);
-        await vi.waitFor(() => expect(done).toContain(payload), { timeout: 15_000, interval: 50 });
+        const refusals: number[] = [];
+        const { taskId } = await (async () => {
+          let id: { taskId?: string } = {};
+          await enqueueThroughSwitch(async () => {
+            id = await b.raw.enqueue({ queue: 'wq', payload: Buffer.from(payload) });
+          }, refusals);
+          return id;
+        })();
+        try {
+          await vi.waitFor(() => expect(done).toContain(payload), { timeout: 15_000, interval: 50 });
+        } catch (err) {
+          // Said whole, so that a run that fails tells whether the task was lost or its wake-up.
+          throw new Error(
+            `${payload} (task ${taskId}, refusals ${refusals.join(',') || 'none'}) not run within 15 s:\n` +
+              (await whereThingsAre(group, 'wq')),
+            { cause: err },
+          );
+        }
       };
       await a.raw.enqueue({ queue: 'wq', payload: Buffer.from('own') });
       await vi.waitFor(() => expect(done).toContain('own'), { timeout: 10_000 });
