@@ -237,13 +237,15 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
 
 /** A task's priority as `--priority` gave it: a whole number from 0 to MAX_PRIORITY. */
 function parsePriority(text: string): number {
-  // Read as parseWholeNumber reads the other flags, with one message for every refusal.
-  const n = text.trim() === '' ? NaN : Number(text);
-  if (Number.isInteger(n) && n >= 0 && n <= MAX_PRIORITY) return n;
-  const shown = /^[-+.\w]+$/.test(text) ? text : JSON.stringify(text);
-  throw new UsageError(
-    `--priority: ${shown} is not a priority; priorities are 0 to ${MAX_PRIORITY}, higher is claimed first`,
-  );
+  // Read as the other whole-number flags are, with one message for every refusal.
+  try {
+    return parseWholeNumber(text, '--priority', 0, MAX_PRIORITY);
+  } catch {
+    const shown = /^[-+.\w]+$/.test(text) ? text : JSON.stringify(text);
+    throw new UsageError(
+      `--priority: ${shown} is not a priority; priorities are 0 to ${MAX_PRIORITY}, higher is claimed first`,
+    );
+  }
 }
 
 /** No payload given, and nothing to read it from but a terminal: an empty one, said so. */
