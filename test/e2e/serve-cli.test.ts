@@ -31,11 +31,19 @@ function codeq(args: string[]): { status: number | null; stdout: string; stderr:
 interface WorkRun {
   taskId: string;
   child: ChildProcess;
-  /** The exit code; the process is killed after 25 s, so a hang fails the test instead of timing it out. */
+  /** The exit code; the process is killed after 50 s, so a hang fails the test instead of timing it out. */
   exited: Promise<number | null>;
   stderr: () => string;
   clients: ReturnType<typeof rawClients>;
 }
+
+/**
+ * How long a {@link workOneTask} test may take: the CLI starts from its sources, which takes
+ * seconds, and tens of seconds on a machine as loaded as the whole suite makes it.
+ */
+const WORK_TEST_MS = 60_000;
+/** How long to wait for `codeq work` to start and run its command, on that loaded machine. */
+const START_MS = 45_000;
 
 /**
  * A memory-store server holding one task on queue `q`, and `codeq work q --exec COMMAND`
@@ -54,7 +62,7 @@ async function workOneTask(command: string, test: (run: WorkRun) => Promise<void
     );
     let err = '';
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 25_000);
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), WORK_TEST_MS - 10_000);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve)).finally(() =>
       clearTimeout(timer),
     );
@@ -235,31 +243,37 @@ describe('the codeq executable', () => {
     }
   });
 
-  it('codeq work gives the task back and stops with exit 1 when its command cannot be run', async () => {
-    await workOneTask('codeq-no-such-command-here', async ({ taskId, exited, stderr, clients }) => {
-      // Before the fix it never exited, failing every attempt: the wait is bounded.
-      const status = await exited;
-      const err = stderr();
-      expect(status, err).toBe(1);
-      expect(err).toContain(
-        `task ${taskId} (q, attempt 1/5) given back, attempt not counted: COMMAND could not be run (exit code 127`,
-      );
-      expect(err).toMatch(/codeq work: stopping: check --exec \(or CODEQ_EXEC\)/);
-      expect(err).not.toMatch(/failed:/);
-      const task = await clients.getTask({ queue: 'q', taskId });
-      expect(task).toMatchObject({ state: 'PENDING', attempt: 0, lastError: '' });
-    });
-  });
+  it(
+    'codeq work gives the task back and stops with exit 1 when its command cannot be run',
+    async () => {
+      await workOneTask('codeq-no-such-command-here', async ({ taskId, exited, stderr, clients }) => {
+        // Before the fix it never exited, failing every attempt: the wait is bounded.
+        const status = await exited;
+        const err = stderr();
+        expect(status, err).toBe(1);
+        expect(err).toContain(
+          `task ${taskId} (q, attempt 1/5) given back, attempt not counted: COMMAND could not be run (exit code 127`,
+        );
+        expect(err).toMatch(/codeq work: stopping: check --exec \(or CODEQ_EXEC\)/);
+        expect(err).not.toMatch(/failed:/);
+        const task = await clients.getTask({ queue: 'q', taskId });
+        expect(task).toMatchObject({ state: 'PENDING', attempt: 0, lastError: '' });
+      });
+    },
+    WORK_TEST_MS,
+  );
 
-  it('codeq work says a task whose command exits 65 failed for good', async () => {
-    await workOneTask('exit 65', async ({ taskId, stderr, clients }) => {
-      const line = `task ${taskId} (q, attempt 1/5) failed for good, no retry (exit 65): exit code 65`;
-      const deadline = Date.now() + 20_000;
-      while (!stderr().includes(line) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(stderr()).toContain(line);
-      await expect.poll(async () => (await clients.getTask({ queue: 'q', taskId })).state).toBe('DEAD');
-    });
-  });
+  it(
+    'codeq work says a task whose command exits 65 failed for good',
+    async () => {
+      await workOneTask('exit 65', async ({ taskId, stderr, clients }) => {
+        const line = `task ${taskId} (q, attempt 1/5) failed for good, no retry (exit 65): exit code 65`;
+        await expect.poll(() => stderr(), { timeout: START_MS, interval: 50 }).toContain(line);
+        await expect.poll(async () => (await clients.getTask({ queue: 'q', taskId })).state).toBe('DEAD');
+      });
+    },
+    WORK_TEST_MS,
+  );
 
   it('codeq work says a task completed only once the server stored its result', async () => {
     await workAgainstFake(
@@ -387,54 +401,72 @@ describe('the codeq executable', () => {
     );
   });
 
-  it('codeq work lets the running command finish on a Ctrl-C, and then stops', async () => {
-    await workOneTask('sleep 2; echo done', async ({ taskId, child, exited, stderr, clients }) => {
-      while ((await clients.getTask({ queue: 'q', taskId })).state !== 'LEASED')
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      await new Promise((resolve) => setTimeout(resolve, 500)); // the command is running
-      process.kill(-child.pid!, 'SIGINT');
-      const status = await exited;
-      expect(status, stderr()).toBe(0);
-      expect(stderr()).toContain('SIGINT: finishing running tasks');
-      const task = await clients.getTask({ queue: 'q', taskId });
-      expect(task).toMatchObject({ state: 'COMPLETED', attempt: 1 });
-      expect(task.result?.toString()).toBe('done\n');
-    });
-  });
-
-  it('codeq work stops the running command on a second Ctrl-C and gives its task back uncounted', async () => {
-    await workOneTask('echo started >&2; sleep 30', async ({ taskId, child, exited, stderr, clients }) => {
-      // The banner follows the signal handlers; the command runs in its own process group.
-      await eventually(() => stderr().includes('taking tasks of q'), 'the banner', 10_000);
-      await eventually(() => stderr().includes('started'), 'the command to start', 10_000);
-      process.kill(-child.pid!, 'SIGINT');
-      await eventually(() => stderr().includes('SIGINT: finishing running tasks'), 'the first stop', 10_000);
-      const started = Date.now();
-      process.kill(-child.pid!, 'SIGINT');
-      const status = await exited;
-      expect(status, stderr()).toBe(130);
-      expect(Date.now() - started).toBeLessThan(5_000);
-      expect(stderr()).toContain('SIGINT again: stopping running commands now');
-      // Released, not left to the reconnect grace and the lease's end: no attempt spent.
-      expect(await clients.getTask({ queue: 'q', taskId })).toMatchObject({ state: 'PENDING', attempt: 0 });
-    });
-  });
-
-  it('codeq work gives back a task whose command got the same SIGTERM (systemd stops every process)', async () => {
-    await workOneTask('echo "pid $$" >&2; sleep 30', async ({ taskId, child, exited, stderr, clients }) => {
-      await eventually(() => stderr().includes('taking tasks of q'), 'the banner', 10_000);
-      await eventually(() => /pid \d+/.test(stderr()), 'the command to start', 10_000);
-      const commandPid = Number(/pid (\d+)/.exec(stderr())![1]);
-      process.kill(-child.pid!, 'SIGTERM');
-      process.kill(-commandPid, 'SIGTERM');
-      const status = await exited;
-      expect(status, stderr()).toBe(0);
-      expect(stderr()).toContain(
-        'given back, attempt not counted: COMMAND got the SIGTERM that stops codeq work',
+  it(
+    'codeq work lets the running command finish on a Ctrl-C, and then stops',
+    async () => {
+      await workOneTask(
+        'echo started >&2; sleep 2; echo done',
+        async ({ taskId, child, exited, stderr, clients }) => {
+          // Signalled once the command runs in its own process group, as a terminal's Ctrl-C comes.
+          await eventually(() => stderr().includes('started'), 'the command to start', START_MS);
+          process.kill(-child.pid!, 'SIGINT');
+          const status = await exited;
+          expect(status, stderr()).toBe(0);
+          expect(stderr()).toContain('SIGINT: finishing running tasks');
+          const task = await clients.getTask({ queue: 'q', taskId });
+          expect(task).toMatchObject({ state: 'COMPLETED', attempt: 1 });
+          expect(task.result?.toString()).toBe('done\n');
+        },
       );
-      expect(await clients.getTask({ queue: 'q', taskId })).toMatchObject({ state: 'PENDING', attempt: 0 });
-    });
-  });
+    },
+    WORK_TEST_MS,
+  );
+
+  it(
+    'codeq work stops the running command on a second Ctrl-C and gives its task back uncounted',
+    async () => {
+      await workOneTask('echo started >&2; sleep 30', async ({ taskId, child, exited, stderr, clients }) => {
+        // The banner follows the signal handlers; the command runs in its own process group.
+        await eventually(() => stderr().includes('taking tasks of q'), 'the banner', START_MS);
+        await eventually(() => stderr().includes('started'), 'the command to start', 10_000);
+        process.kill(-child.pid!, 'SIGINT');
+        await eventually(
+          () => stderr().includes('SIGINT: finishing running tasks'),
+          'the first stop',
+          10_000,
+        );
+        const started = Date.now();
+        process.kill(-child.pid!, 'SIGINT');
+        const status = await exited;
+        expect(status, stderr()).toBe(130);
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(stderr()).toContain('SIGINT again: stopping running commands now');
+        // Released, not left to the reconnect grace and the lease's end: no attempt spent.
+        expect(await clients.getTask({ queue: 'q', taskId })).toMatchObject({ state: 'PENDING', attempt: 0 });
+      });
+    },
+    WORK_TEST_MS,
+  );
+
+  it(
+    'codeq work gives back a task whose command got the same SIGTERM (systemd stops every process)',
+    async () => {
+      await workOneTask('echo "pid $$" >&2; sleep 30', async ({ taskId, child, exited, stderr, clients }) => {
+        await eventually(() => stderr().includes('taking tasks of q'), 'the banner', START_MS);
+        await eventually(() => /pid \d+/.test(stderr()), 'the command to start', 10_000);
+        const commandPid = Number(/pid (\d+)/.exec(stderr())![1]);
+        process.kill(-child.pid!, 'SIGTERM');
+        process.kill(-commandPid, 'SIGTERM');
+        const status = await exited;
+        expect(status, stderr()).toBe(0);
+        expect(stderr()).toContain(
+          'given back, attempt not counted: COMMAND got the SIGTERM that stops codeq work',
+        );
+        expect(await clients.getTask({ queue: 'q', taskId })).toMatchObject({ state: 'PENDING', attempt: 0 });
+      });
+    },
+    WORK_TEST_MS,
+  );
 
   it('enqueues a payload piped in by a writer that takes its time', async () => {
     const server = await startTestServer(new MemoryStore());
