@@ -55,6 +55,17 @@ describe('settings', () => {
     expect(() => parseWholeNumber(' ', '--count', 0)).toThrow('--count: expected a whole number, got " "');
   });
 
+  it('reads a whole number in decimal digits only', () => {
+    expect(parseWholeNumber(' 42 ', '--count', 0)).toBe(42);
+    expect(parseWholeNumber('007', '--count', 0)).toBe(7);
+    expect(() => parseWholeNumber('-3', '--count', 1)).toThrow('--count: must be at least 1, got "-3"');
+    for (const text of ['0x10', '1e3', '0b11', '0o7', '1.5', '1_000', 'Infinity'])
+      expect(() => parseWholeNumber(text, '--count', 0)).toThrow(
+        `--count: expected a whole number, got ${JSON.stringify(text)}`,
+      );
+    expect(() => parseWholeNumber('9007199254740993', '--count', 0)).toThrow('expected a whole number');
+  });
+
   it('shows each flag with its value name, default and variable', () => {
     const help = settingsHelp(SETTINGS);
     expect(help).toContain('--listen HOST:PORT');

@@ -69,8 +69,8 @@ function parseValue(setting: Setting, text: string, source: string): string | nu
  * (`--count`, `CODEQ_CONCURRENCY`): a value that is not one is a usage error naming it.
  */
 export function parseWholeNumber(text: string, source: string, min?: number, max?: number): number {
-  // Number('') is 0: a blank value is no number.
-  const n = text.trim() === '' ? NaN : Number(text);
+  // Digits only: Number() alone reads '' as 0 and takes 0x10, 1e3 and 0b11 as numbers.
+  const n = /^\s*[-+]?\d+\s*$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n))
     throw new UsageError(`${source}: expected a whole number, got ${JSON.stringify(text)}`);
   if (min !== undefined && n < min)
