@@ -7,12 +7,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import {
-  CodeqError,
-  InvalidArgumentError,
-  TaskNotFoundError,
-  UnauthenticatedError,
-} from '../domain/errors.js';
+import { CodeqError, UnauthenticatedError } from '../domain/errors.js';
 import { principalOf, type AccessControl } from '../server/auth/access-control.js';
 import { checkListen, isLoopbackHost, isLoopbackListen } from '../server/auth/listen-guard.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -20,17 +15,13 @@ import type { RateLimit } from '../auth/principal.js';
 import { loadAssets, type Asset } from './assets.js';
 import { parseHostPort } from '../domain/host-port.js';
 import type { ConsoleContext, PageRequest } from './console-context.js';
-import { html, seg, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from './html.js';
 import { toHttpStatus } from './http-status.js';
 import { page } from './layout.js';
-import { latencyPage } from './pages/latency-page.js';
 import { LoginThrottle } from './login-throttle.js';
 import { loginPage } from './pages/login-page.js';
-import { queuePage } from './pages/queue-page.js';
-import { queuesPage } from './pages/queues-page.js';
-import { taskPage } from './pages/task-page.js';
+import { actionQueuePath, HttpRedirect, renderPage, runAction } from './routes.js';
 import { ConsoleSessions, csrfMatches, type Session } from './sessions.js';
-import { MAX_CLAIMS_PER_SECOND, MAX_LEASED_PER_KEY } from '../domain/queue-limits.js';
 
 /** How the console listens and who it lets in. */
 export interface ConsoleOptions {
@@ -60,18 +51,6 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 /** Largest form body read, in bytes: a redrive of many selected tasks fits. */
 const MAX_FORM_BYTES = 1024 * 1024;
-
-const QUEUE_ACTION = /^\/queues\/([^/]+)\/(pause|resume|purge|redrive|config)$/;
-const TASK_ACTION = /^\/queues\/([^/]+)\/tasks\/([^/]+)\/cancel$/;
-const QUEUE_PAGE = /^\/queues\/([^/]+)$/;
-const TASK_PAGE = /^\/queues\/([^/]+)\/tasks\/([^/]+)$/;
-
-/** Thrown by a page that sends the browser elsewhere (search by id). */
-class HttpRedirect extends Error {
-  constructor(readonly location: string) {
-    super(`redirect to ${location}`);
-  }
-}
 
 /**
  * The web console (docs/console.md): server-rendered pages over `node:http`
@@ -222,16 +201,15 @@ export class ConsoleServer {
           res.setHeader('set-cookie', this.#sessions.clearCookie(this.#secure));
           return this.#redirect(res, this.#access.enabled ? '/login' : '/');
         }
-        return this.#redirect(res, await this.#act(caller, path, form));
+        return this.#redirect(res, await runAction(this.#ctx, this.#access, caller, path, form));
       }
-      return this.#sendHtml(res, 200, await this.#render(pageReq, path));
+      return this.#sendHtml(res, 200, await renderPage(this.#ctx, pageReq, path));
     } catch (err) {
       if (err instanceof HttpRedirect) return this.#redirect(res, err.location);
       const { status, message } = toHttpStatus(err, this.#options.logger);
       // A refused action (a limit out of range) leads back to the page it came from.
       const failedAction = req.method === 'POST' && status !== 404;
-      const onQueue = QUEUE_ACTION.exec(path) ?? TASK_ACTION.exec(path);
-      const back = failedAction && onQueue ? `/queues/${onQueue[1]!}` : '/';
+      const back = (failedAction ? actionQueuePath(path) : undefined) ?? '/';
       const body = html`<section class="card">
         <h1>${status === 404 ? 'Not found' : failedAction ? 'Nothing was changed' : 'Cannot show this'}</h1>
         <p class="flash warn" data-error>${message}</p>
@@ -253,106 +231,6 @@ export class ConsoleServer {
           body,
         ),
       );
-    }
-  }
-
-  async #render(req: PageRequest, path: string): Promise<SafeHtml> {
-    if (path === '/') return queuesPage(this.#ctx, req);
-    if (path === '/latency') return latencyPage(this.#ctx, req);
-    let m = QUEUE_PAGE.exec(path);
-    if (m) {
-      const queue = decode(m[1]!);
-      const id = req.url.searchParams.get('id')?.trim();
-      if (id) await this.#findTask(req.caller, queue, id);
-      return queuePage(this.#ctx, req, queue);
-    }
-    m = TASK_PAGE.exec(path);
-    if (m) return taskPage(this.#ctx, req, decode(m[1]!), decode(m[2]!));
-    throw notFound();
-  }
-
-  /** Search by id: to the task's page when it exists, else back with a note. */
-  async #findTask(caller: object, queue: string, id: string): Promise<never> {
-    const back = `/queues/${seg(queue)}`;
-    try {
-      await this.#ctx.admin.getTask(caller, queue, id);
-    } catch (err) {
-      if (err instanceof TaskNotFoundError || (err as { kind?: string }).kind === 'INVALID_ARGUMENT')
-        throw new HttpRedirect(`${back}?done=not-found`);
-      throw err;
-    }
-    throw new HttpRedirect(`${back}/tasks/${seg(id)}`);
-  }
-
-  /** Runs a state-changing form; returns where to go next. Every action needs `admin` on the queue. */
-  async #act(caller: object, path: string, form: URLSearchParams): Promise<string> {
-    const task = TASK_ACTION.exec(path);
-    if (task) {
-      const queue = decode(task[1]!);
-      const id = decode(task[2]!);
-      this.#access.authorize(caller, 'admin', [queue]);
-      // It will not run again: asked for in so many words, as a redrive of every dead task is.
-      if (form.get('yes') !== '1') return `/queues/${seg(queue)}/tasks/${seg(id)}?done=confirm-cancel`;
-      const cancelled = await this.#ctx.admin.cancel(caller, queue, id);
-      // A leased task runs on until its worker's next extension is refused: say so.
-      const leased = cancelled && (await this.#ctx.admin.getTask(caller, queue, id)).state === 'LEASED';
-      const done = leased ? 'cancel-requested' : cancelled ? 'cancelled' : 'not-cancelled';
-      return `/queues/${seg(queue)}/tasks/${seg(id)}?done=${done}`;
-    }
-    const m = QUEUE_ACTION.exec(path);
-    if (!m) throw notFound();
-    const queue = decode(m[1]!);
-    const back = `/queues/${seg(queue)}`;
-    switch (m[2]) {
-      case 'pause':
-      case 'resume':
-        await this.#ctx.admin.setPaused(caller, queue, m[2] === 'pause');
-        return `${back}?done=${m[2] === 'pause' ? 'paused' : 'resumed'}`;
-      case 'config': {
-        await this.#ctx.admin.setConfig(caller, queue, {
-          maxLeasedPerKey: formLimit(
-            form.get('max_leased_per_key'),
-            'config.max_leased_per_key',
-            MAX_LEASED_PER_KEY,
-          ),
-          maxClaimsPerSecond: formLimit(
-            form.get('max_claims_per_second'),
-            'config.max_claims_per_second',
-            MAX_CLAIMS_PER_SECOND,
-          ),
-        });
-        return `${back}?done=configured#fair-shares`;
-      }
-      case 'purge': {
-        if (form.get('confirm') !== queue) {
-          this.#access.authorize(caller, 'admin', [queue]);
-          return `${back}?done=confirm-purge`;
-        }
-        const n = await this.#ctx.admin.purge(caller, queue);
-        return `${back}?done=purged&n=${n}`;
-      }
-      default: {
-        const ids = form.getAll('task');
-        if (form.get('all') !== '1' && ids.length === 0) return `${back}?state=DEAD&done=none-selected`;
-        // Every dead task runs again: asked for in so many words, as a purge is.
-        if (form.get('all') === '1' && form.get('every') !== '1') {
-          this.#access.authorize(caller, 'admin', [queue]);
-          return `${back}?state=DEAD&done=confirm-redrive`;
-        }
-        // "Redrive all 147 dead" redrives 147: when more died (or fewer are left) since the
-        // page said so, it shows the new count and asks again.
-        const shown = form.get('shown');
-        if (form.get('all') === '1' && shown !== null) {
-          const dead = (await this.#ctx.admin.queueStats(caller, queue)).stats.dead;
-          if (dead > 0 && String(dead) !== shown.trim())
-            return `${back}?state=DEAD&done=recount&shown=${Number.parseInt(shown, 10) || 0}&n=${dead}`;
-        }
-        const n = await this.#ctx.admin.redrive(caller, queue, form.get('all') === '1' ? [] : ids);
-        // From a DEAD task's own page: back to it, where it now reads PENDING.
-        if (form.get('back') === 'task' && ids.length === 1)
-          return `${back}/tasks/${seg(ids[0]!)}?done=redriven&n=${n}`;
-        return `${back}?state=DEAD&done=redriven&n=${n}`;
-      }
     }
   }
 
@@ -402,39 +280,10 @@ export class ConsoleServer {
   }
 }
 
-function notFound(): CodeqError {
-  return new CodeqError('NOT_FOUND', 'no such page');
-}
-
-/** A path segment decoded; a malformed escape is bad input, not a crash. */
-function decode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new InvalidArgumentError('path', `malformed percent-encoding in ${JSON.stringify(segment)}`);
-  }
-}
-
 /** True for localhost, 127.0.0.0/8 and [::1] Host headers, with a port or without. */
 function isLoopbackHostHeader(header: string | undefined): boolean {
   if (!header) return false;
   return isLoopbackHost(parseHostPort(header)?.host ?? header.replace(/^\[(.*)\]$/, '$1'));
-}
-
-/**
- * A limit field of the config form as a number for `validateQueueConfig`: empty means 0
- * (no limit); anything that is not a whole number becomes NaN, which the validation
- * refuses naming the field.
- */
-function formLimit(text: string | null, field: string, max: number): number {
-  const t = (text ?? '').trim();
-  if (t === '') return 0;
-  if (!/^\d+$/.test(t) || Number(t) > max)
-    throw new InvalidArgumentError(
-      field,
-      `must be a whole number between 0 (no limit) and ${max}, got ${JSON.stringify(t)}`,
-    );
-  return Number(t);
 }
 
 /** A POST from a page of this console: the browser says same-origin, or the Origin matches the Host. */
