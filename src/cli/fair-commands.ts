@@ -1,7 +1,7 @@
 import type { QueueLimits } from '../../clients/index.js';
 import { HELP_ENTRY, resolveSettings, settingsHelp, type Setting } from '../config/settings.js';
 import { UsageError } from '../config/usage-error.js';
-import { adminFor, oneQueue, parse, table } from './admin-commands.js';
+import { adminFor, oneQueue, parse, table } from './operator-command.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { MAX_CLAIMS_PER_SECOND, MAX_LEASED_PER_KEY } from '../domain/queue-limits.js';
 
