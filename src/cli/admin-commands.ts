@@ -1,3 +1,5 @@
+/** The operator commands that read the queues: `stats` (and its --watch), `queues`, `tasks`. */
+
 import type { Admin, ListableTaskState, QueueStatsInfo, TaskInfo } from '../../clients/index.js';
 import { formatAgeMs, formatDurationMs } from '../config/duration.js';
 import { HELP_ENTRY, resolveSettings, settingsHelp, type Setting } from '../config/settings.js';
@@ -52,17 +54,6 @@ export const TASKS_SETTINGS = {
   },
 } satisfies Record<string, Setting>;
 
-/** Options of `codeq purge`. */
-export const PURGE_SETTINGS = {
-  yes: {
-    flag: 'yes',
-    env: 'CODEQ_PURGE_YES',
-    kind: 'bool',
-    default: false,
-    help: 'Confirm the purge: without it, nothing is deleted',
-  },
-} satisfies Record<string, Setting>;
-
 export const STATS_HELP = `Usage: codeq stats [QUEUE] [options]
 
 Prints a table of task counts by state for QUEUE, or for every queue the server's store
@@ -91,47 +82,6 @@ deadline, dead by when they died.
 
 Options:
 ${settingsHelp(TASKS_SETTINGS)}
-${settingsHelp(CLIENT_SETTINGS)}
-${HELP_ENTRY}`;
-
-export const DEAD_HELP = `Usage: codeq dead redrive QUEUE [TASK_ID...] [options]
-
-Makes DEAD tasks of QUEUE pending again with their attempts reset, noting the redrive in
-each task's history: the named tasks, or every DEAD task when none is named. Prints how
-many were redriven.
-
-Options:
-${settingsHelp(CLIENT_SETTINGS)}
-${HELP_ENTRY}`;
-
-export const PAUSE_HELP = `Usage: codeq pause QUEUE [options]
-
-Stops every replica from handing out QUEUE's tasks. Producers can still enqueue; leases
-already out run on. 'codeq resume QUEUE' undoes it (a QUEUE that has no tasks, a
-mistyped name say, then leaves 'codeq queues' again).
-
-Options:
-${settingsHelp(CLIENT_SETTINGS)}
-${HELP_ENTRY}`;
-
-export const RESUME_HELP = `Usage: codeq resume QUEUE [options]
-
-Lets QUEUE's tasks be handed out again, at once on every replica. A QUEUE with no
-pending, scheduled, leased or dead task leaves 'codeq queues': resuming removes a queue
-paused by mistake or emptied by 'codeq purge'.
-
-Options:
-${settingsHelp(CLIENT_SETTINGS)}
-${HELP_ENTRY}`;
-
-export const PURGE_HELP = `Usage: codeq purge QUEUE --yes [options]
-
-Deletes every pending, scheduled, leased and dead task of QUEUE and prints how many.
-Completed and cancelled tasks stay readable until their retention passes. Asks for --yes
-because it cannot be undone.
-
-Options:
-${settingsHelp(PURGE_SETTINGS)}
 ${settingsHelp(CLIENT_SETTINGS)}
 ${HELP_ENTRY}`;
 
@@ -325,68 +275,4 @@ async function otherStates(admin: Admin, queue: string, listed: string): Promise
   const others = LISTABLE.filter((state) => state !== listed && counts[state]! > 0);
   if (others.length === 0) return '';
   return `; it holds ${others.map((state) => `${counts[state]} ${state}`).join(', ')} (list them with --state ${others.join('|')})`;
-}
-
-/** `codeq dead redrive QUEUE [TASK_ID...]`. */
-export async function deadCommand(argv: string[]): Promise<number> {
-  const args = parse(argv, DEAD_HELP, {});
-  if (!args) return 0;
-  const [verb, queue, ...ids] = args.positionals;
-  if (verb !== 'redrive' || queue === undefined)
-    throw new UsageError(`expected redrive QUEUE [TASK_ID...]\n\n${DEAD_HELP}`);
-  const admin = adminFor(args.values);
-  try {
-    const redriven = await admin.redriveDead(queue, ids);
-    console.log(`redriven: ${redriven} task${redriven === 1 ? '' : 's'} of ${queue}`);
-    if (ids.length > 0 && redriven < new Set(ids).size) {
-      // The server answers with a count: some ids named no DEAD task of this queue.
-      const missing = new Set(ids).size - redriven;
-      console.error(
-        `codeq dead redrive: ${missing} of the ${new Set(ids).size} ids named no DEAD task of ${queue} (unknown, or not dead)`,
-      );
-      return 1;
-    }
-    return 0;
-  } finally {
-    admin.close();
-  }
-}
-
-/** `codeq pause QUEUE` or `codeq resume QUEUE`. */
-export function pauseCommand(paused: boolean): (argv: string[]) => Promise<number> {
-  return async (argv) => {
-    const help = paused ? PAUSE_HELP : RESUME_HELP;
-    const args = parse(argv, help, {});
-    if (!args) return 0;
-    const queue = oneQueue(args.positionals, help);
-    const admin = adminFor(args.values);
-    try {
-      await (paused ? admin.pause(queue) : admin.resume(queue));
-      console.log(paused ? `paused ${queue}` : `resumed ${queue}`);
-      return 0;
-    } finally {
-      admin.close();
-    }
-  };
-}
-
-/** `codeq purge QUEUE --yes`. */
-export async function purgeCommand(argv: string[]): Promise<number> {
-  const args = parse(argv, PURGE_HELP, PURGE_SETTINGS);
-  if (!args) return 0;
-  const queue = oneQueue(args.positionals, PURGE_HELP);
-  if (!resolveSettings(PURGE_SETTINGS, args.values, process.env).yes) {
-    console.error(
-      `codeq purge: this deletes every pending, scheduled, leased and dead task of ${queue}; add --yes to do it`,
-    );
-    return 2;
-  }
-  const admin = adminFor(args.values);
-  try {
-    const purged = await admin.purge(queue);
-    console.log(`purged: ${purged} task${purged === 1 ? '' : 's'} of ${queue}`);
-    return 0;
-  } finally {
-    admin.close();
-  }
 }

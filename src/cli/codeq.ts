@@ -1,11 +1,5 @@
-import {
-  deadCommand,
-  pauseCommand,
-  purgeCommand,
-  queuesCommand,
-  statsCommand,
-  tasksCommand,
-} from './admin-commands.js';
+import { queuesCommand, statsCommand, tasksCommand } from './admin-commands.js';
+import { deadCommand, pauseCommand, purgeCommand } from './queue-commands.js';
 import {
   describeCliError,
   describeUsageError,

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { HELP_WIDTH, wrapWords } from '../config/settings.js';
-import {
-  DEAD_HELP,
-  PAUSE_HELP,
-  PURGE_HELP,
-  QUEUES_HELP,
-  RESUME_HELP,
-  STATS_HELP,
-  TASKS_HELP,
-} from './admin-commands.js';
+import { QUEUES_HELP, STATS_HELP, TASKS_HELP } from './admin-commands.js';
 import { CODEQ_HELP } from './codeq.js';
 import { CONFIG_HELP, KEYS_HELP } from './fair-commands.js';
+import { DEAD_HELP, PAUSE_HELP, PURGE_HELP, RESUME_HELP } from './queue-commands.js';
 import { SERVE_HELP } from './serve-command.js';
 import { CANCEL_HELP, ENQUEUE_HELP, GET_HELP } from './task-commands.js';
 import { TRACE_HELP } from './trace-command.js';

@@ -1,13 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Producer, TaskError, Worker } from '../../clients/index.js';
-import {
-  deadCommand,
-  pauseCommand,
-  purgeCommand,
-  queuesCommand,
-  statsCommand,
-  tasksCommand,
-} from '../../src/cli/admin-commands.js';
+import { queuesCommand, statsCommand, tasksCommand } from '../../src/cli/admin-commands.js';
+import { deadCommand, pauseCommand, purgeCommand } from '../../src/cli/queue-commands.js';
 import { runCli } from '../../src/cli/codeq.js';
 import { enqueueCommand, getCommand } from '../../src/cli/task-commands.js';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
