@@ -15,23 +15,15 @@ import { setLongTimeout } from '../src/domain/long-timeout.js';
 import { WorkerTracer } from './worker-tracer.js';
 import { WorkerStream } from './worker-stream.js';
 import { ReconnectSchedule } from './reconnect-schedule.js';
-import { LeaseExtender, type ExtendableLease } from './lease-extender.js';
-import { abortOf, RunningContext, type Running } from './running-handler.js';
-import { PrefetchedLeases } from './prefetched-leases.js';
+import { HandlerSlots } from './handler-slots.js';
+import type { ExtendableLease } from './lease-extender.js';
+import { abortOf, type Running } from './running-handler.js';
 import { SettleOutbox } from './settle-outbox.js';
 import { NON_RETRYABLE_STREAM, TRANSIENT_OUTCOMES } from './status-codes.js';
 import type { LeaseLostEvent, WorkerEvents, WorkerState } from './worker-events.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { Waiters } from './waiters.js';
-import {
-  LeaseLostError,
-  MAX_RESULT_BYTES,
-  refusedAsCancelled,
-  runHandler,
-  toWorkerTask,
-  type HandlerSettle,
-  type WorkerTask,
-} from './worker-task.js';
+import { LeaseLostError, MAX_RESULT_BYTES, refusedAsCancelled } from './worker-task.js';
 
 /** Pause before a settle or extension the server could not apply is sent again, in ms. */
 const RETRY_SETTLE_MS = 500;
@@ -51,19 +43,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #options: ResolvedWorkerOptions;
   readonly #reconnect: ReconnectSchedule;
   readonly #outbox = new SettleOutbox();
-  readonly #running = new Map<string, Running>();
   readonly #waiters = new Waiters();
   /** When stop() stops waiting for running handlers (Date.now() ms); Infinity before stop(). */
   #graceEndsAt = Infinity;
-  readonly #prefetched: PrefetchedLeases;
-  readonly #extender = new LeaseExtender(
-    () => this.#held(),
-    (lease, extensionMs) => {
-      this.#outbox.extend(lease.leaseId, extensionMs);
-      this.#scheduleFlush();
-    },
-  );
-  readonly #tracer: WorkerTracer;
+  readonly #slots: HandlerSlots;
   /** `codeq.settle` spans awaiting the server's outcome, by lease id. */
   readonly #settleSpans = new Map<string, Span>();
   #state: WorkerState = 'INITIALIZED';
@@ -81,8 +64,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
   constructor(options: WorkerOptions) {
     super();
     this.#options = resolveWorkerOptions(options);
-    this.#prefetched = new PrefetchedLeases(this.#options.prefetch);
-    this.#tracer = new WorkerTracer(this.#options.tracerProvider);
+    const scheduleFlush = (): void => this.#scheduleFlush();
+    this.#slots = new HandlerSlots(this.#options, this.#outbox, this.#settleSpans, this.#resultLimit, {
+      scheduleFlush,
+      finished: () => this.#onFinished(),
+      reportError: (err) => this.#reportError(err),
+    });
     const { addresses, reconnectInitialBackoffMs, reconnectMaxBackoffMs, logger } = this.#options;
     this.#reconnect = new ReconnectSchedule(
       addresses,
@@ -99,12 +86,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Handlers running now. */
   get inFlight(): number {
-    return this.#running.size;
+    return this.#slots.running.size;
   }
 
   /** Leases held ready for the next free slot (at most the `prefetch` option). */
   get prefetched(): number {
-    return this.#prefetched.size;
+    return this.#slots.prefetched.size;
   }
 
   /**
@@ -162,29 +149,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#setState('DRAINING');
     this.#starting?.reject(new Error('codeq worker: stopped before the first stream opened'));
     this.#starting = undefined;
-    // Tasks not started go back to the queue now, for another worker, attempt not counted.
-    for (const waiting of this.#prefetched.drain())
-      if (!waiting.lost) this.#outbox.release(waiting.leaseId, waiting.lease.task?.id);
-    this.#scheduleFlush();
+    // Tasks not started go back to the queue now, for another worker.
+    this.#slots.releasePrefetched();
 
     this.#graceEndsAt = Math.min(this.#graceEndsAt, Date.now() + shutdownGraceMs);
     await this.#waiters.until(
-      () => this.#running.size === 0 || Date.now() >= this.#graceEndsAt,
+      () => this.#slots.running.size === 0 || Date.now() >= this.#graceEndsAt,
       Math.max(0, this.#graceEndsAt - Date.now()),
     );
-    if (this.#running.size > 0) {
-      logger.warn(`aborting ${this.#running.size} handler(s) still running after the shutdown grace`, {
-        shutdownGraceMs,
-        leases: [...this.#running.keys()].map(leaseReference),
-      });
-      for (const entry of this.#running.values()) {
-        abortOf(entry).abort(new Error('codeq worker: shutdown grace ran out'));
-        // A released lease goes back to the queue now and its attempt is not counted.
-        if (!entry.lost) this.#outbox.release(entry.task.leaseId, entry.task.id);
-      }
-      this.#running.clear();
-      this.#scheduleFlush();
-    }
+    this.#slots.abortRunning();
 
     const deadline = Date.now() + settleTimeoutMs;
     if (!(await this.#waiters.until(() => this.#outbox.settled, settleTimeoutMs))) {
@@ -196,7 +169,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     this.#reconnect.cancel();
     clearTimeout(this.#retryTimer);
-    this.#extender.stop();
+    this.#slots.stopExtending();
     const session = this.#session;
     // Detached first, so its closing is not mistaken for a failure to recover from.
     this.#session = undefined;
@@ -212,7 +185,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const { workerId, queues, leaseDurationMs } = this.#options;
     const first: ClaimRequest = { open: { workerId, queues, leaseDuration: msToDuration(leaseDurationMs) } };
     // After a reconnect, handlers from the old stream still hold slots: grant only the rest.
-    const credit = this.#state === 'RUNNING' ? this.#room() : 0;
+    const credit = this.#state === 'RUNNING' ? this.#slots.room() : 0;
     if (credit > 0) first.credit = credit;
     const session = new WorkerStream(this.#clients[this.#reconnect.target]!.Claim(), first, leaseDurationMs);
     this.#session = session;
@@ -258,7 +231,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       session.draining = true;
       this.#options.logger.debug?.('server is draining; settling in-flight work before reconnecting', {
         sessionId: session.sessionId,
-        inFlight: this.#running.size,
+        inFlight: this.#slots.running.size,
       });
       this.emit('draining');
     }
@@ -271,17 +244,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#everOpened = true;
     this.#resultLimit.maxResultBytes = session.maxResultBytes ?? MAX_RESULT_BYTES;
     this.#reconnect.opened();
-    // Leases of handlers that outlived the old stream run out after the server's reconnect
-    // grace (5 s by default), long before their next half-lease extension: claim them now.
-    const now = Date.now();
-    let held = 0;
-    for (const entry of this.#held()) {
-      if (entry.lost) continue;
-      this.#outbox.extend(entry.leaseId, entry.leaseMs);
-      entry.nextExtendAt = now + entry.leaseMs / 2;
-      held++;
-    }
-    if (held > 0) this.#extender.rearm();
+    // Leases that outlived the old stream would soon run out: claim them on this one.
+    this.#slots.extendAll();
     this.emit('opened', {
       sessionId: session.sessionId ?? '',
       leaseDurationMs: session.leaseDurationMs,
@@ -298,108 +262,32 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#reportError(new Error('codeq worker: server sent a lease without lease_id; ignored'));
       return;
     }
-    if (this.#running.has(leaseId) || this.#prefetched.has(leaseId)) return;
+    if (this.#slots.holds(leaseId)) return;
     if (this.#state !== 'RUNNING') {
       this.#outbox.release(leaseId, lease.task?.id);
       return;
     }
-    if (this.#running.size >= this.#options.concurrency && lease.task) {
-      const waiting = this.#prefetched.offer({ ...lease, leaseId }, session.leaseDurationMs);
-      if (waiting) {
-        this.#extender.scheduled(waiting);
-        return;
-      }
-    }
-    if (this.#running.size >= this.#options.concurrency || !lease.task) {
-      // Running it would break the concurrency promise; releasing costs the task no attempt.
+    if (!this.#slots.accept(lease, leaseId, session.leaseDurationMs)) {
+      // Releasing costs the task no attempt.
       this.#reportError(
         new Error(
           `codeq worker: server sent lease ${leaseReference(leaseId)} beyond the credit granted (or without a task)`,
         ),
       );
       this.#outbox.release(leaseId, lease.task?.id);
-      return;
     }
-    this.#run(toWorkerTask({ ...lease, leaseId }), session.leaseDurationMs);
   }
 
-  #run(task: WorkerTask, leaseMs: number, nextExtendAt = Date.now() + leaseMs / 2): void {
-    const entry: Running = {
-      leaseId: task.leaseId,
-      task,
-      controller: undefined,
-      leaseMs,
-      nextExtendAt,
-      lost: false,
-      spans: this.#tracer.startProcess(task),
-    };
-    this.#running.set(task.leaseId, entry);
-    this.#extender.scheduled(entry);
-    const context = new RunningContext(entry, (ms) => this.#extendNow(entry, ms), this.#resultLimit);
-    this.#tracer
-      .run(entry.spans, () => runHandler(this.#options.handler, task, context))
-      .then((settle) => this.#finish(entry, settle))
-      .catch((err: unknown) => this.#reportError(err instanceof Error ? err : new Error(String(err))));
-  }
-
-  #finish(entry: Running, settle: HandlerSettle): void {
-    const { leaseId, id: taskId } = entry.task;
-    // Not ours any more: stop() gave up on it and released the lease.
-    if (this.#running.get(leaseId) !== entry) {
-      WorkerTracer.abandoned(entry.spans.process, 'handler outlived the shutdown grace');
-      return;
-    }
-    this.#running.delete(leaseId);
-    const error =
-      settle.kind === 'FAIL' ? settle.error : settle.kind === 'RELEASE' ? settle.reason : undefined;
-    if (entry.lost) {
-      this.#tracer.finishProcess(entry.spans, entry.task, settle.kind, error ?? 'lease lost')?.end();
-      // The lease of a cancelled task still holds: given back, the task ends CANCELLED now.
-      if (entry.cancelled) this.#outbox.release(leaseId, taskId);
-    } else {
-      const span = this.#tracer.finishProcess(entry.spans, entry.task, settle.kind, error);
-      if (span) this.#settleSpans.set(leaseId, span);
-      if (settle.kind === 'COMPLETE') this.#outbox.complete(leaseId, settle.result, taskId);
-      else if (settle.kind === 'RELEASE') this.#outbox.release(leaseId, taskId);
-      else {
-        // As a result the server refused is told (#onOutcome): the handler did its work.
-        if (settle.oversized)
-          this.#options.logger.warn(`result of task ${taskId} not sent: ${settle.error}`, {
-            lease: leaseReference(leaseId),
-          });
-        this.#outbox.fail(leaseId, settle.error, settle.permanent, settle.retryDelayMs, taskId);
-      }
-    }
-    this.#startPrefetched();
+  /** A handler finished and its settle is queued: its slot takes the next prefetched lease. */
+  #onFinished(): void {
+    if (this.#state === 'RUNNING') this.#slots.startPrefetched();
     // Idle (nothing running or held, no lease on its way): the next task waits for the
     // credit this settle carries, so it goes now. Otherwise it waits for the end of the
     // turn, where the settles of the leases still arriving share its message.
-    const idle = this.#running.size === 0 && this.#prefetched.size === 0 && this.#session?.window === 0;
+    const idle = this.#slots.idle && this.#session?.window === 0;
     if (idle) this.#flush();
     else this.#scheduleFlush();
     this.#notify();
-  }
-
-  /** A slot is free: the oldest prefetched lease starts now, with no round trip. */
-  #startPrefetched(): void {
-    while (this.#state === 'RUNNING' && this.#running.size < this.#options.concurrency) {
-      const next = this.#prefetched.take();
-      if (!next) return;
-      // Its extension schedule carries over: the lease clock ran while it waited.
-      this.#run(toWorkerTask(next.lease), next.leaseMs, next.nextExtendAt);
-    }
-  }
-
-  /** Every lease the worker holds: running handlers and prefetched leases. */
-  *#held(): Generator<ExtendableLease> {
-    yield* this.#running.values();
-    yield* this.#prefetched.values();
-  }
-
-  /** Credit the worker may still grant, before what the stream already has unused. */
-  #room(): number {
-    const { concurrency, prefetch } = this.#options;
-    return Math.max(0, concurrency + prefetch - this.#running.size - this.#prefetched.size);
   }
 
   #onOutcome(outcome: Outcome): void {
@@ -407,8 +295,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const code: grpc.status = outcome.code ?? grpc.status.OK;
     const kind = outcome.kind ?? 'KIND_UNSPECIFIED';
     const message = outcome.message ?? '';
-    const entry = this.#running.get(leaseId);
-    if (kind === 'EXTEND' && !entry && this.#prefetched.has(leaseId)) {
+    const entry = this.#slots.running.get(leaseId);
+    if (kind === 'EXTEND' && !entry && this.#slots.prefetched.has(leaseId)) {
       this.#onPrefetchedExtended(outcome, leaseId, code, message);
       return;
     }
@@ -477,20 +365,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (entry.nextExtendAt === deadlineMs) return true;
     this.#options.logger.warn(`task ${entry.task.id}: ${message}`, { lease: leaseReference(entry.leaseId) });
     entry.task.deadline = new Date(deadlineMs);
-    entry.nextExtendAt = deadlineMs;
-    this.#extender.scheduled(entry);
+    this.#slots.extendAt(entry, deadlineMs);
     return true;
   }
 
   /** The lease still stands: extend again well before it runs out rather than at the next half-lease. */
   #extendSoon(lease: ExtendableLease): void {
-    lease.nextExtendAt = Date.now() + Math.min(RETRY_SETTLE_MS, lease.leaseMs / 8);
-    this.#extender.scheduled(lease);
+    this.#slots.extendAt(lease, Date.now() + Math.min(RETRY_SETTLE_MS, lease.leaseMs / 8));
   }
 
   /** The outcome of extending a lease still waiting in the prefetch. */
   #onPrefetchedExtended(outcome: Outcome, leaseId: string, code: grpc.status, message: string): void {
-    const waiting = this.#prefetched.get(leaseId)!;
+    const waiting = this.#slots.prefetched.get(leaseId)!;
     if (code === grpc.status.OK) {
       if (outcome.deadline) waiting.lease.deadline = outcome.deadline;
     } else if (TRANSIENT_OUTCOMES.has(code)) {
@@ -499,7 +385,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // Never started, so nothing to abort: the task simply is not ours any more (a
       // cancelled one's lease goes back, so that it ends CANCELLED now).
       waiting.lost = true;
-      this.#prefetched.drop(leaseId);
+      this.#slots.prefetched.drop(leaseId);
       this.#outbox.dropExtend(leaseId);
       if (refusedAsCancelled(code, message)) this.#outbox.release(leaseId, waiting.lease.task?.id);
       this.#leaseLost({ leaseId, taskId: waiting.lease.task?.id, kind: 'EXTEND', code, message });
@@ -549,7 +435,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** A stream is needed to take work, or, once stopping, to deliver the settles still owed. */
   #needsStream(): boolean {
     if (this.#state === 'RUNNING') return true;
-    return this.#state === 'DRAINING' && (this.#running.size > 0 || !this.#outbox.settled);
+    return this.#state === 'DRAINING' && (this.#slots.running.size > 0 || !this.#outbox.settled);
   }
 
   /** Writes what is queued at the end of this event-loop turn, so one turn's settles share one message. */
@@ -567,22 +453,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // Before `opened` the server may still refuse the open; queued settles wait for a stream that took.
     if (!session?.opened) return;
     while (session.writable) {
-      const message = this.#outbox.take(this.#state === 'RUNNING' ? session.creditFor(this.#room()) : 0);
+      const message = this.#outbox.take(
+        this.#state === 'RUNNING' ? session.creditFor(this.#slots.room()) : 0,
+      );
       if (!message) return;
       session.write(message);
     }
-  }
-
-  /** Extends by hand from the handler's context. */
-  #extendNow(entry: Running, ms?: number): void {
-    const extensionMs = ms ?? entry.leaseMs;
-    if (!Number.isFinite(extensionMs) || extensionMs <= 0)
-      throw new RangeError('extend(ms): ms must be a positive number');
-    if (this.#running.get(entry.task.leaseId) !== entry || entry.lost) return;
-    this.#outbox.extend(entry.task.leaseId, extensionMs);
-    entry.nextExtendAt = Date.now() + extensionMs / 2;
-    this.#extender.rearm();
-    this.#scheduleFlush();
   }
 
   /** Something changed: finish a drained stream, wake waiters. */
@@ -591,8 +467,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (
       session?.draining &&
       !session.ending &&
-      this.#running.size === 0 &&
-      this.#prefetched.size === 0 &&
+      this.#slots.idle &&
       this.#outbox.settled &&
       this.#state !== 'STOPPED'
     ) {
