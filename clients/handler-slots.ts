@@ -213,7 +213,7 @@ export class HandlerSlots {
       if (settle.kind === 'COMPLETE') this.#outbox.complete(leaseId, settle.result, taskId);
       else if (settle.kind === 'RELEASE') this.#outbox.release(leaseId, taskId);
       else {
-        // As a result the server refused is told (#onOutcome): the handler did its work.
+        // As a result the server refused is told (LeaseOutcomes): the handler did its work.
         if (settle.oversized)
           this.#options.logger.warn(`result of task ${taskId} not sent: ${settle.error}`, {
             lease: leaseReference(leaseId),

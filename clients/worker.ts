@@ -1,32 +1,27 @@
 import { EventEmitter } from 'node:events';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { Span } from '@opentelemetry/api';
 import type { ClaimRequest } from '../src/api/generated/codeq/v1/ClaimRequest.js';
 import type {
   ClaimResponse__Output,
   _codeq_v1_ClaimResponse_Lease__Output as Lease,
-  _codeq_v1_ClaimResponse_Outcome__Output as Outcome,
 } from '../src/api/generated/codeq/v1/ClaimResponse.js';
 import type { WorkerServiceClient } from '../src/api/generated/codeq/v1/WorkerService.js';
 import { codeqProto } from '../src/api/proto.js';
-import { msToDuration, timestampToMs } from '../src/api/time.js';
+import { msToDuration } from '../src/api/time.js';
 import { leaseReference } from '../src/domain/lease-id.js';
 import { setLongTimeout } from '../src/domain/long-timeout.js';
 import { WorkerTracer } from './worker-tracer.js';
 import { WorkerStream } from './worker-stream.js';
 import { ReconnectSchedule } from './reconnect-schedule.js';
 import { HandlerSlots } from './handler-slots.js';
-import type { ExtendableLease } from './lease-extender.js';
-import { abortOf, type Running } from './running-handler.js';
+import { LeaseOutcomes } from './lease-outcomes.js';
 import { SettleOutbox } from './settle-outbox.js';
-import { NON_RETRYABLE_STREAM, TRANSIENT_OUTCOMES } from './status-codes.js';
-import type { LeaseLostEvent, WorkerEvents, WorkerState } from './worker-events.js';
+import { NON_RETRYABLE_STREAM } from './status-codes.js';
+import type { WorkerEvents, WorkerState } from './worker-events.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { Waiters } from './waiters.js';
-import { LeaseLostError, MAX_RESULT_BYTES, refusedAsCancelled } from './worker-task.js';
-
-/** Pause before a settle or extension the server could not apply is sent again, in ms. */
-const RETRY_SETTLE_MS = 500;
+import { MAX_RESULT_BYTES } from './worker-task.js';
 
 /**
  * A codeQ worker: holds one Claim stream, runs `handler` for every leased task with at
@@ -47,6 +42,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** When stop() stops waiting for running handlers (Date.now() ms); Infinity before stop(). */
   #graceEndsAt = Infinity;
   readonly #slots: HandlerSlots;
+  readonly #outcomes: LeaseOutcomes;
   /** `codeq.settle` spans awaiting the server's outcome, by lease id. */
   readonly #settleSpans = new Map<string, Span>();
   #state: WorkerState = 'INITIALIZED';
@@ -58,7 +54,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #resultLimit = { maxResultBytes: MAX_RESULT_BYTES };
   #starting: { resolve: () => void; reject: (err: Error) => void } | undefined;
   #stopping: Promise<void> | undefined;
-  #retryTimer: NodeJS.Timeout | undefined;
   #flushScheduled = false;
 
   constructor(options: WorkerOptions) {
@@ -71,6 +66,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
       reportError: (err) => this.#reportError(err),
     });
     const { addresses, reconnectInitialBackoffMs, reconnectMaxBackoffMs, logger } = this.#options;
+    this.#outcomes = new LeaseOutcomes(
+      this.#slots,
+      this.#outbox,
+      this.#settleSpans,
+      this,
+      logger,
+      scheduleFlush,
+    );
     this.#reconnect = new ReconnectSchedule(
       addresses,
       reconnectInitialBackoffMs,
@@ -168,7 +171,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       );
     }
     this.#reconnect.cancel();
-    clearTimeout(this.#retryTimer);
+    this.#outcomes.cancelRetry();
     this.#slots.stopExtending();
     const session = this.#session;
     // Detached first, so its closing is not mistaken for a failure to recover from.
@@ -226,7 +229,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #onResponse(session: WorkerStream, message: ClaimResponse__Output): void {
     if (session !== this.#session) return;
     for (const lease of message.leases) this.#onLease(session, lease);
-    for (const outcome of message.outcomes) this.#onOutcome(outcome);
+    for (const outcome of message.outcomes) this.#outcomes.apply(outcome);
     if (message.draining && !session.draining) {
       session.draining = true;
       this.#options.logger.debug?.('server is draining; settling in-flight work before reconnecting', {
@@ -288,120 +291,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (idle) this.#flush();
     else this.#scheduleFlush();
     this.#notify();
-  }
-
-  #onOutcome(outcome: Outcome): void {
-    const leaseId = outcome.leaseId ?? '';
-    const code: grpc.status = outcome.code ?? grpc.status.OK;
-    const kind = outcome.kind ?? 'KIND_UNSPECIFIED';
-    const message = outcome.message ?? '';
-    const entry = this.#slots.running.get(leaseId);
-    if (kind === 'EXTEND' && !entry && this.#slots.prefetched.has(leaseId)) {
-      this.#onPrefetchedExtended(outcome, leaseId, code, message);
-      return;
-    }
-    if (kind === 'EXTEND') {
-      if (!entry || entry.lost) return;
-      if (code === grpc.status.OK) {
-        const deadlineMs = timestampToMs(outcome.deadline);
-        if (deadlineMs !== undefined) entry.task.deadline = new Date(deadlineMs);
-      } else if (TRANSIENT_OUTCOMES.has(code)) {
-        this.#extendSoon(entry);
-      } else if (!this.#holdsToDeadline(entry, outcome, message)) {
-        entry.lost = true;
-        this.#outbox.dropExtend(leaseId);
-        const lost = new LeaseLostError(leaseId, code, message);
-        entry.cancelled = lost.cancelled;
-        abortOf(entry).abort(lost);
-        this.#leaseLost({ leaseId, taskId: entry.task.id, kind, code, message });
-      }
-      return;
-    }
-    if (code !== grpc.status.OK && TRANSIENT_OUTCOMES.has(code) && this.#outbox.defer(leaseId)) {
-      this.#options.logger.debug?.(
-        `${kind} of lease ${leaseReference(leaseId)} not applied (code ${code}); retrying`,
-        {
-          message,
-        },
-      );
-      this.#retryTimer ??= setTimeout(() => {
-        this.#retryTimer = undefined;
-        this.#outbox.resumeDeferred();
-        this.#scheduleFlush();
-      }, RETRY_SETTLE_MS);
-      return;
-    }
-    const settle = this.#outbox.ack(leaseId);
-    const span = this.#settleSpans.get(leaseId);
-    if (span) {
-      this.#settleSpans.delete(leaseId);
-      WorkerTracer.settled(span, code, message);
-    }
-    if (code === grpc.status.OK) {
-      if (settle) this.emit('settled', { leaseId, taskId: settle.taskId, kind: settle.kind });
-      return;
-    }
-    const taskId = settle?.taskId ?? entry?.task.id;
-    if (settle?.kind === 'COMPLETE' && code === grpc.status.RESOURCE_EXHAUSTED) {
-      // The lease is still held, but this result will never fit: fail the attempt with the
-      // server's reason, so the task's last_error says why instead of the lease timing out.
-      this.#options.logger.warn(`result of task ${taskId} refused: ${message}`, {
-        lease: leaseReference(leaseId),
-      });
-      this.#outbox.fail(leaseId, `result refused by the server: ${message}`, false, undefined, taskId);
-      return;
-    }
-    this.#leaseLost({ leaseId, taskId, kind, code, message });
-  }
-
-  /**
-   * An extend refused with a deadline still ahead: the lease reached the server's max lease
-   * age and holds until then, no further. The handler keeps running; the extension asked
-   * for at that deadline is refused, and that refusal ends the lease. False otherwise.
-   */
-  #holdsToDeadline(entry: Running, outcome: Outcome, message: string): boolean {
-    const deadlineMs = timestampToMs(outcome.deadline);
-    if (deadlineMs === undefined || deadlineMs <= Date.now() + RETRY_SETTLE_MS) return false;
-    if (entry.nextExtendAt === deadlineMs) return true;
-    this.#options.logger.warn(`task ${entry.task.id}: ${message}`, { lease: leaseReference(entry.leaseId) });
-    entry.task.deadline = new Date(deadlineMs);
-    this.#slots.extendAt(entry, deadlineMs);
-    return true;
-  }
-
-  /** The lease still stands: extend again well before it runs out rather than at the next half-lease. */
-  #extendSoon(lease: ExtendableLease): void {
-    this.#slots.extendAt(lease, Date.now() + Math.min(RETRY_SETTLE_MS, lease.leaseMs / 8));
-  }
-
-  /** The outcome of extending a lease still waiting in the prefetch. */
-  #onPrefetchedExtended(outcome: Outcome, leaseId: string, code: grpc.status, message: string): void {
-    const waiting = this.#slots.prefetched.get(leaseId)!;
-    if (code === grpc.status.OK) {
-      if (outcome.deadline) waiting.lease.deadline = outcome.deadline;
-    } else if (TRANSIENT_OUTCOMES.has(code)) {
-      this.#extendSoon(waiting);
-    } else {
-      // Never started, so nothing to abort: the task simply is not ours any more (a
-      // cancelled one's lease goes back, so that it ends CANCELLED now).
-      waiting.lost = true;
-      this.#slots.prefetched.drop(leaseId);
-      this.#outbox.dropExtend(leaseId);
-      if (refusedAsCancelled(code, message)) this.#outbox.release(leaseId, waiting.lease.task?.id);
-      this.#leaseLost({ leaseId, taskId: waiting.lease.task?.id, kind: 'EXTEND', code, message });
-      this.#scheduleFlush();
-    }
-  }
-
-  #leaseLost(event: LeaseLostEvent): void {
-    this.#options.logger.warn(
-      `lease ${leaseReference(event.leaseId)} lost: ${event.kind} refused with code ${event.code}`,
-      {
-        taskId: event.taskId,
-        message: event.message,
-      },
-    );
-    this.emit('lease-lost', event);
   }
 
   #onClosed(session: WorkerStream, status: grpc.StatusObject, error: grpc.ServiceError | undefined): void {
