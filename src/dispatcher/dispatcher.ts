@@ -12,7 +12,7 @@ import type { ReadAheadOptions } from './read-ahead.js';
 import { isIdle, newQueueState, type QueueState } from './queue-state.js';
 import { logClaimFailure } from './claim-failure-log.js';
 import { StoreCalls } from './store-calls.js';
-import { MAX_TIMER_STEP_MS, setLongTimeout } from '../domain/long-timeout.js';
+import { WakeUps } from './wake-ups.js';
 
 export interface DispatcherOptions {
   /** Most tasks one claim takes. Default 256. */
@@ -42,13 +42,6 @@ interface Reservation {
   count: number;
 }
 
-/**
- * Every this many sweeps (5 min at the default interval) the sweep claims every known
- * queue: a backstop for a due-index entry lost with a replica that died between a queue's
- * script and its note.
- */
-const FULL_SWEEP_EVERY = 60;
-
 /** A claim in flight this large lets a second one start (`#claimable`). */
 const PIPELINE_MIN_LEASES = 16;
 
@@ -59,7 +52,7 @@ const PIPELINE_MIN_LEASES = 16;
  * pass reserves each consumer's capacity round-robin over its ready queues, claims each
  * queue's total in one store call, which carries the queue's enqueues or settles of the
  * turn, and deals the leases out round-robin across the consumers. There is no polling: a
- * queue is claimed only when it may hold ready tasks.
+ * queue is claimed only when it may hold ready tasks. What wakes a queue is wake-ups.ts.
  */
 export class Dispatcher {
   readonly #queues = new Map<string, QueueState>();
@@ -80,18 +73,16 @@ export class Dispatcher {
   readonly calls: StoreCalls;
   /** Leases claimed ahead of demand, dealt without a store call (held-leases.ts). */
   readonly #held: HeldLeases;
-  readonly #sweep: NodeJS.Timeout;
+  /** Ready signals, due timers and the sweep (wake-ups.ts). */
+  readonly #wakeUps: WakeUps;
   #passScheduled = false;
   /** Turns of the store calls so far: a claim started in the current one rides with its calls. */
   #turnCount = 0;
   /** When the wake-up or credit that scheduled the coming pass arrived (ms), the start of its dispatch spans. */
   #passRequestedAt = 0;
-  #sweeps = 0;
   #stopped = false;
-  readonly #store: LeaseStore;
 
   constructor(store: LeaseStore, options: DispatcherOptions = {}) {
-    this.#store = store;
     this.#claimBatch = options.claimBatch ?? 256;
     this.#retryDelayMs = options.retryDelayMs ?? 250;
     this.#logger = options.logger ?? silentLogger;
@@ -118,16 +109,14 @@ export class Dispatcher {
       giveBack: (queue, leases) => this.calls.giveBack(queue, leases),
       forgetIfIdle: (state) => this.#forgetIfIdle(state),
     });
-    store.listen({
-      ready: (queue, count) => this.#signalReady(queue, count),
-      due: (queue, inMs) => this.#armTimer(this.#queue(queue), inMs),
+    this.#wakeUps = new WakeUps(store, options.sweepIntervalMs ?? 5_000, {
+      queues: this.#queues,
+      queue: (name) => this.#queue(name),
+      stopped: () => this.#stopped,
+      hasCapacity: (state) => this.#hasCapacity(state),
+      schedulePass: () => this.#schedulePass(),
+      reap: (state) => void this.#claim(state, 0, []),
     });
-    // An interval past what Node's timers hold would fire every millisecond.
-    this.#sweep = setInterval(
-      () => this.#sweepQueues(),
-      Math.min(options.sweepIntervalMs ?? 5_000, MAX_TIMER_STEP_MS),
-    );
-    this.#sweep.unref();
   }
 
   /**
@@ -185,11 +174,8 @@ export class Dispatcher {
   /** Stops timers; claims in flight still deliver or return their leases. */
   stop(): void {
     this.#stopped = true;
-    clearInterval(this.#sweep);
-    for (const state of this.#queues.values()) {
-      state.timer?.clear();
-      state.holdTimer?.clear();
-    }
+    this.#wakeUps.stop();
+    for (const state of this.#queues.values()) state.holdTimer?.clear();
   }
 
   /** Stops, and gives the leases held ahead of demand back to their queues (attempt not counted). */
@@ -217,55 +203,6 @@ export class Dispatcher {
       state.holdTimer?.clear();
       this.#queues.delete(state.name);
     }
-  }
-
-  #signalReady(name: string, count = Infinity): void {
-    const state = this.#queues.get(name);
-    if (!state) return; // no consumer of this queue here, and no timer to honour
-    state.wakeGen++;
-    state.readyHint += count;
-    if (state.consumers.size > 0) this.#schedulePass();
-  }
-
-  #armTimer(state: QueueState, inMs: number): void {
-    if (this.#stopped) return;
-    const at = Date.now() + Math.max(0, inMs);
-    if (state.timer !== undefined && state.timerAt <= at) return;
-    state.timer?.clear();
-    state.timerAt = at;
-    state.timer = setLongTimeout(() => this.#timerFired(state), inMs).unref();
-  }
-
-  #timerFired(state: QueueState): void {
-    state.timer = undefined;
-    state.timerAt = Infinity;
-    this.#wakeForMaintenance(state);
-  }
-
-  /** Something may have fallen due: claim if a consumer waits, else only reap, so other replicas hear of it. */
-  #wakeForMaintenance(state: QueueState): void {
-    state.wakeGen++;
-    state.readyHint = Infinity;
-    if (this.#hasCapacity(state)) {
-      this.#schedulePass();
-    } else if (state.inflight === 0) {
-      void this.#claim(state, 0, []);
-    }
-  }
-
-  /**
-   * The safety sweep: claims the known queues that the store says have due work (its cost
-   * follows those, not every queue), and every known queue each FULL_SWEEP_EVERY-th time
-   * or when the store cannot say.
-   */
-  #sweepQueues(): void {
-    const sweep = (due?: ReadonlySet<string>): void => {
-      for (const state of this.#queues.values()) {
-        if (state.consumers.size > 0 && (!due || due.has(state.name))) this.#wakeForMaintenance(state);
-      }
-    };
-    if (!this.#store.dueQueues || ++this.#sweeps % FULL_SWEEP_EVERY === 0) sweep();
-    else this.#store.dueQueues().then(sweep, () => sweep());
   }
 
   #hasCapacity(state: QueueState): boolean {
@@ -429,7 +366,7 @@ export class Dispatcher {
       state.inflightLeases -= want + ahead;
       for (const r of reservations) this.#unreserve(r.consumer, r.count);
       logClaimFailure(this.#logger, state.name, err);
-      this.#armTimer(state, this.#retryDelayMs);
+      this.#wakeUps.arm(state, this.#retryDelayMs);
       return;
     }
     const { nextDueInMs } = result;
@@ -445,7 +382,7 @@ export class Dispatcher {
       state.readyHint = state.wakeGen === gen ? left : Math.max(state.readyHint, left);
     } else if (state.wakeGen === gen) state.readyHint = 0;
     if (want + ahead > 0) state.backlog = result.more;
-    if (nextDueInMs !== null) this.#armTimer(state, nextDueInMs);
+    if (nextDueInMs !== null) this.#wakeUps.arm(state, nextDueInMs);
     this.#deal(state, leases, reservations, leaseMs, dispatch);
     dispatch?.end(leases.length);
     this.#forgetIfIdle(state);
