@@ -1,16 +1,14 @@
-import type { Lease } from '../domain/task.js';
-import type { ClaimResult, LeaseStore } from '../lease-store/lease-store.js';
-import type { ClaimPathTracer, DispatchTrace } from '../telemetry/claim-path-tracer.js';
+import type { LeaseStore } from '../lease-store/lease-store.js';
+import type { ClaimPathTracer } from '../telemetry/claim-path-tracer.js';
 import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
-import { ThrottledWarnings } from '../domain/throttled-warnings.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { nowMs } from '../spans/span-helpers.js';
 import { planClaims, type Share } from './claim-plan.js';
+import { ClaimRunner, type Reservation } from './claim-runner.js';
 import type { Consumer } from './contracts.js';
 import { HeldLeases } from './held-leases.js';
 import type { ReadAheadOptions } from './read-ahead.js';
 import { isIdle, newQueueState, type QueueState } from './queue-state.js';
-import { logClaimFailure } from './claim-failure-log.js';
 import { StoreCalls } from './store-calls.js';
 import { WakeUps } from './wake-ups.js';
 
@@ -37,11 +35,6 @@ interface Slot {
   cursor: number;
 }
 
-interface Reservation {
-  consumer: Consumer;
-  count: number;
-}
-
 /** A claim in flight this large lets a second one start (`#claimable`). */
 const PIPELINE_MIN_LEASES = 16;
 
@@ -52,7 +45,9 @@ const PIPELINE_MIN_LEASES = 16;
  * pass reserves each consumer's capacity round-robin over its ready queues, claims each
  * queue's total in one store call, which carries the queue's enqueues or settles of the
  * turn, and deals the leases out round-robin across the consumers. There is no polling: a
- * queue is claimed only when it may hold ready tasks. What wakes a queue is wake-ups.ts.
+ * queue is claimed only when it may hold ready tasks. This class keeps the consumers and
+ * plans the passes; what wakes a queue is wake-ups.ts, running a claim and dealing its
+ * leases claim-runner.ts.
  */
 export class Dispatcher {
   readonly #queues = new Map<string, QueueState>();
@@ -60,12 +55,7 @@ export class Dispatcher {
   readonly #byWorker = new Map<string, Set<Consumer>>();
   readonly #slots = new Map<Consumer, Slot>();
   readonly #claimBatch: number;
-  readonly #retryDelayMs: number;
-  readonly #logger: Logger;
-  /** Claims answered too late to deal, told once a minute per queue. */
-  readonly #lateClaims: ThrottledWarnings;
   readonly #tracer: ClaimPathTracer | undefined;
-  readonly #metrics: CodeqMetrics | undefined;
   /**
    * Every store call of a queue goes through here: the server's enqueues and settles, and
    * this dispatcher's claims, which ride with them (store-calls.ts).
@@ -73,6 +63,8 @@ export class Dispatcher {
   readonly calls: StoreCalls;
   /** Leases claimed ahead of demand, dealt without a store call (held-leases.ts). */
   readonly #held: HeldLeases;
+  /** Runs each claim and deals its leases (claim-runner.ts). */
+  readonly #claims: ClaimRunner;
   /** Ready signals, due timers and the sweep (wake-ups.ts). */
   readonly #wakeUps: WakeUps;
   #passScheduled = false;
@@ -84,15 +76,13 @@ export class Dispatcher {
 
   constructor(store: LeaseStore, options: DispatcherOptions = {}) {
     this.#claimBatch = options.claimBatch ?? 256;
-    this.#retryDelayMs = options.retryDelayMs ?? 250;
-    this.#logger = options.logger ?? silentLogger;
-    this.#lateClaims = new ThrottledWarnings((message, fields) => this.#logger.warn(message, fields));
+    const logger = options.logger ?? silentLogger;
     this.#tracer = options.tracer;
-    this.#metrics = options.metrics?.enabled ? options.metrics : undefined;
+    const metrics = options.metrics?.enabled ? options.metrics : undefined;
     this.calls = new StoreCalls(store, {
       tracer: this.#tracer,
-      metrics: this.#metrics,
-      logger: this.#logger,
+      metrics,
+      logger,
       onTurn: (enqueued) => this.#turn(enqueued),
     });
     this.#held = new HeldLeases({
@@ -101,7 +91,7 @@ export class Dispatcher {
         holdMs: options.readAhead?.holdMs ?? 20,
       },
       tracer: this.#tracer,
-      metrics: this.#metrics,
+      metrics,
       queue: (name) => this.#queues.get(name),
       isOpen: (consumer) => this.#slots.has(consumer),
       free: (consumer) => this.#free(consumer),
@@ -109,13 +99,26 @@ export class Dispatcher {
       giveBack: (queue, leases) => this.calls.giveBack(queue, leases),
       forgetIfIdle: (state) => this.#forgetIfIdle(state),
     });
+    this.#claims = new ClaimRunner({
+      calls: this.calls,
+      held: this.#held,
+      retryDelayMs: options.retryDelayMs ?? 250,
+      logger,
+      tracer: this.#tracer,
+      metrics,
+      turn: () => this.#turnCount,
+      unreserve: (consumer, count) => this.#unreserve(consumer, count),
+      wakeIn: (state, inMs) => this.#wakeUps.arm(state, inMs),
+      forgetIfIdle: (state) => this.#forgetIfIdle(state),
+      schedulePass: () => this.#schedulePass(),
+    });
     this.#wakeUps = new WakeUps(store, options.sweepIntervalMs ?? 5_000, {
       queues: this.#queues,
       queue: (name) => this.#queue(name),
       stopped: () => this.#stopped,
       hasCapacity: (state) => this.#hasCapacity(state),
       schedulePass: () => this.#schedulePass(),
-      reap: (state) => void this.#claim(state, 0, []),
+      reap: (state) => void this.#claims.claim(state, 0, []),
     });
   }
 
@@ -256,7 +259,7 @@ export class Dispatcher {
       picked,
       picked.map((_, i) => ({ consumer: i, count: 1 })),
     );
-    void this.#claim(state, first, reservations, this.#tracer ? nowMs() : 0);
+    void this.#claims.claim(state, first, reservations, this.#tracer ? nowMs() : 0);
   }
 
   /**
@@ -284,7 +287,7 @@ export class Dispatcher {
     for (const state of openQueues) {
       if (claimed?.has(state) || !state.held || state.inflight > 0 || !state.backlog) continue;
       const extra = state.held.topUp(now);
-      if (extra > 0) void this.#claim(state, state.held.leaseMs, [], this.#passRequestedAt, extra);
+      if (extra > 0) void this.#claims.claim(state, state.held.leaseMs, [], this.#passRequestedAt, extra);
     }
     return wroteLeases;
   }
@@ -320,7 +323,7 @@ export class Dispatcher {
     for (const claim of plan.claims) {
       const state = claim.queue!;
       claimed.add(state);
-      void this.#claim(
+      void this.#claims.claim(
         state,
         claim.leaseMs,
         this.#reserve(consumers, claim.shares),
@@ -331,120 +334,6 @@ export class Dispatcher {
       );
     }
     return claimed;
-  }
-
-  /**
-   * Claims for `reservations` (or only reaps, with none) and deals the leases out. Asked
-   * during a turn, the claim rides with the queue's enqueues or settles of that turn.
-   */
-  async #claim(
-    state: QueueState,
-    leaseMs: number,
-    reservations: Reservation[],
-    requestedAt = 0,
-    ahead = 0,
-  ): Promise<void> {
-    const want = reservations.reduce((sum, r) => sum + r.count, 0);
-    const askedAt = Date.now();
-    const run = () => this.calls.claim(state.name, want + ahead, leaseMs);
-    const gen = state.wakeGen;
-    state.inflight++;
-    state.inflightLeases += want + ahead;
-    state.claimTurn = this.#turnCount;
-    state.readyHint = Math.max(0, state.readyHint - want - ahead);
-    // A reap (want 0) serves no one: only claims for streams get a dispatch span.
-    const dispatch =
-      this.#tracer && want > 0
-        ? this.#tracer.startDispatch(state.name, want, requestedAt || nowMs())
-        : undefined;
-    let result: ClaimResult;
-    try {
-      result = dispatch ? await dispatch.claim(run) : await run();
-    } catch (err) {
-      dispatch?.fail(err);
-      state.inflight--;
-      state.inflightLeases -= want + ahead;
-      for (const r of reservations) this.#unreserve(r.consumer, r.count);
-      logClaimFailure(this.#logger, state.name, err);
-      this.#wakeUps.arm(state, this.#retryDelayMs);
-      return;
-    }
-    const { nextDueInMs } = result;
-    const leases = this.#inTime(state.name, result.leases, leaseMs, askedAt);
-    state.inflight--;
-    state.inflightLeases -= want + ahead;
-    if (result.expired) this.#metrics?.reaped(state.name, result.expired, result.dead ?? 0);
-    // Tasks left: keep claiming, as many as the store counted (a ready signal since the
-    // claim started may name tasks it did not see). Nothing left, and no ready signal
-    // since the claim started: wait for one.
-    if (result.more) {
-      const left = result.readyLeft ?? Infinity;
-      state.readyHint = state.wakeGen === gen ? left : Math.max(state.readyHint, left);
-    } else if (state.wakeGen === gen) state.readyHint = 0;
-    if (want + ahead > 0) state.backlog = result.more;
-    if (nextDueInMs !== null) this.#wakeUps.arm(state, nextDueInMs);
-    this.#deal(state, leases, reservations, leaseMs, dispatch);
-    dispatch?.end(leases.length);
-    this.#forgetIfIdle(state);
-    this.#schedulePass();
-  }
-
-  /**
-   * The leases of a claim answered in time. A claim answered after half its lease (Redis
-   * failing over, writes waiting for a replica that is gone) would hand workers leases
-   * with little of their time left, or ones that ran out meanwhile while the task was
-   * leased again under a newer fencing token: they go back to the queue instead, the
-   * attempt not counted (or run out, if Redis does not take them back).
-   */
-  #inTime(queue: string, leases: Lease[], leaseMs: number, askedAt: number): Lease[] {
-    const tookMs = Date.now() - askedAt;
-    if (leases.length === 0 || tookMs < leaseMs / 2) return leases;
-    void this.calls.giveBack(queue, leases);
-    this.#lateClaims.note(
-      queue,
-      'a claim was answered after half its lease time; its leases went back to the queue, attempts not counted',
-      { queue, leases: leases.length, answered_after_ms: tookMs, lease_ms: leaseMs },
-    );
-    return [];
-  }
-
-  /**
-   * Deals leases round-robin over the reservations, one each in turn; leases beyond what
-   * was reserved (read ahead) or reserved by consumers that left are held or given back.
-   */
-  #deal(
-    state: QueueState,
-    leases: Lease[],
-    reservations: Reservation[],
-    leaseMs: number,
-    dispatch: DispatchTrace | undefined,
-  ): void {
-    const queue = state.name;
-    const reserved = reservations.reduce((sum, r) => sum + r.count, 0);
-    const dealt = Math.min(reserved, leases.length);
-    const shares: Lease[][] = reservations.map(() => []);
-    let next = 0;
-    for (let i = 0; i < dealt; i++) {
-      while (shares[next]!.length >= reservations[next]!.count) next = (next + 1) % reservations.length;
-      shares[next]!.push(leases[i]!);
-      next = (next + 1) % reservations.length;
-    }
-    const rest: Lease[] = leases.slice(dealt);
-    let delivered = 0;
-    reservations.forEach((r, i) => {
-      const live = this.#unreserve(r.consumer, r.count);
-      const share = shares[i]!;
-      if (share.length === 0) return;
-      if (live) {
-        r.consumer.deliver(queue, share, dispatch);
-        this.#metrics?.leased(queue, share, leaseMs);
-        delivered += share.length;
-      } else {
-        rest.push(...share);
-      }
-    });
-    if (delivered > 0 && state.held?.leaseMs === leaseMs) state.held.served(delivered, Date.now());
-    this.#held.hold(state, leaseMs, rest, dispatch);
   }
 
   /**
