@@ -4,33 +4,21 @@ import type { ClaimRequest__Output } from '../api/generated/codeq/v1/ClaimReques
 import type {
   ClaimResponse,
   _codeq_v1_ClaimResponse_Lease as LeaseMessage,
-  _codeq_v1_ClaimResponse_Outcome_Kind as OutcomeKind,
 } from '../api/generated/codeq/v1/ClaimResponse.js';
-import { msToDuration, msToTimestamp } from '../api/time.js';
+import { msToDuration } from '../api/time.js';
 import { InvalidArgumentError, StreamStalledError, UnavailableError } from '../domain/errors.js';
-import { groupBy } from '../domain/group-by.js';
-import type { Lease, LeaseRef, SettleOp, SettleResult } from '../domain/task.js';
+import type { Lease } from '../domain/task.js';
 import type { Consumer } from '../dispatcher/dispatcher.js';
-import type { AbandonedLease } from '../lease-store/lease-store.js';
 import type { DeliveryTrace, DispatchTrace } from '../telemetry/claim-path-tracer.js';
-import { endStream, errorOutcomeStatus, settleOutcomeStatus } from './grpc-status.js';
-import { HeldLeases } from './held-leases.js';
+import { endStream } from './grpc-status.js';
 import { leaseMessage } from './messages.js';
-import { OutcomeBatch } from './outcome-batch.js';
 import { settleRequests } from './settle-requests.js';
 import { StreamBuffer } from './stream-buffer.js';
+import { StreamLeases } from './stream-leases.js';
 import { toOpenParams } from './validation.js';
 import type { ServerContext } from './server-context.js';
 
 type ClaimCall = ServerDuplexStream<ClaimRequest__Output, ClaimResponse>;
-
-/** A lease this stream holds: where it is, and the deadline the stream last knew. */
-type HeldLease = LeaseRef & { deadline: number };
-
-/** How one settle ended: the store's answer, or the error that kept it from answering. */
-type SettleOutcome = { leaseId: string; kind: OutcomeKind & string } & (
-  { ref: LeaseRef; result: SettleResult } | { error: unknown }
-);
 
 const MESSAGE_BUDGET = 2 * 1024 * 1024;
 /** What a lease message carries beside the payload, about: ids, deadline, headers. */
@@ -46,7 +34,10 @@ const LEASE_OVERHEAD_BYTES = 256;
  */
 export type ClaimStreamState = 'AWAITING_OPEN' | 'OPEN' | 'DRAINING' | 'CLOSED';
 
-/** One worker's Claim stream: a dispatcher consumer with credit, fencing-token settles and backpressure. */
+/**
+ * One worker's Claim stream: a dispatcher consumer with credit, fencing-token settles and
+ * backpressure. The leases it sent and their settles are kept by stream-leases.ts.
+ */
 export class ClaimStream implements Consumer {
   readonly id = randomUUID();
   state: ClaimStreamState = 'AWAITING_OPEN';
@@ -57,12 +48,8 @@ export class ClaimStream implements Consumer {
   #permits = 0;
   /** False from a write the transport could not take at once until its 'drain'. */
   #writable = true;
-  /** Leases sent on this stream and not settled here, by lease id. */
-  readonly #outstanding = new HeldLeases<HeldLease>();
-  /** Settles received and not yet answered. */
-  #settling = 0;
-  /** Outcomes of this turn, sent as one message. */
-  readonly #outcomes = new OutcomeBatch((outcomes) => this.#send({ outcomes }));
+  /** Leases sent on this stream and not settled here, and its settles (stream-leases.ts). */
+  readonly #leases: StreamLeases;
   /** Whether a grant went past --max-stream-credit (warned once per stream). */
   #creditCapped = false;
   /** Traced lease messages the transport took only after pushing back: their write spans end at 'drain'. */
@@ -86,6 +73,12 @@ export class ClaimStream implements Consumer {
     this.#call = call;
     this.#ctx = ctx;
     this.#onClosed = onClosed;
+    this.#leases = new StreamLeases(
+      ctx,
+      this,
+      (outcomes) => this.#send({ outcomes }),
+      () => this.#endIfDrained(),
+    );
     this.#buffer = new StreamBuffer(
       ctx.limits.buffers,
       ctx.config.maxStreamBufferedBytes,
@@ -170,13 +163,7 @@ export class ClaimStream implements Consumer {
       const lease = leases[i]!;
       const message = leaseMessage(lease);
       const leaseId = message.leaseId!;
-      this.#outstanding.set(leaseId, {
-        queue: lease.task.queue,
-        taskId: lease.task.id,
-        token: lease.token,
-        nonce: lease.nonce,
-        deadline: lease.deadline,
-      });
+      this.#leases.sent(leaseId, lease);
       // The worker's spans continue the trace of this delivery's queue_wait span.
       const headers = delivery?.lease(lease.task, lease.token, lease.deadline - this.leaseMs);
       if (headers) message.task!.headers = headers;
@@ -190,8 +177,10 @@ export class ClaimStream implements Consumer {
     const encoded = this.#ctx.encodeClaimResponse({ leases: messages });
     delivery?.serialized(encoded.length);
     if (!this.#buffer.admits(encoded.length)) {
-      // Claimed for room that other streams took meanwhile: back to the queue, unsent.
-      this.#giveBack(leases.slice(from, to), messages);
+      // Claimed for room that other streams took meanwhile: back to the queue, unsent,
+      // and their credit back to the stream.
+      this.#permits += to - from;
+      this.#leases.giveBack(leases.slice(from, to), messages);
       delivery?.abandoned();
       return;
     }
@@ -240,15 +229,7 @@ export class ClaimStream implements Consumer {
       leaseMs: this.leaseMs,
       maxPayloadBytes: this.#ctx.config.maxPayloadBytes,
     });
-    for (const request of settles) {
-      if ('refused' in request)
-        this.#outcomes.add({
-          leaseId: request.leaseId,
-          kind: request.kind,
-          ...errorOutcomeStatus(request.refused, this.#ctx.logger),
-        });
-      else this.#settle(request.leaseId, request.kind, request.ref, request.op);
-    }
+    for (const request of settles) this.#leases.settle(request);
   }
 
   #open(open: NonNullable<ClaimRequest__Output['open']>): void {
@@ -291,42 +272,6 @@ export class ClaimStream implements Consumer {
     this.#ctx.dispatcher.poke(this);
   }
 
-  /** Runs a settle with this turn's batch of its queue; answered with exactly one outcome. */
-  #settle(leaseId: string, kind: OutcomeKind & string, ref: LeaseRef, op: SettleOp): void {
-    this.#settling++;
-    this.#ctx.settler.settle(ref.queue, op).then(
-      (result) => this.#settled({ leaseId, kind, ref, result }),
-      (error: unknown) => this.#settled({ leaseId, kind, error }),
-    );
-  }
-
-  /** Answers a settle with its one outcome: the store's answer, or the error that kept it from answering. */
-  #settled(outcome: SettleOutcome): void {
-    this.#settling--;
-    const { leaseId, kind } = outcome;
-    if ('error' in outcome) {
-      const fields = { session: this.id, worker: this.workerId, leaseId };
-      this.#outcomes.add({ leaseId, kind, ...errorOutcomeStatus(outcome.error, this.#ctx.logger, fields) });
-    } else {
-      const { result, ref } = outcome;
-      // An extend's new deadline, or the one a lease at its max age keeps.
-      const deadline = result.deadline;
-      if (result.status === 'ok') {
-        if (kind !== 'EXTEND') this.#outstanding.delete(leaseId);
-        // An extend here makes this stream the lease's holder, with the deadline it now
-        // knows: a worker that came back on this stream keeps it if its old stream ends.
-        else if (deadline !== undefined) this.#outstanding.set(leaseId, { ...ref, deadline });
-      }
-      this.#outcomes.add({
-        leaseId,
-        kind,
-        ...settleOutcomeStatus(result),
-        ...(deadline !== undefined && { deadline: msToTimestamp(deadline) }),
-      });
-    }
-    this.#endIfDrained();
-  }
-
   #send(message: ClaimResponse): void {
     if (this.state !== 'CLOSED') this.#write(message);
   }
@@ -358,14 +303,14 @@ export class ClaimStream implements Consumer {
   }
 
   #drained(): boolean {
-    return this.state === 'DRAINING' && this.#outstanding.size === 0 && this.#settling === 0;
+    return this.state === 'DRAINING' && this.#leases.size === 0 && this.#leases.settling === 0;
   }
 
   #clientEnded(): void {
     if (this.state === 'CLOSED') return;
     // The worker half-closed: answer what is in flight, then end our side.
     const finish = (): void => {
-      if (this.#settling > 0) {
+      if (this.#leases.settling > 0) {
         setImmediate(finish);
         return;
       }
@@ -393,53 +338,7 @@ export class ClaimStream implements Consumer {
     this.#buffer.close();
     for (const delivery of this.#backpressured.splice(0)) delivery.abandoned();
     this.#ctx.dispatcher.remove(this);
-    this.#abandonOutstanding();
+    this.#leases.abandon();
     this.#onClosed(this);
-  }
-
-  /** Releases leases this stream got but will not send (attempt not counted): its credit comes back. */
-  #giveBack(leases: Lease[], messages: LeaseMessage[]): void {
-    for (const m of messages) this.#outstanding.delete(m.leaseId!);
-    this.#permits += leases.length;
-    const first = leases[0];
-    if (!first) return;
-    const ops = leases.map((l) => ({
-      kind: 'release' as const,
-      taskId: l.task.id,
-      token: l.token,
-      nonce: l.nonce,
-    }));
-    this.#ctx.store.settle(first.task.queue, ops).catch((err: unknown) => {
-      this.#ctx.logger.warn(
-        'could not give back leases a full buffer kept from a stream; they come back at their deadline',
-        {
-          queue: first.task.queue,
-          error: err,
-        },
-      );
-    });
-  }
-
-  /** Leases still out on an ended stream wait out the reconnect grace, then go back to their queue. */
-  #abandonOutstanding(): void {
-    if (this.#outstanding.size === 0) return;
-    const byQueue = groupBy(this.#outstanding.values(), (ref) => ref.queue);
-    this.#outstanding.clear();
-    for (const [queue, held] of byQueue) {
-      const leases: AbandonedLease[] = held.map(({ taskId, token, deadline }) => ({
-        taskId,
-        token,
-        deadline,
-      }));
-      this.#ctx.store.abandon(queue, leases, this.#ctx.config.leaseReconnectGraceMs).catch((err: unknown) => {
-        this.#ctx.logger.warn(
-          'could not shorten the leases of a closed stream; they come back at their deadline',
-          {
-            queue,
-            error: err,
-          },
-        );
-      });
-    }
   }
 }
