@@ -1,6 +1,7 @@
 import type { Lease } from '../domain/task.js';
 import type { ClaimResult } from '../lease-store/lease-store.js';
-import type { ClaimPathTracer, DispatchTrace } from '../telemetry/claim-path-tracer.js';
+import type { ClaimPathTracer } from '../telemetry/claim-path-tracer.js';
+import type { DispatchTrace } from '../telemetry/dispatch-trace.js';
 import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import { ThrottledWarnings } from '../domain/throttled-warnings.js';
 import type { Logger } from '../telemetry/logger.js';

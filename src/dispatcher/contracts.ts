@@ -1,5 +1,5 @@
 import type { Lease } from '../domain/task.js';
-import type { DispatchTrace } from '../telemetry/claim-path-tracer.js';
+import type { DispatchTrace } from '../telemetry/dispatch-trace.js';
 
 /**
  * Something that takes leases: in the server, one Claim stream. The dispatcher never

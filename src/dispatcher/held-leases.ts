@@ -1,5 +1,6 @@
 import type { Lease } from '../domain/task.js';
-import type { ClaimPathTracer, DispatchTrace } from '../telemetry/claim-path-tracer.js';
+import type { ClaimPathTracer } from '../telemetry/claim-path-tracer.js';
+import type { DispatchTrace } from '../telemetry/dispatch-trace.js';
 import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import { nowMs } from '../spans/span-helpers.js';
 import { setLongTimeout } from '../domain/long-timeout.js';

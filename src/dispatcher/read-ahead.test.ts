@@ -4,7 +4,8 @@ import { MemoryStore } from '../lease-store/memory/memory-store.js';
 import { newTask } from '../../test/support/new-task.js';
 import { Dispatcher, type Consumer } from './dispatcher.js';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { ClaimPathTracer, type DispatchTrace } from '../telemetry/claim-path-tracer.js';
+import { ClaimPathTracer } from '../telemetry/claim-path-tracer.js';
+import type { DispatchTrace } from '../telemetry/dispatch-trace.js';
 import { collected } from '../../support/collect-garbage.js';
 import { ReadAheadBuffer } from './read-ahead.js';
 

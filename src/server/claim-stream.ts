@@ -9,7 +9,7 @@ import { msToDuration } from '../api/time.js';
 import { InvalidArgumentError, StreamStalledError, UnavailableError } from '../domain/errors.js';
 import type { Lease } from '../domain/task.js';
 import type { Consumer } from '../dispatcher/dispatcher.js';
-import type { DeliveryTrace, DispatchTrace } from '../telemetry/claim-path-tracer.js';
+import type { DeliveryTrace, DispatchTrace } from '../telemetry/dispatch-trace.js';
 import { endStream } from './grpc-status.js';
 import { leaseMessage } from './messages.js';
 import { settleRequests } from './settle-requests.js';

@@ -14,9 +14,6 @@ import type { ClaimLatency } from './claim-latency.js';
 import { DispatchTrace } from './dispatch-trace.js';
 import { storeCall } from './store-call-span.js';
 
-/** The traces of one claim round trip, which {@link ClaimPathTracer.startDispatch} begins. */
-export { DeliveryTrace, DispatchTrace, type TracedTask } from './dispatch-trace.js';
-
 /** Links a batch span keeps to the traces of its tasks, at most. */
 const MAX_BATCH_LINKS = 128;
 
