@@ -68,6 +68,10 @@ async function workOneTask(command: string, test: (run: WorkRun) => Promise<void
     );
     try {
       await test({ taskId: taskId!, child, exited, stderr: () => err, clients });
+    } catch (failure) {
+      // A wait that ran out says what codeq work printed meanwhile (slow start, no stream ...).
+      if (failure instanceof Error) failure.message += `\n--- codeq work's stderr:\n${err}`;
+      throw failure;
     } finally {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
       await exited;
