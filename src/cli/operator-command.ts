@@ -9,7 +9,10 @@ import { idsAsPositionals } from './positional-args.js';
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
 
-/** Parses an operator command's arguments; undefined when --help was asked for (and printed). */
+/**
+ * Parses the arguments of a command that talks to a server (the client flags and
+ * `settings`, QUEUE and ids as positionals); undefined when --help was asked for (and printed).
+ */
 export function parse(
   argv: string[],
   help: string,

@@ -12,8 +12,9 @@ import {
 } from '../config/settings.js';
 import { CLIENT_SETTINGS, clientConnection, type ClientConnection } from './client-settings.js';
 import { rateLimitOf } from './cli-errors.js';
+import { parse } from './operator-command.js';
 import { MAX_PRIORITY } from '../domain/task.js';
-import { idsAsPositionals, negativeValuesJoined } from './positional-args.js';
+import { negativeValuesJoined } from './positional-args.js';
 import { UsageError } from '../config/usage-error.js';
 
 /** The retry policy and wait options of `codeq enqueue`; unset ones take the server's defaults. */
@@ -308,16 +309,9 @@ function twoPositionals(
   argv: string[],
   help: string,
 ): { queue: string; taskId: string; connection: ClientConnection } | undefined {
-  const options = { ...settingsParseArgs(CLIENT_SETTINGS), help: { type: 'boolean', short: 'h' } } as const;
-  const { values, positionals } = parseArgs({
-    args: idsAsPositionals(argv, options),
-    allowPositionals: true,
-    options,
-  });
-  if (values.help) {
-    console.log(help);
-    return undefined;
-  }
+  const parsed = parse(argv, help, {});
+  if (!parsed) return undefined;
+  const { values, positionals } = parsed;
   if (positionals.length !== 2) throw new UsageError(`expected QUEUE and TASK_ID\n\n${help}`);
   return {
     queue: positionals[0]!,
