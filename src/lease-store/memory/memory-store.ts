@@ -25,18 +25,12 @@ import type {
   StoreListener,
   TaskPage,
 } from '../lease-store.js';
-import {
-  backoffMs,
-  resolveStoreOptions,
-  type ResolvedStoreOptions,
-  type StoreOptions,
-} from '../store-options.js';
-import { settleDetail } from '../settle-detail.js';
-import { extendedDeadline, tooOldRefusal } from '../max-lease-age.js';
+import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from '../store-options.js';
 import { MemoryAdminOps } from './admin-ops.js';
 import { QueueLimits } from './queue-limits.js';
-import { newStoredTask, QueueState, toRecord, type StoredTask } from './queue-state.js';
+import { newStoredTask, QueueState, toRecord } from './queue-state.js';
 import { Retention } from './retention.js';
+import { isHeld, Settler, waitKey } from './settler.js';
 import { Signals } from './signals.js';
 
 /**
@@ -70,6 +64,8 @@ export class MemoryStore implements LeaseStore {
   /** The operator's side over the same state (admin-ops.ts). */
   readonly #admin = new MemoryAdminOps({ queues: this.#queues, paused: this.#paused, limits: this.#limits });
   readonly #waiters = new FinishWaiters();
+  /** Settle ops and the ends of a lease, which expiries and cancels share (settler.ts). */
+  readonly #settler: Settler;
   #listener: StoreListener | undefined;
   #closed = false;
 
@@ -78,6 +74,11 @@ export class MemoryStore implements LeaseStore {
     // The spans' clock, not Date.now(): the queue wait span ends at the lease time, which
     // must fall inside the claim span, not on the next whole millisecond after it.
     this.#clock = this.#options.clock ?? nowMs;
+    this.#settler = new Settler({
+      options: this.#options,
+      retention: this.#retention,
+      waiters: this.#waiters,
+    });
   }
 
   enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]> {
@@ -116,7 +117,7 @@ export class MemoryStore implements LeaseStore {
       task.lastError = 'lease expired';
       // Even a zero backoff goes through SCHEDULED, so the task takes its place among
       // the other due tasks in due order, as the next loop hands out places.
-      if (!this.#endIfOver(task, now, false)) q.schedule(task, now + this.#backoff(task));
+      if (!this.#settler.endIfOver(task, now, false)) q.schedule(task, now + this.#settler.backoff(task));
       else if (task.state === 'DEAD') dead++;
     }
 
@@ -176,7 +177,7 @@ export class MemoryStore implements LeaseStore {
   ): Promise<SettleAndClaimResult> {
     return this.#run((now, signals) => {
       const q = this.#queues.get(queue);
-      const results = ops.map((op) => this.#settleOne(queue, q, op, now, signals));
+      const results = ops.map((op) => this.#settler.settleOne(queue, q, op, now, signals));
       // The claim takes what the ops made ready, and its `more` tells what it leaves.
       signals.clearReady();
       return { results, claim: this.#claim(queue, max, leaseMs, now, signals) };
@@ -186,7 +187,7 @@ export class MemoryStore implements LeaseStore {
   settle(queue: string, ops: readonly SettleOp[]): Promise<SettleResult[]> {
     return this.#run((now, signals) => {
       const q = this.#queues.get(queue);
-      return ops.map((op) => this.#settleOne(queue, q, op, now, signals));
+      return ops.map((op) => this.#settler.settleOne(queue, q, op, now, signals));
     });
   }
 
@@ -227,7 +228,7 @@ export class MemoryStore implements LeaseStore {
         case 'PENDING':
         case 'SCHEDULED':
           q.unindex(task);
-          this.#finish(task, 'CANCELLED', now);
+          this.#settler.finish(task, 'CANCELLED', now);
           return true;
         case 'LEASED':
           // The worker may still complete it; every other end of the lease cancels it.
@@ -378,129 +379,4 @@ export class MemoryStore implements LeaseStore {
     }
     return { taskId: task.id, duplicate: false };
   }
-
-  #settleOne(
-    queue: string,
-    q: QueueState | undefined,
-    op: SettleOp,
-    now: number,
-    signals: Signals,
-  ): SettleResult {
-    const task = q?.tasks.get(op.taskId);
-    if (q === undefined || task === undefined) {
-      return { status: 'not_found', message: `task ${op.taskId} not found in queue ${queue}` };
-    }
-    // A nonce that does not match names no lease codeQ handed out, held or not.
-    if (op.nonce !== undefined && op.token === task.token && op.nonce !== task.nonce)
-      return { status: 'stale', message: neverIssued(task, op.token) };
-    if (!isHeld(task, op.token, now)) {
-      const last = task.settled;
-      if (
-        last?.token === op.token &&
-        last.kind === op.kind &&
-        (op.nonce === undefined || op.nonce === last.nonce) &&
-        last.detail === settleDetail(op)
-      )
-        return { status: 'ok' };
-      if (last?.token === op.token && op.nonce !== undefined && op.nonce !== last.nonce)
-        return { status: 'stale', message: neverIssued(task, op.token) };
-      return { status: 'stale', message: staleReason(task, op.token) };
-    }
-    switch (op.kind) {
-      case 'extend': {
-        if (task.cancelRequested) return { status: 'stale', message: `task ${task.id} was cancelled` };
-        const deadline = extendedDeadline(now, op.extensionMs, task, this.#options.maxLeaseAgeMs);
-        if (deadline === undefined)
-          return tooOldRefusal(`lease ${task.token} of task ${task.id}`, task.deadline);
-        q.lease(task, deadline);
-        // Not remembered: a late repeat of a heartbeat must not pass for a live lease.
-        return { status: 'ok', deadline: task.deadline };
-      }
-      case 'complete':
-        q.unindex(task);
-        task.result = Buffer.from(op.result);
-        this.#finish(task, 'COMPLETED', now);
-        break;
-      case 'fail': {
-        q.unindex(task);
-        task.lastError = op.error;
-        if (this.#endIfOver(task, now, op.permanent)) {
-          if (task.state === 'DEAD') {
-            task.settled = { token: op.token, kind: op.kind, nonce: op.nonce, detail: settleDetail(op) };
-            if (q.fair.takeUnparked() > 0) signals.ready(queue);
-            return { status: 'ok', dead: true };
-          }
-          break;
-        }
-        const delay = op.retryDelayMs ?? this.#backoff(task);
-        if (delay > 0) {
-          q.schedule(task, now + delay);
-          signals.due(queue, delay);
-        } else {
-          q.makeReady(task, now);
-          signals.ready(queue);
-        }
-        break;
-      }
-      case 'release':
-        q.unindex(task);
-        task.attempt -= 1;
-        if (task.cancelRequested) {
-          this.#finish(task, 'CANCELLED', now);
-        } else {
-          q.putBack(task);
-          signals.ready(queue);
-        }
-        break;
-    }
-    task.settled = { token: op.token, kind: op.kind, nonce: op.nonce, detail: settleDetail(op) };
-    // The lease's end let its key's parked tasks back into the ring: push them at once.
-    if (q.fair.takeUnparked() > 0) signals.ready(queue);
-    return { status: 'ok' };
-  }
-
-  /** Ends a lease that did not complete: CANCELLED or DEAD when it must not run again (true), else false. */
-  #endIfOver(task: StoredTask, now: number, permanent: boolean): boolean {
-    if (task.cancelRequested) this.#finish(task, 'CANCELLED', now);
-    else if (permanent || task.attempt >= task.maxAttempts) this.#finish(task, 'DEAD', now);
-    else return false;
-    return true;
-  }
-
-  #finish(task: StoredTask, state: 'COMPLETED' | 'CANCELLED' | 'DEAD', now: number): void {
-    task.state = state;
-    task.finishedAt = now;
-    const keepMs = state === 'DEAD' ? this.#options.deadRetentionMs : this.#options.finishedRetentionMs;
-    this.#retention.expireTask(task.queue, task.id, now, now + keepMs);
-    // Waiters read the task once this operation has returned: it is complete by then.
-    if (this.#waiters.has(waitKey(task.queue, task.id))) {
-      const key = waitKey(task.queue, task.id);
-      queueMicrotask(() => this.#waiters.notify(key));
-    }
-  }
-
-  #backoff(task: StoredTask): number {
-    return backoffMs(task.retry, task.attempt, this.#options.random());
-  }
-}
-
-/** The lease named by `token` is the task's current one and has not run out. */
-function isHeld(task: StoredTask, token: number, now: number): boolean {
-  return task.state === 'LEASED' && task.token === token && task.deadline > now;
-}
-
-function neverIssued(task: StoredTask, token: number): string {
-  return `lease ${token} was never issued for task ${task.id}`;
-}
-
-function staleReason(task: StoredTask, token: number): string {
-  if (token > task.token || token < 1) return neverIssued(task, token);
-  if (token < task.token) return `task ${task.id} was leased again (lease ${task.token} is current)`;
-  if (task.state === 'LEASED') return `lease ${token} of task ${task.id} expired`;
-  return `lease ${token} of task ${task.id} has ended: the task is ${task.state}`;
-}
-
-/** The key of a task among the waiters: queue names never contain a newline. */
-function waitKey(queue: string, taskId: string): string {
-  return `${queue}\n${taskId}`;
 }
