@@ -41,6 +41,7 @@ import { ReplicaTracker } from './replica-tracker.js';
 import { ReplicationWait } from './replication-wait.js';
 import { followPrimary, startRedis } from './store-start.js';
 import { ScriptCode, settleResultFromCode } from './script-codes.js';
+import { StoreEvents } from './store-events.js';
 import { collectFields, decodeLeases, decodeTask, encodeNewTasks, encodeSettleOps } from './task-codec.js';
 
 export type { RedisStoreOptions } from './redis-options.js';
@@ -64,7 +65,8 @@ export class RedisStore implements LeaseStore {
   readonly kind = 'redis';
   /** Random id of this store: the publisher of a wake-up skips its own echo. */
   readonly instanceId = randomBytes(9).toString('base64url');
-  #listener: StoreListener | undefined;
+  /** The listener's ready and due events (store-events.ts). */
+  readonly #events: StoreEvents;
   /** The registry of queues (keys.queues) behind listQueues, pruned of empty queues. */
   readonly #registry: QueueRegistry;
   /** Wake-ups from the other replicas and finish events, on the second connection (replica-channel.ts). */
@@ -106,7 +108,9 @@ export class RedisStore implements LeaseStore {
     this.#keys = keys;
     this.#options = options;
     this.#replication = new ReplicationWait(client, wait, refusals, warn);
-    this.#channel = new ReplicaChannel(subscriber, keys, this.instanceId, (queue) => this.#emitReady(queue));
+    this.#channel = new ReplicaChannel(subscriber, keys, this.instanceId, (queue) =>
+      this.#events.ready(queue),
+    );
     this.#registry = new QueueRegistry(client, scripts, keys, queuePruneIntervalMs);
     this.#finishedTtlMs = options.finishedRetentionMs + GC_SLACK_MS;
     this.#deadTtlMs = options.deadRetentionMs + GC_SLACK_MS;
@@ -119,6 +123,7 @@ export class RedisStore implements LeaseStore {
       options.clock,
       owner.heartbeatMs,
     );
+    this.#events = new StoreEvents(this.#replica);
     this.#calls = new QueueCallCache({
       scripts,
       keys,
@@ -139,7 +144,7 @@ export class RedisStore implements LeaseStore {
       instanceId: this.instanceId,
       registry: this.#registry,
       nowArg: () => this.#nowArg(),
-      emitReady: (queue) => this.#emitReady(queue),
+      emitReady: (queue) => this.#events.ready(queue),
     });
   }
 
@@ -176,7 +181,7 @@ export class RedisStore implements LeaseStore {
   }
 
   listen(listener: StoreListener): void {
-    this.#listener = listener;
+    this.#events.listen(listener);
   }
 
   enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]> {
@@ -216,7 +221,7 @@ export class RedisStore implements LeaseStore {
           (reply) => {
             const results = this.#enqueueResults(queue, tasks, reply);
             const ready = Number(reply[0]);
-            if (ready > 0) this.#emitReady(queue, ready);
+            if (ready > 0) this.#events.ready(queue, ready);
             // After the wake-up: a write WAIT cannot confirm is still in Redis and claimable.
             return this.#replication.enabled ? this.#replication.confirm().then(() => results) : results;
           },
@@ -305,7 +310,7 @@ export class RedisStore implements LeaseStore {
       if (status === 1) minDelay = Math.min(minDelay, task.delayMs);
       return { taskId: String(reply[2 + 2 * j]), duplicate: status === 2 };
     });
-    if (minDelay !== Infinity) this.#emitDue(queue, minDelay);
+    if (minDelay !== Infinity) this.#events.due(queue, minDelay);
     // The queue had no sequence counter: new, or pruned by some replica since its last task.
     if (Number(reply[1 + 2 * tasks.length]) === 1) this.#registry.restore(queue);
     return results;
@@ -325,7 +330,7 @@ export class RedisStore implements LeaseStore {
     const leases = decodeLeases(queue, reply, 6, deadline);
     if (leases.length > 0) this.#replica.holds(queue);
     // Woken tasks are left (woke implies some are): how many, so no listener asks for a batch.
-    if (Number(reply[0]) === 1) this.#emitReady(queue, left);
+    if (Number(reply[0]) === 1) this.#events.ready(queue, left);
     const nextDue = Number(reply[1]);
     const result: ClaimResult = { leases, nextDueInMs: nextDue < 0 ? null : nextDue, more };
     if (more) result.readyLeft = left;
@@ -348,7 +353,7 @@ export class RedisStore implements LeaseStore {
   async #settleScript(queue: string, ops: readonly SettleOp[]): Promise<unknown[]> {
     const tail = encodeSettleOps(ops, this.#options.maxLeaseAgeMs, [this.#options.random()]);
     const reply = await this.#run(() => this.#calls.of(queue).settle(tail, this.#calls.nowVary()));
-    if (Number(reply[0]) === 1) this.#emitReady(queue);
+    if (Number(reply[0]) === 1) this.#events.ready(queue);
     return reply;
   }
 
@@ -397,7 +402,7 @@ export class RedisStore implements LeaseStore {
     return ops.map((op, i) => {
       const code = Number(reply[1 + 2 * i]);
       const value = reply[2 + 2 * i];
-      if (op.kind === 'fail' && code === 0 && Number(value) > 0) this.#emitDue(queue, Number(value));
+      if (op.kind === 'fail' && code === 0 && Number(value) > 0) this.#events.due(queue, Number(value));
       if (op.kind === 'extend' && code === 0) this.#replica.holds(queue);
       return settleResultFromCode(code, Buffer.isBuffer(value) ? value.toString('latin1') : value, op);
     });
@@ -411,7 +416,7 @@ export class RedisStore implements LeaseStore {
     const changed = await this.#run(() =>
       this.#scripts.abandon(k, { taskPrefix: k.taskPrefix, now: this.#nowArg(), graceMs }, tail),
     );
-    if (Number(changed) > 0) this.#emitDue(queue, graceMs);
+    if (Number(changed) > 0) this.#events.due(queue, graceMs);
   }
 
   async getTask(queue: string, taskId: string): Promise<TaskRecord | null> {
@@ -529,7 +534,7 @@ export class RedisStore implements LeaseStore {
   }
 
   async close(): Promise<void> {
-    this.#listener = undefined;
+    this.#events.listen(undefined);
     this.#replica.close();
     this.#registry.close();
     await Promise.allSettled([this.#channel.close(), this.#client.quit()]);
@@ -554,24 +559,5 @@ export class RedisStore implements LeaseStore {
     const mapped = toStoreError(err);
     if (mapped instanceof UnavailableError) this.#refusals.noteReply(mapped);
     return mapped;
-  }
-
-  // The operation has already happened in Redis when the listener hears of it: a
-  // listener that throws must not turn that success into an error the caller retries.
-  #emitReady(queue: string, count?: number): void {
-    try {
-      this.#listener?.ready(queue, count);
-    } catch (err) {
-      process.emitWarning(err instanceof Error ? err : new Error(String(err)));
-    }
-  }
-
-  #emitDue(queue: string, inMs: number): void {
-    this.#replica.noteDue(queue, inMs, false);
-    try {
-      this.#listener?.due(queue, inMs);
-    } catch (err) {
-      process.emitWarning(err instanceof Error ? err : new Error(String(err)));
-    }
   }
 }
