@@ -40,9 +40,10 @@ import { ReplicaChannel } from './replica-channel.js';
 import { ReplicaTracker } from './replica-tracker.js';
 import { ReplicationWait } from './replication-wait.js';
 import { followPrimary, startRedis } from './store-start.js';
-import { ScriptCode, settleResultFromCode } from './script-codes.js';
+import { settleResultFromCode } from './script-codes.js';
 import { StoreEvents } from './store-events.js';
-import { collectFields, decodeLeases, decodeTask, encodeNewTasks, encodeSettleOps } from './task-codec.js';
+import { decodeLeases, encodeNewTasks, encodeSettleOps } from './task-codec.js';
+import { TaskReads } from './task-reads.js';
 
 export type { RedisStoreOptions } from './redis-options.js';
 export { MAINTENANCE_LIMIT } from './queue-calls.js';
@@ -67,6 +68,8 @@ export class RedisStore implements LeaseStore {
   readonly instanceId = randomBytes(9).toString('base64url');
   /** The listener's ready and due events (store-events.ts). */
   readonly #events: StoreEvents;
+  /** Get, wait for and cancel one task by id (task-reads.ts). */
+  readonly #reads: TaskReads;
   /** The registry of queues (keys.queues) behind listQueues, pruned of empty queues. */
   readonly #registry: QueueRegistry;
   /** Wake-ups from the other replicas and finish events, on the second connection (replica-channel.ts). */
@@ -145,6 +148,15 @@ export class RedisStore implements LeaseStore {
       registry: this.#registry,
       nowArg: () => this.#nowArg(),
       emitReady: (queue) => this.#events.ready(queue),
+    });
+    this.#reads = new TaskReads({
+      scripts,
+      keys,
+      options,
+      finishedTtlMs: this.#finishedTtlMs,
+      waiters: this.#channel.waiters,
+      nowArg: () => this.#nowArg(),
+      run: <T>(call: () => Promise<T>) => this.#run(call),
     });
   }
 
@@ -290,15 +302,6 @@ export class RedisStore implements LeaseStore {
     return result;
   }
 
-  /** The clock and the retention windows a read of a task needs (get, wait, cancel). */
-  #retentionArgs() {
-    return {
-      now: this.#nowArg(),
-      finishedRetentionMs: this.#options.finishedRetentionMs,
-      deadRetentionMs: this.#options.deadRetentionMs,
-    };
-  }
-
   /**
    * Reads enqueue-3.lua's reply; tells the listener when delayed tasks fall due, and has a
    * queue that may have left the registry added again.
@@ -419,30 +422,12 @@ export class RedisStore implements LeaseStore {
     if (Number(changed) > 0) this.#events.due(queue, graceMs);
   }
 
-  async getTask(queue: string, taskId: string): Promise<TaskRecord | null> {
-    const k = this.#keys.queue(queue);
-    const reply = await this.#run(() =>
-      this.#scripts.get(
-        { task: `${k.taskPrefix}${taskId}`, scheduled: k.scheduled },
-        { taskId, ...this.#retentionArgs() },
-      ),
-    );
-    if (!reply) return null;
-    const fields = collectFields(reply);
-    const task = decodeTask(queue, taskId, fields);
-    const due = fields.get('due'); // get-2.lua adds it to SCHEDULED tasks
-    return due === undefined ? task : { ...task, dueTime: Number(due.toString('latin1')) };
+  getTask(queue: string, taskId: string): Promise<TaskRecord | null> {
+    return this.#reads.get(queue, taskId);
   }
 
-  async cancel(queue: string, taskId: string): Promise<boolean | null> {
-    const k = this.#keys.queue(queue);
-    const code = await this.#run(() =>
-      this.#scripts.cancel(
-        { ready: k.ready, scheduled: k.scheduled, task: this.#keys.task(queue, taskId) },
-        { taskId, finishedTtlMs: this.#finishedTtlMs, ...this.#retentionArgs() },
-      ),
-    );
-    return (code as ScriptCode) === ScriptCode.NotFound ? null : code === 1;
+  cancel(queue: string, taskId: string): Promise<boolean | null> {
+    return this.#reads.cancel(queue, taskId);
   }
 
   // The operator's side, in admin-ops.ts; the store only turns its errors into store errors.
@@ -491,20 +476,13 @@ export class RedisStore implements LeaseStore {
     return this.#run(() => this.#admin.listKeys(queue, cursor, limit));
   }
 
-  async waitFinished(
+  waitFinished(
     queue: string,
     taskId: string,
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<TaskRecord | null> {
-    const taskKey = this.#keys.task(queue, taskId);
-    // wait-1.lua reads the task and marks it in one step; the local wait starts first, so
-    // a finish event that arrives before the script's reply is not lost.
-    return this.#channel.waiters.until(taskKey, timeoutMs, signal, async () => {
-      const args = { ...this.#retentionArgs(), finishChannel: this.#keys.finishChannel };
-      const reply = await this.#run(() => this.#scripts.wait({ task: taskKey }, args));
-      return reply ? decodeTask(queue, taskId, collectFields(reply)) : null;
-    });
+    return this.#reads.waitFinished(queue, taskId, timeoutMs, signal);
   }
 
   /** Adds `queue` to the registry of queues: listQueues sees it on every replica. */
