@@ -40,9 +40,9 @@ import { ReplicaChannel } from './replica-channel.js';
 import { ReplicaTracker } from './replica-tracker.js';
 import { ReplicationWait } from './replication-wait.js';
 import { followPrimary, startRedis } from './store-start.js';
-import { settleResultFromCode } from './script-codes.js';
+import { ScriptReplies } from './script-replies.js';
 import { StoreEvents } from './store-events.js';
-import { decodeLeases, encodeNewTasks, encodeSettleOps } from './task-codec.js';
+import { encodeNewTasks, encodeSettleOps } from './task-codec.js';
 import { TaskReads } from './task-reads.js';
 
 export type { RedisStoreOptions } from './redis-options.js';
@@ -68,6 +68,8 @@ export class RedisStore implements LeaseStore {
   readonly instanceId = randomBytes(9).toString('base64url');
   /** The listener's ready and due events (store-events.ts). */
   readonly #events: StoreEvents;
+  /** The claim path's script replies read into results (script-replies.ts). */
+  readonly #replies: ScriptReplies;
   /** Get, wait for and cancel one task by id (task-reads.ts). */
   readonly #reads: TaskReads;
   /** The registry of queues (keys.queues) behind listQueues, pruned of empty queues. */
@@ -148,6 +150,12 @@ export class RedisStore implements LeaseStore {
       registry: this.#registry,
       nowArg: () => this.#nowArg(),
       emitReady: (queue) => this.#events.ready(queue),
+    });
+    this.#replies = new ScriptReplies({
+      events: this.#events,
+      registry: this.#registry,
+      calls: this.#calls,
+      replica: this.#replica,
     });
     this.#reads = new TaskReads({
       scripts,
@@ -231,7 +239,7 @@ export class RedisStore implements LeaseStore {
         .enqueue(encodeNewTasks(tasks), this.#calls.nowVary())
         .then(
           (reply) => {
-            const results = this.#enqueueResults(queue, tasks, reply);
+            const results = this.#replies.enqueueResults(queue, tasks, reply);
             const ready = Number(reply[0]);
             if (ready > 0) this.#events.ready(queue, ready);
             // After the wake-up: a write WAIT cannot confirm is still in Redis and claimable.
@@ -263,8 +271,8 @@ export class RedisStore implements LeaseStore {
         .then(
           ([enqueued, claimed]) => {
             const answer: EnqueueAndClaimResult = {
-              results: this.#enqueueResults(queue, tasks, enqueued),
-              claim: this.#claimResult(queue, claimed, leaseMs, sentAt),
+              results: this.#replies.enqueueResults(queue, tasks, enqueued),
+              claim: this.#replies.claimResult(queue, claimed, leaseMs, sentAt),
             };
             if (!this.#replication.enabled) return answer;
             return this.#confirmLeasing(queue, answer.claim.leases).then(() => answer);
@@ -295,59 +303,17 @@ export class RedisStore implements LeaseStore {
     const reply = await this.#run(() =>
       this.#calls.of(queue).claim([this.#options.random()], this.#calls.claimVary(queue, max, leaseMs)),
     );
-    const result = this.#claimResult(queue, reply, leaseMs, sentAt);
+    const result = this.#replies.claimResult(queue, reply, leaseMs, sentAt);
     // A lease handed out must outlive a failover like an acknowledged write: otherwise the
     // promoted replica leases the task again under the same fencing token.
     if (result.leases.length > 0) await this.#confirmLeasing(queue, result.leases);
     return result;
   }
 
-  /**
-   * Reads enqueue-3.lua's reply; tells the listener when delayed tasks fall due, and has a
-   * queue that may have left the registry added again.
-   */
-  #enqueueResults(queue: string, tasks: readonly NewTask[], reply: readonly unknown[]): EnqueueResult[] {
-    let minDelay = Infinity;
-    const results = tasks.map((task, j) => {
-      const status = Number(reply[1 + 2 * j]);
-      if (status === 1) minDelay = Math.min(minDelay, task.delayMs);
-      return { taskId: String(reply[2 + 2 * j]), duplicate: status === 2 };
-    });
-    if (minDelay !== Infinity) this.#events.due(queue, minDelay);
-    // The queue had no sequence counter: new, or pruned by some replica since its last task.
-    if (Number(reply[1 + 2 * tasks.length]) === 1) this.#registry.restore(queue);
-    return results;
-  }
-
-  /** Reads claim-6.lua's reply (task hashes as Buffers). */
-  #claimResult(queue: string, reply: readonly unknown[], leaseMs: number, sentAt: number): ClaimResult {
-    const deadline = Number(reply[2]);
-    // The script's lease deadline is its "now" plus the lease: Redis's clock, for notAfter.
-    this.#calls.noteRedisNow(queue, deadline - leaseMs, sentAt);
-    const expired = Number(reply[3]);
-    const dead = Number(reply[4]);
-    // claim-tasks.lua: the ready tasks left, or -1 when the rate limit holds them.
-    const left = Number(reply[5]);
-    const more = left > 0;
-    const rateLimited = left < 0;
-    const leases = decodeLeases(queue, reply, 6, deadline);
-    if (leases.length > 0) this.#replica.holds(queue);
-    // Woken tasks are left (woke implies some are): how many, so no listener asks for a batch.
-    if (Number(reply[0]) === 1) this.#events.ready(queue, left);
-    const nextDue = Number(reply[1]);
-    const result: ClaimResult = { leases, nextDueInMs: nextDue < 0 ? null : nextDue, more };
-    if (more) result.readyLeft = left;
-    this.#replica.noteDue(queue, result.nextDueInMs, true);
-    if (expired > 0) result.expired = expired;
-    if (dead > 0) result.dead = dead;
-    if (rateLimited) result.rateLimited = true;
-    return result;
-  }
-
   async settle(queue: string, ops: readonly SettleOp[]): Promise<SettleResult[]> {
     if (ops.length === 0) return [];
     const reply = await this.#settleScript(queue, ops);
-    const results = this.#settleResults(queue, ops, reply);
+    const results = this.#replies.settleResults(queue, ops, reply);
     await this.#replication.confirm();
     return results;
   }
@@ -373,8 +339,8 @@ export class RedisStore implements LeaseStore {
       this.#calls.of(queue).settleClaim(tail, this.#calls.claimVary(queue, max, leaseMs)),
     );
     const answer = {
-      results: this.#settleResults(queue, ops, settled),
-      claim: this.#claimResult(queue, claimed, leaseMs, sentAt),
+      results: this.#replies.settleResults(queue, ops, settled),
+      claim: this.#replies.claimResult(queue, claimed, leaseMs, sentAt),
     };
     await this.#confirmLeasing(queue, answer.claim.leases);
     return answer;
@@ -398,17 +364,6 @@ export class RedisStore implements LeaseStore {
   #release(queue: string, leases: readonly Lease[]): void {
     const ops = leases.map((l) => ({ kind: 'release' as const, taskId: l.task.id, token: l.token }));
     this.#settleScript(queue, ops).catch(noop);
-  }
-
-  /** Reads settle-5.lua's per-op (code, value) pairs; tells the listener when retries fall due. */
-  #settleResults(queue: string, ops: readonly SettleOp[], reply: readonly unknown[]): SettleResult[] {
-    return ops.map((op, i) => {
-      const code = Number(reply[1 + 2 * i]);
-      const value = reply[2 + 2 * i];
-      if (op.kind === 'fail' && code === 0 && Number(value) > 0) this.#events.due(queue, Number(value));
-      if (op.kind === 'extend' && code === 0) this.#replica.holds(queue);
-      return settleResultFromCode(code, Buffer.isBuffer(value) ? value.toString('latin1') : value, op);
-    });
   }
 
   async abandon(queue: string, leases: readonly AbandonedLease[], graceMs: number): Promise<void> {
