@@ -2,14 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import {
   type EnqueueResult,
-  type Lease,
   type NewTask,
   type SettleOp,
   type SettleResult,
   type TaskRecord,
 } from '../../domain/task.js';
 import { UnavailableError } from '../../domain/errors.js';
-import { groupBy } from '../../domain/group-by.js';
 import type { Warn } from '../../domain/throttled-warnings.js';
 import type {
   AbandonedLease,
@@ -31,6 +29,7 @@ import { resolveStoreOptions, type ResolvedStoreOptions } from '../store-options
 import type { ScriptArg, Scripts } from './commands.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, toStoreError, type RedisClient } from './connection.js';
 import { RedisAdminOps } from './admin-ops.js';
+import { ClaimPath } from './claim-path.js';
 import { KeySpace } from './keys.js';
 import { QueueCallCache } from './queue-calls.js';
 import { QueueRegistry } from './queue-registry.js';
@@ -40,9 +39,7 @@ import { ReplicaChannel } from './replica-channel.js';
 import { ReplicaTracker } from './replica-tracker.js';
 import { ReplicationWait } from './replication-wait.js';
 import { followPrimary, startRedis } from './store-start.js';
-import { ScriptReplies } from './script-replies.js';
 import { StoreEvents } from './store-events.js';
-import { encodeNewTasks, encodeSettleOps } from './task-codec.js';
 import { TaskReads } from './task-reads.js';
 
 export type { RedisStoreOptions } from './redis-options.js';
@@ -55,12 +52,14 @@ export { MAINTENANCE_LIMIT } from './queue-calls.js';
  */
 const GC_SLACK_MS = 60_000;
 
-const noop = (): void => {};
-
 /**
  * The lease store on Redis or Redis Cluster: one Lua script per state change (see
  * scripts/), one round trip per batch, one Cluster hash tag per queue. Replicas sharing
  * a Redis hear each other's `ready` events through one pub/sub channel.
+ *
+ * This class builds the store's parts and answers the `LeaseStore` calls with them: the
+ * claim path in claim-path.ts, reads of one task in task-reads.ts, the operator's side in
+ * admin-ops.ts; abandon and the enqueue rate limit are its own.
  */
 export class RedisStore implements LeaseStore {
   readonly kind = 'redis';
@@ -68,27 +67,21 @@ export class RedisStore implements LeaseStore {
   readonly instanceId = randomBytes(9).toString('base64url');
   /** The listener's ready and due events (store-events.ts). */
   readonly #events: StoreEvents;
-  /** The claim path's script replies read into results (script-replies.ts). */
-  readonly #replies: ScriptReplies;
+  /** Enqueue, claim, settle and the calls that chain them (claim-path.ts). */
+  readonly #path: ClaimPath;
   /** Get, wait for and cancel one task by id (task-reads.ts). */
   readonly #reads: TaskReads;
   /** The registry of queues (keys.queues) behind listQueues, pruned of empty queues. */
   readonly #registry: QueueRegistry;
   /** Wake-ups from the other replicas and finish events, on the second connection (replica-channel.ts). */
   readonly #channel: ReplicaChannel;
-  readonly #finishedTtlMs: number;
-  readonly #deadTtlMs: number;
-  readonly #idempotencyTtlMs: number;
   /** Lease owners and the due index: this replica's heartbeats and notes. */
   readonly #replica: ReplicaTracker;
   /** The operator's side: counts, listings, redrive, purge, pause, fair-share config (admin-ops.ts). */
   readonly #admin: RedisAdminOps;
-  /** Holds acknowledgements back until enough replicas have the write (off by default). */
-  readonly #replication: ReplicationWait;
   readonly #client: RedisClient;
   readonly #scripts: Scripts;
   readonly #keys: KeySpace;
-  readonly #options: ResolvedStoreOptions;
   /** Each queue's prepared script calls of the hot paths (queue-calls.ts). */
   readonly #calls: QueueCallCache;
   /** The Redis replies behind UNAVAILABLE answers, for the operator (rate-limited). */
@@ -111,15 +104,11 @@ export class RedisStore implements LeaseStore {
     this.#refusals = refusals;
     this.#scripts = scripts;
     this.#keys = keys;
-    this.#options = options;
-    this.#replication = new ReplicationWait(client, wait, refusals, warn);
     this.#channel = new ReplicaChannel(subscriber, keys, this.instanceId, (queue) =>
       this.#events.ready(queue),
     );
     this.#registry = new QueueRegistry(client, scripts, keys, queuePruneIntervalMs);
-    this.#finishedTtlMs = options.finishedRetentionMs + GC_SLACK_MS;
-    this.#deadTtlMs = options.deadRetentionMs + GC_SLACK_MS;
-    this.#idempotencyTtlMs = options.idempotencyWindowMs + GC_SLACK_MS;
+    const finishedTtlMs = options.finishedRetentionMs + GC_SLACK_MS;
     this.#replica = new ReplicaTracker(
       client,
       scripts,
@@ -134,9 +123,9 @@ export class RedisStore implements LeaseStore {
       keys,
       options,
       instanceId: this.instanceId,
-      finishedTtlMs: this.#finishedTtlMs,
-      deadTtlMs: this.#deadTtlMs,
-      idempotencyTtlMs: this.#idempotencyTtlMs,
+      finishedTtlMs,
+      deadTtlMs: options.deadRetentionMs + GC_SLACK_MS,
+      idempotencyTtlMs: options.idempotencyWindowMs + GC_SLACK_MS,
       ownerTtlMs: this.#replica.ownerTtlMs,
       ownerGraceMs: owner.graceMs,
       commandTimeoutMs,
@@ -151,17 +140,22 @@ export class RedisStore implements LeaseStore {
       nowArg: () => this.#nowArg(),
       emitReady: (queue) => this.#events.ready(queue),
     });
-    this.#replies = new ScriptReplies({
-      events: this.#events,
-      registry: this.#registry,
+    this.#path = new ClaimPath({
+      options,
       calls: this.#calls,
+      registry: this.#registry,
+      channel: this.#channel,
+      replication: new ReplicationWait(client, wait, refusals, warn),
+      events: this.#events,
       replica: this.#replica,
+      run: <T>(call: () => Promise<T>) => this.#run(call),
+      storeError: (err) => this.#storeError(err),
     });
     this.#reads = new TaskReads({
       scripts,
       keys,
       options,
-      finishedTtlMs: this.#finishedTtlMs,
+      finishedTtlMs,
       waiters: this.#channel.waiters,
       nowArg: () => this.#nowArg(),
       run: <T>(call: () => Promise<T>) => this.#run(call),
@@ -205,84 +199,16 @@ export class RedisStore implements LeaseStore {
   }
 
   enqueue(tasks: readonly NewTask[]): Promise<EnqueueResult[]> {
-    const queue = tasks[0]?.queue;
-    if (queue === undefined) return Promise.resolve([]);
-    for (let i = 1; i < tasks.length; i++) if (tasks[i]!.queue !== queue) return this.#enqueueQueues(tasks);
-    return this.#enqueueQueue(queue, tasks);
+    return this.#path.enqueue(tasks);
   }
 
-  /** Tasks of several queues: one script call per queue, results put back in request order. */
-  async #enqueueQueues(tasks: readonly NewTask[]): Promise<EnqueueResult[]> {
-    const byQueue = groupBy(tasks.keys(), (i) => tasks[i]!.queue);
-    const results: EnqueueResult[] = new Array<EnqueueResult>(tasks.length);
-    await Promise.all(
-      [...byQueue].map(async ([queue, indexes]) => {
-        const stored = await this.#enqueueQueue(
-          queue,
-          indexes.map((i) => tasks[i]!),
-        );
-        indexes.forEach((taskIndex, j) => (results[taskIndex] = stored[j]!));
-      }),
-    );
-    return results;
-  }
-
-  /**
-   * Tasks of one queue in one script call. Not an async function, and the registry is
-   * awaited only when it sends something: the hottest store call (every unary Enqueue
-   * comes here) is one promise chain from the script's reply to the caller.
-   */
-  #enqueueQueue(queue: string, tasks: readonly NewTask[]): Promise<EnqueueResult[]> {
-    const send = (): Promise<EnqueueResult[]> =>
-      this.#calls
-        .of(queue)
-        .enqueue(encodeNewTasks(tasks), this.#calls.nowVary())
-        .then(
-          (reply) => {
-            const results = this.#replies.enqueueResults(queue, tasks, reply);
-            const ready = Number(reply[0]);
-            if (ready > 0) this.#events.ready(queue, ready);
-            // After the wake-up: a write WAIT cannot confirm is still in Redis and claimable.
-            return this.#replication.enabled ? this.#replication.confirm().then(() => results) : results;
-          },
-          (err: unknown) => {
-            throw this.#storeError(err);
-          },
-        );
-    return this.#registry.isFresh(queue) ? send() : this.#register(queue).then(send);
-  }
-
-  /** Like `#enqueueQueue`, one promise chain; the claim's count, lease and secret vary per call. */
   enqueueAndClaim(
     queue: string,
     tasks: readonly NewTask[],
     max: number,
     leaseMs: number,
   ): Promise<EnqueueAndClaimResult> {
-    this.#channel.serve(queue);
-    const send = (): Promise<EnqueueAndClaimResult> => {
-      const sentAt = performance.now();
-      return this.#calls
-        .of(queue)
-        .enqueueClaim(
-          encodeNewTasks(tasks, [this.#options.random()]),
-          this.#calls.claimVary(queue, max, leaseMs),
-        )
-        .then(
-          ([enqueued, claimed]) => {
-            const answer: EnqueueAndClaimResult = {
-              results: this.#replies.enqueueResults(queue, tasks, enqueued),
-              claim: this.#replies.claimResult(queue, claimed, leaseMs, sentAt),
-            };
-            if (!this.#replication.enabled) return answer;
-            return this.#confirmLeasing(queue, answer.claim.leases).then(() => answer);
-          },
-          (err: unknown) => {
-            throw this.#storeError(err);
-          },
-        );
-    };
-    return this.#registry.isFresh(queue) ? send() : this.#register(queue).then(send);
+    return this.#path.enqueueAndClaim(queue, tasks, max, leaseMs);
   }
 
   async chargeRate(identity: string, limit: RateBucket, counts: readonly number[]): Promise<number[]> {
@@ -296,74 +222,21 @@ export class RedisStore implements LeaseStore {
     return reply.map((v) => (v < 0 ? Infinity : Number(v)));
   }
 
-  async claim(queue: string, max: number, leaseMs: number): Promise<ClaimResult> {
-    this.#channel.serve(queue);
-    // One seed, however many leases expire: the script draws their jitter from it.
-    const sentAt = performance.now();
-    const reply = await this.#run(() =>
-      this.#calls.of(queue).claim([this.#options.random()], this.#calls.claimVary(queue, max, leaseMs)),
-    );
-    const result = this.#replies.claimResult(queue, reply, leaseMs, sentAt);
-    // A lease handed out must outlive a failover like an acknowledged write: otherwise the
-    // promoted replica leases the task again under the same fencing token.
-    if (result.leases.length > 0) await this.#confirmLeasing(queue, result.leases);
-    return result;
+  claim(queue: string, max: number, leaseMs: number): Promise<ClaimResult> {
+    return this.#path.claim(queue, max, leaseMs);
   }
 
-  async settle(queue: string, ops: readonly SettleOp[]): Promise<SettleResult[]> {
-    if (ops.length === 0) return [];
-    const reply = await this.#settleScript(queue, ops);
-    const results = this.#replies.settleResults(queue, ops, reply);
-    await this.#replication.confirm();
-    return results;
+  settle(queue: string, ops: readonly SettleOp[]): Promise<SettleResult[]> {
+    return this.#path.settle(queue, ops);
   }
 
-  /** Runs settle-5.lua for `ops`, waking the queue's listeners when it made tasks ready; no replica wait. */
-  async #settleScript(queue: string, ops: readonly SettleOp[]): Promise<unknown[]> {
-    const tail = encodeSettleOps(ops, this.#options.maxLeaseAgeMs, [this.#options.random()]);
-    const reply = await this.#run(() => this.#calls.of(queue).settle(tail, this.#calls.nowVary()));
-    if (Number(reply[0]) === 1) this.#events.ready(queue);
-    return reply;
-  }
-
-  async settleAndClaim(
+  settleAndClaim(
     queue: string,
     ops: readonly SettleOp[],
     max: number,
     leaseMs: number,
   ): Promise<SettleAndClaimResult> {
-    this.#channel.serve(queue);
-    const tail = encodeSettleOps(ops, this.#options.maxLeaseAgeMs, [this.#options.random()]);
-    const sentAt = performance.now();
-    const [settled, claimed] = await this.#run(() =>
-      this.#calls.of(queue).settleClaim(tail, this.#calls.claimVary(queue, max, leaseMs)),
-    );
-    const answer = {
-      results: this.#replies.settleResults(queue, ops, settled),
-      claim: this.#replies.claimResult(queue, claimed, leaseMs, sentAt),
-    };
-    await this.#confirmLeasing(queue, answer.claim.leases);
-    return answer;
-  }
-
-  /**
-   * Waits for the replicas to confirm a write that took `leases` (replication-wait.ts).
-   * When they do not, the leases go back to their queue at once, the attempt not counted:
-   * no worker ever saw them, and left to run out they would cost their tasks an attempt
-   * each (a task on its last one DEAD without having run). The release waits for no
-   * replica; lost in a failover, the lease runs out as it would have.
-   */
-  #confirmLeasing(queue: string, leases: readonly Lease[]): Promise<void> {
-    return this.#replication.confirm().catch((err: unknown) => {
-      if (leases.length > 0) this.#release(queue, leases);
-      throw err;
-    });
-  }
-
-  /** Releases leases no worker has (attempt not counted), without waiting for the replicas or for the reply. */
-  #release(queue: string, leases: readonly Lease[]): void {
-    const ops = leases.map((l) => ({ kind: 'release' as const, taskId: l.task.id, token: l.token }));
-    this.#settleScript(queue, ops).catch(noop);
+    return this.#path.settleAndClaim(queue, ops, max, leaseMs);
   }
 
   async abandon(queue: string, leases: readonly AbandonedLease[], graceMs: number): Promise<void> {
@@ -438,11 +311,6 @@ export class RedisStore implements LeaseStore {
     signal?: AbortSignal,
   ): Promise<TaskRecord | null> {
     return this.#reads.waitFinished(queue, taskId, timeoutMs, signal);
-  }
-
-  /** Adds `queue` to the registry of queues: listQueues sees it on every replica. */
-  #register(queue: string): Promise<void> {
-    return this.#run(() => this.#registry.register(queue));
   }
 
   /**

@@ -45,7 +45,7 @@ export const NOT_REPLICATED =
  *
  * WAIT blocks the connection it runs on: commands sent behind it wait for it too, which
  * is most of what it costs (BENCHMARKS.md). A claim whose WAIT fails has taken leases its
- * caller never sees: the store releases them (redis-store.ts, `#confirmLeasing`).
+ * caller never sees: the store releases them (claim-path.ts, `#confirmLeasing`).
  *
  * Only a standalone (or Sentinel-found) primary: on a Cluster, WAIT would have to go to
  * the node that took each write, which this does not track.

@@ -7,7 +7,7 @@ import { settleResultFromCode } from './script-codes.js';
 import type { StoreEvents } from './store-events.js';
 import { decodeLeases } from './task-codec.js';
 
-/** What reading a reply may act on, shared with the store (redis-store.ts). */
+/** What reading a reply may act on: parts of the store the claim path (claim-path.ts) passes on. */
 export interface ReplyContext {
   /** The listener's ready and due events, and the due index. */
   readonly events: StoreEvents;
