@@ -20,6 +20,7 @@ export function gate<T = void>(): { promise: Promise<T>; open: (value: T) => voi
   return { promise, open };
 }
 
+/** A Worker wired to a fake server, with what a test drives and reads of both. */
 export interface Harness {
   server: FakeServer;
   worker: Worker;

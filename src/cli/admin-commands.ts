@@ -54,6 +54,7 @@ export const TASKS_SETTINGS = {
   },
 } satisfies Record<string, Setting>;
 
+/** What `codeq stats --help` prints (the help-width test keeps its lines to 88 columns). */
 export const STATS_HELP = `Usage: codeq stats [QUEUE] [options]
 
 Prints a table of task counts by state for QUEUE, or for every queue the server's store
@@ -65,6 +66,7 @@ ${settingsHelp(STATS_SETTINGS)}
 ${settingsHelp(CLIENT_SETTINGS)}
 ${HELP_ENTRY}`;
 
+/** What `codeq queues --help` prints (the help-width test keeps its lines to 88 columns). */
 export const QUEUES_HELP = `Usage: codeq queues [options]
 
 Prints the name of every queue the server's store knows, one a line, with "(paused)"
@@ -74,6 +76,7 @@ Options:
 ${settingsHelp(CLIENT_SETTINGS)}
 ${HELP_ENTRY}`;
 
+/** What `codeq tasks --help` prints (the help-width test keeps its lines to 88 columns). */
 export const TASKS_HELP = `Usage: codeq tasks QUEUE [options]
 
 Lists QUEUE's tasks of one state in that state's order: pending in claim order,

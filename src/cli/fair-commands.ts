@@ -45,6 +45,7 @@ export const CONFIG_SETTINGS = {
   },
 } satisfies Record<string, Setting>;
 
+/** What `codeq keys --help` prints (the help-width test keeps its lines to 88 columns). */
 export const KEYS_HELP = `Usage: codeq keys QUEUE [options]
 
 Lists QUEUE's fairness keys that have ready or leased tasks, busiest first, with their
@@ -55,6 +56,7 @@ ${settingsHelp(KEYS_SETTINGS)}
 ${settingsHelp(CLIENT_SETTINGS)}
 ${HELP_ENTRY}`;
 
+/** What `codeq config --help` prints (the help-width test keeps its lines to 88 columns). */
 export const CONFIG_HELP = `Usage: codeq config QUEUE [options]
 
 Shows QUEUE's fair-share limits, or sets the ones given (the others keep their value).

@@ -16,6 +16,7 @@ export const PURGE_SETTINGS = {
   },
 } satisfies Record<string, Setting>;
 
+/** What `codeq dead redrive --help` prints (the help-width test keeps its lines to 88 columns). */
 export const DEAD_HELP = `Usage: codeq dead redrive QUEUE [TASK_ID...] [options]
 
 Makes DEAD tasks of QUEUE pending again with their attempts reset, noting the redrive in
@@ -26,6 +27,7 @@ Options:
 ${settingsHelp(CLIENT_SETTINGS)}
 ${HELP_ENTRY}`;
 
+/** What `codeq pause --help` prints (the help-width test keeps its lines to 88 columns). */
 export const PAUSE_HELP = `Usage: codeq pause QUEUE [options]
 
 Stops every replica from handing out QUEUE's tasks. Producers can still enqueue; leases
@@ -36,6 +38,7 @@ Options:
 ${settingsHelp(CLIENT_SETTINGS)}
 ${HELP_ENTRY}`;
 
+/** What `codeq resume --help` prints (the help-width test keeps its lines to 88 columns). */
 export const RESUME_HELP = `Usage: codeq resume QUEUE [options]
 
 Lets QUEUE's tasks be handed out again, at once on every replica. A QUEUE with no
@@ -46,6 +49,7 @@ Options:
 ${settingsHelp(CLIENT_SETTINGS)}
 ${HELP_ENTRY}`;
 
+/** What `codeq purge --help` prints (the help-width test keeps its lines to 88 columns). */
 export const PURGE_HELP = `Usage: codeq purge QUEUE --yes [options]
 
 Deletes every pending, scheduled, leased and dead task of QUEUE and prints how many.

@@ -17,6 +17,7 @@ import { describeListenError } from './cli-errors.js';
 import { negativeValuesJoined } from './positional-args.js';
 import { UsageError } from '../config/usage-error.js';
 
+/** What `codeq serve --help` prints (the help-width test keeps its lines to 88 columns). */
 export const SERVE_HELP = `Usage: codeq serve [options]
 
 Runs a codeQ server. Without --redis it keeps tasks in memory (nothing survives a

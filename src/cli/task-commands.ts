@@ -53,6 +53,7 @@ export const ENQUEUE_SETTINGS = {
   },
 } satisfies Record<string, Setting>;
 
+/** What `codeq enqueue --help` prints (the help-width test keeps its lines to 88 columns). */
 export const ENQUEUE_HELP = `Usage: codeq enqueue QUEUE [options]
 
 Adds a task to QUEUE and prints its id, alone on standard output, so that
@@ -86,6 +87,7 @@ ${settingsHelp(ENQUEUE_SETTINGS)}
 ${settingsHelp(CLIENT_SETTINGS)}
 ${HELP_ENTRY}`;
 
+/** What `codeq get --help` prints (the help-width test keeps its lines to 88 columns). */
 export const GET_HELP = `Usage: codeq get QUEUE TASK_ID
 
 Prints a task as JSON: state, attempts ("3 of 5 used"), last error, result, payload
@@ -95,6 +97,7 @@ Options:
 ${settingsHelp(CLIENT_SETTINGS)}
 ${HELP_ENTRY}`;
 
+/** What `codeq cancel --help` prints (the help-width test keeps its lines to 88 columns). */
 export const CANCEL_HELP = `Usage: codeq cancel QUEUE TASK_ID
 
 Cancels a task: a pending or scheduled one never runs, a leased one is not renewed or

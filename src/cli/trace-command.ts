@@ -17,6 +17,7 @@ import { idsAsPositionals } from './positional-args.js';
 import { HELP_ENTRY, parseWholeNumber } from '../config/settings.js';
 import { UsageError } from '../config/usage-error.js';
 
+/** What `codeq trace --help` prints (the help-width test keeps its lines to 88 columns). */
 export const TRACE_HELP = `Usage: codeq trace TASK_ID --file PATH [--file PATH ...] [options]
        codeq trace --demo [options]
 

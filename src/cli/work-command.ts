@@ -96,6 +96,7 @@ export const WORK_SETTINGS = {
   },
 } satisfies Record<string, Setting>;
 
+/** What `codeq work --help` prints (the help-width test keeps its lines to 88 columns). */
 export const WORK_HELP = `Usage: codeq work QUEUE[,QUEUE...] --exec COMMAND [options]
 
 Holds a Claim stream and runs COMMAND in a shell for every task: the payload on stdin,

@@ -31,6 +31,7 @@ export interface Setting<K extends SettingKind = SettingKind> {
   max?: number;
 }
 
+/** What {@link resolveSettings} returns: each setting's value, undefined only where it has no default. */
 export type SettingValues<T extends Record<string, Setting>> = {
   [P in keyof T]: T[P]['default'] extends undefined
     ? ValueOf<T[P]['kind']> | undefined

@@ -20,6 +20,7 @@ export interface Claimant<Q> {
   readonly cursor: number;
 }
 
+/** How {@link planClaims} plans: which queues are open, and how many leases a claim and a consumer get. */
 export interface PlanOptions<Q> {
   /** Whether a queue may be claimed now (may hold ready tasks, no claim in flight). */
   isOpen: (queue: Q) => boolean;
@@ -46,12 +47,17 @@ export interface PlannedClaim<Q> {
   shares: Share[];
 }
 
+/** What {@link planClaims} decided: the claims to run, and where each claimant's turn moved. */
 export interface Plan<Q> {
   claims: PlannedClaim<Q>[];
   /** Each claimant's cursor after the plan: moved on by one for a consumer that was served. */
   cursors: number[];
 }
 
+/**
+ * Plans one pass: the claims that fill the claimants' free capacity, at most `perQueue`
+ * leases per queue and `perConsumer` per claimant, as the file's comment describes.
+ */
 export function planClaims<Q>(claimants: readonly Claimant<Q>[], options: PlanOptions<Q>): Plan<Q> {
   const { isOpen } = options;
   const limit = options.perQueue;

@@ -12,6 +12,7 @@ import { isIdle, newQueueState, type QueueState } from './queue-state.js';
 import { StoreCalls } from './store-calls.js';
 import { WakeUps } from './wake-ups.js';
 
+/** How a {@link Dispatcher} claims; every field has a default. */
 export interface DispatcherOptions {
   /** Most tasks one claim takes. Default 256. */
   claimBatch?: number;

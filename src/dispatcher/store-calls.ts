@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { nowMs } from '../spans/span-helpers.js';
 import { CallBatch } from './call-batch.js';
 
+/** How {@link StoreCalls} sizes its store calls, and what it traces, counts and logs. */
 export interface StoreCallsOptions {
   /** Most enqueue calls (each one caller's tasks of the queue) one store call stores. Default 256. */
   maxEnqueueCalls?: number;

@@ -153,6 +153,7 @@ export type SettleOp =
   | (OpLease & { kind: 'extend'; extensionMs: number })
   | (OpLease & { kind: 'release' });
 
+/** What a settle op does: complete, fail, extend or release. */
 export type SettleKind = SettleOp['kind'];
 
 /**

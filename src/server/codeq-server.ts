@@ -35,6 +35,7 @@ import { workerServiceHandlers } from './worker-service.js';
  */
 export type ServerState = 'INITIALIZED' | 'RUNNING' | 'DRAINING' | 'STOPPED';
 
+/** What a {@link CodeqServer} is built on: its store, and optionally its logger, telemetry and settings. */
 export interface CodeqServerDeps {
   store: LeaseStore;
   /** Close the store on stop. Default true. */

@@ -26,9 +26,12 @@ const SECOND = 1_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+/** The rule a queue name must follow, as refusals state it. */
 export const QUEUE_RULE = 'must match [A-Za-z0-9._:-]{1,128} with an alphanumeric first character';
 const QUEUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+/** The shortest lease a stream may ask for (`open.lease_duration`). */
 export const MIN_LEASE_MS = SECOND;
+/** The longest lease a stream may ask for; the server's --max-lease-age may cut it shorter. */
 export const MAX_LEASE_MS = 12 * HOUR;
 const MAX_DELAY_MS = 365 * DAY;
 const MAX_ATTEMPTS = 1000;
@@ -219,6 +222,7 @@ export interface OpenParams {
   leaseMs: number;
 }
 
+/** A Claim stream's `open`, checked field by field (each refusal names its field), as the stream uses it. */
 export function toOpenParams(open: OpenOutput, limits: RequestLimits): OpenParams {
   const workerId = open.workerId ?? '';
   if (workerId.length > MAX_WORKER_ID) {

@@ -13,12 +13,14 @@ export interface Logger {
 }
 
 const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+/** How much the log says: `error` only, up to `warn`, `info` (the default) or `debug`. */
 export type LogLevel = (typeof LEVELS)[number];
 
 const FORMATS = ['text', 'json'] as const;
 /** How a log line is written: `text` for people, `json` for log collectors. */
 export type LogFormat = (typeof FORMATS)[number];
 
+/** True when `text` names a {@link LogLevel}. */
 export function isLogLevel(text: string): text is LogLevel {
   return (LEVELS as readonly string[]).includes(text);
 }

@@ -102,14 +102,14 @@ export function otlpProtobufTraces(env: NodeJS.ProcessEnv): boolean {
   return protocol.trim().toLowerCase() === 'http/protobuf';
 }
 
+/** How long a span waits before `--trace-file` writes it, at most (when no batch fills first). */
+export const TRACE_FILE_DELAY_MS = 500;
+
 /**
  * Resource attributes the SDK would take from the command line. They would carry what
  * was passed as a flag, a `--redis` URL's password included, into every span export and
  * onto `/metrics` (`target_info`), so codeQ leaves them out.
  */
-/** How long a span waits before `--trace-file` writes it, at most (when no batch fills first). */
-export const TRACE_FILE_DELAY_MS = 500;
-
 export const REDACTED_RESOURCE_ATTRIBUTES = ['process.command_args', 'process.command_line'] as const;
 
 /** The SDK's process detector without the command line ({@link REDACTED_RESOURCE_ATTRIBUTES}). */

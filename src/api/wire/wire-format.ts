@@ -5,9 +5,13 @@
  * and nested messages.
  */
 
+/** Wire type 0: int32, int64, uint32, uint64, bool and enums. */
 export const VARINT = 0;
+/** Wire type 1: fixed64, sfixed64 and double. */
 export const FIXED64 = 1;
+/** Wire type 2: strings, bytes and nested messages (and packed repeated fields). */
 export const LENGTH_DELIMITED = 2;
+/** Wire type 5: fixed32, sfixed32 and float. */
 export const FIXED32 = 5;
 
 const TWO_32 = 4_294_967_296;

@@ -27,6 +27,7 @@ export type RedisClient = Redis | Cluster;
  */
 export const RECONNECT_MAX_DELAY_MS = 1000;
 const CONNECT_TIMEOUT_MS = 5000;
+/** How long a Redis command may go unanswered before it fails (and the call answers UNAVAILABLE), in ms. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
 
 /** Reconnect delays: 50 ms doubling to at most 1 s, for good. */
