@@ -6,6 +6,7 @@ import { gatherWrites } from './gathered-writes.js';
 const STREAM = rawBytesMethod('/test.Gather/Stream', true, true);
 const SERVICE: grpc.ServiceDefinition = { Stream: STREAM };
 const MESSAGES = 50;
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 /**
  * Writes MESSAGES messages in one turn (corked) on a real grpc-js server stream and
@@ -102,8 +103,13 @@ describe.each([
     expect(await exchange()).toEqual(expected);
     expect(gathered).toEqual([true]);
     const [plain, withGather] = spreads;
-    expect(plain, 'grpc-js alone writes a message or two per turn').toBeGreaterThanOrEqual(MESSAGES / 5);
     expect(withGather, 'gathered: one or two socket writes').toBeLessThanOrEqual(3);
+    // On Node 22 grpc-js alone spreads a turn's messages over a turn each; on Node 24 its
+    // write callbacks already come within one turn (measured with the same grpc-js), so
+    // there the gathering is what it was meant to make sure of, not a change.
+    if (NODE_MAJOR < 24)
+      expect(plain, 'grpc-js alone writes a message or two per turn').toBeGreaterThanOrEqual(MESSAGES / 5);
+    else expect(plain, 'grpc-js alone, from Node 24 on').toBeLessThanOrEqual(3);
   });
 });
 
