@@ -58,6 +58,10 @@ export class WorkerStream extends EventEmitter<WorkerStreamEvents> {
         this.#leaseDurationMs = durationToMs(message.opened.leaseDuration) || requestedLeaseMs;
         this.#maxResultBytes = message.opened.maxResultBytes || undefined;
         this.#maxCredit = message.opened.maxCredit || undefined;
+        // What the open granted beyond maxCredit the server dropped, and the window keeps
+        // counting it on purpose: never used, it stays reserved, so the leases held plus
+        // the credit the server has left stay within maxCredit (the cap applies to unused
+        // credit only; a window cut to maxCredit would let the worker hold more).
         this.emit('opened');
       }
       this.emit('response', message);
