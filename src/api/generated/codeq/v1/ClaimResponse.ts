@@ -59,8 +59,8 @@ export interface _codeq_v1_ClaimResponse_Opened {
   'maxResultBytes'?: (number);
   /**
    * The most unused credit the stream keeps (the server's --max-stream-credit): a grant
-   * beyond it is dropped, so the worker holds at most this many leases at a time, running
-   * or waiting. 0 from a server that does not say.
+   * beyond it is dropped, so a worker that grants one credit per lease it settles holds at
+   * most this many leases at a time, running or waiting. 0 from a server that does not say.
    */
   'maxCredit'?: (number);
 }
@@ -78,8 +78,8 @@ export interface _codeq_v1_ClaimResponse_Opened__Output {
   'maxResultBytes'?: (number);
   /**
    * The most unused credit the stream keeps (the server's --max-stream-credit): a grant
-   * beyond it is dropped, so the worker holds at most this many leases at a time, running
-   * or waiting. 0 from a server that does not say.
+   * beyond it is dropped, so a worker that grants one credit per lease it settles holds at
+   * most this many leases at a time, running or waiting. 0 from a server that does not say.
    */
   'maxCredit'?: (number);
 }
