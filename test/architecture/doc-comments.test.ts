@@ -1,26 +1,14 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { ROOT, sourceFiles } from './source-files.js';
 
 /**
  * The house rule that every exported symbol says what it is for: a declaration exported
  * from the server's or the client library's sources (not a test's) carries a `/** ... *\/`
  * doc comment. Re-exports (`export { X } from`) carry none: the symbol's own file has it.
  */
-const ROOT = normalize(join(dirname(fileURLToPath(import.meta.url)), '../..'));
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(join(ROOT, dir))) {
-    const path = join(dir, name);
-    if (name === 'generated' || name === 'node_modules' || name === 'dist') continue;
-    if (statSync(join(ROOT, path)).isDirectory()) out.push(...sourceFiles(path));
-    else if (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts')) out.push(path);
-  }
-  return out;
-}
 
 /** `file:line declaration` of each exported declaration in `text` (of `file`) without a doc comment. */
 function undocumented(file: string, text: string): string[] {
@@ -40,7 +28,9 @@ function undocumented(file: string, text: string): string[] {
 
 describe('doc comments', () => {
   it('are on every exported declaration of src/ and clients/', () => {
-    const files = [...sourceFiles('src'), ...sourceFiles('clients')];
+    const files = [...sourceFiles('src'), ...sourceFiles('clients')].filter(
+      (f) => !/\.(test|d)\.ts$/.test(f),
+    );
     expect(files.length).toBeGreaterThan(100);
     expect(files.flatMap((file) => undocumented(file, readFileSync(join(ROOT, file), 'utf8')))).toEqual([]);
   });

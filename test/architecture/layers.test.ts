@@ -1,25 +1,13 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, normalize, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT, sourceFiles } from './source-files.js';
 
 /**
  * The direction of dependencies, checked over the import graph against the folder table
  * of docs/architecture.md, which is the one statement of the rule: a relative import that
  * its folder's row does not allow fails here, naming both files.
  */
-const ROOT = normalize(join(dirname(fileURLToPath(import.meta.url)), '../..'));
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(join(ROOT, dir))) {
-    const path = join(dir, name);
-    if (name === 'generated' || name === 'node_modules' || name === 'dist') continue;
-    if (statSync(join(ROOT, path)).isDirectory()) out.push(...sourceFiles(path));
-    else if (name.endsWith('.ts')) out.push(path);
-  }
-  return out;
-}
 
 /** Relative imports of a file, as repository paths. */
 function importsOf(file: string): string[] {
