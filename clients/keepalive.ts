@@ -22,6 +22,13 @@ export const DEFAULT_KEEPALIVE_TIME_MS = 10_000;
 /** Ping timeout when none is given, in ms. */
 export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 5_000;
 
+/**
+ * The longest grpc-js waits between attempts to connect, in ms, when no other bound is
+ * given. Its own default is 120 s: a client whose server was down for a few minutes kept
+ * failing its calls for up to two more after the server was back.
+ */
+export const DEFAULT_MAX_CONNECT_BACKOFF_MS = 10_000;
+
 /** Resolved keepalive durations, checked. */
 export interface ResolvedKeepalive {
   keepaliveTimeMs: number;
@@ -46,17 +53,21 @@ export function resolveKeepalive(options: KeepaliveOptions): ResolvedKeepalive {
  * flight: a worker between streams and an idle producer learn of a dead connection before
  * their next call has to. Messages of any size are taken: the server bounds what it sends
  * (payloads and results by its `--max-payload-bytes`, which may pass gRPC's default 4 MiB;
- * a worker that refused a lease's message would lose the lease).
+ * a worker that refused a lease's message would lose the lease). A connection that
+ * failed is tried again at most `maxConnectBackoffMs` later (a worker's is its
+ * `reconnectMaxBackoffMs`), so a server that comes back is found within that.
  */
 export function clientChannelOptions(
   keepalive: ResolvedKeepalive,
   channelOptions: grpc.ChannelOptions = {},
+  maxConnectBackoffMs = DEFAULT_MAX_CONNECT_BACKOFF_MS,
 ): grpc.ChannelOptions {
   return {
     'grpc.keepalive_time_ms': keepalive.keepaliveTimeMs,
     'grpc.keepalive_timeout_ms': keepalive.keepaliveTimeoutMs,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.max_receive_message_length': -1,
+    'grpc.max_reconnect_backoff_ms': maxConnectBackoffMs,
     ...channelOptions,
   };
 }

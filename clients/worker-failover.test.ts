@@ -125,6 +125,8 @@ describe('resolveWorkerOptions: servers and keepalive', () => {
       'grpc.keepalive_permit_without_calls': 1,
       // The server bounds what it sends (its --max-payload-bytes may pass gRPC's 4 MiB).
       'grpc.max_receive_message_length': -1,
+      // A server back after a long outage is found within the worker's reconnect bound.
+      'grpc.max_reconnect_backoff_ms': 10_000,
     });
     // The server's grpc.http2.min_ping_interval_without_data_ms.
     expect(DEFAULT_KEEPALIVE_TIME_MS).toBeGreaterThanOrEqual(5_000);
@@ -137,6 +139,7 @@ describe('resolveWorkerOptions: servers and keepalive', () => {
       handler,
       keepaliveTimeMs: 0,
       keepaliveTimeoutMs: 1_000,
+      reconnectMaxBackoffMs: 3_000,
       channelOptions: {
         'grpc.keepalive_permit_without_calls': 0,
         'grpc.primary_user_agent': 'x',
@@ -149,6 +152,7 @@ describe('resolveWorkerOptions: servers and keepalive', () => {
       'grpc.keepalive_permit_without_calls': 0,
       'grpc.primary_user_agent': 'x',
       'grpc.max_receive_message_length': 8 << 20,
+      'grpc.max_reconnect_backoff_ms': 3_000,
     });
     expect(() =>
       resolveWorkerOptions({ address: 'a:1', queues: ['q'], handler, keepaliveTimeoutMs: -1 }),

@@ -67,7 +67,11 @@ export interface WorkerOptions extends KeepaliveOptions {
   workerId?: string;
   /** First reconnect delay bound, in ms; the bound doubles per failed attempt. Default 100. */
   reconnectInitialBackoffMs?: number;
-  /** Largest reconnect delay bound, in ms. Default 10 000 (10 s). */
+  /**
+   * Largest reconnect delay bound, in ms; also the longest the connection waits between
+   * attempts to connect, so a server back from an outage is found within it. Default
+   * 10 000 (10 s).
+   */
   reconnectMaxBackoffMs?: number;
   /** How long stop() lets running handlers finish before it aborts them, in ms. Default 30 000 (30 s). */
   shutdownGraceMs?: number;
@@ -145,10 +149,15 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     throw new TypeError('queues: must name at least one queue');
   if (typeof options.handler !== 'function') throw new TypeError('handler: must be a function');
   const keepalive = resolveKeepalive(options);
+  const reconnectMaxBackoffMs = options.reconnectMaxBackoffMs ?? 10_000;
   const resolved: ResolvedWorkerOptions = {
     addresses,
     credentials: options.credentials ?? grpc.credentials.createInsecure(),
-    channelOptions: withBearerToken(clientChannelOptions(keepalive, options.channelOptions), options.token),
+    channelOptions: withBearerToken(
+      // The channel's own connection attempts keep the same bound as the worker's.
+      clientChannelOptions(keepalive, options.channelOptions, reconnectMaxBackoffMs),
+      options.token,
+    ),
     ...keepalive,
     queues: [...options.queues],
     handler: options.handler,
@@ -157,7 +166,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     leaseDurationMs: options.leaseDurationMs ?? 30_000,
     workerId: options.workerId ?? `${hostname()}-${process.pid}`,
     reconnectInitialBackoffMs: options.reconnectInitialBackoffMs ?? 100,
-    reconnectMaxBackoffMs: options.reconnectMaxBackoffMs ?? 10_000,
+    reconnectMaxBackoffMs,
     shutdownGraceMs: options.shutdownGraceMs ?? 30_000,
     settleTimeoutMs: options.settleTimeoutMs ?? 5_000,
     openWarningMs: options.openWarningMs ?? 10_000,
