@@ -54,8 +54,9 @@ export function resolveKeepalive(options: KeepaliveOptions): ResolvedKeepalive {
  * their next call has to. Messages of any size are taken: the server bounds what it sends
  * (payloads and results by its `--max-payload-bytes`, which may pass gRPC's default 4 MiB;
  * a worker that refused a lease's message would lose the lease). A connection that
- * failed is tried again at most `maxConnectBackoffMs` later (a worker's is its
- * `reconnectMaxBackoffMs`), so a server that comes back is found within that.
+ * failed is tried again at most `maxConnectBackoffMs` later, give or take grpc-js's 20 %
+ * jitter (a worker's bound is its `reconnectMaxBackoffMs`), so a server that comes back
+ * is found about that soon.
  */
 export function clientChannelOptions(
   keepalive: ResolvedKeepalive,

@@ -69,8 +69,8 @@ export interface WorkerOptions extends KeepaliveOptions {
   reconnectInitialBackoffMs?: number;
   /**
    * Largest reconnect delay bound, in ms; also the longest the connection waits between
-   * attempts to connect, so a server back from an outage is found within it. Default
-   * 10 000 (10 s).
+   * attempts to connect (give or take grpc-js's 20 % jitter), so a server back from an
+   * outage is found about that soon. Default 10 000 (10 s).
    */
   reconnectMaxBackoffMs?: number;
   /** How long stop() lets running handlers finish before it aborts them, in ms. Default 30 000 (30 s). */
