@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../support/free-port.js';
 import { liveSites, sampleLiveHeap } from './live-heap.js';
 
 const frame = (functionName: string, url = '/app/src/a.js', lineNumber = 9) => ({
@@ -8,15 +8,6 @@ const frame = (functionName: string, url = '/app/src/a.js', lineNumber = 9) => (
   url,
   lineNumber,
 });
-
-/** A port nothing listens on: one the system gave out and took back. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The port a child started with `--inspect=127.0.0.1:0` says it listens on. */
 function inspectorPort(child: ChildProcess): Promise<number> {

@@ -9,11 +9,10 @@
  *   npm run build && node dist/bench/tools/outage-recovery.js [seconds down, default 90]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Producer } from '../../clients/producer.js';
 import { Worker } from '../../clients/worker.js';
+import { freePort } from '../../support/free-port.js';
 import { toolArgs } from './tool-args.js';
 
 const [downS] = toolArgs(
@@ -27,14 +26,6 @@ const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const since = (t: number): string => seconds(Date.now() - t);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  return port;
-}
 
 /** `codeq serve` on `address`, resolved once it says it serves. */
 async function serve(address: string): Promise<ChildProcess> {

@@ -1,20 +1,7 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../support/free-port.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { startServer, startWorker, type Child, type WorkerStatus } from './processes.js';
-
-/** A free port of 127.0.0.1, for a server that must come back on the same port. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface ServerSlot {
   port: number;

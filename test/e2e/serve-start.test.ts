@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../support/free-port.js';
 import { startRedisServer, type TestRedis } from '../../support/redis-server.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -71,14 +72,6 @@ function portOf(server: Server): number {
   const address = server.address();
   if (typeof address !== 'object' || !address) throw new Error('not listening');
   return address.port;
-}
-
-/** A port nothing listens on (free a moment ago). */
-async function freePort(): Promise<number> {
-  const server = await occupiedPort();
-  const port = portOf(server);
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('codeq serve on Redis with a password', () => {
