@@ -175,6 +175,14 @@ export const SERVER_SETTINGS = {
     min: 1,
     help: 'Longest a lease claimed ahead is held before it goes back to its queue (attempt not counted)',
   },
+  settleHoldMs: {
+    flag: 'settle-hold',
+    env: 'CODEQ_SETTLE_HOLD',
+    kind: 'duration',
+    default: 2,
+    min: 0,
+    help: "Longest a worker's settle sent with credit waits for others of its queue while the queue is served from read-ahead, so they share one store call; its outcome comes that much later (0: off)",
+  },
   maxStreamCredit: {
     flag: 'max-stream-credit',
     env: 'CODEQ_MAX_STREAM_CREDIT',

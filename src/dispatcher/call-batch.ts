@@ -40,6 +40,11 @@ export class CallBatch<Item, Result> {
     return parts;
   }
 
+  /** One batch of this one's callers, then `later`'s. */
+  concat(later: CallBatch<Item, Result>): CallBatch<Item, Result> {
+    return new CallBatch([...this.#waiters, ...later.#waiters]);
+  }
+
   /** Answers each caller with its item's result (one per item, in order), or all with the call's error. */
   answer(results: Promise<readonly Result[]>): void {
     results.then(

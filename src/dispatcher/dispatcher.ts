@@ -27,6 +27,12 @@ export interface DispatcherOptions {
   metrics?: CodeqMetrics | undefined;
   /** Leases claimed ahead of demand per queue (read-ahead.ts). Default: off (max 0), hold 20 ms. */
   readAhead?: Partial<ReadAheadOptions>;
+  /**
+   * Longest a settle sent with credit waits for its queue's later turns while the queue's
+   * streams are served from read-ahead, so that several share a store call (store-calls.ts).
+   * Default 0: off.
+   */
+  settleHoldMs?: number;
 }
 
 interface Slot {
@@ -85,6 +91,8 @@ export class Dispatcher {
       metrics,
       logger,
       onTurn: (enqueued) => this.#turn(enqueued),
+      settleHoldMs: options.settleHoldMs,
+      dealingAhead: (queue) => (this.#queues.get(queue)?.held?.size ?? 0) > 0,
     });
     this.#held = new HeldLeases({
       readAhead: {

@@ -232,4 +232,92 @@ describe('StoreCalls', () => {
     expect(await seenAtNextCheck(true)).toBe(0);
     expect(await seenAtNextCheck(false)).toBe(1);
   });
+
+  describe('settles held over while the queue is served from read-ahead', () => {
+    const HOLD_MS = 50;
+
+    /**
+     * An owner that holds settles which may wait while `ahead` says so, with `store.settle`
+     * and `settleAndClaim` watched; its turns ask for a claim of each queue in `wanted`
+     * once `claiming` is set.
+     */
+    function holding(ahead = true) {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const settle = vi.spyOn(store, 'settle');
+      const settleAndClaim = vi.spyOn(store, 'settleAndClaim');
+      const want = { claiming: false };
+      const made = calls(() => (want.claiming ? { max: 1, leaseMs: 10_000 } : undefined), {
+        settleHoldMs: HOLD_MS,
+        dealingAhead: () => ahead,
+      });
+      /** Lets a few turns run (they are immediates, which the fake timers leave alone). */
+      const turns = async (): Promise<void> => {
+        for (let i = 0; i < 4; i++) await nextMacrotask();
+      };
+      const sizes = (): number[] => settle.mock.calls.map(([, ops]) => ops.length);
+      return { ...made, want, settleAndClaim, turns, sizes };
+    }
+
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('sends the settles of several turns in one store call when the hold ends', async () => {
+      const ops = [await leased(), await leased()];
+      const { owner, turns, sizes } = holding();
+      const first = owner.settle('q', ops[0]!, true);
+      await turns();
+      const second = owner.settle('q', ops[1]!, true);
+      await turns();
+      expect(sizes()).toEqual([]);
+      vi.advanceTimersByTime(HOLD_MS);
+      await turns();
+      expect(sizes()).toEqual([2]);
+      expect(await Promise.all([first, second])).toEqual([{ status: 'ok' }, { status: 'ok' }]);
+    });
+
+    it('sends what it held with a settle whose caller waits for the answer', async () => {
+      const ops = [await leased(), await leased()];
+      const { owner, turns, sizes } = holding();
+      const held = owner.settle('q', ops[0]!, true);
+      await turns();
+      expect(sizes()).toEqual([]);
+      const waited = owner.settle('q', ops[1]!);
+      await turns();
+      expect(sizes()).toEqual([2]);
+      expect(await Promise.all([held, waited])).toEqual([{ status: 'ok' }, { status: 'ok' }]);
+    });
+
+    it("lets held settles ride with the queue's next claim", async () => {
+      const op = await leased();
+      await store.enqueue([task()]);
+      const { owner, claims, wanted, want, turns, sizes, settleAndClaim } = holding();
+      const held = owner.settle('q', op, true);
+      await turns();
+      wanted.add('q');
+      want.claiming = true;
+      owner.requestTurn();
+      await turns();
+      expect(settleAndClaim.mock.calls.map(([, ops, max]) => [ops.length, max])).toEqual([[1, 1]]);
+      expect(sizes()).toEqual([]);
+      expect(await held).toEqual({ status: 'ok' });
+      const [claimed] = (await Promise.all(claims)) as [{ leases: unknown[] }];
+      expect(claimed.leases).toHaveLength(1);
+    });
+
+    it('sends them once a queue gathered many, without waiting out the hold', async () => {
+      const ops = await Promise.all(Array.from({ length: 64 }, () => leased()));
+      const { owner, turns, sizes } = holding();
+      const settled = ops.map((op) => owner.settle('q', op, true));
+      await turns();
+      expect(sizes()).toEqual([64]);
+      expect(new Set((await Promise.all(settled)).map((r) => r.status))).toEqual(new Set(['ok']));
+    });
+
+    it('sends at once when the queue is not served from read-ahead', async () => {
+      const { owner, sizes } = holding(false);
+      expect(await owner.settle('q', await leased(), true)).toEqual({ status: 'ok' });
+      expect(sizes()).toEqual([1]);
+    });
+  });
 });

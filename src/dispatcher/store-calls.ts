@@ -6,6 +6,7 @@ import type { CodeqMetrics } from '../telemetry/codeq-metrics.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { nowMs } from '../spans/span-helpers.js';
 import { CallBatch } from './call-batch.js';
+import { SettleHold } from './settle-hold.js';
 
 /** How {@link StoreCalls} sizes its store calls, and what it traces, counts and logs. */
 export interface StoreCallsOptions {
@@ -26,6 +27,16 @@ export interface StoreCallsOptions {
    * leave (see {@link StoreCalls}). Default: none.
    */
   onTurn?: ((enqueued: ReadonlyMap<string, number>) => boolean | void) | undefined;
+  /**
+   * Longest a settle may wait, in ms, for later turns of its queue while that queue's
+   * streams are served from read-ahead (`dealingAhead`): the settles of several turns
+   * then go in one store call, most often the one that refills the read-ahead
+   * (`settleAndClaim`), instead of one call each. Only settles whose caller goes on
+   * without their answer may wait. Default 0: every settle goes with its own turn.
+   */
+  settleHoldMs?: number;
+  /** True while leases of `queue` are held ahead of demand (the dispatcher's read-ahead). */
+  dealingAhead?: (queue: string) => boolean;
 }
 
 /** A settle waiting for its queue's call, with when it reached the server (`nowMs()`), for its latency and span. */
@@ -38,7 +49,10 @@ interface PendingSettle {
 interface QueueTurn {
   /** One item per enqueue call: that caller's tasks of the queue. */
   readonly enqueues: CallBatch<readonly NewTask[], EnqueueResult[]>;
-  readonly settles: CallBatch<PendingSettle, SettleResult>;
+  /** Its settles, those held over from earlier turns first. */
+  settles: CallBatch<PendingSettle, SettleResult>;
+  /** False once a settle came whose caller waits for its answer: the turn sends its settles. */
+  settlesMayWait: boolean;
   /** Claims the dispatcher asked for during the turn, in order, each with its caller's answer. */
   readonly claims: {
     max: number;
@@ -75,6 +89,10 @@ function call<T>(run: () => Promise<T>): Promise<T> {
  *
  * A failure stays within its queue and its call: the callers it carried get its error.
  *
+ * While a queue's streams are served from read-ahead, a turn that gathered only settles
+ * whose workers go on without the answer (they granted credit with them) leaves them to
+ * a later turn, for at most `settleHoldMs` (settle-hold.ts).
+ *
  * A turn whose pass wrote leases (held ahead of demand, so no store call stands between a
  * worker's settle and its next task) sends its store calls one event-loop iteration later:
  * grpc-js hands a write to HTTP/2, which puts it on the socket only at the loop's next
@@ -90,6 +108,7 @@ export class StoreCalls {
   readonly #metrics: CodeqMetrics | undefined;
   readonly #logger: Logger;
   readonly #onTurn: ((enqueued: ReadonlyMap<string, number>) => boolean | void) | undefined;
+  readonly #hold: SettleHold;
   /** What the coming turn gathers, per queue. */
   #next = new Map<string, QueueTurn>();
   /** The turn being decided: claims asked for now ride with it. */
@@ -105,6 +124,9 @@ export class StoreCalls {
     this.#metrics = options.metrics?.enabled ? options.metrics : undefined;
     this.#logger = options.logger ?? silentLogger;
     this.#onTurn = options.onTurn;
+    this.#hold = new SettleHold(options.settleHoldMs ?? 0, options.dealingAhead ?? (() => false), () =>
+      this.requestTurn(),
+    );
   }
 
   /**
@@ -135,10 +157,16 @@ export class StoreCalls {
     return results;
   }
 
-  /** Settles one op with the coming turn's call of its queue. */
-  settle(queue: string, op: SettleOp): Promise<SettleResult> {
+  /**
+   * Settles one op with the coming turn's call of its queue, or, when `mayWait` (its
+   * caller goes on without the answer, as a worker that granted credit with the settle
+   * does) and the queue is served from read-ahead, with a later one (`settleHoldMs`).
+   */
+  settle(queue: string, op: SettleOp, mayWait = false): Promise<SettleResult> {
     const queuedAt = this.#metrics || this.#tracer ? nowMs() : 0;
-    return this.#gather(queue).settles.add({ op, queuedAt });
+    const turn = this.#gather(queue);
+    if (!mayWait) turn.settlesMayWait = false;
+    return turn.settles.add({ op, queuedAt });
   }
 
   /**
@@ -188,7 +216,13 @@ export class StoreCalls {
   #turnOf(turns: Map<string, QueueTurn>, queue: string): QueueTurn {
     let turn = turns.get(queue);
     if (!turn) {
-      turn = { enqueues: new CallBatch(), settles: new CallBatch(), claims: [], ready: 0 };
+      turn = {
+        enqueues: new CallBatch(),
+        settles: new CallBatch(),
+        settlesMayWait: true,
+        claims: [],
+        ready: 0,
+      };
       turns.set(queue, turn);
     }
     return turn;
@@ -198,6 +232,8 @@ export class StoreCalls {
     this.#scheduled = false;
     const turns = this.#next;
     this.#next = new Map();
+    // Settles held over live in `#next`: the turn that takes them takes their deadline too.
+    const holdsDue = this.#hold.takeDue();
     this.#deciding = turns;
     let wroteLeases = false;
     try {
@@ -211,16 +247,26 @@ export class StoreCalls {
       // One write to Redis for the whole turn, not one per store call. A turn that handed
       // out leases sends one event-loop iteration later, so the leases leave first.
       const send = (): void => {
-        if (this.#store.together) this.#store.together(() => this.#sendAll(turns));
-        else this.#sendAll(turns);
+        if (this.#store.together) this.#store.together(() => this.#sendAll(turns, holdsDue));
+        else this.#sendAll(turns, holdsDue);
       };
       if (wroteLeases) setImmediate(send);
       else send();
     }
   }
 
-  #sendAll(turns: ReadonlyMap<string, QueueTurn>): void {
-    for (const [queue, turn] of turns) this.#send(queue, turn);
+  #sendAll(turns: ReadonlyMap<string, QueueTurn>, holdsDue: boolean): void {
+    for (const [queue, turn] of turns) {
+      if (this.#hold.mayHold(queue, turn, holdsDue)) this.#holdOver(queue, turn);
+      else this.#send(queue, turn);
+    }
+  }
+
+  /** Puts a turn's settles first in the coming turn of their queue (settle-hold.ts). */
+  #holdOver(queue: string, turn: QueueTurn): void {
+    const next = this.#turnOf(this.#next, queue);
+    next.settles = turn.settles.concat(next.settles);
+    this.#hold.held();
   }
 
   /** Sends one queue's calls of a turn: each claim with enqueues, else with settles, else alone; then the rest. */

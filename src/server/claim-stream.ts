@@ -229,7 +229,9 @@ export class ClaimStream implements Consumer {
       leaseMs: this.leaseMs,
       maxPayloadBytes: this.#ctx.config.maxPayloadBytes,
     });
-    for (const request of settles) this.#leases.settle(request);
+    // A worker that grants credit with its settles goes on without their outcomes.
+    const goesOn = (msg.credit ?? 0) > 0;
+    for (const request of settles) this.#leases.settle(request, goesOn);
   }
 
   #open(open: NonNullable<ClaimRequest__Output['open']>): void {

@@ -112,6 +112,7 @@ export class CodeqServer {
     const dispatcher = new Dispatcher(deps.store, {
       claimBatch: config.claimBatch,
       readAhead: { max: config.readAhead, holdMs: config.readAheadHoldMs },
+      settleHoldMs: config.settleHoldMs,
       sweepIntervalMs: config.sweepIntervalMs,
       logger,
       tracer,

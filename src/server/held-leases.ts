@@ -37,6 +37,12 @@ export class HeldLeases<V> {
       this.#index = new Map(this.#ids.slice(0, this.#size).map((k, i) => [k!, i]));
   }
 
+  /** What is held under `id`, if anything. */
+  get(id: string): V | undefined {
+    const at = this.#find(id);
+    return at < 0 ? undefined : this.#values[at];
+  }
+
   /** Removes what is held under `id`; false when nothing was. */
   delete(id: string): boolean {
     const at = this.#find(id);

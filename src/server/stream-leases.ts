@@ -13,6 +13,12 @@ import { OutcomeBatch } from './outcome-batch.js';
 import type { ServerContext } from './server-context.js';
 import type { SettleRequest } from './settle-requests.js';
 
+/**
+ * A settle of a lease with less time left than this (ms) goes to the store with its own
+ * turn, never held over for company (StoreCalls' `settleHoldMs`).
+ */
+const NEAR_DEADLINE_MS = 1_000;
+
 /** A lease this stream holds: where it is, and the deadline the stream last knew. */
 type HeldLease = LeaseRef & { deadline: number };
 
@@ -83,9 +89,11 @@ export class StreamLeases {
 
   /**
    * Runs a settle with this turn's batch of its queue, or refuses it at once; either way
-   * it is answered with exactly one outcome.
+   * it is answered with exactly one outcome. `goesOn`: the worker granted credit with it,
+   * so it does not wait for the outcome, and a complete, fail or release of a lease with
+   * time left may wait for a later batch.
    */
-  settle(request: SettleRequest): void {
+  settle(request: SettleRequest, goesOn = false): void {
     if ('refused' in request) {
       this.#outcomes.add({
         leaseId: request.leaseId,
@@ -96,10 +104,17 @@ export class StreamLeases {
     }
     const { leaseId, kind, ref } = request;
     this.#settling++;
-    this.#ctx.settler.settle(ref.queue, request.op).then(
+    const mayWait = goesOn && kind !== 'EXTEND' && this.#timeLeft(leaseId) > NEAR_DEADLINE_MS;
+    this.#ctx.settler.settle(ref.queue, request.op, mayWait).then(
       (result) => this.#settled({ leaseId, kind, ref, result }),
       (error: unknown) => this.#settled({ leaseId, kind, error }),
     );
+  }
+
+  /** Time left on a lease this stream holds, in ms; 0 for one it does not hold. */
+  #timeLeft(leaseId: string): number {
+    const held = this.#outstanding.get(leaseId);
+    return held ? held.deadline - Date.now() : 0;
   }
 
   /** Answers a settle with its one outcome: the store's answer, or the error that kept it from answering. */
