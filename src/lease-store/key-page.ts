@@ -1,12 +1,13 @@
 import type { KeyPage, KeyStats } from './lease-store.js';
-import { parseCursor } from './list-cursor.js';
+import { badCursor } from './list-cursor.js';
 
 /**
  * One page of `listKeys` as both stores make it: keys busiest (ready + leased) first,
- * ties by key, from the offset `cursor` names.
+ * ties by key, from the offset `cursor` names (decimal; null or empty: the first page).
  */
 export function pageKeys(all: KeyStats[], cursor: string | null, limit: number): KeyPage {
-  const offset = parseCursor(cursor);
+  if (cursor !== null && cursor !== '' && !/^\d{1,9}$/.test(cursor)) throw badCursor();
+  const offset = Number(cursor ?? 0);
   all.sort(
     (a, b) =>
       b.ready + b.leased - (a.ready + a.leased) ||
