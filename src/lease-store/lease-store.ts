@@ -275,9 +275,12 @@ export interface LeaseStore {
   /**
    * Up to `limit` tasks of `queue` in `state`, in that state's order (PENDING: claim order;
    * SCHEDULED: due time, each with its `dueTime`; LEASED: deadline, each with its
-   * `leaseDeadline`; DEAD: when they died), from `cursor` (null for the first page). The
-   * cursor is a position, not a snapshot: tasks that change state between pages may be
-   * missed or shown twice.
+   * `leaseDeadline`; DEAD: when they died), from `cursor` (null for the first page), at
+   * least one. The cursor names the place in that order of the last task the page
+   * examined, and the next page starts strictly after it: a task that keeps its state and
+   * place while one pages through is listed exactly once, whatever leaves or joins the
+   * state around it. It is not a snapshot: a task that changes state or place between
+   * pages may be missed or shown twice.
    */
   listTasks(queue: string, state: ListableState, cursor: string | null, limit: number): Promise<TaskPage>;
 

@@ -11,19 +11,39 @@ import type {
   QueueStats,
   TaskPage,
 } from '../lease-store.js';
-import { parseCursor } from '../list-cursor.js';
+import { makeCursor, parseCursor, type ListPlace, type PlaceShape } from '../list-cursor.js';
 import { listedBytes, listPreview } from '../list-preview.js';
 import { toRecord, type QueueState, type StoredTask } from './queue-state.js';
 import type { QueueLimits } from './queue-limits.js';
 import type { Signals } from './signals.js';
 
-/** The order `listTasks` gives each state, as the Redis store's indexes keep it. */
-const LIST_ORDER: Record<ListableState, (a: StoredTask, b: StoredTask) => number> = {
-  PENDING: (a, b) => b.priority - a.priority || a.seq - b.seq,
-  SCHEDULED: (a, b) => a.due - b.due || a.scheduleId - b.scheduleId,
-  LEASED: (a, b) => a.deadline - b.deadline || (a.id < b.id ? -1 : 1),
-  DEAD: (a, b) => a.finishedAt - b.finishedAt || (a.id < b.id ? -1 : 1),
+/**
+ * Each state's sort key in `listTasks` order, as the Redis store's indexes keep it
+ * (PENDING: priority, highest first, then ready order; SCHEDULED: due time, then the
+ * order they were scheduled; LEASED: deadline; DEAD: when they died), compared part by
+ * part. A cursor names the key of the last task a page listed.
+ */
+const LIST_KEY: Record<ListableState, { shape: PlaceShape; key: (t: StoredTask) => ListPlace }> = {
+  PENDING: { shape: ['number', 'number'], key: (t) => [-t.priority, t.seq] },
+  SCHEDULED: { shape: ['number', 'number'], key: (t) => [t.due, t.scheduleId] },
+  LEASED: { shape: ['number', 'string'], key: (t) => [t.deadline, t.id] },
+  DEAD: { shape: ['number', 'string'], key: (t) => [t.finishedAt, t.id] },
 };
+
+/** Orders two places of one state's shape (each part pair is of one type: numbers or ids). */
+function comparePlaces(a: ListPlace, b: ListPlace): number {
+  for (let i = 0; i < a.length; i++) {
+    const [x, y] = [a[i] as number, b[i] as number];
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** The order `listTasks` gives `state`'s tasks. */
+function listOrder(state: ListableState): (a: StoredTask, b: StoredTask) => number {
+  const { key } = LIST_KEY[state];
+  return (a, b) => comparePlaces(key(a), key(b));
+}
 
 /** A listed task with the time its state's index orders it by, as the Redis store's listing reads it. */
 function withIndexTime(record: TaskRecord, task: StoredTask): ListedTask {
@@ -109,13 +129,21 @@ export class MemoryAdminOps {
       .map((queue) => ({ queue, paused: paused.has(queue) }));
   }
 
+  /**
+   * The state's tasks that sort strictly after the place `cursor` names (keyset paging:
+   * tasks that left the state before it shift nothing), up to `limit` and the byte budget.
+   */
   listTasks(queue: string, state: ListableState, cursor: string | null, limit: number): TaskPage {
-    const offset = parseCursor(cursor);
-    const tasks = [...(this.#state.queues.get(queue)?.tasks.values() ?? [])].filter((t) => t.state === state);
-    tasks.sort(LIST_ORDER[state]);
+    const { shape, key } = LIST_KEY[state];
+    const after = parseCursor(cursor, shape);
+    const tasks = [...(this.#state.queues.get(queue)?.tasks.values() ?? [])].filter(
+      (t) => t.state === state && (after === null || comparePlaces(key(t), after) > 0),
+    );
+    tasks.sort(listOrder(state));
     const page: ListedTask[] = [];
     let bytes = 0;
-    for (const task of tasks.slice(offset, offset + limit)) {
+    // A page holds at least one task (the Redis store's too), so it always moves on.
+    for (const task of tasks.slice(0, Math.max(1, limit))) {
       // Full sizes count, as the Redis store reads them: the page ends before the budget.
       const record = toRecord(task);
       const size = listedBytes(record);
@@ -123,8 +151,8 @@ export class MemoryAdminOps {
       bytes += size;
       page.push(listPreview(withIndexTime(record, task)));
     }
-    const next = offset + page.length;
-    return { tasks: page, nextCursor: next < tasks.length ? String(next) : null };
+    const last = tasks[page.length - 1];
+    return { tasks: page, nextCursor: page.length < tasks.length ? makeCursor(key(last!)) : null };
   }
 
   redrive(
@@ -138,7 +166,7 @@ export class MemoryAdminOps {
     if (q === undefined) return 0;
     const dead =
       taskIds === null
-        ? [...q.tasks.values()].filter((t) => t.state === 'DEAD').sort(LIST_ORDER.DEAD)
+        ? [...q.tasks.values()].filter((t) => t.state === 'DEAD').sort(listOrder('DEAD'))
         : // A task named twice is redriven once: made ready twice, it would be two ready entries.
           [...new Set(taskIds)].map((id) => q.tasks.get(id)).filter((t) => t?.state === 'DEAD');
     for (const task of dead as StoredTask[]) {

@@ -1,5 +1,5 @@
 import { LIST_PAGE_BYTES, LIST_PREVIEW_BYTES } from '../../domain/task.js';
-import { parseCursor } from '../list-cursor.js';
+import { badCursor, makeCursor, parseCursor } from '../list-cursor.js';
 import { listPreview } from '../list-preview.js';
 import type {
   KeyPage,
@@ -20,6 +20,9 @@ import { collectFields, decodeTask } from './task-codec.js';
 
 /** Members of each set one purge or redrive call handles; the store calls again until done. */
 const ADMIN_BATCH = 500;
+
+/** A finite score as Redis prints one (`%.17g`): what a cursor's score must be. */
+const SCORE_TEXT = /^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/;
 
 /** How list-1.lua finds each listable state: its index, the state code, and whether members carry an ordinal. */
 const LIST_INDEX = {
@@ -95,13 +98,20 @@ export class RedisAdminOps {
     return this.#ctx.registry.prune();
   }
 
+  /**
+   * One page from the place `cursor` names: a score (as Redis printed it) and a member,
+   * the last member the previous page examined. list-1.lua starts strictly after it.
+   */
   async listTasks(
     queue: string,
     state: ListableState,
     cursor: string | null,
     limit: number,
   ): Promise<TaskPage> {
-    const offset = parseCursor(cursor);
+    const place = parseCursor(cursor, ['string', 'string']) as readonly [string, string] | null;
+    const [afterScore, afterMember] = place ?? ['', ''];
+    if (place !== null && !(SCORE_TEXT.test(afterScore) && Number.isFinite(Number(afterScore))))
+      throw badCursor();
     const k = this.#ctx.keys.queue(queue);
     const [index, code, ordinal] = LIST_INDEX[state];
     const reply = await this.#ctx.scripts.list(
@@ -110,7 +120,9 @@ export class RedisAdminOps {
         taskPrefix: k.taskPrefix,
         stateCode: code,
         ordinal,
-        offset,
+        afterScore,
+        // Members travel as latin1 text in the cursor, so their bytes come back unchanged.
+        afterMember: Buffer.from(afterMember, 'latin1'),
         limit,
         now: this.#ctx.nowArg(),
         deadRetentionMs: this.#ctx.options.deadRetentionMs,
@@ -118,7 +130,8 @@ export class RedisAdminOps {
         pageBytes: LIST_PAGE_BYTES,
       },
     );
-    const tasks = reply.slice(1).map((entry) => {
+    const [more, lastScore, lastMember] = reply as [number, Buffer, Buffer];
+    const tasks = reply.slice(3).map((entry) => {
       const fields = collectFields(entry as Buffer[], 1);
       const task = listPreview(decodeTask(queue, (entry as Buffer[])[0]!.toString('latin1'), fields));
       // list-1.lua adds the index score to SCHEDULED tasks (due time) and LEASED ones (deadline).
@@ -127,8 +140,9 @@ export class RedisAdminOps {
       const at = Number(due.toString('latin1'));
       return state === 'LEASED' ? { ...task, leaseDeadline: at } : { ...task, dueTime: at };
     });
-    const next = Number(reply[0]);
-    return { tasks, nextCursor: next < 0 ? null : String(next) };
+    const next =
+      more === 1 ? makeCursor([lastScore.toString('latin1'), lastMember.toString('latin1')]) : null;
+    return { tasks, nextCursor: next };
   }
 
   async redrive(queue: string, taskIds: readonly string[] | null, note: string): Promise<number> {

@@ -55,7 +55,7 @@ export interface Scripts {
   get: ScriptCall<Specs['get'], Buffer[] | null>;
   /** The task hash as read, or null; asks for a finish event unless finished. */
   wait: ScriptCall<Specs['wait'], Buffer[] | null>;
-  /** `[nextOffset, [taskId, field, value, ...], ...]`. */
+  /** `[more, lastScore, lastMember, [taskId, field, value, ...], ...]`. */
   list: ScriptCall<Specs['list'], unknown[]>;
   /** `[redriven, examined]`. */
   redrive: ScriptCall<Specs['redrive'], number[]>;
