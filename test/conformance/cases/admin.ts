@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LIST_PAGE_BYTES, LIST_PREVIEW_BYTES, MAX_HISTORY_ENTRIES } from '../../../src/domain/task.js';
 import type { TaskPage } from '../../../src/lease-store/lease-store.js';
 import { ids, LEASE_MS, NO_BACKOFF, UNKNOWN_ID, type MakeHarness } from '../harness.js';
+import { listPagingCases } from './list-paging.js';
 
 /** The operator's calls: listQueues, listTasks, redrive, purge, pause and resume, and waitFinished. */
 export function adminCases(setup: MakeHarness): void {
@@ -262,8 +263,14 @@ export function adminCases(setup: MakeHarness): void {
 
     it('refuses a cursor it did not make, naming the field', async () => {
       const h = await setup();
-      await expect(h.store.listTasks(h.queue, 'PENDING', 'x', 10)).rejects.toThrow(/^cursor: /);
+      await h.add();
+      const json = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+      // Decimal offsets (what cursors were before they named places) are refused too.
+      for (const cursor of ['x', '2', json({ a: 1 }), json([1]), json([true, 'x']), 'A'.repeat(600)])
+        await expect(h.store.listTasks(h.queue, 'PENDING', cursor, 10), cursor).rejects.toThrow(/^cursor: /);
     });
+
+    listPagingCases(setup);
   });
 
   describe('redrive', () => {
