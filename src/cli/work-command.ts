@@ -28,6 +28,13 @@ import {
 import { UsageError } from '../config/usage-error.js';
 import { negativeValuesJoined } from './positional-args.js';
 
+/**
+ * How long a command killed by SIGINT or SIGTERM waits for that signal to reach codeq work
+ * too, before its death counts as the task's failure (the signals of one kill, sent to
+ * every process, arrive in either order).
+ */
+const SAME_SIGNAL_WAIT_MS = 500;
+
 /** Every option of `codeq work` but the server address: flag, environment variable, default. */
 export const WORK_SETTINGS = {
   exec: {
@@ -166,6 +173,17 @@ export async function workCommand(argv: string[]): Promise<number> {
   let stopping = false;
   /** The signals this process got (SIGINT, SIGTERM): each asks it to stop. */
   const stopSignals = new Set<NodeJS.Signals>();
+  /**
+   * Whether `signal`, which killed a command, stops this process too. Sent to both at once,
+   * it reaches them in either order: a SIGINT or SIGTERM not seen here yet is waited for
+   * a moment before the command's death counts as the task's failure.
+   */
+  const stopsUsToo = async (signal: NodeJS.Signals): Promise<boolean> => {
+    if (stopSignals.has(signal)) return true;
+    if (signal !== 'SIGINT' && signal !== 'SIGTERM') return false;
+    await new Promise((resolve) => setTimeout(resolve, SAME_SIGNAL_WAIT_MS));
+    return stopSignals.has(signal);
+  };
   let stoppedNow = (): void => undefined;
   const stopped = new Promise<void>((resolve) => (stoppedNow = resolve));
   const stop = (why: string): void => {
@@ -199,7 +217,7 @@ export async function workCommand(argv: string[]): Promise<number> {
         completed.set(task.leaseId, `${what} completed in ${Math.round(performance.now() - started)} ms`);
         return result;
       } catch (err) {
-        if (err instanceof CommandKilledError && !context.signal.aborted && stopSignals.has(err.signal)) {
+        if (err instanceof CommandKilledError && (await stopsUsToo(err.signal)) && !context.signal.aborted) {
           // The signal that stops codeq work reached COMMAND too: sent to every process at
           // once (systemd's KillMode=control-group), or to this process's group before the
           // command had left it (a Ctrl-C during its start). Not the task's fault.

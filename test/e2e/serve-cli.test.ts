@@ -472,6 +472,28 @@ describe('the codeq executable', () => {
     WORK_TEST_MS,
   );
 
+  it(
+    'codeq work gives back the task as well when its command dies of that SIGTERM before codeq work hears it',
+    async () => {
+      await workOneTask('echo "pid $$" >&2; sleep 30', async ({ taskId, child, exited, stderr, clients }) => {
+        await eventually(() => stderr().includes('taking tasks of q'), 'the banner', START_MS);
+        await eventually(() => /pid \d+/.exec(stderr()) !== null, 'the command to start', 10_000);
+        const commandPid = Number(/pid (\d+)/.exec(stderr())![1]);
+        // One kill of every process reaches them in either order: here the command's first.
+        process.kill(-commandPid, 'SIGTERM');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        process.kill(-child.pid!, 'SIGTERM');
+        const status = await exited;
+        expect(status, stderr()).toBe(0);
+        expect(stderr()).toContain(
+          'given back, attempt not counted: COMMAND got the SIGTERM that stops codeq work',
+        );
+        expect(await clients.getTask({ queue: 'q', taskId })).toMatchObject({ state: 'PENDING', attempt: 0 });
+      });
+    },
+    WORK_TEST_MS,
+  );
+
   it('enqueues a payload piped in by a writer that takes its time', async () => {
     const server = await startTestServer(new MemoryStore());
     const clients = rawClients(server.address);
