@@ -152,6 +152,18 @@ describe('RedisStore replicas on one Redis', () => {
         async () => expect((await reaper.claim('own', 0, 60_000)).nextDueInMs).toBeLessThanOrEqual(300),
         { timeout: 10_000, interval: 50 },
       );
+      // ...which a settle after it sees, before any claim has taken the lease back.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const [late] = await live.settle('own', [
+        {
+          kind: 'complete',
+          taskId: lost!.task.id,
+          token: lost!.token,
+          nonce: lost!.nonce,
+          result: Buffer.alloc(0),
+        },
+      ]);
+      expect(late?.status).not.toBe('ok');
       // ...and once the grace has run out, the task is delivered again.
       const again = await vi.waitFor(
         async () => {

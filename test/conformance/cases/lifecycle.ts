@@ -54,6 +54,19 @@ export function lifecycleCases(setup: MakeHarness): void {
       expect((await h.get(id)).state).toBe('COMPLETED');
     });
 
+    it('refuses a settle once the grace ran out, before any claim reaped the lease', async () => {
+      const h = await setup();
+      const id = await h.add();
+      const lease = await h.claimOne(30_000);
+      await h.store.abandon(h.queue, [{ taskId: id, token: lease.token }], 5000);
+      h.clock.advance(5001);
+      const [r] = await h.store.settle(h.queue, [
+        { kind: 'complete', taskId: id, token: lease.token, result: Buffer.from('late') },
+      ]);
+      expect(r?.status).not.toBe('ok');
+      expect((await h.get(id)).state).not.toBe('COMPLETED');
+    });
+
     it('never moves a deadline later', async () => {
       const h = await setup();
       const id = await h.add();
