@@ -255,6 +255,10 @@ export async function tasksCommand(argv: string[]): Promise<number> {
         ),
       );
     }
+    // The listing stopped at --limit with more to come: said on stderr, so that --json
+    // output stays one JSON object per line.
+    if (cursor !== null && tasks.length > 0)
+      console.error(`the first ${tasks.length} ${state} tasks of ${queue}; there are more (raise --limit)`);
     return 0;
   } finally {
     admin.close();

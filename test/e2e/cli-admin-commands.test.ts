@@ -250,6 +250,22 @@ describe('codeq operator commands', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ id: task!.id, attempt: 0, maxAttempts: 3 });
   });
 
+  it('tasks says when --limit left tasks out, and only then', async () => {
+    const q = queue('cli-limit');
+    for (let i = 0; i < 3; i++) await producer.enqueue(q, Buffer.from(`t${i}`));
+    expect(await tasksCommand([q, '--limit', '2', '--server', server.address])).toBe(0);
+    expect(
+      lines
+        .join('\n')
+        .split('\n')
+        .filter((l) => l.includes('PENDING')),
+    ).toHaveLength(2);
+    expect(errors).toEqual([`the first 2 pending tasks of ${q}; there are more (raise --limit)`]);
+    errors.length = 0;
+    expect(await tasksCommand([q, '--limit', '3', '--server', server.address])).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
   it('tasks --state scheduled shows when each task falls due', async () => {
     const q = queue('cli-due');
     const before = Date.now();
