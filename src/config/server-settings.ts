@@ -181,7 +181,10 @@ export const SERVER_SETTINGS = {
     kind: 'duration',
     default: 2,
     min: 0,
-    help: "Longest a worker's settle sent with credit waits for others of its queue while the queue is served from read-ahead, so they share one store call; its outcome comes that much later (0: off)",
+    // Far below the second a lease must have left for its settle to wait at all
+    // (stream-leases.ts), so a held settle never arrives after its lease ran out.
+    max: 100,
+    help: "Longest a worker's settle sent with credit waits for others of its queue while the queue is served from read-ahead, so they share one store call; its outcome comes that much later (0: off, at most 100ms)",
   },
   maxStreamCredit: {
     flag: 'max-stream-credit',

@@ -10,7 +10,15 @@ const SETTINGS = {
     default: '127.0.0.1:1',
     help: 'Where',
   },
-  grace: { flag: 'grace', env: 'T_GRACE', kind: 'duration', default: 5_000, min: 0, help: 'How long' },
+  grace: {
+    flag: 'grace',
+    env: 'T_GRACE',
+    kind: 'duration',
+    default: 5_000,
+    min: 0,
+    max: 60_000,
+    help: 'How long',
+  },
   count: { flag: 'count', env: 'T_COUNT', kind: 'int', default: 3, min: 1, max: 9, help: 'How many' },
   on: { flag: 'on', env: 'T_ON', kind: 'bool', default: false, help: 'Whether' },
 } satisfies Record<string, Setting>;
@@ -30,6 +38,9 @@ describe('settings', () => {
     expect(() => resolveSettings(SETTINGS, {}, { T_COUNT: '0' })).toThrow('T_COUNT: must be at least 1');
     expect(() => resolveSettings(SETTINGS, { count: '10' }, {})).toThrow(
       '--count: must be at most 9, got "10"',
+    );
+    expect(() => resolveSettings(SETTINGS, { grace: '61s' }, {})).toThrow(
+      '--grace: must be at most 1m, got "61s"',
     );
     expect(() => resolveSettings(SETTINGS, {}, { T_GRACE: 'soon' })).toThrow(
       'T_GRACE: expected milliseconds',

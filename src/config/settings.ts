@@ -27,7 +27,7 @@ export interface Setting<K extends SettingKind = SettingKind> {
   arg?: string;
   /** Lower bound for int and duration settings. */
   min?: number;
-  /** Upper bound for int settings. */
+  /** Upper bound for int and duration settings. */
   max?: number;
 }
 
@@ -57,6 +57,10 @@ function parseValue(setting: Setting, text: string, source: string): string | nu
       if (setting.min !== undefined && n < setting.min)
         throw new UsageError(
           `${source}: must be at least ${formatDurationMs(setting.min)}, got ${JSON.stringify(text)}`,
+        );
+      if (setting.max !== undefined && n > setting.max)
+        throw new UsageError(
+          `${source}: must be at most ${formatDurationMs(setting.max)}, got ${JSON.stringify(text)}`,
         );
       return n;
     }
