@@ -452,45 +452,41 @@ describe('the codeq executable', () => {
     WORK_TEST_MS,
   );
 
-  it(
-    'codeq work gives back a task whose command got the same SIGTERM (systemd stops every process)',
-    async () => {
-      await workOneTask('echo "pid $$" >&2; sleep 30', async ({ taskId, child, exited, stderr, clients }) => {
-        await eventually(() => stderr().includes('taking tasks of q'), 'the banner', START_MS);
-        await eventually(() => /pid \d+/.test(stderr()), 'the command to start', 10_000);
-        const commandPid = Number(/pid (\d+)/.exec(stderr())![1]);
+  /**
+   * One SIGTERM for `codeq work` and its command, as systemd stops every process of a
+   * unit: the task goes back with its attempt not counted, whichever process the signal
+   * reaches first (`commandFirst`: the command's, 50 ms ahead).
+   */
+  const sameSigtermGivesBack = (commandFirst: boolean) =>
+    workOneTask('echo "pid $$" >&2; sleep 30', async ({ taskId, child, exited, stderr, clients }) => {
+      await eventually(() => stderr().includes('taking tasks of q'), 'the banner', START_MS);
+      await eventually(() => /pid \d+/.test(stderr()), 'the command to start', 10_000);
+      const commandPid = Number(/pid (\d+)/.exec(stderr())![1]);
+      if (commandFirst) {
+        process.kill(-commandPid, 'SIGTERM');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        process.kill(-child.pid!, 'SIGTERM');
+      } else {
         process.kill(-child.pid!, 'SIGTERM');
         process.kill(-commandPid, 'SIGTERM');
-        const status = await exited;
-        expect(status, stderr()).toBe(0);
-        expect(stderr()).toContain(
-          'given back, attempt not counted: COMMAND got the SIGTERM that stops codeq work',
-        );
-        expect(await clients.getTask({ queue: 'q', taskId })).toMatchObject({ state: 'PENDING', attempt: 0 });
-      });
-    },
+      }
+      const status = await exited;
+      expect(status, stderr()).toBe(0);
+      expect(stderr()).toContain(
+        'given back, attempt not counted: COMMAND got the SIGTERM that stops codeq work',
+      );
+      expect(await clients.getTask({ queue: 'q', taskId })).toMatchObject({ state: 'PENDING', attempt: 0 });
+    });
+
+  it(
+    'codeq work gives back a task whose command got the same SIGTERM (systemd stops every process)',
+    () => sameSigtermGivesBack(false),
     WORK_TEST_MS,
   );
 
   it(
     'codeq work gives back the task as well when its command dies of that SIGTERM before codeq work hears it',
-    async () => {
-      await workOneTask('echo "pid $$" >&2; sleep 30', async ({ taskId, child, exited, stderr, clients }) => {
-        await eventually(() => stderr().includes('taking tasks of q'), 'the banner', START_MS);
-        await eventually(() => /pid \d+/.exec(stderr()) !== null, 'the command to start', 10_000);
-        const commandPid = Number(/pid (\d+)/.exec(stderr())![1]);
-        // One kill of every process reaches them in either order: here the command's first.
-        process.kill(-commandPid, 'SIGTERM');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        process.kill(-child.pid!, 'SIGTERM');
-        const status = await exited;
-        expect(status, stderr()).toBe(0);
-        expect(stderr()).toContain(
-          'given back, attempt not counted: COMMAND got the SIGTERM that stops codeq work',
-        );
-        expect(await clients.getTask({ queue: 'q', taskId })).toMatchObject({ state: 'PENDING', attempt: 0 });
-      });
-    },
+    () => sameSigtermGivesBack(true),
     WORK_TEST_MS,
   );
 

@@ -41,30 +41,29 @@ export function lifecycleCases(setup: MakeHarness): void {
       expect(await h.reap()).toBe(5000);
     });
 
-    it('still accepts a settle within the grace', async () => {
+    /** A lease of 30 s abandoned with a 5 s grace, then completed `afterMs` later: the answer and the task's state. */
+    async function completeAfterGrace(afterMs: number) {
       const h = await setup();
       const id = await h.add();
       const lease = await h.claimOne(30_000);
       await h.store.abandon(h.queue, [{ taskId: id, token: lease.token }], 5000);
-      h.clock.advance(4999);
+      h.clock.advance(afterMs);
       const [r] = await h.store.settle(h.queue, [
         { kind: 'complete', taskId: id, token: lease.token, result: Buffer.from('done') },
       ]);
+      return { r, state: (await h.get(id)).state };
+    }
+
+    it('still accepts a settle within the grace', async () => {
+      const { r, state } = await completeAfterGrace(4999);
       expect(r).toEqual({ status: 'ok' });
-      expect((await h.get(id)).state).toBe('COMPLETED');
+      expect(state).toBe('COMPLETED');
     });
 
     it('refuses a settle once the grace ran out, before any claim reaped the lease', async () => {
-      const h = await setup();
-      const id = await h.add();
-      const lease = await h.claimOne(30_000);
-      await h.store.abandon(h.queue, [{ taskId: id, token: lease.token }], 5000);
-      h.clock.advance(5001);
-      const [r] = await h.store.settle(h.queue, [
-        { kind: 'complete', taskId: id, token: lease.token, result: Buffer.from('late') },
-      ]);
+      const { r, state } = await completeAfterGrace(5001);
       expect(r?.status).not.toBe('ok');
-      expect((await h.get(id)).state).not.toBe('COMPLETED');
+      expect(state).not.toBe('COMPLETED');
     });
 
     it('never moves a deadline later', async () => {
