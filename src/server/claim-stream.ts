@@ -12,6 +12,7 @@ import type { Consumer } from '../dispatcher/dispatcher.js';
 import type { DeliveryTrace, DispatchTrace } from '../telemetry/dispatch-trace.js';
 import { endStream } from './grpc-status.js';
 import { leaseMessage } from './messages.js';
+import { releaseReadMessages } from './released-reads.js';
 import { settleRequests } from './settle-requests.js';
 import { StreamBuffer } from './stream-buffer.js';
 import { StreamLeases } from './stream-leases.js';
@@ -89,6 +90,9 @@ export class ClaimStream implements Consumer {
       },
       ctx.config.maxPayloadBytes + LEASE_OVERHEAD_BYTES,
     );
+    // A stream hears from its worker about once a task: what it read last should not
+    // outlive the read (released-reads.ts).
+    releaseReadMessages(call);
     call.on('data', (msg: ClaimRequest__Output) => this.#guard(() => this.#receive(msg)));
     call.on('end', () => this.#clientEnded());
     call.on('cancelled', () => this.#close());

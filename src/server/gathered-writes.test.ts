@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawBytesMethod } from '../../support/raw-grpc.js';
+import { listenAndConnect, rawBytesMethod, SERVER_SETUPS } from '../../support/raw-grpc.js';
 import { gatherWrites } from './gathered-writes.js';
 
 const STREAM = rawBytesMethod('/test.Gather/Stream', true, true);
@@ -33,21 +33,7 @@ function writeSpread(call: grpc.ServerDuplexStream<Buffer, Buffer>): Promise<num
   });
 }
 
-/** Like the server's access control: the call's metadata is checked asynchronously before the handler reads it. */
-const checksMetadata: grpc.ServerInterceptor = (_method, call) =>
-  new grpc.ServerInterceptingCall(call, {
-    start: (next) =>
-      next(
-        new grpc.ServerListenerBuilder()
-          .withOnReceiveMetadata((metadata, pass) => void Promise.resolve().then(() => pass(metadata)))
-          .build(),
-      ),
-  });
-
-describe.each([
-  { server: 'without interceptors', interceptors: [] },
-  { server: 'behind an interceptor', interceptors: [checksMetadata] },
-])('gatherWrites on a grpc-js server stream, $server', ({ interceptors }) => {
+describe.each(SERVER_SETUPS)('gatherWrites on a grpc-js server stream, $server', ({ interceptors }) => {
   const server = new grpc.Server({ interceptors });
   let client: grpc.Client;
   const gathered: boolean[] = [];
@@ -67,12 +53,7 @@ describe.each([
         });
       },
     });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
-        err ? reject(err) : resolve(p),
-      ),
-    );
-    client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    client = await listenAndConnect(server);
   });
 
   afterAll(() => {
