@@ -236,7 +236,9 @@ describe('codeQ on a Sentinel-managed primary', () => {
     cleanup.push(async () => newPrimary.disconnect());
     // Replies that crossed the announcement on the way may come from the old primary.
     const after = acknowledged.filter((a) => a.at > announcedAt + 250);
-    expect(after.length).toBeGreaterThan(100);
+    // About 200 at one every 50 ms on a quiet machine; a loaded one (a full suite beside
+    // benchmarks) got 85. Enough that the check below means something, either way.
+    expect(after.length).toBeGreaterThan(40);
     const lost = [];
     for (const { taskId } of after)
       if ((await newPrimary.exists(`codeq:{pf}:t:${taskId}`)) === 0) lost.push(taskId);
