@@ -28,17 +28,35 @@ export function requireRedisServer(): string {
   return probe.stdout.trim();
 }
 
-async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+/**
+ * Resolves once `child` listens on `port`. One that exits first fails it with its last
+ * log lines (`lastLines`, read once `closed`: its output is all in).
+ */
+async function waitForPort(
+  port: number,
+  child: ChildProcess,
+  timeoutMs: number,
+  closed: Promise<unknown>,
+  lastLines: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
+    if (child.exitCode !== null) {
+      await closed;
+      throw new Error(`redis-server exited with code ${child.exitCode}: ${lastLines()}`);
+    }
     const open = await new Promise<boolean>((resolve) => {
+      // A reply to PING, not only an open port: a cluster node listens before it reads
+      // its cluster settings, and may still exit over them (any reply counts, -NOAUTH too).
       const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
+      socket.setTimeout(1_000, () => socket.destroy());
+      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.once('data', () => {
         socket.destroy();
         resolve(true);
       });
-      socket.once('error', () => resolve(false));
+      socket.on('error', () => socket.destroy());
+      socket.once('close', () => resolve(false));
     });
     if (open) return;
     if (Date.now() > deadline)
@@ -116,9 +134,18 @@ export async function startSentinel(
 }
 
 async function spawnRedis(args: string[], port: number, dir: string): Promise<TestRedis> {
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // redis-server logs to stdout, and a bad setting to stderr: the last lines say why one
+  // that exits at start did.
+  let log = '';
+  for (const out of [child.stdout, child.stderr]) {
+    out.setEncoding('utf8');
+    out.on('data', (chunk: string) => (log = (log + chunk).slice(-2_000)));
+  }
+  const lastLines = (): string => log.trim().split('\n').slice(-3).join(' | ') || '(no output)';
+  const closed = new Promise((r) => child.once('close', r));
   try {
-    await waitForPort(port, child, 10_000);
+    await waitForPort(port, child, 10_000, closed, lastLines);
   } catch (err) {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

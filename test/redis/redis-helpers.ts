@@ -7,6 +7,7 @@ import {
   type TestRedis,
   type TestSentinel,
 } from '../../support/redis-server.js';
+import { freePort } from '../../support/free-port.js';
 
 /** Resolves once `redis` answers PING; fails after `timeoutMs`. */
 export async function waitForPing(redis: Redis, timeoutMs = 10_000): Promise<void> {
@@ -33,11 +34,30 @@ export interface TestCluster {
 
 /** Starts `size` cluster-enabled servers, splits the 16384 slots among them and waits until the cluster is ok. */
 export async function startCluster(size: number): Promise<TestCluster> {
-  const nodes = await Promise.all(
-    Array.from({ length: size }, () =>
-      startRedisServer(['--cluster-enabled', 'yes', '--cluster-node-timeout', '5000']),
+  // A node's bus port is its client port + 10,000 unless given: a free port above 55,535
+  // (a fifth of Linux's ephemeral range) would leave none, and redis-server exits.
+  const busPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const started = await Promise.allSettled(
+    busPorts.map((busPort) =>
+      startRedisServer([
+        '--cluster-enabled',
+        'yes',
+        '--cluster-node-timeout',
+        '5000',
+        '--cluster-port',
+        String(busPort),
+      ]),
     ),
   );
+  const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  // Nodes that did start must not outlive a cluster that did not: a redis-server left
+  // running holds the test worker's stderr open, and vitest waits for it at the end.
+  const stopAll = (): Promise<unknown> => Promise.all(nodes.map((n) => n.stop()));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await stopAll();
+    throw failed.reason;
+  }
   const admins = nodes.map((n) => new Redis(n.url));
   try {
     const per = Math.ceil(16384 / size);
@@ -46,7 +66,8 @@ export async function startCluster(size: number): Promise<TestCluster> {
         a.call('CLUSTER', 'ADDSLOTSRANGE', String(i * per), String(Math.min(16383, (i + 1) * per - 1))),
       ),
     );
-    for (const n of nodes.slice(1)) await admins[0]!.call('CLUSTER', 'MEET', '127.0.0.1', String(n.port));
+    for (let i = 1; i < size; i++)
+      await admins[0]!.call('CLUSTER', 'MEET', '127.0.0.1', String(nodes[i]!.port), String(busPorts[i]));
     await vi.waitFor(
       async () => {
         for (const a of admins) {
@@ -57,6 +78,9 @@ export async function startCluster(size: number): Promise<TestCluster> {
       },
       { timeout: 20_000, interval: 100 },
     );
+  } catch (err) {
+    await stopAll();
+    throw err;
   } finally {
     for (const a of admins) a.disconnect();
   }
@@ -64,7 +88,7 @@ export async function startCluster(size: number): Promise<TestCluster> {
     url: nodes.map((n) => n.url).join(','),
     nodes,
     async stop() {
-      await Promise.all(nodes.map((n) => n.stop()));
+      await stopAll();
     },
   };
 }
