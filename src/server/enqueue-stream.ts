@@ -8,6 +8,7 @@ import { RateLimitedError } from '../domain/errors.js';
 import type { NewTask } from '../domain/task.js';
 import { endStream, toGrpcStatus } from './grpc-status.js';
 import { gatherWrites } from './gathered-writes.js';
+import { releaseReadMessages } from './released-reads.js';
 import type { ServerContext } from './server-context.js';
 import { storeTasks } from './store-tasks.js';
 import { toNewTasks } from './validation.js';
@@ -84,6 +85,9 @@ export class EnqueueStream {
     this.#ctx = ctx;
     this.#onClosed = onClosed;
     gatherWrites(call);
+    // A producer's last request, payloads and all, should not stay in memory until its
+    // next one (released-reads.ts).
+    releaseReadMessages(call);
     call.on('data', (request: EnqueueStreamRequest__Output) => this.#receive(request));
     call.on('end', () => this.finish());
     call.on('cancelled', () => this.#close());

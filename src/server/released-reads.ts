@@ -16,13 +16,15 @@ const MAX_DEPTH = 16;
  * Lets a server stream's decoder drop the last message it read once it has decoded it.
  *
  * grpc-js decodes each call's messages with a decoder that keeps views of the last one
- * (its flag byte and its body, slices of the HTTP/2 frame they came in) until the call's
- * next message replaces them. A Claim stream hears from its worker once per task, so at
- * 10,000 open streams those views live for seconds: long enough to be copied out of V8's
- * young generation into the old one, which made every young collection slower (more
- * survivors to copy) and brought the next full collection nearer. With this the decoder
- * keeps views of a message only while it is still reading it. A grpc-js whose calls are
- * built otherwise is left as it is (false).
+ * (its flag byte and its body, slices of the HTTP/2 frames they came in) until the call's
+ * next message replaces them, and with them the message's bytes: a worker's last result
+ * or a producer's last payloads, up to the largest message allowed, stayed in memory for
+ * as long as the stream was quiet. A Claim stream hears from its worker once per task, so
+ * at 10,000 open streams those views lived for seconds: long enough to be copied out of
+ * V8's young generation into the old one, which made every young collection slower and
+ * brought the next full collection nearer. With this the decoder keeps views of a
+ * message only while it is still reading it. A grpc-js whose calls are built otherwise
+ * is left as it is (false).
  */
 export function releaseReadMessages(stream: object): boolean {
   let call = (stream as { call?: unknown }).call;
