@@ -92,7 +92,7 @@ export class Dispatcher {
       logger,
       onTurn: (enqueued) => this.#turn(enqueued),
       settleHoldMs: options.settleHoldMs,
-      dealingAhead: (queue) => (this.#queues.get(queue)?.held?.size ?? 0) > 0,
+      dealingAhead: (queue) => this.#held.holdsAny(queue),
     });
     this.#held = new HeldLeases({
       readAhead: {

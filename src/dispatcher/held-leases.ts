@@ -44,6 +44,11 @@ export class HeldLeases {
     this.#host = host;
   }
 
+  /** Whether leases of the queue `name` are held ahead of demand: its streams are served from them. */
+  holdsAny(name: string): boolean {
+    return (this.#host.queue(name)?.held?.size ?? 0) > 0;
+  }
+
   /** How many leases of `leaseMs` a claim of `state` for waiting streams should take ahead of demand. */
   aheadOf(state: QueueState, leaseMs: number, now: number): number {
     if (this.#host.readAhead.max === 0 || !state.backlog) return 0;
@@ -61,7 +66,7 @@ export class HeldLeases {
    * still deals what is held to every other consumer with room.
    */
   serveSoon(consumer: Consumer): void {
-    if (!consumer.queues.some((name) => (this.#host.queue(name)?.held?.size ?? 0) > 0)) return;
+    if (!consumer.queues.some((name) => this.holdsAny(name))) return;
     this.#grew.add(consumer);
     if (this.#grew.size > 1) return;
     if (this.#host.tracer) this.#grewAt = nowMs();
