@@ -29,8 +29,8 @@ export function requireRedisServer(): string {
 }
 
 /**
- * Resolves once `child` listens on `port`. One that exits first fails it with its last
- * log lines (`lastLines`, read once `closed`: its output is all in).
+ * Resolves once `child` answers PING on `port`. One that exits first fails it with its
+ * last log lines (`lastLines`, read once `closed`: its output is all in).
  */
 async function waitForPort(
   port: number,

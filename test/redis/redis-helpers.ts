@@ -50,8 +50,8 @@ export async function startCluster(size: number): Promise<TestCluster> {
     ),
   );
   const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  // Nodes that did start must not outlive a cluster that did not: a redis-server left
-  // running holds the test worker's stderr open, and vitest waits for it at the end.
+  // Nodes that did start must not outlive a cluster that did not: nothing else would stop
+  // them (a left-over redis-server once held a test worker's stderr, and vitest waited).
   const stopAll = (): Promise<unknown> => Promise.all(nodes.map((n) => n.stop()));
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) {
