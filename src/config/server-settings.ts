@@ -195,7 +195,7 @@ export const SERVER_SETTINGS = {
     // concurrency needs.
     default: 1_000,
     min: 1,
-    help: 'Most unused credit one stream may hold; a grant beyond it is dropped (the stream gets at most this many leases at a time, with one warning). Raise it for workers with a concurrency above 1,000',
+    help: 'Most unused credit one stream may hold; a grant beyond it is dropped (the stream gets at most this many leases at a time, with one warning), and a stream holding twice this many unsettled leases gets no more until it settles some. Raise it for workers with a concurrency above 1,000',
   },
   sweepIntervalMs: {
     flag: 'sweep-interval',

@@ -53,6 +53,10 @@ export class ClaimStream implements Consumer {
   readonly #leases: StreamLeases;
   /** Whether a grant went past --max-stream-credit (warned once per stream). */
   #creditCapped = false;
+  /** Whether the stream reached the most unsettled leases it may hold (warned once per stream). */
+  #heldCapped = false;
+  /** Whether the last `capacity()` was 0 for want of settles: the next settle answered asks for a pass. */
+  #waitsForSettles = false;
   /** Traced lease messages the transport took only after pushing back: their write spans end at 'drain'. */
   #backpressured: DeliveryTrace[] = [];
   /** Stops watching the caller's credential (access-control.ts): its expiry or revocation ends the stream. */
@@ -78,7 +82,7 @@ export class ClaimStream implements Consumer {
       ctx,
       this,
       (outcomes) => this.#send({ outcomes }),
-      () => this.#endIfDrained(),
+      () => this.#settleAnswered(),
     );
     this.#buffer = new StreamBuffer(
       ctx.limits.buffers,
@@ -130,8 +134,41 @@ export class ClaimStream implements Consumer {
   }
 
   capacity(): number {
+    if (this.state !== 'OPEN' || !this.#writable) return 0;
+    const room = this.#heldRoom();
     // Only as many leases as fit the bytes the worker may leave unread (stream-buffer.ts).
-    return this.state === 'OPEN' && this.#writable ? this.#buffer.leases(this.#permits) : 0;
+    return room > 0 ? this.#buffer.leases(Math.min(this.#permits, room)) : 0;
+  }
+
+  /**
+   * How many more leases the stream may hold unsettled: twice `--max-stream-credit`. A
+   * worker that grants a credit for each lease it settles holds at most the cap; one that
+   * grants before it settles would otherwise take leases (and the server's memory to keep
+   * them) for as long as its queues had tasks. It waits for its settles instead, said once.
+   */
+  #heldRoom(): number {
+    const most = 2 * this.#ctx.config.maxStreamCredit;
+    const room = most - this.#leases.size;
+    if (room > 0 || this.#permits === 0) return room;
+    this.#waitsForSettles = true;
+    if (!this.#heldCapped) {
+      this.#heldCapped = true;
+      this.#ctx.logger.warn(
+        `worker ${JSON.stringify(this.workerId)} holds ${this.#leases.size} leases it has not settled, ` +
+          `twice --max-stream-credit (${this.#ctx.config.maxStreamCredit}): it gets no more until it settles some`,
+        { session: this.id },
+      );
+    }
+    return 0;
+  }
+
+  /** A settle was answered: its lease may have made room for another. */
+  #settleAnswered(): void {
+    if (this.#waitsForSettles && this.state === 'OPEN') {
+      this.#waitsForSettles = false;
+      this.#ctx.dispatcher.poke(this);
+    }
+    this.#endIfDrained();
   }
 
   /** Credit granted and not used by a lease yet (0 once the stream stopped taking leases). */

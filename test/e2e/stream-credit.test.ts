@@ -23,15 +23,23 @@ describe('credit beyond --max-stream-credit', () => {
     return s;
   }
 
-  it('is not kept: the stream stays open and is owed at most the cap, said once', async () => {
-    const warnings: string[] = [];
+  /** A raw Claim stream, not yet open, to a server whose queue `queue` holds `tasks` tasks. */
+  async function rawStreamOn(queue: string, tasks: number, warnings: string[]): Promise<RawStream> {
     const s = await server(warnings);
     const clients = rawClients(s.address);
     cleanup.push(() => clients.close());
-    for (let i = 0; i < 20; i++) await clients.enqueue({ queue: 'capped', payload: Buffer.from(`${i}`) });
+    for (let i = 0; i < tasks; i++) await clients.enqueue({ queue, payload: Buffer.from(`${i}`) });
     const stream = new RawStream(clients.workers);
     cleanup.push(() => stream.close());
-    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 200));
+    return stream;
+  }
+
+  /** Long enough for leases the server should not send to have arrived. */
+  const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 200));
+
+  it('is not kept: the stream stays open and is owed at most the cap, said once', async () => {
+    const warnings: string[] = [];
+    const stream = await rawStreamOn('capped', 20, warnings);
     // The cap is on credit unused: of 8, 5 are kept and used.
     stream.send({ open: { workerId: 'wide', queues: ['capped'] }, credit: 8 });
     await stream.waitForLeases(LIMIT);
@@ -46,6 +54,31 @@ describe('credit beyond --max-stream-credit', () => {
     expect(warnings.filter((w) => w.includes('--max-stream-credit'))).toEqual([
       expect.stringContaining('worker "wide" granted credit beyond --max-stream-credit (5 unused)'),
     ]);
+  });
+
+  it('gives a worker that grants before it settles at most twice the cap unsettled, said once', async () => {
+    const warnings: string[] = [];
+    const stream = await rawStreamOn('greedy', 30, warnings);
+    stream.send({ open: { workerId: 'greedy', queues: ['greedy'] }, credit: LIMIT });
+    await stream.waitForLeases(LIMIT);
+    // Credit again and again without settling: twice the cap, then nothing while none settles.
+    for (let i = 0; i < 3; i++) stream.send({ credit: LIMIT });
+    await stream.waitForLeases(2 * LIMIT);
+    await settle();
+    expect(stream.leases()).toHaveLength(2 * LIMIT);
+    expect(warnings.filter((w) => w.includes('has not settled'))).toEqual([
+      expect.stringContaining(
+        'worker "greedy" holds 10 leases it has not settled, twice --max-stream-credit (5)',
+      ),
+    ]);
+    // Each lease settled makes room for one more, from the credit the stream kept.
+    const [first, second] = stream.leases();
+    stream.send({ completes: [{ leaseId: first!.leaseId }, { leaseId: second!.leaseId }] });
+    await stream.waitForLeases(2 * LIMIT + 2);
+    await settle();
+    expect(stream.leases()).toHaveLength(2 * LIMIT + 2);
+    expect(stream.status).toBeUndefined();
+    expect(warnings.filter((w) => w.includes('has not settled'))).toHaveLength(1);
   });
 
   it("is told to the worker in the stream's opened reply", async () => {

@@ -60,7 +60,9 @@ export interface _codeq_v1_ClaimResponse_Opened {
   /**
    * The most unused credit the stream keeps (the server's --max-stream-credit): a grant
    * beyond it is dropped, so a worker that grants one credit per lease it settles holds at
-   * most this many leases at a time, running or waiting. 0 from a server that does not say.
+   * most this many leases at a time, running or waiting. A stream holding twice this many
+   * leases it has not settled gets no more until it settles some. 0 from a server that
+   * does not say.
    */
   'maxCredit'?: (number);
 }
@@ -79,7 +81,9 @@ export interface _codeq_v1_ClaimResponse_Opened__Output {
   /**
    * The most unused credit the stream keeps (the server's --max-stream-credit): a grant
    * beyond it is dropped, so a worker that grants one credit per lease it settles holds at
-   * most this many leases at a time, running or waiting. 0 from a server that does not say.
+   * most this many leases at a time, running or waiting. A stream holding twice this many
+   * leases it has not settled gets no more until it settles some. 0 from a server that
+   * does not say.
    */
   'maxCredit'?: (number);
 }
