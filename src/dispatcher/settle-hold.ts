@@ -15,8 +15,9 @@ export interface GatheredTurn {
  * `settleHoldMs`). At one slot a worker settles once per turn, and each settle was a
  * script call of its own; while the queue's streams are served from read-ahead the
  * settles wait instead, to ride with the claim that refills it or to go together once
- * the hold ends. One timer for all queues: the first settle held arms it, and the turn
- * after it fires sends every settle it carries.
+ * the hold ends. One timer for all queues: the first settle held arms it, the turn
+ * after it fires sends every settle it carries, and it stops once the settles it was
+ * armed for have all left with other calls.
  */
 export class SettleHold {
   readonly #holdMs: number;
@@ -24,6 +25,8 @@ export class SettleHold {
   readonly #due: () => void;
   #timer: NodeJS.Timeout | undefined;
   #fired = false;
+  /** Queues' coming turns that carry held settles. */
+  #holdings = 0;
 
   /** `due` asks for the turn that sends what is held; `dealingAhead(queue)`: its streams are served from read-ahead. */
   constructor(holdMs: number, dealingAhead: (queue: string) => boolean, due: () => void) {
@@ -50,14 +53,29 @@ export class SettleHold {
     );
   }
 
-  /** Settles are held over: the hold ends at the latest `holdMs` from the first of them. */
+  /**
+   * Settles are held over in a queue's coming turn that held none: the hold ends at the
+   * latest `holdMs` from the first of them.
+   */
   held(): void {
+    this.#holdings++;
     if (this.#timer !== undefined) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#fired = true;
       this.#due();
     }, this.#holdMs);
+  }
+
+  /**
+   * A turn's held settles left, with its other calls or with another turn's held ones:
+   * once none are held, the timer stops, so it neither wakes a turn for nothing nor cuts
+   * short the hold of settles held after it.
+   */
+  released(): void {
+    if (--this.#holdings > 0 || this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /**

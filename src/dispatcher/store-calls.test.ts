@@ -305,6 +305,33 @@ describe('StoreCalls', () => {
       expect(claimed.leases).toHaveLength(1);
     });
 
+    it('gives a settle held after others left with a claim a hold of its own', async () => {
+      const ops = [await leased(), await leased()];
+      await store.enqueue([task()]);
+      const { owner, wanted, want, turns, sizes, settleAndClaim } = holding();
+      const rode = owner.settle('q', ops[0]!, true);
+      await turns();
+      vi.advanceTimersByTime(HOLD_MS / 2);
+      wanted.add('q');
+      want.claiming = true;
+      owner.requestTurn();
+      await turns();
+      expect(settleAndClaim.mock.calls.map(([, o]) => o.length)).toEqual([1]);
+      expect(await rode).toEqual({ status: 'ok' });
+      // Nothing is held now: the hold's timer stopped with the settle it was armed for.
+      expect(vi.getTimerCount()).toBe(0);
+      want.claiming = false;
+      const later = owner.settle('q', ops[1]!, true);
+      await turns();
+      vi.advanceTimersByTime(HOLD_MS / 2);
+      await turns();
+      expect(sizes()).toEqual([]);
+      vi.advanceTimersByTime(HOLD_MS / 2);
+      await turns();
+      expect(sizes()).toEqual([1]);
+      expect(await later).toEqual({ status: 'ok' });
+    });
+
     it('sends them once a queue gathered many, without waiting out the hold', async () => {
       const ops = await Promise.all(Array.from({ length: 64 }, () => leased()));
       const { owner, turns, sizes } = holding();

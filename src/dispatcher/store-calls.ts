@@ -62,6 +62,8 @@ interface QueueTurn {
   }[];
   /** Ready tasks among the enqueues. */
   ready: number;
+  /** Whether it carries settles held over from an earlier turn. */
+  carriesHeld: boolean;
 }
 
 const opsOf = (list: readonly PendingSettle[]): SettleOp[] => list.map((p) => p.op);
@@ -222,6 +224,7 @@ export class StoreCalls {
         settlesMayWait: true,
         claims: [],
         ready: 0,
+        carriesHeld: false,
       };
       turns.set(queue, turn);
     }
@@ -258,7 +261,11 @@ export class StoreCalls {
   #sendAll(turns: ReadonlyMap<string, QueueTurn>, holdsDue: boolean): void {
     for (const [queue, turn] of turns) {
       if (this.#hold.mayHold(queue, turn, holdsDue)) this.#holdOver(queue, turn);
-      else this.#send(queue, turn);
+      else {
+        // What was held leaves with this turn's calls.
+        if (turn.carriesHeld) this.#hold.released();
+        this.#send(queue, turn);
+      }
     }
   }
 
@@ -266,7 +273,12 @@ export class StoreCalls {
   #holdOver(queue: string, turn: QueueTurn): void {
     const next = this.#turnOf(this.#next, queue);
     next.settles = turn.settles.concat(next.settles);
-    this.#hold.held();
+    // Settles held once more stay one holding; a second holding of the queue joins the first.
+    if (turn.carriesHeld === next.carriesHeld) {
+      if (turn.carriesHeld) this.#hold.released();
+      else this.#hold.held();
+    }
+    next.carriesHeld = true;
   }
 
   /** Sends one queue's calls of a turn: each claim with enqueues, else with settles, else alone; then the rest. */
