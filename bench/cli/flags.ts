@@ -49,9 +49,11 @@ const FLAGS: Record<string, Flag> = {
   client: {
     key: 'client',
     kind: 'string',
-    arg: 'raw|lib',
-    help: 'codeQ worker side: raw streams or clients/Worker',
-    choices: ['raw', 'lib'],
+    arg: 'raw|h2|lib',
+    help:
+      'codeQ worker side: raw Claim streams through grpc-js, the same over a bare HTTP/2 session ' +
+      '(a worker host about as cheap as a compiled client), or clients/Worker',
+    choices: ['raw', 'h2', 'lib'],
   },
   producer: {
     key: 'producer',

@@ -39,8 +39,11 @@ export interface BenchOptions {
    * Python's grpcio (`py-unary`).
    */
   producer: 'stream' | 'unary' | 'h2-unary' | 'py-unary';
-  /** codeQ worker side: raw Claim streams (`raw`) or the client library's Worker (`lib`). */
-  client: 'raw' | 'lib';
+  /**
+   * codeQ worker side: raw Claim streams through grpc-js (`raw`), the same over a bare
+   * HTTP/2 session (`h2`), or the client library's Worker (`lib`).
+   */
+  client: 'raw' | 'h2' | 'lib';
   /**
    * Pin the service side (codeQ server and Redis) to core 0 and the load generators to
    * core 1 (`taskset`), to see the service's latency apart from the clients' CPU.

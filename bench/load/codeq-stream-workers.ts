@@ -1,3 +1,4 @@
+import { connect } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import type { ClaimRequest } from '../../src/api/generated/codeq/v1/ClaimRequest.js';
 import type {
@@ -11,14 +12,27 @@ import { decodeStamp, type Stamp } from '../core/stamp.js';
 import type { LeaseRecorder } from './lease-recorder.js';
 import type { LoadWorkers, WorkerSpec } from './load-workers.js';
 import { streamQueue } from './queue-spread.js';
+import { H2ClaimCall } from './h2-claim-call.js';
 
-type ClaimCall = grpc.ClientDuplexStream<ClaimRequest, ClaimResponse__Output>;
+/** What a bench stream uses of a Claim call: grpc-js's duplex call, or H2ClaimCall. */
+interface ClaimCall {
+  write(message: ClaimRequest): boolean;
+  end(): void;
+  cancel(): void;
+  on(event: 'data', listener: (message: ClaimResponse__Output) => void): unknown;
+  on(event: 'status' | 'drain', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/** How the bench's raw streams reach the server: grpc-js's client, or a bare HTTP/2 session. */
+export type StreamTransport = 'grpc-js' | 'h2';
 
 /**
- * One Claim stream spoken directly over grpc-js, the way ghz drives a gRPC service: open
- * with credit, record each lease, complete it (after the simulated work) and grant one
- * credit back in the same message, batched per event-loop turn. It hears every outcome,
- * so it can time the full cycle, and costs the shared CPU less than the full client.
+ * One Claim stream spoken directly over grpc-js or bare HTTP/2, the way ghz drives a gRPC
+ * service: open with credit, record each lease, complete it (after the simulated work) and
+ * grant one credit back in the same message, batched per event-loop turn. It hears every
+ * outcome, so it can time the full cycle, and costs the shared CPU less than the full
+ * client.
  */
 class BenchStream {
   readonly #call: ClaimCall;
@@ -33,11 +47,11 @@ class BenchStream {
   readonly #spec: WorkerSpec;
   readonly #recorder: LeaseRecorder;
 
-  constructor(client: WorkerServiceClient, index: number, spec: WorkerSpec, recorder: LeaseRecorder) {
+  constructor(call: ClaimCall, index: number, spec: WorkerSpec, recorder: LeaseRecorder) {
     this.#index = index;
     this.#spec = spec;
     this.#recorder = recorder;
-    this.#call = client.Claim();
+    this.#call = call;
     let opened!: () => void;
     let failed!: (err: Error) => void;
     this.opened = new Promise((resolve, reject) => {
@@ -45,7 +59,7 @@ class BenchStream {
       failed = reject;
     });
     this.closed = new Promise((resolve) => this.#call.on('status', () => resolve()));
-    this.#call.on('error', (err: grpc.ServiceError) => failed(err));
+    this.#call.on('error', (err: Error) => failed(err));
     this.#call.on('drain', () => {
       this.#writable = true;
       this.#flush();
@@ -113,23 +127,36 @@ class BenchStream {
 
 const OPEN_TIMEOUT_S = 120;
 
-/** `spec.streams` raw Claim streams on one channel, as many worker instances of one host would hold. */
+/**
+ * `spec.streams` raw Claim streams on one connection, as many worker instances of one host
+ * would hold: through grpc-js's client, or over a bare HTTP/2 session (h2-claim-call.ts).
+ */
 export class CodeqStreamWorkers implements LoadWorkers {
-  readonly #client: WorkerServiceClient;
+  readonly #newCall: () => ClaimCall;
+  readonly #close: () => void;
   readonly #streams: BenchStream[] = [];
   readonly #spec: WorkerSpec;
   readonly #recorder: LeaseRecorder;
 
-  constructor(address: string, spec: WorkerSpec, recorder: LeaseRecorder) {
+  constructor(address: string, spec: WorkerSpec, recorder: LeaseRecorder, transport: StreamTransport) {
     this.#spec = spec;
     this.#recorder = recorder;
-    const { WorkerService } = codeqProto().codeq.v1;
-    this.#client = new WorkerService(address, grpc.credentials.createInsecure());
+    if (transport === 'h2') {
+      const session = connect(`http://${address}`);
+      session.on('error', () => {});
+      this.#newCall = () => new H2ClaimCall(session);
+      this.#close = () => session.close();
+    } else {
+      const { WorkerService } = codeqProto().codeq.v1;
+      const client: WorkerServiceClient = new WorkerService(address, grpc.credentials.createInsecure());
+      this.#newCall = () => client.Claim();
+      this.#close = () => client.close();
+    }
   }
 
   async start(): Promise<void> {
     for (let i = 0; i < this.#spec.streams; i++)
-      this.#streams.push(new BenchStream(this.#client, i, this.#spec, this.#recorder));
+      this.#streams.push(new BenchStream(this.#newCall(), i, this.#spec, this.#recorder));
     // A stream the server never answers (a cap on streams per connection, say) would hang
     // the run: fail it, saying how many opened.
     let open = 0;
@@ -160,6 +187,6 @@ export class CodeqStreamWorkers implements LoadWorkers {
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 3_000).unref());
     await Promise.race([Promise.all(this.#streams.map((s) => s.closed)), timeout]);
     for (const s of this.#streams) s.cancel();
-    this.#client.close();
+    this.#close();
   }
 }

@@ -21,8 +21,8 @@ export interface WorkerInitArgs {
   address?: string;
   /** BullMQ: the Redis URL. */
   redisUrl?: string;
-  /** codeQ only: `raw` Claim streams (default) or the `lib` client Worker. */
-  client: 'raw' | 'lib';
+  /** codeQ only: `raw` Claim streams (default), the same over bare HTTP/2 (`h2`), or the `lib` client Worker. */
+  client: 'raw' | 'h2' | 'lib';
   spec: WorkerSpec;
   /** Record this epoch from the start (a prefilled queue is taken the moment streams open). */
   measureFrom?: { epoch: number; startedAt: number } | undefined;
@@ -41,7 +41,13 @@ const link = serveParent({
     if (args.system === 'bullmq') workers = new BullmqWorkers(args.redisUrl!, spec, recorder);
     else if (args.system === 'rabbitmq') workers = new RabbitmqWorkers(args.address!, spec, recorder);
     else if (args.client === 'lib') workers = new CodeqLibWorkers(args.address!, spec, recorder);
-    else workers = new CodeqStreamWorkers(args.address!, spec, recorder);
+    else
+      workers = new CodeqStreamWorkers(
+        args.address!,
+        spec,
+        recorder,
+        args.client === 'h2' ? 'h2' : 'grpc-js',
+      );
     await workers.start();
     ticker = setInterval(() => link.emit('interval', recorder!.takeInterval()), 1_000);
     return null;

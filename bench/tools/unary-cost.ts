@@ -56,7 +56,9 @@ async function caller(target: Target, address: string, calls: number, streams: n
     const producer = new Producer({ address, transport: 'unary' });
     const spec = { queue: QUEUE, streams, concurrency: 1, workMs: 0, leaseMs: 30_000, hold: false };
     const workers =
-      streams > 0 ? new CodeqStreamWorkers(address, spec, new LeaseRecorder(streams, 1)) : undefined;
+      streams > 0
+        ? new CodeqStreamWorkers(address, spec, new LeaseRecorder(streams, 1), 'grpc-js')
+        : undefined;
     await workers?.start();
     call = () => producer.enqueue(QUEUE, PAYLOAD);
     close = async () => {
