@@ -1,14 +1,10 @@
 import { EventEmitter } from 'node:events';
-import {
-  constants,
-  type ClientHttp2Session,
-  type ClientHttp2Stream,
-  type IncomingHttpHeaders,
-} from 'node:http2';
+import { constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import type { ClaimRequest } from '../../src/api/generated/codeq/v1/ClaimRequest.js';
 import type { ClaimResponse__Output } from '../../src/api/generated/codeq/v1/ClaimResponse.js';
 import { codeqPackageDefinition } from '../../src/api/proto.js';
+import { grpcFrame, grpcRequest, PREFIX_BYTES } from './h2-grpc.js';
 
 /** The server's own codecs of the Claim method, so the bytes are what any client sends. */
 const CLAIM = (
@@ -17,9 +13,6 @@ const CLAIM = (
     MethodDefinition<ClaimRequest, ClaimResponse__Output>
   >
 ).Claim!;
-
-/** gRPC's length prefix: a compression flag byte and a 32-bit big-endian length. */
-const PREFIX_BYTES = 5;
 
 /**
  * One Claim stream over a bare `node:http2` session: the gRPC wire protocol (length-prefixed
@@ -38,18 +31,8 @@ export class H2ClaimCall extends EventEmitter {
 
   constructor(session: ClientHttp2Session) {
     super();
-    this.#stream = session.request({
-      ':method': 'POST',
-      ':path': CLAIM.path,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-    });
-    let status: IncomingHttpHeaders | undefined;
-    // A trailers-only reply (an error) carries grpc-status in the headers.
-    this.#stream.on('response', (headers) => {
-      if (headers['grpc-status'] !== undefined) status = headers;
-    });
-    this.#stream.on('trailers', (trailers: IncomingHttpHeaders) => (status = trailers));
+    const { stream, status } = grpcRequest(session, CLAIM.path);
+    this.#stream = stream;
     this.#stream.on('data', (chunk: Buffer) => this.#read(chunk));
     this.#stream.on('drain', () => this.emit('drain'));
     this.#stream.on('error', (err: Error) => this.emit('error', err));
@@ -60,8 +43,7 @@ export class H2ClaimCall extends EventEmitter {
       // The call is over once the server's side ended (with its status), as in grpc-js:
       // the stream is closed even where this side did not end it.
       if (!this.#stream.closed) this.#stream.close();
-      const code = Number(status?.['grpc-status'] ?? 14);
-      this.emit('status', { code, details: String(status?.['grpc-message'] ?? '') });
+      this.emit('status', status());
     };
     this.#stream.on('end', end);
     this.#stream.on('close', end);
@@ -69,12 +51,7 @@ export class H2ClaimCall extends EventEmitter {
 
   /** Writes one request; false when the stream pushed back (wait for 'drain'). */
   write(message: ClaimRequest): boolean {
-    const body = CLAIM.requestSerialize(message);
-    const frame = Buffer.allocUnsafe(PREFIX_BYTES + body.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(body.length, 1);
-    body.copy(frame, PREFIX_BYTES);
-    return this.#stream.write(frame);
+    return this.#stream.write(grpcFrame(CLAIM.requestSerialize(message)));
   }
 
   end(): void {

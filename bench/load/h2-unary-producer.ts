@@ -1,4 +1,4 @@
-import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
+import { connect, type ClientHttp2Session } from 'node:http2';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { codeqPackageDefinition } from '../../src/api/proto.js';
 import type { EnqueueRequest } from '../../src/api/generated/codeq/v1/EnqueueRequest.js';
@@ -7,6 +7,7 @@ import { encodeStamp, type Stamp } from '../core/stamp.js';
 import { options } from './codeq-producer.js';
 import type { LoadProducer, ProducerSpec } from './load-producer.js';
 import { QueueTurns } from './queue-spread.js';
+import { grpcFrame, grpcRequest } from './h2-grpc.js';
 
 const TASK_SERVICE = codeqPackageDefinition()['codeq.v1.TaskService'] as Record<
   string,
@@ -54,34 +55,16 @@ export class H2UnaryProducer implements LoadProducer {
   }
 
   #call(path: string, message: Buffer): Promise<void> {
-    const frame = Buffer.allocUnsafe(5 + message.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(message.length, 1);
-    message.copy(frame, 5);
     return new Promise((resolve, reject) => {
-      const req = this.#session.request({
-        ':method': 'POST',
-        ':path': path,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-      });
-      let status: IncomingHttpHeaders | undefined;
-      // A trailers-only reply (an error) carries grpc-status in the headers.
-      req.on('response', (headers) => {
-        if (headers['grpc-status'] !== undefined) status = headers;
-      });
-      req.on('trailers', (trailers: IncomingHttpHeaders) => {
-        status = trailers;
-      });
+      const { stream: req, status } = grpcRequest(this.#session, path);
       req.on('data', () => {});
       req.on('error', reject);
       req.on('close', () => {
-        const code = status?.['grpc-status'];
-        if (code === '0') resolve();
-        else
-          reject(new Error(`${path}: grpc-status ${String(code)} ${String(status?.['grpc-message'] ?? '')}`));
+        const { code, details } = status();
+        if (code === 0) resolve();
+        else reject(new Error(`${path}: grpc-status ${code} ${details}`));
       });
-      req.end(frame);
+      req.end(grpcFrame(message));
     });
   }
 }
