@@ -25,9 +25,14 @@ export interface ScorecardInputs {
   stream: readonly [PhaseResult, PhaseResult];
   /** codeQ at 5,000/s. */
   rate5000: PhaseResult;
-  /** codeQ at 1,000/s over 300 and over 10,000 open streams. */
+  /**
+   * codeQ at 1,000/s over 300 and over 10,000 open streams, held over bare HTTP/2 by worker
+   * processes whose own cost does not grow with their streams.
+   */
   streams300: PhaseResult;
   streams10k: PhaseResult;
+  /** The same two runs with the streams held through grpc-js's client: 300, then 10,000. */
+  streamsGrpc: readonly [PhaseResult, PhaseResult];
   /** The Worker library at concurrency 1 and 50 without prefetch, beside BullMQ. */
   library: readonly ThroughputCase[];
   /** The same with `prefetch: 4`. */
@@ -118,7 +123,7 @@ const atLeast = (limit: number) => ({ op: '>=' as const, limit });
 export function scoreRows(inputs: ScorecardInputs): ScoreRow[] {
   const [unary, unaryBull] = inputs.unary;
   const [stream, streamBull] = inputs.stream;
-  const { streams300, streams10k, rate5000, knee, micro } = inputs;
+  const { streams300, streams10k, streamsGrpc, rate5000, knee, micro } = inputs;
   const echoUnary = floorCase(inputs.floor, 'unary', 1_000);
   // The unary run's calls come from Python's grpcio: its reference is the echo called the same way.
   const echoPython = floorCase(inputs.floor, 'py-unary', 1_000);
@@ -208,10 +213,17 @@ export function scoreRows(inputs: ScorecardInputs): ScoreRow[] {
       streams300.claim.p99,
       ms,
       atMost(1.3),
-      // The latency is stamped in the worker processes, 5,000 streams each: their
-      // collections set the tail as much as the server's.
-      `; longest GC pause at 10,000: server ${ms(streams10k.server?.gcMaxMs ?? 0)}, ` +
-        `a worker process ${ms(streams10k.load.workers.gcMaxMs)}`,
+      `${gcPauses(streams10k)}; worker processes on bare HTTP/2`,
+    ),
+    ratioRow(
+      '10,000 open streams, 1,000/s, workers on grpc-js’s client: claim p99 ÷ at 300 streams',
+      streamsGrpc[1].claim.p99,
+      streamsGrpc[0].claim.p99,
+      ms,
+      undefined,
+      // The latency is stamped in the worker processes, 5,000 grpc-js client streams each:
+      // their collections set this tail as much as the server's.
+      gcPauses(streamsGrpc[1]),
     ),
     ratioRow(
       '10,000 open streams, 1,000/s: server CPU per task ÷ at 300 streams',
@@ -262,6 +274,8 @@ export function scoreRows(inputs: ScorecardInputs): ScoreRow[] {
       ['5,000/s', rate5000],
       ['300 streams', streams300],
       ['10,000 streams', streams10k],
+      ['300 streams, grpc-js', streamsGrpc[0]],
+      ['10,000 streams, grpc-js', streamsGrpc[1]],
       ...inputs.library.map((c): [string, PhaseResult] => [`library ${c.system} c${c.concurrency}`, c.phase]),
       ...inputs.prefetch.map((c): [string, PhaseResult] => [
         `prefetch 4 ${c.system} c${c.concurrency}`,
@@ -269,6 +283,11 @@ export function scoreRows(inputs: ScorecardInputs): ScoreRow[] {
       ]),
     ]),
   ];
+}
+
+/** The longest collections of a run's server and of its worker processes. */
+function gcPauses(phase: PhaseResult): string {
+  return `; longest GC pause at 10,000: server ${ms(phase.server?.gcMaxMs ?? 0)}, a worker process ${ms(phase.load.workers.gcMaxMs)}`;
 }
 
 /** Other processes' CPU above this many cores during a run disturbs its figures (phase.ts: otherCores). */
