@@ -5,6 +5,7 @@ import { LeaseExtender, type ExtendableLease } from './lease-extender.js';
 import { PrefetchedLeases } from './prefetched-leases.js';
 import { abortOf, RunningContext, type ResultLimit, type Running } from './running-handler.js';
 import type { SettleOutbox } from './settle-outbox.js';
+import type { FailedEvent } from './worker-events.js';
 import type { ResolvedWorkerOptions } from './worker-options.js';
 import { WorkerTracer } from './worker-tracer.js';
 import { runHandler, toWorkerTask, type HandlerSettle, type WorkerTask } from './worker-task.js';
@@ -17,6 +18,8 @@ export interface SlotHooks {
   finished(): void;
   /** A problem with no caller to throw to. */
   reportError(err: Error): void;
+  /** A handler failed its task's attempt; its FAIL is queued. */
+  failed(event: FailedEvent): void;
 }
 
 /**
@@ -155,18 +158,25 @@ export class HandlerSlots {
   }
 
   /**
-   * The shutdown grace ran out: aborts every running handler through its signal and
-   * releases its lease. What such a handler returns later is not sent.
+   * The stop's grace ran out: aborts every running handler through its signal and
+   * releases its lease. What such a handler returns later is not sent. `graceMs`: the
+   * shorter grace a later `stop({ graceMs })` asked for, when one did (0: at once).
    */
-  abortRunning(): void {
+  abortRunning(graceMs?: number): void {
     if (this.#running.size === 0) return;
     const { shutdownGraceMs, logger } = this.#options;
-    logger.warn(`aborting ${this.#running.size} handler(s) still running after the shutdown grace`, {
-      shutdownGraceMs,
+    const why =
+      graceMs === undefined
+        ? 'the shutdown grace ran out'
+        : graceMs === 0
+          ? 'the worker was stopped at once'
+          : `the stop's grace of ${graceMs} ms ran out`;
+    logger.warn(`aborting ${this.#running.size} handler(s) still running: ${why}`, {
+      ...(graceMs === undefined ? { shutdownGraceMs } : { graceMs }),
       leases: [...this.#running.keys()].map(leaseReference),
     });
     for (const entry of this.#running.values()) {
-      abortOf(entry).abort(new Error('codeq worker: shutdown grace ran out'));
+      abortOf(entry).abort(new Error(`codeq worker: ${why}`));
       // A released lease goes back to the queue now and its attempt is not counted.
       if (!entry.lost) this.#outbox.release(entry.task.leaseId, entry.task.id);
     }
@@ -219,6 +229,9 @@ export class HandlerSlots {
             lease: leaseReference(leaseId),
           });
         this.#outbox.fail(leaseId, settle.error, settle.permanent, settle.retryDelayMs, taskId);
+        const { queue, attempt, maxAttempts } = entry.task;
+        const final = settle.permanent || attempt >= maxAttempts;
+        this.#hooks.failed({ taskId, queue, leaseId, attempt, maxAttempts, error: settle.error, final });
       }
     }
     this.#hooks.finished();

@@ -27,6 +27,7 @@ export type {
   LeaseLostEvent,
   ReconnectEvent,
   SettledEvent,
+  FailedEvent,
   WorkerEvents,
   WorkerState,
 } from './worker-events.js';

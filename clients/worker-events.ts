@@ -37,6 +37,25 @@ export interface SettledEvent {
   kind: 'COMPLETE' | 'FAIL' | 'RELEASE';
 }
 
+/**
+ * A handler of this worker failed its task's attempt: it threw (anything but
+ * `TaskReleaseError`), or its result was over the server's limit. Emitted when the worker
+ * queues the FAIL, before the server stores it; without a listener the worker's logger
+ * warns of it instead, so a failing handler is never silent.
+ */
+export interface FailedEvent {
+  taskId: string;
+  queue: string;
+  leaseId: string;
+  /** 1 on the first delivery. */
+  attempt: number;
+  maxAttempts: number;
+  /** What the task's `last_error` will say: the error's message, cut to the server's limit. */
+  error: string;
+  /** No attempt follows, as the worker reckons it: the error was permanent, or this was the last attempt (the task goes DEAD). */
+  final: boolean;
+}
+
 /** A stream ended and the worker will open another after `delayMs`. */
 export interface ReconnectEvent {
   /** Failed attempts in a row, 1 for the first retry after a stream that had opened. */
@@ -65,6 +84,8 @@ export interface WorkerEvents {
   'lease-lost': [LeaseLostEvent];
   /** A settle was acknowledged by the server (after the task's result or error was stored). */
   settled: [SettledEvent];
+  /** A handler failed its task's attempt. Without a listener it goes to the logger instead. */
+  failed: [FailedEvent];
   /** Real problems with no caller to throw to. Without a listener they go to the logger instead. */
   error: [Error];
 }

@@ -143,12 +143,13 @@ describe('Worker: stop()', () => {
     expect(stream.all('releases')).toEqual([{ leaseId }]);
     expect(stream.all('completes')).toEqual([]);
     expect(worker.state).toBe('STOPPED');
-    expect(logger.warnings.join('\n')).toMatch(/aborting 1 handler/);
+    expect(logger.warnings).toContain('aborting 1 handler(s) still running: the shutdown grace ran out');
+    expect((aborted as Error).message).toBe('codeq worker: the shutdown grace ran out');
   });
 
   it('ends the grace at once when stop is called again with graceMs 0 (a second Ctrl-C)', async () => {
     let aborted: unknown;
-    const { stream, worker } = await startWorker({
+    const { stream, worker, logger } = await startWorker({
       shutdownGraceMs: 600_000,
       handler: (_task, { signal }) =>
         new Promise(() => {
@@ -166,7 +167,9 @@ describe('Worker: stop()', () => {
     await worker.stop({ graceMs: 0 });
     await stopping;
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(aborted).toBeInstanceOf(Error);
+    // Said as what happened: no grace ran out, the stop was asked to end at once.
+    expect((aborted as Error).message).toBe('codeq worker: the worker was stopped at once');
+    expect(logger.warnings).toContain('aborting 1 handler(s) still running: the worker was stopped at once');
     // Released, not failed: the task goes back with its attempt not counted.
     expect(stream.all('releases')).toEqual([{ leaseId }]);
     expect(stream.all('fails')).toEqual([]);

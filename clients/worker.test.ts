@@ -11,7 +11,7 @@ import {
   TaskReleaseError,
   type WorkerTask,
 } from './worker-task.js';
-import type { LeaseLostEvent } from './worker-events.js';
+import type { FailedEvent, LeaseLostEvent } from './worker-events.js';
 
 afterEach(cleanup);
 
@@ -66,6 +66,27 @@ describe('Worker: the Claim stream', () => {
     const settle = await stream.next((r) => r.fails.length > 0, 'a fail');
     expect(settle.fails).toEqual([{ leaseId, error: 'smtp timeout' }]);
     expect(settle.credit).toBe(1);
+  });
+
+  it('tells a failed attempt to its logger when nobody listens for failed, and only to the listener when one does', async () => {
+    const { stream, logger } = await startWorker({
+      handler: () => Promise.reject(new Error('smtp timeout')),
+    });
+    stream.lease(1, { id: 'task-1', attempt: 2 });
+    await stream.next((r) => r.fails.length > 0, 'a fail');
+    expect(logger.warnings).toContain('task task-1 (q, attempt 2/5) failed: smtp timeout; it is retried');
+
+    const heard: FailedEvent[] = [];
+    const second = await startWorker({
+      handler: () => Promise.reject(new TaskError('no address', { permanent: true })),
+    });
+    second.worker.on('failed', (event) => heard.push(event));
+    const [leaseId] = second.stream.lease(1, { id: 'task-2' });
+    await second.stream.next((r) => r.fails.length > 0, 'a fail');
+    expect(heard).toEqual([
+      { taskId: 'task-2', queue: 'q', leaseId, attempt: 1, maxAttempts: 5, error: 'no address', final: true },
+    ]);
+    expect(second.logger.warnings.join('\n')).not.toContain('no address');
   });
 
   it('fails the attempt instead of sending a result too large for one gRPC message', async () => {

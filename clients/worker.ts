@@ -18,7 +18,7 @@ import { HandlerSlots } from './handler-slots.js';
 import { LeaseOutcomes } from './lease-outcomes.js';
 import { SettleOutbox } from './settle-outbox.js';
 import { NON_RETRYABLE_STREAM } from './status-codes.js';
-import type { WorkerEvents, WorkerState } from './worker-events.js';
+import type { FailedEvent, WorkerEvents, WorkerState } from './worker-events.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { Waiters } from './waiters.js';
 import { MAX_RESULT_BYTES } from './worker-task.js';
@@ -41,6 +41,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #waiters = new Waiters();
   /** When stop() stops waiting for running handlers (Date.now() ms); Infinity before stop(). */
   #graceEndsAt = Infinity;
+  /** The grace a `stop({ graceMs })` shortened the wait for running handlers to, if one did. */
+  #shortenedGraceMs: number | undefined;
   readonly #slots: HandlerSlots;
   readonly #outcomes: LeaseOutcomes;
   /** `codeq.settle` spans awaiting the server's outcome, by lease id. */
@@ -64,6 +66,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       scheduleFlush,
       finished: () => this.#onFinished(),
       reportError: (err) => this.#reportError(err),
+      failed: (event) => this.#onFailed(event),
     });
     const { addresses, reconnectInitialBackoffMs, reconnectMaxBackoffMs, logger } = this.#options;
     this.#outcomes = new LeaseOutcomes(
@@ -142,6 +145,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const endsAt = Date.now() + Math.max(0, ms);
     if (endsAt >= this.#graceEndsAt) return;
     this.#graceEndsAt = endsAt;
+    this.#shortenedGraceMs = Math.max(0, ms);
     // The shutdown's wait re-checks now, and at the new end.
     setLongTimeout(() => this.#waiters.changed(), Math.max(0, ms)).unref();
     this.#waiters.changed();
@@ -155,12 +159,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // Tasks not started go back to the queue now, for another worker.
     this.#slots.releasePrefetched();
 
-    this.#graceEndsAt = Math.min(this.#graceEndsAt, Date.now() + shutdownGraceMs);
+    const byOption = Date.now() + shutdownGraceMs;
+    if (byOption <= this.#graceEndsAt) {
+      this.#graceEndsAt = byOption;
+      this.#shortenedGraceMs = undefined;
+    }
     await this.#waiters.until(
       () => this.#slots.running.size === 0 || Date.now() >= this.#graceEndsAt,
       Math.max(0, this.#graceEndsAt - Date.now()),
     );
-    this.#slots.abortRunning();
+    this.#slots.abortRunning(this.#shortenedGraceMs);
 
     const deadline = Date.now() + settleTimeoutMs;
     if (!(await this.#waiters.until(() => this.#outbox.settled, settleTimeoutMs))) {
@@ -368,6 +376,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   #closeClients(): void {
     for (const client of this.#clients) client.close();
+  }
+
+  #onFailed(event: FailedEvent): void {
+    if (this.listenerCount('failed') > 0) {
+      this.emit('failed', event);
+      return;
+    }
+    const { taskId, queue, attempt, maxAttempts, error, final } = event;
+    this.#options.logger.warn(
+      `task ${taskId} (${queue}, attempt ${attempt}/${maxAttempts}) failed: ${error}; ` +
+        (final ? 'no attempt follows, it goes DEAD' : 'it is retried'),
+      { lease: leaseReference(event.leaseId) },
+    );
   }
 
   #reportError(err: Error): void {
