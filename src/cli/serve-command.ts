@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { parseHostPort } from '../domain/host-port.js';
 import { setLogger as setGrpcLogger } from '@grpc/grpc-js';
-import { serverConfig } from '../config/server-config.js';
+import { serverConfigFromFlags, type ServerConfig } from '../config/server-config.js';
 import { SERVER_SETTINGS } from '../config/server-settings.js';
-import { HELP_ENTRY, resolveSettings, settingsHelp, settingsParseArgs } from '../config/settings.js';
+import { HELP_ENTRY, settingsHelp, settingsParseArgs } from '../config/settings.js';
 import { parseRateText } from '../auth/jwt-verifier.js';
 import { ServerSecurity } from '../server/auth/server-security.js';
 import { CodeqServer } from '../server/codeq-server.js';
@@ -57,7 +57,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     console.log(SERVE_HELP);
     return 0;
   }
-  const config = serverConfig(resolveSettings(SERVER_SETTINGS, values, process.env));
+  const config = serverConfigFromFlags(values, process.env);
   if (!isLogLevel(config.logLevel)) {
     throw new UsageError(
       `--log-level: expected error, warn, info or debug, got ${JSON.stringify(config.logLevel)}`,
@@ -182,7 +182,7 @@ function namingListen(flag: string, address: string, hint?: string): (err: unkno
 }
 
 /** One line on how callers are checked, for the start-up banner (names files, never their content). */
-function securitySummary(config: ReturnType<typeof serverConfig>): string {
+function securitySummary(config: ServerConfig): string {
   const transport = config.tlsCert
     ? config.tlsClientCa
       ? `mutual TLS (client certificates signed by ${config.tlsClientCa})`
