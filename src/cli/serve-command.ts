@@ -16,6 +16,7 @@ import { codeqVersion } from './version.js';
 import { describeListenError } from './cli-errors.js';
 import { negativeValuesJoined } from './positional-args.js';
 import { UsageError } from '../config/usage-error.js';
+import { keepRunningWhenLogPipeCloses } from './closed-log-pipe.js';
 
 /** What `codeq serve --help` prints (the help-width test keeps its lines to 88 columns). */
 export const SERVE_HELP = `Usage: codeq serve [options]
@@ -68,6 +69,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   // A server's log is its output: every line, the server's own and its status lines, on
   // stdout with a timestamp, where container runtimes and log collectors read it.
+  keepRunningWhenLogPipeCloses(process.stdout);
+  keepRunningWhenLogPipeCloses(process.stderr);
   const logger = createLogger(config.logLevel, (line) => process.stdout.write(line), config.logFormat);
   setGrpcLogger(grpcLog(logger));
   // Built before anything starts, so a bad token or certificate file stops the start.

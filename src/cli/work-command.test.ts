@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { creditCapSentence } from './work-command.js';
+import { UsageError } from '../config/usage-error.js';
+import { creditCapSentence, workCommand } from './work-command.js';
 
 describe('creditCapSentence', () => {
   it('says nothing when the server did not say its cap, or the worker asks no more', () => {
@@ -13,6 +14,19 @@ describe('creditCapSentence', () => {
     );
     expect(creditCapSentence(800, 400, 1000)).toBe(
       'the server lets a worker hold at most 1000 leases at a time, its --max-stream-credit: 200 held ready, not the 400 of --prefetch',
+    );
+  });
+});
+
+describe('codeq work flags', () => {
+  it('refuses more than the wire can grant as a usage error naming the flag', async () => {
+    const run = (...flags: string[]): Promise<number> =>
+      workCommand(['q', '--exec', 'cat', '--server', '127.0.0.1:1', ...flags]);
+    await expect(run('--concurrency', '100000')).rejects.toThrow(
+      new UsageError('--concurrency: must be at most 65535, got "100000"'),
+    );
+    await expect(run('--concurrency', '65000', '--prefetch', '1000')).rejects.toThrow(
+      new UsageError('--prefetch: --concurrency plus --prefetch must be at most 65535, got 65000 + 1000'),
     );
   });
 });

@@ -26,6 +26,7 @@ import {
   stopRunningCommands,
 } from './exec-handler.js';
 import { UsageError } from '../config/usage-error.js';
+import { keepRunningWhenLogPipeCloses } from './closed-log-pipe.js';
 import { negativeValuesJoined } from './positional-args.js';
 
 /**
@@ -58,6 +59,7 @@ export const WORK_SETTINGS = {
     kind: 'int',
     default: 1,
     min: 1,
+    max: 65_535,
     help: "Tasks run at the same time, up to the server's --max-stream-credit",
   },
   prefetch: {
@@ -155,7 +157,12 @@ export async function workCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError(`expected QUEUE[,QUEUE...]\n\n${WORK_HELP}`);
   const settings = resolveSettings(WORK_SETTINGS, values, process.env);
+  keepRunningWhenLogPipeCloses();
   const { exec, concurrency } = settings;
+  if (concurrency + settings.prefetch > 65_535)
+    throw new UsageError(
+      `--prefetch: --concurrency plus --prefetch must be at most 65535, got ${concurrency} + ${settings.prefetch}`,
+    );
   if (!exec) throw new UsageError('--exec (or CODEQ_EXEC): required; the shell command to run per task');
   checkCommandSyntax(exec, '--exec (or CODEQ_EXEC)');
   const queues = positionals[0]!.split(',').filter(Boolean);
@@ -171,6 +178,8 @@ export async function workCommand(argv: string[]): Promise<number> {
   // while it stops ends the running commands at once (onSignal).
   let exitCode = 0;
   let stopping = false;
+  /** A second signal asked to end the running commands at once, not after --shutdown-grace. */
+  let atOnce = false;
   /** The signals this process got (SIGINT, SIGTERM): each asks it to stop. */
   const stopSignals = new Set<NodeJS.Signals>();
   /**
@@ -232,7 +241,7 @@ export async function workCommand(argv: string[]): Promise<number> {
           }
         } else {
           const lastAttempt = task.attempt >= task.maxAttempts;
-          say(`${what} ${failedHow(err, context.signal, lastAttempt)}`);
+          say(`${what} ${failedHow(err, context.signal, lastAttempt, atOnce)}`);
         }
         throw err;
       }
@@ -244,6 +253,8 @@ export async function workCommand(argv: string[]): Promise<number> {
     if (line !== undefined && kind === 'COMPLETE') say(`${line}`);
   });
   worker.on('lease-lost', ({ leaseId }) => completed.delete(leaseId));
+  // The handler above already told each failure, with how COMMAND ended.
+  worker.on('failed', () => undefined);
   // A stream the server ended for good reason (a revoked token) is said as the other
   // commands say a gRPC error, while the worker keeps trying; other errors as they are.
   let endTold = false;
@@ -298,6 +309,7 @@ export async function workCommand(argv: string[]): Promise<number> {
     // out the server's reconnect grace and losing an attempt; a server that does not
     // answer holds the exit a few seconds at most.
     exitCode = signal === 'SIGINT' ? 130 : 143;
+    atOnce = true;
     say(`${signal} again: stopping running commands now; their tasks go back, attempts not counted`);
     setTimeout(() => process.exit(exitCode), 3_000).unref();
     void worker.stop({ graceMs: 0 });
@@ -335,17 +347,19 @@ export function creditCapSentence(
 }
 
 /**
- * How a task's command ended, for the log: given back when the stop's grace ran out (the
- * Worker releases the lease), lost with its lease, failed for good (exit 65), failed on
- * its last attempt (the task is DEAD), or failed (it is retried).
+ * How a task's command ended, for the log: given back when the stop's grace ran out or a
+ * second signal ended it (`atOnce`; the Worker releases the lease), lost with its lease,
+ * failed for good (exit 65), failed on its last attempt (the task is DEAD), or failed (it
+ * is retried).
  */
-function failedHow(err: unknown, signal: AbortSignal, lastAttempt: boolean): string {
+function failedHow(err: unknown, signal: AbortSignal, lastAttempt: boolean, atOnce: boolean): string {
   const why = err instanceof Error ? err.message : String(err);
   if (signal.aborted && signal.reason instanceof LeaseLostError)
     return signal.reason.cancelled
       ? `cancelled while it ran: COMMAND stopped (${why}); its lease goes back and the task ends CANCELLED`
       : `lease lost (${signal.reason.message}): ${why}`;
-  if (signal.aborted) return `given back, attempt not counted: the stop's grace ran out (${why})`;
+  if (signal.aborted)
+    return `given back, attempt not counted: ${atOnce ? 'stopped at once by a second signal' : 'the --shutdown-grace ran out'} (${why})`;
   if (err instanceof TaskError && err.permanent)
     return `failed for good, no retry (exit ${EXIT_PERMANENT}): ${why}`;
   if (lastAttempt) return `failed on its last attempt, now DEAD: ${why}`;
