@@ -2,8 +2,11 @@ import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseArgs } from 'node:util';
 import {
+  asPayloadRefusal,
+  carrying,
   describeCliError,
   isRefusedInput,
+  OverMessageCapError,
   describeListenError,
   describeUsageError,
   quietIpServernameWarning,
@@ -166,6 +169,42 @@ describe('describeCliError', () => {
     expect(isRefusedInput({ code: 3, details: 'x' })).toBe(true);
     expect(isRefusedInput({ code: 8, details: 'enqueue rate limit: …' })).toBe(false);
     expect(isRefusedInput({ code: 14, details: 'Redis unavailable' })).toBe(false);
+  });
+
+  it("names a payload the server's cap on one message refused, and its --max-payload-bytes", async () => {
+    // What grpc-js answers a request over the server's receive cap, before codeQ reads it.
+    const overCap = { code: 8, details: 'Received message larger than max (5000018 vs 4194304)' };
+    const refusal = asPayloadRefusal(overCap, 'payload', 5_000_000);
+    expect(refusal).toBeInstanceOf(OverMessageCapError);
+    expect(describeCliError(refusal, { command: 'enqueue' })).toBe(
+      "payload: 5000000 bytes is over the server's limit: its --max-payload-bytes is at most 3145728 bytes (it takes no request over 4194304 bytes; gRPC status 8)",
+    );
+    expect(isRefusedInput(refusal)).toBe(true);
+    // A server whose --max-payload-bytes is 10 MiB takes 11 MiB in one message.
+    const raised = { code: 8, details: 'Received message larger than max (12000100 vs 11534336)' };
+    expect(String(asPayloadRefusal(raised, 'result', 12_000_000))).toMatch(
+      /^OverMessageCapError: result: 12000000 bytes .* at most 10485760 bytes \(it takes no request over 11534336 bytes;/,
+    );
+    // carrying() says it of the call it wraps, and passes an answer through.
+    const failed = Promise.reject(Object.assign(new Error(overCap.details), overCap));
+    await expect(carrying('payload', 5_000_000, failed)).rejects.toBeInstanceOf(OverMessageCapError);
+    expect(await carrying('payload', 5_000_000, Promise.resolve('id'))).toBe('id');
+    // Bytes that do not explain it, and any other error, stay as they were.
+    expect(asPayloadRefusal(overCap, 'payload', 10)).toBe(overCap);
+    const limited = { code: 8, details: 'enqueue rate limit: …' };
+    expect(asPayloadRefusal(limited, 'payload', 5_000_000)).toBe(limited);
+    expect(isRefusedInput(overCap)).toBe(false);
+  });
+
+  it("says a batch's task over the payload limit is the server's --max-payload-bytes, and exits 2", () => {
+    const inBatch = {
+      code: 8,
+      details: 'tasks[0].payload: 1100000 bytes is over the limit of 1048576 bytes',
+    };
+    expect(describeCliError(inBatch, { command: 'enqueue' })).toBe(
+      "tasks[0].payload: 1100000 bytes is over the limit of 1048576 bytes (gRPC status 8); the limit is the server's --max-payload-bytes",
+    );
+    expect(isRefusedInput(inBatch)).toBe(true);
   });
 
   it('keeps what the server said, and plain messages', () => {

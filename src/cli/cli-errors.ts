@@ -44,13 +44,74 @@ function asFlags(details: string, command: string | undefined): string {
 }
 
 /**
+ * The server's refusal of bytes over its --max-payload-bytes: a task's payload (inside a
+ * batch, `tasks[3].payload`) or a worker's result.
+ */
+const OVER_PAYLOAD_LIMIT = /^(?:tasks\[\d+\]\.)?(?:payload|result): /;
+
+/** grpc-js's words for a request over the server's cap on one message. */
+const OVER_MESSAGE_CAP = /^Received message larger than max \(\d+ vs (\d+)\)/;
+
+/** What the server takes in one message besides the payload (codeq serve's receive cap). */
+const MESSAGE_ROOM = 1024 * 1024;
+
+/**
+ * Bytes a command sent (a task's payload, a worker's result) over the server's limit, as
+ * its cap on one message found them before its own check of --max-payload-bytes could.
+ */
+export class OverMessageCapError extends Error {
+  override name = 'OverMessageCapError';
+
+  /** `bytes` of `field` (`payload`, `result`), in a request over the server's `capBytes`. */
+  constructor(
+    readonly field: string,
+    readonly bytes: number,
+    readonly capBytes: number,
+  ) {
+    // codeq serve takes a message of up to max(4 MiB, --max-payload-bytes + 1 MiB).
+    super(
+      `${field}: ${bytes} bytes is over the server's limit: its --max-payload-bytes is at most ` +
+        `${capBytes - MESSAGE_ROOM} bytes (it takes no request over ${capBytes} bytes; ` +
+        `gRPC status ${RESOURCE_EXHAUSTED})`,
+    );
+  }
+}
+
+/**
+ * `err` of a call that carried `bytes` of `field` (a task's payload, a worker's result):
+ * the server's cap on one message (RESOURCE_EXHAUSTED, "Received message larger than max
+ * (N vs M)") said of those bytes, as an OverMessageCapError; any other error as it is. A
+ * request whose `bytes` do not explain it (the rest of the request is that large) is left
+ * alone too.
+ */
+export function asPayloadRefusal(err: unknown, field: string, bytes: number): unknown {
+  const e = err as ServiceErrorShape;
+  if (e?.code !== RESOURCE_EXHAUSTED || typeof e.details !== 'string') return err;
+  const cap = OVER_MESSAGE_CAP.exec(e.details);
+  if (!cap) return err;
+  const capBytes = Number(cap[1]);
+  if (capBytes <= MESSAGE_ROOM || bytes <= capBytes - MESSAGE_ROOM) return err;
+  return new OverMessageCapError(field, bytes, capBytes);
+}
+
+/** `call`, with a refusal by the server's cap on one message said of the `bytes` of `field` it carried. */
+export async function carrying<T>(field: string, bytes: number, call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    throw asPayloadRefusal(err, field, bytes);
+  }
+}
+
+/**
  * A refusal of what the command was given, rather than of the moment: the server found it
  * invalid, or its payload is over the server's limit.
  */
 export function isRefusedInput(err: unknown): boolean {
+  if (err instanceof OverMessageCapError) return true;
   const e = err as ServiceErrorShape;
   if (typeof e?.details !== 'string') return false;
-  return e.code === INVALID_ARGUMENT || (e.code === RESOURCE_EXHAUSTED && /^payload: /.test(e.details));
+  return e.code === INVALID_ARGUMENT || (e.code === RESOURCE_EXHAUSTED && OVER_PAYLOAD_LIMIT.test(e.details));
 }
 
 /** The parts of a grpc-js ServiceError the command line reads. */
@@ -103,7 +164,7 @@ export function describeCliError(
     }
     const details = e.code === INVALID_ARGUMENT ? asFlags(e.details, options.command) : e.details;
     const said = `${details} (gRPC status ${e.code})`;
-    if (e.code === RESOURCE_EXHAUSTED && /^payload: /.test(e.details))
+    if (e.code === RESOURCE_EXHAUSTED && OVER_PAYLOAD_LIMIT.test(e.details))
       return `${said}; the limit is the server's --max-payload-bytes`;
     // The server's bare outage answer; its "not confirmed by enough replicas" says more already.
     if (e.code === UNAVAILABLE && e.details === 'Redis unavailable')

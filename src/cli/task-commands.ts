@@ -11,7 +11,7 @@ import {
   type Setting,
 } from '../config/settings.js';
 import { CLIENT_SETTINGS, clientConnection, type ClientConnection } from './client-settings.js';
-import { rateLimitOf } from './cli-errors.js';
+import { carrying, rateLimitOf } from './cli-errors.js';
 import { parse } from './operator-command.js';
 import { MAX_PRIORITY } from '../domain/task.js';
 import { negativeValuesJoined } from './positional-args.js';
@@ -107,18 +107,51 @@ Options:
 ${settingsHelp(CLIENT_SETTINGS)}
 ${HELP_ENTRY}`;
 
+/** How long standard input may send nothing before `codeq enqueue` says it reads the payload there. */
+export const STDIN_NOTE_AFTER_MS = 1_000;
+
+/** The note of a payload read from standard input that has sent nothing yet. */
+export const STDIN_NOTE =
+  'codeq enqueue: reading the payload from standard input (end it with Ctrl-D; --payload or --payload-file give it otherwise)';
+
 /**
- * Standard input to its end, read as a stream: a pipe may be non-blocking, and a
+ * `input` (standard input) to its end, read as a stream: a pipe may be non-blocking, and a
  * synchronous read of it fails with EAGAIN while its writer is still at work
- * (`slow-producer | codeq enqueue QUEUE`).
+ * (`slow-producer | codeq enqueue QUEUE`). With `note`, says it on standard error when
+ * nothing has arrived within STDIN_NOTE_AFTER_MS: a command waiting for a payload it was
+ * not told it reads would seem to hang.
  */
-async function readStdin(): Promise<Buffer> {
+export async function readStdin(
+  input: AsyncIterable<unknown> = process.stdin,
+  note?: string,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const timer = note === undefined ? undefined : setTimeout(() => console.error(note), STDIN_NOTE_AFTER_MS);
+  try {
+    for await (const chunk of input) {
+      clearTimeout(timer);
+      chunks.push(chunk as Buffer);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
   return Buffer.concat(chunks);
 }
 
-/** `codeq enqueue`: one task, or --count copies in batches of 500. */
+/** The most tasks, and bytes (under the server's smallest cap on a message, 4 MiB), of a batch. */
+const [BATCH_TASKS, BATCH_BYTES] = [500, 3 * 1024 * 1024];
+
+/**
+ * Tasks per batch of `--count` copies of `payload`: BATCH_TASKS, fewer when their bytes
+ * (payload, queue and options, counted as JSON, which is more than they take on the wire)
+ * would come over BATCH_BYTES; at least one.
+ */
+export function batchSize(queue: string, payload: Buffer, options: object): number {
+  const taskBytes = payload.length + Buffer.byteLength(JSON.stringify([queue, options]));
+  return Math.max(1, Math.min(BATCH_TASKS, Math.floor(BATCH_BYTES / taskBytes)));
+}
+
+/** `codeq enqueue`: one task, or --count copies in batches of up to 500 (batchSize). */
 export async function enqueueCommand(argv: string[]): Promise<number> {
   const flags = {
     ...settingsParseArgs(CLIENT_SETTINGS),
@@ -159,7 +192,7 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
           : readPayloadFile(file)
         : process.stdin.isTTY
           ? emptyAtTerminal()
-          : await readStdin();
+          : await readStdin(process.stdin, STDIN_NOTE);
   const headers: Record<string, string> = {};
   for (const h of values.header ?? []) {
     const eq = h.indexOf('=');
@@ -185,9 +218,11 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
   if (options.idempotencyKey !== undefined && count !== 1)
     throw new UsageError('--idempotency-key: only with a single task (it names one task; drop --count)');
   const producer = new Producer(clientConnection(values, process.env));
+  // A payload over the server's cap on one message is refused before its own limit names it.
+  const sent = <T>(call: Promise<T>): Promise<T> => carrying('payload', payload.length, call);
   try {
     if (count === 1) {
-      const { taskId, duplicate } = await producer.enqueue(queue, payload, options);
+      const { taskId, duplicate } = await sent(producer.enqueue(queue, payload, options));
       // Standard output carries the id alone, so that ID=$(codeq enqueue ...) captures it,
       // or with --wait the task as JSON alone, for jq; notes for the reader go to standard error.
       const waitMs = settings.waitMs;
@@ -213,20 +248,20 @@ export async function enqueueCommand(argv: string[]): Promise<number> {
       return task.state === 'COMPLETED' ? 0 : 1;
     }
     let done = 0;
-    let batch = 500;
+    let batch = batchSize(queue, payload, options);
     while (done < count) {
       const n = Math.min(batch, count - done);
-      const results = await producer
-        .enqueueBatch(Array.from({ length: n }, () => ({ queue, payload, ...options })))
-        .catch((err: unknown) => {
-          // A batch is stored whole or not at all: under the token's rate limit, send
-          // smaller batches or wait as the server says, then send this one again.
-          const limited = rateLimitOf(err);
-          if (!limited) throw err;
-          batch = Math.min(batch, limited.burst ?? batch);
-          const waitMs = limited.burst ? 0 : limited.retryAfterMs;
-          return new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), waitMs));
-        });
+      const results = await sent(
+        producer.enqueueBatch(Array.from({ length: n }, () => ({ queue, payload, ...options }))),
+      ).catch((err: unknown) => {
+        // A batch is stored whole or not at all: under the token's rate limit, send
+        // smaller batches or wait as the server says, then send this one again.
+        const limited = rateLimitOf(err);
+        if (!limited) throw err;
+        batch = Math.min(batch, limited.burst ?? batch);
+        const waitMs = limited.burst ? 0 : limited.retryAfterMs;
+        return new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), waitMs));
+      });
       if (!results) continue;
       for (const r of results) console.log(r.taskId);
       done += n;
@@ -258,12 +293,12 @@ function emptyAtTerminal(): Buffer {
   return Buffer.alloc(0);
 }
 
-/** A payload file's bytes; a file that cannot be read is named with the flag that gave it. */
+/** A payload file's bytes; one that cannot be read is a usage error naming the flag. */
 function readPayloadFile(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new Error(`--payload-file: cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    throw new UsageError(`--payload-file: cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 

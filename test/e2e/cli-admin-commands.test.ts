@@ -124,7 +124,7 @@ describe('codeq operator commands', () => {
     expect(errors.at(-1)).toMatch(/^codeq: queue: must match .* got "no spaces" \(gRPC status 3\)$/);
     expect(
       await exitCode(['enqueue', 'q', '--payload-file', '/no/such/file', '--server', server.address]),
-    ).toBe(1);
+    ).toBe(2);
     expect(errors.at(-1)).toMatch(/^codeq: --payload-file: cannot read \/no\/such\/file: ENOENT: /);
   });
 

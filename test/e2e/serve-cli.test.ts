@@ -519,7 +519,7 @@ describe('the codeq executable', () => {
     expect(enqueue.stderr).toBe(
       `codeq: --payload-file: cannot read ${missing}: ENOENT: no such file or directory, open '${missing}'\n`,
     );
-    expect(enqueue.status).toBe(1);
+    expect(enqueue.status).toBe(2);
     const serve = codeq(['serve', '--listen', '127.0.0.1:0', '--auth-token-file', missing]);
     expect(serve.stderr).toContain(`codeq: --auth-token-file: cannot read ${missing}: ENOENT`);
     expect(serve.status).toBe(1);
