@@ -10,6 +10,7 @@ import { configCommand, keysCommand } from './fair-commands.js';
 import { cancelCommand, enqueueCommand, getCommand } from './task-commands.js';
 import { serveCommand } from './serve-command.js';
 import { traceCommand } from './trace-command.js';
+import { UsageError } from '../config/usage-error.js';
 import { codeqVersion } from './version.js';
 import { workCommand } from './work-command.js';
 
@@ -42,9 +43,9 @@ Operator commands (need the admin scope when the server has access control on):
   keys      List a queue's fairness keys, busiest first (read scope)
   config    Show or set a queue's fair-share limits: --max-leased-per-key N, --rate R/s
 
-Run 'codeq COMMAND --help' for the options of a command. Every option also reads an
-environment variable (CODEQ_...), shown in that help; one set empty counts as unset. A
-DURATION is 500ms, 10s, 5m, 1h or 7d; a bare number is milliseconds.`;
+Run 'codeq COMMAND --help' or 'codeq help COMMAND' for the options of a command. Every
+option also reads an environment variable (CODEQ_...), shown in that help; one set empty
+counts as unset. A DURATION is 500ms, 10s, 5m, 1h or 7d; a bare number is milliseconds.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
@@ -64,8 +65,14 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   config: configCommand,
 };
 
+/** The command called `name`; undefined for any other word, `constructor` and `toString` included. */
+function commandNamed(name: string): ((argv: string[]) => Promise<number>) | undefined {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest.length > 0) return helpCommand(rest);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(CODEQ_HELP);
     return name === undefined ? 2 : 0;
@@ -74,12 +81,32 @@ async function main(argv: string[]): Promise<number> {
     console.log(`codeq ${codeqVersion()}`);
     return 0;
   }
-  const command = COMMANDS[name];
+  const command = commandNamed(name);
   if (!command) {
     console.error(`codeq: unknown command ${JSON.stringify(name)}\n\n${CODEQ_HELP}`);
     return 2;
   }
   return command(rest);
+}
+
+/** What `codeq help` answers itself, as `codeq --help`: its own name and the global options. */
+const OWN_HELP = new Set(['help', '--help', '-h', 'version', '--version', '-V']);
+
+/** `codeq help COMMAND`: what `codeq COMMAND --help` prints. */
+async function helpCommand(argv: string[]): Promise<number> {
+  const [name = '', ...extra] = argv;
+  if (extra.length > 0)
+    throw new UsageError(`help: expected one COMMAND, got ${argv.join(' ')} (see codeq --help)`);
+  if (OWN_HELP.has(name)) {
+    console.log(CODEQ_HELP);
+    return 0;
+  }
+  const command = commandNamed(name);
+  if (!command) {
+    console.error(`codeq: unknown command ${JSON.stringify(name)}\n\n${CODEQ_HELP}`);
+    return 2;
+  }
+  return command(['--help']);
 }
 
 /** Runs the `codeq` command line on `argv` (without node and script) and sets the exit code. */

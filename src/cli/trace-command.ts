@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -130,6 +131,8 @@ export async function traceCommand(argv: string[]): Promise<number> {
     values.width === undefined
       ? (process.stdout.columns ?? 100)
       : parseWholeNumber(values.width, '--width', 1);
+  // Checked before the demo runs: a path that cannot be written lost the whole run.
+  if (values.svg !== undefined) checkSvgPath(values.svg);
   let spans: SpanRecord[];
   let taskId = positionals[0];
   if (positionals.length > 1) throw new UsageError(`expected one TASK_ID\n\n${TRACE_HELP}`);
@@ -146,7 +149,7 @@ export async function traceCommand(argv: string[]): Promise<number> {
       try {
         text = readFileSync(file, 'utf8');
       } catch (err) {
-        throw new Error(`--file: cannot read ${file}: ${(err as Error).message}`, { cause: err });
+        throw new UsageError(`--file: cannot read ${file}: ${(err as Error).message}`, { cause: err });
       }
       try {
         return spansFromOtlpJson(text);
@@ -182,8 +185,38 @@ export async function traceCommand(argv: string[]): Promise<number> {
     );
   }
   if (values.svg) {
-    writeFileSync(values.svg, drawn.svg);
+    try {
+      writeFileSync(values.svg, drawn.svg);
+    } catch (err) {
+      throw new UsageError(`--svg: cannot write ${values.svg}: ${(err as Error).message}`, { cause: err });
+    }
     console.log(`codeq trace: wrote ${values.svg}`);
   }
   return 0;
+}
+
+/**
+ * Refuses, naming --svg, a `path` that cannot be written, before any work: its directory
+ * missing or not a directory, the path a directory, or either not writable.
+ */
+function checkSvgPath(path: string): void {
+  const why = svgPathProblem(path);
+  if (why !== undefined) throw new UsageError(`--svg: cannot write ${path}: ${why}`);
+}
+
+/** Why `path` cannot be written as a file; undefined when nothing is seen against it. */
+function svgPathProblem(path: string): string | undefined {
+  if (path === '') return 'expected a file path';
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
+    const existing = statSync(path, { throwIfNoEntry: false });
+    if (existing?.isDirectory()) return 'it is a directory';
+    accessSync(existing ? path : dir, constants.W_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return `no such directory ${dir}`;
+    return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (err as Error).message;
+  }
 }
