@@ -97,6 +97,14 @@ describe('serverConfig', () => {
     ).toBeUndefined();
   });
 
+  it('refuses a Cluster whose nodes are partly rediss://: one TLS option serves them all', () => {
+    const url = 'rediss://a:7000,redis://b:7001';
+    expect(flagRefusal({ redis: url, 'redis-cluster': true })).toBe(
+      `--redis: give every node as rediss:// (TLS) or none of them, got ${JSON.stringify(url)}`,
+    );
+    expect(flagRefusal({ redis: 'rediss://a:7000,rediss://b:7001', 'redis-cluster': true })).toBeUndefined();
+  });
+
   it('refuses a --redis with another scheme or a path without one, naming the forms it takes', () => {
     const forms = 'redis://HOST:PORT[/DB], rediss://HOST:PORT[/DB] for TLS, or HOST:PORT';
     for (const url of [

@@ -129,6 +129,12 @@ function checkRedisUrl(url: string, config: ServerConfig): void {
     throw new UsageError(
       `--redis: a list of nodes needs --redis-cluster (${CLUSTER_EXAMPLE}); a standalone Redis takes one URL, got ${JSON.stringify(url)}`,
     );
+  // One connection option serves every node: TLS for some and not for others cannot be had.
+  const tls = entries.filter((entry) => entry.startsWith('rediss://')).length;
+  if (tls > 0 && tls < entries.length)
+    throw new UsageError(
+      `--redis: give every node as rediss:// (TLS) or none of them, got ${JSON.stringify(url)}`,
+    );
   for (const entry of entries) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(entry)?.[1];
     // Only this spelling turns TLS on: `REDISS://` connected in plaintext.

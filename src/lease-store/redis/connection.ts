@@ -72,6 +72,15 @@ export function parseNodes(url: string): {
   return { nodes, auth };
 }
 
+/**
+ * Whether `url` asks for TLS (`rediss://`; in a Cluster's list, its nodes'). ioredis reads
+ * the scheme of a single URL itself; a Cluster's nodes and the primary a Sentinel names are
+ * connected from parsed host and port, so TLS has to be asked for in their options.
+ */
+export function urlWantsTls(url: string): boolean {
+  return url.split(',').some((part) => part.trim().startsWith('rediss://'));
+}
+
 /** The URL names a database this Redis does not have, or no database number at all. */
 export class RedisDatabaseError extends Error {
   override readonly name = 'RedisDatabaseError';
@@ -207,6 +216,8 @@ export function createClient(
       ...baseOptions(commandTimeoutMs),
       ...auth,
       ...(db !== 0 && { db }),
+      // The primary the Sentinels name is reached over TLS when --redis says rediss://.
+      ...(urlWantsTls(url) && { tls: {}, enableTLSForSentinelMode: true }),
       sentinels: sentinel.sentinels,
       name: sentinel.name,
       ...(sentinel.password !== undefined && { sentinelPassword: sentinel.password }),
@@ -236,7 +247,7 @@ export function createClient(
     // fails UNAVAILABLE at once rather than wait (callers retry).
     retryDelayOnClusterDown: 0,
     clusterRetryStrategy: retryStrategy,
-    redisOptions: { ...nodeOptions, ...auth },
+    redisOptions: { ...nodeOptions, ...auth, ...(urlWantsTls(url) && { tls: {} }) },
   };
   return new Cluster(nodes, clusterOptions);
 }
