@@ -118,7 +118,7 @@ function pair(data: unknown): readonly [PhaseResult, PhaseResult] {
 }
 
 /**
- * `--scorecard`: runs the scorecard's scenarios one after the other (about 8 minutes on
+ * `--scorecard`: runs the scorecard's scenarios one after the other (about 9 minutes on
  * two cores), then prints each target with its figure, its reference from the same run,
  * and whether it is met. Flags given with it (`--server-node-flags`, say) reach every run.
  * `--rounds N` runs the whole set N times over (so a slow spell of the machine falls on

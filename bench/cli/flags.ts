@@ -124,7 +124,7 @@ const FLAGS: Record<string, Flag> = {
   scorecard: {
     key: 'scorecard',
     kind: 'bool',
-    help: 'Run the scorecard: codeQ beside BullMQ where users start (unary, stream, 10,000 streams, the Worker library, knee, micro), each figure against its target (about 7 minutes on two cores)',
+    help: 'Run the scorecard: codeQ beside BullMQ where users start (unary, stream, 10,000 streams, the Worker library, knee, micro), each figure against its target (about 9 minutes on two cores)',
   },
   rounds: {
     key: 'rounds',
