@@ -87,7 +87,9 @@ describe('serverConfig', () => {
     expect(flagRefusal({ 'redis-sentinel-name': 'm', 'redis-sentinel-password': 'x' })).toBe(
       '--redis-sentinel-name, --redis-sentinel-password: need --redis-sentinels HOST:PORT,... (only Sentinels use them)',
     );
-    expect(refusal({ redisSentinelName: 'mymaster' })).toBeInstanceOf(UsageError);
+    expect(refusal({ redisSentinelName: 'other' })).toBeInstanceOf(UsageError);
+    // A whole config passed back to serverConfig, defaults and all, asks for nothing.
+    expect(refusal({ ...serverConfig({}, {}), listen: '127.0.0.1:0' }, {})).toBeUndefined();
     expect(
       flagRefusal({
         'redis-sentinels': 'a:26379',

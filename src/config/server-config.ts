@@ -13,7 +13,7 @@ type SettingKey = keyof typeof SERVER_SETTINGS;
  * Server configuration from defaults, the environment, then `overrides` (programmatic use
  * and tests). Redis flags that cannot go together, a Redis setting without the Redis store
  * and a Redis address that cannot work are a UsageError; a setting counts as given when
- * `overrides` defines it or its variable is set.
+ * `overrides` sets it to other than its default or its variable is set.
  */
 export function serverConfig(
   overrides: Partial<ServerConfig> = {},
@@ -22,7 +22,10 @@ export function serverConfig(
   const base = resolveSettings(SERVER_SETTINGS, {}, env);
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const config = { ...base, ...defined };
-  checkRedisSettings(config, new Set([...givenIn(env), ...(Object.keys(defined) as SettingKey[])]));
+  // A programmatic caller often passes a whole config back (`{ ...config, listen }`): a
+  // value equal to its default is not asked for, unlike a flag given at its default.
+  const changed = (Object.keys(defined) as SettingKey[]).filter((key) => defined[key] !== base[key]);
+  checkRedisSettings(config, new Set([...givenIn(env), ...changed]));
   return config;
 }
 
