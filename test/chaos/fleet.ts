@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { freePort } from '../../support/free-port.js';
+import { freeFixedPort } from '../../support/free-port.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { startServer, startWorker, type Child, type WorkerStatus } from './processes.js';
 
@@ -48,7 +48,9 @@ export class Fleet {
 
   async start(): Promise<void> {
     for (let i = 0; i < this.#options.servers; i++) {
-      const port = await freePort();
+      // Outside the ephemeral range: a server killed by a fault starts again on its port,
+      // which a proxy's outgoing connection or listen(0) could otherwise take meanwhile.
+      const port = await freeFixedPort(this.servers.map((s) => s.port));
       const proxy = new TcpProxy({ host: '127.0.0.1', port });
       const proxied = await proxy.start();
       this.servers.push({ port, proxy, proxied, process: null });
