@@ -56,6 +56,15 @@ export interface FailedEvent {
   final: boolean;
 }
 
+/** How the worker's logger tells a failed attempt when nobody listens for `failed`. */
+export function failedSentence(event: FailedEvent): string {
+  const { taskId, queue, attempt, maxAttempts, error, final } = event;
+  return (
+    `task ${taskId} (${queue}, attempt ${attempt}/${maxAttempts}) failed: ${error}; ` +
+    (final ? 'no attempt follows, it goes DEAD' : 'it is retried')
+  );
+}
+
 /** A stream ended and the worker will open another after `delayMs`. */
 export interface ReconnectEvent {
   /** Failed attempts in a row, 1 for the first retry after a stream that had opened. */

@@ -18,7 +18,7 @@ import { HandlerSlots } from './handler-slots.js';
 import { LeaseOutcomes } from './lease-outcomes.js';
 import { SettleOutbox } from './settle-outbox.js';
 import { NON_RETRYABLE_STREAM } from './status-codes.js';
-import type { FailedEvent, WorkerEvents, WorkerState } from './worker-events.js';
+import { failedSentence, type FailedEvent, type WorkerEvents, type WorkerState } from './worker-events.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { Waiters } from './waiters.js';
 import { MAX_RESULT_BYTES } from './worker-task.js';
@@ -379,16 +379,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   #onFailed(event: FailedEvent): void {
-    if (this.listenerCount('failed') > 0) {
-      this.emit('failed', event);
-      return;
-    }
-    const { taskId, queue, attempt, maxAttempts, error, final } = event;
-    this.#options.logger.warn(
-      `task ${taskId} (${queue}, attempt ${attempt}/${maxAttempts}) failed: ${error}; ` +
-        (final ? 'no attempt follows, it goes DEAD' : 'it is retried'),
-      { lease: leaseReference(event.leaseId) },
-    );
+    if (this.listenerCount('failed') > 0) this.emit('failed', event);
+    else this.#options.logger.warn(failedSentence(event), { lease: leaseReference(event.leaseId) });
   }
 
   #reportError(err: Error): void {
