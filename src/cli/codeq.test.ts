@@ -1,28 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CODEQ_HELP, runCli } from './codeq.js';
+import { describe, expect, it } from 'vitest';
+import { captureCli } from '../../test/support/codeq-cli.js';
+import { CODEQ_HELP } from './codeq.js';
 import { ENQUEUE_HELP } from './task-commands.js';
 import { TRACE_HELP } from './trace-command.js';
 
-let lines: string[];
-let errors: string[];
-
-beforeEach(() => {
-  lines = [];
-  errors = [];
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args.join(' ')));
-});
-
-afterEach(() => vi.restoreAllMocks());
+const { lines, errors, exitCode } = captureCli();
 
 /** What `runCli(argv)` prints on standard output and error, and the exit code it sets. */
 async function run(argv: string[]): Promise<{ out: string; err: string; code: unknown }> {
-  lines = [];
-  errors = [];
-  process.exitCode = undefined;
-  await runCli(argv);
-  const code = process.exitCode;
-  process.exitCode = undefined;
+  lines.length = 0;
+  errors.length = 0;
+  const code = await exitCode(argv);
   return { out: lines.join('\n'), err: errors.join('\n'), code };
 }
 

@@ -2,36 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../config/usage-error.js';
 import { MemoryStore } from '../lease-store/memory/memory-store.js';
+import { captureCli } from '../../test/support/codeq-cli.js';
 import { startTestServer, type TestServer } from '../../test/support/test-server.js';
-import { runCli } from './codeq.js';
 import { batchSize, enqueueCommand, readStdin, STDIN_NOTE, STDIN_NOTE_AFTER_MS } from './task-commands.js';
 
-let lines: string[];
-let errors: string[];
+const { lines, errors, exitCode } = captureCli();
 
-beforeEach(() => {
-  lines = [];
-  errors = [];
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args.join(' ')));
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
-
-/** The exit code `runCli(argv)` sets. */
-async function exitCode(argv: string[]): Promise<number | string | null | undefined> {
-  process.exitCode = undefined;
-  await runCli(argv);
-  const code = process.exitCode;
-  process.exitCode = undefined;
-  return code;
-}
+afterEach(() => vi.useRealTimers());
 
 describe('a payload read from standard input', () => {
   it('is said after a second with nothing read, and not when it arrives at once', async () => {
@@ -48,7 +28,7 @@ describe('a payload read from standard input', () => {
     expect((await waited).toString()).toBe('late');
     expect(errors).toHaveLength(1);
     // A script's pipe: its first bytes come at once, however long it takes to end.
-    errors = [];
+    errors.length = 0;
     const piped = new PassThrough();
     const read = readStdin(piped, STDIN_NOTE);
     piped.write('he');

@@ -1,19 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from './codeq.js';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureCli } from '../../test/support/codeq-cli.js';
 
-let lines: string[];
-let errors: string[];
+const { lines, errors, exitCode } = captureCli();
 let written: string[];
 const dir = mkdtempSync(join(tmpdir(), 'codeq-trace-'));
 
 beforeEach(() => {
-  lines = [];
-  errors = [];
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args.join(' ')));
   written = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     written.push(String(chunk));
@@ -21,17 +16,7 @@ beforeEach(() => {
   });
 });
 
-afterEach(() => vi.restoreAllMocks());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The exit code `runCli(argv)` sets. */
-async function exitCode(argv: string[]): Promise<unknown> {
-  process.exitCode = undefined;
-  await runCli(argv);
-  const code = process.exitCode;
-  process.exitCode = undefined;
-  return code;
-}
 
 describe('codeq trace --svg', () => {
   it('names the flag of a path it cannot write, exit 2, before the demo runs', async () => {

@@ -1,18 +1,18 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Producer, TaskError, Worker } from '../../clients/index.js';
 import { queuesCommand, statsCommand, tasksCommand } from '../../src/cli/admin-commands.js';
 import { deadCommand, pauseCommand, purgeCommand } from '../../src/cli/queue-commands.js';
 import { runCli } from '../../src/cli/codeq.js';
 import { enqueueCommand, getCommand } from '../../src/cli/task-commands.js';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
+import { captureCli } from '../support/codeq-cli.js';
 import { newTask } from '../support/new-task.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 let server: TestServer;
 let store: MemoryStore;
 let producer: Producer;
-let lines: string[];
-let errors: string[];
+const { lines, errors, exitCode } = captureCli();
 
 beforeAll(async () => {
   // Backoff jitter fixed at half the bound, so a task's retry delay shows its policy.
@@ -27,15 +27,7 @@ afterAll(async () => {
   await store.close();
 });
 
-beforeEach(() => {
-  lines = [];
-  errors = [];
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args.join(' ')));
-});
-
 afterEach(() => {
-  vi.restoreAllMocks();
   delete process.env.CODEQ_TASKS_STATE;
   delete process.env.CODEQ_PURGE_YES;
   delete process.env.CODEQ_BACKOFF_MULTIPLIER;
@@ -66,24 +58,17 @@ describe('codeq operator commands', () => {
       ],
     ];
     for (const [command, patterns] of cases) {
-      lines = [];
+      lines.length = 0;
       expect(await command(['--help'])).toBe(0);
       for (const p of patterns) expect(output()).toMatch(p);
     }
-    lines = [];
+    lines.length = 0;
     await runCli(['--help']);
     for (const name of ['stats', 'queues', 'tasks', 'dead', 'pause', 'resume', 'purge'])
       expect(output()).toMatch(new RegExp(`^  ${name} `, 'm'));
   });
 
   it('a mistyped command line exits 2 and points at the help; a failed command exits 1', async () => {
-    const exitCode = async (argv: string[]): Promise<number | string | null | undefined> => {
-      process.exitCode = undefined;
-      await runCli(argv);
-      const code = process.exitCode;
-      process.exitCode = undefined;
-      return code;
-    };
     expect(await exitCode(['enqueue', '--queue', 'q', '--server', server.address])).toBe(2);
     expect(errors.at(-1)).toBe('codeq: unknown option --queue (codeq enqueue --help lists the options)');
     expect(await exitCode(['get', 'only-a-queue', '--server', server.address])).toBe(2);
@@ -134,7 +119,7 @@ describe('codeq operator commands', () => {
     expect(errors).toEqual([
       `codeq stats: ${typo} holds no task and is not paused (a mistyped name reads the same; codeq queues lists the queues there are)`,
     ]);
-    errors = [];
+    errors.length = 0;
     const used = queue('cli-used');
     await producer.enqueue(used, 'a');
     expect(await statsCommand([used, '--server', server.address])).toBe(0);
@@ -147,7 +132,7 @@ describe('codeq operator commands', () => {
     await producer.enqueue(q, 'b', { delayMs: 60_000 });
     expect(await pauseCommand(true)([q, '--server', server.address])).toBe(0);
     expect(output()).toBe(`paused ${q}`);
-    lines = [];
+    lines.length = 0;
     expect(await statsCommand([q, '--server', server.address])).toBe(0);
     const [header, row] = lines[0]!.split('\n');
     expect(header).toMatch(/^QUEUE\s+READY\s+SCHEDULED\s+LEASED\s+DEAD\s+OLDEST READY\s+PAUSED$/);
@@ -160,10 +145,10 @@ describe('codeq operator commands', () => {
       expect.stringMatching(/^\d+ms$|^\d+s$/),
       'yes',
     ]);
-    lines = [];
+    lines.length = 0;
     await queuesCommand(['--server', server.address]);
     expect(lines).toContain(`${q} (paused)`);
-    lines = [];
+    lines.length = 0;
     await pauseCommand(false)([q, '--server', server.address]);
     await statsCommand(['--server', server.address]);
     expect(output()).toMatch(new RegExp(`^${q}\\s+1\\s+1\\s+0\\s+0\\s+\\S+\\s+no$`, 'm'));
@@ -233,19 +218,19 @@ describe('codeq operator commands', () => {
     expect(await tasksCommand([q, '--server', server.address])).toBe(0);
     expect(output()).toMatch(/^ID\s+STATE\s+ATTEMPTS\s+PRIORITY\s+ENQUEUED\s+LAST ERROR$/m);
     expect(output()).toMatch(new RegExp(`^${task!.id}\\s+DEAD\\s+1/3\\s+0\\s+\\S+\\s+always fails$`, 'm'));
-    lines = [];
+    lines.length = 0;
     await expect(tasksCommand([q, '--state', 'done', '--server', server.address])).rejects.toThrow(
       /^--state: /,
     );
 
     expect(await deadCommand(['redrive', q, task!.id, '--server', server.address])).toBe(0);
     expect(output()).toBe(`redriven: 1 task of ${q}`);
-    lines = [];
+    lines.length = 0;
     await getCommand([q, task!.id, '--server', server.address]);
     const shown = JSON.parse(output()) as Record<string, unknown>;
     expect(shown).toMatchObject({ state: 'PENDING', attempts: '0 of 3 used' });
     expect(shown.history).toEqual([expect.stringMatching(/^redriven from DEAD at /)]);
-    lines = [];
+    lines.length = 0;
     await tasksCommand([q, '--state', 'pending', '--json', '--server', server.address]);
     expect(JSON.parse(lines[0]!)).toMatchObject({ id: task!.id, attempt: 0, maxAttempts: 3 });
   });
@@ -283,16 +268,16 @@ describe('codeq operator commands', () => {
     const slack = 5_000;
     expect(due).toBeGreaterThanOrEqual(before + 90_000 - slack);
     expect(due).toBeLessThanOrEqual(Date.now() + 90_000 + slack);
-    lines = [];
+    lines.length = 0;
     await tasksCommand([q, '--state', 'scheduled', '--json', '--server', server.address]);
     expect(Date.parse((JSON.parse(lines[0]!) as { dueTime: string }).dueTime)).toBe(due);
     // Pending is the default state: an empty listing says where the queue's tasks are.
-    lines = [];
+    lines.length = 0;
     expect(await tasksCommand([q, '--server', server.address])).toBe(0);
     expect(output()).toBe(
       `no pending tasks in ${q}; it holds 1 scheduled (list them with --state scheduled)`,
     );
-    lines = [];
+    lines.length = 0;
     await tasksCommand([queue('cli-empty'), '--server', server.address]);
     expect(output()).toMatch(/^no pending tasks in cli-empty-\w+$/);
   });
@@ -302,7 +287,7 @@ describe('codeq operator commands', () => {
     await pauseCommand(true)([q, '--server', server.address]);
     await queuesCommand(['--server', server.address]);
     expect(lines).toContain(`${q} (paused)`);
-    lines = [];
+    lines.length = 0;
     await pauseCommand(false)([q, '--server', server.address]);
     await queuesCommand(['--server', server.address]);
     expect(lines.filter((l) => l.startsWith(q))).toEqual([]);
@@ -360,8 +345,8 @@ describe('codeq operator commands', () => {
     expect(lines[1]).toBe(lines[0]);
     expect(errors).toEqual([`codeq enqueue: ${lines[0]} is an earlier task with this idempotency key`]);
 
-    lines = [];
-    errors = [];
+    lines.length = 0;
+    errors.length = 0;
     const waited = queue('cli-wait');
     expect(
       await enqueueCommand([waited, '--payload', 'x', '--wait', '200ms', '--server', server.address]),
@@ -425,7 +410,7 @@ describe('codeq operator commands', () => {
       /^--backoff-multiplier: /,
     );
 
-    lines = [];
+    lines.length = 0;
     const worker = new Worker({
       address: server.address,
       queues: [q],

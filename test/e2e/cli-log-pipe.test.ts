@@ -1,18 +1,8 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/lease-store/memory/memory-store.js';
 import { rawClients, startTestServer } from '../support/test-server.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-/** Runs the `codeq` executable straight from its TypeScript sources, as a user runs the built one. */
-const NODE_ARGS = [
-  '--experimental-transform-types',
-  '--disable-warning=ExperimentalWarning',
-  '--import',
-  './bench/core/ts/register.ts',
-  'src/cli/main.ts',
-];
+import { CODEQ_FROM_SOURCES, ROOT } from '../support/codeq-cli.js';
 
 /** Polls `check` until it holds, for at most `ms`. */
 async function until(check: () => Promise<boolean>, what: string, ms: number): Promise<void> {
@@ -29,7 +19,7 @@ describe('codeq work whose log pipe closes', () => {
     const clients = rawClients(server.address);
     const child = spawn(
       process.execPath,
-      [...NODE_ARGS, 'work', 'q', '--exec', 'cat', '--server', server.address],
+      [...CODEQ_FROM_SOURCES, 'work', 'q', '--exec', 'cat', '--server', server.address],
       {
         cwd: ROOT,
       },

@@ -11,19 +11,10 @@ import {
   type FakeServer,
 } from '../../clients/testing/fake-codeq-server.js';
 import { rawClients, startTestServer } from '../support/test-server.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-/** Runs the `codeq` executable straight from its TypeScript sources, as a user runs the built one. */
-const NODE_ARGS = [
-  '--experimental-transform-types',
-  '--disable-warning=ExperimentalWarning',
-  '--import',
-  './bench/core/ts/register.ts',
-  'src/cli/main.ts',
-];
+import { CODEQ_FROM_SOURCES, ROOT } from '../support/codeq-cli.js';
 
 function codeq(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const out = spawnSync(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, encoding: 'utf8' });
+  const out = spawnSync(process.execPath, [...CODEQ_FROM_SOURCES, ...args], { cwd: ROOT, encoding: 'utf8' });
   return { status: out.status, stdout: out.stdout, stderr: out.stderr };
 }
 
@@ -57,7 +48,7 @@ async function workOneTask(command: string, test: (run: WorkRun) => Promise<void
     const { taskId } = await clients.enqueue({ queue: 'q', payload: Buffer.from('x') });
     const child = spawn(
       process.execPath,
-      [...NODE_ARGS, 'work', 'q', '--exec', command, '--server', server.address],
+      [...CODEQ_FROM_SOURCES, 'work', 'q', '--exec', command, '--server', server.address],
       { cwd: ROOT, detached: true },
     );
     let err = '';
@@ -95,7 +86,7 @@ async function workAgainstFake(
   const server = await startFakeServer({ onClaim });
   const child = spawn(
     process.execPath,
-    [...NODE_ARGS, 'work', 'q', '--exec', command, '--server', server.address, ...args],
+    [...CODEQ_FROM_SOURCES, 'work', 'q', '--exec', command, '--server', server.address, ...args],
     {
       cwd: ROOT,
     },
@@ -148,7 +139,7 @@ describe('the codeq executable', () => {
     const child = spawn(
       process.execPath,
       [
-        ...NODE_ARGS,
+        ...CODEQ_FROM_SOURCES,
         'serve',
         '--listen',
         '127.0.0.1:0',
@@ -224,9 +215,13 @@ describe('the codeq executable', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const address = `127.0.0.1:${(probe.address() as AddressInfo).port}`;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const child = spawn(process.execPath, [...NODE_ARGS, 'work', 'q', '--exec', 'cat', '--server', address], {
-      cwd: ROOT,
-    });
+    const child = spawn(
+      process.execPath,
+      [...CODEQ_FROM_SOURCES, 'work', 'q', '--exec', 'cat', '--server', address],
+      {
+        cwd: ROOT,
+      },
+    );
     try {
       let err = '';
       child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
@@ -496,7 +491,7 @@ describe('the codeq executable', () => {
     try {
       // As a shell runs `slow-producer | codeq enqueue q`: the pipe holds part of the payload
       // while the command starts (a few seconds from the sources), the rest comes later.
-      const cli = [process.execPath, ...NODE_ARGS].map((arg) => `'${arg}'`).join(' ');
+      const cli = [process.execPath, ...CODEQ_FROM_SOURCES].map((arg) => `'${arg}'`).join(' ');
       const pipeline = `(printf 'hello '; sleep 6; printf world) | ${cli} enqueue q --server ${server.address}`;
       const child = spawn('/bin/sh', ['-c', pipeline], { cwd: ROOT });
       let stdout = '';

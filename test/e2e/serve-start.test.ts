@@ -1,19 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../support/free-port.js';
 import { startRedisServer, type TestRedis } from '../../support/redis-server.js';
+import { CODEQ_FROM_SOURCES, ROOT } from '../support/codeq-cli.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-/** Runs the `codeq` executable straight from its TypeScript sources, as a user runs the built one. */
-const NODE_ARGS = [
-  '--experimental-transform-types',
-  '--disable-warning=ExperimentalWarning',
-  '--import',
-  './bench/core/ts/register.ts',
-  'src/cli/main.ts',
-];
 const PASSWORD = 'pw-that-must-not-leak-7d1f';
 
 interface Run {
@@ -23,7 +14,7 @@ interface Run {
 }
 
 function codeq(args: string[]): Run {
-  const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
+  const child = spawn(process.execPath, [...CODEQ_FROM_SOURCES, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
