@@ -1,5 +1,6 @@
 import type { ReconnectEvent } from '../../clients/index.js';
 import { UsageError } from '../config/usage-error.js';
+import { REQUEST_ROOM_BYTES } from '../domain/task.js';
 
 /** The status of a stream the worker ended itself after a server's drain. */
 const OK = 0;
@@ -52,9 +53,6 @@ const OVER_PAYLOAD_LIMIT = /^(?:tasks\[\d+\]\.)?(?:payload|result): /;
 /** grpc-js's words for a request over the server's cap on one message. */
 const OVER_MESSAGE_CAP = /^Received message larger than max \(\d+ vs (\d+)\)/;
 
-/** What the server takes in one message besides the payload (codeq serve's receive cap). */
-const MESSAGE_ROOM = 1024 * 1024;
-
 /**
  * Bytes a command sent (a task's payload, a worker's result) over the server's limit, as
  * its cap on one message found them before its own check of --max-payload-bytes could.
@@ -68,10 +66,10 @@ export class OverMessageCapError extends Error {
     readonly bytes: number,
     readonly capBytes: number,
   ) {
-    // codeq serve takes a message of up to max(4 MiB, --max-payload-bytes + 1 MiB).
+    // codeq serve takes a message of up to maxRequestBytes(--max-payload-bytes).
     super(
       `${field}: ${bytes} bytes is over the server's limit: its --max-payload-bytes is at most ` +
-        `${capBytes - MESSAGE_ROOM} bytes (it takes no request over ${capBytes} bytes; ` +
+        `${capBytes - REQUEST_ROOM_BYTES} bytes (it takes no request over ${capBytes} bytes; ` +
         `gRPC status ${RESOURCE_EXHAUSTED})`,
     );
   }
@@ -90,7 +88,7 @@ export function asPayloadRefusal(err: unknown, field: string, bytes: number): un
   const cap = OVER_MESSAGE_CAP.exec(e.details);
   if (!cap) return err;
   const capBytes = Number(cap[1]);
-  if (capBytes <= MESSAGE_ROOM || bytes <= capBytes - MESSAGE_ROOM) return err;
+  if (capBytes <= REQUEST_ROOM_BYTES || bytes <= capBytes - REQUEST_ROOM_BYTES) return err;
   return new OverMessageCapError(field, bytes, capBytes);
 }
 

@@ -49,6 +49,17 @@ export const LIST_PREVIEW_BYTES = 1024;
  */
 export const LIST_PAGE_BYTES = 2 * 1024 * 1024;
 
+/** What one request may carry besides its payload (or result): its other fields and framing. */
+export const REQUEST_ROOM_BYTES = 1024 * 1024;
+
+/**
+ * The largest request a server with `--max-payload-bytes` of `maxPayloadBytes` takes in one
+ * gRPC message: a payload at the limit with its room, and never under gRPC's default 4 MiB.
+ */
+export function maxRequestBytes(maxPayloadBytes: number): number {
+  return Math.max(4 * 1024 * 1024, maxPayloadBytes + REQUEST_ROOM_BYTES);
+}
+
 /** The highest priority a task may have; priorities run from 0 to this, higher claimed first. */
 export const MAX_PRIORITY = 9;
 

@@ -21,6 +21,7 @@ import type { ServerContext } from './server-context.js';
 import type { EnqueueStream } from './enqueue-stream.js';
 import { ServerHealth } from './health.js';
 import { ServerLimits } from './server-limits.js';
+import { maxRequestBytes } from '../domain/task.js';
 import { taskServiceHandlers } from './task-service.js';
 import { workerServiceHandlers } from './worker-service.js';
 
@@ -57,7 +58,6 @@ export interface CodeqServerDeps {
   claimLatency?: ClaimLatency | undefined;
 }
 
-const MiB = 1024 * 1024;
 /** After the drain, how long open connections get to close before they are destroyed. */
 const FORCE_CLOSE_MS = 2_000;
 /** How long stop() waits for the listener to report closed before it goes on without it. */
@@ -145,7 +145,7 @@ export class CodeqServer {
     };
     this.#grpcServer = new grpc.Server({
       // A payload at the limit must fit in one message, with room for the rest of the request.
-      'grpc.max_receive_message_length': Math.max(4 * MiB, config.maxPayloadBytes + MiB),
+      'grpc.max_receive_message_length': maxRequestBytes(config.maxPayloadBytes),
       'grpc.max_send_message_length': -1,
       // Find workers whose host vanished without closing the connection, so their leases
       // start the reconnect grace instead of waiting for their deadline.
