@@ -31,7 +31,7 @@ export type {
   WorkerEvents,
   WorkerState,
 } from './worker-events.js';
-export { resolveWorkerOptions } from './worker-options.js';
+export { MAX_WORKER_LEASES, resolveWorkerOptions } from './worker-options.js';
 export type { ResolvedWorkerOptions, WorkerLogger, WorkerOptions } from './worker-options.js';
 export { LeaseLostError, TaskError, TaskReleaseError } from './worker-task.js';
 export type { HandlerContext, TaskHandler, WorkerTask } from './worker-task.js';

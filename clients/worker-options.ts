@@ -96,6 +96,9 @@ export interface WorkerOptions extends KeepaliveOptions {
   tracerProvider?: TracerProvider;
 }
 
+/** The most leases a worker may ask for at once, `concurrency` plus `prefetch`. */
+export const MAX_WORKER_LEASES = 0xffff;
+
 /** {@link WorkerOptions} with every default filled in and checked. */
 export interface ResolvedWorkerOptions {
   /** Every server target, `address` first; at least one. */
@@ -174,14 +177,20 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     tracerProvider: options.tracerProvider ?? trace.getTracerProvider(),
   };
   // Credit is a uint32 on the wire; a fractional or huge concurrency cannot be granted.
-  if (!Number.isInteger(resolved.concurrency) || resolved.concurrency < 1 || resolved.concurrency > 0xffff)
-    throw new TypeError('concurrency: must be an integer from 1 to 65535');
+  if (
+    !Number.isInteger(resolved.concurrency) ||
+    resolved.concurrency < 1 ||
+    resolved.concurrency > MAX_WORKER_LEASES
+  )
+    throw new TypeError(`concurrency: must be an integer from 1 to ${MAX_WORKER_LEASES}`);
   if (
     !Number.isInteger(resolved.prefetch) ||
     resolved.prefetch < 0 ||
-    resolved.concurrency + resolved.prefetch > 0xffff
+    resolved.concurrency + resolved.prefetch > MAX_WORKER_LEASES
   )
-    throw new TypeError('prefetch: must be an integer >= 0, with concurrency + prefetch at most 65535');
+    throw new TypeError(
+      `prefetch: must be an integer >= 0, with concurrency + prefetch at most ${MAX_WORKER_LEASES}`,
+    );
   for (const key of [
     'leaseDurationMs',
     'reconnectInitialBackoffMs',

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import {
+  MAX_WORKER_LEASES,
   LeaseLostError,
   TaskError,
   TaskReleaseError,
@@ -59,7 +60,7 @@ export const WORK_SETTINGS = {
     kind: 'int',
     default: 1,
     min: 1,
-    max: 65_535,
+    max: MAX_WORKER_LEASES,
     help: "Tasks run at the same time, up to the server's --max-stream-credit",
   },
   prefetch: {
@@ -159,9 +160,9 @@ export async function workCommand(argv: string[]): Promise<number> {
   const settings = resolveSettings(WORK_SETTINGS, values, process.env);
   keepRunningWhenLogPipeCloses();
   const { exec, concurrency } = settings;
-  if (concurrency + settings.prefetch > 65_535)
+  if (concurrency + settings.prefetch > MAX_WORKER_LEASES)
     throw new UsageError(
-      `--prefetch: --concurrency plus --prefetch must be at most 65535, got ${concurrency} + ${settings.prefetch}`,
+      `--prefetch: --concurrency plus --prefetch must be at most ${MAX_WORKER_LEASES}, got ${concurrency} + ${settings.prefetch}`,
     );
   if (!exec) throw new UsageError('--exec (or CODEQ_EXEC): required; the shell command to run per task');
   checkCommandSyntax(exec, '--exec (or CODEQ_EXEC)');
