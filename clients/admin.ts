@@ -4,9 +4,11 @@ import type { ListKeysResponse__Output } from '../src/api/generated/codeq/v1/Lis
 import type { QueueConfig__Output } from '../src/api/generated/codeq/v1/QueueConfig.js';
 import type { ListQueuesResponse__Output } from '../src/api/generated/codeq/v1/ListQueuesResponse.js';
 import type { ListTasksResponse__Output } from '../src/api/generated/codeq/v1/ListTasksResponse.js';
+import type { PauseQueueResponse__Output } from '../src/api/generated/codeq/v1/PauseQueueResponse.js';
 import type { PurgeQueueResponse__Output } from '../src/api/generated/codeq/v1/PurgeQueueResponse.js';
 import type { QueueStats__Output } from '../src/api/generated/codeq/v1/QueueStats.js';
 import type { RedriveDeadTasksResponse__Output } from '../src/api/generated/codeq/v1/RedriveDeadTasksResponse.js';
+import type { ResumeQueueResponse__Output } from '../src/api/generated/codeq/v1/ResumeQueueResponse.js';
 import { codeqProto } from '../src/api/proto.js';
 import { durationToMs } from '../src/api/time.js';
 import { withBearerToken } from './credentials.js';
@@ -57,6 +59,15 @@ export interface KeyInfo {
   fairnessKey: string;
   ready: number;
   leased: number;
+}
+
+/** What {@link Admin.pause} and {@link Admin.resume} found. */
+export interface PauseOutcome {
+  /**
+   * Whether the queue was paused before the call: a pause that answers true, or a resume
+   * that answers false, changed nothing.
+   */
+  wasPaused: boolean;
 }
 
 /** The states {@link Admin.listTasks} can list. */
@@ -154,14 +165,28 @@ export class Admin {
     return Number(response.purged ?? 0);
   }
 
-  /** Stops every replica from leasing the queue's tasks; enqueues still succeed. */
-  async pause(queue: string, options: CallOptions = {}): Promise<void> {
-    await unary((o, cb) => this.#client.pauseQueue({ queue }, o, cb), options);
+  /**
+   * Stops every replica from leasing the queue's tasks; enqueues still succeed.
+   * `wasPaused: true` says the queue already was paused: nothing changed.
+   */
+  async pause(queue: string, options: CallOptions = {}): Promise<PauseOutcome> {
+    const response = await unary<PauseQueueResponse__Output>(
+      (o, cb) => this.#client.pauseQueue({ queue }, o, cb),
+      options,
+    );
+    return { wasPaused: response.wasPaused ?? false };
   }
 
-  /** Lets the queue's tasks be leased again, at once on every replica. */
-  async resume(queue: string, options: CallOptions = {}): Promise<void> {
-    await unary((o, cb) => this.#client.resumeQueue({ queue }, o, cb), options);
+  /**
+   * Lets the queue's tasks be leased again, at once on every replica.
+   * `wasPaused: false` says the queue was not paused: nothing changed.
+   */
+  async resume(queue: string, options: CallOptions = {}): Promise<PauseOutcome> {
+    const response = await unary<ResumeQueueResponse__Output>(
+      (o, cb) => this.#client.resumeQueue({ queue }, o, cb),
+      options,
+    );
+    return { wasPaused: response.wasPaused ?? false };
   }
 
   /** Stores the queue's fair-share limits; every replica applies them from its next claim. */

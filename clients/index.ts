@@ -51,6 +51,7 @@ export type {
   AdminOptions,
   KeyInfo,
   ListableTaskState,
+  PauseOutcome,
   QueueLimits,
   QueueStatsInfo,
   TaskListPage,

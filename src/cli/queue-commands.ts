@@ -32,7 +32,8 @@ export const PAUSE_HELP = `Usage: codeq pause QUEUE [options]
 
 Stops every replica from handing out QUEUE's tasks. Producers can still enqueue; leases
 already out run on. 'codeq resume QUEUE' undoes it (a QUEUE that has no tasks, a
-mistyped name say, then leaves 'codeq queues' again).
+mistyped name say, then leaves 'codeq queues' again). Prints 'paused QUEUE', or
+'QUEUE was already paused' when it was.
 
 Options:
 ${settingsHelp(CLIENT_SETTINGS)}
@@ -43,7 +44,8 @@ export const RESUME_HELP = `Usage: codeq resume QUEUE [options]
 
 Lets QUEUE's tasks be handed out again, at once on every replica. A QUEUE with no
 pending, scheduled, leased or dead task leaves 'codeq queues': resuming removes a queue
-paused by mistake or emptied by 'codeq purge'.
+paused by mistake or emptied by 'codeq purge'. Prints 'resumed QUEUE', or 'QUEUE was not
+paused' when it was not.
 
 Options:
 ${settingsHelp(CLIENT_SETTINGS)}
@@ -95,8 +97,10 @@ export function pauseCommand(paused: boolean): (argv: string[]) => Promise<numbe
     const queue = oneQueue(args.positionals, help);
     const admin = adminFor(args.values);
     try {
-      await (paused ? admin.pause(queue) : admin.resume(queue));
-      console.log(paused ? `paused ${queue}` : `resumed ${queue}`);
+      // A queue already in the state asked for is said to be, with exit 0: it is as asked.
+      const { wasPaused } = await (paused ? admin.pause(queue) : admin.resume(queue));
+      if (paused) console.log(wasPaused ? `${queue} was already paused` : `paused ${queue}`);
+      else console.log(wasPaused ? `resumed ${queue}` : `${queue} was not paused`);
       return 0;
     } finally {
       admin.close();

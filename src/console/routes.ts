@@ -84,9 +84,9 @@ export async function runAction(
   const back = `/queues/${seg(queue)}`;
   switch (m[2]) {
     case 'pause':
+      return `${back}?done=${(await ctx.admin.setPaused(caller, queue, true)) ? 'already-paused' : 'paused'}`;
     case 'resume':
-      await ctx.admin.setPaused(caller, queue, m[2] === 'pause');
-      return `${back}?done=${m[2] === 'pause' ? 'paused' : 'resumed'}`;
+      return `${back}?done=${(await ctx.admin.setPaused(caller, queue, false)) ? 'resumed' : 'not-paused'}`;
     case 'config': {
       await ctx.admin.setConfig(caller, queue, {
         maxLeasedPerKey: formLimit(

@@ -305,8 +305,10 @@ export interface LeaseStore {
    * Resuming wakes every replica's listener (`ready`) when tasks are ready, and removes a
    * queue with no PENDING, SCHEDULED, LEASED or DEAD task from `listQueues`: a pause of a
    * mistyped queue is undone, and an emptied queue can be removed.
+   * Returns whether `queue` was paused before the call: a pause that answers true, or a
+   * resume that answers false, changed nothing.
    */
-  setPaused(queue: string, paused: boolean): Promise<void>;
+  setPaused(queue: string, paused: boolean): Promise<boolean>;
 
   /** Whether `queue` is paused. */
   isPaused(queue: string): Promise<boolean>;

@@ -178,12 +178,16 @@ export class AdminOperations {
     return purged;
   }
 
-  /** Pauses (or resumes) the queue on every replica; scope `admin`. */
-  async setPaused(caller: object, queueText: string | undefined, paused: boolean): Promise<void> {
+  /**
+   * Pauses (or resumes) the queue on every replica; scope `admin`. Returns whether it was
+   * paused before: a pause that answers true, or a resume that answers false, changed nothing.
+   */
+  async setPaused(caller: object, queueText: string | undefined, paused: boolean): Promise<boolean> {
     const queue = validateQueue(queueText);
     this.#ctx.access.authorize(caller, 'admin', [queue]);
-    await this.#ctx.store.setPaused(queue, paused);
-    this.#ctx.logger.info(paused ? 'queue paused' : 'queue resumed', { queue });
+    const wasPaused = await this.#ctx.store.setPaused(queue, paused);
+    this.#ctx.logger.info(paused ? 'queue paused' : 'queue resumed', { queue, wasPaused });
+    return wasPaused;
   }
 
   /** Sets the queue's fair-share limits, in force on every replica from its next claim; scope `admin`. */

@@ -67,14 +67,12 @@ export function adminServiceHandlers(ctx: ServerContext, ops: AdminOperations): 
       redriven: await ops.redrive(call, req.queue, req.taskIds ?? []),
     })),
     PurgeQueue: unary(ctx, async (req, call) => ({ purged: await ops.purge(call, req.queue) })),
-    PauseQueue: unary(ctx, async (req, call) => {
-      await ops.setPaused(call, req.queue, true);
-      return {};
-    }),
-    ResumeQueue: unary(ctx, async (req, call) => {
-      await ops.setPaused(call, req.queue, false);
-      return {};
-    }),
+    PauseQueue: unary(ctx, async (req, call) => ({
+      wasPaused: await ops.setPaused(call, req.queue, true),
+    })),
+    ResumeQueue: unary(ctx, async (req, call) => ({
+      wasPaused: await ops.setPaused(call, req.queue, false),
+    })),
     SetQueueConfig: unary(ctx, async (req, call) => ops.setConfig(call, req.queue, req.config)),
     GetQueueConfig: unary(ctx, async (req, call) => ops.getConfig(call, req.queue)),
     ListKeys: unary(ctx, async (req, call) => {

@@ -97,6 +97,27 @@ describe('console HTTP rules', () => {
     expect(await f.store.isPaused('jobs')).toBe(false);
   });
 
+  it('says so when a pause finds the queue paused, or a resume finds it not paused', async () => {
+    await f.store.enqueue([newTask('again')]);
+    const { cookie, csrf } = await session();
+    const act = async (action: string): Promise<string | null> =>
+      (await post(`queues/again/${action}`, cookie, { csrf })).headers.get('location');
+    expect(await act('resume')).toBe('/queues/again?done=not-paused');
+    expect(await act('pause')).toBe('/queues/again?done=paused');
+    expect(await act('pause')).toBe('/queues/again?done=already-paused');
+    expect(await f.store.isPaused('again')).toBe(true);
+    expect(await act('resume')).toBe('/queues/again?done=resumed');
+    expect(await act('resume')).toBe('/queues/again?done=not-paused');
+    expect(await f.store.isPaused('again')).toBe(false);
+    const note = async (done: string): Promise<string | undefined> =>
+      /<p class="flash (\w+)" role="status">([^<]*)<\/p>/
+        .exec(await fetch(`${f.url}queues/again?done=${done}`).then((r) => r.text()))
+        ?.slice(1)
+        .join(': ');
+    expect(await note('already-paused')).toBe('warn: The queue was already paused; nothing changed.');
+    expect(await note('not-paused')).toBe('warn: The queue was not paused; nothing changed.');
+  });
+
   it("shows a scheduled task's due time on its page", async () => {
     const before = Date.now();
     const taskId = (await f.store.enqueue([newTask('later', { delayMs: 3_600_000 })]))[0]!.taskId;

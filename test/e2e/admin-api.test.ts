@@ -55,7 +55,10 @@ describe.each(storeKinds())('AdminService and WaitTask ($name store)', (kind: St
     const s = await server();
     const queue = uniqueQueue('paused');
     const { producer, admin } = clientsOf(s.address);
-    await admin.pause(queue);
+    // Each answer tells the state before the call: a repeat changes nothing and says so.
+    expect(await admin.resume(queue)).toEqual({ wasPaused: false });
+    expect(await admin.pause(queue)).toEqual({ wasPaused: false });
+    expect(await admin.pause(queue)).toEqual({ wasPaused: true });
     const beforeEnqueue = Date.now();
     const { taskId } = await producer.enqueue(queue, 'held');
     const enqueued = Date.now();
@@ -78,11 +81,12 @@ describe.each(storeKinds())('AdminService and WaitTask ($name store)', (kind: St
     // and around the listing (2 ms for the store clock's rounding against Date.now()).
     expect(listed!.oldestReadyAgeMs).toBeGreaterThanOrEqual(beforeList - enqueued - 2);
     expect(listed!.oldestReadyAgeMs).toBeLessThanOrEqual(listedAt - beforeEnqueue + 2);
-    await admin.resume(queue);
+    expect(await admin.resume(queue)).toEqual({ wasPaused: true });
     const done = await producer.waitTask(queue, taskId, { timeoutMs: 5_000 });
     expect(done).toMatchObject({ state: 'COMPLETED', result: Buffer.from('done') });
     expect(handled).toEqual([taskId]);
     expect((await admin.queueStats(queue)).paused).toBe(false);
+    expect(await admin.resume(queue)).toEqual({ wasPaused: false });
   });
 
   it('enqueue with wait answers with the finished task; waitTask times out on a task nobody takes', async () => {
@@ -180,8 +184,10 @@ describe('AdminService across replicas (redis store)', () => {
     const { taskId } = await onA.producer.enqueue(queue, 'x');
     expect((await onB.admin.listQueues()).map((q) => q.queue)).toContain(queue);
 
-    // Paused through A, the worker on B gets nothing; WaitTask on B hears the completion on A.
+    // Paused through A (B's pause finds it paused), the worker on B gets nothing; WaitTask on
+    // B hears the completion on A.
     await onA.admin.pause(queue);
+    expect(await onB.admin.pause(queue)).toEqual({ wasPaused: true });
     const handled: string[] = [];
     await worker(sb.address, {
       queues: [queue],

@@ -149,9 +149,29 @@ describe('codeq operator commands', () => {
     await queuesCommand(['--server', server.address]);
     expect(lines).toContain(`${q} (paused)`);
     lines.length = 0;
-    await pauseCommand(false)([q, '--server', server.address]);
+    expect(await pauseCommand(false)([q, '--server', server.address])).toBe(0);
+    expect(output()).toBe(`resumed ${q}`);
+    lines.length = 0;
     await statsCommand(['--server', server.address]);
     expect(output()).toMatch(new RegExp(`^${q}\\s+1\\s+1\\s+0\\s+0\\s+\\S+\\s+no$`, 'm'));
+  });
+
+  it('pause and resume say when the queue already was in the state asked for, and exit 0', async () => {
+    const q = queue('cli-again');
+    await producer.enqueue(q, 'a');
+    expect(await pauseCommand(false)([q, '--server', server.address])).toBe(0);
+    expect(await pauseCommand(true)([q, '--server', server.address])).toBe(0);
+    expect(await pauseCommand(true)([q, '--server', server.address])).toBe(0);
+    expect(await pauseCommand(false)([q, '--server', server.address])).toBe(0);
+    expect(await pauseCommand(false)([q, '--server', server.address])).toBe(0);
+    expect(lines).toEqual([
+      `${q} was not paused`,
+      `paused ${q}`,
+      `${q} was already paused`,
+      `resumed ${q}`,
+      `${q} was not paused`,
+    ]);
+    expect(errors).toEqual([]);
   });
 
   it('says why the list is empty once every task has finished, queues on standard error only', async () => {

@@ -11,7 +11,9 @@ export function flash(url: URL): SafeHtml {
   const shown = Number.parseInt(url.searchParams.get('shown') ?? '0', 10) || 0;
   const texts: Record<string, [string, string]> = {
     paused: ['ok', 'Queue paused: workers get no more of its tasks until it is resumed.'],
+    'already-paused': ['warn', 'The queue was already paused; nothing changed.'],
     resumed: ['ok', 'Queue resumed.'],
+    'not-paused': ['warn', 'The queue was not paused; nothing changed.'],
     configured: ['ok', 'Limits saved: every replica applies them from its next claim.'],
     purged: ['ok', `Purged ${tasks}.`],
     redriven: ['ok', `Redriven ${tasks} from DEAD to PENDING.`],

@@ -194,7 +194,8 @@ export class MemoryAdminOps {
     return purged;
   }
 
-  setPaused(queue: string, paused: boolean, signals: Signals): void {
+  setPaused(queue: string, paused: boolean, signals: Signals): boolean {
+    const was = this.#state.paused.has(queue);
     // A resumed queue with no task left leaves listQueues at once (listQueues looks at
     // the tasks): resuming undoes a pause of a queue never used.
     if (paused) {
@@ -202,6 +203,7 @@ export class MemoryAdminOps {
     } else if (this.#state.paused.delete(queue) && this.#state.queues.get(queue)?.hasReady()) {
       signals.ready(queue);
     }
+    return was;
   }
 
   isPaused(queue: string): boolean {

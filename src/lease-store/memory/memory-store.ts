@@ -265,7 +265,7 @@ export class MemoryStore implements LeaseStore {
     return this.#run(() => this.#admin.purge(queue));
   }
 
-  setPaused(queue: string, paused: boolean): Promise<void> {
+  setPaused(queue: string, paused: boolean): Promise<boolean> {
     return this.#run((_now, signals) => this.#admin.setPaused(queue, paused, signals));
   }
 

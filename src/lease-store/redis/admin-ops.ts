@@ -189,17 +189,18 @@ export class RedisAdminOps {
     }
   }
 
-  async setPaused(queue: string, paused: boolean): Promise<void> {
+  async setPaused(queue: string, paused: boolean): Promise<boolean> {
     const k = this.#ctx.keys.queue(queue);
     if (paused) {
       // The flag first: a prune that looks between the two keeps a paused queue, where one
       // that looked before the flag could take out the name just added. Added whatever this
-      // process remembers: another replica may have pruned the queue meanwhile.
-      await this.#ctx.client.set(k.paused, '1');
+      // process remembers: another replica may have pruned the queue meanwhile. NX: no
+      // reply (null) when the flag was already set.
+      const set = await this.#ctx.client.set(k.paused, '1', 'NX');
       await this.#ctx.registry.add(queue);
-      return;
+      return set === null;
     }
-    const woke = await this.#ctx.scripts.resume(k, {
+    const [wasPaused, woke] = await this.#ctx.scripts.resume(k, {
       channel: this.#ctx.keys.wakeChannel,
       instanceId: this.#ctx.instanceId,
       queue,
@@ -208,6 +209,7 @@ export class RedisAdminOps {
     // A resumed queue with no task left leaves the registry now, not at the next prune
     // pass: resuming undoes a pause of a queue never used.
     await this.#ctx.registry.pruneQueue(queue);
+    return wasPaused === 1;
   }
 
   async isPaused(queue: string): Promise<boolean> {

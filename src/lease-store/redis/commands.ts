@@ -61,7 +61,8 @@ export interface Scripts {
   redrive: ScriptCall<Specs['redrive'], number[]>;
   /** `[deletedTasks, removedMembers]`. */
   purge: ScriptCall<Specs['purge'], number[]>;
-  resume: ScriptCall<Specs['resume'], number>;
+  /** `[wasPaused, woke]`, each 1 or 0. */
+  resume: ScriptCall<Specs['resume'], number[]>;
   /** Parked lines that rejoined the ring. */
   configure: ScriptCall<Specs['configure'], number>;
   /** One answer per count: 0 taken, > 0 ms until it fits, -1 never (over the burst). */

@@ -284,7 +284,7 @@ export class RedisStore implements LeaseStore {
     return this.#run(() => this.#admin.purge(queue));
   }
 
-  setPaused(queue: string, paused: boolean): Promise<void> {
+  setPaused(queue: string, paused: boolean): Promise<boolean> {
     return this.#run(() => this.#admin.setPaused(queue, paused));
   }
 

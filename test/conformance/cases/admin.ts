@@ -74,6 +74,18 @@ export function adminCases(setup: MakeHarness): void {
   });
 
   describe('pause and resume', () => {
+    it('tell whether the queue was paused before: a second pause or resume changes nothing', async () => {
+      const h = await setup();
+      expect(await h.store.setPaused(h.other, false)).toBe(false);
+      expect(await h.store.setPaused(h.queue, true)).toBe(false);
+      expect(await h.store.setPaused(h.queue, true)).toBe(true);
+      expect(await h.store.isPaused(h.queue)).toBe(true);
+      expect(await h.store.setPaused(h.queue, false)).toBe(true);
+      expect(await h.store.setPaused(h.queue, false)).toBe(false);
+      expect(await h.store.isPaused(h.queue)).toBe(false);
+      expect(await h.store.isPaused(h.other)).toBe(false);
+    });
+
     it('accepts enqueues but leases nothing while paused, on combined calls too', async () => {
       const h = await setup();
       await h.store.setPaused(h.queue, true);

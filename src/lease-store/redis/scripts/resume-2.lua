@@ -1,19 +1,20 @@
 --[[
   resume: lifts a queue's pause and, when tasks are ready, wakes the dispatchers of
-  every replica so they claim at once.
+  every replica so they claim at once (whether or not the queue was paused).
 
   K.paused                        paused flag
   K.ready                         ready ZSET
   A.channel A.instanceId A.queue  wake channel, store instance id, queue name
 
-  Returns 1 when a wake-up was published, else 0.
+  Returns { wasPaused, woke }: wasPaused 1 when the flag was set, else 0; woke 1 when a
+  wake-up was published, else 0.
 ]]
 --@include "snippets/args.lua"
 --@include "snippets/wake.lua"
 
-redis.call('DEL', K.paused)
+local wasPaused = redis.call('DEL', K.paused)
 if redis.call('ZCARD', K.ready) > 0 then
   wake(A.channel, A.instanceId, A.queue)
-  return 1
+  return { wasPaused, 1 }
 end
-return 0
+return { wasPaused, 0 }

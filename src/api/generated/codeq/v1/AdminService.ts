@@ -106,7 +106,7 @@ export interface AdminServiceClient extends grpc.Client {
   
   /**
    * PauseQueue stops every replica from leasing the queue's tasks; enqueues
-   * are still accepted.
+   * are still accepted. The answer says whether the queue already was paused.
    */
   PauseQueue(argument: _codeq_v1_PauseQueueRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_codeq_v1_PauseQueueResponse__Output>): grpc.ClientUnaryCall;
   PauseQueue(argument: _codeq_v1_PauseQueueRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_codeq_v1_PauseQueueResponse__Output>): grpc.ClientUnaryCall;
@@ -114,7 +114,7 @@ export interface AdminServiceClient extends grpc.Client {
   PauseQueue(argument: _codeq_v1_PauseQueueRequest, callback: grpc.requestCallback<_codeq_v1_PauseQueueResponse__Output>): grpc.ClientUnaryCall;
   /**
    * PauseQueue stops every replica from leasing the queue's tasks; enqueues
-   * are still accepted.
+   * are still accepted. The answer says whether the queue already was paused.
    */
   pauseQueue(argument: _codeq_v1_PauseQueueRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_codeq_v1_PauseQueueResponse__Output>): grpc.ClientUnaryCall;
   pauseQueue(argument: _codeq_v1_PauseQueueRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_codeq_v1_PauseQueueResponse__Output>): grpc.ClientUnaryCall;
@@ -155,7 +155,7 @@ export interface AdminServiceClient extends grpc.Client {
   
   /**
    * ResumeQueue lets the queue's tasks be leased again and wakes the
-   * dispatchers of every replica.
+   * dispatchers of every replica. The answer says whether the queue was paused.
    */
   ResumeQueue(argument: _codeq_v1_ResumeQueueRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_codeq_v1_ResumeQueueResponse__Output>): grpc.ClientUnaryCall;
   ResumeQueue(argument: _codeq_v1_ResumeQueueRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_codeq_v1_ResumeQueueResponse__Output>): grpc.ClientUnaryCall;
@@ -163,7 +163,7 @@ export interface AdminServiceClient extends grpc.Client {
   ResumeQueue(argument: _codeq_v1_ResumeQueueRequest, callback: grpc.requestCallback<_codeq_v1_ResumeQueueResponse__Output>): grpc.ClientUnaryCall;
   /**
    * ResumeQueue lets the queue's tasks be leased again and wakes the
-   * dispatchers of every replica.
+   * dispatchers of every replica. The answer says whether the queue was paused.
    */
   resumeQueue(argument: _codeq_v1_ResumeQueueRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_codeq_v1_ResumeQueueResponse__Output>): grpc.ClientUnaryCall;
   resumeQueue(argument: _codeq_v1_ResumeQueueRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_codeq_v1_ResumeQueueResponse__Output>): grpc.ClientUnaryCall;
@@ -222,7 +222,7 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   
   /**
    * PauseQueue stops every replica from leasing the queue's tasks; enqueues
-   * are still accepted.
+   * are still accepted. The answer says whether the queue already was paused.
    */
   PauseQueue: grpc.handleUnaryCall<_codeq_v1_PauseQueueRequest__Output, _codeq_v1_PauseQueueResponse>;
   
@@ -239,7 +239,7 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   
   /**
    * ResumeQueue lets the queue's tasks be leased again and wakes the
-   * dispatchers of every replica.
+   * dispatchers of every replica. The answer says whether the queue was paused.
    */
   ResumeQueue: grpc.handleUnaryCall<_codeq_v1_ResumeQueueRequest__Output, _codeq_v1_ResumeQueueResponse>;
   
