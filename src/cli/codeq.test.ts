@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { captureCli } from '../../test/support/codeq-cli.js';
+import { captureCli, CODEQ_FROM_SOURCES, ROOT } from '../../test/support/codeq-cli.js';
 import { CODEQ_HELP } from './codeq.js';
 import { ENQUEUE_HELP } from './task-commands.js';
 import { TRACE_HELP } from './trace-command.js';
@@ -44,4 +45,44 @@ describe('codeq help', () => {
       code: 2,
     });
   });
+});
+
+/** Writes the package of every module a process resolves to standard error, one line each. */
+const PACKAGE_HOOK = `import { registerHooks } from 'node:module';
+registerHooks({ resolve(specifier, context, next) {
+  const resolved = next(specifier, context);
+  const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(resolved.url);
+  if (m) process.stderr.write('package ' + m[1] + '\\n');
+  return resolved;
+} });`;
+
+/** The packages a `codeq argv` started from its sources loaded. */
+function packagesLoaded(argv: string[]): Set<string> {
+  const node = [...CODEQ_FROM_SOURCES];
+  const main = node.pop()!;
+  const hook = `data:text/javascript,${encodeURIComponent(PACKAGE_HOOK)}`;
+  const run = spawnSync(process.execPath, [...node, '--import', hook, main, ...argv], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(run.status, run.stderr).toBe(0);
+  return new Set([...run.stderr.matchAll(/^package (\S+)$/gm)].map((m) => m[1]!));
+}
+
+describe('codeq start-up', () => {
+  it("loads each command's modules only when that command runs", () => {
+    // The list of commands needs no package at all.
+    expect(packagesLoaded(['--help'])).toEqual(new Set());
+    // A client command needs gRPC, not the server's store or OpenTelemetry's SDK.
+    const enqueue = packagesLoaded(['enqueue', '--help']);
+    expect(enqueue).toContain('@grpc/grpc-js');
+    for (const serverOnly of ['ioredis', '@opentelemetry/sdk-node', '@grpc/reflection'])
+      expect(enqueue).not.toContain(serverOnly);
+    // codeq work loads the SDK only to run, and codeq serve the server only to serve.
+    expect(packagesLoaded(['work', '--help'])).not.toContain('@opentelemetry/sdk-node');
+    const serve = packagesLoaded(['serve', '--help']);
+    for (const serverOnly of ['@grpc/grpc-js', 'ioredis', '@opentelemetry/sdk-node'])
+      expect(serve).not.toContain(serverOnly);
+  }, 120_000);
 });

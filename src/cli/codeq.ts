@@ -1,18 +1,11 @@
-import { queuesCommand, statsCommand, tasksCommand } from './admin-commands.js';
-import { deadCommand, pauseCommand, purgeCommand } from './queue-commands.js';
 import {
   describeCliError,
   describeUsageError,
   isRefusedInput,
   quietIpServernameWarning,
 } from './cli-errors.js';
-import { configCommand, keysCommand } from './fair-commands.js';
-import { cancelCommand, enqueueCommand, getCommand } from './task-commands.js';
-import { serveCommand } from './serve-command.js';
-import { traceCommand } from './trace-command.js';
 import { UsageError } from '../config/usage-error.js';
 import { codeqVersion } from './version.js';
-import { workCommand } from './work-command.js';
 
 /** What `codeq --help` prints: the commands, one line each. */
 export const CODEQ_HELP = `Usage: codeq COMMAND [options]
@@ -47,27 +40,35 @@ Run 'codeq COMMAND --help' or 'codeq help COMMAND' for the options of a command.
 option also reads an environment variable (CODEQ_...), shown in that help; one set empty
 counts as unset. A DURATION is 500ms, 10s, 5m, 1h or 7d; a bare number is milliseconds.`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  serve: serveCommand,
-  enqueue: enqueueCommand,
-  work: workCommand,
-  get: getCommand,
-  cancel: cancelCommand,
-  trace: traceCommand,
-  stats: (argv) => statsCommand(argv),
-  queues: queuesCommand,
-  tasks: tasksCommand,
-  dead: deadCommand,
-  pause: pauseCommand(true),
-  resume: pauseCommand(false),
-  purge: purgeCommand,
-  keys: keysCommand,
-  config: configCommand,
+/** A command: its arguments after its name in, its exit code out. */
+type Command = (argv: string[]) => Promise<number>;
+
+/**
+ * Each command's module, loaded when that command runs: `codeq --help` loads none of them,
+ * and a client command (`enqueue`, `stats`) does not load the server's or the worker's
+ * modules (OpenTelemetry's SDK among them), which would cost it most of its start.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve-command.js')).serveCommand,
+  enqueue: async () => (await import('./task-commands.js')).enqueueCommand,
+  work: async () => (await import('./work-command.js')).workCommand,
+  get: async () => (await import('./task-commands.js')).getCommand,
+  cancel: async () => (await import('./task-commands.js')).cancelCommand,
+  trace: async () => (await import('./trace-command.js')).traceCommand,
+  stats: async () => (await import('./admin-commands.js')).statsCommand,
+  queues: async () => (await import('./admin-commands.js')).queuesCommand,
+  tasks: async () => (await import('./admin-commands.js')).tasksCommand,
+  dead: async () => (await import('./queue-commands.js')).deadCommand,
+  pause: async () => (await import('./queue-commands.js')).pauseCommand(true),
+  resume: async () => (await import('./queue-commands.js')).pauseCommand(false),
+  purge: async () => (await import('./queue-commands.js')).purgeCommand,
+  keys: async () => (await import('./fair-commands.js')).keysCommand,
+  config: async () => (await import('./fair-commands.js')).configCommand,
 };
 
-/** The command called `name`; undefined for any other word, `constructor` and `toString` included. */
-function commandNamed(name: string): ((argv: string[]) => Promise<number>) | undefined {
-  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+/** The command called `name`, loaded; undefined for any other word, `constructor` and `toString` included. */
+async function commandNamed(name: string): Promise<Command | undefined> {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name]!() : undefined;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -81,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`codeq ${codeqVersion()}`);
     return 0;
   }
-  const command = commandNamed(name);
+  const command = await commandNamed(name);
   if (!command) {
     console.error(`codeq: unknown command ${JSON.stringify(name)}\n\n${CODEQ_HELP}`);
     return 2;
@@ -101,7 +102,7 @@ async function helpCommand(argv: string[]): Promise<number> {
     console.log(CODEQ_HELP);
     return 0;
   }
-  const command = commandNamed(name);
+  const command = await commandNamed(name);
   if (!command) {
     console.error(`codeq: unknown command ${JSON.stringify(name)}\n\n${CODEQ_HELP}`);
     return 2;

@@ -14,7 +14,6 @@ import {
   settingsParseArgs,
   type Setting,
 } from '../config/settings.js';
-import { startTelemetry } from '../telemetry/telemetry.js';
 import { CLIENT_SETTINGS, clientConnection } from './client-settings.js';
 import { formatDurationMs } from '../config/duration.js';
 import { describeCliError, streamLostSentence, workerLogSentence } from './cli-errors.js';
@@ -170,6 +169,8 @@ export async function workCommand(argv: string[]): Promise<number> {
   const connection = clientConnection(values, process.env);
   const run = execHandler(exec, { passCredentials: settings.execPassToken });
   const tls = connection.credentials !== undefined;
+  // OpenTelemetry's SDK loads only once the command line holds: --help and usage errors answer at once.
+  const { startTelemetry } = await import('../telemetry/telemetry.js');
   const telemetry = await startTelemetry({
     serviceName: 'codeq-worker',
     traceFile: settings.traceFile,
