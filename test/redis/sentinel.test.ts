@@ -69,6 +69,18 @@ async function primaryPort(group: TestReplicated): Promise<number> {
   }
 }
 
+/** The role a Redis at `port` reports: `master` or `slave`. */
+async function roleOf(port: number): Promise<string> {
+  const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    await redis.connect();
+    const [role] = (await redis.role()) as [string];
+    return role;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Redis Sentinel: a primary, a replica and Sentinels this test starts; the server is never restarted. */
 describe('codeQ on a Sentinel-managed primary', () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -304,6 +316,16 @@ describe('codeQ on a Sentinel-managed primary', () => {
         timeout: 30_000,
         interval: 200,
       });
+      // The Sentinel names the new primary a moment before it announces the switch, and the
+      // servers move their writes on the announcement: an enqueue in between reaches the old
+      // primary, is acknowledged, and is dropped when the old primary becomes a replica
+      // (these servers run without --redis-wait-replicas). That window has a test of its
+      // own above; this one is about wake-ups, so it goes on once the old primary is a replica.
+      if (how === 'SENTINEL FAILOVER')
+        await vi.waitFor(async () => expect(await roleOf(group.primary.port)).toBe('slave'), {
+          timeout: 30_000,
+          interval: 200,
+        });
       // a's own enqueue through the switch: its store works again and its claims found the queue empty.
       await enqueueThroughSwitch(() => a.raw.enqueue({ queue: 'wq', payload: Buffer.from('own after') }), []);
       await vi.waitFor(() => expect(done).toContain('own after'), { timeout: 20_000 });
