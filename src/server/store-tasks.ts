@@ -1,5 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { EnqueueResult, NewTask } from '../domain/task.js';
+import { nowMs } from '../spans/span-helpers.js';
 import { keepContextInHeaders, spanContextFromHeaders } from '../spans/trace-context.js';
 import type { ServerContext } from './server-context.js';
 
@@ -25,7 +26,8 @@ function keepMetadataContext(tasks: NewTask[], metadata: Metadata): void {
 }
 
 /**
- * Stores tasks, under the `codeq.enqueue` span when tracing, and counts them. Not an async
+ * Stores tasks, under the `codeq.enqueue` span when tracing, and counts them and the
+ * time the store took (`codeq.enqueue.latency_seconds`) when metrics are on. Not an async
  * function: with tracing and metrics off (the default) the caller gets the batcher's own
  * promise, one promise and one turn of the microtask queue less on every enqueue.
  */
@@ -35,14 +37,14 @@ export function storeTasks(
   metadata: Metadata,
 ): Promise<EnqueueResult[]> {
   if (!ctx.tracer?.spans) keepMetadataContext(tasks, metadata);
+  const handedAt = ctx.metrics.enabled ? nowMs() : 0;
   const stored = ctx.tracer?.spans
     ? ctx.tracer.enqueue(traceMetadata(metadata), tasks, () => ctx.enqueuer.enqueue(tasks))
     : ctx.enqueuer.enqueue(tasks);
   if (!ctx.metrics.enabled) return stored;
   return stored.then((results) => {
-    results.forEach((r, i) => {
-      if (!r.duplicate) ctx.metrics.enqueued(tasks[i]!.queue, 1);
-    });
+    const latencyMs = nowMs() - handedAt;
+    results.forEach((r, i) => ctx.metrics.stored(tasks[i]!.queue, r.duplicate, latencyMs));
     return results;
   });
 }

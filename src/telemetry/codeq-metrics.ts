@@ -75,6 +75,7 @@ export class CodeqMetrics {
   readonly #series = new Map<string, QueueSeries>();
   readonly #claimLatency: Histogram | undefined;
   readonly #settleLatency: Histogram | undefined;
+  readonly #enqueueLatency: Histogram | undefined;
   readonly #maxQueues: number;
 
   /**
@@ -87,6 +88,11 @@ export class CodeqMetrics {
     if (!meter) return;
     this.#claimLatency = meter.createHistogram('codeq.claim.latency_seconds', {
       description: "Time from a task's enqueue to its first lease (not after a redrive), in seconds",
+      unit: 's',
+      advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
+    });
+    this.#enqueueLatency = meter.createHistogram('codeq.enqueue.latency_seconds', {
+      description: 'Time from the server handing a task to the store to the store holding it, in seconds',
       unit: 's',
       advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
     });
@@ -181,6 +187,17 @@ export class CodeqMetrics {
 
   enqueued(queue: string, count: number): void {
     if (this.enabled && count > 0) this.#seriesOf(queue).enqueued += count;
+  }
+
+  /**
+   * One task the store answered for, `latencyMs` after the server handed it over: new or a
+   * duplicate of an earlier one (only a new one counts as enqueued).
+   */
+  stored(queue: string, duplicate: boolean, latencyMs: number): void {
+    if (!this.enabled) return;
+    const series = this.#seriesOf(queue);
+    if (!duplicate) series.enqueued++;
+    this.#enqueueLatency?.record(latencyMs / 1000, series.attributes);
   }
 
   /** Leases delivered: counts them, and the claim latency of first attempts (`leaseMs` recovers the lease time from the deadline). */

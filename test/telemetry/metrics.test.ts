@@ -61,7 +61,12 @@ describe('metrics', () => {
 
     // Phase 1: ten tasks wait; nobody takes them.
     const firstEnqueued = Date.now();
-    for (let i = 0; i < 10; i++) await producer.enqueue('metered', `task-${i}`, { maxAttempts: 1 });
+    for (let i = 0; i < 10; i++)
+      await producer.enqueue('metered', `task-${i}`, { maxAttempts: 1, idempotencyKey: `key-${i}` });
+    // A producer's retry of task-9: answered with the first task, timed, not counted as enqueued.
+    const repeat = await producer.enqueue('metered', 'task-9', { maxAttempts: 1, idempotencyKey: 'key-9' });
+    expect(repeat.duplicate).toBe(true);
+    const enqueuesTook = (Date.now() - firstEnqueued) / 1000;
     // The oldest task ages while it waits: scrape until it has waited a quarter second.
     let m = await vi.waitFor(
       async () => {
@@ -72,6 +77,10 @@ describe('metrics', () => {
       { timeout: 10_000, interval: 50 },
     );
     expect(value(m, 'codeq_tasks_enqueued_total', q)).toBe(10);
+    expect(value(m, 'codeq_enqueue_latency_seconds_count', q)).toBe(11);
+    // Each took its share of the producer's round trips, and some time.
+    expect(value(m, 'codeq_enqueue_latency_seconds_sum', q)).toBeGreaterThan(0);
+    expect(value(m, 'codeq_enqueue_latency_seconds_sum', q)).toBeLessThan(enqueuesTook);
     expect(value(m, 'codeq_tasks_leased_total', q)).toBe(0);
     expect(value(m, 'codeq_queue_depth', { ...q, state: 'ready' })).toBe(10);
     // The oldest task has waited since it was enqueued: at most since the first enqueue.
@@ -113,6 +122,7 @@ describe('metrics', () => {
     expect(value(m, 'codeq_tasks_retried_total', q)).toBe(0);
     expect(value(m, 'codeq_claim_latency_seconds_count', q)).toBe(10);
     expect(value(m, 'codeq_settle_latency_seconds_count', q)).toBe(10);
+    expect(value(m, 'codeq_enqueue_latency_seconds_count', q)).toBe(11);
     expect(value(m, 'codeq_queue_depth', { ...q, state: 'ready' })).toBe(0);
     expect(value(m, 'codeq_queue_depth', { ...q, state: 'dead' })).toBe(4);
     expect(value(m, 'codeq_streams_open')).toBe(1);
@@ -157,6 +167,7 @@ describe('metrics', () => {
       expect.arrayContaining([
         'codeq_claim_latency_seconds',
         'codeq_settle_latency_seconds',
+        'codeq_enqueue_latency_seconds',
         'codeq_queue_oldest_ready_age_seconds',
         'v8js_gc_duration_seconds',
       ]),
