@@ -17,6 +17,7 @@ interface PhaseFigures {
   system?: string;
   p99?: number;
   p999?: number;
+  enqueueP50?: number;
   enqueueP99?: number;
   server?: number;
   redis?: number;
@@ -33,7 +34,7 @@ function phase(f: PhaseFigures): PhaseResult {
   return {
     system: f.system ?? 'codeq',
     claim: { p99: f.p99 ?? 5, p999: f.p999 ?? 10 },
-    enqueue: { p99: f.enqueueP99 ?? 2 },
+    enqueue: { p50: f.enqueueP50 ?? 0.5, p99: f.enqueueP99 ?? 2 },
     cpuPerTaskUs: {
       server: f.server ?? 300,
       redis: f.redis ?? 200,
@@ -52,8 +53,9 @@ function floorCase(
   rate: number,
   serverUsPerCall: number,
   callsPerS: number,
+  p50Ms = 0.1,
 ): FloorCase {
-  return { mode, rate, calls: 1, callsPerS, p50Ms: 0.1, p99Ms: 1, serverUsPerCall, clientUsPerCall: 1 };
+  return { mode, rate, calls: 1, callsPerS, p50Ms, p99Ms: 1, serverUsPerCall, clientUsPerCall: 1 };
 }
 
 const throughput = (system: SystemName, concurrency: number, rate: number) => ({
@@ -70,12 +72,23 @@ function inputs(over: Partial<ScorecardInputs> = {}): ScorecardInputs {
       floorCase('py-unary', 0, 240, 900),
       floorCase('py-unary', 1_000, 230, 1_000),
       floorCase('stream', 0, 40, 14_000),
-      floorCase('stream', 1_000, 110, 1_000),
+      floorCase('stream', 1_000, 110, 1_000, 0.12),
+      floorCase('evalsha', 0, 20, 18_000),
+      floorCase('evalsha', 1_000, 25, 1_000, 0.06),
     ],
     unary: [phase({ p99: 9, p999: 16, server: 560 }), phase({ system: 'bullmq', p99: 5, p999: 12 })],
     stream: [
       phase({ p99: 6, enqueueP99: 6, server: 360, gcMaxMs: 9.5 }),
-      phase({ system: 'bullmq', p99: 6, enqueueP99: 2, server: 0, redis: 300, producers: 160, workers: 340 }),
+      phase({
+        system: 'bullmq',
+        p99: 6,
+        enqueueP50: 0.25,
+        enqueueP99: 2,
+        server: 0,
+        redis: 300,
+        producers: 160,
+        workers: 340,
+      }),
     ],
     rate5000: phase({ server: 110 }),
     streams300: phase({ p99: 6, server: 350 }),
@@ -115,6 +128,16 @@ describe('scorecard rows', () => {
     expect(enqueue.value).toBeCloseTo(3);
     expect(rowStatus(enqueue)).toBe('NOT MET');
     expect(enqueue.detail).toBe('6 ms against 2 ms');
+  });
+
+  it('sets the enqueue p50 beside the floor: a stream round trip and an EVALSHA against an EVALSHA', () => {
+    const row = byName(scoreRows(inputs()), 'stream, 1,000/s: enqueue p50');
+    expect(row.value).toBeCloseTo(2);
+    expect(rowStatus(row)).toBe('reported');
+    expect(row.detail).toBe(
+      '0.5 ms against 0.25 ms; the transport alone: 3 × (a stream round trip 0.12 ms and an ' +
+        'EVALSHA 0.06 ms, against the EVALSHA, the floor’s p50s)',
+    );
   });
 
   it('measures the unary server against the echo called from Python at the same rate, and the library against the echo at one in flight', () => {

@@ -116,6 +116,27 @@ function ratioRow(
   };
 }
 
+/**
+ * The enqueue's p50 ÷ BullMQ's, beside what the transport alone makes of that ratio: an
+ * enqueue through codeQ is a stream round trip to the server and a script call from there
+ * to Redis, a BullMQ `add` one script call, so at the floor's p50s (1,000/s) the ratio is
+ * (stream + EVALSHA) ÷ EVALSHA before either side does any work. Reported: it says how much
+ * of the enqueue target's gap is the extra hop.
+ */
+function enqueueAgainstFloor(codeq: PhaseResult, bullmq: PhaseResult, floor: readonly FloorCase[]): ScoreRow {
+  const trip = floorCase(floor, 'stream', 1_000).p50Ms;
+  const script = floorCase(floor, 'evalsha', 1_000).p50Ms;
+  return ratioRow(
+    'stream, 1,000/s: enqueue p50 ÷ BullMQ’s',
+    codeq.enqueue.p50,
+    bullmq.enqueue.p50,
+    ms,
+    undefined,
+    `; the transport alone: ${fmt((trip + script) / script)} × (a stream round trip ${ms(trip)} and an ` +
+      `EVALSHA ${ms(script)}, against the EVALSHA, the floor’s p50s)`,
+  );
+}
+
 const atMost = (limit: number) => ({ op: '<=' as const, limit });
 const atLeast = (limit: number) => ({ op: '>=' as const, limit });
 
@@ -192,6 +213,7 @@ export function scoreRows(inputs: ScorecardInputs): ScoreRow[] {
       ms,
       atMost(1),
     ),
+    enqueueAgainstFloor(stream, streamBull, inputs.floor),
     ratioRow(
       'stream, 1,000/s: all processes’ CPU per task ÷ BullMQ’s',
       allCpuUs(stream),
