@@ -195,9 +195,8 @@ export class CodeqMetrics {
    */
   stored(queue: string, duplicate: boolean, latencyMs: number): void {
     if (!this.enabled) return;
-    const series = this.#seriesOf(queue);
-    if (!duplicate) series.enqueued++;
-    this.#enqueueLatency?.record(latencyMs / 1000, series.attributes);
+    if (!duplicate) this.enqueued(queue, 1);
+    this.#enqueueLatency?.record(latencyMs / 1000, this.#seriesOf(queue).attributes);
   }
 
   /** Leases delivered: counts them, and the claim latency of first attempts (`leaseMs` recovers the lease time from the deadline). */
