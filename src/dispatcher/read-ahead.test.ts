@@ -364,4 +364,35 @@ describe('ReadAheadBuffer', () => {
     expect(buffer.nextExpiry).toBe(30);
     expect(ids(buffer.take(5, 30))).toEqual(['c', 'd']);
   });
+
+  it.each([
+    { label: 'a steady stream', everyMs: 0.25, pauseEvery: 0, pauseMs: 0 },
+    { label: 'a stream that stops 4 ms every 40 leases', everyMs: 0.25, pauseEvery: 40, pauseMs: 4 },
+    { label: 'a stream that stops 5 ms every 20 leases', everyMs: 1, pauseEvery: 20, pauseMs: 5 },
+  ])('holds no more than $label takes within its hold', ({ everyMs, pauseEvery, pauseMs }) => {
+    // One slot with a backlog: the stream takes a lease, and the buffer is refilled as the
+    // dispatcher refills it (a claim for the waiting stream when empty, top-ups while busy).
+    const buffer = new ReadAheadBuffer(30_000, { max: 256, holdMs: 20 });
+    let next = 0;
+    let claims = 0;
+    const claim = (count: number): Lease[] => {
+      claims++;
+      return Array.from({ length: count }, () => lease(String(next++)));
+    };
+    let now = 1_000;
+    let gaveBack = 0;
+    let taken = 0;
+    for (let i = 1; i <= 20_000; i++) {
+      now += everyMs + (pauseEvery > 0 && i % pauseEvery === 0 ? pauseMs : 0);
+      gaveBack += buffer.expired(now).length;
+      if (buffer.size === 0) buffer.add(claim(buffer.room(now)), now);
+      taken += buffer.take(1, now).length;
+      const extra = buffer.topUp(now);
+      if (extra > 0) buffer.add(claim(extra), now);
+    }
+    expect(taken).toBe(20_000);
+    expect(gaveBack).toBe(0);
+    // Refilled in claims of many leases, not one at a time.
+    expect(next / claims).toBeGreaterThan(4);
+  });
 });

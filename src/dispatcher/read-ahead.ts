@@ -17,9 +17,13 @@ interface Held {
 /**
  * Leases of one queue (and one lease length) claimed before any stream asked for them,
  * so that a stream that frees a slot gets its next task at once instead of after a round
- * trip to the store. Bounded twice: by count (it holds about what streams took in the
- * last hold period, never more than `max`), and by time (a lease not taken within
- * `holdMs` goes back to the queue, attempt not counted, for any replica to claim).
+ * trip to the store. Bounded twice: by count (it holds about what streams took in half
+ * a hold, never more than `max`), and by time (a lease not taken within `holdMs` goes
+ * back to the queue, attempt not counted, for any replica to claim). Sized to half a
+ * hold, a lease dealt at a steady rate waits about half its hold, and the other half
+ * absorbs a slower stretch. Sized to a whole hold, the last lease of each refill would
+ * wait the whole hold, and any pause of the workers would send leases back, each claimed
+ * and released for nothing (measured at one slot: one lease in five to nine).
  * The hold counts in the lease: a worker gets a lease that is at most `holdMs` shorter.
  */
 export class ReadAheadBuffer {
@@ -27,15 +31,19 @@ export class ReadAheadBuffer {
   readonly #held = new Denque<Held>();
   /** Leases handed to streams (from here or straight from claims) in the current period. */
   #servedNow = 0;
+  /** What streams took in the period before. */
   #servedBefore = 0;
   #periodStart = 0;
   readonly #options: ReadAheadOptions;
+  /** The period demand is counted over, in ms: half the hold. */
+  readonly #periodMs: number;
 
   constructor(
     readonly leaseMs: number,
     options: ReadAheadOptions,
   ) {
     this.#options = options;
+    this.#periodMs = options.holdMs / 2;
   }
 
   get size(): number {
@@ -50,7 +58,7 @@ export class ReadAheadBuffer {
 
   /**
    * How many more leases a claim for waiting streams should take ahead: what streams took
-   * in the last hold period, up to `max` (at least one), less what is held. While every
+   * in the last half hold, up to `max` (at least one), less what is held. While every
    * stream is busy, {@link topUp} decides instead.
    */
   room(now: number): number {
@@ -62,14 +70,14 @@ export class ReadAheadBuffer {
    * fallen to half the target, then up to the target. The buffer is refilled in large
    * claims while half of it is still there to deal from, so a stream that frees a slot is
    * not left waiting for the refill, and the store is not called once per lease dealt.
-   * With no lease taken for two hold periods it is 0, so an idle queue is not claimed from.
+   * With no lease taken for a whole hold it is 0, so an idle queue is not claimed from.
    */
   topUp(now: number): number {
     const target = this.#target(now);
     return this.size * 2 <= target ? target - this.size : 0;
   }
 
-  /** What streams took in the last hold period, up to `max`: what the buffer aims to hold. */
+  /** What streams took in the last half hold, up to `max`: what the buffer aims to hold. */
   #target(now: number): number {
     this.#roll(now);
     return Math.min(this.#options.max, Math.max(this.#servedBefore, this.#servedNow));
@@ -114,9 +122,9 @@ export class ReadAheadBuffer {
 
   #roll(now: number): void {
     const elapsed = now - this.#periodStart;
-    if (elapsed < this.#options.holdMs) return;
+    if (elapsed < this.#periodMs) return;
     // A period with no demand at all leaves nothing to carry over.
-    this.#servedBefore = elapsed < 2 * this.#options.holdMs ? this.#servedNow : 0;
+    this.#servedBefore = elapsed < 2 * this.#periodMs ? this.#servedNow : 0;
     this.#servedNow = 0;
     this.#periodStart = now;
   }
