@@ -23,7 +23,7 @@ interface Held {
  * hold, a lease dealt at a steady rate waits about half its hold, and the other half
  * absorbs a slower stretch. Sized to a whole hold, the last lease of each refill would
  * wait the whole hold, and any pause of the workers would send leases back, each claimed
- * and released for nothing (measured at one slot: one lease in five to nine).
+ * and released for nothing (measured at one slot: one lease in four to ten).
  * The hold counts in the lease: a worker gets a lease that is at most `holdMs` shorter.
  */
 export class ReadAheadBuffer {
